@@ -1,0 +1,40 @@
+/*
+ * err: the project's error codes.
+ *
+ * Every fallible function returns 0 (or a byte count / fd) on success and a
+ * negative MEEK_E* code on failure.  Functions that can say more take
+ * `const char **why` and point it at a string literal (thread-safe, nothing
+ * to free).  meek_strerror() maps a code to a short fixed text.
+ * Thread: any.
+ */
+#ifndef MEEK_SHARED_ERR_H
+#define MEEK_SHARED_ERR_H
+
+enum {
+	MEEK_OK = 0,
+	MEEK_EIO = -1,          /* read/write failed (errno-level) */
+	MEEK_ETIMEDOUT = -2,    /* a deadline passed */
+	MEEK_ECLOSED = -3,      /* peer closed the connection (clean EOF) */
+	MEEK_ENOMEM = -4,       /* allocation failed */
+	MEEK_EPROTO = -5,       /* malformed input from a peer */
+	MEEK_ETOOBIG = -6,      /* body or field over its limit */
+	MEEK_EHEADTOOBIG = -7,  /* HTTP header block over its limit */
+	MEEK_ETLS = -8,         /* TLS handshake or record failure */
+	MEEK_ECERT = -9,        /* certificate not trusted / wrong name / dates */
+	MEEK_ERESOLVE = -10,    /* name resolution failed */
+	MEEK_ECONNREFUSED = -11,/* TCP connection refused */
+	MEEK_ECONNECT = -12,    /* other TCP connect failure (unreachable ...) */
+	MEEK_EPROXY = -13,      /* upstream proxy refused or failed */
+	MEEK_EAUTH = -14,       /* authentication failed (ExtORPort, proxy) */
+	MEEK_EINVAL = -15,      /* bad argument or configuration */
+	MEEK_EFULL = -16,       /* a bounded queue or table is full */
+	MEEK_EUNSUPPORTED = -17,/* valid but unsupported request or option */
+	MEEK_EVERSION = -18,    /* no supported managed-proxy version */
+	MEEK_EHTTP = -19,       /* an HTTP peer answered with a non-success status */
+	MEEK_ECODE_MIN = -19
+};
+
+/* Returns a fixed text for `code` ("success" for 0, "unknown error" else). */
+const char *meek_strerror(int code);
+
+#endif

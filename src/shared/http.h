@@ -1,0 +1,82 @@
+/*
+ * http: HTTP/1.1 messages over a stream: request and response heads,
+ * Content-Length and chunked bodies, keep-alive, and writers.
+ *
+ * A parsed head lives in the caller's struct http_msg: the header block is
+ * copied into msg->head (HTTP_HEAD_MAX bytes) and every pointer in the
+ * struct points into it, valid until the next read into the same struct.
+ * Thread: owner only.
+ */
+#ifndef MEEK_SHARED_HTTP_H
+#define MEEK_SHARED_HTTP_H
+#include <stddef.h>
+#include "shared/stream.h"
+
+#define HTTP_HEAD_MAX 8192     /* request line + headers, CRLFCRLF included */
+#define HTTP_MAX_HEADERS 64
+#define HTTP_BODY_MAX 65536    /* meek's maxPayloadLength */
+
+struct http_header {
+	const char *name;  /* points into head, NUL-terminated */
+	const char *value; /* trimmed of leading/trailing space */
+};
+
+struct http_msg {
+	char head[HTTP_HEAD_MAX];
+	/* request */
+	const char *method;   /* "POST", ... */
+	const char *target;   /* "/path?q" */
+	/* response */
+	int status;           /* 100-999 */
+	const char *reason;
+	/* both */
+	int version_minor;    /* HTTP/1.<minor> */
+	size_t nheaders;
+	struct http_header headers[HTTP_MAX_HEADERS];
+	long long content_length; /* -1 when absent */
+	int chunked;          /* Transfer-Encoding: chunked */
+	int keep_alive;       /* 1.1 without "Connection: close", or 1.0 with keep-alive */
+};
+
+/* Reads and parses a request head.  Returns 0; MEEK_ECLOSED when the peer
+ * closed before sending a byte (or timed out idle with no byte: then
+ * MEEK_ETIMEDOUT); MEEK_EHEADTOOBIG (-> 431); MEEK_EPROTO with *why for any
+ * malformed line, bad Content-Length, both CL and chunked, more than
+ * HTTP_MAX_HEADERS headers (-> 400); MEEK_EUNSUPPORTED for a version other
+ * than HTTP/1.x or a transfer coding other than chunked (-> 501/505);
+ * MEEK_ETIMEDOUT / MEEK_EIO / MEEK_ETLS mid-head. */
+int http_read_request(struct stream *s, struct http_msg *m, const char **why);
+/* Reads and parses a response head (status line, headers).  Returns 0,
+ * MEEK_EHEADTOOBIG, MEEK_EPROTO, MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO. */
+int http_read_response(struct stream *s, struct http_msg *m, const char **why);
+
+/* Reads the body of `m` into `buf` (at most `cap` bytes) and sets *len.
+ * Content-Length and chunked (trailers skipped) bodies; a response with
+ * neither reads until EOF (and clears keep_alive); a request with neither
+ * has an empty body.  `is_response_to_head` set: no body.  Returns 0,
+ * MEEK_ETOOBIG when the body is longer than `cap` (the stream is then out of
+ * sync: close it), MEEK_EPROTO (bad chunk syntax), MEEK_ECLOSED (EOF inside
+ * the body), MEEK_ETIMEDOUT, MEEK_EIO. */
+int http_read_body(struct stream *s, struct http_msg *m, int is_response,
+    unsigned char *buf, size_t cap, size_t *len, const char **why);
+
+/* Returns the value of the first header named `name` (case-insensitive),
+ * borrowed from `m`, or NULL. */
+const char *http_header_get(const struct http_msg *m, const char *name);
+
+/* Writes a response: status line, Date-less minimal headers
+ * ("Content-Type" when `content_type` is non-NULL, "Content-Length",
+ * "Connection: close" when !keep_alive), `extra` (NULL or complete
+ * "Name: value\r\n" lines), the body, then flushes.  Returns 0 or a stream
+ * error. */
+int http_write_response(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra, const void *body, size_t len,
+    int keep_alive);
+/* Writes a request with "Host", "Content-Length", `extra` lines, the body,
+ * then flushes.  Returns 0 or a stream error. */
+int http_write_request(struct stream *s, const char *method, const char *host,
+    const char *target, const char *extra, const void *body, size_t len);
+/* The standard reason phrase for `status` ("OK", "Bad Request", ...). */
+const char *http_reason(int status);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * net: TCP dial with a timeout, listen, and address formatting.
+ *
+ * All fds returned are blocking, close-on-exec, with TCP_NODELAY on
+ * connected sockets.  One formatter for "ip:port" / "[v6]:port".
+ * Thread: any.
+ */
+#ifndef MEEK_SHARED_NET_H
+#define MEEK_SHARED_NET_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define NET_ADDRSTR_MAX 64   /* "[v6]:port" plus NUL fits */
+#define NET_HOST_MAX 256
+
+/* Splits "host:port" or "[v6]:port" into `host` (no brackets) and `port`.
+ * Port must be 1-65535 unless `allow_zero`.  Returns 0 or MEEK_EINVAL. */
+int net_split_hostport(const char *s, char *host, size_t hostlen,
+    uint16_t *port, int allow_zero, const char **why);
+
+/* Resolves `host` (name or literal) and connects to `port` within
+ * `timeout_ms` (over all addresses).  Returns a connected fd, or
+ * MEEK_ERESOLVE, MEEK_ECONNREFUSED, MEEK_ETIMEDOUT, MEEK_ECONNECT with *why. */
+int net_dial(const char *host, uint16_t port, int timeout_ms, const char **why);
+
+/* Binds and listens on "ip:port" (`addr`, IP literal or "localhost";
+ * port 0 picks a free port) with SO_REUSEADDR.  Returns the listening fd or
+ * MEEK_EINVAL / MEEK_EIO with *why ("address already in use", ...). */
+int net_listen(const char *addr, int backlog, const char **why);
+
+/* Formats `sa` as "1.2.3.4:5" or "[::1]:5" into `buf`.  Returns `buf`. */
+char *net_addr_format(const struct sockaddr *sa, char *buf, size_t len);
+/* Formats only the IP ("1.2.3.4" / "::1", no brackets).  Returns `buf`. */
+char *net_ip_format(const struct sockaddr *sa, char *buf, size_t len);
+/* For logs: net_addr_format() when log_is_unsafe(), else "[scrubbed]". */
+char *net_addr_str(const struct sockaddr *sa, char *buf, size_t len);
+/* The local address of socket `fd`, formatted.  Returns `buf` ("?" on error). */
+char *net_sockname(int fd, char *buf, size_t len);
+/* The peer address of `fd`, formatted (IP only when `ip_only`). */
+char *net_peername(int fd, char *buf, size_t len, int ip_only);
+/* 1 when the IP string `ip` parses as an IPv4 or IPv6 literal. */
+int net_is_ip_literal(const char *ip);
+
+/* Waits until `fd` is readable (events POLLIN) or writable (POLLOUT) for at
+ * most `timeout_ms` (-1: forever).  Returns 1 ready, 0 timed out, MEEK_EIO. */
+int net_wait(int fd, short events, int timeout_ms);
+/* Writes all of `buf` to `fd`, each wait bounded by `timeout_ms`.
+ * Returns 0, MEEK_ETIMEDOUT or MEEK_EIO (EPIPE included; SIGPIPE never). */
+int net_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+/* Reads exactly `len` bytes, each wait bounded by `timeout_ms`.
+ * Returns 0, MEEK_ECLOSED (EOF first), MEEK_ETIMEDOUT, MEEK_EIO. */
+int net_read_full(int fd, void *buf, size_t len, int timeout_ms);
+/* One read of at most `len` bytes after waiting up to `timeout_ms`.
+ * Returns bytes read (>0), MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO. */
+long net_read_some(int fd, void *buf, size_t len, int timeout_ms);
+
+#endif

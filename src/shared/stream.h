@@ -1,0 +1,58 @@
+/*
+ * stream: one blocking byte stream over a plain socket or a TLS connection,
+ * with a per-operation timeout and an optional read-ahead buffer.  Every
+ * protocol codec (http) reads and writes through it.
+ *
+ * A stream owns its fd and its tls_conn (if any) from stream_init() until
+ * stream_close().  The read-ahead buffer is borrowed from the caller for the
+ * life of the stream.
+ * Thread: owner only (one thread at a time).
+ */
+#ifndef MEEK_SHARED_STREAM_H
+#define MEEK_SHARED_STREAM_H
+#include <stddef.h>
+
+struct tls_conn;
+
+struct stream {
+	int fd;
+	int timeout_ms;          /* bound on each wait; -1 none */
+	struct tls_conn *tls;    /* NULL: plain socket */
+	unsigned char *rbuf;     /* borrowed read-ahead buffer */
+	size_t rcap, rpos, rlen; /* valid bytes are rbuf[rpos..rlen) */
+};
+
+/* Initializes `s` over `fd` (and `tls` when not NULL, already set up on the
+ * same fd) with read-ahead buffer `rbuf` of `rcap` bytes. */
+void stream_init(struct stream *s, int fd, struct tls_conn *tls,
+    unsigned char *rbuf, size_t rcap, int timeout_ms);
+void stream_set_timeout(struct stream *s, int timeout_ms);
+
+/* Reads up to `len` bytes: buffered bytes first, else one read of the
+ * transport.  Returns bytes read (>0), MEEK_ECLOSED on EOF (a TLS peer that
+ * closes without close_notify counts as EOF), MEEK_ETIMEDOUT, MEEK_EIO,
+ * MEEK_ETLS. */
+long stream_read(struct stream *s, void *buf, size_t len);
+/* Reads exactly `len` bytes.  Returns 0 or an error as stream_read(). */
+int stream_read_full(struct stream *s, void *buf, size_t len);
+/* Reads more bytes into the read-ahead buffer (compacting it first).
+ * Returns bytes added (>0), MEEK_ETOOBIG when the buffer is full, or an
+ * error as stream_read(). */
+long stream_fill(struct stream *s);
+/* Consumes `n` bytes from the front of the read-ahead buffer. */
+void stream_consume(struct stream *s, size_t n);
+
+/* Writes all of `buf` (buffered by TLS until stream_flush()).
+ * Returns 0, MEEK_ETIMEDOUT, MEEK_EIO, MEEK_ETLS. */
+int stream_write(struct stream *s, const void *buf, size_t len);
+/* Sends buffered TLS records.  Returns 0 or an error as stream_write(). */
+int stream_flush(struct stream *s);
+
+/* 1 when bytes can be read without touching the socket (read-ahead buffer
+ * or decrypted TLS data pending). */
+int stream_has_pending(const struct stream *s);
+/* Sends close_notify (TLS, best effort, no waiting), closes the fd, frees
+ * the tls_conn.  Safe on a stream that was never initialized with fd -1. */
+void stream_close(struct stream *s);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * tls: BearSSL glue (see shared/docs/bearssl-notes.md).
+ *
+ *  - trust anchors loaded from a PEM bundle (tls_anchors);
+ *  - client connections: SNI and certificate name = the given server name,
+ *    TLS 1.2 only, suite order by CPU (AES-GCM first with AES-NI, else
+ *    ChaCha20 first), ALPN "http/1.1", session resumption through a
+ *    process-wide cache keyed by server name (tls_cache_lock);
+ *  - server credentials from a PEM chain and an RSA or EC key (PKCS#1,
+ *    PKCS#8, SEC1), reloaded when the files' mtime/size change (checked at
+ *    most once a second) or on tls_creds_reload(); server connections use a
+ *    shared, locked session cache.
+ *
+ * A tls_conn owns its BearSSL contexts and its I/O buffer; it does not own
+ * the fd (the stream does).  Its low-level I/O waits at most `timeout_ms`
+ * (updated by tls_conn_set_timeout) for each read or write.
+ * Thread: tls_anchors and tls_creds are shared read-only after load (creds
+ * reload swaps under creds->lock; connections hold a reference to the
+ * version they started with); a tls_conn has one owner.
+ */
+#ifndef MEEK_SHARED_TLS_H
+#define MEEK_SHARED_TLS_H
+#include <stddef.h>
+
+struct tls_anchors;
+struct tls_creds;
+struct tls_conn;
+
+/* Loads every certificate of the PEM bundle at `path` as a trust anchor.
+ * Returns 0 with *out, or MEEK_EIO / MEEK_EPROTO (no certificate found)
+ * with *why. */
+int tls_anchors_load(struct tls_anchors **out, const char *path, const char **why);
+/* Number of anchors loaded. */
+size_t tls_anchors_count(const struct tls_anchors *ta);
+void tls_anchors_free(struct tls_anchors *ta);
+/* Returns the first readable CA bundle: $SSL_CERT_FILE, then the usual
+ * system paths (Debian/Ubuntu, Fedora, Alpine, OpenWrt), or NULL. */
+const char *tls_default_ca_file(void);
+
+/* Opens a client TLS connection on connected `fd` and runs the handshake.
+ * `server_name` is sent as SNI and checked against the certificate.
+ * `mono` non-zero uses a half-duplex buffer (request/response use only).
+ * Returns 0 with *out, or MEEK_ECERT (untrusted, wrong name, expired or not
+ * yet valid: *why says which), MEEK_ETLS, MEEK_ETIMEDOUT, MEEK_ECLOSED,
+ * MEEK_EIO, MEEK_ENOMEM. */
+int tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
+    const char *server_name, int mono, int timeout_ms, const char **why);
+
+/* Loads a certificate chain (PEM, leaf first) and private key (PEM).
+ * Returns 0 with *out, or MEEK_EIO (unreadable) / MEEK_EPROTO (no
+ * certificate, unsupported or encrypted key, key does not match) with *why. */
+int tls_creds_load(struct tls_creds **out, const char *cert_path,
+    const char *key_path, const char **why);
+/* Reloads now; on failure keeps the old credentials.  Returns 0 or an error
+ * as tls_creds_load(). */
+int tls_creds_reload(struct tls_creds *c, const char **why);
+void tls_creds_free(struct tls_creds *c);
+
+/* Opens a server TLS connection on accepted `fd` and runs the handshake,
+ * first reloading `c` if its files changed.  Returns 0 with *out, or
+ * MEEK_ETLS, MEEK_ETIMEDOUT, MEEK_ECLOSED, MEEK_EIO, MEEK_ENOMEM. */
+int tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
+    int timeout_ms, const char **why);
+
+void tls_conn_set_timeout(struct tls_conn *t, int timeout_ms);
+/* As stream_read(): >0, MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO, MEEK_ETLS. */
+long tls_conn_read(struct tls_conn *t, void *buf, size_t len);
+int tls_conn_write(struct tls_conn *t, const void *buf, size_t len);
+int tls_conn_flush(struct tls_conn *t);
+/* 1 when decrypted application data is waiting. */
+int tls_conn_has_pending(const struct tls_conn *t);
+/* Sends close_notify without waiting for the peer's, then frees. */
+void tls_conn_free(struct tls_conn *t);
+
+#endif

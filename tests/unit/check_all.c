@@ -1,0 +1,29 @@
+/* The one Check runner.  CK_RUN_SUITE=<name> runs one suite (Check's own
+ * variable); the exit code is non-zero on any failure or when no test ran. */
+#include "config.h"
+#include <signal.h>
+#include <stdlib.h>
+#include "tests/unit/suites.h"
+
+int
+main(void)
+{
+	Suite *(*const all[])(void) = {
+		b64_suite, backoff_suite, client_conf_suite, extor_suite,
+		http_suite, net_suite, proxy_suite, pt_suite, ptargs_suite,
+		server_conf_suite, session_table_suite, socks_suite, tls_suite,
+		url_suite,
+	};
+	SRunner *sr;
+	int failed, ran;
+
+	signal(SIGPIPE, SIG_IGN);
+	sr = srunner_create(all[0]());
+	for (size_t i = 1; i < sizeof all / sizeof all[0]; i++)
+		srunner_add_suite(sr, all[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	ran = srunner_ntests_run(sr);
+	srunner_free(sr);
+	return (failed == 0 && ran > 0) ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,21 @@
+/* Every unit-test suite; tests/unit/check_all.c runs them all. */
+#ifndef MEEK_TESTS_SUITES_H
+#define MEEK_TESTS_SUITES_H
+#include <check.h>
+
+Suite *b64_suite(void);
+Suite *backoff_suite(void);
+Suite *client_conf_suite(void);
+Suite *extor_suite(void);
+Suite *http_suite(void);
+Suite *net_suite(void);
+Suite *proxy_suite(void);
+Suite *pt_suite(void);
+Suite *ptargs_suite(void);
+Suite *server_conf_suite(void);
+Suite *session_table_suite(void);
+Suite *socks_suite(void);
+Suite *tls_suite(void);
+Suite *url_suite(void);
+
+#endif

@@ -50,6 +50,18 @@ int http_read_request(struct stream *s, struct http_msg *m, const char **why);
  * MEEK_EHEADTOOBIG, MEEK_EPROTO, MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO. */
 int http_read_response(struct stream *s, struct http_msg *m, const char **why);
 
+/* Parse a complete head already in memory: `buf` holds `len` bytes ending
+ * with the blank line (CRLF or bare LF line ends).  Copies it into m->head
+ * and fills `m` as http_read_request()/http_read_response() do; leading
+ * empty lines before a request line are skipped.  Bytes after the blank line
+ * or a missing blank line are MEEK_EPROTO.  Returns 0 or the same errors as
+ * the stream readers (never an I/O error).  For fuzzers and tests; the
+ * stream readers use them. */
+int http_parse_request_head(struct http_msg *m, const char *buf, size_t len,
+    const char **why);
+int http_parse_response_head(struct http_msg *m, const char *buf, size_t len,
+    const char **why);
+
 /* Reads the body of `m` into `buf` (at most `cap` bytes) and sets *len.
  * Content-Length and chunked (trailers skipped) bodies; a response with
  * neither reads until EOF (and clears keep_alive); a request with neither

@@ -1,1 +1,587 @@
-/* PLACEHOLDER */
+#include "config.h"
+#include "shared/net.h"
+#include "shared/err.h"
+#include "shared/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long
+net_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until `deadline` (-1 deadline: forever). */
+static int
+net_left_ms(long long deadline)
+{
+	long long left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - net_now_ms();
+	if (left <= 0)
+		return 0;
+	return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+static int
+net_parse_port(const char *p, uint16_t *port, int allow_zero)
+{
+	unsigned long v = 0;
+	size_t n = 0;
+
+	if (*p == '\0')
+		return -1;
+	for (; *p != '\0'; p++, n++) {
+		if (*p < '0' || *p > '9' || n >= 5)
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535 || (v == 0 && !allow_zero))
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+net_split_hostport(const char *s, char *host, size_t hostlen,
+    uint16_t *port, int allow_zero, const char **why)
+{
+	const char *h, *colon;
+	size_t hl;
+
+	if (s == NULL || *s == '\0') {
+		if (why)
+			*why = "empty address";
+		return MEEK_EINVAL;
+	}
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (end == NULL) {
+			if (why)
+				*why = "missing ']' in IPv6 address";
+			return MEEK_EINVAL;
+		}
+		h = s + 1;
+		hl = (size_t)(end - h);
+		if (end[1] != ':') {
+			if (why)
+				*why = "missing port";
+			return MEEK_EINVAL;
+		}
+		colon = end + 1;
+		if (memchr(h, '[', hl) != NULL) {
+			if (why)
+				*why = "bad IPv6 address";
+			return MEEK_EINVAL;
+		}
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL) {
+			if (why)
+				*why = "missing port";
+			return MEEK_EINVAL;
+		}
+		h = s;
+		hl = (size_t)(colon - s);
+		if (memchr(h, ':', hl) != NULL) {
+			if (why)
+				*why = "IPv6 address needs brackets";
+			return MEEK_EINVAL;
+		}
+		if (memchr(h, ']', hl) != NULL) {
+			if (why)
+				*why = "bad host";
+			return MEEK_EINVAL;
+		}
+	}
+	if (hl == 0) {
+		if (why)
+			*why = "missing host";
+		return MEEK_EINVAL;
+	}
+	if (hl >= hostlen) {
+		if (why)
+			*why = "host too long";
+		return MEEK_EINVAL;
+	}
+	if (net_parse_port(colon + 1, port, allow_zero) < 0) {
+		if (why)
+			*why = "bad port";
+		return MEEK_EINVAL;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	return 0;
+}
+
+static int
+net_connect_errno(int e, const char **why)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		if (why)
+			*why = "connection refused";
+		return MEEK_ECONNREFUSED;
+	case ETIMEDOUT:
+		if (why)
+			*why = "connect timed out";
+		return MEEK_ETIMEDOUT;
+	case ENETUNREACH:
+		if (why)
+			*why = "network unreachable";
+		return MEEK_ECONNECT;
+	case EHOSTUNREACH:
+		if (why)
+			*why = "host unreachable";
+		return MEEK_ECONNECT;
+	case EAFNOSUPPORT:
+	case EADDRNOTAVAIL:
+		if (why)
+			*why = "address not available";
+		return MEEK_ECONNECT;
+	default:
+		if (why)
+			*why = "connect failed";
+		return MEEK_ECONNECT;
+	}
+}
+
+/* Makes `fd` blocking again and sets TCP_NODELAY (best effort). */
+static void
+net_finish_socket(int fd)
+{
+	int fl, one = 1;
+
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* One non-blocking connect bounded by `deadline`.  Returns the fd or an
+ * error code. */
+static int
+net_try_connect(const struct addrinfo *ai, long long deadline,
+    const char **why)
+{
+	int fd, e, r;
+	socklen_t elen;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol);
+	if (fd < 0)
+		return net_connect_errno(errno, why);
+	do
+		r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno != EINPROGRESS) {
+		e = errno;
+		close(fd);
+		return net_connect_errno(e, why);
+	}
+	if (r < 0) {
+		r = net_wait(fd, POLLOUT, net_left_ms(deadline));
+		if (r == 0) {
+			close(fd);
+			if (why)
+				*why = "connect timed out";
+			return MEEK_ETIMEDOUT;
+		}
+		if (r < 0) {
+			close(fd);
+			if (why)
+				*why = "poll failed";
+			return MEEK_ECONNECT;
+		}
+		e = 0;
+		elen = sizeof e;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+			e = errno;
+		if (e != 0) {
+			close(fd);
+			return net_connect_errno(e, why);
+		}
+	}
+	net_finish_socket(fd);
+	return fd;
+}
+
+int
+net_dial(const char *host, uint16_t port, int timeout_ms, const char **why)
+{
+	struct addrinfo hints, *res, *ai;
+	char portstr[8];
+	long long deadline;
+	int r, err = MEEK_ECONNECT;
+	const char *ewhy = "no address";
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+	r = getaddrinfo(host, portstr, &hints, &res);
+	if (r != 0) {
+		if (why) {
+			switch (r) {
+			case EAI_NONAME:
+				*why = "unknown host";
+				break;
+			case EAI_AGAIN:
+				*why = "temporary name resolution failure";
+				break;
+			default:
+				*why = "name resolution failed";
+				break;
+			}
+		}
+		return MEEK_ERESOLVE;
+	}
+	deadline = timeout_ms < 0 ? -1 : net_now_ms() + timeout_ms;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		r = net_try_connect(ai, deadline, &ewhy);
+		if (r >= 0) {
+			freeaddrinfo(res);
+			return r;
+		}
+		err = r;
+		if (deadline >= 0 && net_left_ms(deadline) == 0) {
+			err = MEEK_ETIMEDOUT;
+			ewhy = "connect timed out";
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	if (why)
+		*why = ewhy;
+	return err;
+}
+
+int
+net_listen(const char *addr, int backlog, const char **why)
+{
+	struct addrinfo hints, *res;
+	char host[NET_HOST_MAX], portstr[8];
+	uint16_t port;
+	int r, fd, one = 1, e;
+
+	r = net_split_hostport(addr, host, sizeof host, &port, 1, why);
+	if (r < 0)
+		return r;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if (strcmp(host, "localhost") == 0) {
+		/* Loopback only, IPv4 first as Go does for "localhost". */
+		strcpy(host, "127.0.0.1");
+	} else if (!net_is_ip_literal(host)) {
+		if (why)
+			*why = "listen address must be an IP address or localhost";
+		return MEEK_EINVAL;
+	}
+	hints.ai_flags |= AI_NUMERICHOST;
+	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
+	if (getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL) {
+		if (why)
+			*why = "bad listen address";
+		return MEEK_EINVAL;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		freeaddrinfo(res);
+		if (why)
+			*why = "cannot create socket";
+		return MEEK_EIO;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+		e = errno;
+		freeaddrinfo(res);
+		close(fd);
+		if (why) {
+			switch (e) {
+			case EADDRINUSE:
+				*why = "address already in use";
+				break;
+			case EADDRNOTAVAIL:
+				*why = "address not available";
+				break;
+			case EACCES:
+				*why = "permission denied";
+				break;
+			default:
+				*why = "bind failed";
+				break;
+			}
+		}
+		return MEEK_EIO;
+	}
+	freeaddrinfo(res);
+	if (listen(fd, backlog > 0 ? backlog : SOMAXCONN) < 0) {
+		e = errno;
+		close(fd);
+		if (why)
+			*why = e == EADDRINUSE ? "address already in use" : "listen failed";
+		return MEEK_EIO;
+	}
+	return fd;
+}
+
+/* Points at the IPv4 address inside an IPv4-mapped IPv6 address, else
+ * NULL: such peers are shown as plain IPv4, as Go does. */
+static const void *
+net_unmapped_v4(const struct sockaddr_in6 *s6)
+{
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return &s6->sin6_addr.s6_addr[12];
+	return NULL;
+}
+
+char *
+net_ip_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (sa == NULL) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		if (inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len) == NULL)
+			snprintf(buf, len, "?");
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		const void *v4 = net_unmapped_v4(s6);
+		const char *r;
+
+		if (v4 != NULL)
+			r = inet_ntop(AF_INET, v4, buf, (socklen_t)len);
+		else
+			r = inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+		if (r == NULL)
+			snprintf(buf, len, "?");
+	} else if (sa->sa_family == AF_UNIX) {
+		snprintf(buf, len, "unix");
+	} else {
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+char *
+net_addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (len == 0)
+		return buf;
+	if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return net_ip_format(sa, buf, len);
+	net_ip_format(sa, ip, sizeof ip);
+	if (sa->sa_family == AF_INET) {
+		snprintf(buf, len, "%s:%u", ip,
+		    (unsigned)ntohs(((const struct sockaddr_in *)sa)->sin_port));
+	} else {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		snprintf(buf, len, net_unmapped_v4(s6) ? "%s:%u" : "[%s]:%u", ip,
+		    (unsigned)ntohs(s6->sin6_port));
+	}
+	return buf;
+}
+
+char *
+net_addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	if (log_is_unsafe())
+		return net_addr_format(sa, buf, len);
+	if (len > 0)
+		snprintf(buf, len, "[scrubbed]");
+	return buf;
+}
+
+char *
+net_sockname(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		if (len > 0)
+			snprintf(buf, len, "?");
+		return buf;
+	}
+	return net_addr_format((struct sockaddr *)&ss, buf, len);
+}
+
+char *
+net_peername(int fd, char *buf, size_t len, int ip_only)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		if (len > 0)
+			snprintf(buf, len, "?");
+		return buf;
+	}
+	if (ip_only)
+		return net_ip_format((struct sockaddr *)&ss, buf, len);
+	return net_addr_format((struct sockaddr *)&ss, buf, len);
+}
+
+int
+net_is_ip_literal(const char *ip)
+{
+	unsigned char tmp[sizeof(struct in6_addr)];
+
+	if (ip == NULL)
+		return 0;
+	return inet_pton(AF_INET, ip, tmp) == 1 || inet_pton(AF_INET6, ip, tmp) == 1;
+}
+
+int
+net_wait(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd;
+	long long deadline;
+	int r;
+
+	deadline = timeout_ms < 0 ? -1 : net_now_ms() + timeout_ms;
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, net_left_ms(deadline));
+		if (r > 0) {
+			if (pfd.revents & POLLNVAL)
+				return MEEK_EIO;
+			return 1;
+		}
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return MEEK_EIO;
+	}
+}
+
+int
+net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	const unsigned char *p = buf;
+	int is_sock = 1, r;
+	ssize_t n;
+
+	while (len > 0) {
+		/* Try first, wait only when the socket buffer is full. */
+		if (is_sock) {
+			n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno == ENOTSOCK) {
+				is_sock = 0;
+				continue;
+			}
+		} else {
+			r = net_wait(fd, POLLOUT, timeout_ms);
+			if (r == 0)
+				return MEEK_ETIMEDOUT;
+			if (r < 0)
+				return MEEK_EIO;
+			n = write(fd, p, len);
+		}
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			r = net_wait(fd, POLLOUT, timeout_ms);
+			if (r == 0)
+				return MEEK_ETIMEDOUT;
+			if (r < 0)
+				return MEEK_EIO;
+			continue;
+		}
+		return MEEK_EIO;
+	}
+	return 0;
+}
+
+long
+net_read_some(int fd, void *buf, size_t len, int timeout_ms)
+{
+	int is_sock = 1, r;
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	for (;;) {
+		if (is_sock) {
+			n = recv(fd, buf, len, MSG_DONTWAIT);
+			if (n < 0 && errno == ENOTSOCK) {
+				is_sock = 0;
+				continue;
+			}
+		} else {
+			r = net_wait(fd, POLLIN, timeout_ms);
+			if (r == 0)
+				return MEEK_ETIMEDOUT;
+			if (r < 0)
+				return MEEK_EIO;
+			n = read(fd, buf, len);
+		}
+		if (n > 0)
+			return (long)n;
+		if (n == 0)
+			return MEEK_ECLOSED;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			r = net_wait(fd, POLLIN, timeout_ms);
+			if (r == 0)
+				return MEEK_ETIMEDOUT;
+			if (r < 0)
+				return MEEK_EIO;
+			continue;
+		}
+		return MEEK_EIO;
+	}
+}
+
+int
+net_read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+	unsigned char *p = buf;
+	long n;
+
+	while (len > 0) {
+		n = net_read_some(fd, p, len, timeout_ms);
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,1 +1,314 @@
-/* PLACEHOLDER */
+#include "config.h"
+#include "client/conf.h"
+#include "shared/err.h"
+#include "shared/net.h"
+#include "shared/opt.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum {
+	OPT_CA = 256, OPT_FRONT, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
+	OPT_LOG_LEVEL, OPT_PROXY, OPT_STACK_SIZE, OPT_UNSAFE_LOGGING, OPT_URL,
+	OPT_UTLS, OPT_VERSION
+};
+
+/* The one option table: getopt_long and --help both read it, and
+ * doc/meek-client.1 must list every entry. */
+static const struct opt client_opts[] = {
+	{ "ca", required_argument, OPT_CA, "FILE",
+	  "trust anchors (PEM bundle); default $SSL_CERT_FILE or the system bundle" },
+	{ "front", required_argument, OPT_FRONT, "HOST",
+	  "front domain: TCP peer, SNI and certificate name (front= overrides)" },
+	{ "help", no_argument, OPT_HELP, NULL, "print this help and exit" },
+	{ "helper", optional_argument, OPT_HELPER, "ADDR",
+	  "browser helper (not supported by meek-c)" },
+	{ "listen", required_argument, OPT_LISTEN, "ADDR:PORT",
+	  "standalone SOCKS proxy without tor; prints LISTEN ADDR:PORT" },
+	{ "log", required_argument, OPT_LOG, "FILE", "log to FILE instead of stderr" },
+	{ "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
+	  "error, warn, info (default) or debug" },
+	{ "proxy", required_argument, OPT_PROXY, "URI",
+	  "upstream proxy http://, socks5:// or socks4a:// (overrides TOR_PT_PROXY)" },
+	{ "stack-size", required_argument, OPT_STACK_SIZE, "KB",
+	  "stack size of each session thread in KiB (default 64)" },
+	{ "unsafe-logging", no_argument, OPT_UNSAFE_LOGGING, NULL,
+	  "log addresses and full session ids" },
+	{ "url", required_argument, OPT_URL, "URL",
+	  "meek-server URL, Host header and path (url= overrides)" },
+	{ "utls", required_argument, OPT_UTLS, "NAME",
+	  "accepted for compatibility; uTLS is not available with BearSSL" },
+	{ "version", no_argument, OPT_VERSION, NULL, "print the version and exit" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+#define CLIENT_USAGE "meek-client [--url URL] [--front HOST] [--log FILE] [OPTIONS]"
+
+void
+client_conf_usage(FILE *f)
+{
+	opt_usage(f, CLIENT_USAGE, client_opts);
+}
+
+int
+client_conf_is_transport(const char *name)
+{
+	return strcmp(name, "meek") == 0 || strcmp(name, "meek_lite") == 0;
+}
+
+static int conf_fail(struct client_conf *c, const char **why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Formats a flag error that names its argument into c->err. */
+static int
+conf_fail(struct client_conf *c, const char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	va_end(ap);
+	if (why)
+		*why = c->err;
+	return MEEK_EINVAL;
+}
+
+static int
+conf_log_level(const char *s, enum log_level *out)
+{
+	static const struct { const char *name; enum log_level level; } t[] = {
+		{ "error", LOG_ERROR }, { "warn", LOG_WARN }, { "warning", LOG_WARN },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcasecmp(s, t[i].name) == 0) {
+			*out = t[i].level;
+			return 0;
+		}
+	return MEEK_EINVAL;
+}
+
+static int
+conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_uri,
+    const char **why)
+{
+	const char *w = NULL;
+	char *end;
+	long v;
+
+	switch (key) {
+	case OPT_CA:
+		c->ca_file = arg;
+		break;
+	case OPT_FRONT:
+		if (*arg == '\0' || strlen(arg) >= URL_HOST_MAX)
+			return conf_fail(c, why, "bad --front \"%.64s\"", arg);
+		c->front = arg;
+		break;
+	case OPT_HELP:
+		c->help = 1;
+		break;
+	case OPT_HELPER:
+		if (why)
+			*why = "--helper is not supported: meek-c has no browser "
+			    "helper mode (use --front and url= instead)";
+		return MEEK_EINVAL;
+	case OPT_LISTEN:
+		c->listen = arg;
+		break;
+	case OPT_LOG:
+		c->log_file = arg;
+		break;
+	case OPT_LOG_LEVEL:
+		if (conf_log_level(arg, &c->log_level) != 0)
+			return conf_fail(c, why, "bad --log-level \"%.32s\": use "
+			    "error, warn, info or debug", arg);
+		break;
+	case OPT_PROXY:
+		*proxy_uri = arg;
+		break;
+	case OPT_STACK_SIZE:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || v < 16 || v > 65536)
+			return conf_fail(c, why, "bad --stack-size \"%.32s\": "
+			    "want KiB between 16 and 65536", arg);
+		c->stack_kb = (size_t)v;
+		break;
+	case OPT_UNSAFE_LOGGING:
+		c->unsafe_logging = 1;
+		break;
+	case OPT_URL:
+		if (url_parse(&c->url, arg, &w) != 0)
+			return conf_fail(c, why, "bad --url: %s", w ? w : "invalid");
+		c->has_url = 1;
+		break;
+	case OPT_UTLS:
+		c->utls = arg;
+		break;
+	case OPT_VERSION:
+		c->version = 1;
+		break;
+	default:
+		if (why)
+			*why = "internal error: unhandled option";
+		return MEEK_EINVAL;
+	}
+	return 0;
+}
+
+static int
+conf_flags(struct client_conf *c, int argc, char **argv, const char **proxy_uri,
+    const char **why)
+{
+	struct option longopts[sizeof client_opts / sizeof client_opts[0]];
+	int key, rc;
+
+	opt_longopts(client_opts, longopts);
+	optind = 0;     /* full getopt reset: tests parse more than once */
+	opterr = 0;     /* we print one line ourselves */
+	for (;;) {
+		int prev = optind == 0 ? 1 : optind;
+		key = getopt_long(argc, argv, "+:", longopts, NULL);
+		if (key == -1)
+			break;
+		if (key == ':') {
+			for (size_t i = 0; client_opts[i].name != NULL; i++)
+				if (optopt == client_opts[i].key)
+					return conf_fail(c, why,
+					    "option --%s needs an argument",
+					    client_opts[i].name);
+			return conf_fail(c, why, "option %.64s needs an argument",
+			    prev < argc ? argv[prev] : "?");
+		}
+		if (key == '?')
+			return conf_fail(c, why, "unknown option %.64s (see --help)",
+			    prev < argc ? argv[prev] : "?");
+		if ((rc = conf_flag(c, key, optarg, proxy_uri, why)) != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return conf_fail(c, why, "unexpected argument \"%.64s\" (see --help)",
+		    argv[optind]);
+	return 0;
+}
+
+int
+client_conf_parse(struct client_conf *c, int argc, char **argv,
+    const char **why)
+{
+	const char *proxy_uri = NULL, *w = NULL;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->log_level = LOG_INFO;
+	c->stack_kb = CLIENT_STACK_KB_DEFAULT;
+	/* Known before the flags so that a bad flag can be reported to tor. */
+	c->managed = getenv("TOR_PT_MANAGED_TRANSPORT_VER") != NULL;
+
+	if ((rc = conf_flags(c, argc, argv, &proxy_uri, why)) != 0)
+		return rc;
+	if (c->help || c->version)
+		return 0;
+	if (c->listen != NULL) {
+		char host[NET_HOST_MAX];
+		uint16_t port;
+		/* Standalone: tor's environment plays no part. */
+		c->managed = 0;
+		if (net_split_hostport(c->listen, host, sizeof host, &port, 1, &w) != 0)
+			return conf_fail(c, why, "bad --listen: %s",
+			    w ? w : "want ADDR:PORT");
+	} else if (c->managed) {
+		rc = pt_client_env_parse(&c->env, &w);
+		if (rc == MEEK_EVERSION)
+			return rc;
+		if (rc != 0)
+			return conf_fail(c, why, "%s", w ? w : "bad environment");
+		if (proxy_uri == NULL && c->env.proxy != NULL) {
+			proxy_uri = c->env.proxy;
+			c->proxy_from_env = 1;
+		}
+	} else {
+		if (why)
+			*why = "not launched by tor (TOR_PT_MANAGED_TRANSPORT_VER is "
+			    "unset): use --listen ADDR:PORT for standalone mode";
+		return MEEK_EINVAL;
+	}
+	if (proxy_uri != NULL) {
+		if (proxy_parse(&c->proxy, proxy_uri, &w) != 0) {
+			if (why)
+				*why = w ? w : "invalid proxy URI";
+			return MEEK_EPROXY;
+		}
+		c->has_proxy = 1;
+	}
+	return 0;
+}
+
+void
+client_conf_clear(struct client_conf *c)
+{
+	if (c->managed)
+		pt_client_env_clear(&c->env);
+	memset(c, 0, sizeof *c);
+}
+
+int
+client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
+    struct client_target *t, const char **why)
+{
+	const char *u = ptargs_get(args, "url");
+	const char *front = ptargs_get(args, "front");
+	const char *utls = ptargs_get(args, "utls");
+	const char *w = NULL;
+	char host[NET_HOST_MAX];
+	uint16_t port;
+
+	memset(t, 0, sizeof *t);
+	if (u != NULL) {
+		if (url_parse(&t->url, u, &w) != 0) {
+			if (why)
+				*why = "bad url= argument";
+			return MEEK_EINVAL;
+		}
+	} else if (c->has_url) {
+		t->url = c->url;
+	} else {
+		if (why)
+			*why = "no url= argument and no --url";
+		return MEEK_EINVAL;
+	}
+	if (front == NULL)
+		front = c->front;
+	if (front == NULL || *front == '\0') {
+		/* No fronting: talk to the url's own host. */
+		snprintf(t->front, sizeof t->front, "%s", t->url.host);
+		t->port = t->url.port;
+	} else if (strlen(front) >= sizeof t->front) {
+		if (why)
+			*why = "front= is too long";
+		return MEEK_EINVAL;
+	} else if (net_split_hostport(front, host, sizeof host, &port, 0, &w) == 0) {
+		/* "cdn.example:8443" names the port as Go's URL.Host would. */
+		snprintf(t->front, sizeof t->front, "%s", host);
+		t->port = port;
+	} else if (front[0] == '[' || (strchr(front, ':') != NULL &&
+	    !net_is_ip_literal(front))) {
+		if (why)
+			*why = "bad front= (want HOST or HOST:PORT)";
+		return MEEK_EINVAL;
+	} else {
+		snprintf(t->front, sizeof t->front, "%s", front);
+		t->port = t->url.port;
+	}
+	if (utls == NULL)
+		utls = c->utls;
+	if (utls != NULL)
+		snprintf(t->utls, sizeof t->utls, "%s", utls);
+	return 0;
+}

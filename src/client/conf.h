@@ -1,1 +1,78 @@
-/* PLACEHOLDER */
+/*
+ * conf: meek-client's configuration: command-line flags (one option table,
+ * which also prints --help), the TOR_PT_* client environment and the
+ * upstream proxy, and the per-connection resolution of the url=, front= and
+ * utls= SOCKS arguments against the flags (Go meek-client semantics: an
+ * argument overrides the flag of the same name).
+ * Thread: client_conf_parse/clear in main only; a parsed client_conf is
+ * read-only afterwards and client_conf_resolve() may run in any thread.
+ */
+#ifndef MEEK_CLIENT_CONF_H
+#define MEEK_CLIENT_CONF_H
+#include <stddef.h>
+#include <stdio.h>
+#include "shared/log.h"
+#include "shared/proxy.h"
+#include "shared/pt.h"
+#include "shared/ptargs.h"
+#include "shared/url.h"
+
+#define CLIENT_STACK_KB_DEFAULT 64
+#define CLIENT_UTLS_MAX 64
+
+struct client_conf {
+	int managed;            /* launched by tor: TOR_PT_MANAGED_TRANSPORT_VER set, no --listen */
+	int help;               /* --help: print client_conf_usage() and exit 0 */
+	int version;            /* --version */
+	int has_url;
+	struct url url;         /* --url, parsed */
+	const char *front;      /* --front, borrowed from argv, or NULL */
+	const char *utls;       /* --utls, borrowed from argv, or NULL */
+	const char *log_file;   /* --log, borrowed from argv, or NULL (stderr) */
+	const char *listen;     /* --listen ADDR:PORT (standalone mode) or NULL */
+	const char *ca_file;    /* --ca, borrowed from argv, or NULL (default bundle) */
+	int unsafe_logging;
+	enum log_level log_level;
+	size_t stack_kb;        /* --stack-size, session thread stack in KiB */
+	int has_proxy;          /* every connection goes through `proxy` */
+	int proxy_from_env;     /* it came from TOR_PT_PROXY: answer PROXY DONE */
+	struct proxy proxy;
+	struct pt_client_env env; /* filled in managed mode only */
+	char err[256];          /* storage for *why of flag errors that name the flag */
+};
+
+/* Where one SOCKS connection's requests go. */
+struct client_target {
+	struct url url;              /* Host header and path */
+	char front[URL_HOST_MAX];    /* TCP/TLS peer, SNI and certificate name */
+	unsigned short port;         /* TCP port of `front` */
+	char utls[CLIENT_UTLS_MAX];  /* requested uTLS fingerprint, "" when none */
+};
+
+/* Parses `argv` and, in managed mode, the TOR_PT_* environment and the
+ * upstream proxy (--proxy overrides TOR_PT_PROXY).  `c` borrows strings from
+ * `argv` for its lifetime.  Returns 0, or:
+ *  MEEK_EINVAL with *why for a bad flag or environment (caller prints the
+ *   reason on stderr and, when c->managed, "ENV-ERROR why"; exit 1);
+ *  MEEK_EVERSION (caller prints VERSION-ERROR; exit 1);
+ *  MEEK_EPROXY with *why for a bad proxy URI (caller prints VERSION 1 then
+ *   PROXY-ERROR when managed; exit 1).
+ * *why may point into c->err.  Free with client_conf_clear(). */
+int client_conf_parse(struct client_conf *c, int argc, char **argv,
+    const char **why);
+void client_conf_clear(struct client_conf *c);
+/* Prints the usage line and every option of the table. */
+void client_conf_usage(FILE *f);
+/* Returns 1 when `name` is a transport this program serves ("meek",
+ * "meek_lite"). */
+int client_conf_is_transport(const char *name);
+
+/* Resolves the target of one SOCKS connection from its arguments `args`
+ * and the flags in `c`: url= and front= and utls= override --url, --front
+ * and --utls.  A front of the form host:port names the port too; otherwise
+ * the url's port is used.  Returns 0, or MEEK_EINVAL with *why (no url from
+ * either source, bad url, bad front). */
+int client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
+    struct client_target *t, const char **why);
+
+#endif

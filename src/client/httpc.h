@@ -1,1 +1,64 @@
-/* PLACEHOLDER */
+/*
+ * httpc: a meek session's HTTP(S) connection to the front and its
+ * request/response exchange (one POST with the session's upstream bytes,
+ * one response with its downstream bytes), with meek's failure policy
+ * (described at the top of httpc.c).
+ *
+ * Domain fronting: TCP and TLS go to target->front (SNI and certificate
+ * name), the Host header and path come from target->url.  When a proxy is
+ * configured every connection goes through it.  The connection is kept
+ * alive across exchanges and reopened when the server closes it; a reopened
+ * TLS connection resumes its session (tls module cache).
+ * Thread: owner only (the session thread).  An httpc borrows `target`,
+ * `proxy` and `anchors` for its life; it owns its stream, its http_msg and
+ * its read-ahead buffer (allocated once in httpc_init).
+ */
+#ifndef MEEK_CLIENT_HTTPC_H
+#define MEEK_CLIENT_HTTPC_H
+#include <stddef.h>
+#include "client/conf.h"
+#include "shared/http.h"
+#include "shared/log.h"
+#include "shared/proxy.h"
+#include "shared/stream.h"
+#include "shared/tls.h"
+
+#define HTTPC_CONNECT_TIMEOUT_MS 15000
+#define HTTPC_IO_TIMEOUT_MS 30000
+#define HTTPC_SID_MAX 64
+
+struct httpc {
+	const struct client_target *target;
+	const struct proxy *proxy;          /* NULL: direct */
+	const struct tls_anchors *anchors;  /* needed for https */
+	int stop_fd;             /* readable: stop waiting between retries */
+	struct stream s;         /* s.fd < 0: not connected */
+	unsigned long requests;  /* requests sent on the current connection */
+	struct http_msg *msg;    /* owned, one response head at a time */
+	unsigned char *rbuf;     /* owned read-ahead, HTTP_HEAD_MAX bytes */
+	char extra[HTTPC_SID_MAX + 80]; /* X-Session-Id and Content-Type lines */
+	int last_status;         /* status of the last response read, 0 none */
+	char sid_log[LOG_SID_LEN]; /* loggable form of the session id */
+};
+
+/* Prepares `h` for session `sid` (at most HTTPC_SID_MAX-1 chars) without
+ * connecting.  `stop_fd` (or -1) becoming readable cuts retry delays short.
+ * Returns 0, MEEK_ENOMEM, or MEEK_EINVAL with *why (https without anchors). */
+int httpc_init(struct httpc *h, const struct client_target *target,
+    const struct proxy *proxy, const struct tls_anchors *anchors,
+    const char *sid, int stop_fd, const char **why);
+/* Closes the connection and frees what `h` owns.  Safe after a failed
+ * httpc_init. */
+void httpc_clear(struct httpc *h);
+
+/* POSTs the `len` bytes in `buf` (cap bytes of storage, at least
+ * HTTP_BODY_MAX) and, on a 200 answer, reads the response body into the
+ * same `buf`, setting *out_len.  Applies the failure policy of httpc.c.
+ * Returns 0, or the MEEK_E* code that ends the session with *why:
+ * MEEK_EHTTP (non-200 after every try), MEEK_ETOOBIG (body over `cap`),
+ * MEEK_ECERT / MEEK_ETLS (handshake), a dial error, a stream error,
+ * MEEK_EPROTO (malformed response), MEEK_ECLOSED (stop requested). */
+int httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
+    size_t *out_len, const char **why);
+
+#endif

@@ -1,1 +1,335 @@
-/* PLACEHOLDER */
+#include "config.h"
+#include "client/poller.h"
+#include "client/backoff.h"
+#include "client/httpc.h"
+#include "shared/b64.h"
+#include "shared/err.h"
+#include "shared/http.h"
+#include "shared/log.h"
+#include "shared/net.h"
+#include "shared/ptargs.h"
+#include "shared/rand.h"
+#include "shared/socks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Sanitizers multiply stack use; keep their builds from overflowing the
+ * small production stacks. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define POLLER_STACK_FACTOR 8
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define POLLER_STACK_FACTOR 8
+#endif
+#endif
+#ifndef POLLER_STACK_FACTOR
+#define POLLER_STACK_FACTOR 1
+#endif
+
+#define POLLER_SOCKS_WRITE_TIMEOUT_MS 30000
+
+/* Everything one session owns, allocated in one piece when it starts. */
+struct session {
+	struct poller *p;
+	int fd;                           /* SOCKS connection from tor */
+	struct socks_request req;
+	struct ptargs args;
+	struct client_target target;
+	struct httpc http;
+	int http_ready;
+	char sid[B64_ENCODED_SIZE(POLLER_SID_BYTES)];
+	char sid_log[LOG_SID_LEN];
+	unsigned long long up, down;      /* payload bytes each way */
+	unsigned char buf[HTTP_BODY_MAX]; /* request, then response body */
+};
+
+int
+poller_init(struct poller *p, const struct client_conf *conf,
+    const struct tls_anchors *anchors, const char **why)
+{
+	size_t min = 16384;
+	long sysmin;
+
+	memset(p, 0, sizeof *p);
+	p->conf = conf;
+	p->anchors = anchors;
+	p->stack_size = conf->stack_kb * 1024 * POLLER_STACK_FACTOR;
+#ifdef _SC_THREAD_STACK_MIN
+	sysmin = sysconf(_SC_THREAD_STACK_MIN);
+	if (sysmin > 0 && (size_t)sysmin > min)
+		min = (size_t)sysmin;
+#else
+	(void)sysmin;
+#endif
+	if (p->stack_size < min)
+		p->stack_size = min;
+	if (pipe2(p->stop_pipe, O_CLOEXEC) != 0) {
+		if (why)
+			*why = "pipe failed";
+		return MEEK_EIO;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	return 0;
+}
+
+/* Ends a session before it was granted: a complete SOCKS failure reply. */
+static int
+poller_refuse(struct session *s, const char *what, const char *why)
+{
+	log_warn("session refused: %s: %s", what, why);
+	socks_server_reply(s->fd, &s->req, SOCKS_REP_FAIL, POLLER_SOCKS_TIMEOUT_MS);
+	return MEEK_EINVAL;
+}
+
+/* SOCKS handshake, arguments, session id, success reply. */
+static int
+poller_open(struct session *s)
+{
+	const struct poller *p = s->p;
+	unsigned char raw[POLLER_SID_BYTES];
+	const char *why = NULL;
+	char esc[CLIENT_UTLS_MAX * 4];
+	size_t len;
+	int rc;
+
+	rc = socks_server_handshake(s->fd, &s->req, POLLER_SOCKS_TIMEOUT_MS, &why);
+	if (rc != 0) {
+		log_info("SOCKS handshake failed: %s (%s)", meek_strerror(rc),
+		    why ? why : "-");
+		return rc;
+	}
+	/* A single NUL password means "no more args" (pt-spec); tolerate it
+	 * whether or not the socks module stripped it. */
+	len = s->req.args_len;
+	while (len > 0 && s->req.args[len - 1] == '\0')
+		len--;
+	if ((rc = ptargs_parse(&s->args, s->req.args, len, &why)) != 0)
+		return poller_refuse(s, "bad SOCKS arguments", why ? why : "-");
+	if (client_conf_resolve(p->conf, &s->args, &s->target, &why) != 0)
+		return poller_refuse(s, "SOCKS arguments", why ? why : "-");
+	if (s->target.utls[0] != '\0')
+		log_info("utls=%s requested: uTLS is not available with BearSSL, "
+		    "using BearSSL's TLS", log_escape(esc, sizeof esc,
+		    s->target.utls, strlen(s->target.utls)));
+
+	/* 128 random bits, base64 without padding: 22 characters. */
+	if (rand_bytes(raw, sizeof raw) != 0)
+		return poller_refuse(s, "session id", "getrandom failed");
+	if (b64_encode(s->sid, sizeof s->sid, raw, sizeof raw, 0) < 0)
+		return poller_refuse(s, "session id", "encoding failed");
+	log_sid(s->sid_log, s->sid);
+
+	if (httpc_init(&s->http, &s->target,
+	    p->conf->has_proxy ? &p->conf->proxy : NULL, p->anchors, s->sid,
+	    p->stop_pipe[0], &why) != 0)
+		return poller_refuse(s, "HTTP client", why ? why : "-");
+	s->http_ready = 1;
+
+	/* meek grants the SOCKS request before any HTTP. */
+	if ((rc = socks_server_reply(s->fd, &s->req, SOCKS_REP_OK,
+	    POLLER_SOCKS_TIMEOUT_MS)) != 0) {
+		log_info("session %s: SOCKS reply failed: %s", s->sid_log,
+		    meek_strerror(rc));
+		return rc;
+	}
+	log_info("session %s: started (%s%s%s)", s->sid_log,
+	    s->target.url.https ? "https" : "http",
+	    p->conf->has_proxy ? ", through proxy" : "",
+	    strcmp(s->target.front, s->target.url.host) != 0 ? ", fronted" : "");
+	return 0;
+}
+
+/* The polling loop; returns when the session is over. */
+static void
+poller_loop(struct session *s)
+{
+	struct pollfd pfd[2];
+	const char *why = NULL;
+	int interval = 0, rc;
+	size_t out;
+	ssize_t n;
+
+	for (;;) {
+		pfd[0].fd = s->fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = s->p->stop_pipe[0];
+		pfd[1].events = POLLIN;
+		rc = poll(pfd, 2, interval);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("session %s: poll failed", s->sid_log);
+			return;
+		}
+		if (pfd[1].revents != 0) {
+			log_debug("session %s: shutting down", s->sid_log);
+			return;
+		}
+		n = 0;
+		if (pfd[0].revents != 0) {
+			n = recv(s->fd, s->buf, sizeof s->buf, 0);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				n = 0;
+			else if (n < 0) {
+				log_info("session %s: SOCKS read failed", s->sid_log);
+				return;
+			} else if (n == 0) {
+				log_info("session %s: closed by tor (%llu bytes up, "
+				    "%llu down)", s->sid_log, s->up, s->down);
+				return;
+			}
+		}
+		s->up += (size_t)n;
+		rc = httpc_exchange(&s->http, s->buf, (size_t)n, sizeof s->buf,
+		    &out, &why);
+		if (rc != 0) {
+			if (rc == MEEK_ECLOSED && s->http.stop_fd >= 0 &&
+			    net_wait(s->http.stop_fd, POLLIN, 0) == 1)
+				return;
+			log_warn("session %s: ended: %s (%s)", s->sid_log,
+			    meek_strerror(rc), why ? why : "-");
+			return;
+		}
+		if (out > 0) {
+			s->down += out;
+			rc = net_write_all(s->fd, s->buf, out,
+			    POLLER_SOCKS_WRITE_TIMEOUT_MS);
+			if (rc != 0) {
+				log_info("session %s: SOCKS write failed: %s",
+				    s->sid_log, meek_strerror(rc));
+				return;
+			}
+		}
+		interval = backoff_next(interval, n > 0 || out > 0);
+	}
+}
+
+static void *
+poller_main(void *arg)
+{
+	struct session *s = arg;
+	struct poller *p = s->p;
+
+	pthread_setname_np(pthread_self(), "meek-session");
+	ptargs_init(&s->args);
+	if (poller_open(s) == 0)
+		poller_loop(s);
+	if (s->http_ready)
+		httpc_clear(&s->http);
+	ptargs_clear(&s->args);
+	close(s->fd);
+	free(s);
+
+	pthread_mutex_lock(&p->lock);
+	if (--p->nsessions == 0)
+		pthread_cond_broadcast(&p->idle);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+int
+poller_start(struct poller *p, int fd, const char **why)
+{
+	struct session *s;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		close(fd);
+		if (why)
+			*why = "out of memory for a session";
+		return MEEK_ENOMEM;
+	}
+	s->p = p;
+	s->fd = fd;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, p->stack_size);
+	pthread_mutex_lock(&p->lock);
+	p->nsessions++;
+	pthread_mutex_unlock(&p->lock);
+	rc = pthread_create(&t, &attr, poller_main, s);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		pthread_mutex_lock(&p->lock);
+		if (--p->nsessions == 0)
+			pthread_cond_broadcast(&p->idle);
+		pthread_mutex_unlock(&p->lock);
+		close(fd);
+		free(s);
+		if (why)
+			*why = "cannot create a session thread";
+		return MEEK_EIO;
+	}
+	return 0;
+}
+
+void
+poller_stop(struct poller *p)
+{
+	ssize_t w;
+	char c = 0;
+
+	do
+		w = write(p->stop_pipe[1], &c, 1);
+	while (w < 0 && errno == EINTR);
+}
+
+unsigned
+poller_count(struct poller *p)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->nsessions;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+unsigned
+poller_wait(struct poller *p, int timeout_ms)
+{
+	struct timespec until;
+	unsigned n;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	if (timeout_ms > 0) {
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&p->lock);
+	while (p->nsessions > 0) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&p->idle, &p->lock);
+		else if (pthread_cond_timedwait(&p->idle, &p->lock, &until) != 0)
+			break;
+	}
+	n = p->nsessions;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+void
+poller_clear(struct poller *p)
+{
+	close(p->stop_pipe[0]);
+	close(p->stop_pipe[1]);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->idle);
+	memset(p, 0, sizeof *p);
+	p->stop_pipe[0] = p->stop_pipe[1] = -1;
+}

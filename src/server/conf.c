@@ -1,1 +1,329 @@
-/* PLACEHOLDER */
+#include "config.h"
+#include "server/conf.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/net.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	O_ACME_EMAIL = 256, O_ACME_HOSTNAMES, O_AUTH_COOKIE, O_CERT,
+	O_DISABLE_TLS, O_EXTORPORT, O_HELP, O_KEY, O_LISTEN, O_LOG,
+	O_LOG_LEVEL, O_MAX_SESSIONS, O_ORPORT, O_PORT, O_QUEUE,
+	O_SESSION_TIMEOUT, O_STACK_SIZE, O_THREADS, O_TURNAROUND,
+	O_UNSAFE_LOGGING, O_VERSION
+};
+
+/* The one option table: getopt_long_only and --help both read it. */
+static const struct opt conf_table[] = {
+	{ "acme-email", required_argument, O_ACME_EMAIL, "EMAIL",
+	  "not supported: use certbot, then --cert and --key" },
+	{ "acme-hostnames", required_argument, O_ACME_HOSTNAMES, "NAMES",
+	  "not supported: use certbot, then --cert and --key" },
+	{ "auth-cookie", required_argument, O_AUTH_COOKIE, "FILE",
+	  "Extended ORPort auth cookie (standalone, with --extorport)" },
+	{ "cert", required_argument, O_CERT, "FILE",
+	  "TLS certificate chain, PEM, leaf first (with --key)" },
+	{ "disable-tls", no_argument, O_DISABLE_TLS, NULL,
+	  "serve plain HTTP (behind a TLS-terminating front)" },
+	{ "extorport", required_argument, O_EXTORPORT, "HOST:PORT",
+	  "tor's Extended ORPort (standalone, with --auth-cookie)" },
+	{ "help", no_argument, O_HELP, NULL, "print this help and exit" },
+	{ "key", required_argument, O_KEY, "FILE",
+	  "TLS private key, PEM (with --cert)" },
+	{ "listen", required_argument, O_LISTEN, "ADDR:PORT",
+	  "listen address in standalone mode (port 0: any)" },
+	{ "log", required_argument, O_LOG, "FILE",
+	  "log to FILE instead of stderr" },
+	{ "log-level", required_argument, O_LOG_LEVEL, "LEVEL",
+	  "error, warn, info (default) or debug" },
+	{ "max-sessions", required_argument, O_MAX_SESSIONS, "N",
+	  "most sessions at once; more get 503 (default 10000)" },
+	{ "orport", required_argument, O_ORPORT, "HOST:PORT",
+	  "tor's ORPort in standalone mode" },
+	{ "port", required_argument, O_PORT, "PORT",
+	  "listen on PORT instead of the port tor gave" },
+	{ "queue", required_argument, O_QUEUE, "N",
+	  "accepted connections waiting for a worker (default 64)" },
+	{ "session-timeout", required_argument, O_SESSION_TIMEOUT, "SECS",
+	  "close sessions idle this long (default 120)" },
+	{ "stack-size", required_argument, O_STACK_SIZE, "KB",
+	  "thread stack size in KiB (default 64)" },
+	{ "threads", required_argument, O_THREADS, "N",
+	  "worker threads (default 16)" },
+	{ "turnaround", required_argument, O_TURNAROUND, "MS",
+	  "wait this long for ORPort data before replying (default 10)" },
+	{ "unsafe-logging", no_argument, O_UNSAFE_LOGGING, NULL,
+	  "log client addresses and full session ids" },
+	{ "version", no_argument, O_VERSION, NULL,
+	  "print the version and exit" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+#define CONF_NOPTS (sizeof conf_table / sizeof conf_table[0])
+
+const struct opt *
+conf_options(void)
+{
+	return conf_table;
+}
+
+void
+conf_usage(FILE *f)
+{
+	opt_usage(f, "meek-server [OPTIONS]\n"
+	    "  managed by tor: --cert FILE --key FILE | --disable-tls\n"
+	    "  standalone:     --listen ADDR:PORT (--orport HOST:PORT |"
+	    " --extorport HOST:PORT --auth-cookie FILE)", conf_table);
+}
+
+void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->port = -1;
+	c->threads = 16;
+	c->queue = 64;
+	c->stack_kb = 64;
+	c->max_sessions = 10000;
+	c->session_timeout_s = 120;
+	c->turnaround_ms = 10;
+	c->log_level = LOG_INFO;
+	ptargs_init(&c->env.options);
+}
+
+void
+conf_clear(struct conf *c)
+{
+	pt_server_env_clear(&c->env);
+}
+
+static const char *
+conf_name(int key)
+{
+	for (size_t i = 0; conf_table[i].name != NULL; i++)
+		if (conf_table[i].key == key)
+			return conf_table[i].name;
+	return "?";
+}
+
+/* Parses a decimal integer in [lo, hi] for option `key`. */
+static int
+conf_int(struct conf *c, int key, const char *arg, long lo, long hi, int *out,
+    const char **why)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < lo || v > hi) {
+		snprintf(c->error, sizeof c->error,
+		    "--%s needs an integer from %ld to %ld", conf_name(key),
+		    lo, hi);
+		*why = c->error;
+		return MEEK_EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* Checks a "host:port" flag value. */
+static int
+conf_hostport(struct conf *c, int key, const char *arg, int allow_zero,
+    const char **why)
+{
+	char host[NET_HOST_MAX];
+	uint16_t port;
+	const char *w = "bad address";
+
+	if (net_split_hostport(arg, host, sizeof host, &port, allow_zero,
+	    &w) < 0) {
+		snprintf(c->error, sizeof c->error,
+		    "--%s: %s (want HOST:PORT)", conf_name(key), w);
+		*why = c->error;
+		return MEEK_EINVAL;
+	}
+	return 0;
+}
+
+static int
+conf_level(struct conf *c, const char *arg, const char **why)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			c->log_level = i;
+			return 0;
+		}
+	}
+	*why = "--log-level must be error, warn, info or debug";
+	return MEEK_EINVAL;
+}
+
+static int
+conf_one(struct conf *c, int key, const char *arg, const char **why)
+{
+	switch (key) {
+	case O_ACME_EMAIL:
+	case O_ACME_HOSTNAMES:
+		*why = "ACME is not built into meek-c: get a certificate "
+		    "with certbot (certbot certonly --standalone -d HOST) and "
+		    "pass --cert and --key";
+		return MEEK_EUNSUPPORTED;
+	case O_AUTH_COOKIE: c->auth_cookie = arg; return 0;
+	case O_CERT: c->cert = arg; return 0;
+	case O_DISABLE_TLS: c->disable_tls = 1; return 0;
+	case O_EXTORPORT:
+		c->extorport = arg;
+		return conf_hostport(c, key, arg, 0, why);
+	case O_HELP: return CONF_HELP;
+	case O_KEY: c->key = arg; return 0;
+	case O_LISTEN:
+		c->listen = arg;
+		return conf_hostport(c, key, arg, 1, why);
+	case O_LOG: c->log_file = arg; return 0;
+	case O_LOG_LEVEL: return conf_level(c, arg, why);
+	case O_MAX_SESSIONS:
+		return conf_int(c, key, arg, 1, 10000000, &c->max_sessions, why);
+	case O_ORPORT:
+		c->orport = arg;
+		return conf_hostport(c, key, arg, 0, why);
+	case O_PORT: return conf_int(c, key, arg, 0, 65535, &c->port, why);
+	case O_QUEUE: return conf_int(c, key, arg, 1, 1000000, &c->queue, why);
+	case O_SESSION_TIMEOUT:
+		return conf_int(c, key, arg, 1, 86400, &c->session_timeout_s,
+		    why);
+	case O_STACK_SIZE:
+		return conf_int(c, key, arg, 16, 65536, &c->stack_kb, why);
+	case O_THREADS: return conf_int(c, key, arg, 1, 1024, &c->threads, why);
+	case O_TURNAROUND:
+		return conf_int(c, key, arg, 0, 60000, &c->turnaround_ms, why);
+	case O_UNSAFE_LOGGING: c->unsafe_logging = 1; return 0;
+	case O_VERSION: return CONF_VERSION;
+	default:
+		*why = "unknown option";
+		return MEEK_EINVAL;
+	}
+}
+
+int
+conf_parse(struct conf *c, int argc, char **argv, const char **why)
+{
+	struct option lo[CONF_NOPTS];
+	int key, rc, help = 0, version = 0;
+
+	opt_longopts(conf_table, lo);
+	/* optind 0 re-initializes GNU getopt (the tests parse many times);
+	 * getopt_long_only also takes Go's single-dash "-cert FILE". */
+	optind = 0;
+	opterr = 0;
+	while ((key = getopt_long_only(argc, argv, ":", lo, NULL)) != -1) {
+		if (key == '?' || key == ':') {
+			const char *bad = argv[optind - 1];
+			snprintf(c->error, sizeof c->error, "%s: %.200s",
+			    key == ':' ? "option needs a value" :
+			    "unknown option", bad != NULL ? bad : "?");
+			*why = c->error;
+			return MEEK_EINVAL;
+		}
+		rc = conf_one(c, key, optarg, why);
+		if (rc == CONF_HELP)
+			help = 1;
+		else if (rc == CONF_VERSION)
+			version = 1;
+		else if (rc < 0)
+			return rc == MEEK_EUNSUPPORTED ? MEEK_EINVAL : rc;
+	}
+	if (help)
+		return CONF_HELP;
+	if (version)
+		return CONF_VERSION;
+	if (optind < argc) {
+		snprintf(c->error, sizeof c->error, "unexpected argument: %.200s",
+		    argv[optind]);
+		*why = c->error;
+		return MEEK_EINVAL;
+	}
+	return 0;
+}
+
+int
+conf_env_is_managed(void)
+{
+	return getenv("TOR_PT_MANAGED_TRANSPORT_VER") != NULL;
+}
+
+int
+conf_load_env(struct conf *c, const char **why)
+{
+	int rc;
+
+	rc = pt_server_env_parse(&c->env, why);
+	if (rc < 0)
+		return rc;
+	c->managed = c->env.managed;
+	return 0;
+}
+
+int
+conf_check(struct conf *c, const char **why)
+{
+	if (c->disable_tls && (c->cert != NULL || c->key != NULL)) {
+		*why = "--disable-tls cannot be used with --cert or --key";
+		return MEEK_EINVAL;
+	}
+	if (!c->disable_tls && (c->cert == NULL || c->key == NULL)) {
+		*why = "the --cert and --key options are required "
+		    "(or --disable-tls)";
+		return MEEK_EINVAL;
+	}
+	if ((c->extorport == NULL) != (c->auth_cookie == NULL)) {
+		*why = "--extorport and --auth-cookie go together";
+		return MEEK_EINVAL;
+	}
+	if (c->managed) {
+		c->up_orport = c->orport != NULL ? c->orport : c->env.orport;
+		if (c->extorport != NULL) {
+			c->up_extorport = c->extorport;
+			c->up_cookie = c->auth_cookie;
+		} else if (c->env.ext_port != NULL && c->orport == NULL) {
+			c->up_extorport = c->env.ext_port;
+			c->up_cookie = c->env.cookie_file;
+			if (c->up_cookie == NULL) {
+				*why = "TOR_PT_EXTENDED_SERVER_PORT is set but "
+				    "TOR_PT_AUTH_COOKIE_FILE is not";
+				return MEEK_EINVAL;
+			}
+		}
+		if (c->up_orport == NULL && c->up_extorport == NULL) {
+			*why = "need TOR_PT_ORPORT or TOR_PT_EXTENDED_SERVER_PORT";
+			return MEEK_EINVAL;
+		}
+		if (c->listen != NULL) {
+			*why = "--listen is for standalone mode (tor gives the "
+			    "address in TOR_PT_SERVER_BINDADDR; use --port)";
+			return MEEK_EINVAL;
+		}
+		return 0;
+	}
+	if (c->listen == NULL) {
+		*why = "standalone mode (no TOR_PT_MANAGED_TRANSPORT_VER) "
+		    "needs --listen ADDR:PORT";
+		return MEEK_EINVAL;
+	}
+	if (c->orport == NULL && c->extorport == NULL) {
+		*why = "standalone mode needs --orport HOST:PORT or "
+		    "--extorport HOST:PORT --auth-cookie FILE";
+		return MEEK_EINVAL;
+	}
+	c->up_orport = c->orport;
+	c->up_extorport = c->extorport;
+	c->up_cookie = c->auth_cookie;
+	return 0;
+}

@@ -1,1 +1,51 @@
-/* PLACEHOLDER */
+/*
+ * handler: serves one HTTP request on a client connection: the meek POST
+ * (X-Session-Id -> session transaction -> 200 with ORPort bytes), the
+ * happy-little-web-server page for GET /, and the error statuses (400, 404,
+ * 405, 413, 431, 500, 501, 503, 505).
+ * Thread: any worker; a struct handler is read-only once set up, the
+ * handler_bufs belong to one worker.
+ */
+#ifndef MEEK_SERVER_HANDLER_H
+#define MEEK_SERVER_HANDLER_H
+#include <stddef.h>
+#include <sys/socket.h>
+#include "server/conn.h"
+#include "server/session.h"
+#include "server/session_table.h"
+#include "shared/http.h"
+
+#define HANDLER_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
+#define HANDLER_GET_BODY "I'm just a happy little web server.\n"
+
+struct handler {
+	struct session_table *table;   /* borrowed */
+	struct session_upstream up;
+};
+
+/* A worker's buffers, allocated once (about 140 KiB: keep them off the
+ * small thread stacks). */
+struct handler_bufs {
+	struct http_msg msg;
+	unsigned char body[HTTP_BODY_MAX];
+	unsigned char out[HTTP_BODY_MAX];
+};
+
+enum { HANDLER_KEEP = 0, HANDLER_CLOSE = 1 };
+
+/* Reads one request from `c` and answers it.  Returns HANDLER_KEEP when
+ * the connection may carry another request, else HANDLER_CLOSE (the caller
+ * frees `c`). */
+int handler_serve(const struct handler *h, struct conn *c,
+    struct handler_bufs *b);
+/* Writes a "503 Service Unavailable" with Connection: close on `s` (used
+ * when the work queue is full).  Returns 0 or a stream error. */
+int handler_write_busy(struct stream *s);
+/* Formats the ExtORPort USERADDR for a request into `buf`: the Meek-IP
+ * header if it is an IP literal, else the first X-Forwarded-For entry if it
+ * is one, else the IP of `peer`; the port is always 1 ("1.2.3.4:1",
+ * "[::1]:1").  Returns `buf`. */
+char *handler_useraddr(const struct http_msg *m, const struct sockaddr *peer,
+    char *buf, size_t len);
+
+#endif

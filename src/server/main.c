@@ -1,1 +1,363 @@
-int main(void){return 0;} /* PLACEHOLDER */
+/*
+ * meek-server: HTTP(S) requests from meek clients -> tor's (Extended)
+ * ORPort.  Managed by tor (TOR_PT_* in the environment, SMETHOD lines on
+ * stdout) or standalone (--listen, --orport; prints "LISTEN ip:port").
+ */
+#include "config.h"
+#include "server/conf.h"
+#include "server/handler.h"
+#include "server/pool.h"
+#include "server/reaper.h"
+#include "server/session_table.h"
+#include "server/thread.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/net.h"
+#include "shared/pt.h"
+#include "shared/tls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAIN_MAX_BIND PT_MAX_TRANSPORTS
+
+struct server {
+	struct conf conf;
+	struct tls_creds *creds;
+	struct session_table *table;
+	struct handler handler;
+	struct pool *pool;
+	struct reaper *reaper;
+	char tls_error[256];         /* SMETHOD-ERROR reason for bad --cert/--key */
+
+	/* One entry per SMETHOD / SMETHOD-ERROR line to print. */
+	size_t nbind;
+	struct {
+		const char *transport;
+		int fd;                  /* listening socket, or -1 */
+		const char *error;       /* reason when fd is -1 */
+		char addr[NET_ADDRSTR_MAX];
+	} bind[MAIN_MAX_BIND];
+};
+
+/* Warnings reach tor as PT LOG lines in managed mode. */
+static void
+main_log_hook(enum log_level level, const char *msg)
+{
+	pt_log(level == LOG_ERROR ? "error" : "warning", msg);
+}
+
+static void
+main_die(int managed, const char *why)
+{
+	fprintf(stderr, "meek-server: %s\n", why);
+	if (managed)
+		pt_env_error(why);
+	exit(1);
+}
+
+/* Step 1: flags and TOR_PT_*. */
+static void
+main_parse(struct server *sv, int argc, char **argv)
+{
+	int managed = conf_env_is_managed();
+	const char *why = "";
+	int rc;
+
+	conf_init(&sv->conf);
+	rc = conf_parse(&sv->conf, argc, argv, &why);
+	if (rc == CONF_HELP) {
+		conf_usage(stdout);
+		exit(0);
+	}
+	if (rc == CONF_VERSION) {
+		printf("meek-server meek-c %s\n", PACKAGE_VERSION);
+		exit(0);
+	}
+	if (rc < 0)
+		main_die(managed, why);
+	rc = conf_load_env(&sv->conf, &why);
+	if (rc == MEEK_EVERSION) {
+		pt_version_error();
+		exit(1);
+	}
+	if (rc < 0) {
+		/* pt tells tor; stderr is for a human running it by hand. */
+		fprintf(stderr, "meek-server: %s\n", why);
+		pt_env_error(why);
+		exit(1);
+	}
+	if (conf_check(&sv->conf, &why) < 0)
+		main_die(managed, why);
+}
+
+/* Opens one listener for `addr` into the next bind slot. */
+static void
+main_listen(struct server *sv, const char *transport, const char *addr,
+    const char *error)
+{
+	size_t i = sv->nbind;
+	const char *why = error;
+	int fd = -1;
+
+	if (i >= MAIN_MAX_BIND)
+		return;
+	if (why == NULL) {
+		fd = net_listen(addr, 1024, &why);
+		if (fd < 0)
+			fd = -1;
+	}
+	sv->bind[i].transport = transport;
+	sv->bind[i].fd = fd;
+	sv->bind[i].error = fd < 0 ? why : NULL;
+	if (fd >= 0)
+		net_sockname(fd, sv->bind[i].addr, sizeof sv->bind[i].addr);
+	sv->nbind++;
+}
+
+/* Step 2: log, signal mask, credentials, listeners. */
+static void
+main_setup(struct server *sv)
+{
+	struct conf *c = &sv->conf;
+	const char *why = "", *tls_error = NULL;
+	struct sigaction sa;
+	sigset_t block;
+
+	if (log_open(c->log_file, &why) < 0)
+		main_die(c->managed, why);
+	log_set_level((enum log_level)c->log_level);
+	log_set_unsafe(c->unsafe_logging);
+	log_info("meek-server meek-c %s starting (%s)", PACKAGE_VERSION,
+	    c->managed ? "managed" : "standalone");
+
+	/* Every thread inherits this mask: SIGTERM/SIGINT stay pending
+	 * until main's sigwait() takes them. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+
+	if (!c->disable_tls &&
+	    tls_creds_load(&sv->creds, c->cert, c->key, &why) < 0) {
+		snprintf(sv->tls_error, sizeof sv->tls_error,
+		    "cannot load --cert %s / --key %s: %s", c->cert, c->key, why);
+		log_error("%s", sv->tls_error);
+		if (!c->managed)
+			main_die(0, sv->tls_error);
+		tls_error = sv->tls_error;
+	}
+
+	if (!c->managed) {
+		main_listen(sv, "meek", c->listen, NULL);
+		if (sv->bind[0].fd < 0)
+			main_die(0, sv->bind[0].error);
+		return;
+	}
+	for (size_t i = 0; i < c->env.nbind; i++) {
+		const struct pt_bindaddr *b = &c->env.bind[i];
+		char host[NET_HOST_MAX], addr[NET_ADDRSTR_MAX + 8];
+		uint16_t port;
+
+		if (strcmp(b->transport, "meek") != 0) {
+			main_listen(sv, b->transport, NULL, "no such method");
+			continue;
+		}
+		snprintf(addr, sizeof addr, "%s", b->addr);
+		if (c->port >= 0 && net_split_hostport(b->addr, host,
+		    sizeof host, &port, 1, &why) == 0)
+			snprintf(addr, sizeof addr,
+			    strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+			    host, c->port);
+		main_listen(sv, b->transport, addr, tls_error);
+	}
+}
+
+/* Step 3: SMETHOD lines or the standalone LISTEN line.  Returns the number
+ * of listeners serving. */
+static size_t
+main_announce(struct server *sv)
+{
+	size_t ok = 0;
+
+	if (!sv->conf.managed) {
+		printf("LISTEN %s\n", sv->bind[0].addr);
+		fflush(stdout);
+		log_info("listening on %s", sv->bind[0].addr);
+		return 1;
+	}
+	pt_version();
+	/* Only now: "VERSION 1" must be tor's first line. */
+	log_set_hook(main_log_hook);
+	for (size_t i = 0; i < sv->nbind; i++) {
+		if (sv->bind[i].fd >= 0) {
+			pt_smethod(sv->bind[i].transport, sv->bind[i].addr, NULL);
+			log_info("listening on %s", sv->bind[i].addr);
+			ok++;
+		} else {
+			pt_smethod_error(sv->bind[i].transport,
+			    sv->bind[i].error);
+		}
+	}
+	pt_smethods_done();
+	if (ok == 0)
+		log_error("nothing to serve");
+	return ok;
+}
+
+/* tor's "exit when stdin closes" (TOR_PT_EXIT_ON_STDIN_CLOSE=1): a small
+ * thread waits for EOF and turns it into a SIGTERM for main's sigwait(). */
+struct main_stdin {
+	pthread_t thread;
+	int stop[2];                 /* closing stop[1] ends the thread */
+	atomic_int closed;           /* stdin reached EOF */
+};
+
+static void *
+main_stdin_main(void *arg)
+{
+	struct main_stdin *w = arg;
+	char buf[256];
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = w->stop[0], .events = POLLIN },
+		};
+		ssize_t got;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		if (pfd[1].revents != 0)
+			return NULL;
+		got = read(STDIN_FILENO, buf, sizeof buf);
+		if (got > 0 || (got < 0 && (errno == EINTR || errno == EAGAIN)))
+			continue;
+		atomic_store(&w->closed, 1);
+		kill(getpid(), SIGTERM);
+		return NULL;
+	}
+}
+
+/* Blocks until SIGTERM/SIGINT, or stdin closes when tor asked for that. */
+static void
+main_wait(struct server *sv)
+{
+	int watch = sv->conf.managed && sv->conf.env.exit_on_stdin_close;
+	struct main_stdin w;
+	const char *why = "";
+	sigset_t set;
+	int sig = 0;
+
+	memset(&w, 0, sizeof w);
+	atomic_init(&w.closed, 0);
+	if (watch && (pipe2(w.stop, O_CLOEXEC) < 0 ||
+	    thread_start(&w.thread, (size_t)sv->conf.stack_kb, "meek-stdin",
+	    main_stdin_main, &w, &why) < 0)) {
+		log_warn("cannot watch stdin: %s", why);
+		watch = 0;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	while (sigwait(&set, &sig) != 0)
+		;
+	if (atomic_load(&w.closed))
+		log_info("stdin closed: exiting");
+	else
+		log_info("caught signal %d: exiting", sig);
+	if (watch) {
+		close(w.stop[1]);
+		pthread_join(w.thread, NULL);
+		close(w.stop[0]);
+	}
+}
+
+/* Step 4: start the threads and wait.  Returns 0 or 1. */
+static int
+main_serve(struct server *sv)
+{
+	struct conf *c = &sv->conf;
+	struct pool_conf pc;
+	const char *why = "";
+
+	sv->table = session_table_new((size_t)c->max_sessions);
+	sv->handler.table = sv->table;
+	sv->handler.up.orport = c->up_orport;
+	sv->handler.up.extorport = c->up_extorport;
+	sv->handler.up.cookie_file = c->up_cookie;
+	sv->handler.up.turnaround_ms = c->turnaround_ms;
+	sv->handler.up.io_timeout_ms = HANDLER_IO_TIMEOUT_MS;
+	memset(&pc, 0, sizeof pc);
+	pc.threads = c->threads;
+	pc.queue = c->queue;
+	pc.stack_kb = (size_t)c->stack_kb;
+	pc.creds = sv->creds;
+	pc.handler = &sv->handler;
+	sv->pool = sv->table != NULL ? pool_new(&pc) : NULL;
+	if (sv->pool == NULL) {
+		log_error("out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < sv->nbind; i++) {
+		if (sv->bind[i].fd >= 0) {
+			pool_add_listener(sv->pool, sv->bind[i].fd);
+			sv->bind[i].fd = -1;
+		}
+	}
+	if (pool_start(sv->pool, &why) < 0 ||
+	    reaper_start(&sv->reaper, sv->table,
+	    (long long)c->session_timeout_s * 1000, (size_t)c->stack_kb,
+	    &why) < 0) {
+		log_error("cannot start threads: %s", why);
+		return 1;
+	}
+	main_wait(sv);
+	return 0;
+}
+
+/* Step 5: join, free, and give the exit code back. */
+static int
+main_shutdown(struct server *sv, int code)
+{
+	pool_free(sv->pool);
+	reaper_stop(sv->reaper);
+	session_table_free(sv->table);
+	for (size_t i = 0; i < sv->nbind; i++)
+		if (sv->bind[i].fd >= 0)
+			close(sv->bind[i].fd);
+	tls_creds_free(sv->creds);
+	log_info("stopped");
+	conf_clear(&sv->conf);
+	log_close();
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct server sv;
+	int code;
+
+	main_parse(&sv, argc, argv);
+	main_setup(&sv);
+	if (main_announce(&sv) == 0)
+		return main_shutdown(&sv, 1);
+	code = main_serve(&sv);
+	return main_shutdown(&sv, code);
+}

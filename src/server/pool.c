@@ -1,1 +1,521 @@
-/* PLACEHOLDER */
+/*
+ * A connection is owned by exactly one place at a time: the accept thread
+ * (until queued), the queue (qhead..qtail), one worker (active[i]), the
+ * poller's incoming list (parked, not yet seen by the poller) or the
+ * poller's own array.  Hand-offs between them happen under p->lock, so
+ * pool_free can shut down the sockets workers are blocked on without
+ * racing their close.
+ */
+#include "config.h"
+#include "server/pool.h"
+#include "server/thread.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/net.h"
+#include "shared/tls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define POOL_BURST 8            /* requests in a row before yielding a worker */
+#define POOL_BUSY_TIMEOUT_MS 1000
+
+struct pool_worker {
+	struct pool *p;
+	size_t idx;
+	struct handler_bufs *bufs;     /* owned, allocated once */
+};
+
+struct pool_acceptor {
+	struct pool *p;
+	int fd;
+};
+
+struct pool {
+	struct pool_conf pc;
+
+	/* lock guards everything down to `stopping`. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;           /* queue not empty, or stopping */
+	struct conn *qhead, *qtail;
+	size_t qlen;
+	struct conn *incoming;         /* parked by workers for the poller */
+	struct conn **active;          /* active[i]: worker i's connection */
+	int stopping;
+
+	int wake[2];                   /* poller wake-up pipe */
+	int stop[2];                   /* closing stop[1] wakes accept threads */
+	size_t nlisteners;
+	struct pool_acceptor acceptors[POOL_MAX_LISTENERS];
+	pthread_t accept_threads[POOL_MAX_LISTENERS];
+	size_t naccept;
+	struct pool_worker *workers;
+	pthread_t *worker_threads;
+	size_t nworkers;
+	pthread_t poller;
+	int poller_started;
+};
+
+/* Caller holds p->lock. */
+static void
+pool_push_locked(struct pool *p, struct conn *c)
+{
+	c->next = NULL;
+	if (p->qtail != NULL)
+		p->qtail->next = c;
+	else
+		p->qhead = c;
+	p->qtail = c;
+	p->qlen++;
+	pthread_cond_signal(&p->cond);
+}
+
+static void
+pool_wake_poller(struct pool *p)
+{
+	char b = 0;
+
+	/* A full pipe already means "wake up". */
+	if (write(p->wake[1], &b, 1) < 0 && errno != EAGAIN)
+		log_debug("poller wake-up failed");
+}
+
+/* ---- accept threads ---- */
+
+static void
+pool_reject(struct pool *p, struct conn *c)
+{
+	const char *why = "";
+	char drain[512];
+
+	stream_set_timeout(&c->st, POOL_BUSY_TIMEOUT_MS);
+	if (p->pc.creds != NULL) {
+		struct tls_conn *t;
+		if (tls_server_open(&t, c->st.fd, p->pc.creds,
+		    POOL_BUSY_TIMEOUT_MS, &why) < 0) {
+			conn_free(c);
+			return;
+		}
+		stream_init(&c->st, c->st.fd, t, c->rbuf, sizeof c->rbuf,
+		    POOL_BUSY_TIMEOUT_MS);
+	}
+	if (handler_write_busy(&c->st) == 0 && p->pc.creds == NULL) {
+		/* Unread request bytes would turn close() into a RST that can
+		 * destroy the 503 in flight: read what is there first. */
+		shutdown(c->st.fd, SHUT_WR);
+		while (recv(c->st.fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
+			;
+	}
+	conn_free(c);
+}
+
+static void *
+pool_accept_main(void *arg)
+{
+	struct pool_acceptor *a = arg;
+	struct pool *p = a->p;
+	long long last_warn = 0;
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = a->fd, .events = POLLIN },
+			{ .fd = p->stop[0], .events = POLLIN },
+		};
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		struct conn *c;
+		int fd, one = 1, full;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0)
+			break;
+		fd = accept4(a->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				long long now = session_now_ms();
+				if (now - last_warn > 10000) {
+					log_warn("accept: %s; waiting",
+					    strerror(errno));
+					last_warn = now;
+				}
+				/* Back off instead of spinning on a
+				 * readable listener we cannot accept. */
+				poll(&pfd[1], 1, 100);
+			}
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c = conn_new(fd, (struct sockaddr *)&ss, sl,
+		    HANDLER_IO_TIMEOUT_MS);
+		if (c == NULL)
+			continue;
+		pthread_mutex_lock(&p->lock);
+		if (p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			conn_free(c);
+			break;
+		}
+		full = p->qlen >= (size_t)p->pc.queue;
+		if (!full)
+			pool_push_locked(p, c);
+		pthread_mutex_unlock(&p->lock);
+		if (full) {
+			log_debug("work queue full: 503");
+			pool_reject(p, c);
+		}
+	}
+	return NULL;
+}
+
+/* ---- workers ---- */
+
+/* Serves `c` until it must close (*freed set: the caller frees it), has
+ * nothing pending (*park set: hand it to the poller), or used its burst
+ * (neither set: re-queue it). */
+static void
+pool_serve(struct pool_worker *w, struct conn *c, int *freed, int *park)
+{
+	struct pool *p = w->p;
+	const char *why = "";
+
+	*freed = 0;
+	*park = 0;
+	if (!c->ready) {
+		if (p->pc.creds != NULL) {
+			struct tls_conn *t;
+			if (tls_server_open(&t, c->st.fd, p->pc.creds,
+			    HANDLER_IO_TIMEOUT_MS, &why) < 0) {
+				log_debug("TLS handshake failed: %s", why);
+				*freed = 1;
+				return;
+			}
+			stream_init(&c->st, c->st.fd, t, c->rbuf,
+			    sizeof c->rbuf, HANDLER_IO_TIMEOUT_MS);
+		}
+		c->ready = 1;
+	}
+	for (int i = 0; i < POOL_BURST; i++) {
+		if (handler_serve(p->pc.handler, c, w->bufs) != HANDLER_KEEP) {
+			*freed = 1;
+			return;
+		}
+		if (!stream_has_pending(&c->st) &&
+		    net_wait(c->st.fd, POLLIN, 0) != 1) {
+			*park = 1;
+			return;
+		}
+	}
+	/* Still busy after a burst: back of the queue, for fairness. */
+}
+
+static void *
+pool_worker_main(void *arg)
+{
+	struct pool_worker *w = arg;
+	struct pool *p = w->p;
+
+	for (;;) {
+		struct conn *c;
+		int freed, park;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->qhead == NULL && !p->stopping)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		c = p->qhead;
+		p->qhead = c->next;
+		if (p->qhead == NULL)
+			p->qtail = NULL;
+		p->qlen--;
+		p->active[w->idx] = c;
+		pthread_mutex_unlock(&p->lock);
+
+		pool_serve(w, c, &freed, &park);
+
+		pthread_mutex_lock(&p->lock);
+		p->active[w->idx] = NULL;
+		if (!freed && !p->stopping) {
+			if (park) {
+				c->idle_since_ms = session_now_ms();
+				c->next = p->incoming;
+				p->incoming = c;
+			} else {
+				pool_push_locked(p, c);
+			}
+			c = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (c != NULL)
+			conn_free(c);
+		else if (park)
+			pool_wake_poller(p);
+	}
+	return NULL;
+}
+
+/* ---- poller ---- */
+
+static void *
+pool_poller_main(void *arg)
+{
+	struct pool *p = arg;
+	struct conn **parked = NULL;
+	struct pollfd *pfd = malloc(sizeof *pfd), stop_pfd;
+	size_t n = 0, cap = 0;
+
+	/* pfd[0] is the wake-up pipe: without memory for it, still wait. */
+	if (pfd == NULL)
+		pfd = &stop_pfd;
+	for (;;) {
+		struct conn *in, *ready = NULL, *expired = NULL;
+		long long now, timeout = -1;
+		size_t keep = 0;
+		char drain[64];
+
+		pthread_mutex_lock(&p->lock);
+		if (p->stopping) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		in = p->incoming;
+		p->incoming = NULL;
+		pthread_mutex_unlock(&p->lock);
+
+		for (; in != NULL; in = in->next) {
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct conn **np = realloc(parked,
+				    nc * sizeof *np);
+				struct pollfd *nf = pfd == &stop_pfd ? NULL :
+				    realloc(pfd, (nc + 1) * sizeof *nf);
+				if (nf != NULL)
+					pfd = nf;
+				if (np == NULL || nf == NULL) {
+					/* Out of memory: drop the rest. */
+					if (np != NULL)
+						parked = np;
+					while (in != NULL) {
+						struct conn *nx = in->next;
+						conn_free(in);
+						in = nx;
+					}
+					break;
+				}
+				parked = np;
+				cap = nc;
+			}
+			parked[n++] = in;
+		}
+
+		now = session_now_ms();
+		pfd[0].fd = p->wake[0];
+		pfd[0].events = POLLIN;
+		for (size_t i = 0; i < n; i++) {
+			long long left = parked[i]->idle_since_ms +
+			    HANDLER_IO_TIMEOUT_MS - now;
+			pfd[i + 1].fd = parked[i]->st.fd;
+			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].revents = 0;
+			if (left < 0)
+				left = 0;
+			if (timeout < 0 || left < timeout)
+				timeout = left;
+		}
+		if (poll(pfd, n + 1, (int)timeout) < 0 && errno != EINTR)
+			log_warn("poller: poll failed: %s", strerror(errno));
+		if (pfd[0].revents & POLLIN)
+			while (read(p->wake[0], drain, sizeof drain) > 0)
+				;
+
+		now = session_now_ms();
+		for (size_t i = 0; i < n; i++) {
+			struct conn *c = parked[i];
+			if (pfd[i + 1].revents != 0) {
+				c->next = ready;
+				ready = c;
+			} else if (now - c->idle_since_ms >=
+			    HANDLER_IO_TIMEOUT_MS) {
+				c->next = expired;
+				expired = c;
+			} else {
+				parked[keep++] = c;
+			}
+		}
+		n = keep;
+		if (ready != NULL) {
+			pthread_mutex_lock(&p->lock);
+			while (ready != NULL) {
+				struct conn *nx = ready->next;
+				/* Already-accepted connections skip the queue
+				 * bound: refusing them now would break
+				 * keep-alive for clients already admitted. */
+				pool_push_locked(p, ready);
+				ready = nx;
+			}
+			pthread_mutex_unlock(&p->lock);
+		}
+		while (expired != NULL) {
+			struct conn *nx = expired->next;
+			conn_free(expired);
+			expired = nx;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		conn_free(parked[i]);
+	free(parked);
+	if (pfd != &stop_pfd)
+		free(pfd);
+	return NULL;
+}
+
+/* ---- life cycle ---- */
+
+struct pool *
+pool_new(const struct pool_conf *pc)
+{
+	struct pool *p;
+	size_t nw = pc->threads > 0 ? (size_t)pc->threads : 1;
+
+	p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return NULL;
+	p->pc = *pc;
+	p->wake[0] = p->wake[1] = p->stop[0] = p->stop[1] = -1;
+	p->active = calloc(nw, sizeof *p->active);
+	p->workers = calloc(nw, sizeof *p->workers);
+	p->worker_threads = calloc(nw, sizeof *p->worker_threads);
+	if (p->active == NULL || p->workers == NULL ||
+	    p->worker_threads == NULL ||
+	    pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(p->stop, O_CLOEXEC) < 0) {
+		pool_free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->nworkers = 0;
+	return p;
+}
+
+int
+pool_add_listener(struct pool *p, int fd)
+{
+	if (p->nlisteners >= POOL_MAX_LISTENERS) {
+		close(fd);
+		return MEEK_EFULL;
+	}
+	/* Non-blocking so that a connection reset between poll() and
+	 * accept() cannot block the accept thread. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	p->acceptors[p->nlisteners].p = p;
+	p->acceptors[p->nlisteners].fd = fd;
+	p->nlisteners++;
+	return 0;
+}
+
+int
+pool_start(struct pool *p, const char **why)
+{
+	int rc;
+
+	rc = thread_start(&p->poller, p->pc.stack_kb, "meek-poller",
+	    pool_poller_main, p, why);
+	if (rc < 0)
+		return rc;
+	p->poller_started = 1;
+	for (size_t i = 0; i < (size_t)p->pc.threads; i++) {
+		struct pool_worker *w = &p->workers[i];
+		w->p = p;
+		w->idx = i;
+		w->bufs = malloc(sizeof *w->bufs);
+		if (w->bufs == NULL) {
+			*why = "out of memory for worker buffers";
+			return MEEK_ENOMEM;
+		}
+		rc = thread_start(&p->worker_threads[i], p->pc.stack_kb,
+		    "meek-worker", pool_worker_main, w, why);
+		if (rc < 0) {
+			free(w->bufs);
+			w->bufs = NULL;
+			return rc;
+		}
+		p->nworkers++;
+	}
+	for (size_t i = 0; i < p->nlisteners; i++) {
+		rc = thread_start(&p->accept_threads[i], p->pc.stack_kb,
+		    "meek-accept", pool_accept_main, &p->acceptors[i], why);
+		if (rc < 0)
+			return rc;
+		p->naccept++;
+	}
+	return 0;
+}
+
+void
+pool_free(struct pool *p)
+{
+	struct conn *c;
+
+	if (p == NULL)
+		return;
+	if (p->active != NULL && p->wake[1] >= 0 && p->stop[1] >= 0) {
+		pthread_mutex_lock(&p->lock);
+		p->stopping = 1;
+		pthread_cond_broadcast(&p->cond);
+		/* Cut short the requests workers are blocked on. */
+		for (size_t i = 0; i < p->nworkers; i++)
+			if (p->active[i] != NULL)
+				shutdown(p->active[i]->st.fd, SHUT_RDWR);
+		pthread_mutex_unlock(&p->lock);
+		close(p->stop[1]);
+		p->stop[1] = -1;
+		pool_wake_poller(p);
+		for (size_t i = 0; i < p->naccept; i++)
+			pthread_join(p->accept_threads[i], NULL);
+		for (size_t i = 0; i < p->nworkers; i++)
+			pthread_join(p->worker_threads[i], NULL);
+		if (p->poller_started)
+			pthread_join(p->poller, NULL);
+		while ((c = p->qhead) != NULL) {
+			p->qhead = c->next;
+			conn_free(c);
+		}
+		while ((c = p->incoming) != NULL) {
+			p->incoming = c->next;
+			conn_free(c);
+		}
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+	}
+	for (size_t i = 0; i < p->nlisteners; i++)
+		close(p->acceptors[i].fd);
+	if (p->workers != NULL)
+		for (size_t i = 0; i < (size_t)p->pc.threads; i++)
+			free(p->workers[i].bufs);
+	for (int i = 0; i < 2; i++) {
+		if (p->wake[i] >= 0)
+			close(p->wake[i]);
+		if (p->stop[i] >= 0)
+			close(p->stop[i]);
+	}
+	free(p->active);
+	free(p->workers);
+	free(p->worker_threads);
+	free(p);
+}

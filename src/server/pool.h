@@ -1,1 +1,44 @@
-/* PLACEHOLDER */
+/*
+ * pool: the server's threads.  One accept thread per listener ("meek-accept")
+ * feeds a bounded work queue; a fixed set of workers ("meek-worker") each
+ * takes a connection, runs the TLS handshake if needed and serves the
+ * requests that are ready; a keep-alive connection with nothing pending is
+ * parked with the poller thread ("meek-poller"), which poll()s every parked
+ * fd and re-queues a connection when it turns readable, or closes it after
+ * HANDLER_IO_TIMEOUT_MS idle.  Idle keep-alive connections cost no worker.
+ * A new connection that finds the queue full gets a 503 from the accept
+ * thread (over a handshake bounded to 1 s for TLS) and is closed.
+ * Thread: pool_* from main only.
+ */
+#ifndef MEEK_SERVER_POOL_H
+#define MEEK_SERVER_POOL_H
+#include <stddef.h>
+#include "server/handler.h"
+
+#define POOL_MAX_LISTENERS 16
+
+struct tls_creds;
+struct pool;
+
+struct pool_conf {
+	int threads;                   /* workers */
+	int queue;                     /* new connections waiting for a worker */
+	size_t stack_kb;               /* every thread's stack */
+	struct tls_creds *creds;       /* borrowed; NULL serves plain HTTP */
+	const struct handler *handler; /* borrowed */
+};
+
+/* Creates a stopped pool.  Returns NULL on ENOMEM. */
+struct pool *pool_new(const struct pool_conf *pc);
+/* Adds listening socket `fd` (owned by the pool from now on, even on
+ * failure).  Returns 0 or MEEK_EFULL (more than POOL_MAX_LISTENERS). */
+int pool_add_listener(struct pool *p, int fd);
+/* Starts the poller, the workers and one accept thread per listener.
+ * Returns 0 or MEEK_ENOMEM with *why (then call pool_free). */
+int pool_start(struct pool *p, const char **why);
+/* Closes the listeners, stops and joins every thread, closes every
+ * connection; a request being served is cut short.  Then frees.  NULL is
+ * fine. */
+void pool_free(struct pool *p);
+
+#endif

@@ -1,1 +1,180 @@
-/* PLACEHOLDER */
+#include "config.h"
+#include "server/session.h"
+#include "shared/err.h"
+#include "shared/extor.h"
+#include "shared/http.h"
+#include "shared/net.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+long long
+session_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct session *
+session_new(const char *id, size_t idlen, long long now_ms)
+{
+	struct session *s;
+
+	if (idlen > SESSION_ID_MAX)
+		return NULL;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s->id, id, idlen);
+	s->id[idlen] = '\0';
+	s->idlen = idlen;
+	atomic_init(&s->refs, 1);
+	atomic_init(&s->last_used_ms, now_ms);
+	s->fd = -1;
+	return s;
+}
+
+void
+session_ref(struct session *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
+
+void
+session_unref(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void
+session_touch(struct session *s, long long now_ms)
+{
+	atomic_store_explicit(&s->last_used_ms, now_ms, memory_order_relaxed);
+}
+
+long long
+session_last_used(const struct session *s)
+{
+	return atomic_load_explicit(&s->last_used_ms, memory_order_relaxed);
+}
+
+static void
+session_end_locked(struct session *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->closed = 1;
+}
+
+void
+session_close(struct session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	session_end_locked(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int
+session_dial_locked(struct session *s, const struct session_upstream *up,
+    const char *useraddr, const char **why)
+{
+	char host[NET_HOST_MAX];
+	uint16_t port;
+	int fd;
+
+	if (up->extorport != NULL) {
+		fd = extor_dial(up->extorport, up->cookie_file, useraddr,
+		    "meek", up->io_timeout_ms, why);
+	} else {
+		fd = net_split_hostport(up->orport, host, sizeof host, &port, 0,
+		    why);
+		if (fd == 0)
+			fd = net_dial(host, port, up->io_timeout_ms, why);
+	}
+	if (fd < 0) {
+		s->closed = 1;
+		return fd;
+	}
+	s->fd = fd;
+	return 0;
+}
+
+long
+session_transact_locked(struct session *s, const struct session_upstream *up,
+    const unsigned char *body, size_t len, unsigned char *out, size_t cap,
+    const char **why)
+{
+	size_t n = 0;
+	int rc, wait_ms;
+
+	if (s->closed || s->fd < 0) {
+		*why = "session is closed";
+		return MEEK_ECLOSED;
+	}
+	if (len > 0) {
+		rc = net_write_all(s->fd, body, len, up->io_timeout_ms);
+		if (rc < 0) {
+			*why = "ORPort write failed";
+			session_end_locked(s);
+			return rc;
+		}
+	}
+	/* A full payload means the client has more queued and will send again
+	 * at once: answer now instead of holding its pipeline. */
+	wait_ms = len >= HTTP_BODY_MAX ? 0 : up->turnaround_ms;
+	rc = net_wait(s->fd, POLLIN, wait_ms);
+	if (rc < 0) {
+		*why = "ORPort poll failed";
+		session_end_locked(s);
+		return rc;
+	}
+	if (rc == 0)
+		return 0;
+	while (n < cap) {
+		ssize_t r = recv(s->fd, out + n, cap - n, MSG_DONTWAIT);
+		if (r > 0) {
+			n += (size_t)r;
+			continue;
+		}
+		if (r == 0) {
+			/* tor closed the circuit's connection: hand over what
+			 * came, then the session is over. */
+			session_end_locked(s);
+			if (n == 0) {
+				*why = "ORPort closed the connection";
+				return MEEK_ECLOSED;
+			}
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		session_end_locked(s);
+		if (n == 0) {
+			*why = "ORPort read failed";
+			return MEEK_EIO;
+		}
+		break;
+	}
+	return (long)n;
+}

@@ -8,11 +8,15 @@ b64_encode(char *dst, size_t dstlen, const void *src, size_t n, int pad)
 	static const char abc[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = src;
-	size_t out = n / 3 * 4, o = 0;
+	size_t out, o = 0;
 
+	/* Keeps the length within the int we return. */
+	if (n >= (size_t)1 << 30)
+		return MEEK_ETOOBIG;
+	out = n / 3 * 4;
 	if (n % 3 != 0)
 		out += pad ? 4 : n % 3 + 1;
-	if (out >= dstlen || out > 0x7fffffff)
+	if (out >= dstlen)
 		return MEEK_ETOOBIG;
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned long v = (unsigned long)s[i] << 16;

@@ -65,7 +65,9 @@ int http_parse_response_head(struct http_msg *m, const char *buf, size_t len,
 /* Reads the body of `m` into `buf` (at most `cap` bytes) and sets *len.
  * Content-Length and chunked (trailers skipped) bodies; a response with
  * neither reads until EOF (and clears keep_alive); a request with neither
- * has an empty body.  `is_response_to_head` set: no body.  Returns 0,
+ * has an empty body.  `is_response`: `m` is a response (a head read by
+ * http_read_response() counts as one either way); a response with status
+ * 1xx, 204 or 304 has no body.  Returns 0,
  * MEEK_ETOOBIG when the body is longer than `cap` (the stream is then out of
  * sync: close it), MEEK_EPROTO (bad chunk syntax), MEEK_ECLOSED (EOF inside
  * the body), MEEK_ETIMEDOUT, MEEK_EIO. */

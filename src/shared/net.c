@@ -189,10 +189,10 @@ net_try_connect(const struct addrinfo *ai, long long deadline,
 	    ai->ai_protocol);
 	if (fd < 0)
 		return net_connect_errno(errno, why);
-	do
-		r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	while (r < 0 && errno == EINTR);
-	if (r < 0 && errno != EINPROGRESS) {
+	/* A non-blocking connect interrupted by a signal goes on in the
+	 * background, as EINPROGRESS does. */
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	if (r < 0 && errno != EINPROGRESS && errno != EINTR) {
 		e = errno;
 		close(fd);
 		return net_connect_errno(e, why);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -249,6 +250,10 @@ proxy_dial(const struct proxy *p, const char *host, uint16_t port,
 
 	if (why == NULL)
 		why = &dummy;
+	if (strlen(host) >= NET_HOST_MAX) {
+		*why = "proxy: target host name too long";
+		return MEEK_EINVAL;
+	}
 	if (p == NULL || p->type == PROXY_NONE)
 		return net_dial(host, port, timeout_ms, why);
 	if (timeout_ms < 0)

@@ -228,40 +228,43 @@ pt_client_env_wants(const struct pt_client_env *e, const char *name)
 static int
 parse_bindaddr(struct pt_server_env *e, const char *s, const char **why)
 {
-	char seen[PT_MAX_TRANSPORTS][PT_NAME_MAX];
-	size_t nseen = 0, n, nl;
+	struct pt_bindaddr *b;
 	const char *dash;
+	size_t n, nl, al, kept = 0;
 
+	/* Check every entry, as goptlib does, then keep what tor asked for. */
 	for (;;) {
 		n = strcspn(s, ",");
 		dash = memchr(s, '-', n);
 		if (dash == NULL)
 			return fail(why, "TOR_PT_SERVER_BINDADDR entry without '-'");
 		nl = (size_t)(dash - s);
+		al = n - nl - 1;
 		if (nl == 0 || nl >= PT_NAME_MAX)
-			return fail(why, "bad transport name in TOR_PT_SERVER_BINDADDR");
-		if (n - nl - 1 >= sizeof e->bind[0].addr)
+			return fail(why, "bad name in TOR_PT_SERVER_BINDADDR");
+		if (al >= sizeof b->addr)
 			return fail(why, "bad address in TOR_PT_SERVER_BINDADDR");
-		if (nseen == PT_MAX_TRANSPORTS)
+		if (e->nbind == PT_MAX_TRANSPORTS)
 			return fail(why, "too many TOR_PT_SERVER_BINDADDR entries");
-		memcpy(seen[nseen], s, nl);
-		seen[nseen][nl] = '\0';
-		if (has_name((const char (*)[PT_NAME_MAX])seen, nseen, seen[nseen]))
-			return fail(why, "duplicate transport in TOR_PT_SERVER_BINDADDR");
-		struct pt_bindaddr *b = &e->bind[e->nbind];
-		memcpy(b->transport, seen[nseen], nl + 1);
-		memcpy(b->addr, dash + 1, n - nl - 1);
-		b->addr[n - nl - 1] = '\0';
+		b = &e->bind[e->nbind];
+		memcpy(b->transport, s, nl);
+		b->transport[nl] = '\0';
+		memcpy(b->addr, dash + 1, al);
+		b->addr[al] = '\0';
+		if (pt_server_env_bindaddr(e, b->transport) != NULL)
+			return fail(why, "duplicate name in TOR_PT_SERVER_BINDADDR");
 		if (!addr_ok(b->addr))
 			return fail(why, "bad address in TOR_PT_SERVER_BINDADDR");
-		/* Keep only what tor asked for in TOR_PT_SERVER_TRANSPORTS. */
-		if (pt_server_env_wants(e, b->transport))
-			e->nbind++;
-		nseen++;
+		e->nbind++;
 		if (s[n] == '\0')
-			return 0;
+			break;
 		s += n + 1;
 	}
+	for (size_t i = 0; i < e->nbind; i++)
+		if (pt_server_env_wants(e, e->bind[i].transport))
+			e->bind[kept++] = e->bind[i];
+	e->nbind = kept;
+	return 0;
 }
 
 /*

@@ -1,1 +1,151 @@
-/* PLACEHOLDER */
+#include "config.h"
+#include "shared/stream.h"
+#include "shared/err.h"
+#include "shared/net.h"
+#include "shared/tls.h"
+
+#include <string.h>
+#include <unistd.h>
+
+void
+stream_init(struct stream *s, int fd, struct tls_conn *tls,
+    unsigned char *rbuf, size_t rcap, int timeout_ms)
+{
+	s->fd = fd;
+	s->timeout_ms = timeout_ms;
+	s->tls = tls;
+	s->rbuf = rbuf;
+	s->rcap = rbuf != NULL ? rcap : 0;
+	s->rpos = 0;
+	s->rlen = 0;
+	if (tls != NULL)
+		tls_conn_set_timeout(tls, timeout_ms);
+}
+
+void
+stream_set_timeout(struct stream *s, int timeout_ms)
+{
+	s->timeout_ms = timeout_ms;
+	if (s->tls != NULL)
+		tls_conn_set_timeout(s->tls, timeout_ms);
+}
+
+/* One read of the transport, bypassing the read-ahead buffer. */
+static long
+stream_read_transport(struct stream *s, void *buf, size_t len)
+{
+	if (s->tls != NULL)
+		return tls_conn_read(s->tls, buf, len);
+	return net_read_some(s->fd, buf, len, s->timeout_ms);
+}
+
+long
+stream_fill(struct stream *s)
+{
+	long n;
+
+	if (s->rpos > 0) {
+		if (s->rlen > s->rpos)
+			memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
+		s->rlen -= s->rpos;
+		s->rpos = 0;
+	}
+	if (s->rlen >= s->rcap)
+		return MEEK_ETOOBIG;
+	n = stream_read_transport(s, s->rbuf + s->rlen, s->rcap - s->rlen);
+	if (n > 0)
+		s->rlen += (size_t)n;
+	return n;
+}
+
+void
+stream_consume(struct stream *s, size_t n)
+{
+	if (n > s->rlen - s->rpos)
+		n = s->rlen - s->rpos;
+	s->rpos += n;
+	if (s->rpos == s->rlen)
+		s->rpos = s->rlen = 0;
+}
+
+long
+stream_read(struct stream *s, void *buf, size_t len)
+{
+	size_t avail;
+	long n;
+
+	if (len == 0)
+		return 0;
+	avail = s->rlen - s->rpos;
+	if (avail == 0 && s->tls == NULL && s->rcap > 0 && len < s->rcap) {
+		/* Small reads of a plain socket go through the read-ahead
+		 * buffer to save system calls. */
+		n = stream_fill(s);
+		if (n < 0)
+			return n;
+		avail = s->rlen - s->rpos;
+	}
+	if (avail > 0) {
+		if (len > avail)
+			len = avail;
+		memcpy(buf, s->rbuf + s->rpos, len);
+		stream_consume(s, len);
+		return (long)len;
+	}
+	return stream_read_transport(s, buf, len);
+}
+
+int
+stream_read_full(struct stream *s, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	long n;
+
+	while (len > 0) {
+		n = stream_read(s, p, len);
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+stream_write(struct stream *s, const void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (s->tls != NULL)
+		return tls_conn_write(s->tls, buf, len);
+	return net_write_all(s->fd, buf, len, s->timeout_ms);
+}
+
+int
+stream_flush(struct stream *s)
+{
+	if (s->tls != NULL)
+		return tls_conn_flush(s->tls);
+	return 0;
+}
+
+int
+stream_has_pending(const struct stream *s)
+{
+	if (s->rlen > s->rpos)
+		return 1;
+	return s->tls != NULL && tls_conn_has_pending(s->tls);
+}
+
+void
+stream_close(struct stream *s)
+{
+	if (s->fd < 0)
+		return;
+	if (s->tls != NULL)
+		tls_conn_free(s->tls);
+	close(s->fd);
+	s->fd = -1;
+	s->tls = NULL;
+	s->rpos = s->rlen = 0;
+}

@@ -69,6 +69,9 @@ int tls_conn_write(struct tls_conn *t, const void *buf, size_t len);
 int tls_conn_flush(struct tls_conn *t);
 /* 1 when decrypted application data is waiting. */
 int tls_conn_has_pending(const struct tls_conn *t);
+/* 1 when the handshake resumed a cached session (client: the server
+ * accepted our cached session id; server: found in the session cache). */
+int tls_conn_resumed(const struct tls_conn *t);
 /* Sends close_notify without waiting for the peer's, then frees. */
 void tls_conn_free(struct tls_conn *t);
 

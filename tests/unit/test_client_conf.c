@@ -1,9 +1,477 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
+/* client_conf: meek-client flags, TOR_PT_* environment, proxy, and the
+ * resolution of url=/front=/utls= SOCKS arguments against the flags.
+ * Check forks each test by default, so setenv() stays inside one test; every
+ * test still starts from a clean TOR_PT_* environment. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "client/conf.h"
+#include "shared/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
+
+static void
+clean_env(void)
+{
+	static const char *const vars[] = {
+		"TOR_PT_MANAGED_TRANSPORT_VER", "TOR_PT_CLIENT_TRANSPORTS",
+		"TOR_PT_PROXY", "TOR_PT_EXIT_ON_STDIN_CLOSE", "TOR_PT_STATE_LOCATION",
+		"TOR_PT_SERVER_TRANSPORTS",
+	};
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+}
+
+static void
+managed_env(const char *transports)
+{
+	clean_env();
+	setenv("TOR_PT_MANAGED_TRANSPORT_VER", "1", 1);
+	setenv("TOR_PT_CLIENT_TRANSPORTS", transports, 1);
+	setenv("TOR_PT_EXIT_ON_STDIN_CLOSE", "1", 1);
+}
+
+/* Parses argv and expects the code `want`; returns the reason. */
+static const char *
+parse_expect(struct client_conf *c, int argc, char **argv, int want)
+{
+	const char *why = NULL;
+	int rc = client_conf_parse(c, argc, argv, &why);
+
+	ck_assert_msg(rc == want, "rc %d, want %d (%s)", rc, want,
+	    why ? why : "-");
+	if (rc != 0 && rc != MEEK_EVERSION) {
+		ck_assert_ptr_nonnull(why);
+		ck_assert_ptr_null(strchr(why, '\n'));
+		ck_assert_int_gt((int)strlen(why), 0);
+	}
+	return why;
+}
+
+START_TEST(client_conf_parses_every_flag)
+{
+	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0",
+	    "--url", "https://meek.example:8443/path?q=1", "--front", "cdn.example",
+	    "--log", "/tmp/x.log", "--log-level", "debug", "--stack-size", "128",
+	    "--unsafe-logging", "--utls", "HelloChrome_Auto", "--ca", "/etc/ca.pem",
+	    NULL };
+	struct client_conf c;
+
+	clean_env();
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.managed, 0);
+	ck_assert_int_eq(c.has_url, 1);
+	ck_assert_int_eq(c.url.https, 1);
+	ck_assert_str_eq(c.url.host, "meek.example");
+	ck_assert_int_eq(c.url.port, 8443);
+	ck_assert_str_eq(c.front, "cdn.example");
+	ck_assert_str_eq(c.log_file, "/tmp/x.log");
+	ck_assert_int_eq(c.log_level, LOG_DEBUG);
+	ck_assert_uint_eq(c.stack_kb, 128);
+	ck_assert_int_eq(c.unsafe_logging, 1);
+	ck_assert_str_eq(c.utls, "HelloChrome_Auto");
+	ck_assert_str_eq(c.ca_file, "/etc/ca.pem");
+	ck_assert_str_eq(c.listen, "127.0.0.1:0");
+	ck_assert_int_eq(c.has_proxy, 0);
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_has_defaults)
+{
+	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", NULL };
+	struct client_conf c;
+
+	clean_env();
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.has_url, 0);
+	ck_assert_ptr_null(c.front);
+	ck_assert_ptr_null(c.log_file);
+	ck_assert_int_eq(c.log_level, LOG_INFO);
+	ck_assert_uint_eq(c.stack_kb, CLIENT_STACK_KB_DEFAULT);
+	ck_assert_int_eq(c.unsafe_logging, 0);
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_help_and_version)
+{
+	char *a1[] = { "meek-client", "--help", NULL };
+	char *a2[] = { "meek-client", "--version", NULL };
+	struct client_conf c;
+
+	clean_env();
+	parse_expect(&c, ARGC(a1), a1, 0);
+	ck_assert_int_eq(c.help, 1);
+	client_conf_clear(&c);
+	parse_expect(&c, ARGC(a2), a2, 0);
+	ck_assert_int_eq(c.version, 1);
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_rejects_bad_flags)
+{
+	static char *const cases[][4] = {
+		{ "--bogus", NULL },
+		{ "--url", NULL },                          /* missing argument */
+		{ "--url", "ftp://x/", NULL },
+		{ "--url", "https://", NULL },
+		{ "--front", "", NULL },
+		{ "--log-level", "loud", NULL },
+		{ "--stack-size", "0", NULL },
+		{ "--stack-size", "12abc", NULL },
+		{ "--stack-size", "99999999999", NULL },
+		{ "--listen", "nope", NULL },
+		{ "--listen", "127.0.0.1:99999", NULL },
+		{ "stray", NULL },
+		{ "-x", NULL },
+	};
+	struct client_conf c;
+
+	clean_env();
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *argv[8] = { "meek-client", "--listen", "127.0.0.1:0" };
+		int argc = 3;
+		for (int j = 0; cases[i][j] != NULL; j++)
+			argv[argc++] = cases[i][j];
+		/* --listen given twice is fine: the last one wins. */
+		parse_expect(&c, argc, argv, MEEK_EINVAL);
+		client_conf_clear(&c);
+	}
+}
+END_TEST
+
+START_TEST(client_conf_names_the_bad_option)
+{
+	char *a1[] = { "meek-client", "--listen", "127.0.0.1:0", "--bogus", NULL };
+	char *a2[] = { "meek-client", "--listen", "127.0.0.1:0", "--url", NULL };
+	struct client_conf c;
+	const char *why;
+
+	clean_env();
+	why = parse_expect(&c, ARGC(a1), a1, MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--bogus"));
+	client_conf_clear(&c);
+	why = parse_expect(&c, ARGC(a2), a2, MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--url"));
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_rejects_helper)
+{
+	char *a1[] = { "meek-client", "--helper", "127.0.0.1:7000", NULL };
+	char *a2[] = { "meek-client", "--helper", NULL };
+	char *a3[] = { "meek-client", "--helper=127.0.0.1:7000", NULL };
+	struct client_conf c;
+	const char *why;
+
+	managed_env("meek");
+	why = parse_expect(&c, ARGC(a1), a1, MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "not supported"));
+	/* Managed: main must also tell tor (ENV-ERROR). */
+	ck_assert_int_eq(c.managed, 1);
+	client_conf_clear(&c);
+	why = parse_expect(&c, ARGC(a2), a2, MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "not supported"));
+	client_conf_clear(&c);
+	why = parse_expect(&c, ARGC(a3), a3, MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "not supported"));
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_needs_tor_or_listen)
+{
+	char *argv[] = { "meek-client", "--url", "https://meek.example/", NULL };
+	struct client_conf c;
+
+	clean_env();
+	parse_expect(&c, ARGC(argv), argv, MEEK_EINVAL);
+	ck_assert_int_eq(c.managed, 0);
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_reads_managed_env)
+{
+	char *argv[] = { "meek-client", "--log", "meek-client.log", NULL };
+	struct client_conf c;
+
+	managed_env("meek,foo,meek_lite");
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.managed, 1);
+	ck_assert_int_eq(c.env.exit_on_stdin_close, 1);
+	ck_assert_uint_eq(c.env.ntransports, 3);
+	ck_assert_int_eq(pt_client_env_wants(&c.env, "meek"), 1);
+	ck_assert_int_eq(pt_client_env_wants(&c.env, "meek_lite"), 1);
+	ck_assert_int_eq(c.has_proxy, 0);
+	ck_assert_int_eq(c.proxy_from_env, 0);
+	client_conf_clear(&c);
+	clean_env();
+}
+END_TEST
+
+START_TEST(client_conf_rejects_bad_env)
+{
+	char *argv[] = { "meek-client", NULL };
+	struct client_conf c;
+
+	clean_env();
+	setenv("TOR_PT_MANAGED_TRANSPORT_VER", "1", 1);
+	/* No TOR_PT_CLIENT_TRANSPORTS. */
+	parse_expect(&c, ARGC(argv), argv, MEEK_EINVAL);
+	ck_assert_int_eq(c.managed, 1);
+	client_conf_clear(&c);
+
+	managed_env("meek");
+	setenv("TOR_PT_MANAGED_TRANSPORT_VER", "2,3", 1);
+	parse_expect(&c, ARGC(argv), argv, MEEK_EVERSION);
+	client_conf_clear(&c);
+	clean_env();
+}
+END_TEST
+
+START_TEST(client_conf_takes_tor_pt_proxy)
+{
+	char *argv[] = { "meek-client", NULL };
+	struct client_conf c;
+
+	managed_env("meek");
+	setenv("TOR_PT_PROXY", "socks5://user:pass@127.0.0.1:1080", 1);
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.has_proxy, 1);
+	ck_assert_int_eq(c.proxy_from_env, 1);
+	ck_assert_int_eq(c.proxy.type, PROXY_SOCKS5);
+	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
+	ck_assert_int_eq(c.proxy.port, 1080);
+	ck_assert_int_eq(c.proxy.has_auth, 1);
+	client_conf_clear(&c);
+
+	setenv("TOR_PT_PROXY", "http://127.0.0.1:3128", 1);
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.proxy.type, PROXY_HTTP);
+	client_conf_clear(&c);
+	clean_env();
+}
+END_TEST
+
+START_TEST(client_conf_rejects_bad_tor_pt_proxy)
+{
+	static const char *const bad[] = {
+		"ftp://127.0.0.1:21", "socks5://127.0.0.1", "http://127.0.0.1:3128/path",
+		"socks4a://user:pass@127.0.0.1:1080", "nonsense",
+	};
+	char *argv[] = { "meek-client", NULL };
+	struct client_conf c;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		managed_env("meek");
+		setenv("TOR_PT_PROXY", bad[i], 1);
+		/* MEEK_EPROXY: main prints VERSION 1 then PROXY-ERROR. */
+		parse_expect(&c, ARGC(argv), argv, MEEK_EPROXY);
+		ck_assert_int_eq(c.managed, 1);
+		client_conf_clear(&c);
+	}
+	clean_env();
+}
+END_TEST
+
+START_TEST(client_conf_proxy_flag_overrides_env)
+{
+	char *argv[] = { "meek-client", "--proxy", "http://127.0.0.1:8080", NULL };
+	char *bad[] = { "meek-client", "--proxy", "gopher://127.0.0.1:70", NULL };
+	struct client_conf c;
+
+	managed_env("meek");
+	setenv("TOR_PT_PROXY", "socks5://127.0.0.1:1080", 1);
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.has_proxy, 1);
+	ck_assert_int_eq(c.proxy_from_env, 0);
+	ck_assert_int_eq(c.proxy.type, PROXY_HTTP);
+	ck_assert_int_eq(c.proxy.port, 8080);
+	client_conf_clear(&c);
+	parse_expect(&c, ARGC(bad), bad, MEEK_EPROXY);
+	client_conf_clear(&c);
+	clean_env();
+}
+END_TEST
+
+START_TEST(client_conf_listen_ignores_tor_env)
+{
+	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", NULL };
+	struct client_conf c;
+
+	managed_env("meek");
+	setenv("TOR_PT_PROXY", "nonsense", 1);
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_int_eq(c.managed, 0);
+	ck_assert_int_eq(c.has_proxy, 0);
+	client_conf_clear(&c);
+	clean_env();
+}
+END_TEST
+
+START_TEST(client_conf_knows_its_transports)
+{
+	ck_assert_int_eq(client_conf_is_transport("meek"), 1);
+	ck_assert_int_eq(client_conf_is_transport("meek_lite"), 1);
+	ck_assert_int_eq(client_conf_is_transport("obfs4"), 0);
+	ck_assert_int_eq(client_conf_is_transport("MEEK"), 0);
+	ck_assert_int_eq(client_conf_is_transport(""), 0);
+}
+END_TEST
+
+/* Parses a standalone conf with the given --url/--front/--utls flags. */
+static void
+flags_conf(struct client_conf *c, const char *url, const char *front,
+    const char *utls)
+{
+	char *argv[10] = { "meek-client", "--listen", "127.0.0.1:0" };
+	int argc = 3;
+
+	if (url) {
+		argv[argc++] = "--url";
+		argv[argc++] = (char *)url;
+	}
+	if (front) {
+		argv[argc++] = "--front";
+		argv[argc++] = (char *)front;
+	}
+	if (utls) {
+		argv[argc++] = "--utls";
+		argv[argc++] = (char *)utls;
+	}
+	clean_env();
+	parse_expect(c, argc, argv, 0);
+}
+
+static int
+resolve(const struct client_conf *c, const char *args, struct client_target *t,
+    const char **why)
+{
+	struct ptargs a;
+	int rc;
+
+	ptargs_init(&a);
+	ck_assert_int_eq(ptargs_parse(&a, args, strlen(args), NULL), 0);
+	rc = client_conf_resolve(c, &a, t, why);
+	ptargs_clear(&a);
+	return rc;
+}
+
+START_TEST(client_conf_args_override_flags)
+{
+	struct client_conf c;
+	struct client_target t;
+
+	flags_conf(&c, "https://flag.example/flag", "flagfront.example", "HelloFirefox_Auto");
+	ck_assert_int_eq(resolve(&c, "url=https://meek.example/x?a=b;front=cdn.example;"
+	    "utls=none", &t, NULL), 0);
+	ck_assert_str_eq(t.url.host, "meek.example");
+	ck_assert_str_eq(t.url.path, "/x?a=b");
+	ck_assert_str_eq(t.url.host_header, "meek.example");
+	ck_assert_str_eq(t.front, "cdn.example");
+	ck_assert_int_eq(t.port, 443);
+	ck_assert_str_eq(t.utls, "none");
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_flags_fill_missing_args)
+{
+	struct client_conf c;
+	struct client_target t;
+
+	flags_conf(&c, "https://flag.example:8443/flag", "flagfront.example", "HelloChrome_Auto");
+	ck_assert_int_eq(resolve(&c, "", &t, NULL), 0);
+	ck_assert_str_eq(t.url.host, "flag.example");
+	ck_assert_str_eq(t.front, "flagfront.example");
+	/* The front is dialed on the url's port. */
+	ck_assert_int_eq(t.port, 8443);
+	ck_assert_str_eq(t.utls, "HelloChrome_Auto");
+
+	/* url= from the args, front from the flag (Go semantics). */
+	ck_assert_int_eq(resolve(&c, "url=http://meek.example/", &t, NULL), 0);
+	ck_assert_str_eq(t.url.host, "meek.example");
+	ck_assert_int_eq(t.url.https, 0);
+	ck_assert_str_eq(t.front, "flagfront.example");
+	ck_assert_int_eq(t.port, 80);
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_without_front_dials_url_host)
+{
+	struct client_conf c;
+	struct client_target t;
+
+	flags_conf(&c, NULL, NULL, NULL);
+	ck_assert_int_eq(resolve(&c, "url=http://127.0.0.1:8080/meek/", &t, NULL), 0);
+	ck_assert_str_eq(t.front, "127.0.0.1");
+	ck_assert_int_eq(t.port, 8080);
+	ck_assert_str_eq(t.url.path, "/meek/");
+	ck_assert_str_eq(t.utls, "");
+	/* front=host:port names the port too. */
+	ck_assert_int_eq(resolve(&c, "url=https://meek.example/;front=cdn.example:8443",
+	    &t, NULL), 0);
+	ck_assert_str_eq(t.front, "cdn.example");
+	ck_assert_int_eq(t.port, 8443);
+	client_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(client_conf_rejects_missing_or_bad_url)
+{
+	struct client_conf c;
+	struct client_target t;
+	const char *why = NULL;
+
+	flags_conf(&c, NULL, "cdn.example", NULL);
+	ck_assert_int_eq(resolve(&c, "", &t, &why), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(why);
+	why = NULL;
+	ck_assert_int_eq(resolve(&c, "front=cdn.example", &t, &why), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_int_eq(resolve(&c, "url=ftp://meek.example/", &t, NULL), MEEK_EINVAL);
+	ck_assert_int_eq(resolve(&c, "url=", &t, NULL), MEEK_EINVAL);
+	ck_assert_int_eq(resolve(&c, "url=https://meek.example/;front=a:b:c", &t, NULL),
+	    MEEK_EINVAL);
+	client_conf_clear(&c);
+}
+END_TEST
 
 Suite *
 client_conf_suite(void)
 {
-	return suite_create("client_conf");
+	Suite *s = suite_create("client_conf");
+	TCase *flags = tcase_create("flags");
+	TCase *env = tcase_create("env");
+	TCase *args = tcase_create("socks_args");
+
+	tcase_add_test(flags, client_conf_parses_every_flag);
+	tcase_add_test(flags, client_conf_has_defaults);
+	tcase_add_test(flags, client_conf_help_and_version);
+	tcase_add_test(flags, client_conf_rejects_bad_flags);
+	tcase_add_test(flags, client_conf_names_the_bad_option);
+	tcase_add_test(flags, client_conf_rejects_helper);
+	tcase_add_test(flags, client_conf_needs_tor_or_listen);
+	tcase_add_test(flags, client_conf_knows_its_transports);
+	tcase_add_test(env, client_conf_reads_managed_env);
+	tcase_add_test(env, client_conf_rejects_bad_env);
+	tcase_add_test(env, client_conf_takes_tor_pt_proxy);
+	tcase_add_test(env, client_conf_rejects_bad_tor_pt_proxy);
+	tcase_add_test(env, client_conf_proxy_flag_overrides_env);
+	tcase_add_test(env, client_conf_listen_ignores_tor_env);
+	tcase_add_test(args, client_conf_args_override_flags);
+	tcase_add_test(args, client_conf_flags_fill_missing_args);
+	tcase_add_test(args, client_conf_without_front_dials_url_host);
+	tcase_add_test(args, client_conf_rejects_missing_or_bad_url);
+	suite_add_tcase(s, flags);
+	suite_add_tcase(s, env);
+	suite_add_tcase(s, args);
+	return s;
 }

@@ -1,9 +1,702 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
+/* http: heads, bodies, limits and writers over a real socketpair stream. */
 #include "config.h"
+#include "shared/http.h"
+#include "shared/err.h"
+#include "shared/stream.h"
 #include "tests/unit/suites.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define TEST_TIMEOUT_MS 30000
+
+/* sv[0] is read through `st`; the test plays the peer on `peer`. */
+static struct stream st;
+static int peer = -1;
+static unsigned char *rbuf;
+static struct http_msg *msg;
+static unsigned char body[HTTP_BODY_MAX];
+
+static void
+setup(void)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	rbuf = malloc(2 * HTTP_HEAD_MAX);
+	msg = malloc(sizeof *msg);
+	ck_assert_ptr_nonnull(rbuf);
+	ck_assert_ptr_nonnull(msg);
+	stream_init(&st, sv[0], NULL, rbuf, 2 * HTTP_HEAD_MAX, TEST_TIMEOUT_MS);
+	peer = sv[1];
+}
+
+static void
+teardown(void)
+{
+	stream_close(&st);
+	if (peer >= 0)
+		close(peer);
+	peer = -1;
+	free(rbuf);
+	free(msg);
+}
+
+static void
+feed(const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(peer, p, len);
+
+		ck_assert_int_gt(n, 0);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+feeds(const char *str)
+{
+	feed(str, strlen(str));
+}
+
+static void
+peer_eof(void)
+{
+	shutdown(peer, SHUT_WR);
+}
+
+static int
+request_of(const char *str)
+{
+	const char *why = NULL;
+
+	feeds(str);
+	peer_eof();
+	return http_read_request(&st, msg, &why);
+}
+
+static int
+parse_req(const char *str)
+{
+	const char *why = NULL;
+	int rc = http_parse_request_head(msg, str, strlen(str), &why);
+
+	if (rc < 0)
+		ck_assert_ptr_nonnull(why);
+	return rc;
+}
+
+static int
+parse_resp(const char *str)
+{
+	const char *why = NULL;
+	int rc = http_parse_response_head(msg, str, strlen(str), &why);
+
+	if (rc < 0)
+		ck_assert_ptr_nonnull(why);
+	return rc;
+}
+
+static int
+read_body(int head_response, size_t cap, size_t *len)
+{
+	const char *why = NULL;
+
+	return http_read_body(&st, msg, head_response, body, cap, len, &why);
+}
+
+/* Reads everything the stream side wrote, after it shut down writing. */
+static size_t
+drain(char *out, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	shutdown(st.fd, SHUT_WR);
+	while ((n = read(peer, out + got, cap - got)) > 0)
+		got += (size_t)n;
+	return got;
+}
+
+START_TEST(http_reads_post_with_content_length)
+{
+	const char *why = NULL;
+	size_t len = 0;
+
+	feeds("POST /a?b=c HTTP/1.1\r\nHost: x.example\r\n"
+	    "X-Session-Id: abc\r\nContent-Length: 5\r\n\r\nhello");
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_str_eq(msg->method, "POST");
+	ck_assert_str_eq(msg->target, "/a?b=c");
+	ck_assert_int_eq(msg->version_minor, 1);
+	ck_assert_uint_eq(msg->nheaders, 3);
+	ck_assert_str_eq(msg->headers[0].name, "Host");
+	ck_assert_str_eq(msg->headers[0].value, "x.example");
+	ck_assert_int_eq(msg->content_length, 5);
+	ck_assert_int_eq(msg->chunked, 0);
+	ck_assert_int_eq(msg->keep_alive, 1);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_mem_eq(body, "hello", 5);
+}
+END_TEST
+
+START_TEST(http_reads_chunked_request_body)
+{
+	const char *why = NULL;
+	size_t len = 0;
+
+	feeds("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n"
+	    "5\r\nhello\r\n6;name=val\r\n world\r\nA \r\n0123456789\r\n"
+	    "0\r\nX-Trailer: 1\r\n\r\n");
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->chunked, 1);
+	ck_assert_int_eq(msg->content_length, -1);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 21);
+	ck_assert_mem_eq(body, "hello world0123456789", 21);
+	ck_assert_int_eq(stream_has_pending(&st), 0);
+}
+END_TEST
+
+START_TEST(http_reads_pipelined_requests)
+{
+	const char *why = NULL;
+	size_t len = 0;
+
+	feeds("POST /1 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+	    "POST /2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "2\r\nde\r\n0\r\n\r\n"
+	    "\r\nGET /3 HTTP/1.1\r\nConnection: close\r\n\r\n");
+	peer_eof();
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_str_eq(msg->target, "/1");
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_mem_eq(body, "abc", 3);
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_str_eq(msg->target, "/2");
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_mem_eq(body, "de", 2);
+	/* the stray CRLF before the third request line is skipped */
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_str_eq(msg->method, "GET");
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(http_read_request(&st, msg, &why), MEEK_ECLOSED);
+}
+END_TEST
+
+START_TEST(http_accepts_bare_lf)
+{
+	ck_assert_int_eq(request_of("\nPOST / HTTP/1.1\nContent-Length: 0\n\n"), 0);
+	ck_assert_str_eq(msg->method, "POST");
+	ck_assert_int_eq(msg->content_length, 0);
+}
+END_TEST
+
+START_TEST(http_keep_alive_follows_version_and_connection)
+{
+	ck_assert_int_eq(parse_req("GET / HTTP/1.0\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->version_minor, 0);
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(parse_req("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->keep_alive, 1);
+	ck_assert_int_eq(parse_req("GET / HTTP/1.1\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->keep_alive, 1);
+	ck_assert_int_eq(parse_req("GET / HTTP/1.1\r\nConnection: foo, CLOSE\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(parse_req("GET / HTTP/1.1\r\nConnection: keep-alive\r\n"
+	    "Connection: close\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(parse_req("GET / HTTP/1.1\r\nConnection: closed\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->keep_alive, 1);
+}
+END_TEST
+
+START_TEST(http_header_lookup_is_case_insensitive)
+{
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX-Session-Id:  \tabc def \t\r\n"
+	    "x-session-id: second\r\nEmpty:\r\n\r\n"), 0);
+	ck_assert_str_eq(http_header_get(msg, "x-SESSION-id"), "abc def");
+	ck_assert_str_eq(http_header_get(msg, "empty"), "");
+	ck_assert_ptr_null(http_header_get(msg, "Host"));
+	ck_assert_ptr_null(http_header_get(msg, "X-Session"));
+}
+END_TEST
+
+START_TEST(http_rejects_oversized_header)
+{
+	char *big = malloc(HTTP_HEAD_MAX + 100);
+	const char *why = NULL;
+
+	memset(big, 'a', HTTP_HEAD_MAX + 100);
+	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+	feed(big, HTTP_HEAD_MAX + 100);
+	feeds("\r\n\r\n");
+	ck_assert_int_eq(http_read_request(&st, msg, &why), MEEK_EHEADTOOBIG);
+	ck_assert_ptr_nonnull(why);
+	free(big);
+}
+END_TEST
+
+START_TEST(http_accepts_head_at_the_limit)
+{
+	char *head = malloc(HTTP_HEAD_MAX);
+	const char *why = NULL;
+
+	/* exactly HTTP_HEAD_MAX bytes, CRLFCRLF included, arriving in pieces */
+	memset(head, 'v', HTTP_HEAD_MAX);
+	memcpy(head, "GET / HTTP/1.1\r\nX: ", 19);
+	memcpy(head + HTTP_HEAD_MAX - 4, "\r\n\r\n", 4);
+	feed(head, 4000);
+	feed(head + 4000, HTTP_HEAD_MAX - 4000);
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_uint_eq(strlen(http_header_get(msg, "x")), HTTP_HEAD_MAX - 23);
+	ck_assert_int_eq(http_parse_request_head(msg, (char *)rbuf, HTTP_HEAD_MAX + 1,
+	    &why), MEEK_EHEADTOOBIG);
+	free(head);
+}
+END_TEST
+
+static void
+many_headers(char *out, size_t cap, int n)
+{
+	size_t off = (size_t)snprintf(out, cap, "GET / HTTP/1.1\r\n");
+
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(out + off, cap - off, "H%d: %d\r\n", i, i);
+	snprintf(out + off, cap - off, "\r\n");
+}
+
+START_TEST(http_rejects_too_many_headers)
+{
+	char buf[2048];
+
+	many_headers(buf, sizeof buf, HTTP_MAX_HEADERS);
+	ck_assert_int_eq(parse_req(buf), 0);
+	ck_assert_uint_eq(msg->nheaders, HTTP_MAX_HEADERS);
+	ck_assert_str_eq(http_header_get(msg, "h63"), "63");
+	many_headers(buf, sizeof buf, HTTP_MAX_HEADERS + 1);
+	ck_assert_int_eq(request_of(buf), MEEK_EPROTO);
+}
+END_TEST
+
+START_TEST(http_rejects_bad_content_length)
+{
+	ck_assert_int_eq(request_of("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
+	    MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n"
+	    "Content-Length: 99999999999999999999\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+	    "Content-Length: 6\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+	    "content-length: 005\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->content_length, 5);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n"
+	    "Content-Length: 9223372036854775807\r\n\r\n"), 0);
+}
+END_TEST
+
+START_TEST(http_rejects_content_length_with_transfer_encoding)
+{
+	ck_assert_int_eq(request_of("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Length: 3\r\n\r\n"), MEEK_EPROTO);
+}
+END_TEST
+
+START_TEST(http_rejects_unknown_transfer_coding)
+{
+	ck_assert_int_eq(request_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
+	    MEEK_EUNSUPPORTED);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n"
+	    "Transfer-Encoding: gzip, chunked\r\n\r\n"), MEEK_EUNSUPPORTED);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n"
+	    "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"),
+	    MEEK_EUNSUPPORTED);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+	    MEEK_EUNSUPPORTED);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nTransfer-Encoding: \r\n\r\n"),
+	    MEEK_EPROTO);
+}
+END_TEST
+
+START_TEST(http_rejects_malformed_request_heads)
+{
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\r\n b\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX : a\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX(y): a\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n: a\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nNoColon\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\rb\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\x01\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST  / HTTP/1.1\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST /\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1 \r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / http/1.1\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.10\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("PO\"ST / HTTP/1.1\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(request_of("POST / HTTP/2.0\r\n\r\n"), MEEK_EUNSUPPORTED);
+	/* the memory parser wants exactly one head */
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n\r\nbody"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_req(""), MEEK_EPROTO);
+}
+END_TEST
+
+START_TEST(http_rejects_body_over_cap)
+{
+	size_t len = 0;
+	const char *why = NULL;
+
+	/* Content-Length over the cap is refused before reading any of it */
+	feeds("POST / HTTP/1.1\r\nContent-Length: 100000\r\n\r\n");
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ETOOBIG);
+	ck_assert_int_eq(stream_has_pending(&st), 0);
+}
+END_TEST
+
+START_TEST(http_rejects_chunked_body_over_cap)
+{
+	size_t len = 0;
+	const char *why = NULL;
+
+	feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n");
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	why = NULL;
+	ck_assert_int_eq(http_read_body(&st, msg, 0, body, 7, &len, &why),
+	    MEEK_ETOOBIG);
+	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(http_rejects_bad_chunk_syntax)
+{
+	static const char *const bad[] = {
+		"zz\r\nab\r\n0\r\n\r\n",
+		"\r\n",
+		"2x\r\nab\r\n0\r\n\r\n",
+		"10000000000000000\r\n",
+		"2\r\nabX\r\n0\r\n\r\n",
+		"2\r\nab\rX0\r\n\r\n",
+		"-2\r\nab\r\n0\r\n\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *why = NULL;
+		size_t len = 0;
+
+		teardown();
+		setup();
+		feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+		feeds(bad[i]);
+		peer_eof();
+		ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+		ck_assert_msg(read_body(0, sizeof body, &len) == MEEK_EPROTO,
+		    "chunked body %zu accepted", i);
+	}
+}
+END_TEST
+
+START_TEST(http_reports_clean_eof_and_idle_timeout)
+{
+	const char *why = NULL;
+
+	ck_assert_int_eq(request_of(""), MEEK_ECLOSED);
+	teardown();
+	setup();
+	ck_assert_int_eq(request_of("\r\n\r\n"), MEEK_ECLOSED);
+	teardown();
+	setup();
+	ck_assert_int_eq(request_of("GET / HTTP/1.1\r\nHost: a"), MEEK_EPROTO);
+	teardown();
+	setup();
+	stream_set_timeout(&st, 50);
+	ck_assert_int_eq(http_read_request(&st, msg, &why), MEEK_ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(http_truncated_body_is_closed)
+{
+	size_t len = 0;
+	const char *why = NULL;
+
+	feeds("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabcde");
+	peer_eof();
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ECLOSED);
+	teardown();
+	setup();
+	feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
+	peer_eof();
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ECLOSED);
+	teardown();
+	setup();
+	feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n");
+	peer_eof();
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ECLOSED);
+}
+END_TEST
+
+START_TEST(http_reads_responses)
+{
+	const char *why = NULL;
+	size_t len = 0;
+
+	feeds("HTTP/1.1 100 Continue\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndata"
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabc\r\n0\r\n\r\n"
+	    "HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n"
+	    "HTTP/1.1 304\r\nContent-Length: 5\r\n\r\n"
+	    "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nrest of it");
+	peer_eof();
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, 100);
+	ck_assert_int_eq(read_body(1, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, 200);
+	ck_assert_str_eq(msg->reason, "OK");
+	ck_assert_ptr_null(msg->method);
+	ck_assert_int_eq(read_body(1, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_mem_eq(body, "data", 4);
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->chunked, 1);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_mem_eq(body, "abc", 3);
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, 204);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	/* 304 has no body whatever its Content-Length says */
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, 304);
+	ck_assert_str_eq(msg->reason, "");
+	ck_assert_int_eq(read_body(1, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, 404);
+	ck_assert_int_eq(msg->version_minor, 0);
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, 10);
+	ck_assert_mem_eq(body, "rest of it", 10);
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(http_read_response(&st, msg, &why), MEEK_ECLOSED);
+}
+END_TEST
+
+START_TEST(http_read_to_eof_respects_cap)
+{
+	const char *why = NULL;
+	size_t len = 0;
+
+	feeds("HTTP/1.1 200 OK\r\n\r\n0123456789");
+	peer_eof();
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->keep_alive, 1);
+	ck_assert_int_eq(read_body(0, 9, &len), MEEK_ETOOBIG);
+	teardown();
+	setup();
+	feeds("HTTP/1.1 200 OK\r\n\r\n0123456789");
+	peer_eof();
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(read_body(0, 10, &len), 0);
+	ck_assert_uint_eq(len, 10);
+	ck_assert_int_eq(msg->keep_alive, 0);
+}
+END_TEST
+
+START_TEST(http_rejects_malformed_status_line)
+{
+	ck_assert_int_eq(parse_resp("HTTP/1.1 20 OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTTP/1.1 abc OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTTP/1.1 099 OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTTP/1.1 2000 OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTP/1.1 200 OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTTP/2.0 200 OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTTP/1.1\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("\r\nHTTP/1.1 200 OK\r\n\r\n"), MEEK_EPROTO);
+	ck_assert_int_eq(request_of("SSH-2.0-OpenSSH\r\n\r\n"), MEEK_EPROTO);
+	teardown();
+	setup();
+	feeds("\r\nHTTP/1.1 200 OK\r\n\r\n");
+	ck_assert_int_eq(http_read_response(&st, msg, &(const char *){ NULL }),
+	    MEEK_EPROTO);
+	ck_assert_int_eq(parse_resp("HTTP/1.1 999 Whatever it is\r\n\r\n"), 0);
+	ck_assert_int_eq(msg->status, 999);
+	ck_assert_str_eq(msg->reason, "Whatever it is");
+}
+END_TEST
+
+START_TEST(http_writes_response_byte_exact)
+{
+	static const char want[] =
+	    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+	    "Content-Length: 3\r\nX-A: b\r\n\r\nxyz"
+	    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n"
+	    "HTTP/1.1 200 Fine\r\nContent-Length: 10000\r\n\r\n";
+	char *out = malloc(64 * 1024);
+	char *big = malloc(10000);
+	size_t got;
+
+	memset(big, 'q', 10000);
+	ck_assert_int_eq(http_write_response(&st, 200, NULL, "application/octet-stream",
+	    "X-A: b\r\n", "xyz", 3, 1), 0);
+	ck_assert_int_eq(http_write_response(&st, 404, NULL, NULL, NULL, NULL, 0, 0), 0);
+	ck_assert_int_eq(http_write_response(&st, 200, "Fine", NULL, NULL, big, 10000, 1), 0);
+	ck_assert_int_eq(http_write_response(&st, 200, "OK\r\nX: y", NULL, NULL, NULL, 0, 1),
+	    MEEK_EINVAL);
+	got = drain(out, 64 * 1024);
+	ck_assert_uint_eq(got, sizeof want - 1 + 10000);
+	ck_assert_mem_eq(out, want, sizeof want - 1);
+	ck_assert_mem_eq(out + sizeof want - 1, big, 10000);
+	free(out);
+	free(big);
+}
+END_TEST
+
+START_TEST(http_writes_request_byte_exact)
+{
+	static const char want[] =
+	    "POST /meek/ HTTP/1.1\r\nHost: meek.example:8443\r\n"
+	    "Content-Length: 4\r\nX-Session-Id: abc\r\n\r\nPING"
+	    "GET / HTTP/1.1\r\nHost: [::1]\r\nContent-Length: 0\r\n\r\n";
+	char out[512];
+
+	ck_assert_int_eq(http_write_request(&st, "POST", "meek.example:8443", "/meek/",
+	    "X-Session-Id: abc\r\n", "PING", 4), 0);
+	ck_assert_int_eq(http_write_request(&st, "GET", "[::1]", "/", NULL, NULL, 0), 0);
+	ck_assert_int_eq(http_write_request(&st, "GET", "a\r\nX: y", "/", NULL, NULL, 0),
+	    MEEK_EINVAL);
+	ck_assert_uint_eq(drain(out, sizeof out), sizeof want - 1);
+	ck_assert_mem_eq(out, want, sizeof want - 1);
+}
+END_TEST
+
+START_TEST(http_writer_output_parses_back)
+{
+	struct stream back;
+	unsigned char *brbuf = malloc(HTTP_HEAD_MAX);
+	const char *why = NULL;
+	size_t len = 0;
+
+	stream_init(&back, peer, NULL, brbuf, HTTP_HEAD_MAX, TEST_TIMEOUT_MS);
+	ck_assert_int_eq(http_write_request(&back, "POST", "h", "/x", NULL, "abc", 3), 0);
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	ck_assert_str_eq(http_header_get(msg, "host"), "h");
+	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
+	ck_assert_mem_eq(body, "abc", 3);
+	ck_assert_int_eq(http_write_response(&st, 200, NULL, NULL, NULL, "de", 2, 0), 0);
+	ck_assert_int_eq(http_read_response(&back, msg, &why), 0);
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(http_read_body(&back, msg, 0, body, sizeof body, &len, &why), 0);
+	ck_assert_mem_eq(body, "de", 2);
+	stream_close(&back);
+	peer = -1;
+	free(brbuf);
+}
+END_TEST
+
+START_TEST(http_reason_covers_used_statuses)
+{
+	ck_assert_str_eq(http_reason(200), "OK");
+	ck_assert_str_eq(http_reason(400), "Bad Request");
+	ck_assert_str_eq(http_reason(403), "Forbidden");
+	ck_assert_str_eq(http_reason(404), "Not Found");
+	ck_assert_str_eq(http_reason(405), "Method Not Allowed");
+	ck_assert_str_eq(http_reason(408), "Request Timeout");
+	ck_assert_str_eq(http_reason(411), "Length Required");
+	ck_assert_str_eq(http_reason(413), "Request Entity Too Large");
+	ck_assert_str_eq(http_reason(421), "Misdirected Request");
+	ck_assert_str_eq(http_reason(431), "Request Header Fields Too Large");
+	ck_assert_str_eq(http_reason(500), "Internal Server Error");
+	ck_assert_str_eq(http_reason(501), "Not Implemented");
+	ck_assert_str_eq(http_reason(502), "Bad Gateway");
+	ck_assert_str_eq(http_reason(503), "Service Unavailable");
+	ck_assert_str_eq(http_reason(504), "Gateway Timeout");
+	ck_assert_str_eq(http_reason(505), "HTTP Version Not Supported");
+	ck_assert_ptr_nonnull(http_reason(799));
+}
+END_TEST
+
+static TCase *
+tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	return tc;
+}
 
 Suite *
 http_suite(void)
 {
-	return suite_create("http");
+	Suite *s = suite_create("http");
+	TCase *tc;
+
+	tc = tcase("requests");
+	tcase_add_test(tc, http_reads_post_with_content_length);
+	tcase_add_test(tc, http_reads_chunked_request_body);
+	tcase_add_test(tc, http_reads_pipelined_requests);
+	tcase_add_test(tc, http_accepts_bare_lf);
+	tcase_add_test(tc, http_keep_alive_follows_version_and_connection);
+	tcase_add_test(tc, http_header_lookup_is_case_insensitive);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("limits");
+	tcase_add_test(tc, http_rejects_oversized_header);
+	tcase_add_test(tc, http_accepts_head_at_the_limit);
+	tcase_add_test(tc, http_rejects_too_many_headers);
+	tcase_add_test(tc, http_rejects_body_over_cap);
+	tcase_add_test(tc, http_rejects_chunked_body_over_cap);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("malformed");
+	tcase_add_test(tc, http_rejects_bad_content_length);
+	tcase_add_test(tc, http_rejects_content_length_with_transfer_encoding);
+	tcase_add_test(tc, http_rejects_unknown_transfer_coding);
+	tcase_add_test(tc, http_rejects_malformed_request_heads);
+	tcase_add_test(tc, http_rejects_bad_chunk_syntax);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("eof");
+	tcase_add_test(tc, http_reports_clean_eof_and_idle_timeout);
+	tcase_add_test(tc, http_truncated_body_is_closed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("responses");
+	tcase_add_test(tc, http_reads_responses);
+	tcase_add_test(tc, http_read_to_eof_respects_cap);
+	tcase_add_test(tc, http_rejects_malformed_status_line);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("writers");
+	tcase_add_test(tc, http_writes_response_byte_exact);
+	tcase_add_test(tc, http_writes_request_byte_exact);
+	tcase_add_test(tc, http_writer_output_parses_back);
+	tcase_add_test(tc, http_reason_covers_used_statuses);
+	suite_add_tcase(s, tc);
+	return s;
 }

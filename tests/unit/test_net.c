@@ -1,9 +1,425 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
+/* net and plain-socket stream: real sockets on 127.0.0.1 with kernel ports. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/net.h"
+#include "shared/stream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define T_WAIT 10000   /* generous bound for anything that should succeed */
+
+/* Port of listening socket `fd`. */
+static uint16_t
+test_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+START_TEST(net_split_hostport_vectors)
+{
+	static const struct {
+		const char *in;
+		int allow_zero;
+		int ok;
+		const char *host;
+		unsigned port;
+	} v[] = {
+		{ "127.0.0.1:80", 0, 1, "127.0.0.1", 80 },
+		{ "[::1]:443", 0, 1, "::1", 443 },
+		{ "[2001:db8::1]:65535", 0, 1, "2001:db8::1", 65535 },
+		{ "example.com:8080", 0, 1, "example.com", 8080 },
+		{ "localhost:0", 1, 1, "localhost", 0 },
+		{ "localhost:0", 0, 0, NULL, 0 },
+		{ "host:65536", 0, 0, NULL, 0 },
+		{ "host:-1", 0, 0, NULL, 0 },
+		{ "host:+1", 0, 0, NULL, 0 },
+		{ "host:", 0, 0, NULL, 0 },
+		{ "host:8o", 0, 0, NULL, 0 },
+		{ "host:000080", 0, 0, NULL, 0 },
+		{ "host", 0, 0, NULL, 0 },
+		{ ":80", 0, 0, NULL, 0 },
+		{ "::1:80", 0, 0, NULL, 0 },
+		{ "[::1]", 0, 0, NULL, 0 },
+		{ "[::1:80", 0, 0, NULL, 0 },
+		{ "[::1]80", 0, 0, NULL, 0 },
+		{ "[]:80", 0, 0, NULL, 0 },
+		{ "", 0, 0, NULL, 0 },
+	};
+	char host[NET_HOST_MAX];
+	uint16_t port;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		int r;
+
+		why = NULL;
+		port = 12345;
+		r = net_split_hostport(v[i].in, host, sizeof host, &port,
+		    v[i].allow_zero, &why);
+		if (v[i].ok) {
+			ck_assert_msg(r == 0, "%s rejected: %s", v[i].in, why);
+			ck_assert_str_eq(host, v[i].host);
+			ck_assert_uint_eq(port, v[i].port);
+		} else {
+			ck_assert_msg(r == MEEK_EINVAL, "%s accepted", v[i].in);
+			ck_assert_ptr_nonnull(why);
+		}
+	}
+	/* Host longer than the caller's buffer. */
+	char small[4];
+	ck_assert_int_eq(net_split_hostport("abcd:1", small, sizeof small, &port,
+	    0, &why), MEEK_EINVAL);
+	ck_assert_int_eq(net_split_hostport("abc:1", small, sizeof small, &port,
+	    0, &why), 0);
+}
+END_TEST
+
+START_TEST(net_listen_then_dial)
+{
+	const char *why = NULL;
+	char buf[NET_ADDRSTR_MAX], peer[NET_ADDRSTR_MAX];
+	int lfd, cfd, afd;
+
+	lfd = net_listen("127.0.0.1:0", 8, &why);
+	ck_assert_msg(lfd >= 0, "listen: %s", why);
+	net_sockname(lfd, buf, sizeof buf);
+	ck_assert_msg(strncmp(buf, "127.0.0.1:", 10) == 0, "%s", buf);
+	cfd = net_dial("127.0.0.1", test_port(lfd), T_WAIT, &why);
+	ck_assert_msg(cfd >= 0, "dial: %s", why);
+	afd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(afd, 0);
+	ck_assert_int_eq(net_write_all(cfd, "ping", 4, T_WAIT), 0);
+	ck_assert_int_eq(net_read_full(afd, buf, 4, T_WAIT), 0);
+	ck_assert(memcmp(buf, "ping", 4) == 0);
+	net_peername(afd, peer, sizeof peer, 1);
+	ck_assert_str_eq(peer, "127.0.0.1");
+	net_peername(afd, peer, sizeof peer, 0);
+	net_sockname(cfd, buf, sizeof buf);
+	ck_assert_str_eq(peer, buf);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(net_listen_localhost_and_ipv6)
+{
+	const char *why = NULL;
+	char buf[NET_ADDRSTR_MAX];
+	int fd;
+
+	fd = net_listen("localhost:0", 4, &why);
+	ck_assert_msg(fd >= 0, "listen: %s", why);
+	net_sockname(fd, buf, sizeof buf);
+	ck_assert_msg(strncmp(buf, "127.0.0.1:", 10) == 0, "%s", buf);
+	close(fd);
+	/* IPv6 may be disabled on the test machine: check only the form. */
+	fd = net_listen("[::1]:0", 4, &why);
+	if (fd >= 0) {
+		net_sockname(fd, buf, sizeof buf);
+		ck_assert_msg(strncmp(buf, "[::1]:", 6) == 0, "%s", buf);
+		close(fd);
+	}
+	ck_assert_int_eq(net_listen("example.com:80", 4, &why), MEEK_EINVAL);
+	ck_assert_int_eq(net_listen("127.0.0.1", 4, &why), MEEK_EINVAL);
+}
+END_TEST
+
+START_TEST(net_listen_reports_address_in_use)
+{
+	const char *why = NULL;
+	char addr[NET_ADDRSTR_MAX];
+	int fd, fd2;
+
+	fd = net_listen("127.0.0.1:0", 4, &why);
+	ck_assert_int_ge(fd, 0);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)test_port(fd));
+	fd2 = net_listen(addr, 4, &why);
+	ck_assert_int_eq(fd2, MEEK_EIO);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(strstr(why, "in use") != NULL, "%s", why);
+	close(fd);
+}
+END_TEST
+
+START_TEST(net_dial_refused)
+{
+	const char *why = NULL;
+	uint16_t port;
+	int fd;
+
+	/* A port the kernel just gave us and that nobody listens on now. */
+	fd = net_listen("127.0.0.1:0", 1, &why);
+	ck_assert_int_ge(fd, 0);
+	port = test_port(fd);
+	close(fd);
+	ck_assert_int_eq(net_dial("127.0.0.1", port, T_WAIT, &why),
+	    MEEK_ECONNREFUSED);
+	ck_assert_str_eq(why, "connection refused");
+}
+END_TEST
+
+START_TEST(net_dial_bad_host)
+{
+	const char *why = NULL;
+
+	ck_assert_int_eq(net_dial("", 80, T_WAIT, &why), MEEK_ERESOLVE);
+	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(net_wait_times_out)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(net_wait(sv[0], POLLIN, 50), 0);
+	ck_assert_int_eq(net_wait(sv[0], POLLOUT, T_WAIT), 1);
+	ck_assert_int_eq(write(sv[1], "x", 1), 1);
+	ck_assert_int_eq(net_wait(sv[0], POLLIN, T_WAIT), 1);
+	close(sv[0]);
+	close(sv[1]);
+	/* A closed descriptor is an error, not a timeout. */
+	ck_assert_int_eq(net_wait(sv[0], POLLIN, 10), MEEK_EIO);
+}
+END_TEST
+
+START_TEST(net_read_full_eof_is_closed)
+{
+	char buf[16];
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(net_write_all(sv[1], "abc", 3, T_WAIT), 0);
+	close(sv[1]);
+	ck_assert_int_eq(net_read_full(sv[0], buf, sizeof buf, T_WAIT),
+	    MEEK_ECLOSED);
+	ck_assert_int_eq(net_read_some(sv[0], buf, sizeof buf, T_WAIT),
+	    MEEK_ECLOSED);
+	close(sv[0]);
+}
+END_TEST
+
+START_TEST(net_read_some_times_out)
+{
+	char buf[4];
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(net_read_some(sv[0], buf, sizeof buf, 30), MEEK_ETIMEDOUT);
+	ck_assert_int_eq(net_write_all(sv[1], "ab", 2, T_WAIT), 0);
+	ck_assert_int_eq(net_read_some(sv[0], buf, sizeof buf, T_WAIT), 2);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(net_write_to_closed_peer_no_sigpipe)
+{
+	static char big[1 << 16];
+	int sv[2], r = 0;
+
+	/* The runner ignores SIGPIPE; restore the default to prove that
+	 * net_write_all never raises it. */
+	signal(SIGPIPE, SIG_DFL);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = net_write_all(sv[0], big, sizeof big, T_WAIT);
+	ck_assert_int_eq(r, MEEK_EIO);
+	close(sv[0]);
+	signal(SIGPIPE, SIG_IGN);
+}
+END_TEST
+
+START_TEST(net_write_all_times_out_when_peer_stalls)
+{
+	static char big[1 << 16];
+	int sv[2], r = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	for (int i = 0; i < 1000 && r == 0; i++)
+		r = net_write_all(sv[0], big, sizeof big, 20);
+	ck_assert_int_eq(r, MEEK_ETIMEDOUT);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(net_formats_addresses)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	char buf[NET_ADDRSTR_MAX];
+
+	memset(&s4, 0, sizeof s4);
+	s4.sin_family = AF_INET;
+	s4.sin_port = htons(5);
+	inet_pton(AF_INET, "1.2.3.4", &s4.sin_addr);
+	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s4, buf, sizeof buf),
+	    "1.2.3.4:5");
+	ck_assert_str_eq(net_ip_format((struct sockaddr *)&s4, buf, sizeof buf),
+	    "1.2.3.4");
+	memset(&s6, 0, sizeof s6);
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(443);
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s6, buf, sizeof buf),
+	    "[2001:db8::1]:443");
+	ck_assert_str_eq(net_ip_format((struct sockaddr *)&s6, buf, sizeof buf),
+	    "2001:db8::1");
+	/* IPv4-mapped peers of a dual-stack listener show as IPv4. */
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", &s6.sin6_addr);
+	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s6, buf, sizeof buf),
+	    "10.0.0.1:443");
+	/* Longest form fits NET_ADDRSTR_MAX. */
+	inet_pton(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+	    &s6.sin6_addr);
+	s6.sin6_port = htons(65535);
+	net_addr_format((struct sockaddr *)&s6, buf, sizeof buf);
+	ck_assert_uint_eq(buf[0], '[');
+	ck_assert_msg(strstr(buf, "]:65535") != NULL, "%s", buf);
+
+	log_set_unsafe(0);
+	ck_assert_str_eq(net_addr_str((struct sockaddr *)&s4, buf, sizeof buf),
+	    "[scrubbed]");
+	log_set_unsafe(1);
+	ck_assert_str_eq(net_addr_str((struct sockaddr *)&s4, buf, sizeof buf),
+	    "1.2.3.4:5");
+	log_set_unsafe(0);
+	ck_assert_str_eq(net_sockname(-1, buf, sizeof buf), "?");
+	ck_assert_str_eq(net_peername(-1, buf, sizeof buf, 1), "?");
+}
+END_TEST
+
+START_TEST(net_detects_ip_literals)
+{
+	ck_assert_int_eq(net_is_ip_literal("127.0.0.1"), 1);
+	ck_assert_int_eq(net_is_ip_literal("::1"), 1);
+	ck_assert_int_eq(net_is_ip_literal("2001:db8::"), 1);
+	ck_assert_int_eq(net_is_ip_literal("[::1]"), 0);
+	ck_assert_int_eq(net_is_ip_literal("example.com"), 0);
+	ck_assert_int_eq(net_is_ip_literal("1.2.3"), 0);
+	ck_assert_int_eq(net_is_ip_literal(""), 0);
+}
+END_TEST
+
+/* ---- stream over a plain socket ---- */
+
+START_TEST(net_stream_reads_through_buffer)
+{
+	unsigned char rbuf[8], out[16];
+	struct stream s;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	stream_init(&s, sv[0], NULL, rbuf, sizeof rbuf, T_WAIT);
+	ck_assert_int_eq(net_write_all(sv[1], "hello world", 11, T_WAIT), 0);
+	/* A small read fills the buffer and leaves the rest pending. */
+	ck_assert_int_eq(stream_read(&s, out, 2), 2);
+	ck_assert(memcmp(out, "he", 2) == 0);
+	ck_assert_int_eq(stream_has_pending(&s), 1);
+	ck_assert_int_eq(stream_read_full(&s, out, 9), 0);
+	ck_assert(memcmp(out, "llo world", 9) == 0);
+	ck_assert_int_eq(stream_has_pending(&s), 0);
+	/* fill / consume, and a full buffer. */
+	ck_assert_int_eq(net_write_all(sv[1], "0123456789", 10, T_WAIT), 0);
+	while (s.rlen < s.rcap)
+		ck_assert_int_gt(stream_fill(&s), 0);
+	ck_assert_int_eq(stream_fill(&s), MEEK_ETOOBIG);
+	ck_assert(memcmp(s.rbuf, "01234567", 8) == 0);
+	stream_consume(&s, 3);
+	ck_assert_int_eq(stream_fill(&s), 2);
+	ck_assert_uint_eq(s.rpos, 0);
+	ck_assert_uint_eq(s.rlen, 7);
+	ck_assert(memcmp(s.rbuf, "3456789", 7) == 0);
+	stream_consume(&s, 100);
+	ck_assert_int_eq(stream_has_pending(&s), 0);
+	/* Timeouts and EOF. */
+	stream_set_timeout(&s, 20);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), MEEK_ETIMEDOUT);
+	stream_set_timeout(&s, T_WAIT);
+	ck_assert_int_eq(stream_write(&s, "ok", 2), 0);
+	ck_assert_int_eq(stream_flush(&s), 0);
+	ck_assert_int_eq(net_read_full(sv[1], out, 2, T_WAIT), 0);
+	close(sv[1]);
+	ck_assert_int_eq(stream_read_full(&s, out, 4), MEEK_ECLOSED);
+	stream_close(&s);
+	ck_assert_int_eq(s.fd, -1);
+	stream_close(&s);
+}
+END_TEST
+
+START_TEST(net_stream_without_buffer_and_unset)
+{
+	unsigned char out[8];
+	struct stream s;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	stream_init(&s, sv[0], NULL, NULL, 0, T_WAIT);
+	ck_assert_int_eq(net_write_all(sv[1], "abc", 3, T_WAIT), 0);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), 3);
+	ck_assert_int_eq(stream_fill(&s), MEEK_ETOOBIG);
+	stream_close(&s);
+	close(sv[1]);
+
+	/* A stream that only got fd -1 closes as a no-op. */
+	struct stream u = { .fd = -1 };
+	stream_close(&u);
+	ck_assert_int_eq(u.fd, -1);
+}
+END_TEST
 
 Suite *
 net_suite(void)
 {
-	return suite_create("net");
+	Suite *s = suite_create("net");
+	TCase *tc;
+
+	tc = tcase_create("parse_format");
+	tcase_add_test(tc, net_split_hostport_vectors);
+	tcase_add_test(tc, net_formats_addresses);
+	tcase_add_test(tc, net_detects_ip_literals);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("connect");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, net_listen_then_dial);
+	tcase_add_test(tc, net_listen_localhost_and_ipv6);
+	tcase_add_test(tc, net_listen_reports_address_in_use);
+	tcase_add_test(tc, net_dial_refused);
+	tcase_add_test(tc, net_dial_bad_host);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("io");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, net_wait_times_out);
+	tcase_add_test(tc, net_read_full_eof_is_closed);
+	tcase_add_test(tc, net_read_some_times_out);
+	tcase_add_test(tc, net_write_to_closed_peer_no_sigpipe);
+	tcase_add_test(tc, net_write_all_times_out_when_peer_stalls);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, net_stream_reads_through_buffer);
+	tcase_add_test(tc, net_stream_without_buffer_and_unset);
+	suite_add_tcase(s, tc);
+	return s;
 }

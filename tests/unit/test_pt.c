@@ -1,9 +1,632 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "shared/err.h"
+#include "shared/pt.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const pt_vars[] = {
+	"TOR_PT_MANAGED_TRANSPORT_VER", "TOR_PT_STATE_LOCATION",
+	"TOR_PT_EXIT_ON_STDIN_CLOSE", "TOR_PT_CLIENT_TRANSPORTS", "TOR_PT_PROXY",
+	"TOR_PT_SERVER_TRANSPORTS", "TOR_PT_SERVER_BINDADDR", "TOR_PT_ORPORT",
+	"TOR_PT_EXTENDED_SERVER_PORT", "TOR_PT_AUTH_COOKIE_FILE",
+	"TOR_PT_SERVER_TRANSPORT_OPTIONS",
+};
+
+/* Tests fork by default, but CK_FORK=no must not leak variables either. */
+static void
+env_reset(void)
+{
+	for (size_t i = 0; i < sizeof pt_vars / sizeof pt_vars[0]; i++)
+		unsetenv(pt_vars[i]);
+}
+
+static void
+set(const char *name, const char *value)
+{
+	ck_assert_int_eq(setenv(name, value, 1), 0);
+}
+
+/* A minimal valid server environment. */
+static void
+server_env(void)
+{
+	env_reset();
+	set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
+	set("TOR_PT_SERVER_TRANSPORTS", "meek");
+	set("TOR_PT_SERVER_BINDADDR", "meek-127.0.0.1:8080");
+	set("TOR_PT_ORPORT", "127.0.0.1:9001");
+}
+
+static int
+client_parse(const char **why)
+{
+	struct pt_client_env e;
+	int rc;
+
+	*why = NULL;
+	rc = pt_client_env_parse(&e, why);
+	pt_client_env_clear(&e);
+	return rc;
+}
+
+static int
+server_parse(const char **why)
+{
+	struct pt_server_env e;
+	int rc;
+
+	*why = NULL;
+	rc = pt_server_env_parse(&e, why);
+	pt_server_env_clear(&e);
+	return rc;
+}
+
+static void
+assert_server_einval(void)
+{
+	const char *why;
+
+	ck_assert_int_eq(server_parse(&why), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(why);
+}
+
+START_TEST(pt_client_env_unmanaged_without_version)
+{
+	struct pt_client_env e;
+	const char *why = NULL;
+
+	env_reset();
+	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
+	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
+	ck_assert_int_eq(e.managed, 0);
+	pt_client_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_client_env_parses_valid)
+{
+	char dir[] = "/tmp/meek-pt-XXXXXX", state[64];
+	struct pt_client_env e;
+	const char *why = NULL;
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(state, sizeof state, "%s/a/b", dir);
+	env_reset();
+	set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
+	set("TOR_PT_CLIENT_TRANSPORTS", "meek,meek_lite");
+	set("TOR_PT_STATE_LOCATION", state);
+	set("TOR_PT_EXIT_ON_STDIN_CLOSE", "1");
+	set("TOR_PT_PROXY", "socks5://127.0.0.1:1080");
+	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
+	ck_assert_int_eq(e.managed, 1);
+	ck_assert_int_eq(e.exit_on_stdin_close, 1);
+	ck_assert_uint_eq(e.ntransports, 2);
+	ck_assert_str_eq(e.transports[0], "meek");
+	ck_assert_str_eq(e.transports[1], "meek_lite");
+	ck_assert_int_eq(pt_client_env_wants(&e, "meek_lite"), 1);
+	ck_assert_int_eq(pt_client_env_wants(&e, "obfs4"), 0);
+	ck_assert_str_eq(e.proxy, "socks5://127.0.0.1:1080");
+	ck_assert_str_eq(e.state_dir, state);
+	ck_assert_int_eq(stat(state, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	snprintf(state, sizeof state, "%s/a", dir);
+	ck_assert_int_eq(stat(state, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	pt_client_env_clear(&e);
+
+	/* An existing state directory is fine. */
+	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
+	pt_client_env_clear(&e);
+
+	snprintf(state, sizeof state, "%s/a/b", dir);
+	rmdir(state);
+	snprintf(state, sizeof state, "%s/a", dir);
+	rmdir(state);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(pt_client_env_accepts_version_list_with_1)
+{
+	struct pt_client_env e;
+	const char *why = NULL;
+
+	env_reset();
+	set("TOR_PT_MANAGED_TRANSPORT_VER", "2,1,3");
+	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
+	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
+	ck_assert_int_eq(e.exit_on_stdin_close, 0);
+	ck_assert_ptr_null(e.proxy);
+	ck_assert_ptr_null(e.state_dir);
+	pt_client_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_client_env_rejects_missing_version_1)
+{
+	const char *why;
+	const char *const bad[] = { "2", "", "11", "2,10", "1.0" };
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		env_reset();
+		set("TOR_PT_MANAGED_TRANSPORT_VER", bad[i]);
+		set("TOR_PT_CLIENT_TRANSPORTS", "meek");
+		ck_assert_msg(client_parse(&why) == MEEK_EVERSION, "%s", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(pt_client_env_rejects_missing_transports)
+{
+	const char *why;
+
+	env_reset();
+	set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
+	ck_assert_int_eq(client_parse(&why), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(pt_env_rejects_client_and_server_together)
+{
+	const char *why;
+
+	server_env();
+	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
+	ck_assert_int_eq(client_parse(&why), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(why);
+	assert_server_einval();
+}
+END_TEST
+
+START_TEST(pt_env_exit_on_stdin_close_only_for_1)
+{
+	struct pt_client_env e;
+	const char *why;
+	const char *const vals[] = { "0", "yes", "11", "", " 1", "true" };
+
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		env_reset();
+		set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
+		set("TOR_PT_CLIENT_TRANSPORTS", "meek");
+		set("TOR_PT_EXIT_ON_STDIN_CLOSE", vals[i]);
+		ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
+		ck_assert_msg(e.exit_on_stdin_close == 0, "\"%s\"", vals[i]);
+		pt_client_env_clear(&e);
+	}
+}
+END_TEST
+
+START_TEST(pt_env_rejects_uncreatable_state_dir)
+{
+	char file[] = "/tmp/meek-pt-XXXXXX", state[64];
+	int fd;
+
+	fd = mkstemp(file);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(state, sizeof state, "%s/state", file);
+	server_env();
+	set("TOR_PT_STATE_LOCATION", state);
+	assert_server_einval();
+	unlink(file);
+}
+END_TEST
+
+START_TEST(pt_server_env_parses_valid)
+{
+	struct pt_server_env e;
+	const char *why = NULL;
+
+	server_env();
+	set("TOR_PT_SERVER_TRANSPORTS", "meek,other");
+	set("TOR_PT_SERVER_BINDADDR",
+	    "meek-127.0.0.1:8080,other-[::1]:443,notasked-0.0.0.0:1");
+	set("TOR_PT_EXTENDED_SERVER_PORT", "127.0.0.1:9002");
+	set("TOR_PT_AUTH_COOKIE_FILE", "/var/lib/tor/cookie");
+	set("TOR_PT_EXIT_ON_STDIN_CLOSE", "1");
+	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
+	ck_assert_int_eq(e.managed, 1);
+	ck_assert_int_eq(e.exit_on_stdin_close, 1);
+	ck_assert_uint_eq(e.ntransports, 2);
+	ck_assert_int_eq(pt_server_env_wants(&e, "other"), 1);
+	ck_assert_int_eq(pt_server_env_wants(&e, "notasked"), 0);
+	ck_assert_uint_eq(e.nbind, 2);
+	ck_assert_str_eq(e.bind[0].transport, "meek");
+	ck_assert_str_eq(pt_server_env_bindaddr(&e, "meek"), "127.0.0.1:8080");
+	ck_assert_str_eq(pt_server_env_bindaddr(&e, "other"), "[::1]:443");
+	ck_assert_ptr_null(pt_server_env_bindaddr(&e, "notasked"));
+	ck_assert_str_eq(e.orport, "127.0.0.1:9001");
+	ck_assert_str_eq(e.ext_port, "127.0.0.1:9002");
+	ck_assert_str_eq(e.cookie_file, "/var/lib/tor/cookie");
+	ck_assert_uint_eq(e.options.n, 0);
+	pt_server_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_server_env_unmanaged_without_version)
+{
+	struct pt_server_env e;
+	const char *why = NULL;
+
+	server_env();
+	unsetenv("TOR_PT_MANAGED_TRANSPORT_VER");
+	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
+	ck_assert_int_eq(e.managed, 0);
+	pt_server_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_server_env_rejects_missing_version_1)
+{
+	const char *why;
+
+	server_env();
+	set("TOR_PT_MANAGED_TRANSPORT_VER", "2");
+	ck_assert_int_eq(server_parse(&why), MEEK_EVERSION);
+}
+END_TEST
+
+START_TEST(pt_server_env_rejects_missing_transports)
+{
+	server_env();
+	unsetenv("TOR_PT_SERVER_TRANSPORTS");
+	assert_server_einval();
+}
+END_TEST
+
+START_TEST(pt_server_env_rejects_bad_bindaddr)
+{
+	const char *const bad[] = {
+		"meek127.0.0.1:8080",                 /* no '-' */
+		"meek-127.0.0.1:8080,meek-127.0.0.1:8081", /* duplicate */
+		"-127.0.0.1:8080",                    /* empty name */
+		"meek-localhost:8080",                /* not an IP literal */
+		"meek-127.0.0.1",                     /* no port */
+		"meek-127.0.0.1:",
+		"meek-127.0.0.1:65536",
+		"meek-127.0.0.1:80x",
+		"meek-::1:443",                       /* v6 without brackets */
+		"meek-[::1]",
+		"meek-[::g]:443",
+		"",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *why = NULL;
+
+		server_env();
+		set("TOR_PT_SERVER_BINDADDR", bad[i]);
+		ck_assert_msg(server_parse(&why) == MEEK_EINVAL, "%s", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	server_env();
+	unsetenv("TOR_PT_SERVER_BINDADDR");
+	assert_server_einval();
+}
+END_TEST
+
+START_TEST(pt_server_env_empty_ext_port_means_unset)
+{
+	struct pt_server_env e;
+	const char *why = NULL;
+
+	server_env();
+	set("TOR_PT_EXTENDED_SERVER_PORT", "");
+	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
+	ck_assert_ptr_null(e.ext_port);
+	ck_assert_ptr_null(e.cookie_file);
+	ck_assert_str_eq(e.orport, "127.0.0.1:9001");
+	pt_server_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_server_env_accepts_ext_port_without_orport)
+{
+	struct pt_server_env e;
+	const char *why = NULL;
+
+	server_env();
+	unsetenv("TOR_PT_ORPORT");
+	set("TOR_PT_EXTENDED_SERVER_PORT", "[::1]:9002");
+	set("TOR_PT_AUTH_COOKIE_FILE", "/tmp/cookie");
+	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
+	ck_assert_ptr_null(e.orport);
+	ck_assert_str_eq(e.ext_port, "[::1]:9002");
+	pt_server_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_server_env_rejects_ext_port_without_cookie)
+{
+	server_env();
+	set("TOR_PT_EXTENDED_SERVER_PORT", "127.0.0.1:9002");
+	assert_server_einval();
+}
+END_TEST
+
+START_TEST(pt_server_env_rejects_no_orport_nor_ext_port)
+{
+	server_env();
+	unsetenv("TOR_PT_ORPORT");
+	assert_server_einval();
+	set("TOR_PT_EXTENDED_SERVER_PORT", "");
+	assert_server_einval();
+}
+END_TEST
+
+START_TEST(pt_server_env_parses_transport_options)
+{
+	struct pt_server_env e;
+	const char *why = NULL;
+
+	server_env();
+	set("TOR_PT_SERVER_TRANSPORT_OPTIONS",
+	    "meek:url=https\\://x.example/\\;y;meek:k=a\\\\b;"
+	    "other:p=q=r;me\\:ek:c\\;d=e;meek:k=second");
+	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
+	ck_assert_uint_eq(e.options.n, 5);
+	ck_assert_str_eq(ptargs_get(&e.options, "meek:url"),
+	    "https://x.example/;y");
+	ck_assert_str_eq(ptargs_get(&e.options, "meek:k"), "a\\b");
+	ck_assert_str_eq(ptargs_get(&e.options, "other:p"), "q=r");
+	ck_assert_str_eq(ptargs_get(&e.options, "me:ek:c;d"), "e");
+	pt_server_env_clear(&e);
+}
+END_TEST
+
+START_TEST(pt_server_env_rejects_bad_transport_options)
+{
+	const char *const bad[] = {
+		"meek", "meek:k", ":k=v", "meek:=v", "meek:k=v\\", "meek:k=v;",
+		"meek=k:v", "meek;k=v", "meek:k;x=v", "meek:",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *why = NULL;
+
+		server_env();
+		set("TOR_PT_SERVER_TRANSPORT_OPTIONS", bad[i]);
+		ck_assert_msg(server_parse(&why) == MEEK_EINVAL, "%s", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+}
+END_TEST
+
+START_TEST(pt_cstring_encodes_vectors)
+{
+	char buf[64];
+
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "a b"), "\"a b\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, ""), "\"\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\""), "\"\\042\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\\"), "\"\\134\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\n"), "\"\\012\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\t\r\x7f\xff"),
+	    "\"\\011\\015\\177\\377\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "!#[]~'"), "\"!#[]~'\"");
+}
+END_TEST
+
+START_TEST(pt_cstring_truncates_whole_escapes)
+{
+	char buf[8];
+
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "abcdefgh"), "\"abcde\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "ab\ncd"), "\"ab\"");
+	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "a\nbc"), "\"a\\012\"");
+	ck_assert_str_eq(pt_cstring(buf, 3, "abc"), "\"\"");
+	ck_assert_str_eq(pt_cstring(buf, 2, "abc"), "");
+	buf[0] = 'x';
+	pt_cstring(buf, 0, "abc");
+	ck_assert_int_eq(buf[0], 'x');
+}
+END_TEST
+
+/* Runs fn() with stdout sent to a temporary file; returns what it wrote. */
+static char *
+capture(void (*fn)(void))
+{
+	FILE *tmp = tmpfile();
+	static char out[1 << 17];
+	int saved;
+	size_t n;
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fileno(tmp), STDOUT_FILENO), 0);
+	fn();
+	fflush(stdout);
+	ck_assert_int_ge(dup2(saved, STDOUT_FILENO), 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, sizeof out - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return out;
+}
+
+static void
+write_protocol_lines(void)
+{
+	pt_version();
+	pt_version_error();
+	pt_env_error("no TOR_PT_ORPORT");
+	pt_proxy_done();
+	pt_proxy_error("bad scheme");
+	pt_cmethod("meek", "socks5", "127.0.0.1:1080");
+	pt_cmethod_error("meek", "no url");
+	pt_cmethods_done();
+	pt_smethod("meek", "[::1]:443", NULL);
+	pt_smethod("meek", "0.0.0.0:80", "cert=AB\\=\\,C,iat-mode=0");
+	pt_smethod_error("meek", "cannot listen");
+	pt_smethods_done();
+	pt_status("meek", "CONNECT=Success");
+	pt_line("X %d", 42);
+}
+
+START_TEST(pt_writes_protocol_lines)
+{
+	ck_assert_str_eq(capture(write_protocol_lines),
+	    "VERSION 1\n"
+	    "VERSION-ERROR no-version\n"
+	    "ENV-ERROR no TOR_PT_ORPORT\n"
+	    "PROXY DONE\n"
+	    "PROXY-ERROR bad scheme\n"
+	    "CMETHOD meek socks5 127.0.0.1:1080\n"
+	    "CMETHOD-ERROR meek no url\n"
+	    "CMETHODS DONE\n"
+	    "SMETHOD meek [::1]:443\n"
+	    "SMETHOD meek 0.0.0.0:80 ARGS:cert=AB\\=\\,C,iat-mode=0\n"
+	    "SMETHOD-ERROR meek cannot listen\n"
+	    "SMETHODS DONE\n"
+	    "STATUS TRANSPORT=meek CONNECT=Success\n"
+	    "X 42\n");
+}
+END_TEST
+
+static void
+write_log_lines(void)
+{
+	pt_log("warning", "say \"hi\"\nC:\\");
+	pt_log("error", "");
+	pt_log("bogus", "x");
+}
+
+START_TEST(pt_log_quotes_message)
+{
+	ck_assert_str_eq(capture(write_log_lines),
+	    "LOG SEVERITY=warning MESSAGE=\"say \\042hi\\042\\012C:\\134\"\n"
+	    "LOG SEVERITY=error MESSAGE=\"\"\n"
+	    "LOG SEVERITY=notice MESSAGE=\"x\"\n");
+}
+END_TEST
+
+static void
+write_long_log(void)
+{
+	char msg[3000];
+
+	memset(msg, '\n', sizeof msg - 1);
+	msg[sizeof msg - 1] = '\0';
+	pt_log("info", msg);
+}
+
+START_TEST(pt_log_keeps_long_message)
+{
+	const char *out = capture(write_long_log);
+
+	/* "LOG SEVERITY=info MESSAGE=" + quotes + 2999 * "\012" + LF */
+	ck_assert_uint_eq(strlen(out), 26 + 2 + 2999 * 4 + 1);
+	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+}
+END_TEST
+
+static void
+write_dirty_lines(void)
+{
+	pt_env_error("bad\nSMETHOD evil 1.2.3.4:1\r");
+	pt_cmethod_error("meek", "a\nb");
+	pt_line("%s%c%s", "x", 0, "y");
+}
+
+START_TEST(pt_lines_never_split)
+{
+	ck_assert_str_eq(capture(write_dirty_lines),
+	    "ENV-ERROR bad SMETHOD evil 1.2.3.4:1 \n"
+	    "CMETHOD-ERROR meek a b\n"
+	    "x y\n");
+}
+END_TEST
+
+enum { WRITERS = 4, LINES = 500 };
+
+static void *
+writer(void *arg)
+{
+	long id = (long)arg;
+
+	for (int i = 0; i < LINES; i++)
+		pt_cmethod_error("meek", id % 2 ? "odd writer odd writer" :
+		    "even writer even writer even writer");
+	return NULL;
+}
+
+static void
+write_from_threads(void)
+{
+	pthread_t t[WRITERS];
+
+	for (long i = 0; i < WRITERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, writer, (void *)i), 0);
+	for (int i = 0; i < WRITERS; i++)
+		pthread_join(t[i], NULL);
+}
+
+START_TEST(pt_lines_stay_whole_across_threads)
+{
+	char *out = capture(write_from_threads), *line, *save = NULL;
+	int n = 0;
+
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save), n++)
+		ck_assert_msg(
+		    strcmp(line, "CMETHOD-ERROR meek odd writer odd writer") == 0 ||
+		    strcmp(line, "CMETHOD-ERROR meek even writer even writer "
+		    "even writer") == 0, "torn line: %s", line);
+	ck_assert_int_eq(n, WRITERS * LINES);
+}
+END_TEST
 
 Suite *
 pt_suite(void)
 {
-	return suite_create("pt");
+	Suite *s = suite_create("pt");
+	TCase *tc;
+
+	tc = tcase_create("client_env");
+	tcase_add_test(tc, pt_client_env_unmanaged_without_version);
+	tcase_add_test(tc, pt_client_env_parses_valid);
+	tcase_add_test(tc, pt_client_env_accepts_version_list_with_1);
+	tcase_add_test(tc, pt_client_env_rejects_missing_version_1);
+	tcase_add_test(tc, pt_client_env_rejects_missing_transports);
+	tcase_add_test(tc, pt_env_rejects_client_and_server_together);
+	tcase_add_test(tc, pt_env_exit_on_stdin_close_only_for_1);
+	tcase_add_test(tc, pt_env_rejects_uncreatable_state_dir);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("server_env");
+	tcase_add_test(tc, pt_server_env_parses_valid);
+	tcase_add_test(tc, pt_server_env_unmanaged_without_version);
+	tcase_add_test(tc, pt_server_env_rejects_missing_version_1);
+	tcase_add_test(tc, pt_server_env_rejects_missing_transports);
+	tcase_add_test(tc, pt_server_env_rejects_bad_bindaddr);
+	tcase_add_test(tc, pt_server_env_empty_ext_port_means_unset);
+	tcase_add_test(tc, pt_server_env_accepts_ext_port_without_orport);
+	tcase_add_test(tc, pt_server_env_rejects_ext_port_without_cookie);
+	tcase_add_test(tc, pt_server_env_rejects_no_orport_nor_ext_port);
+	tcase_add_test(tc, pt_server_env_parses_transport_options);
+	tcase_add_test(tc, pt_server_env_rejects_bad_transport_options);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lines");
+	tcase_add_test(tc, pt_cstring_encodes_vectors);
+	tcase_add_test(tc, pt_cstring_truncates_whole_escapes);
+	tcase_add_test(tc, pt_writes_protocol_lines);
+	tcase_add_test(tc, pt_log_quotes_message);
+	tcase_add_test(tc, pt_log_keeps_long_message);
+	tcase_add_test(tc, pt_lines_never_split);
+	tcase_add_test(tc, pt_lines_stay_whole_across_threads);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,9 +1,390 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
+/* The server's session table and session lifetime (src/server/session_table.c,
+ * src/server/session.c). */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "server/session.h"
+#include "server/session_table.h"
+#include "shared/err.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int
+refs(struct session *s)
+{
+	return atomic_load(&s->refs);
+}
+
+static struct session *
+get(struct session_table *t, const char *id, long long now, int *created)
+{
+	struct session *s = NULL;
+
+	ck_assert_int_eq(session_table_get(t, id, strlen(id), now, &s, created),
+	    0);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+START_TEST(session_table_inserts_and_finds)
+{
+	struct session_table *t = session_table_new(100);
+	struct session *a, *b, *c;
+	int created;
+
+	a = get(t, "abcdefgh1", 1000, &created);
+	ck_assert_int_eq(created, 1);
+	ck_assert_str_eq(a->id, "abcdefgh1");
+	ck_assert_int_eq(a->fd, -1);
+	ck_assert_int_eq(refs(a), 2);            /* table + caller */
+	ck_assert_uint_eq(session_table_count(t), 1);
+
+	b = get(t, "abcdefgh1", 2000, &created);
+	ck_assert_int_eq(created, 0);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_int_eq(refs(a), 3);
+
+	c = session_table_lookup(t, "abcdefgh1", 9);
+	ck_assert_ptr_eq(c, a);
+	ck_assert_ptr_null(session_table_lookup(t, "abcdefgh2", 9));
+	/* Prefixes and longer ids are different sessions. */
+	ck_assert_ptr_null(session_table_lookup(t, "abcdefgh", 8));
+	ck_assert_ptr_null(session_table_lookup(t, "abcdefgh12", 10));
+	session_unref(b);
+	session_unref(c);
+	ck_assert_int_eq(refs(a), 2);
+	ck_assert_uint_eq(session_table_created(t), 1);
+	session_unref(a);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(session_table_remove_drops_the_table_reference)
+{
+	struct session_table *t = session_table_new(100);
+	struct session *a;
+	int created;
+
+	a = get(t, "remove-me-1", 0, &created);
+	ck_assert_int_eq(refs(a), 2);
+	ck_assert_int_eq(session_table_remove(t, a), 1);
+	ck_assert_int_eq(refs(a), 1);
+	ck_assert_int_eq(a->linked, 0);
+	ck_assert_uint_eq(session_table_count(t), 0);
+	ck_assert_ptr_null(session_table_lookup(t, "remove-me-1", 11));
+	/* A second remove (reaper and worker racing) is a no-op. */
+	ck_assert_int_eq(session_table_remove(t, a), 0);
+	ck_assert_int_eq(refs(a), 1);
+	/* The same id now makes a new session. */
+	{
+		struct session *b = get(t, "remove-me-1", 0, &created);
+		ck_assert_int_eq(created, 1);
+		ck_assert_ptr_ne(a, b);
+		session_unref(b);
+	}
+	session_unref(a);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(session_table_refuses_beyond_max)
+{
+	struct session_table *t = session_table_new(2);
+	struct session *a, *b, *s = NULL;
+	int created;
+
+	a = get(t, "session-a", 0, &created);
+	b = get(t, "session-b", 0, &created);
+	ck_assert_int_eq(session_table_get(t, "session-c", 9, 0, &s, &created),
+	    MEEK_EFULL);
+	ck_assert_ptr_null(s);
+	/* Existing sessions are still found when full. */
+	s = get(t, "session-a", 0, &created);
+	ck_assert_int_eq(created, 0);
+	session_unref(s);
+	ck_assert_int_eq(session_table_remove(t, b), 1);
+	s = get(t, "session-c", 0, &created);
+	ck_assert_int_eq(created, 1);
+	session_unref(s);
+	session_unref(a);
+	session_unref(b);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(session_table_rejects_overlong_ids)
+{
+	struct session_table *t = session_table_new(10);
+	char id[SESSION_ID_MAX + 2];
+	struct session *s = NULL;
+	int created;
+
+	memset(id, 'x', sizeof id);
+	ck_assert_int_eq(session_table_get(t, id, SESSION_ID_MAX + 1, 0, &s,
+	    &created), MEEK_EINVAL);
+	ck_assert_int_eq(session_table_get(t, id, SESSION_ID_MAX, 0, &s,
+	    &created), 0);
+	ck_assert_int_eq(created, 1);
+	session_unref(s);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(session_table_culls_idle_sessions)
+{
+	struct session_table *t = session_table_new(100);
+	struct session *old, *fresh, *out[8];
+	int created, sv[2];
+	size_t n;
+
+	/* A fake clock: last-used times are what the caller says. */
+	old = get(t, "old-session", 1000, &created);
+	fresh = get(t, "new-session", 5000, &created);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	old->fd = sv[0];
+
+	n = session_table_cull(t, 2999, 2000, out, 8);
+	ck_assert_uint_eq(n, 0);
+	n = session_table_cull(t, 6000, 2000, out, 8);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_eq(out[0], old);
+	ck_assert_int_eq(old->linked, 0);
+	ck_assert_uint_eq(session_table_count(t), 1);
+	ck_assert_ptr_null(session_table_lookup(t, "old-session", 11));
+
+	/* The reaper closes (under the session lock) and drops the table's
+	 * reference; the worker's reference keeps the memory alive. */
+	session_close(out[0]);
+	ck_assert_int_eq(old->closed, 1);
+	ck_assert_int_eq(old->fd, -1);
+	{
+		char b;
+		ck_assert_int_eq(read(sv[1], &b, 1), 0);   /* EOF: fd closed */
+	}
+	session_unref(out[0]);
+	ck_assert_int_eq(refs(old), 1);
+	session_unref(old);
+
+	/* Touching keeps a session alive. */
+	session_touch(fresh, 9000);
+	ck_assert_uint_eq(session_table_cull(t, 10000, 2000, out, 8), 0);
+	ck_assert_uint_eq(session_table_cull(t, 11000, 2000, out, 8), 1);
+	session_close(out[0]);
+	session_unref(out[0]);
+	session_unref(fresh);
+	close(sv[1]);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(session_table_handles_many_ids)
+{
+	enum { N = 20000 };
+	struct session_table *t = session_table_new(N);
+	struct session **out;
+	char id[32];
+	size_t n, total = 0;
+	int created;
+
+	for (int i = 0; i < N; i++) {
+		struct session *s;
+		snprintf(id, sizeof id, "many-%08d", i);
+		s = get(t, id, i, &created);
+		ck_assert_int_eq(created, 1);
+		session_unref(s);
+	}
+	ck_assert_uint_eq(session_table_count(t), N);
+	for (int i = 0; i < N; i++) {
+		struct session *s;
+		snprintf(id, sizeof id, "many-%08d", i);
+		s = session_table_lookup(t, id, strlen(id));
+		ck_assert_ptr_nonnull(s);
+		ck_assert_str_eq(s->id, id);
+		ck_assert_int_eq(refs(s), 2);
+		session_unref(s);
+	}
+	/* Cull the older half in batches. */
+	out = calloc(1000, sizeof *out);
+	while ((n = session_table_cull(t, N / 2 + 100, 100, out, 1000)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_int_le(session_last_used(out[i]), N / 2);
+			session_close(out[i]);
+			session_unref(out[i]);
+		}
+		total += n;
+	}
+	ck_assert_uint_eq(total, N / 2 + 1);
+	ck_assert_uint_eq(session_table_count(t), N - (N / 2 + 1));
+	free(out);
+	session_table_free(t);
+}
+END_TEST
+
+/* Several workers look up, create and remove a shared set of ids while a
+ * reaper culls: run under TSan to prove the locking. */
+struct race_arg {
+	struct session_table *t;
+	int seed;
+	int ops;
+};
+
+static void *
+race_worker(void *p)
+{
+	struct race_arg *a = p;
+	unsigned int r = (unsigned int)a->seed;
+	char id[32];
+
+	for (int i = 0; i < a->ops; i++) {
+		struct session *s = NULL;
+		int created;
+
+		r = r * 1103515245u + 12345u;
+		snprintf(id, sizeof id, "race-id-%03u", (r >> 8) % 64);
+		if (session_table_get(a->t, id, strlen(id), i, &s,
+		    &created) != 0)
+			continue;
+		/* What a worker does: a transaction under the session lock. */
+		pthread_mutex_lock(&s->lock);
+		session_touch(s, i);
+		if (!s->closed && s->fd < 0 && (r & 0x100))
+			s->closed = 1;
+		pthread_mutex_unlock(&s->lock);
+		if ((r & 0x300) == 0x300)
+			session_table_remove(a->t, s);
+		session_unref(s);
+	}
+	return NULL;
+}
+
+static void *
+race_reaper(void *p)
+{
+	struct race_arg *a = p;
+	struct session *out[16];
+
+	for (int i = 0; i < a->ops; i++) {
+		size_t n = session_table_cull(a->t, i * 10, 50, out, 16);
+		for (size_t j = 0; j < n; j++) {
+			session_close(out[j]);
+			session_unref(out[j]);
+		}
+		(void)session_table_count(a->t);
+	}
+	return NULL;
+}
+
+START_TEST(session_table_survives_concurrent_use)
+{
+	enum { W = 4 };
+	struct session_table *t = session_table_new(48);
+	struct race_arg args[W + 1];
+	pthread_t th[W + 1];
+
+	for (int i = 0; i < W; i++) {
+		args[i] = (struct race_arg){ t, i + 1, 20000 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, race_worker,
+		    &args[i]), 0);
+	}
+	args[W] = (struct race_arg){ t, 0, 2000 };
+	ck_assert_int_eq(pthread_create(&th[W], NULL, race_reaper, &args[W]),
+	    0);
+	for (int i = 0; i <= W; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_uint_le(session_table_count(t), 48);
+	session_table_free(t);
+}
+END_TEST
+
+START_TEST(session_table_transact_reads_what_is_ready)
+{
+	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000 };
+	struct session *s = session_new("transact-1", 10, 0);
+	unsigned char out[64];
+	const char *why = "";
+	char got[16];
+	int sv[2];
+	long n;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	s->fd = sv[0];
+	/* tor's answer is already there: returned at once. */
+	ck_assert_int_eq(write(sv[1], "downstream", 10), 10);
+	pthread_mutex_lock(&s->lock);
+	n = session_transact_locked(s, &up, (const unsigned char *)"up", 2,
+	    out, sizeof out, &why);
+	pthread_mutex_unlock(&s->lock);
+	ck_assert_int_eq(n, 10);
+	ck_assert_int_eq(memcmp(out, "downstream", 10), 0);
+	ck_assert_int_eq(read(sv[1], got, sizeof got), 2);
+	ck_assert_int_eq(memcmp(got, "up", 2), 0);
+
+	/* Data then EOF: the data is returned and the session is over. */
+	ck_assert_int_eq(write(sv[1], "bye", 3), 3);
+	shutdown(sv[1], SHUT_WR);
+	pthread_mutex_lock(&s->lock);
+	n = session_transact_locked(s, &up, NULL, 0, out, sizeof out, &why);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(s->closed, 1);
+	n = session_transact_locked(s, &up, NULL, 0, out, sizeof out, &why);
+	ck_assert_int_eq(n, MEEK_ECLOSED);
+	pthread_mutex_unlock(&s->lock);
+	close(sv[1]);
+	session_unref(s);
+}
+END_TEST
+
+START_TEST(session_table_transact_eof_without_data_fails)
+{
+	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000 };
+	struct session *s = session_new("transact-2", 10, 0);
+	unsigned char out[64];
+	const char *why = "";
+	int sv[2];
+	long n;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	s->fd = sv[0];
+	close(sv[1]);
+	pthread_mutex_lock(&s->lock);
+	n = session_transact_locked(s, &up, NULL, 0, out, sizeof out, &why);
+	ck_assert_int_eq(s->closed, 1);
+	pthread_mutex_unlock(&s->lock);
+	ck_assert_int_eq(n, MEEK_ECLOSED);
+	session_unref(s);
+}
+END_TEST
 
 Suite *
 session_table_suite(void)
 {
-	return suite_create("session_table");
+	Suite *s = suite_create("session_table");
+	TCase *tc;
+
+	tc = tcase_create("table");
+	tcase_add_test(tc, session_table_inserts_and_finds);
+	tcase_add_test(tc, session_table_remove_drops_the_table_reference);
+	tcase_add_test(tc, session_table_refuses_beyond_max);
+	tcase_add_test(tc, session_table_rejects_overlong_ids);
+	tcase_add_test(tc, session_table_handles_many_ids);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("expiry");
+	tcase_add_test(tc, session_table_culls_idle_sessions);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("concurrency");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, session_table_survives_concurrent_use);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("transact");
+	tcase_add_test(tc, session_table_transact_reads_what_is_ready);
+	tcase_add_test(tc, session_table_transact_eof_without_data_fails);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,9 +1,728 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
+/* socks: server handshake over socketpairs (the test plays tor, writing
+ * its bytes up front) and client handshakes against fake proxy threads. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "shared/err.h"
+#include "shared/socks.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define T_TIMEOUT 10000
+
+static int sp[2];
+
+static void
+sp_setup(void)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+}
+
+static void
+sp_teardown(void)
+{
+	if (sp[0] >= 0)
+		close(sp[0]);
+	if (sp[1] >= 0)
+		close(sp[1]);
+	sp[0] = sp[1] = -1;
+}
+
+static void
+put(int fd, const void *buf, size_t len)
+{
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
+}
+
+/* Reads exactly len bytes; returns 0, or -1 on EOF/error. */
+static int
+get(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+expect(int fd, const void *want, size_t len)
+{
+	unsigned char got[600];
+
+	ck_assert_uint_le(len, sizeof got);
+	ck_assert_int_eq(get(fd, got, len), 0);
+	ck_assert_mem_eq(got, want, len);
+}
+
+/* After the server side is closed, nothing more may be readable (EOF,
+ * or ECONNRESET when unread input was discarded). */
+static void
+expect_eof(void)
+{
+	unsigned char c;
+
+	close(sp[0]);
+	sp[0] = -1;
+	ck_assert_int_le(read(sp[1], &c, 1), 0);
+}
+
+static const unsigned char req5_v4[] = {
+	0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, 0x01, 0xbb
+};
+
+/* 01 ULEN UNAME PLEN PASSWD as tor builds it from an arg string. */
+static void
+put_userpass(int fd, const char *args, size_t len)
+{
+	unsigned char b[600];
+	size_t n = 0, ul = len <= 255 ? len : 255;
+
+	b[n++] = 0x01;
+	b[n++] = (unsigned char)ul;
+	memcpy(b + n, args, ul);
+	n += ul;
+	if (len <= 255) {
+		b[n++] = 1;
+		b[n++] = 0;
+	} else {
+		b[n++] = (unsigned char)(len - 255);
+		memcpy(b + n, args + 255, len - 255);
+		n += len - 255;
+	}
+	put(fd, b, n);
+}
+
+START_TEST(socks_socks5_args_single_nul_password)
+{
+	static const unsigned char greet[] = { 0x05, 0x02, 0x00, 0x02 };
+	static const unsigned char ok[] = { 0x05, 0x02, 0x01, 0x00 };
+	static const unsigned char rep[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+	const char *args = "url=https://meek.example/;front=cdn.example";
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], greet, sizeof greet);
+	put_userpass(sp[1], args, strlen(args));
+	put(sp[1], req5_v4, sizeof req5_v4);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_int_eq(req.version, 5);
+	ck_assert_uint_eq(req.args_len, strlen(args));
+	ck_assert_str_eq(req.args, args);
+	ck_assert_str_eq(req.host, "127.0.0.1");
+	ck_assert_uint_eq(req.port, 443);
+	expect(sp[1], ok, sizeof ok);
+	ck_assert_int_eq(socks_server_reply(sp[0], &req, SOCKS_REP_OK, T_TIMEOUT), 0);
+	expect(sp[1], rep, sizeof rep);
+	expect_eof();
+}
+END_TEST
+
+START_TEST(socks_socks5_args_split_over_uname_passwd)
+{
+	static const unsigned char greet[] = { 0x05, 0x01, 0x02 };
+	char args[511];
+	struct socks_request req;
+	const char *why = NULL;
+
+	/* 510 bytes with an escape straddling the 255-byte split. */
+	for (size_t i = 0; i < 510; i++)
+		args[i] = (char)('a' + i % 26);
+	args[254] = '\\';
+	args[255] = ';';
+	args[510] = '\0';
+	put(sp[1], greet, sizeof greet);
+	put_userpass(sp[1], args, 510);
+	put(sp[1], req5_v4, sizeof req5_v4);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_uint_eq(req.args_len, 510);
+	ck_assert_mem_eq(req.args, args, 511);
+
+	/* 256 bytes: PASSWD is one real byte, not the NUL marker. */
+	sp_teardown();
+	sp_setup();
+	args[256] = '\0';
+	put(sp[1], greet, sizeof greet);
+	put_userpass(sp[1], args, 256);
+	put(sp[1], req5_v4, sizeof req5_v4);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_uint_eq(req.args_len, 256);
+	ck_assert_str_eq(req.args, args);
+}
+END_TEST
+
+START_TEST(socks_socks5_no_auth_only)
+{
+	static const unsigned char greet[] = { 0x05, 0x01, 0x00 };
+	static const unsigned char sel[] = { 0x05, 0x00 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], greet, sizeof greet);
+	put(sp[1], req5_v4, sizeof req5_v4);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_uint_eq(req.args_len, 0);
+	ck_assert_str_eq(req.args, "");
+	expect(sp[1], sel, sizeof sel);
+}
+END_TEST
+
+START_TEST(socks_socks5_prefers_userpass)
+{
+	static const unsigned char greet[] = { 0x05, 0x03, 0x01, 0x00, 0x02 };
+	static const unsigned char sel[] = { 0x05, 0x02, 0x01, 0x00 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], greet, sizeof greet);
+	put_userpass(sp[1], "a=b", 3);
+	put(sp[1], req5_v4, sizeof req5_v4);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_str_eq(req.args, "a=b");
+	expect(sp[1], sel, sizeof sel);
+}
+END_TEST
+
+START_TEST(socks_socks5_no_acceptable_method)
+{
+	static const unsigned char greet[] = { 0x05, 0x02, 0x01, 0x03 };
+	static const unsigned char ff[] = { 0x05, 0xff };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], greet, sizeof greet);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EUNSUPPORTED);
+	ck_assert_ptr_nonnull(why);
+	expect(sp[1], ff, sizeof ff);
+	expect_eof();
+}
+END_TEST
+
+START_TEST(socks_socks5_empty_uname_rejected)
+{
+	static const unsigned char in[] = { 0x05, 0x01, 0x02, 0x01, 0x00 };
+	static const unsigned char out[] = { 0x05, 0x02, 0x01, 0x01 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EPROTO);
+	expect(sp[1], out, sizeof out);
+	expect_eof();
+}
+END_TEST
+
+START_TEST(socks_socks5_empty_passwd_rejected)
+{
+	static const unsigned char in[] = {
+		0x05, 0x01, 0x02, 0x01, 0x01, 'x', 0x00
+	};
+	static const unsigned char out[] = { 0x05, 0x02, 0x01, 0x01 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EPROTO);
+	expect(sp[1], out, sizeof out);
+	expect_eof();
+}
+END_TEST
+
+START_TEST(socks_socks5_bind_command_rejected)
+{
+	static const unsigned char in[] = {
+		0x05, 0x01, 0x00, 0x05, 0x02, 0x00, 0x01, 1, 2, 3, 4, 0, 80
+	};
+	static const unsigned char out[] = {
+		0x05, 0x00, 0x05, 0x07, 0x00, 0x01, 0, 0, 0, 0, 0, 0
+	};
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EUNSUPPORTED);
+	expect(sp[1], out, sizeof out);
+}
+END_TEST
+
+START_TEST(socks_socks5_bad_atyp_rejected)
+{
+	static const unsigned char in[] = {
+		0x05, 0x01, 0x00, 0x05, 0x01, 0x00, 0x05, 1, 2, 3, 4, 0, 80
+	};
+	static const unsigned char out[] = {
+		0x05, 0x00, 0x05, 0x08, 0x00, 0x01, 0, 0, 0, 0, 0, 0
+	};
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EUNSUPPORTED);
+	expect(sp[1], out, sizeof out);
+}
+END_TEST
+
+START_TEST(socks_socks5_domain_target)
+{
+	static const unsigned char in[] = {
+		0x05, 0x01, 0x00, 0x05, 0x01, 0x00, 0x03, 11,
+		'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm', 0x1f, 0x90
+	};
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_str_eq(req.host, "example.com");
+	ck_assert_uint_eq(req.port, 8080);
+}
+END_TEST
+
+START_TEST(socks_socks5_ipv6_target)
+{
+	static const unsigned char in[] = {
+		0x05, 0x01, 0x00, 0x05, 0x01, 0x00, 0x04,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04,
+		0x00, 0x50
+	};
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_str_eq(req.host, "2001:db8::4");
+	ck_assert_uint_eq(req.port, 80);
+}
+END_TEST
+
+START_TEST(socks_socks5_failure_reply_bytes)
+{
+	static const unsigned char out[] = { 5, 5, 0, 1, 0, 0, 0, 0, 0, 0 };
+	struct socks_request req;
+
+	memset(&req, 0, sizeof req);
+	req.version = 5;
+	ck_assert_int_eq(socks_server_reply(sp[0], &req,
+	    socks_rep_from_err(MEEK_ECONNREFUSED), T_TIMEOUT), 0);
+	expect(sp[1], out, sizeof out);
+}
+END_TEST
+
+START_TEST(socks_socks4_request)
+{
+	static const unsigned char in[] = {
+		0x04, 0x01, 0x01, 0xbb, 192, 0, 2, 7, 'k', '=', 'v', 0x00
+	};
+	static const unsigned char ok[] = { 0x00, 0x5a, 0x01, 0xbb, 0, 0, 0, 0 };
+	static const unsigned char no[] = { 0x00, 0x5b, 0x01, 0xbb, 0, 0, 0, 0 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_int_eq(req.version, 4);
+	ck_assert_str_eq(req.args, "k=v");
+	ck_assert_uint_eq(req.args_len, 3);
+	ck_assert_str_eq(req.host, "192.0.2.7");
+	ck_assert_uint_eq(req.port, 443);
+	ck_assert_int_eq(socks_server_reply(sp[0], &req, SOCKS_REP_OK, T_TIMEOUT), 0);
+	expect(sp[1], ok, sizeof ok);
+	ck_assert_int_eq(socks_server_reply(sp[0], &req, SOCKS_REP_FAIL, T_TIMEOUT), 0);
+	expect(sp[1], no, sizeof no);
+	expect_eof();
+}
+END_TEST
+
+START_TEST(socks_socks4a_request)
+{
+	static const unsigned char in[] = {
+		0x04, 0x01, 0x00, 0x50, 0, 0, 0, 1, 0x00,
+		'b', 'r', 'i', 'd', 'g', 'e', '.', 'e', 'x', 0x00
+	};
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_int_eq(req.version, 4);
+	ck_assert_uint_eq(req.args_len, 0);
+	ck_assert_str_eq(req.host, "bridge.ex");
+	ck_assert_uint_eq(req.port, 80);
+}
+END_TEST
+
+START_TEST(socks_socks4_bind_rejected)
+{
+	static const unsigned char in[] = {
+		0x04, 0x02, 0x00, 0x50, 1, 2, 3, 4, 0x00
+	};
+	static const unsigned char no[] = { 0x00, 0x5b, 0x00, 0x50, 0, 0, 0, 0 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EUNSUPPORTED);
+	expect(sp[1], no, sizeof no);
+}
+END_TEST
+
+START_TEST(socks_socks4_userid_limit)
+{
+	static const unsigned char h[] = { 0x04, 0x01, 0x00, 0x50, 1, 2, 3, 4 };
+	static const unsigned char no[] = { 0x00, 0x5b, 0x00, 0x50, 0, 0, 0, 0 };
+	unsigned char id[512];
+	struct socks_request req;
+	const char *why = NULL;
+
+	memset(id, 'u', sizeof id);
+	/* 510 bytes is the longest arg string tor builds: accepted. */
+	put(sp[1], h, sizeof h);
+	id[510] = 0;
+	put(sp[1], id, 511);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	ck_assert_uint_eq(req.args_len, 510);
+
+	sp_teardown();
+	sp_setup();
+	id[510] = 'u';
+	id[511] = 0;
+	put(sp[1], h, sizeof h);
+	put(sp[1], id, 512);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EPROTO);
+	expect(sp[1], no, sizeof no);
+}
+END_TEST
+
+START_TEST(socks_rejects_garbage)
+{
+	static const char in[] = "GET / HTTP/1.1\r\n\r\n";
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in - 1);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_EPROTO);
+	ck_assert_ptr_nonnull(why);
+	expect_eof();
+}
+END_TEST
+
+START_TEST(socks_rejects_truncated)
+{
+	static const unsigned char in[] = { 0x05, 0x02, 0x00 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	put(sp[1], in, sizeof in);
+	shutdown(sp[1], SHUT_WR);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_ECLOSED);
+	ck_assert_ptr_nonnull(why);
+
+	sp_teardown();
+	sp_setup();
+	put(sp[1], req5_v4, 3); /* greeting ok, then EOF mid-request */
+	put(sp[1], req5_v4, 5);
+	shutdown(sp[1], SHUT_WR);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
+	    MEEK_ECLOSED);
+}
+END_TEST
+
+START_TEST(socks_times_out_on_silent_peer)
+{
+	static const unsigned char in[] = { 0x05, 0x01 };
+	struct socks_request req;
+	const char *why = NULL;
+
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, 100, &why),
+	    MEEK_ETIMEDOUT);
+	/* A partial greeting does not reset the deadline. */
+	put(sp[1], in, sizeof in);
+	ck_assert_int_eq(socks_server_handshake(sp[0], &req, 100, &why),
+	    MEEK_ETIMEDOUT);
+}
+END_TEST
+
+START_TEST(socks_rep_mapping)
+{
+	ck_assert_int_eq(socks_rep_from_err(MEEK_ECONNREFUSED), 0x05);
+	ck_assert_int_eq(socks_rep_from_err(MEEK_ETIMEDOUT), 0x06);
+	ck_assert_int_eq(socks_rep_from_err(MEEK_ERESOLVE), 0x04);
+	ck_assert_int_eq(socks_rep_from_err(MEEK_ECONNECT), 0x04);
+	ck_assert_int_eq(socks_rep_from_err(MEEK_ETLS), 0x01);
+	ck_assert_int_eq(socks_rep_from_err(MEEK_EHTTP), 0x01);
+}
+END_TEST
+
+/* A fake upstream SOCKS proxy on sp[1]. */
+enum fake_mode {
+	FAKE5_NOAUTH, FAKE5_AUTH, FAKE5_AUTH_BAD, FAKE5_REFUSE, FAKE4A_OK,
+	FAKE4A_REJECT
+};
+
+struct fake {
+	int fd;
+	enum fake_mode mode;
+	int ok;                   /* the client's bytes were as expected */
+	char user[256], pass[256], host[256], userid[256];
+	unsigned port;
+};
+
+/* For fake threads: Check asserts belong to the test's own thread. */
+static void
+tput(int fd, const void *buf, size_t len)
+{
+	if (write(fd, buf, len) != (ssize_t)len)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static int
+get_cstr(int fd, char *dst, size_t max)
+{
+	for (size_t n = 0; n < max; n++) {
+		if (get(fd, dst + n, 1) < 0)
+			return -1;
+		if (dst[n] == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static void *
+fake5_main(void *arg)
+{
+	struct fake *f = arg;
+	unsigned char b[600], l;
+	int fd = f->fd;
+
+	if (f->mode == FAKE5_NOAUTH || f->mode == FAKE5_REFUSE) {
+		static const unsigned char g[] = { 5, 1, 0 };
+
+		if (get(fd, b, 3) < 0 || memcmp(b, g, 3) != 0)
+			return NULL;
+		tput(fd, "\x05\x00", 2);
+	} else {
+		static const unsigned char g[] = { 5, 2, 0, 2 };
+
+		if (get(fd, b, 4) < 0 || memcmp(b, g, 4) != 0)
+			return NULL;
+		tput(fd, "\x05\x02", 2);
+		if (get(fd, b, 2) < 0 || b[0] != 1 || get(fd, f->user, b[1]) < 0 ||
+		    get(fd, &l, 1) < 0 || get(fd, f->pass, l) < 0)
+			return NULL;
+		if (f->mode == FAKE5_AUTH_BAD) {
+			tput(fd, "\x01\x01", 2);
+			f->ok = 1;
+			return NULL;
+		}
+		tput(fd, "\x01\x00", 2);
+	}
+	if (get(fd, b, 5) < 0 || b[0] != 5 || b[1] != 1 || b[2] != 0 ||
+	    b[3] != 3 || get(fd, f->host, b[4]) < 0 || get(fd, b, 2) < 0)
+		return NULL;
+	f->port = (unsigned)(b[0] << 8 | b[1]);
+	if (f->mode == FAKE5_REFUSE)
+		tput(fd, "\x05\x05\x00\x01\0\0\0\0\0\0", 10);
+	else if (f->mode == FAKE5_AUTH)
+		/* BND.ADDR as a name, so the client must honour its length. */
+		tput(fd, "\x05\x00\x00\x03\x04host\x12\x34" "HELLO", 16);
+	else
+		tput(fd, "\x05\x00\x00\x04\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x12\x34"
+		    "HELLO", 27);
+	f->ok = 1;
+	return NULL;
+}
+
+static void *
+fake4a_main(void *arg)
+{
+	struct fake *f = arg;
+	unsigned char b[8];
+
+	if (get(f->fd, b, 8) < 0 || b[0] != 4 || b[1] != 1 ||
+	    memcmp(b + 4, "\0\0\0\x01", 4) != 0 ||
+	    get_cstr(f->fd, f->userid, sizeof f->userid) < 0 ||
+	    get_cstr(f->fd, f->host, sizeof f->host) < 0)
+		return NULL;
+	f->port = (unsigned)(b[2] << 8 | b[3]);
+	if (f->mode == FAKE4A_OK)
+		tput(f->fd, "\x00\x5a\0\0\0\0\0\0HELLO", 13);
+	else
+		tput(f->fd, "\x00\x5b\0\0\0\0\0\0", 8);
+	f->ok = 1;
+	return NULL;
+}
+
+static int
+run_client(struct fake *f, int v5, const char *user, const char *pass,
+    const char **why)
+{
+	pthread_t t;
+	int rc;
+
+	memset(f->user, 0, sizeof f->user);
+	memset(f->pass, 0, sizeof f->pass);
+	memset(f->host, 0, sizeof f->host);
+	f->fd = sp[1];
+	f->ok = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, v5 ? fake5_main : fake4a_main,
+	    f), 0);
+	if (v5)
+		rc = socks5_client_connect(sp[0], "bridge.example", 443, user, pass,
+		    T_TIMEOUT, why);
+	else
+		rc = socks4a_client_connect(sp[0], "bridge.example", 443, user,
+		    T_TIMEOUT, why);
+	/* Unblock a fake still waiting for bytes the client never sent. */
+	if (rc < 0)
+		shutdown(sp[0], SHUT_RDWR);
+	pthread_join(t, NULL);
+	return rc;
+}
+
+static void
+expect_hello(void)
+{
+	expect(sp[0], "HELLO", 5);
+}
+
+START_TEST(socks_client5_no_auth)
+{
+	struct fake f = { .mode = FAKE5_NOAUTH };
+	const char *why = NULL;
+
+	ck_assert_int_eq(run_client(&f, 1, NULL, NULL, &why), 0);
+	ck_assert_int_eq(f.ok, 1);
+	ck_assert_str_eq(f.host, "bridge.example");
+	ck_assert_uint_eq(f.port, 443);
+	expect_hello();
+}
+END_TEST
+
+START_TEST(socks_client5_auth)
+{
+	struct fake f = { .mode = FAKE5_AUTH };
+	const char *why = NULL;
+
+	ck_assert_int_eq(run_client(&f, 1, "alice", "s3:cr@t", &why), 0);
+	ck_assert_int_eq(f.ok, 1);
+	ck_assert_str_eq(f.user, "alice");
+	ck_assert_str_eq(f.pass, "s3:cr@t");
+	ck_assert_str_eq(f.host, "bridge.example");
+	expect_hello();
+}
+END_TEST
+
+START_TEST(socks_client5_auth_rejected)
+{
+	struct fake f = { .mode = FAKE5_AUTH_BAD };
+	const char *why = NULL;
+
+	ck_assert_int_eq(run_client(&f, 1, "alice", "wrong", &why), MEEK_EAUTH);
+	ck_assert_int_eq(f.ok, 1);
+	ck_assert_ptr_nonnull(why);
+}
+END_TEST
+
+START_TEST(socks_client5_refused)
+{
+	struct fake f = { .mode = FAKE5_REFUSE };
+	const char *why = NULL;
+
+	ck_assert_int_eq(run_client(&f, 1, NULL, NULL, &why), MEEK_EPROXY);
+	ck_assert_int_eq(f.ok, 1);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_ptr_nonnull(strstr(why, "refused"));
+}
+END_TEST
+
+START_TEST(socks_client4a_connect)
+{
+	struct fake f = { .mode = FAKE4A_OK };
+	const char *why = NULL;
+
+	ck_assert_int_eq(run_client(&f, 0, "uid", NULL, &why), 0);
+	ck_assert_int_eq(f.ok, 1);
+	ck_assert_str_eq(f.userid, "uid");
+	ck_assert_str_eq(f.host, "bridge.example");
+	ck_assert_uint_eq(f.port, 443);
+	expect_hello();
+}
+END_TEST
+
+START_TEST(socks_client4a_rejected)
+{
+	struct fake f = { .mode = FAKE4A_REJECT };
+	const char *why = NULL;
+
+	ck_assert_int_eq(run_client(&f, 0, NULL, NULL, &why), MEEK_EPROXY);
+	ck_assert_int_eq(f.ok, 1);
+	ck_assert_str_eq(f.userid, "");
+}
+END_TEST
 
 Suite *
 socks_suite(void)
 {
-	return suite_create("socks");
+	Suite *s = suite_create("socks");
+	TCase *tc;
+
+	tc = tcase_create("socks5_server");
+	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
+	tcase_add_test(tc, socks_socks5_args_single_nul_password);
+	tcase_add_test(tc, socks_socks5_args_split_over_uname_passwd);
+	tcase_add_test(tc, socks_socks5_no_auth_only);
+	tcase_add_test(tc, socks_socks5_prefers_userpass);
+	tcase_add_test(tc, socks_socks5_no_acceptable_method);
+	tcase_add_test(tc, socks_socks5_empty_uname_rejected);
+	tcase_add_test(tc, socks_socks5_empty_passwd_rejected);
+	tcase_add_test(tc, socks_socks5_bind_command_rejected);
+	tcase_add_test(tc, socks_socks5_bad_atyp_rejected);
+	tcase_add_test(tc, socks_socks5_domain_target);
+	tcase_add_test(tc, socks_socks5_ipv6_target);
+	tcase_add_test(tc, socks_socks5_failure_reply_bytes);
+	tcase_add_test(tc, socks_rep_mapping);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("socks4_server");
+	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
+	tcase_add_test(tc, socks_socks4_request);
+	tcase_add_test(tc, socks_socks4a_request);
+	tcase_add_test(tc, socks_socks4_bind_rejected);
+	tcase_add_test(tc, socks_socks4_userid_limit);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bad_input");
+	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
+	tcase_add_test(tc, socks_rejects_garbage);
+	tcase_add_test(tc, socks_rejects_truncated);
+	tcase_add_test(tc, socks_times_out_on_silent_peer);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("client");
+	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
+	tcase_add_test(tc, socks_client5_no_auth);
+	tcase_add_test(tc, socks_client5_auth);
+	tcase_add_test(tc, socks_client5_auth_rejected);
+	tcase_add_test(tc, socks_client5_refused);
+	tcase_add_test(tc, socks_client4a_connect);
+	tcase_add_test(tc, socks_client4a_rejected);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,9 +1,176 @@
-/* PLACEHOLDER: replaced by the module's real tests. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "shared/err.h"
+#include "shared/url.h"
+
+#include <string.h>
+
+static struct url u;
+
+static void
+parse_ok(const char *s)
+{
+	const char *why = NULL;
+
+	ck_assert_msg(url_parse(&u, s, &why) == 0, "%s: %s", s,
+	    why != NULL ? why : "?");
+}
+
+START_TEST(url_https_defaults_to_443)
+{
+	parse_ok("https://meek.example/");
+	ck_assert_int_eq(u.https, 1);
+	ck_assert_str_eq(u.host, "meek.example");
+	ck_assert_uint_eq(u.port, 443);
+	ck_assert_int_eq(u.port_given, 0);
+	ck_assert_str_eq(u.path, "/");
+	ck_assert_str_eq(u.host_header, "meek.example");
+}
+END_TEST
+
+START_TEST(url_http_defaults_to_80)
+{
+	parse_ok("http://127.0.0.1/meek");
+	ck_assert_int_eq(u.https, 0);
+	ck_assert_str_eq(u.host, "127.0.0.1");
+	ck_assert_uint_eq(u.port, 80);
+	ck_assert_str_eq(u.path, "/meek");
+	ck_assert_str_eq(u.host_header, "127.0.0.1");
+}
+END_TEST
+
+START_TEST(url_scheme_is_case_insensitive)
+{
+	parse_ok("HTTPS://Meek.Example");
+	ck_assert_int_eq(u.https, 1);
+	ck_assert_str_eq(u.host, "Meek.Example");
+}
+END_TEST
+
+START_TEST(url_keeps_explicit_ports)
+{
+	parse_ok("https://meek.example:8443/x");
+	ck_assert_uint_eq(u.port, 8443);
+	ck_assert_int_eq(u.port_given, 1);
+	ck_assert_str_eq(u.host_header, "meek.example:8443");
+
+	parse_ok("http://meek.example:65535");
+	ck_assert_uint_eq(u.port, 65535);
+	ck_assert_str_eq(u.path, "/");
+
+	/* A default port given explicitly stays out of Host. */
+	parse_ok("https://meek.example:443/");
+	ck_assert_uint_eq(u.port, 443);
+	ck_assert_int_eq(u.port_given, 1);
+	ck_assert_str_eq(u.host_header, "meek.example");
+
+	parse_ok("http://meek.example:443/");
+	ck_assert_str_eq(u.host_header, "meek.example:443");
+}
+END_TEST
+
+START_TEST(url_parses_ipv6_literal)
+{
+	parse_ok("https://[::1]:8443/meek/");
+	ck_assert_str_eq(u.host, "::1");
+	ck_assert_uint_eq(u.port, 8443);
+	ck_assert_str_eq(u.host_header, "[::1]:8443");
+	ck_assert_str_eq(u.path, "/meek/");
+
+	parse_ok("http://[2001:db8::4]");
+	ck_assert_str_eq(u.host, "2001:db8::4");
+	ck_assert_uint_eq(u.port, 80);
+	ck_assert_str_eq(u.host_header, "[2001:db8::4]");
+}
+END_TEST
+
+START_TEST(url_keeps_query_and_drops_fragment)
+{
+	parse_ok("https://meek.example/a/b?x=1&y=%20#frag");
+	ck_assert_str_eq(u.path, "/a/b?x=1&y=%20");
+	parse_ok("https://meek.example?x=1");
+	ck_assert_str_eq(u.path, "/?x=1");
+	parse_ok("https://meek.example#frag");
+	ck_assert_str_eq(u.path, "/");
+	ck_assert_str_eq(u.host, "meek.example");
+	parse_ok("https://meek.example:444#frag");
+	ck_assert_uint_eq(u.port, 444);
+}
+END_TEST
+
+START_TEST(url_rejects_bad_urls)
+{
+	char longhost[400], longpath[URL_PATH_MAX + 40];
+	const char *const bad[] = {
+		"ftp://meek.example/",
+		"meek.example/",
+		"https:/meek.example/",
+		"https://user@meek.example/",
+		"https://user:pass@meek.example/",
+		"https:///path",
+		"https://",
+		"https://:443/",
+		"https://meek.example:0/",
+		"https://meek.example:65536/",
+		"https://meek.example:99999999/",
+		"https://meek.example:8o/",
+		"https://meek.example:/",
+		"https://meek.example:-1/",
+		"https://meek.example:1:2/",
+		"https://[::1/",
+		"https://[]/",
+		"https://[::1]x/",
+		"https://[meek.example]/",
+		"https://meek example/",
+		"https://meek.example/a b",
+		"https://meek.example/\n",
+		"https://meek.example/\x7f",
+		"https://m\xc3\xa9k.example/",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *why = NULL;
+
+		ck_assert_msg(url_parse(&u, bad[i], &why) == MEEK_EINVAL,
+		    "accepted %s", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+
+	memcpy(longhost, "https://", 8);
+	memset(longhost + 8, 'a', 300);
+	strcpy(longhost + 308, "/");
+	ck_assert_int_eq(url_parse(&u, longhost, &(const char *){ NULL }),
+	    MEEK_EINVAL);
+
+	strcpy(longpath, "https://h/");
+	memset(longpath + 10, 'p', URL_PATH_MAX);
+	longpath[10 + URL_PATH_MAX] = '\0';
+	ck_assert_int_eq(url_parse(&u, longpath, &(const char *){ NULL }),
+	    MEEK_EINVAL);
+	/* The longest path that fits. */
+	longpath[9 + URL_PATH_MAX - 1] = '\0';
+	parse_ok(longpath);
+	ck_assert_uint_eq(strlen(u.path), URL_PATH_MAX - 1);
+}
+END_TEST
 
 Suite *
 url_suite(void)
 {
-	return suite_create("url");
+	Suite *s = suite_create("url");
+	TCase *tc;
+
+	tc = tcase_create("parse");
+	tcase_add_test(tc, url_https_defaults_to_443);
+	tcase_add_test(tc, url_http_defaults_to_80);
+	tcase_add_test(tc, url_scheme_is_case_insensitive);
+	tcase_add_test(tc, url_keeps_explicit_ports);
+	tcase_add_test(tc, url_parses_ipv6_literal);
+	tcase_add_test(tc, url_keeps_query_and_drops_fragment);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, url_rejects_bad_urls);
+	suite_add_tcase(s, tc);
+	return s;
 }

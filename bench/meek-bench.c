@@ -1,0 +1,480 @@
+/*
+ * meek-bench: the measuring tool behind bench/run.
+ *
+ *   meek-bench peer --listen ADDR
+ *       An ORPort stand-in.  Prints "LISTEN ip:port".  On each connection it
+ *       reads 9-byte commands (op, u64 big-endian n):
+ *         'D' n  send n bytes;            'U' n  read n bytes, answer 'k';
+ *         'E' n  read n bytes, send them back;
+ *         'W' n  sleep n ms, then send 8 bytes: CLOCK_MONOTONIC ns at send.
+ *   meek-bench drive --socks ADDR [--args ARGS] --test T [--bytes N] [--count N]
+ *       Connects through a SOCKS5 proxy (meek-client or meek_lite) whose
+ *       target is a peer, runs one test and prints one number:
+ *         download / upload: MB/s for --bytes;  rtt: p50 and p99 of --count
+ *         1-byte echoes in ms;  firstbyte: ms between the peer sending a byte
+ *         after --idle seconds and the driver receiving it;
+ *         hold: opens --count sessions, moves one byte each, holds them
+ *         --idle seconds, prints "held".
+ *   meek-bench tcp --bytes N            raw TCP copy on loopback, MB/s
+ *   meek-bench tls --bytes N --cert C --key K --ca CA [--name NAME]
+ *       one BearSSL TLS stream on loopback (our tls module), MB/s
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <signal.h>
+
+#include "shared/err.h"
+#include "shared/net.h"
+#include "shared/stream.h"
+#include "shared/tls.h"
+
+#define CHUNK 65536
+#define IO_TIMEOUT 120000
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+die(const char *what, int err)
+{
+	fprintf(stderr, "meek-bench: %s: %s\n", what, err ? meek_strerror(err) : strerror(errno));
+	exit(1);
+}
+
+/* Sends or receives n bytes in CHUNK pieces. */
+static void
+pump_out(int fd, uint64_t n)
+{
+	static const unsigned char zero[CHUNK];
+	while (n > 0) {
+		size_t k = n > CHUNK ? CHUNK : (size_t)n;
+		int rc = net_write_all(fd, zero, k, IO_TIMEOUT);
+		if (rc < 0)
+			die("write", rc);
+		n -= k;
+	}
+}
+
+static void
+pump_in(int fd, uint64_t n)
+{
+	unsigned char *buf = malloc(CHUNK);
+	while (n > 0) {
+		long r = net_read_some(fd, buf, n > CHUNK ? CHUNK : (size_t)n, IO_TIMEOUT);
+		if (r < 0)
+			die("read", (int)r);
+		n -= (uint64_t)r;
+	}
+	free(buf);
+}
+
+/* ---- peer ---- */
+
+static void *
+peer_conn(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	unsigned char cmd[9], *buf = malloc(CHUNK);
+
+	while (net_read_full(fd, cmd, 9, -1) == 0) {
+		uint64_t n = get64(cmd + 1);
+		if (cmd[0] == 'D') {
+			pump_out(fd, n);
+		} else if (cmd[0] == 'U') {
+			pump_in(fd, n);
+			if (net_write_all(fd, "k", 1, IO_TIMEOUT) < 0)
+				break;
+		} else if (cmd[0] == 'E') {
+			while (n > 0) {
+				long r = net_read_some(fd, buf, n > CHUNK ? CHUNK : (size_t)n, IO_TIMEOUT);
+				if (r < 0 || net_write_all(fd, buf, (size_t)r, IO_TIMEOUT) < 0)
+					goto out;
+				n -= (uint64_t)r;
+			}
+		} else if (cmd[0] == 'W') {
+			unsigned char ts[8];
+			struct timespec d = { (time_t)(n / 1000), (long)(n % 1000) * 1000000 };
+			nanosleep(&d, NULL);
+			put64(ts, now_ns());
+			if (net_write_all(fd, ts, 8, IO_TIMEOUT) < 0)
+				break;
+		} else {
+			break;
+		}
+	}
+out:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static int __attribute__((noreturn))
+run_peer(const char *listen_addr)
+{
+	const char *why = NULL;
+	char name[NET_ADDRSTR_MAX];
+	int lfd = net_listen(listen_addr, 128, &why);
+
+	if (lfd < 0)
+		die(why ? why : "listen", lfd);
+	printf("LISTEN %s\n", net_sockname(lfd, name, sizeof name));
+	fflush(stdout);
+	for (;;) {
+		pthread_t t;
+		pthread_attr_t a;
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			die("accept", 0);
+		}
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&a, 128 * 1024);
+		if (pthread_create(&t, &a, peer_conn, (void *)(intptr_t)fd) != 0)
+			close(fd);
+		pthread_attr_destroy(&a);
+	}
+}
+
+/* ---- drive: a SOCKS5 connection to the peer ---- */
+
+static int
+socks_open(const char *socks, const char *args)
+{
+	char host[NET_HOST_MAX];
+	uint16_t port;
+	const char *why = NULL;
+	unsigned char b[600];
+	size_t alen = args ? strlen(args) : 0, o = 0;
+	int fd, rc;
+
+	if (net_split_hostport(socks, host, sizeof host, &port, 0, &why) < 0)
+		die(why, MEEK_EINVAL);
+	fd = net_dial(host, port, 15000, &why);
+	if (fd < 0)
+		die(why ? why : "dial socks", fd);
+	if (alen == 0) {
+		rc = net_write_all(fd, "\x05\x01\x00", 3, IO_TIMEOUT);
+	} else {
+		rc = net_write_all(fd, "\x05\x01\x02", 3, IO_TIMEOUT);
+	}
+	if (rc < 0 || net_read_full(fd, b, 2, IO_TIMEOUT) < 0 || b[0] != 5)
+		die("socks method", MEEK_EPROXY);
+	if (alen > 0) {
+		/* tor's split: UNAME up to 255 bytes, the rest (or one NUL) as PASSWD. */
+		size_t u = alen > 255 ? 255 : alen, p = alen - u;
+		if (alen > 510)
+			die("args too long", MEEK_EINVAL);
+		b[o++] = 1;
+		b[o++] = (unsigned char)u;
+		memcpy(b + o, args, u);
+		o += u;
+		if (p == 0) {
+			b[o++] = 1;
+			b[o++] = 0;
+		} else {
+			b[o++] = (unsigned char)p;
+			memcpy(b + o, args + u, p);
+			o += p;
+		}
+		if (net_write_all(fd, b, o, IO_TIMEOUT) < 0 ||
+		    net_read_full(fd, b, 2, IO_TIMEOUT) < 0 || b[1] != 0)
+			die("socks auth", MEEK_EAUTH);
+	}
+	/* CONNECT 0.0.2.0:2, as a bridge line's dummy address. */
+	if (net_write_all(fd, "\x05\x01\x00\x01\x00\x00\x02\x00\x00\x02", 10, IO_TIMEOUT) < 0 ||
+	    net_read_full(fd, b, 10, IO_TIMEOUT) < 0 || b[1] != 0)
+		die("socks connect", MEEK_EPROXY);
+	return fd;
+}
+
+static void
+send_cmd(int fd, char op, uint64_t n)
+{
+	unsigned char c[9];
+	c[0] = (unsigned char)op;
+	put64(c + 1, n);
+	if (net_write_all(fd, c, 9, IO_TIMEOUT) < 0)
+		die("send command", MEEK_EIO);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int
+run_drive(const char *socks, const char *args, const char *test, uint64_t bytes,
+    int count, int idle)
+{
+	if (strcmp(test, "hold") == 0) {
+		int *fds = calloc((size_t)count, sizeof *fds);
+		unsigned char c;
+		for (int i = 0; i < count; i++) {
+			fds[i] = socks_open(socks, args);
+			send_cmd(fds[i], 'E', 1);
+			if (net_write_all(fds[i], "x", 1, IO_TIMEOUT) < 0 ||
+			    net_read_full(fds[i], &c, 1, IO_TIMEOUT) < 0)
+				die("hold echo", MEEK_EIO);
+		}
+		printf("held %d\n", count);
+		fflush(stdout);
+		sleep((unsigned)idle);
+		for (int i = 0; i < count; i++)
+			close(fds[i]);
+		free(fds);
+		return 0;
+	}
+
+	int fd = socks_open(socks, args);
+	if (strcmp(test, "download") == 0) {
+		double t0 = now_s();
+		send_cmd(fd, 'D', bytes);
+		pump_in(fd, bytes);
+		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+	} else if (strcmp(test, "upload") == 0) {
+		unsigned char k;
+		double t0 = now_s();
+		send_cmd(fd, 'U', bytes);
+		pump_out(fd, bytes);
+		if (net_read_full(fd, &k, 1, IO_TIMEOUT) < 0)
+			die("upload ack", MEEK_EIO);
+		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+	} else if (strcmp(test, "rtt") == 0) {
+		double *ms = calloc((size_t)count, sizeof *ms);
+		unsigned char c;
+		for (int i = 0; i < count; i++) {
+			double t0 = now_s();
+			send_cmd(fd, 'E', 1);
+			if (net_write_all(fd, "x", 1, IO_TIMEOUT) < 0 ||
+			    net_read_full(fd, &c, 1, IO_TIMEOUT) < 0)
+				die("rtt", MEEK_EIO);
+			ms[i] = (now_s() - t0) * 1000.0;
+		}
+		qsort(ms, (size_t)count, sizeof *ms, cmp_double);
+		printf("%.2f %.2f\n", ms[count / 2], ms[(count * 99) / 100 < count ? (count * 99) / 100 : count - 1]);
+		free(ms);
+	} else if (strcmp(test, "firstbyte") == 0) {
+		unsigned char ts[8], c;
+		/* Warm the session, then let it go idle while the peer waits. */
+		send_cmd(fd, 'E', 1);
+		if (net_write_all(fd, "x", 1, IO_TIMEOUT) < 0 ||
+		    net_read_full(fd, &c, 1, IO_TIMEOUT) < 0)
+			die("warm", MEEK_EIO);
+		send_cmd(fd, 'W', (uint64_t)idle * 1000);
+		if (net_read_full(fd, ts, 8, IO_TIMEOUT) < 0)
+			die("firstbyte", MEEK_EIO);
+		printf("%.1f\n", (double)(now_ns() - get64(ts)) / 1e6);
+	} else {
+		fprintf(stderr, "meek-bench: unknown test %s\n", test);
+		return 2;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---- baselines ---- */
+
+struct base {
+	int lfd;
+	uint64_t bytes;
+	struct tls_creds *creds;
+};
+
+static void *
+base_server(void *arg)
+{
+	struct base *b = arg;
+	int fd = accept(b->lfd, NULL, NULL);
+	unsigned char *buf = malloc(CHUNK);
+	uint64_t n = b->bytes;
+
+	if (fd < 0)
+		die("accept", 0);
+	if (b->creds == NULL) {
+		pump_in(fd, n);
+	} else {
+		struct tls_conn *t = NULL;
+		const char *why = NULL;
+		int rc = tls_server_open(&t, fd, b->creds, IO_TIMEOUT, &why);
+		if (rc < 0)
+			die(why ? why : "tls server", rc);
+		while (n > 0) {
+			long r = tls_conn_read(t, buf, n > CHUNK ? CHUNK : (size_t)n);
+			if (r < 0)
+				die("tls read", (int)r);
+			n -= (uint64_t)r;
+		}
+		tls_conn_free(t);
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int
+run_base(int tls, uint64_t bytes, const char *cert, const char *key,
+    const char *ca, const char *name)
+{
+	struct base b = { .bytes = bytes };
+	struct tls_anchors *ta = NULL;
+	const char *why = NULL;
+	char addr[NET_ADDRSTR_MAX], host[NET_HOST_MAX];
+	uint16_t port;
+	pthread_t th;
+	int fd, rc;
+	double t0;
+
+	if (tls) {
+		if ((rc = tls_creds_load(&b.creds, cert, key, &why)) < 0)
+			die(why, rc);
+		if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
+			die(why, rc);
+	}
+	b.lfd = net_listen("127.0.0.1:0", 4, &why);
+	if (b.lfd < 0)
+		die(why, b.lfd);
+	net_sockname(b.lfd, addr, sizeof addr);
+	net_split_hostport(addr, host, sizeof host, &port, 0, &why);
+	pthread_create(&th, NULL, base_server, &b);
+	fd = net_dial(host, port, 15000, &why);
+	if (fd < 0)
+		die(why, fd);
+	t0 = now_s();
+	if (!tls) {
+		pump_out(fd, bytes);
+	} else {
+		static const unsigned char zero[16384];
+		struct tls_conn *t = NULL;
+		uint64_t n = bytes;
+		if ((rc = tls_client_open(&t, fd, ta, name, 0, IO_TIMEOUT, &why)) < 0)
+			die(why, rc);
+		while (n > 0) {
+			size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
+			if ((rc = tls_conn_write(t, zero, k)) < 0)
+				die("tls write", rc);
+			n -= k;
+		}
+		if ((rc = tls_conn_flush(t)) < 0)
+			die("tls flush", rc);
+		pthread_join(th, NULL);
+		tls_conn_free(t);
+		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+		close(fd);
+		tls_anchors_free(ta);
+		tls_creds_free(b.creds);
+		return 0;
+	}
+	pthread_join(th, NULL);
+	printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+	close(fd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "socks", required_argument, NULL, 's' },
+		{ "args", required_argument, NULL, 'a' },
+		{ "test", required_argument, NULL, 't' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "idle", required_argument, NULL, 'i' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "ca", required_argument, NULL, 'A' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *listen_addr = "127.0.0.1:0", *socks = NULL, *args = NULL;
+	const char *test = "download", *cert = NULL, *key = NULL, *ca = NULL;
+	const char *name = "localhost";
+	uint64_t bytes = 64u << 20;
+	int count = 100, idle = 10, c;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		fprintf(stderr, "usage: meek-bench peer|drive|tcp|tls [options] (see the source's top comment)\n");
+		return 2;
+	}
+	while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen_addr = optarg; break;
+		case 's': socks = optarg; break;
+		case 'a': args = optarg; break;
+		case 't': test = optarg; break;
+		case 'b': bytes = strtoull(optarg, NULL, 10); break;
+		case 'c': count = atoi(optarg); break;
+		case 'i': idle = atoi(optarg); break;
+		case 'C': cert = optarg; break;
+		case 'K': key = optarg; break;
+		case 'A': ca = optarg; break;
+		case 'n': name = optarg; break;
+		default: return 2;
+		}
+	}
+	if (count < 1)
+		count = 1;
+	if (strcmp(argv[1], "peer") == 0)
+		return run_peer(listen_addr);
+	if (strcmp(argv[1], "drive") == 0) {
+		if (socks == NULL)
+			die("--socks is required", MEEK_EINVAL);
+		return run_drive(socks, args, test, bytes, count, idle);
+	}
+	if (strcmp(argv[1], "tcp") == 0)
+		return run_base(0, bytes, NULL, NULL, NULL, NULL);
+	if (strcmp(argv[1], "tls") == 0) {
+		if (!cert || !key || !ca)
+			die("tls needs --cert --key --ca", MEEK_EINVAL);
+		return run_base(1, bytes, cert, key, ca, name);
+	}
+	fprintf(stderr, "meek-bench: unknown mode %s\n", argv[1]);
+	return 2;
+}

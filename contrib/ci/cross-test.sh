@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# contrib/ci/cross-test.sh ARCH: cross-build meek-c for a Debian architecture
+# (mipsel, armhf, arm64, ...; or the host's own, e.g. amd64, natively) in a
+# separate build dir, run the Check unit tests under qemu-user, and print
+# the stripped sizes of the programs.
+#
+# As root, what is missing is installed (dpkg --add-architecture ARCH;
+# crossbuild-essential-ARCH, libbearssl-dev:ARCH, check:ARCH, pkgconf:ARCH,
+# qemu-user).  qemu runs the test binary directly with -L, so no binfmt
+# registration is needed (containers rarely have it).  Unit tests that run
+# `openssl` through system() run the host's /bin/sh and openssl: fine.
+# Environment: CROSS_TEST_KEEP=1 keeps the build dir; CFLAGS is passed to
+# configure (default -g -O2); CK_TIMEOUT_MULTIPLIER (default 10: emulation
+# is slow).
+set -euo pipefail
+arch=${1:?usage: cross-test.sh ARCH (mipsel, armhf, arm64, amd64...)}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+export DEBIAN_FRONTEND=noninteractive
+apt=(apt-get -o DPkg::Lock::Timeout=300)
+
+build_arch=$(dpkg --print-architecture)
+triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null) ||
+	{ echo "cross-test: unknown Debian architecture $arch" >&2; exit 2; }
+cpu=$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_CPU 2>/dev/null)
+native=no; [ "$arch" = "$build_arch" ] && native=yes
+
+if [ $native = yes ]; then
+	need=(build-essential libbearssl-dev check pkg-config openssl)
+else
+	# qemu's name for the CPU: Debian's GNU CPU name except for arm64.
+	case $cpu in aarch64) qcpu=aarch64 ;; i686 | i586 | i486) qcpu=i386 ;; *) qcpu=$cpu ;; esac
+	need=("crossbuild-essential-$arch" "libbearssl-dev:$arch" "check:$arch"
+	    "pkgconf:$arch" qemu-user openssl)
+fi
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "cross-test: as root, run: apt-get install ${missing[*]}" >&2; exit 1; }
+	if [ $native = no ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+		dpkg --add-architecture "$arch"
+	fi
+	echo "== cross-test: installing ${missing[*]}"
+	# A mirror mid-sync fails one index now and then; apt-get install then
+	# says precisely what is still missing if it matters.
+	apt-get update -qq || echo "cross-test: apt-get update reported errors; trying anyway" >&2
+	"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+B=$(mktemp -d "${TMPDIR:-/tmp}/meek-cross-$arch.XXXXXX")
+trap '[ -n "${CROSS_TEST_KEEP:-}" ] && echo "cross-test: kept $B" || rm -rf "$B"' EXIT
+
+# A VPATH build from the source tree when it has a configure script and is not
+# configured in place; otherwise from a copy regenerated with autoreconf.
+# Either way nothing is written into the source tree.
+if [ -x "$src/configure" ] && [ ! -e "$src/config.status" ]; then
+	top=$src
+else
+	top=$B/src
+	mkdir -p "$top"
+	(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude=./autom4te.cache \
+	    --exclude='*.o' --exclude='*.a' --exclude=.deps --exclude=./config.status \
+	    --exclude=./Makefile --exclude=./config.h -cf - .) | tar -xf - -C "$top"
+	(cd "$top" && autoreconf -fi >/dev/null 2>&1)
+fi
+mkdir -p "$B/build"
+cd "$B/build"
+host_args=()
+[ $native = yes ] || host_args=(--host="$triplet" --build="$(dpkg-architecture -qDEB_BUILD_GNU_TYPE)")
+echo "== cross-test: configure ${host_args[*]:-(native)}"
+"$top/configure" -q "${host_args[@]}" CFLAGS="${CFLAGS:--g -O2}" ||
+	{ tail -n 40 config.log >&2; exit 1; }
+make -j"$jobs" >"$B/make.log" 2>&1 || { tail -n 40 "$B/make.log" >&2; exit 1; }
+# No rule for it means configure did not find Check for this architecture.
+make -j"$jobs" tests/unit/check_all >>"$B/make.log" 2>&1 || { tail -n 40 "$B/make.log" >&2; exit 1; }
+file meek-server | sed 's/, BuildID[^,]*//'
+
+echo "== cross-test: unit tests ($arch)"
+export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
+run=()
+[ $native = yes ] || run=("qemu-$qcpu" -L "/usr/$triplet")
+status=0
+# The unit tests create their files under the current directory and TMPDIR.
+"${run[@]}" tests/unit/check_all >"$B/check_all.out" 2>&1 || status=$?
+grep -E '^[0-9]+%: Checks' "$B/check_all.out" || true
+if [ $status -ne 0 ]; then
+	grep -vE ':P:|^Running suite' "$B/check_all.out" | head -n 60
+	echo "cross-test: unit tests FAILED under ${run[*]:-native} (exit $status)"
+fi
+
+echo "== cross-test: stripped sizes ($arch, CFLAGS=${CFLAGS:--g -O2}, bytes)"
+strip=strip; [ $native = yes ] || strip=$triplet-strip
+for prog in meek-server meek-client meek-reflect; do
+	[ -e "$prog" ] || continue
+	"$strip" -o "$B/$prog.stripped" "$prog"
+	needs=$(readelf -d "$prog" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')
+	printf '%-14s %8d  (needs: %s)\n' "$prog" "$(stat -c %s "$B/$prog.stripped")" "$needs"
+done
+exit $status

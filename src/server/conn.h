@@ -1,0 +1,30 @@
+/*
+ * conn: one accepted client connection: its stream (plain or TLS), the
+ * read-ahead buffer the stream borrows, and the peer address.  A conn is
+ * owned by exactly one of: the accept thread, the work queue, a worker, or
+ * the poller (parked keep-alive connections).
+ * Thread: owner only.
+ */
+#ifndef MEEK_SERVER_CONN_H
+#define MEEK_SERVER_CONN_H
+#include <sys/socket.h>
+#include "shared/http.h"
+#include "shared/stream.h"
+
+struct conn {
+	struct conn *next;            /* queue link, guarded by the pool lock */
+	struct stream st;             /* owns the fd and the tls_conn */
+	int ready;                    /* TLS handshake done, or plain */
+	long long idle_since_ms;      /* when it was parked */
+	struct sockaddr_storage peer;
+	unsigned char rbuf[HTTP_HEAD_MAX];
+};
+
+/* Wraps accepted `fd` (owned from now on) from `peer`.  Returns NULL on
+ * ENOMEM (then the fd is closed). */
+struct conn *conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen,
+    int timeout_ms);
+/* Closes the stream (TLS close_notify best effort, fd) and frees. */
+void conn_free(struct conn *c);
+
+#endif

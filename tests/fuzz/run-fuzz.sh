@@ -1,0 +1,118 @@
+#!/bin/sh
+# run-fuzz.sh: build every libFuzzer harness and run it (called by `make fuzz`).
+#
+# Environment (make fuzz passes them):
+#   MEEK_SRCDIR   top source dir          MEEK_BUILDDIR  top build dir (config.h)
+#   FUZZ_CC       clang                   FUZZ_SECONDS   seconds per harness (30)
+#   FUZZ_ONLY     space-separated harness names to restrict to (optional)
+#   BEARSSL_CFLAGS / BEARSSL_LIBS
+#
+# The library sources are compiled into the harnesses (not libmeek.a) so that
+# the sanitizers and the coverage instrumentation cover them.  Everything is
+# written under $MEEK_BUILDDIR/tests/fuzz: binaries, the object files, and a
+# scratch copy of each seed corpus the fuzzer may grow (the source tree is
+# never written).  Before fuzzing, every seed and every input under
+# tests/fuzz/regressions/<name>/ is replayed.  Exit status 1 if any harness
+# crashed (the crashing input is kept in .../artifacts/<name>/: add it to
+# tests/fuzz/regressions/<name>/ once fixed).
+set -u
+
+SRC=${MEEK_SRCDIR:?}
+BLD=${MEEK_BUILDDIR:?}
+CC=${FUZZ_CC:-clang}
+SECS=${FUZZ_SECONDS:-30}
+OUT=$BLD/tests/fuzz
+NAMES="http_request_head http_response_head http_body socks ptargs pt_env url
+proxy extor tls_pem"
+[ -n "${FUZZ_ONLY:-}" ] && NAMES=$FUZZ_ONLY
+LIBSRC="b64 err extor http log net opt proxy pt ptargs rand socks stream tls url"
+CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
+-Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
+-I$SRC/src -I$SRC -I$BLD ${BEARSSL_CFLAGS:-}"
+LIBS="${BEARSSL_LIBS:--lbearssl} -lpthread"
+
+command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found" >&2; exit 1; }
+[ -f "$BLD/config.h" ] || { echo "fuzz: no config.h in $BLD (configure first)" >&2; exit 1; }
+mkdir -p "$OUT/obj" || exit 1
+
+# Library objects: instrumented for coverage, not linked with libFuzzer's main.
+for m in $LIBSRC; do
+	o=$OUT/obj/$m.o
+	stale=0
+	[ -f "$o" ] || stale=1
+	for f in "$SRC/src/shared/"*.[ch] "$BLD/config.h"; do
+		[ "$stale" = 1 ] && break
+		[ "$f" -nt "$o" ] && stale=1
+	done
+	if [ "$stale" = 1 ]; then
+		echo "  CC(fuzz) src/shared/$m.c"
+		# shellcheck disable=SC2086
+		$CC $CFLAGS -fsanitize=fuzzer-no-link,address,undefined \
+		    -c -o "$o" "$SRC/src/shared/$m.c" || exit 1
+	fi
+done
+
+for n in $NAMES; do
+	b=$OUT/fuzz_$n
+	if [ ! -f "$b" ] || [ "$SRC/tests/fuzz/fuzz_$n.c" -nt "$b" ] ||
+	    [ "$SRC/tests/fuzz/fuzz_common.h" -nt "$b" ] ||
+	    [ -n "$(find "$OUT/obj" -newer "$b" -name '*.o' 2>/dev/null)" ]; then
+		echo "  CCLD(fuzz) tests/fuzz/fuzz_$n"
+		objs=
+		for m in $LIBSRC; do objs="$objs $OUT/obj/$m.o"; done
+		# shellcheck disable=SC2086
+		$CC $CFLAGS -fsanitize=fuzzer,address,undefined -o "$b" \
+		    "$SRC/tests/fuzz/fuzz_$n.c" $objs $LIBS || exit 1
+	fi
+done
+
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
+
+status=0
+summary=
+for n in $NAMES; do
+	b=$OUT/fuzz_$n
+	work=$OUT/work/$n
+	art=$OUT/artifacts/$n
+	rm -rf "$work"
+	mkdir -p "$work/corpus" "$art" || exit 1
+	[ -d "$SRC/tests/fuzz/corpus/$n" ] &&
+	    cp "$SRC/tests/fuzz/corpus/$n/"* "$work/corpus/" 2>/dev/null
+	# Replay the regressions first: each must run clean.
+	regs=
+	if [ -d "$SRC/tests/fuzz/regressions/$n" ]; then
+		regs=$(find "$SRC/tests/fuzz/regressions/$n" -type f ! -name '*.md' | sort)
+	fi
+	if [ -n "$regs" ]; then
+		# shellcheck disable=SC2086
+		if ! "$b" -runs=1 $regs >"$work/replay.log" 2>&1; then
+			echo "FAIL: fuzz_$n: a regression input crashes (see $work/replay.log)"
+			tail -30 "$work/replay.log"
+			status=1
+			summary="$summary
+fuzz_$n: REGRESSION FAILED"
+			continue
+		fi
+	fi
+	echo "  FUZZ fuzz_$n for ${SECS}s"
+	"$b" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
+	    -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix="$art/" "$work/corpus" >"$work/fuzz.log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -1)
+	cov=$(grep -o 'cov: [0-9]*' "$work/fuzz.log" | tail -1)
+	ncorp=$(find "$work/corpus" -type f | wc -l)
+	if [ "$rc" != 0 ]; then
+		echo "FAIL: fuzz_$n exited $rc; artifacts in $art:"
+		ls "$art"
+		grep -m1 -A25 'ERROR: \|runtime error' "$work/fuzz.log"
+		status=1
+		summary="$summary
+fuzz_$n: CRASH (execs ${execs:-?}), see $art and $work/fuzz.log"
+	else
+		summary="$summary
+fuzz_$n: ok, ${execs:-?} execs, ${cov:-cov: ?}, corpus $ncorp, regressions $(echo "$regs" | grep -c .)"
+	fi
+done
+echo "fuzz summary:$summary"
+exit $status

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# meek-client -> meek-server over TLS with the test CA: bulk data both ways,
+# concurrent sessions, SOCKS4/4a, PT args overriding flags; and the cases
+# that must fail closed (untrusted CA, wrong name), where no payload may
+# reach the ORPort.
+. "$(dirname "$0")/lib.sh"
+require openssl
+require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
+make_certs
+
+start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0 --record "$TMPD/echo.rec"
+start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
+    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log "$TMPD/server.log"
+URL="https://localhost:$server_PORT/"
+start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "$URL" \
+    --ca "$PKI/ca.pem" --log "$TMPD/client.log"
+
+# socks_ok DESC TIMEOUT ARGS...: meek-test-socks must pass.
+n=0
+socks_ok() {
+	local desc=$1 secs=$2
+	shift 2
+	n=$((n + 1))
+	log "-- $desc"
+	if timeout $((secs + 60)) "$MEEK_SOCKS" --timeout "$secs" "$@" \
+	    >"$TMPD/socks.$n.log" 2>&1; then
+		ok "$desc"
+	else
+		fail "$desc"
+	fi
+	sed 's/^/   /' "$TMPD/socks.$n.log"
+}
+# socks_fails DESC ARGS...: meek-test-socks must not get its bytes back.
+socks_fails() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	log "-- $desc"
+	if timeout 180 "$MEEK_SOCKS" --timeout 90 "$@" >"$TMPD/socks.$n.log" 2>&1; then
+		fail "$desc"
+	else
+		ok "$desc"
+	fi
+	sed 's/^/   /' "$TMPD/socks.$n.log"
+}
+
+socks_ok "SOCKS5: 10 MiB each way, checksums match" 600 \
+    --socks "$client_ADDR" --bytes 10M
+socks_ok "SOCKS5: 8 interleaved sessions x 1 MiB" 600 \
+    --socks "$client_ADDR" --bytes 1M --sessions 8 --piece 4096
+socks_ok "SOCKS4a: 1 MiB each way" 300 \
+    --socks "$client_ADDR" --socks4a --bytes 1M
+socks_ok "SOCKS4 (as tor speaks it): 1 MiB each way" 300 \
+    --socks "$client_ADDR" --socks4 --bytes 1M
+
+# PT args override the flags: a client whose --url points nowhere.
+start_bg client2 "$MEEK_CLIENT" --listen 127.0.0.1:0 \
+    --url "https://localhost:1/" --ca "$PKI/ca.pem" --log "$TMPD/client2.log"
+socks_ok "SOCKS5 args url= override --url" 300 \
+    --socks "$client2_ADDR" --args "url=$URL" --bytes 1M
+socks_ok "SOCKS4 USERID args url= override --url" 300 \
+    --socks "$client2_ADDR" --socks4 --args "url=$URL" --bytes 256K
+socks_ok "fronted args: url=https://meek.test:$server_PORT/ front=localhost" 300 \
+    --socks "$client2_ADDR" --args "url=https://meek.test:$server_PORT/;front=localhost" \
+    --bytes 1M
+pad=$(head -c 300 /dev/zero | tr '\0' p)
+socks_ok "args longer than 255 bytes (split into user and password)" 300 \
+    --socks "$client2_ADDR" --args "front=localhost;url=${URL}?pad=$pad" --bytes 64K
+stop client2
+start_bg client3 env SSL_CERT_FILE="$PKI/ca.pem" "$MEEK_CLIENT" \
+    --listen 127.0.0.1:0 --url "$URL" --log "$TMPD/client3.log"
+socks_ok "SSL_CERT_FILE=test CA, no --ca: 64 KiB" 300 \
+    --socks "$client3_ADDR" --bytes 64K
+
+# --- fail closed: a separate ORPort so that any arrival is visible.
+start_bg negecho "$MEEK_ECHO" --listen 127.0.0.1:0 --record "$TMPD/negecho.rec"
+start_bg negserver "$MEEK_SERVER" --listen 127.0.0.1:0 \
+    --orport "$negecho_ADDR" --cert "$PKI/other.pem" --key "$PKI/other.key" \
+    --log-level debug --log "$TMPD/negserver.log"
+start_bg negserver2 "$MEEK_SERVER" --listen 127.0.0.1:0 \
+    --orport "$negecho_ADDR" --cert "$PKI/nameonly.pem" --key "$PKI/nameonly.key" \
+    --log-level debug --log "$TMPD/negserver2.log"
+
+start_bg wrongca "$MEEK_CLIENT" --listen 127.0.0.1:0 \
+    --url "https://localhost:$negserver_PORT/" --ca "$PKI/ca.pem" \
+    --log "$TMPD/wrongca.log"
+socks_fails "certificate from an untrusted CA: no data through" \
+    --socks "$wrongca_ADDR" --bytes 1000
+
+start_bg wrongname "$MEEK_CLIENT" --listen 127.0.0.1:0 \
+    --url "https://localhost:$negserver2_PORT/" --ca "$PKI/ca.pem" \
+    --log "$TMPD/wrongname.log"
+socks_fails "certificate for another name (front.test, dialled localhost): no data through" \
+    --socks "$wrongname_ADDR" --bytes 1000
+
+# Let any late request land before looking.
+sleep 2
+check "untrusted CA / wrong name: the ORPort never saw a connection" \
+    eval '! grep -q "^CONNECT" "$TMPD/negecho.rec" 2>/dev/null'
+check "untrusted CA / wrong name: meek-server created no session" \
+    eval '! grep -q "session .*: new\|bytes up" "$TMPD/negserver.log" "$TMPD/negserver2.log"'
+check "untrusted CA: the client reached meek-server and broke off the TLS handshake" \
+    grep -q "TLS handshake failed" "$TMPD/negserver.log"
+check "wrong name: the client reached meek-server and broke off the TLS handshake" \
+    grep -q "TLS handshake failed" "$TMPD/negserver2.log"
+
+finish

@@ -1,0 +1,315 @@
+# Shared helpers for the integration tests (sourced, bash).
+#
+# Every test gets a private temporary directory under the build tree, starts
+# its programs with start_bg (which records each PID), and on exit kills only
+# the PIDs it recorded.  Ports come from the programs' "LISTEN ip:port" lines
+# or from free_port.  Every wait is bounded; the bounds are generous because
+# the tests must pass on a slow, loaded machine.
+#
+# Environment: MEEK_BUILDDIR (abs_top_builddir) and MEEK_SRCDIR
+# (abs_top_srcdir), set by `make check`; MEEK_SERVER / MEEK_CLIENT override
+# the programs under test; CI=true turns a missing external program into a
+# failure instead of a skip; MEEK_KEEP_TMP=1 keeps the temporary directory.
+
+set -u
+set -o pipefail
+
+if [ -z "${MEEK_BUILDDIR:-}" ]; then
+	echo "MEEK_BUILDDIR is not set (run through make check or set it)" >&2
+	exit 99
+fi
+MEEK_SRCDIR=${MEEK_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+MEEK_SERVER=${MEEK_SERVER:-$MEEK_BUILDDIR/meek-server}
+MEEK_CLIENT=${MEEK_CLIENT:-$MEEK_BUILDDIR/meek-client}
+MEEK_ECHO=${MEEK_ECHO:-$MEEK_BUILDDIR/tests/tools/meek-test-echo}
+MEEK_SOCKS=${MEEK_SOCKS:-$MEEK_BUILDDIR/tests/tools/meek-test-socks}
+TEST_NAME=$(basename "$0" .sh)
+
+# How long start_bg waits for a LISTEN line, and other waits, in seconds.
+START_TIMEOUT=${START_TIMEOUT:-60}
+
+PIDS=()
+FAILED=0
+CHECKS=0
+
+log() { printf '%s\n' "$*"; }
+ok() { CHECKS=$((CHECKS + 1)); printf 'ok   - %s\n' "$*"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILED=$((FAILED + 1)); printf 'FAIL - %s\n' "$*"; }
+die() { printf 'FAIL - %s (giving up)\n' "$*"; FAILED=$((FAILED + 1)); exit 1; }
+# check DESC CMD...: runs CMD, reports ok/FAIL with DESC.
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+is_ci() {
+	case "${CI:-}" in
+	"" | 0 | false | no | False | FALSE) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+# require PROG...: every external program the test needs.  Missing: skip
+# (77), or fail under CI.
+require() {
+	local p missing=""
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if is_ci; then
+		echo "FAIL - required program(s) missing under CI:$missing" >&2
+		exit 1
+	fi
+	echo "SKIP - required program(s) missing:$missing" >&2
+	exit 77
+}
+
+# require_built FILE...: programs of this tree; missing is always a failure
+# (make check builds them).
+require_built() {
+	local f
+	for f in "$@"; do
+		[ -x "$f" ] || { echo "FAIL - not built: $f" >&2; exit 99; }
+	done
+}
+
+mkdir -p "$MEEK_BUILDDIR/tests/integration" || exit 99
+TMPD=$(mktemp -d "$MEEK_BUILDDIR/tests/integration/tmp.$TEST_NAME.XXXXXX") || exit 99
+
+cleanup() {
+	local rc=$? pid i
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		for i in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ "$rc" -eq 0 ] && [ "$FAILED" -ne 0 ]; then
+		rc=1
+	fi
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
+		[ "${MEEK_KEEP_TMP:-0}" = 1 ] || rm -rf "$TMPD"
+	else
+		echo "--- $TEST_NAME failed (rc=$rc, $FAILED failed check(s)); logs kept in $TMPD"
+		for i in "$TMPD"/*.err "$TMPD"/*.log; do
+			[ -s "$i" ] || continue
+			echo "--- tail of $i"
+			tail -n 30 "$i"
+		done
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# finish: the last line of every test.
+finish() {
+	if [ "$FAILED" -ne 0 ]; then
+		echo "$TEST_NAME: $FAILED of $CHECKS checks failed"
+		exit 1
+	fi
+	echo "$TEST_NAME: all $CHECKS checks passed"
+	exit 0
+}
+
+# spawn NAME CMD...: starts CMD in the background with stdout in
+# $TMPD/NAME.out and stderr in $TMPD/NAME.err, records its PID (in PIDS and
+# NAME_PID).  With STDIN_OPEN=1 its stdin is a FIFO this shell holds open,
+# so it never sees EOF (a managed PT would exit on it).
+spawn() {
+	local name=$1 pid
+	shift
+	if [ "${STDIN_OPEN:-0}" = 1 ]; then
+		mkfifo "$TMPD/$name.stdin"
+		# Opening read-write never blocks and keeps a writer alive.
+		exec {_fd}<>"$TMPD/$name.stdin"
+		"$@" <&$_fd >"$TMPD/$name.out" 2>"$TMPD/$name.err" &
+	else
+		"$@" </dev/null >"$TMPD/$name.out" 2>"$TMPD/$name.err" &
+	fi
+	pid=$!
+	PIDS+=("$pid")
+	printf -v "${name}_PID" '%s' "$pid"
+}
+
+# wait_line NAME REGEX [SECS]: waits until $TMPD/NAME.out has a line
+# matching REGEX (grep -E) and prints the first such line.  Fails when the
+# process died first or the time ran out.
+wait_line() {
+	local name=$1 re=$2 secs=${3:-$START_TIMEOUT} pidvar line i
+	pidvar="${name}_PID"
+	for i in $(seq $((secs * 10))); do
+		line=$(grep -E -m1 -- "$re" "$TMPD/$name.out" 2>/dev/null)
+		if [ -n "$line" ]; then
+			printf '%s\n' "$line"
+			return 0
+		fi
+		if [ -n "${!pidvar:-}" ] && ! kill -0 "${!pidvar}" 2>/dev/null; then
+			echo "$name exited before printing /$re/" >&2
+			tail -n 20 "$TMPD/$name.err" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "$name printed no /$re/ within ${secs}s" >&2
+	return 1
+}
+
+# start_bg NAME CMD...: spawn, then wait for "LISTEN ip:port"; sets
+# NAME_ADDR (ip:port) and NAME_PORT.
+start_bg() {
+	local name=$1 line addr pidvar="${1}_PID"
+	spawn "$@"
+	line=$(wait_line "$name" '^LISTEN [0-9.]+:[0-9]+$') \
+	    || die "$name did not start"
+	addr=${line#LISTEN }
+	printf -v "${name}_ADDR" '%s' "$addr"
+	printf -v "${name}_PORT" '%s' "${addr##*:}"
+	log "started $name (pid ${!pidvar}) on $addr"
+}
+
+# stop NAME: kills a process started with spawn/start_bg and waits for it.
+stop() {
+	local pidvar="${1}_PID" i
+	local pid=${!pidvar:-}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# port_open PORT: 0 when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_port PORT [NAME] [SECS]: waits until 127.0.0.1:PORT accepts.
+wait_port() {
+	local port=$1 name=${2:-} secs=${3:-$START_TIMEOUT} i pidvar
+	for i in $(seq $((secs * 10))); do
+		port_open "$port" && return 0
+		if [ -n "$name" ]; then
+			pidvar="${name}_PID"
+			if ! kill -0 "${!pidvar}" 2>/dev/null; then
+				echo "$name exited before listening on $port" >&2
+				tail -n 20 "$TMPD/$name.err" "$TMPD/$name.out" >&2
+				return 1
+			fi
+		fi
+		sleep 0.1
+	done
+	echo "nothing listens on 127.0.0.1:$port after ${secs}s" >&2
+	return 1
+}
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on (for
+# programs that cannot report the port they bound).
+free_port() {
+	local p i
+	if command -v python3 >/dev/null 2>&1; then
+		p=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' 2>/dev/null)
+		if [ -n "$p" ]; then
+			echo "$p"
+			return 0
+		fi
+	fi
+	for i in $(seq 200); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if ! port_open "$p" && ! grep -qi ":$(printf '%04X' "$p") " \
+		    /proc/net/tcp 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# sha FILE: the SHA-256 of FILE in hex.
+sha() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# fsize FILE: size in bytes (0 when missing).
+fsize() {
+	if [ -e "$1" ]; then stat -c %s "$1"; else echo 0; fi
+}
+
+# make_certs: a test PKI in $TMPD/pki (sets PKI):
+#   ca.pem            the test CA
+#   rsa.pem/.key      RSA-2048 leaf, SAN front.test, localhost, 127.0.0.1
+#   ec.pem/.key       P-256 leaf, same names
+#   nameonly.pem/.key RSA leaf for front.test only (wrong-name checks)
+#   other-ca.pem      a second CA; other.pem/.key a leaf it signed (same
+#                     names as rsa.pem: wrong-CA checks)
+make_certs() {
+	require openssl
+	PKI=$TMPD/pki
+	mkdir -p "$PKI"
+	(
+		set -e
+		cd "$PKI"
+		cat >ca.cnf <<-'EOF'
+		[req]
+		distinguished_name = dn
+		[dn]
+		[v3_ca]
+		basicConstraints = critical,CA:TRUE
+		keyUsage = critical,keyCertSign,cRLSign
+		subjectKeyIdentifier = hash
+		EOF
+		cat >leaf.cnf <<-'EOF'
+		[v3_leaf]
+		basicConstraints = critical,CA:FALSE
+		keyUsage = critical,digitalSignature,keyEncipherment
+		extendedKeyUsage = serverAuth
+		subjectAltName = DNS:front.test,DNS:localhost,IP:127.0.0.1
+		[v3_nameonly]
+		basicConstraints = critical,CA:FALSE
+		keyUsage = critical,digitalSignature,keyEncipherment
+		extendedKeyUsage = serverAuth
+		subjectAltName = DNS:front.test
+		EOF
+		mkca() { # name subject
+			openssl req -x509 -new -newkey rsa:2048 -nodes -days 30 \
+			    -keyout "$1.key" -out "$1.pem" -subj "/CN=$2" \
+			    -config ca.cnf -extensions v3_ca
+		}
+		mkleaf() { # name keyalg ca ext
+			if [ "$2" = ec ]; then
+				openssl ecparam -name prime256v1 -genkey -noout \
+				    -out "$1.key"
+			else
+				openssl genrsa -out "$1.key" 2048
+			fi
+			openssl req -new -key "$1.key" -subj "/CN=front.test" \
+			    -config ca.cnf -out "$1.csr"
+			openssl x509 -req -in "$1.csr" -CA "$3.pem" \
+			    -CAkey "$3.key" -CAcreateserial -days 30 \
+			    -extfile leaf.cnf -extensions "$4" -out "$1.pem"
+		}
+		mkca ca "meek-c test CA"
+		mkca other-ca "meek-c other test CA"
+		mkleaf rsa rsa ca v3_leaf
+		mkleaf ec ec ca v3_leaf
+		mkleaf nameonly rsa ca v3_nameonly
+		mkleaf other rsa other-ca v3_leaf
+	) >"$TMPD/pki.log" 2>&1 || die "making the test certificates failed (see $TMPD/pki.log)"
+	log "made test PKI in $PKI"
+}

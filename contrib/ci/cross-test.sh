@@ -6,9 +6,14 @@
 #
 # As root, what is missing is installed (dpkg --add-architecture ARCH;
 # crossbuild-essential-ARCH, libbearssl-dev:ARCH, check:ARCH, pkgconf:ARCH,
-# qemu-user).  qemu runs the test binary directly with -L, so no binfmt
-# registration is needed (containers rarely have it).  Unit tests that run
-# `openssl` through system() run the host's /bin/sh and openssl: fine.
+# libatomic1:ARCH (32-bit targets need it for 64-bit atomics at run time),
+# qemu-user).  qemu runs the test binary explicitly, so no binfmt
+# registration is needed (containers rarely have it).  No -L/QEMU_LD_PREFIX:
+# -L /usr/TRIPLET would load the cross toolchain's ld.so (libc6-ARCH-cross)
+# with the multiarch libc.so.6 (libc6:ARCH, pulled in by libbearssl0:ARCH);
+# when their versions differ, every pthread_create crashes.  The multiarch
+# libc6:ARCH provides a consistent /lib loader and libraries.  Unit tests
+# that run `openssl` through system() run the host's /bin/sh and openssl.
 # Environment: CROSS_TEST_KEEP=1 keeps the build dir; CFLAGS is passed to
 # configure (default -g -O2); CK_TIMEOUT_MULTIPLIER (default 10: emulation
 # is slow).
@@ -31,7 +36,7 @@ else
 	# qemu's name for the CPU: Debian's GNU CPU name except for arm64.
 	case $cpu in aarch64) qcpu=aarch64 ;; i686 | i586 | i486) qcpu=i386 ;; *) qcpu=$cpu ;; esac
 	need=("crossbuild-essential-$arch" "libbearssl-dev:$arch" "check:$arch"
-	    "pkgconf:$arch" qemu-user openssl)
+	    "pkgconf:$arch" "libatomic1:$arch" qemu-user openssl)
 fi
 missing=()
 for p in "${need[@]}"; do
@@ -52,19 +57,18 @@ fi
 B=$(mktemp -d "${TMPDIR:-/tmp}/meek-cross-$arch.XXXXXX")
 trap '[ -n "${CROSS_TEST_KEEP:-}" ] && echo "cross-test: kept $B" || rm -rf "$B"' EXIT
 
-# A VPATH build from the source tree when it has a configure script and is not
-# configured in place; otherwise from a copy regenerated with autoreconf.
-# Either way nothing is written into the source tree.
-if [ -x "$src/configure" ] && [ ! -e "$src/config.status" ]; then
-	top=$src
-else
-	top=$B/src
-	mkdir -p "$top"
-	(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude=./autom4te.cache \
-	    --exclude='*.o' --exclude='*.a' --exclude=.deps --exclude=./config.status \
-	    --exclude=./Makefile --exclude=./config.h -cf - .) | tar -xf - -C "$top"
-	(cd "$top" && autoreconf -fi >/dev/null 2>&1)
-fi
+# Build from a copy regenerated with autoreconf: a VPATH build straight from
+# the source tree would let automake's rebuild rules rewrite its Makefile.in
+# whenever an include.am is newer.  Nothing is written into the source tree.
+top=$B/src
+mkdir -p "$top"
+(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude=./autom4te.cache \
+    --exclude='*.o' --exclude='*.a' --exclude=.deps --exclude=.dirstamp \
+    --exclude='*.log' --exclude='*.trs' --exclude=./debian \
+    --exclude=./config.status --exclude=./Makefile --exclude=./config.h --exclude=./stamp-h1 \
+    --exclude=./meek-client --exclude=./meek-server --exclude=./meek-reflect \
+    -cf - .) | tar -xf - -C "$top"
+(cd "$top" && autoreconf -fi >"$B/autoreconf.log" 2>&1) || { cat "$B/autoreconf.log" >&2; exit 1; }
 mkdir -p "$B/build"
 cd "$B/build"
 host_args=()
@@ -80,7 +84,8 @@ file meek-server | sed 's/, BuildID[^,]*//'
 echo "== cross-test: unit tests ($arch)"
 export CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10}
 run=()
-[ $native = yes ] || run=("qemu-$qcpu" -L "/usr/$triplet")
+[ $native = yes ] || run=("qemu-$qcpu")
+unset QEMU_LD_PREFIX
 status=0
 # The unit tests create their files under the current directory and TMPDIR.
 "${run[@]}" tests/unit/check_all >"$B/check_all.out" 2>&1 || status=$?

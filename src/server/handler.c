@@ -1,5 +1,6 @@
 #include "config.h"
 #include "server/handler.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -19,18 +20,8 @@ handler_reply(struct stream *s, int status, const char *extra, int keep_alive)
 		n = 0;
 	if (http_write_response(s, status, http_reason(status),
 	    "text/plain; charset=utf-8", extra, body, (size_t)n, keep_alive) < 0)
-		return HANDLER_CLOSE;
-	return keep_alive ? HANDLER_KEEP : HANDLER_CLOSE;
-}
-
-int
-handler_write_busy(struct stream *s)
-{
-	static const char body[] = "503 Service Unavailable\n";
-
-	return http_write_response(s, 503, http_reason(503),
-	    "text/plain; charset=utf-8", "Retry-After: 1\r\n", body,
-	    sizeof body - 1, 0);
+		return POOL_CLOSE;
+	return keep_alive ? POOL_KEEP : POOL_CLOSE;
 }
 
 /* Copies `src` (trimmed of spaces and tabs, `n` bytes) to `dst` when it is
@@ -89,7 +80,7 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 		log_debug("POST with a missing or bad X-Session-Id: 400");
 		return handler_reply(&c->st, 400, NULL, m->keep_alive);
 	}
-	rc = session_table_get(h->table, id, idlen, session_now_ms(), &s,
+	rc = session_table_get(h->table, id, idlen, clock_ms(), &s,
 	    &created);
 	if (rc == MEEK_EFULL) {
 		log_debug("session table full: 503");
@@ -116,10 +107,10 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 		}
 		log_debug("session %s: new", sidlog);
 	}
-	session_touch(s, session_now_ms());
+	session_touch(s, clock_ms());
 	n = session_transact_locked(s, &h->up, b->body, len, b->out,
 	    sizeof b->out, &why);
-	session_touch(s, session_now_ms());
+	session_touch(s, clock_ms());
 	closed = s->closed;
 	pthread_mutex_unlock(&s->lock);
 
@@ -134,8 +125,8 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	    closed ? ", ORPort closed" : "");
 	if (http_write_response(&c->st, 200, "OK", "application/octet-stream",
 	    NULL, b->out, (size_t)n, m->keep_alive) < 0)
-		return HANDLER_CLOSE;
-	return m->keep_alive ? HANDLER_KEEP : HANDLER_CLOSE;
+		return POOL_CLOSE;
+	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
 }
 
 /* 1 when the request target's path is "/" (query ignored). */
@@ -179,7 +170,7 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		return handler_reply(&c->st, 505, NULL, 0);
 	default:
 		/* EOF, idle timeout, I/O or TLS error: nothing to answer. */
-		return HANDLER_CLOSE;
+		return POOL_CLOSE;
 	}
 
 	is_post = strcmp(m->method, "POST") == 0;
@@ -195,7 +186,7 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		if (stream_write(&c->st, cont, sizeof cont - 1) < 0 ||
 		    stream_flush(&c->st) < 0)
-			return HANDLER_CLOSE;
+			return POOL_CLOSE;
 	}
 	rc = http_read_body(&c->st, m, 0, b->body, sizeof b->body, &len, &why);
 	if (rc == MEEK_ETOOBIG) {
@@ -207,7 +198,7 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		return handler_reply(&c->st, 400, NULL, 0);
 	}
 	if (rc < 0)
-		return HANDLER_CLOSE;
+		return POOL_CLOSE;
 
 	if (is_post)
 		return handler_post(h, c, b, len);
@@ -221,8 +212,8 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		if (http_write_response(&c->st, 200, "OK",
 		    "text/plain; charset=utf-8", NULL, page, sizeof page - 1,
 		    m->keep_alive) < 0)
-			return HANDLER_CLOSE;
-		return m->keep_alive ? HANDLER_KEEP : HANDLER_CLOSE;
+			return POOL_CLOSE;
+		return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
 	}
 	log_debug("method not allowed: 405");
 	return handler_reply(&c->st, 405, "Allow: GET, POST\r\n", m->keep_alive);

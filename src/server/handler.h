@@ -10,7 +10,8 @@
 #define MEEK_SERVER_HANDLER_H
 #include <stddef.h>
 #include <sys/socket.h>
-#include "server/conn.h"
+#include "shared/conn.h"
+#include "shared/pool.h"
 #include "server/session.h"
 #include "server/session_table.h"
 #include "shared/http.h"
@@ -31,16 +32,11 @@ struct handler_bufs {
 	unsigned char out[HTTP_BODY_MAX];
 };
 
-enum { HANDLER_KEEP = 0, HANDLER_CLOSE = 1 };
-
-/* Reads one request from `c` and answers it.  Returns HANDLER_KEEP when
- * the connection may carry another request, else HANDLER_CLOSE (the caller
+/* Reads one request from `c` and answers it.  Returns POOL_KEEP when
+ * the connection may carry another request, else POOL_CLOSE (the caller
  * frees `c`). */
 int handler_serve(const struct handler *h, struct conn *c,
     struct handler_bufs *b);
-/* Writes a "503 Service Unavailable" with Connection: close on `s` (used
- * when the work queue is full).  Returns 0 or a stream error. */
-int handler_write_busy(struct stream *s);
 /* Formats the ExtORPort USERADDR for a request into `buf`: the Meek-IP
  * header if it is an IP literal, else the first X-Forwarded-For entry if it
  * is one, else the IP of `peer`; the port is always 1 ("1.2.3.4:1",

@@ -6,10 +6,10 @@
 #include "config.h"
 #include "server/conf.h"
 #include "server/handler.h"
-#include "server/pool.h"
+#include "shared/pool.h"
 #include "server/reaper.h"
 #include "server/session_table.h"
-#include "server/thread.h"
+#include "shared/thread.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -34,6 +34,7 @@ struct server {
 	struct tls_creds *creds;
 	struct session_table *table;
 	struct handler handler;
+	struct pool_service svc;
 	struct pool *pool;
 	struct reaper *reaper;
 	char tls_error[256];         /* SMETHOD-ERROR reason for bad --cert/--key */
@@ -288,6 +289,13 @@ main_wait(struct server *sv)
 	}
 }
 
+/* The pool's view of the meek handler. */
+static int
+main_serve_one(void *ctx, struct conn *c, void *bufs)
+{
+	return handler_serve(ctx, c, bufs);
+}
+
 /* Step 4: start the threads and wait.  Returns 0 or 1. */
 static int
 main_serve(struct server *sv)
@@ -308,7 +316,11 @@ main_serve(struct server *sv)
 	pc.queue = c->queue;
 	pc.stack_kb = (size_t)c->stack_kb;
 	pc.creds = sv->creds;
-	pc.handler = &sv->handler;
+	sv->svc.serve = main_serve_one;
+	sv->svc.ctx = &sv->handler;
+	sv->svc.bufs_size = sizeof(struct handler_bufs);
+	sv->svc.io_timeout_ms = HANDLER_IO_TIMEOUT_MS;
+	pc.svc = &sv->svc;
 	sv->pool = sv->table != NULL ? pool_new(&pc) : NULL;
 	if (sv->pool == NULL) {
 		log_error("out of memory");

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "server/reaper.h"
-#include "server/thread.h"
+#include "shared/thread.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
 
@@ -31,7 +32,7 @@ reaper_pass(struct reaper *r)
 	size_t n, total = 0;
 
 	do {
-		n = session_table_cull(r->table, session_now_ms(), r->idle_ms,
+		n = session_table_cull(r->table, clock_ms(), r->idle_ms,
 		    batch, REAPER_BATCH);
 		/* Unlinked under table_lock; closing takes each session's
 		 * lock, outside table_lock as the lock order demands. */
@@ -48,7 +49,7 @@ static void *
 reaper_main(void *arg)
 {
 	struct reaper *r = arg;
-	long long last_report = session_now_ms();
+	long long last_report = clock_ms();
 	unsigned long long reported_created = 0, reported_expired = 0;
 	long long period = r->idle_ms / 4;
 
@@ -77,7 +78,7 @@ reaper_main(void *arg)
 		n = reaper_pass(r);
 		pthread_mutex_lock(&r->lock);
 		r->expired += n;
-		if (session_now_ms() - last_report >= REAPER_REPORT_MS) {
+		if (clock_ms() - last_report >= REAPER_REPORT_MS) {
 			unsigned long long created, expired = r->expired;
 			size_t active;
 
@@ -90,7 +91,7 @@ reaper_main(void *arg)
 				    "%llu expired", active, created, expired);
 			reported_created = created;
 			reported_expired = expired;
-			last_report = session_now_ms();
+			last_report = clock_ms();
 			pthread_mutex_lock(&r->lock);
 		}
 	}

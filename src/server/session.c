@@ -1,5 +1,6 @@
 #include "config.h"
 #include "server/session.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/extor.h"
 #include "shared/http.h"
@@ -12,15 +13,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-long long
-session_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct session *
 session_new(const char *id, size_t idlen, long long now_ms)

@@ -43,8 +43,6 @@ struct session {
 	int closed;                    /* ended: no more transactions */
 };
 
-/* Monotonic clock in milliseconds. */
-long long session_now_ms(void);
 
 /* Allocates a session for `id` (`idlen` bytes, <= SESSION_ID_MAX) with one
  * reference, not dialed, last used at `now_ms`.  Returns NULL on ENOMEM. */

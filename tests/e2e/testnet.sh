@@ -1,7 +1,7 @@
 # testnet.sh: a private Tor network on 127.0.0.1 for meek's end-to-end tests.
 # Source it from bash; it defines tn_* functions and TN_* variables.
 #
-# Rule zero (tests/e2e/README section in tor_level2.sh, docs/tor-testnet.md):
+# Rule zero (tests/e2e/README.md):
 # every tor started here carries `TestingTorNetwork 1` and a DirAuthority on
 # 127.0.0.1, so it never contacts the public network; nothing binds or dials
 # outside 127.0.0.0/8; the system tor service and /etc/tor are never used
@@ -20,13 +20,14 @@
 # descendants, and the transports tor reports as spawned), never by name.
 #
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 hard error.
+# Variables set here (TN_CA, TN_PAGE_SHA, ...) are for the sourcing script.
+# shellcheck disable=SC2034
 
 TN_PIDS=()                  # "name:pid:starttime" of everything we started
 TN_PORTS=" "                # ports handed out so far
 TN_NAME=
 TN_DIR=
 TN_T0=
-TN_FAILED=0
 
 # ---- messages ---------------------------------------------------------------
 
@@ -42,14 +43,21 @@ tn_say() {
 }
 
 tn_fail() {
-	TN_FAILED=1
 	printf '[%s %6ss] FAIL: %s\n' "$TN_NAME" "$(tn_elapsed)" "$*" >&2
 	exit 1
 }
 
+# tn_skip WHY: a missing external program skips the test (77), except under
+# CI (CI set and not 0/false/no, as in tests/integration/lib.sh): fail.
 tn_skip() {
+	case "${CI:-}" in
+	"" | 0 | false | no | False | FALSE) ;;
+	*)
+		printf '[%s] FAIL (CI): %s\n' "$TN_NAME" "$*" >&2
+		exit 1
+		;;
+	esac
 	printf '[%s] SKIP: %s\n' "$TN_NAME" "$*" >&2
-	TN_SKIPPED=1
 	exit 77
 }
 
@@ -73,7 +81,6 @@ tn_init() {
 	fi
 	MEEK_SERVER=${MEEK_SERVER:-$MEEK_BUILDDIR/meek-server}
 	MEEK_CLIENT=${MEEK_CLIENT:-$MEEK_BUILDDIR/meek-client}
-	TN_E2E_DIR=$here
 
 	local t
 	for t in tor tor-gencert ss ps openssl curl python3 sha256sum; do
@@ -89,13 +96,16 @@ tn_init() {
 	[ -n "${TN_QUIET_INIT:-}" ] || tn_say "working directory $TN_DIR"
 }
 
-# tn_port: prints a TCP port that nothing uses, in 10000..32767 (below the
-# kernel's ephemeral range, so an outgoing connection cannot take it).
+# tn_port: prints a TCP port that nothing uses, from 10000 up to the start
+# of the kernel's ephemeral range (so an outgoing connection cannot take it
+# between this check and the bind).
 tn_port() {
-	local p tries=0
+	local p tries=0 top
+	top=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${top:-0}" -gt 12000 ] 2>/dev/null || top=32768
 	while [ $tries -lt 200 ]; do
 		tries=$((tries + 1))
-		p=$((10000 + (RANDOM * 32768 + RANDOM) % 22768))
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (top - 10000)))
 		case "$TN_PORTS" in *" $p "*) continue ;; esac
 		if [ -n "$(ss -HtanO "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
 			continue
@@ -126,6 +136,7 @@ tn_starttime() {
 	local s
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
 	s=${s##*) }
+	# shellcheck disable=SC2086 # split the fields on purpose
 	set -- $s
 	echo "${20}"
 }
@@ -133,8 +144,12 @@ tn_starttime() {
 # tn_track NAME PID: records PID (with its start time, so that a recycled PID
 # is never killed).
 tn_track() {
-	local st
-	st=$(tn_starttime "$2") || st=0
+	local st e
+	# a process already gone gets a start time no live process can match
+	st=$(tn_starttime "$2") || st=gone
+	for e in "${TN_PIDS[@]}"; do
+		[ "${e#*:}" = "$2:$st" ] && return 0
+	done
 	TN_PIDS+=("$1:$2:$st")
 }
 
@@ -151,19 +166,16 @@ tn_pid() {
 tn_is_ours() {
 	local st
 	st=$(tn_starttime "$1") || return 1
-	[ "$2" = 0 ] || [ "$st" = "$2" ]
+	[ "$st" = "$2" ]
 }
 
 # tn_alive NAME: true while NAME runs (a zombie counts as dead).
 tn_alive() {
-	local e n pid st state
+	local e n pid st
 	for e in "${TN_PIDS[@]}"; do
 		n=${e%%:*}; pid=${e#*:}; st=${pid#*:}; pid=${pid%%:*}
 		[ "$n" = "$1" ] || continue
-		tn_is_ours "$pid" "$st" || return 1
-		state=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-		state=${state##*) }
-		[ "${state%% *}" != Z ]
+		tn_is_running "$pid" "$st"
 		return
 	done
 	return 1
@@ -188,12 +200,13 @@ tn_descendants() {
 # tor spawned, nginx workers) so that cleanup finds them even if their parent
 # died first.
 tn_adopt() {
-	local e pid roots= d known
+	local e pid roots='' d known
 	for e in "${TN_PIDS[@]}"; do
 		pid=${e#*:}; pid=${pid%%:*}
 		roots="$roots $pid"
 	done
 	[ -n "$roots" ] || return 0
+	# shellcheck disable=SC2086 # one argument per PID
 	for d in $(tn_descendants $roots); do
 		known=0
 		for e in "${TN_PIDS[@]}"; do
@@ -210,8 +223,9 @@ tn_adopt() {
 # reparented.
 tn_adopt_spawned() {
 	local pid
-	for pid in $(cat "$TN_DIR"/*/info.log 2>/dev/null |
-	    sed -n "s/.*has spawned with PID '\([0-9]*\)'.*/\1/p" | sort -u); do
+	# shellcheck disable=SC2013 # PIDs are words
+	for pid in $(sed -n "s/.*has spawned with PID '\([0-9]*\)'.*/\1/p" \
+	    "$TN_DIR"/*/info.log 2>/dev/null | sort -u); do
 		if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null |
 		    grep -q "^TOR_PT_STATE_LOCATION=$TN_DIR/"; then
 			tn_track "pt" "$pid"
@@ -228,8 +242,18 @@ tn_spawn() {
 	tn_track "$name" $!
 }
 
-# tn_cleanup: EXIT trap. Kills what we recorded (SIGTERM, then SIGKILL after
-# 5 s), keeps TN_DIR and shows log tails when the test failed.
+# tn_is_running PID STARTTIME: ours and not yet a zombie.
+tn_is_running() {
+	local state
+	tn_is_ours "$1" "$2" || return 1
+	state=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	state=${state##*) }
+	[ "${state%% *}" != Z ]
+}
+
+# tn_cleanup: EXIT trap. Sends SIGTERM to what we recorded, SIGKILL to what
+# still runs 5 s later (tor can hang in its thread-pool shutdown), reaps our
+# children, keeps TN_DIR and shows log tails when the test failed.
 tn_cleanup() {
 	local rc=$?
 	set +e
@@ -238,35 +262,33 @@ tn_cleanup() {
 		tn_adopt_spawned
 		tn_adopt
 	fi
-	local e pid st live=() i
+	local e pid st live=() still i
 	for e in "${TN_PIDS[@]}"; do
 		pid=${e#*:}; st=${pid#*:}; pid=${pid%%:*}
-		if tn_is_ours "$pid" "$st"; then
+		if tn_is_running "$pid" "$st"; then
 			kill -TERM "$pid" 2>/dev/null && live+=("$pid:$st")
 		fi
 	done
 	for i in $(seq 50); do
-		local still=()
+		still=()
 		for e in "${live[@]}"; do
-			tn_is_ours "${e%%:*}" "${e#*:}" && still+=("$e")
+			tn_is_running "${e%%:*}" "${e#*:}" && still+=("$e")
 		done
-		[ ${#still[@]} = 0 ] && break
-		# reap our direct children so that they do not linger as zombies
-		wait -n 2>/dev/null
-		sleep 0.1
 		live=("${still[@]}")
+		[ ${#live[@]} = 0 ] && break
+		sleep 0.1
 	done
 	for e in "${live[@]}"; do
-		if tn_is_ours "${e%%:*}" "${e#*:}"; then
-			local state
-			state=$(cat "/proc/${e%%:*}/stat" 2>/dev/null)
-			state=${state##*) }
-			[ "${state%% *}" = Z ] && continue
-			echo "[$TN_NAME] killing ${e%%:*} with SIGKILL" >&2
+		if tn_is_running "${e%%:*}" "${e#*:}"; then
+			echo "[$TN_NAME] $(tr '\0' ' ' <"/proc/${e%%:*}/cmdline" 2>/dev/null | cut -c1-60)(PID ${e%%:*}) ignored SIGTERM for 5 s: SIGKILL" >&2
 			kill -KILL "${e%%:*}" 2>/dev/null
 		fi
 	done
-	wait 2>/dev/null
+	# reap our direct children (each has exited or been killed by now)
+	for e in "${TN_PIDS[@]}"; do
+		pid=${e#*:}; pid=${pid%%:*}
+		wait "$pid" 2>/dev/null
+	done
 	[ -z "${TN_DONE_MSG:-}" ] || echo "$TN_DONE_MSG"
 	if [ -z "$TN_DIR" ] || [ ! -d "$TN_DIR" ]; then
 		exit $rc
@@ -282,12 +304,19 @@ tn_cleanup() {
 	exit $rc
 }
 
+# tn_show_logs: the last lines of every log worth a look after a failure
+# (tor's stdout only when its notice.log was never written: config errors).
 tn_show_logs() {
-	local f
-	for f in "$TN_DIR"/*/notice.log "$TN_DIR"/*/pt-*.log "$TN_DIR"/*.out \
-	    "$TN_DIR"/nginx/error.log; do
+	local f b
+	for f in "$TN_DIR"/*/notice.log "$TN_DIR"/*/pt-*.log \
+	    "$TN_DIR"/*/pt_state/*.log "$TN_DIR"/*.out "$TN_DIR"/nginx/error.log; do
 		[ -s "$f" ] || continue
-		echo "---- last lines of ${f#$TN_DIR/} ----"
+		b=$(basename "$f" .out)
+		case $f in
+		*/openssl.out | */tor-gencert.out) continue ;;
+		*.out) [ -s "$TN_DIR/$b/notice.log" ] && continue ;;
+		esac
+		echo "---- last lines of ${f#"$TN_DIR"/} ----"
 		tail -n 15 "$f"
 	done
 }
@@ -319,7 +348,7 @@ tn_wait_log() {
 		done
 		tn_check_transports
 		[ "$(date +%s%N)" -lt "$deadline" ] ||
-		    tn_fail "no '$what' in ${file#$TN_DIR/} (waited up to ${secs}s, budget ${TN_BUDGET:-170}s)"
+		    tn_fail "no '$what' in ${file#"$TN_DIR"/} (waited up to ${secs}s, budget ${TN_BUDGET:-170}s)"
 		sleep 0.2
 	done
 }
@@ -331,7 +360,7 @@ TN_TRANSPORT_DIED_RE='Managed proxy .*(terminated with status|died in state)|Cou
 tn_check_transports() {
 	local hit
 	hit=$(grep -EHm1 -- "$TN_TRANSPORT_DIED_RE" "$TN_DIR"/*/notice.log 2>/dev/null | head -n 1)
-	[ -z "$hit" ] || tn_fail "transport failure: ${hit#$TN_DIR/}"
+	[ -z "$hit" ] || tn_fail "transport failure: ${hit#"$TN_DIR"/}"
 }
 
 # tn_wait_cmd SECONDS WHAT CMD...: waits until CMD succeeds.
@@ -405,7 +434,9 @@ tn_authority() {
 	    { cat "$TN_DIR/tor-gencert.out" >&2; tn_fail "tor-gencert failed"; }
 	v3=$(awk '$1 == "fingerprint" { print $2 }' "$d/keys/authority_certificate")
 	fp=$(tn_fingerprint "$d" "$TN_AUTH_OR") || tn_fail "authority fingerprint"
-	[ ${#v3} = 40 ] && [ ${#fp} = 40 ] || tn_fail "bad authority fingerprints '$v3' '$fp'"
+	if [ ${#v3} != 40 ] || [ ${#fp} != 40 ]; then
+		tn_fail "bad authority fingerprints '$v3' '$fp'"
+	fi
 	TN_DIRAUTH="auth orport=$TN_AUTH_OR no-v2 v3ident=$v3 127.0.0.1:$TN_AUTH_DIR $fp"
 	{
 		tn_torrc_common auth
@@ -510,9 +541,10 @@ EOF
 # file, so that /etc/tor is never read).
 tn_start() {
 	local name=$1
-	grep -q '^TestingTorNetwork 1$' "$TN_DIR/$name/torrc" &&
-	    grep -q '^DirAuthority .* 127\.0\.0\.1:[0-9]' "$TN_DIR/$name/torrc" ||
-	    tn_fail "refusing to start $name: torrc lacks the test-network lines"
+	if ! grep -q '^TestingTorNetwork 1$' "$TN_DIR/$name/torrc" ||
+	    ! grep -q '^DirAuthority .* 127\.0\.0\.1:[0-9]' "$TN_DIR/$name/torrc"; then
+		tn_fail "refusing to start $name: torrc lacks the test-network lines"
+	fi
 	tn_spawn "$name" tor --defaults-torrc "$TN_DIR/empty-torrc" \
 	    -f "$TN_DIR/$name/torrc"
 }
@@ -592,7 +624,7 @@ tn_http_server() {
 # address differs from the X-Forwarded-For value nginx adds (127.0.0.1):
 # USERADDR 127.0.0.1 then proves the header was used. Any other Host: 404.
 tn_nginx_front() {
-	local d=$TN_DIR/nginx user=
+	local d=$TN_DIR/nginx user=''
 	command -v nginx >/dev/null 2>&1 || tn_skip "nginx not installed"
 	mkdir -p "$d/tmp"
 	[ "$(id -u)" = 0 ] && user="user root;"
@@ -658,7 +690,7 @@ tn_fetch() {
 # (tor, the transports tor spawned, nginx, the HTTP server) is bound to and
 # connected with 127.0.0.0/8 only. Prints the count of sockets checked.
 tn_check_loopback() {
-	local e pid pids= bad
+	local e pid pids='' bad
 	tn_adopt_spawned
 	tn_adopt
 	for e in "${TN_PIDS[@]}"; do
@@ -678,9 +710,11 @@ tn_check_loopback() {
 		{
 			mine = 0
 			s = $0
-			while (match(s, /pid=[0-9]+/)) {
-				if (substr(s, RSTART + 4, RLENGTH - 4) in want) mine = 1
+			while (match(s, /"[^"]*",pid=[0-9]+/)) {
+				u = substr(s, RSTART + 1, RLENGTH - 1)
 				s = substr(s, RSTART + RLENGTH)
+				split(u, f, "\",pid=")
+				if (f[2] in want) { mine = 1; who[f[1]]++ }
 			}
 			if (!mine) next
 			checked++
@@ -688,7 +722,13 @@ tn_check_loopback() {
 			if (!loop(l) || !(loop(r) || r == "*" || r == "0.0.0.0" || r == "::"))
 				print "  " $0
 		}
-		END { print "checked " checked + 0 > "/dev/stderr" }' 2>"$TN_DIR/loopback.count")
+		END {
+			printf "checked %d", checked + 0 > "/dev/stderr"
+			sep = " ("
+			for (w in who) { printf "%s%s %d", sep, w, who[w] > "/dev/stderr"; sep = ", " }
+			if (sep == ", ") printf ")" > "/dev/stderr"
+			printf "\n" > "/dev/stderr"
+		}' 2>"$TN_DIR/loopback.count")
 	if [ -n "$bad" ]; then
 		printf '%s\n' "$bad" >&2
 		tn_fail "sockets outside 127.0.0.0/8 (above)"
@@ -696,5 +736,5 @@ tn_check_loopback() {
 	TN_LOOPBACK_CHECKED=$(awk '{ print $2 }' "$TN_DIR/loopback.count")
 	[ "${TN_LOOPBACK_CHECKED:-0}" -gt 0 ] ||
 	    tn_fail "loopback check found none of our sockets (ss -p not working?)"
-	tn_say "loopback check: $TN_LOOPBACK_CHECKED sockets, all on 127.0.0.0/8"
+	tn_say "loopback check: $TN_LOOPBACK_CHECKED sockets, all on 127.0.0.0/8$(cut -d' ' -f3- "$TN_DIR/loopback.count" | sed 's/^./ &/')"
 }

@@ -31,6 +31,10 @@ esac
 
 tn_init "level2-$MODE"
 OBFS4PROXY=${OBFS4PROXY:-/usr/bin/obfs4proxy}
+case $MODE in meek | meek_lite)
+	command -v nginx >/dev/null 2>&1 || tn_skip "nginx not installed"
+	;;
+esac
 case $MODE in
 meek)
 	[ -x "$MEEK_SERVER" ] || tn_fail "no meek-server at $MEEK_SERVER (build first)"

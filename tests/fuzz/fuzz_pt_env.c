@@ -40,6 +40,12 @@ static const char *const fuzz_vars[] = {
 static char fuzz_scratch[PATH_MAX];
 
 static void
+fuzz_scratch_remove(void)
+{
+	(void)rmdir(fuzz_scratch);
+}
+
+static void
 fuzz_scratch_init(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -52,6 +58,7 @@ fuzz_scratch_init(void)
 	if (mkdtemp(tmpl) == NULL)
 		abort();
 	snprintf(fuzz_scratch, sizeof fuzz_scratch, "%s", tmpl);
+	atexit(fuzz_scratch_remove);
 }
 
 int

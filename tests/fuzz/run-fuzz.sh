@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # run-fuzz.sh: build every libFuzzer harness and run it (called by `make fuzz`).
 #
 # Environment (make fuzz passes them):

@@ -17,14 +17,14 @@ start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "http://127.0.0.1:$SPO
 CTL=$TMPD/ctl
 mkdir -p "$CTL"
 spawn holder "$PY" "$HDIR/client_abuse.py" hold "$client_PORT" "$CTL"
-for i in $(seq 300); do [ -e "$CTL/ready" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -e "$CTL/ready" ] && break; sleep 0.1; done
 [ "$(cat "$CTL/ready" 2>/dev/null)" = ok ] || die "the SOCKS session did not start"
 
 stop meek KILL
 : >"$CTL/killed"
 log "meek-server killed"
-for i in $(seq $(((EOF_BOUND + 5) * 10))); do [ -e "$CTL/eof" ] && break; sleep 0.1; done
-read -r secs how nbytes <"$CTL/eof" 2>/dev/null || { secs=none; how=None; }
+for _ in $(seq $(((EOF_BOUND + 5) * 10))); do [ -e "$CTL/eof" ] && break; sleep 0.1; done
+read -r secs how _ <"$CTL/eof" 2>/dev/null || { secs=none; how=None; }
 if [ "$how" = eof ] || [ "$how" = reset ]; then
 	if awk -v s="$secs" -v b="$EOF_BOUND" 'BEGIN { exit !(s <= b) }'; then
 		ok "the SOCKS connection ended ($how) ${secs}s after the kill (bound ${EOF_BOUND}s)"

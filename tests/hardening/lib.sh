@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the hardening tests (sourced, bash).
 #
 # Each test gets a private temporary directory under the build tree, starts
@@ -32,9 +33,7 @@ fail() { CHECKS=$((CHECKS + 1)); FAILED=$((FAILED + 1)); printf 'FAIL - %s\n' "$
 die() { printf 'FAIL - %s (giving up)\n' "$*"; FAILED=$((FAILED + 1)); exit 1; }
 
 command -v "$PY" >/dev/null 2>&1 || { echo "SKIP - no python3" >&2; exit 77; }
-for _p in "$MEEK_SERVER"; do
-	[ -x "$_p" ] || { echo "FAIL - not built: $_p" >&2; exit 99; }
-done
+[ -x "$MEEK_SERVER" ] || { echo "FAIL - not built: $MEEK_SERVER" >&2; exit 99; }
 
 mkdir -p "$MEEK_BUILDDIR/tests/hardening" || exit 99
 TMPD=$(mktemp -d "$MEEK_BUILDDIR/tests/hardening/tmp.$TEST_NAME.XXXXXX") || exit 99

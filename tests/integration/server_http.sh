@@ -161,7 +161,10 @@ run_suite() {
 
 	code=$(status "$base")
 	check "$label: GET / -> 200 (got $code)" [ "$code" = 200 ]
-	check "$label: GET / is a text page" grep -qi '[a-z]' "$TMPD/status.body"
+	check "$label: GET / has a body" grep -qi '[a-z]' "$TMPD/status.body"
+	code=$(curl -sS --max-time 60 "${CURL_TLS[@]}" -o /dev/null \
+	    -w '%{content_type}' "$base")
+	check "$label: GET / is text/* (got '$code')" eval '[[ "$code" == text/* ]]'
 	code=$(status "${base}x")
 	check "$label: GET /x -> 404 (got $code)" [ "$code" = 404 ]
 	code=$(status "$base" -X PUT -H 'X-Session-Id: put-0123456789' \

@@ -7,9 +7,11 @@
  * racing their close.
  */
 #include "config.h"
-#include "server/pool.h"
-#include "server/thread.h"
+#include "shared/pool.h"
+#include "shared/thread.h"
+#include "shared/clock.h"
 #include "shared/err.h"
+#include "shared/http.h"
 #include "shared/log.h"
 #include "shared/net.h"
 #include "shared/tls.h"
@@ -31,7 +33,7 @@
 struct pool_worker {
 	struct pool *p;
 	size_t idx;
-	struct handler_bufs *bufs;     /* owned, allocated once */
+	void *bufs;                    /* owned, svc->bufs_size, allocated once */
 };
 
 struct pool_acceptor {
@@ -90,6 +92,17 @@ pool_wake_poller(struct pool *p)
 
 /* ---- accept threads ---- */
 
+/* The answer to a new connection that finds the queue full. */
+static int
+pool_write_busy(struct stream *s)
+{
+	static const char body[] = "503 Service Unavailable\n";
+
+	return http_write_response(s, 503, http_reason(503),
+	    "text/plain; charset=utf-8", "Retry-After: 1\r\n", body,
+	    sizeof body - 1, 0);
+}
+
 static void
 pool_reject(struct pool *p, struct conn *c)
 {
@@ -107,7 +120,7 @@ pool_reject(struct pool *p, struct conn *c)
 		stream_init(&c->st, c->st.fd, t, c->rbuf, sizeof c->rbuf,
 		    POOL_BUSY_TIMEOUT_MS);
 	}
-	if (handler_write_busy(&c->st) == 0 && p->pc.creds == NULL) {
+	if (pool_write_busy(&c->st) == 0 && p->pc.creds == NULL) {
 		/* Unread request bytes would turn close() into a RST that can
 		 * destroy the 503 in flight: read what is there first. */
 		shutdown(c->st.fd, SHUT_WR);
@@ -145,7 +158,7 @@ pool_accept_main(void *arg)
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				long long now = session_now_ms();
+				long long now = clock_ms();
 				if (now - last_warn > 10000) {
 					log_warn("accept: %s; waiting",
 					    strerror(errno));
@@ -159,7 +172,7 @@ pool_accept_main(void *arg)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		c = conn_new(fd, (struct sockaddr *)&ss, sl,
-		    HANDLER_IO_TIMEOUT_MS);
+		    p->pc.svc->io_timeout_ms);
 		if (c == NULL)
 			continue;
 		pthread_mutex_lock(&p->lock);
@@ -182,6 +195,44 @@ pool_accept_main(void *arg)
 
 /* ---- workers ---- */
 
+/* Plain HTTP only: makes sure a whole request head is buffered before a
+ * worker blocks on it, so clients that drip header bytes (slowloris) are
+ * parked with the poller instead of holding a worker.  Returns 1 when the
+ * head is complete (or the buffer is full, or the peer closed: serve() then
+ * answers or closes), 0 when more bytes are needed.  TLS connections are
+ * not probed: a zero timeout inside a TLS record would break the record. */
+static int
+pool_head_ready(struct conn *c, int io_timeout_ms)
+{
+	struct stream *st = &c->st;
+
+	if (st->tls != NULL)
+		return 1;
+	for (;;) {
+		const unsigned char *b = st->rbuf + st->rpos;
+		size_t n = st->rlen - st->rpos, i = 0;
+		long r;
+
+		/* Empty lines before a request line are skipped by the parser. */
+		while (i < n && (b[i] == '\r' || b[i] == '\n'))
+			i++;
+		for (; i + 1 < n; i++) {
+			if (b[i] == '\n' && (b[i + 1] == '\n' ||
+			    (b[i + 1] == '\r' && i + 2 < n && b[i + 2] == '\n')))
+				return 1;
+		}
+		if (n >= st->rcap)
+			return 1;
+		stream_set_timeout(st, 0);
+		r = stream_fill(st);
+		stream_set_timeout(st, io_timeout_ms);
+		if (r == MEEK_ETIMEDOUT)
+			return 0;
+		if (r < 0)
+			return 1;
+	}
+}
+
 /* Serves `c` until it must close (*freed set: the caller frees it), has
  * nothing pending (*park set: hand it to the poller), or used its burst
  * (neither set: re-queue it). */
@@ -197,18 +248,27 @@ pool_serve(struct pool_worker *w, struct conn *c, int *freed, int *park)
 		if (p->pc.creds != NULL) {
 			struct tls_conn *t;
 			if (tls_server_open(&t, c->st.fd, p->pc.creds,
-			    HANDLER_IO_TIMEOUT_MS, &why) < 0) {
+			    p->pc.svc->io_timeout_ms, &why) < 0) {
 				log_debug("TLS handshake failed: %s", why);
 				*freed = 1;
 				return;
 			}
 			stream_init(&c->st, c->st.fd, t, c->rbuf,
-			    sizeof c->rbuf, HANDLER_IO_TIMEOUT_MS);
+			    sizeof c->rbuf, p->pc.svc->io_timeout_ms);
 		}
 		c->ready = 1;
 	}
 	for (int i = 0; i < POOL_BURST; i++) {
-		if (handler_serve(p->pc.handler, c, w->bufs) != HANDLER_KEEP) {
+		if (!pool_head_ready(c, p->pc.svc->io_timeout_ms)) {
+			*park = 1;
+			if (!c->partial) {
+				c->partial = 1;
+				c->idle_since_ms = clock_ms();
+			}
+			return;
+		}
+		c->partial = 0;
+		if (p->pc.svc->serve(p->pc.svc->ctx, c, w->bufs) != POOL_KEEP) {
 			*freed = 1;
 			return;
 		}
@@ -252,7 +312,10 @@ pool_worker_main(void *arg)
 		p->active[w->idx] = NULL;
 		if (!freed && !p->stopping) {
 			if (park) {
-				c->idle_since_ms = session_now_ms();
+				/* A partial head keeps the time it began: dripping
+				 * bytes must not extend its life. */
+				if (!c->partial)
+					c->idle_since_ms = clock_ms();
 				c->next = p->incoming;
 				p->incoming = c;
 			} else {
@@ -323,12 +386,12 @@ pool_poller_main(void *arg)
 			parked[n++] = in;
 		}
 
-		now = session_now_ms();
+		now = clock_ms();
 		pfd[0].fd = p->wake[0];
 		pfd[0].events = POLLIN;
 		for (size_t i = 0; i < n; i++) {
 			long long left = parked[i]->idle_since_ms +
-			    HANDLER_IO_TIMEOUT_MS - now;
+			    p->pc.svc->io_timeout_ms - now;
 			pfd[i + 1].fd = parked[i]->st.fd;
 			pfd[i + 1].events = POLLIN;
 			pfd[i + 1].revents = 0;
@@ -343,14 +406,14 @@ pool_poller_main(void *arg)
 			while (read(p->wake[0], drain, sizeof drain) > 0)
 				;
 
-		now = session_now_ms();
+		now = clock_ms();
 		for (size_t i = 0; i < n; i++) {
 			struct conn *c = parked[i];
 			if (pfd[i + 1].revents != 0) {
 				c->next = ready;
 				ready = c;
 			} else if (now - c->idle_since_ms >=
-			    HANDLER_IO_TIMEOUT_MS) {
+			    p->pc.svc->io_timeout_ms) {
 				c->next = expired;
 				expired = c;
 			} else {
@@ -443,7 +506,7 @@ pool_start(struct pool *p, const char **why)
 		struct pool_worker *w = &p->workers[i];
 		w->p = p;
 		w->idx = i;
-		w->bufs = malloc(sizeof *w->bufs);
+		w->bufs = malloc(p->pc.svc->bufs_size);
 		if (w->bufs == NULL) {
 			*why = "out of memory for worker buffers";
 			return MEEK_ENOMEM;

@@ -5,8 +5,8 @@
  * the poller (parked keep-alive connections).
  * Thread: owner only.
  */
-#ifndef MEEK_SERVER_CONN_H
-#define MEEK_SERVER_CONN_H
+#ifndef MEEK_SHARED_CONN_H
+#define MEEK_SHARED_CONN_H
 #include <sys/socket.h>
 #include "shared/http.h"
 #include "shared/stream.h"
@@ -15,7 +15,9 @@ struct conn {
 	struct conn *next;            /* queue link, guarded by the pool lock */
 	struct stream st;             /* owns the fd and the tls_conn */
 	int ready;                    /* TLS handshake done, or plain */
-	long long idle_since_ms;      /* when it was parked */
+	long long idle_since_ms;      /* when it was parked, or when its
+	                                 partial request head began */
+	int partial;                  /* parked with an incomplete head */
 	struct sockaddr_storage peer;
 	unsigned char rbuf[HTTP_HEAD_MAX];
 };

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "server/thread.h"
+#include "shared/thread.h"
 #include "shared/err.h"
 
 #include <limits.h>

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "server/conn.h"
+#include "shared/conn.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * Sanitizer builds multiply the stack size (ASan/TSan frames are larger).
  * Thread: any.
  */
-#ifndef MEEK_SERVER_THREAD_H
-#define MEEK_SERVER_THREAD_H
+#ifndef MEEK_SHARED_THREAD_H
+#define MEEK_SHARED_THREAD_H
 #include <pthread.h>
 #include <stddef.h>
 

@@ -1,31 +1,44 @@
 /*
- * pool: the server's threads.  One accept thread per listener ("meek-accept")
+ * pool: the threads of an HTTP(S) server (meek-server, meek-reflect).  One accept thread per listener ("meek-accept")
  * feeds a bounded work queue; a fixed set of workers ("meek-worker") each
  * takes a connection, runs the TLS handshake if needed and serves the
  * requests that are ready; a keep-alive connection with nothing pending is
  * parked with the poller thread ("meek-poller"), which poll()s every parked
  * fd and re-queues a connection when it turns readable, or closes it after
- * HANDLER_IO_TIMEOUT_MS idle.  Idle keep-alive connections cost no worker.
+ * the service's io_timeout_ms idle.  Idle keep-alive connections cost no worker.
  * A new connection that finds the queue full gets a 503 from the accept
  * thread (over a handshake bounded to 1 s for TLS) and is closed.
  * Thread: pool_* from main only.
  */
-#ifndef MEEK_SERVER_POOL_H
-#define MEEK_SERVER_POOL_H
+#ifndef MEEK_SHARED_POOL_H
+#define MEEK_SHARED_POOL_H
 #include <stddef.h>
-#include "server/handler.h"
+#include "shared/conn.h"
 
 #define POOL_MAX_LISTENERS 16
 
 struct tls_creds;
 struct pool;
 
+enum { POOL_KEEP = 0, POOL_CLOSE = 1 };
+
+/* What a pool serves: one request at a time on a connection. */
+struct pool_service {
+	/* Reads one request from `c` and answers it, using `bufs` (bufs_size
+	 * bytes, one block per worker, allocated once).  Returns POOL_KEEP
+	 * when the connection may carry another request, else POOL_CLOSE. */
+	int (*serve)(void *ctx, struct conn *c, void *bufs);
+	void *ctx;            /* borrowed, handed to serve() */
+	size_t bufs_size;
+	int io_timeout_ms;    /* client read/write and idle keep-alive bound */
+};
+
 struct pool_conf {
 	int threads;                   /* workers */
 	int queue;                     /* new connections waiting for a worker */
 	size_t stack_kb;               /* every thread's stack */
 	struct tls_creds *creds;       /* borrowed; NULL serves plain HTTP */
-	const struct handler *handler; /* borrowed */
+	const struct pool_service *svc; /* borrowed */
 };
 
 /* Creates a stopped pool.  Returns NULL on ENOMEM. */

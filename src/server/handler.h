@@ -17,7 +17,6 @@
 #include "shared/http.h"
 
 #define HANDLER_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
-#define HANDLER_GET_BODY "I'm just a happy little web server.\n"
 
 struct handler {
 	struct session_table *table;   /* borrowed */

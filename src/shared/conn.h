@@ -28,5 +28,9 @@ struct conn *conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen,
     int timeout_ms);
 /* Closes the stream (TLS close_notify best effort, fd) and frees. */
 void conn_free(struct conn *c);
+/* Closes gracefully after a response the peer may still be sending into
+ * (a 413, a 400): close_notify, FIN, then reads and drops for at most `ms`
+ * milliseconds before closing.  Frees `c`; NULL is fine. */
+void conn_linger_free(struct conn *c, int ms);
 
 #endif

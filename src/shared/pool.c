@@ -29,6 +29,7 @@
 
 #define POOL_BURST 8            /* requests in a row before yielding a worker */
 #define POOL_BUSY_TIMEOUT_MS 1000
+#define POOL_LINGER_MS 500     /* reading what a client still sends after a close */
 
 struct pool_worker {
 	struct pool *p;
@@ -289,7 +290,7 @@ pool_worker_main(void *arg)
 
 	for (;;) {
 		struct conn *c;
-		int freed, park;
+		int freed, park, stopping;
 
 		pthread_mutex_lock(&p->lock);
 		while (p->qhead == NULL && !p->stopping)
@@ -310,6 +311,7 @@ pool_worker_main(void *arg)
 
 		pthread_mutex_lock(&p->lock);
 		p->active[w->idx] = NULL;
+		stopping = p->stopping;
 		if (!freed && !p->stopping) {
 			if (park) {
 				/* A partial head keeps the time it began: dripping
@@ -324,7 +326,9 @@ pool_worker_main(void *arg)
 			c = NULL;
 		}
 		pthread_mutex_unlock(&p->lock);
-		if (c != NULL)
+		if (c != NULL && !stopping)
+			conn_linger_free(c, POOL_LINGER_MS);
+		else if (c != NULL)
 			conn_free(c);
 		else if (park)
 			pool_wake_poller(p);

@@ -93,6 +93,7 @@ tn_init() {
 	trap tn_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM HUP
+	trap 'exit 141' PIPE
 	[ -n "${TN_QUIET_INIT:-}" ] || tn_say "working directory $TN_DIR"
 }
 
@@ -257,7 +258,7 @@ tn_is_running() {
 tn_cleanup() {
 	local rc=$?
 	set +e
-	trap - EXIT INT TERM HUP
+	trap - EXIT INT TERM HUP PIPE
 	if [ -n "$TN_DIR" ]; then
 		tn_adopt_spawned
 		tn_adopt
@@ -293,7 +294,9 @@ tn_cleanup() {
 	if [ -z "$TN_DIR" ] || [ ! -d "$TN_DIR" ]; then
 		exit $rc
 	fi
-	if [ $rc != 0 ] && [ $rc != 77 ]; then
+	if [ $rc -gt 128 ]; then
+		echo "[$TN_NAME] interrupted; logs kept in $TN_DIR" >&2
+	elif [ $rc != 0 ] && [ $rc != 77 ]; then
 		tn_show_logs >&2
 		echo "[$TN_NAME] logs kept in $TN_DIR" >&2
 	elif [ -n "${MEEK_E2E_KEEP:-}" ]; then
@@ -680,10 +683,14 @@ EOF
 
 # ---- checks ---------------------------------------------------------------------
 
-# tn_fetch URL OUT [SECONDS]: curl through the client's SocksPort.
+# tn_fetch URL OUT [SECONDS]: curl through the client's SocksPort, for at
+# most SECONDS (default 90) and never much past the test's budget.
 tn_fetch() {
+	local secs=${3:-90} left
+	left=$(( ($(tn_deadline "$secs") - $(date +%s%N)) / 1000000000 ))
+	[ "$left" -ge 10 ] || left=10
 	curl -sS --fail --socks5-hostname "127.0.0.1:$TN_SOCKS" \
-	    --max-time "${3:-90}" -o "$2" "$1"
+	    --max-time "$left" -o "$2" "$1"
 }
 
 # tn_check_loopback: every TCP and UDP socket held by a process we started

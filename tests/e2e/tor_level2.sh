@@ -49,6 +49,15 @@ obfs4)
 	;;
 esac
 
+# upstream_peers: sets PEERS to the source addresses of the established
+# connections to meek-server's port (nginx's side); false when none.
+# shellcheck disable=SC2317 # called through tn_wait_cmd
+upstream_peers() {
+	PEERS=$(ss -HtnO state established "( dport = :$TN_PT )" |
+	    awk '{ sub(/:[0-9]+$/, "", $3); print $3 }' | sort -u | tr '\n' ' ')
+	[ -n "$PEERS" ]
+}
+
 PAGE_BYTES=$((1024 * 1024))
 tn_ports TN_HTTP TN_PT TN_FRONT
 tn_authority
@@ -155,7 +164,7 @@ case $MODE in meek | meek_lite)
 	    tn_fail "bridge tor never saw a client with transport 'meek' (TRANSPORT)"
 	# nginx's connections to meek-server come from 127.0.0.2 (so a USERADDR
 	# of 127.0.0.1 can only have come from X-Forwarded-For).
-	PEERS=$(ss -HtnO state established "( dport = :$TN_PT )" | awk '{ sub(/:[0-9]+$/, "", $3); print $3 }' | sort -u | tr '\n' ' ')
+	tn_wait_cmd 15 "a connection from nginx to meek-server" upstream_peers
 	[ "$PEERS" = "127.0.0.2 " ] ||
 	    tn_fail "expected nginx -> meek-server connections from 127.0.0.2 only, saw '$PEERS'"
 	# Domain fronting: TLS named the front (SNI localhost), HTTP the bridge.

@@ -1,0 +1,127 @@
+#include "config.h"
+#include "shared/httpd.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/pool.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+int
+httpd_reply(struct stream *s, int status, const char *extra, int keep_alive)
+{
+	char body[64];
+	int n;
+
+	n = snprintf(body, sizeof body, "%d %s\n", status, http_reason(status));
+	if (n < 0)
+		n = 0;
+	if (http_write_response(s, status, http_reason(status),
+	    "text/plain; charset=utf-8", extra, body, (size_t)n, keep_alive) < 0)
+		return POOL_CLOSE;
+	return keep_alive ? POOL_KEEP : POOL_CLOSE;
+}
+
+int
+httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
+    size_t cap, size_t *len, int *verdict)
+{
+	const char *why = "";
+	const char *expect;
+	int rc;
+
+	*len = 0;
+	rc = http_read_request(&c->st, m, &why);
+	switch (rc) {
+	case 0:
+		break;
+	case MEEK_EHEADTOOBIG:
+		log_debug("request head too big: 431");
+		*verdict = httpd_reply(&c->st, 431, NULL, 0);
+		return 0;
+	case MEEK_EPROTO:
+		log_debug("malformed request (%s): 400", why);
+		*verdict = httpd_reply(&c->st, 400, NULL, 0);
+		return 0;
+	case MEEK_EUNSUPPORTED:
+		/* http says "unsupported" for both a foreign version (an
+		 * HTTP/2 preface) and a transfer coding; only the latter is
+		 * 501. */
+		if (why != NULL && (strstr(why, "coding") != NULL ||
+		    strstr(why, "ransfer") != NULL)) {
+			log_debug("unsupported transfer coding: 501");
+			*verdict = httpd_reply(&c->st, 501, NULL, 0);
+		} else {
+			log_debug("unsupported HTTP version: 505");
+			*verdict = httpd_reply(&c->st, 505, NULL, 0);
+		}
+		return 0;
+	default:
+		/* EOF, idle timeout, I/O or TLS error: nothing to answer. */
+		*verdict = POOL_CLOSE;
+		return 0;
+	}
+
+	if (m->content_length > (long long)cap) {
+		log_debug("request body of %lld bytes: 413", m->content_length);
+		*verdict = httpd_reply(&c->st, 413, NULL, 0);
+		return 0;
+	}
+	/* curl and others wait for "100 Continue" before a large body. */
+	expect = http_header_get(m, "Expect");
+	if (expect != NULL && strcasecmp(expect, "100-continue") == 0 &&
+	    m->version_minor >= 1 && (m->chunked || m->content_length > 0)) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+		if (stream_write(&c->st, cont, sizeof cont - 1) < 0 ||
+		    stream_flush(&c->st) < 0) {
+			*verdict = POOL_CLOSE;
+			return 0;
+		}
+	}
+	rc = http_read_body(&c->st, m, 0, body, cap, len, &why);
+	if (rc == MEEK_ETOOBIG) {
+		log_debug("request body over %zu bytes: 413", cap);
+		*verdict = httpd_reply(&c->st, 413, NULL, 0);
+		return 0;
+	}
+	if (rc == MEEK_EPROTO) {
+		log_debug("malformed request body (%s): 400", why);
+		*verdict = httpd_reply(&c->st, 400, NULL, 0);
+		return 0;
+	}
+	if (rc < 0) {
+		*verdict = POOL_CLOSE;
+		return 0;
+	}
+	return 1;
+}
+
+/* 1 when the request target's path is "/" (query ignored). */
+static int
+httpd_is_root(const char *target)
+{
+	size_t n = strcspn(target, "?#");
+
+	return n == 1 && target[0] == '/';
+}
+
+int
+httpd_answer_other(struct stream *s, const struct http_msg *m)
+{
+	static const char page[] = HTTPD_GET_BODY;
+
+	if (strcmp(m->method, "GET") != 0) {
+		log_debug("method not allowed: 405");
+		return httpd_reply(s, 405, "Allow: GET, POST\r\n", m->keep_alive);
+	}
+	if (!httpd_is_root(m->target)) {
+		log_debug("GET of an unknown path: 404");
+		return httpd_reply(s, 404, NULL, m->keep_alive);
+	}
+	log_debug("GET /: 200");
+	if (http_write_response(s, 200, "OK", "text/plain; charset=utf-8",
+	    NULL, page, sizeof page - 1, m->keep_alive) < 0)
+		return POOL_CLOSE;
+	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
+}

@@ -1,0 +1,34 @@
+/*
+ * httpd: the parts of serving an HTTP request that meek-server and
+ * meek-reflect share: reading a request and its body with meek's limits
+ * and answering every malformed or oversized one with its status (400, 413,
+ * 431, 501, 505), the happy-little-web-server page for GET /, 404 for other
+ * GET paths and 405 for other methods.  The caller handles POST.
+ * Thread: any worker (all state is in the caller's conn and buffers).
+ */
+#ifndef MEEK_SHARED_HTTPD_H
+#define MEEK_SHARED_HTTPD_H
+#include <stddef.h>
+#include "shared/conn.h"
+#include "shared/http.h"
+
+/* Go meek-server's page, so a probe sees the same thing. */
+#define HTTPD_GET_BODY "I'm just a happy little web server.\n"
+
+/* Reads one request head into `m` and its body into `body` (`cap` bytes,
+ * length in *len), answering "Expect: 100-continue".  Returns 1 when the
+ * caller must answer the request; 0 when it was already answered or the
+ * connection ended, with the pool's verdict (POOL_KEEP or POOL_CLOSE) in
+ * *verdict. */
+int httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
+    size_t cap, size_t *len, int *verdict);
+/* Answers a request that is not a POST: GET / -> the page, other GET ->
+ * 404, other methods -> 405.  Returns the pool's verdict. */
+int httpd_answer_other(struct stream *s, const struct http_msg *m);
+/* Writes a short text/plain response "<status> <reason>\n" with `extra`
+ * header lines (NULL or "Name: value\r\n"...).  Returns the pool's verdict:
+ * POOL_KEEP only when `keep_alive` and the write succeeded. */
+int httpd_reply(struct stream *s, int status, const char *extra,
+    int keep_alive);
+
+#endif

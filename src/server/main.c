@@ -14,6 +14,7 @@
 #include "shared/log.h"
 #include "shared/net.h"
 #include "shared/pt.h"
+#include "shared/term.h"
 #include "shared/tls.h"
 
 #include <errno.h>
@@ -21,7 +22,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,8 +130,6 @@ main_setup(struct server *sv)
 {
 	struct conf *c = &sv->conf;
 	const char *why = "", *tls_error = NULL;
-	struct sigaction sa;
-	sigset_t block;
 
 	if (log_open(c->log_file, &why) < 0)
 		main_die(c->managed, why);
@@ -140,16 +138,8 @@ main_setup(struct server *sv)
 	log_info("meek-server meek-c %s starting (%s)", PACKAGE_VERSION,
 	    c->managed ? "managed" : "standalone");
 
-	/* Every thread inherits this mask: SIGTERM/SIGINT stay pending
-	 * until main's sigwait() takes them. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_IGN;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	/* Every thread inherits this mask. */
+	term_block();
 
 	if (!c->disable_tls &&
 	    tls_creds_load(&sv->creds, c->cert, c->key, &why) < 0) {
@@ -218,77 +208,6 @@ main_announce(struct server *sv)
 	return ok;
 }
 
-/* tor's "exit when stdin closes" (TOR_PT_EXIT_ON_STDIN_CLOSE=1): a small
- * thread waits for EOF and turns it into a SIGTERM for main's sigwait(). */
-struct main_stdin {
-	pthread_t thread;
-	int stop[2];                 /* closing stop[1] ends the thread */
-	atomic_int closed;           /* stdin reached EOF */
-};
-
-static void *
-main_stdin_main(void *arg)
-{
-	struct main_stdin *w = arg;
-	char buf[256];
-
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = w->stop[0], .events = POLLIN },
-		};
-		ssize_t got;
-
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		if (pfd[1].revents != 0)
-			return NULL;
-		got = read(STDIN_FILENO, buf, sizeof buf);
-		if (got > 0 || (got < 0 && (errno == EINTR || errno == EAGAIN)))
-			continue;
-		atomic_store(&w->closed, 1);
-		kill(getpid(), SIGTERM);
-		return NULL;
-	}
-}
-
-/* Blocks until SIGTERM/SIGINT, or stdin closes when tor asked for that. */
-static void
-main_wait(struct server *sv)
-{
-	int watch = sv->conf.managed && sv->conf.env.exit_on_stdin_close;
-	struct main_stdin w;
-	const char *why = "";
-	sigset_t set;
-	int sig = 0;
-
-	memset(&w, 0, sizeof w);
-	atomic_init(&w.closed, 0);
-	if (watch && (pipe2(w.stop, O_CLOEXEC) < 0 ||
-	    thread_start(&w.thread, (size_t)sv->conf.stack_kb, "meek-stdin",
-	    main_stdin_main, &w, &why) < 0)) {
-		log_warn("cannot watch stdin: %s", why);
-		watch = 0;
-	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	while (sigwait(&set, &sig) != 0)
-		;
-	if (atomic_load(&w.closed))
-		log_info("stdin closed: exiting");
-	else
-		log_info("caught signal %d: exiting", sig);
-	if (watch) {
-		close(w.stop[1]);
-		pthread_join(w.thread, NULL);
-		close(w.stop[0]);
-	}
-}
-
 /* The pool's view of the meek handler. */
 static int
 main_serve_one(void *ctx, struct conn *c, void *bufs)
@@ -339,7 +258,7 @@ main_serve(struct server *sv)
 		log_error("cannot start threads: %s", why);
 		return 1;
 	}
-	main_wait(sv);
+	term_wait(c->managed && c->env.exit_on_stdin_close, (size_t)c->stack_kb);
 	return 0;
 }
 

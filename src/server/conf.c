@@ -102,34 +102,13 @@ conf_clear(struct conf *c)
 	pt_server_env_clear(&c->env);
 }
 
-static const char *
-conf_name(int key)
-{
-	for (size_t i = 0; conf_table[i].name != NULL; i++)
-		if (conf_table[i].key == key)
-			return conf_table[i].name;
-	return "?";
-}
-
 /* Parses a decimal integer in [lo, hi] for option `key`. */
 static int
 conf_int(struct conf *c, int key, const char *arg, long lo, long hi, int *out,
     const char **why)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || v < lo || v > hi) {
-		snprintf(c->error, sizeof c->error,
-		    "--%s needs an integer from %ld to %ld", conf_name(key),
-		    lo, hi);
-		*why = c->error;
-		return MEEK_EINVAL;
-	}
-	*out = (int)v;
-	return 0;
+	return opt_int(conf_table, key, arg, lo, hi, out, c->error,
+	    sizeof c->error, why);
 }
 
 /* Checks a "host:port" flag value. */
@@ -137,33 +116,8 @@ static int
 conf_hostport(struct conf *c, int key, const char *arg, int allow_zero,
     const char **why)
 {
-	char host[NET_HOST_MAX];
-	uint16_t port;
-	const char *w = "bad address";
-
-	if (net_split_hostport(arg, host, sizeof host, &port, allow_zero,
-	    &w) < 0) {
-		snprintf(c->error, sizeof c->error,
-		    "--%s: %s (want HOST:PORT)", conf_name(key), w);
-		*why = c->error;
-		return MEEK_EINVAL;
-	}
-	return 0;
-}
-
-static int
-conf_level(struct conf *c, const char *arg, const char **why)
-{
-	static const char *const names[] = { "error", "warn", "info", "debug" };
-
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(arg, names[i]) == 0) {
-			c->log_level = i;
-			return 0;
-		}
-	}
-	*why = "--log-level must be error, warn, info or debug";
-	return MEEK_EINVAL;
+	return opt_hostport(conf_table, key, arg, allow_zero, c->error,
+	    sizeof c->error, why);
 }
 
 static int
@@ -188,7 +142,7 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 		c->listen = arg;
 		return conf_hostport(c, key, arg, 1, why);
 	case O_LOG: c->log_file = arg; return 0;
-	case O_LOG_LEVEL: return conf_level(c, arg, why);
+	case O_LOG_LEVEL: return opt_log_level(arg, &c->log_level, why);
 	case O_MAX_SESSIONS:
 		return conf_int(c, key, arg, 1, 10000000, &c->max_sessions, why);
 	case O_ORPORT:

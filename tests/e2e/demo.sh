@@ -14,6 +14,7 @@ set -u
 TN_BUDGET=${MEEK_DEMO_BUDGET:-400}
 MIB=${MEEK_DEMO_MIB:-10}
 TN_QUIET_INIT=1
+TN_NO_DEBUG_LOG=1   # 10 MiB through the bridge would write ~100 MB of debug log
 tn_init demo
 
 step=0
@@ -182,13 +183,10 @@ if [ $USE_NGINX = 1 ]; then
 	note "the front saw $NREQ meek POSTs (SNI localhost, Host meek.test): $IN MiB up, $OUT MiB down"
 fi
 
-cat <<EOF
-
-Summary
-  private network ready (first consensus)   $(secs $T_NET) s
-  client bootstrap through meek             $(secs $T_BOOT) s
-  $MIB MiB through Tor over meek              $(secs $T_BIG) s  ($RATE MiB/s)
-EOF
+printf '\nSummary\n'
+printf '  %-42s %6s s\n' "private network ready (first consensus)" "$(secs $T_NET)" \
+    "client bootstrap through meek" "$(secs $T_BOOT)"
+printf '  %-42s %6s s  (%s MiB/s)\n' "$MIB MiB through Tor over meek" "$(secs $T_BIG)" "$RATE"
 printf '\nStopping everything this demo started (by PID)...'
 TN_DONE_MSG=" done."
 exit 0

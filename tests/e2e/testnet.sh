@@ -494,7 +494,8 @@ EOF
 }
 
 # tn_bridge [TORRC-LINE...]: torrc of the bridge (ORPort, Extended ORPort,
-# debug log for the ExtORPort exchange) plus the given lines (the
+# debug log for the ExtORPort exchange unless TN_NO_DEBUG_LOG is set) plus
+# the given lines (the
 # ServerTransportPlugin). Sets TN_BRIDGE_OR, TN_BRIDGE_EXTOR.
 tn_bridge() {
 	local d=$TN_DIR/bridge l
@@ -503,8 +504,8 @@ tn_bridge() {
 	chmod 700 "$d"
 	{
 		tn_torrc_common bridge
+		[ -n "${TN_NO_DEBUG_LOG:-}" ] || echo "Log debug file $d/debug.log"
 		cat <<EOF
-Log debug file $d/debug.log
 Address 127.0.0.1
 ORPort 127.0.0.1:$TN_BRIDGE_OR
 ExtORPort 127.0.0.1:$TN_BRIDGE_EXTOR

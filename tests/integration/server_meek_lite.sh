@@ -48,5 +48,9 @@ cat "$TMPD/socks2.log"
 
 check "echo server saw one ORPort connection per session (3)" \
     [ "$(grep -c '^CONNECT' "$TMPD/echo.rec")" = 3 ]
+if [ "$FAILED" -ne 0 ]; then
+	echo "--- tail of obfs4proxy.log"
+	tail -n 30 "$TMPD/state/obfs4proxy.log"
+fi
 
 finish

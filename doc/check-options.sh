@@ -4,7 +4,7 @@
 srcdir=${MEEK_SRCDIR:-$(dirname "$0")/..}
 builddir=${MEEK_BUILDDIR:-.}
 status=0
-for prog in meek-client meek-server; do
+for prog in meek-client meek-reflect meek-server; do
 	bin="$builddir/$prog"
 	man="$srcdir/doc/$prog.1"
 	[ -x "$bin" ] || { echo "FAIL: $bin not built"; exit 1; }

@@ -89,11 +89,51 @@ unset QEMU_LD_PREFIX
 status=0
 # The unit tests create their files under the current directory and TMPDIR.
 "${run[@]}" tests/unit/check_all >"$B/check_all.out" 2>&1 || status=$?
-grep -E '^[0-9]+%: Checks' "$B/check_all.out" || true
+grep -E '^[0-9]+%: Checks' "$B/check_all.out" | tail -n 1 || true
+failed=$(sed -n 's/^[^:]*:[0-9]*:[FE]:[^:]*:\([^:]*\):.*/\1/p' "$B/check_all.out" | sort -u)
 if [ $status -ne 0 ]; then
-	grep -vE ':P:|^Running suite' "$B/check_all.out" | head -n 60
-	echo "cross-test: unit tests FAILED under ${run[*]:-native} (exit $status)"
+	grep -E ':[FE]:' "$B/check_all.out" || tail -n 30 "$B/check_all.out"
 fi
+
+# Known emulator bug, proved by a probe rather than assumed: qemu-user up to
+# at least 7.2 hands the host's errno value through getsockopt(SO_ERROR)
+# untranslated, so a refused non-blocking connect reads as 111 (x86's
+# ECONNREFUSED) where MIPS expects 146.  Only net_dial_refused depends on it.
+if [ $status -ne 0 ] && [ $native = no ] && [ "$failed" = net_dial_refused ]; then
+	cat >"$B/soerr.c" <<'PROBE'
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+int main(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t al = sizeof a, el = sizeof(int);
+	int l = socket(AF_INET, SOCK_STREAM, 0), s, e = 0;
+	struct pollfd p;
+	bind(l, (void *)&a, sizeof a);
+	getsockname(l, (void *)&a, &al);
+	close(l); /* nothing listens on that port now */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	if (connect(s, (void *)&a, sizeof a) == 0 || errno != EINPROGRESS)
+		return 2;
+	p.fd = s; p.events = POLLOUT;
+	poll(&p, 1, 10000);
+	getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el);
+	return e == ECONNREFUSED ? 0 : 1;
+}
+PROBE
+	if "$triplet-gcc" -o "$B/soerr" "$B/soerr.c" && ! "${run[@]}" "$B/soerr"; then
+		echo "cross-test: KNOWN EMULATOR BUG, not a meek-c failure: $(qemu-$qcpu --version | head -n 1)"
+		echo "  does not translate getsockopt(SO_ERROR) errno values, so a refused connect"
+		echo "  is not ECONNREFUSED in the guest; the only failing test is net_dial_refused."
+		status=0
+	fi
+fi
+[ $status -eq 0 ] || echo "cross-test: unit tests FAILED under ${run[*]:-native} (exit $status)"
 
 echo "== cross-test: stripped sizes ($arch, CFLAGS=${CFLAGS:--g -O2}, bytes)"
 strip=strip; [ $native = yes ] || strip=$triplet-strip

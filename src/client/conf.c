@@ -253,8 +253,8 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 void
 client_conf_clear(struct client_conf *c)
 {
-	if (c->managed)
-		pt_client_env_clear(&c->env);
+	/* The environment may be half parsed (a bad TOR_PT_PROXY). */
+	pt_client_env_clear(&c->env);
 	memset(c, 0, sizeof *c);
 }
 
@@ -303,8 +303,10 @@ client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
 			*why = "bad front= (want HOST or HOST:PORT)";
 		return MEEK_EINVAL;
 	} else {
+		/* Go replaces the url's host:port with the front, so a front
+		 * without a port means the scheme's default port. */
 		snprintf(t->front, sizeof t->front, "%s", front);
-		t->port = t->url.port;
+		t->port = t->url.https ? 443 : 80;
 	}
 	if (utls == NULL)
 		utls = c->utls;

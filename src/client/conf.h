@@ -69,8 +69,9 @@ int client_conf_is_transport(const char *name);
 
 /* Resolves the target of one SOCKS connection from its arguments `args`
  * and the flags in `c`: url= and front= and utls= override --url, --front
- * and --utls.  A front of the form host:port names the port too; otherwise
- * the url's port is used.  Returns 0, or MEEK_EINVAL with *why (no url from
+ * and --utls.  A front of the form host:port names the port too; otherwise,
+ * as in Go (the front replaces the url's host:port), the scheme's default
+ * port is used.  Returns 0, or MEEK_EINVAL with *why (no url from
  * either source, bad url, bad front). */
 int client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
     struct client_target *t, const char **why);

@@ -310,8 +310,10 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	c.sigfd = -1;
-	if ((rc = main_parse(&c, argc, argv)) != 0)
+	if ((rc = main_parse(&c, argc, argv)) != 0) {
+		client_conf_clear(&c.conf);
 		return rc;
+	}
 	if (c.conf.help) {
 		client_conf_usage(stdout);
 		client_conf_clear(&c.conf);

@@ -23,7 +23,9 @@ reflect_client_ip(int xff, const struct http_msg *m,
 		while (*last == ' ' || *last == '\t')
 			last++;
 		n = strcspn(last, " \t");
-		if (n > 0 && n < len) {
+		/* Only blanks may follow the entry: "a b" is not an address. */
+		if (n > 0 && n < len
+		    && last[n + strspn(last + n, " \t")] == '\0') {
 			memcpy(buf, last, n);
 			buf[n] = '\0';
 			if (net_is_ip_literal(buf))

@@ -126,6 +126,17 @@ tls_read_file(const char *path, unsigned char **out, size_t *outlen,
 		}
 	}
 	close(fd);
+	if (b.p == NULL) {
+		/* An empty file: callers hand the buffer to memmem() and
+		 * explicit_bzero(), which must not get NULL even for length 0
+		 * (found by tests/fuzz/fuzz_tls_pem with an empty key file). */
+		b.p = malloc(1);
+		if (b.p == NULL) {
+			if (why)
+				*why = "out of memory";
+			return MEEK_ENOMEM;
+		}
+	}
 	*out = b.p;
 	*outlen = b.len;
 	return 0;

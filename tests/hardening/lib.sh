@@ -55,6 +55,15 @@ cleanup() {
 	if [ "$rc" -eq 0 ] && [ "$FAILED" -ne 0 ]; then
 		rc=1
 	fi
+	# A sanitizer build (--enable-sanitizers) reports on stderr.
+	for i in "$TMPD"/*.err; do
+		[ -s "$i" ] || continue
+		if grep -qE 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|WARNING: ThreadSanitizer' "$i"; then
+			echo "FAIL - sanitizer report in $(basename "$i")"
+			grep -m5 -E 'ERROR: |runtime error:|WARNING: ThreadSanitizer' "$i"
+			[ "$rc" -eq 0 ] && rc=1
+		fi
+	done
 	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
 		[ "${MEEK_KEEP_TMP:-0}" = 1 ] || rm -rf "$TMPD"
 	else

@@ -68,9 +68,9 @@ code=$("${CURL[@]}" "https://localhost:$NPORT/")
 check "curl SNI localhost, Host localhost -> 421 (got $code)" [ "$code" = 421 ]
 
 start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
-    --url "https://meek.test:$NPORT/" --front localhost --ca "$PKI/ca.pem" \
+    --url "https://meek.test/" --front "localhost:$NPORT" --ca "$PKI/ca.pem" \
     --log "$TMPD/client.log"
-log "-- meek-client --url https://meek.test:$NPORT/ --front localhost (port from the url)"
+log "-- meek-client --url https://meek.test/ --front localhost:$NPORT (port from the front, as Go)"
 if timeout 900 "$MEEK_SOCKS" --socks "$client_ADDR" --bytes 4M --sessions 2 \
     --timeout 600 >"$TMPD/socks1.log" 2>&1; then
 	ok "fronted via flags: 2 sessions x 4 MiB each way intact"

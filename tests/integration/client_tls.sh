@@ -60,12 +60,12 @@ socks_ok "SOCKS5 args url= override --url" 300 \
     --socks "$client2_ADDR" --args "url=$URL" --bytes 1M
 socks_ok "SOCKS4 USERID args url= override --url" 300 \
     --socks "$client2_ADDR" --socks4 --args "url=$URL" --bytes 256K
-socks_ok "fronted args: url=https://meek.test:$server_PORT/ front=localhost" 300 \
-    --socks "$client2_ADDR" --args "url=https://meek.test:$server_PORT/;front=localhost" \
+socks_ok "fronted args: url=https://meek.test/ front=localhost:$server_PORT" 300 \
+    --socks "$client2_ADDR" --args "url=https://meek.test/;front=localhost:$server_PORT" \
     --bytes 1M
 pad=$(head -c 300 /dev/zero | tr '\0' p)
 socks_ok "args longer than 255 bytes (split into user and password)" 300 \
-    --socks "$client2_ADDR" --args "front=localhost;url=${URL}?pad=$pad" --bytes 64K
+    --socks "$client2_ADDR" --args "front=localhost:$server_PORT;url=${URL}?pad=$pad" --bytes 64K
 stop client2
 start_bg client3 env SSL_CERT_FILE="$PKI/ca.pem" "$MEEK_CLIENT" \
     --listen 127.0.0.1:0 --url "$URL" --log "$TMPD/client3.log"

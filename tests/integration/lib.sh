@@ -79,7 +79,7 @@ mkdir -p "$MEEK_BUILDDIR/tests/integration" || exit 99
 TMPD=$(mktemp -d "$MEEK_BUILDDIR/tests/integration/tmp.$TEST_NAME.XXXXXX") || exit 99
 
 cleanup() {
-	local rc=$? pid i
+	local rc=$? pid i san
 	trap - EXIT INT TERM
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
@@ -92,6 +92,15 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	# In a sanitizer build the programs report on stderr (leaks at exit,
+	# after the SIGTERM above): any report fails the test.
+	san=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
+	    "$TMPD"/*.err 2>/dev/null)
+	if [ -n "$san" ]; then
+		echo "FAIL - sanitizer report(s) in: $san"
+		FAILED=$((FAILED + 1))
+		[ "$rc" -eq 0 ] && rc=1
+	fi
 	if [ "$rc" -eq 0 ] && [ "$FAILED" -ne 0 ]; then
 		rc=1
 	fi

@@ -390,8 +390,9 @@ START_TEST(client_conf_flags_fill_missing_args)
 	ck_assert_int_eq(resolve(&c, "", &t, NULL), 0);
 	ck_assert_str_eq(t.url.host, "flag.example");
 	ck_assert_str_eq(t.front, "flagfront.example");
-	/* The front is dialed on the url's port. */
-	ck_assert_int_eq(t.port, 8443);
+	/* As Go: the front replaces the url's host:port, so a front without
+	 * a port is dialed on the scheme's default port. */
+	ck_assert_int_eq(t.port, 443);
 	ck_assert_str_eq(t.utls, "HelloChrome_Auto");
 
 	/* url= from the args, front from the flag (Go semantics). */

@@ -572,6 +572,30 @@ START_TEST(tls_creds_load_errors)
 }
 END_TEST
 
+/* Empty files (found by tests/fuzz/fuzz_tls_pem: an empty key file reached
+ * memmem(NULL, 0, ...), undefined behaviour that UBSan aborts on). */
+START_TEST(tls_creds_load_rejects_empty_files)
+{
+	struct tls_creds *c = NULL;
+	struct tls_anchors *ta = NULL;
+	const char *why = NULL;
+	char p1[128], p2[128];
+	FILE *f = fopen(path(p1, "empty.pem"), "w");
+
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ck_assert_int_eq(tls_creds_load(&c, path(p1, "rsa.pem"),
+	    path(p2, "empty.pem"), &why), MEEK_EPROTO);
+	ck_assert_str_eq(why, "no private key found");
+	ck_assert_int_eq(tls_creds_load(&c, path(p1, "empty.pem"),
+	    path(p2, "rsa.key"), &why), MEEK_EPROTO);
+	ck_assert_str_eq(why, "no certificate found");
+	ck_assert_int_eq(tls_anchors_load(&ta, path(p1, "empty.pem"), &why),
+	    MEEK_EPROTO);
+	ck_assert_str_eq(why, "no certificate found");
+}
+END_TEST
+
 START_TEST(tls_default_ca_file_prefers_env)
 {
 	const char *f;
@@ -658,6 +682,7 @@ tls_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, tls_anchors_load_bundle);
 	tcase_add_test(tc, tls_creds_load_errors);
+	tcase_add_test(tc, tls_creds_load_rejects_empty_files);
 	tcase_add_test(tc, tls_default_ca_file_prefers_env);
 	suite_add_tcase(s, tc);
 

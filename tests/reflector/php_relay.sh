@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# contrib/php/index.php, the relay for ordinary web hosting, in front of a
+# meek-server with a fake Extended ORPort:
+#  1. meek-client (http url) -> php -S (the built-in server, MEEK_SERVER_URL
+#     in its environment) -> meek-server;
+#  2. meek-client -> nginx -> php-fpm (MEEK_SERVER_URL as a fastcgi_param)
+#     -> meek-server.
+# 2 MiB each way must come back intact (php -S serves one request at a
+# time: sizes stay moderate).  The relay's Meek-IP must reach USERADDR: a
+# curl bound to 127.0.0.3 posts through each path, and USERADDR must say
+# 127.0.0.3:1 although meek-server's own peer is 127.0.0.1.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/rlib.sh"
+FPM=${PHP_FPM:-$(command -v php-fpm8.2 || command -v php-fpm || echo php-fpm8.2)}
+require php nginx curl "$FPM"
+require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
+
+rec=$TMPD/extor.rec
+start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
+    --cookie "$TMPD/cookie" --record "$rec"
+start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
+    --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
+    --log "$TMPD/server.log"
+SURL="http://127.0.0.1:$server_PORT/"
+WWW=$TMPD/www
+mkdir -p "$WWW"
+cp "$MEEK_SRCDIR/contrib/php/index.php" "$WWW/index.php" || die "no index.php"
+
+# relay_checks NAME URL: the checks common to both ways of running PHP.
+relay_checks() {
+	local name=$1 url=$2 code line before t0 i
+	code=$(curl -sS --max-time 60 -o "$TMPD/page" -w '%{http_code}' "$url")
+	check "$name: GET answers 200 (got $code)" [ "$code" = 200 ]
+	check "$name: GET is the harmless page" \
+	    grep -q 'happy little web server' "$TMPD/page"
+	head -c 100 /dev/urandom >"$TMPD/small"
+	code=$(post "$url" short "$TMPD/small")
+	check "$name: a short X-Session-Id is refused (got $code)" [ "$code" = 400 ]
+
+	start_bg "client_$name" "$MEEK_CLIENT" --listen 127.0.0.1:0 \
+	    --url "$url" --log "$TMPD/client_$name.log"
+	local addrvar="client_${name}_ADDR"
+	before=$(useraddr_count "$rec")
+	t0=$(date +%s)
+	if socks_run "socks_$name" "${!addrvar}" --bytes 2M --timeout 1100; then
+		ok "$name: meek-client -> PHP relay -> meek-server: 2 MiB each way intact ($(( $(date +%s) - t0 )) s)"
+	else
+		fail "$name: meek-client -> PHP relay -> meek-server: 2 MiB each way"
+	fi
+	line=$(grep '^USERADDR' "$rec" | sed -n "$((before + 1))p")
+	check "$name: meek-client's session has USERADDR 127.0.0.1:1 (got '$line')" \
+	    [ "$line" = "USERADDR 127.0.0.1:1 TRANSPORT meek" ]
+	stop "client_$name"
+
+	# From another loopback address: only Meek-IP can carry it.
+	head -c 1000 /dev/urandom >"$TMPD/in"
+	: >"$TMPD/empty"
+	before=$(useraddr_count "$rec")
+	code=$(post "$url" "meekip-$name-00001" "$TMPD/in" --interface 127.0.0.3)
+	check "$name: POST from 127.0.0.3 answers 200 (got $code)" [ "$code" = 200 ]
+	cat "$TMPD/post.body" >"$TMPD/back"
+	line=$(wait_useraddr "$rec" "$before")
+	check "$name: the relay's Meek-IP reached USERADDR (got '$line')" \
+	    [ "$line" = "USERADDR 127.0.0.3:1 TRANSPORT meek" ]
+	for i in $(seq 200); do
+		[ "$(fsize "$TMPD/back")" -ge 1000 ] && break
+		post "$url" "meekip-$name-00001" "$TMPD/empty" \
+		    --interface 127.0.0.3 >/dev/null
+		cat "$TMPD/post.body" >>"$TMPD/back"
+		sleep 0.05
+	done
+	check "$name: 1000 bytes echoed back through the relay" \
+	    cmp -s "$TMPD/in" "$TMPD/back"
+}
+
+# 1. php -S
+PPORT=$(free_port) || die "no free port for php -S"
+MEEK_SERVER_URL=$SURL spawn phps php -S "127.0.0.1:$PPORT" -t "$WWW"
+wait_port "$PPORT" phps || die "php -S did not start"
+log "php -S listens on 127.0.0.1:$PPORT"
+relay_checks phps "http://127.0.0.1:$PPORT/"
+stop phps
+
+# 2. nginx + php-fpm on a unix socket in the temp dir, as the current user.
+FDIR=$TMPD/fpm
+mkdir -p "$FDIR"
+user_lines=""
+root_flag=()
+if [ "$(id -u)" = 0 ]; then
+	user_lines="user = root
+group = root"
+	root_flag=(-R)
+fi
+cat >"$FDIR/php-fpm.conf" <<EOF
+[global]
+pid = $FDIR/php-fpm.pid
+error_log = $FDIR/error.log
+daemonize = no
+
+[meek]
+$user_lines
+listen = $FDIR/fpm.sock
+listen.mode = 0600
+pm = static
+pm.max_children = 4
+catch_workers_output = yes
+EOF
+spawn fpm "$FPM" -F -y "$FDIR/php-fpm.conf" "${root_flag[@]}"
+for i in $(seq $((START_TIMEOUT * 10))); do
+	[ -S "$FDIR/fpm.sock" ] && break
+	kill -0 "$fpm_PID" 2>/dev/null || break
+	sleep 0.1
+done
+[ -S "$FDIR/fpm.sock" ] || { cat "$TMPD/fpm.err" "$FDIR/error.log" >&2;
+    die "php-fpm did not start"; }
+log "php-fpm listens on $FDIR/fpm.sock"
+
+NPORT=$(free_port) || die "no free port for nginx"
+nginx_start web "$NPORT" "
+	server {
+		listen 127.0.0.1:$NPORT;
+		root $WWW;
+		client_max_body_size 64k;
+		location / {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param SCRIPT_FILENAME $WWW/index.php;
+			fastcgi_param SCRIPT_NAME /index.php;
+			fastcgi_param MEEK_SERVER_URL $SURL;
+			fastcgi_pass unix:$FDIR/fpm.sock;
+			fastcgi_read_timeout 60s;
+		}
+	}"
+relay_checks fpm "http://127.0.0.1:$NPORT/"
+
+# meek-server gone: the relay answers 502.
+stop server
+head -c 100 /dev/urandom >"$TMPD/small"
+code=$(post "http://127.0.0.1:$NPORT/" gone-0000000001 "$TMPD/small")
+check "meek-server stopped: the relay answers 502 (got $code)" [ "$code" = 502 ]
+
+finish

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# contrib/nginx/scale-out.conf's shape: nginx spreads meek sessions over two
+# meek-servers by "hash $http_x_session_id consistent", each meek-server
+# with its own fake Extended ORPort (meek-test-echo --extor --record), so
+# the records show which backend got which sessions.
+#  1. 20 sessions through meek-client: all intact, both backends used, and
+#     each session on exactly one backend (20 ExtORPort connections in all).
+#  2. 20 long sessions; once all have started, one meek-server is stopped:
+#     its sessions break, the other backend's sessions finish intact.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/rlib.sh"
+require nginx curl openssl
+require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
+make_certs
+
+for b in a b; do
+	start_bg "extor_$b" "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
+	    --cookie "$TMPD/cookie_$b" --record "$TMPD/extor_$b.rec"
+	addrvar="extor_${b}_ADDR"
+	start_bg "server_$b" "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
+	    --extorport "${!addrvar}" --auth-cookie "$TMPD/cookie_$b" \
+	    --log "$TMPD/server_$b.log"
+done
+RA=$TMPD/extor_a.rec
+RB=$TMPD/extor_b.rec
+
+NPORT=$(free_port) || die "no free port for nginx"
+nginx_start lb "$NPORT" "
+	upstream meek_servers {
+		hash \$http_x_session_id consistent;
+		server 127.0.0.1:$server_a_PORT max_fails=1 fail_timeout=10s;
+		server 127.0.0.1:$server_b_PORT max_fails=1 fail_timeout=10s;
+		keepalive 64;
+	}
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		server_name localhost;
+		ssl_certificate $PKI/rsa.pem;
+		ssl_certificate_key $PKI/rsa.key;
+		client_max_body_size 64k;
+		location / {
+			proxy_pass http://meek_servers;
+			proxy_http_version 1.1;
+			proxy_set_header Connection \"\";
+			proxy_set_header X-Forwarded-For \$remote_addr;
+			proxy_next_upstream off;
+			proxy_request_buffering off;
+			proxy_buffering off;
+		}
+	}"
+
+start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
+    --url "https://localhost:$NPORT/" --ca "$PKI/ca.pem" \
+    --log "$TMPD/client.log"
+
+# 1. Spread.
+t0=$(date +%s)
+if socks_run socks1 "$client_ADDR" --sessions 20 --bytes 1M --timeout 1100; then
+	ok "20 sessions x 1 MiB each way intact ($(( $(date +%s) - t0 )) s)"
+else
+	fail "20 sessions x 1 MiB each way"
+fi
+na=$(useraddr_count "$RA")
+nb=$(useraddr_count "$RB")
+log "backend a got $na sessions, backend b $nb"
+check "both backends used (a: $na, b: $nb)" [ "$na" -gt 0 ] && [ "$nb" -gt 0 ]
+check "each session on exactly one backend ($na + $nb = 20)" \
+    [ $((na + nb)) = 20 ]
+check "USERADDR is the client's address from X-Forwarded-For" \
+    eval '[ "$(cat "$RA" "$RB" | grep "^USERADDR" | grep -vc "^USERADDR 127.0.0.1:1 TRANSPORT meek$")" = 0 ]'
+
+# 2. Failover: long sessions, stop backend a once they are all running.
+ba=$na
+bb=$nb
+"$MEEK_SOCKS" --socks "$client_ADDR" --sessions 20 --bytes 40M \
+    --timeout 1100 >"$TMPD/socks2.log" 2>&1 &
+SOCKS2_PID=$!
+PIDS+=("$SOCKS2_PID")
+for i in $(seq $((START_TIMEOUT * 10))); do
+	[ $(( $(useraddr_count "$RA") + $(useraddr_count "$RB") - ba - bb )) -ge 20 ] && break
+	sleep 0.1
+done
+da=$(( $(useraddr_count "$RA") - ba ))
+db=$(( $(useraddr_count "$RB") - bb ))
+log "phase 2: backend a has $da sessions, backend b $db; stopping a"
+check "phase 2: both backends carry sessions (a: $da, b: $db)" \
+    [ "$da" -gt 0 ] && [ "$db" -gt 0 ] && [ $((da + db)) = 20 ]
+stop server_a
+t0=$(date +%s)
+wait "$SOCKS2_PID"
+rc=$?
+sed 's/^/   /' "$TMPD/socks2.log"
+log "phase 2 ended after $(( $(date +%s) - t0 )) s (status $rc)"
+nok=$(grep -c '^session [0-9]*: OK' "$TMPD/socks2.log")
+nfail=$(grep -c '^session [0-9]*: FAIL' "$TMPD/socks2.log")
+check "backend a's $da sessions broke (failed: $nfail)" [ "$nfail" = "$da" ]
+check "backend b's $db sessions finished intact (intact: $nok)" [ "$nok" = "$db" ]
+check "backend b still up" kill -0 "$server_b_PID"
+
+finish

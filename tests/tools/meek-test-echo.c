@@ -1,0 +1,472 @@
+/*
+ * meek-test-echo: the far end of the integration tests (stands in for tor's
+ * ORPort or Extended ORPort).
+ *
+ * Modes, one thread per connection:
+ *  - echo (default): every byte read is written back;
+ *  - --sink: bytes are counted and hashed, nothing is written back;
+ *  - --extor: server side of tor's Extended ORPort (pt-protocol.md §3):
+ *    writes a fresh cookie file, runs SAFE_COOKIE, reads USERADDR /
+ *    TRANSPORT / DONE, answers OKAY, then echoes (or sinks).
+ *
+ * With --record FILE each event is appended as one line:
+ *   CONNECT <n>
+ *   USERADDR <addr> TRANSPORT <name>      (extor mode, "-" when not sent)
+ *   AUTHFAIL <n> <reason>                 (extor mode)
+ *   CLOSE <n> <bytes read> <sha256 of bytes read>
+ * so that a test can count ORPort connections, see what meek-server told
+ * the ExtORPort, and prove that no payload ever arrived.
+ *
+ * The Extended ORPort side is written here from the spec, independently of
+ * src/shared/extor.c, so that the test checks that module instead of
+ * agreeing with it.
+ */
+#include "config.h"
+#include "shared/opt.h"
+
+#include <bearssl.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define ECHO_BUF 65536
+#define ECHO_EXTOR_TIMEOUT_MS 30000
+#define ECHO_COOKIE_HEADER "! Extended ORPort Auth Cookie !\n"
+#define ECHO_SERVER_CONST "ExtORPort authentication server-to-client hash"
+#define ECHO_CLIENT_CONST "ExtORPort authentication client-to-server hash"
+
+enum echo_mode { ECHO_MODE_ECHO, ECHO_MODE_SINK };
+
+struct echo_conf {
+	const char *listen;
+	const char *record;
+	const char *cookie_path;
+	int extor;
+	enum echo_mode mode;
+	unsigned char cookie[32];
+};
+
+struct echo_conn {
+	const struct echo_conf *conf;
+	int fd;
+	unsigned long id;
+};
+
+/* echo_record_lock serializes appends to the record file so that lines
+ * from different connections never interleave. */
+static pthread_mutex_t echo_record_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+echo_record(const struct echo_conf *conf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+echo_record(const struct echo_conf *conf, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n, fd;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 2)
+		n = (int)sizeof line - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	fputs(line, stderr);
+	if (conf->record == NULL)
+		return;
+	pthread_mutex_lock(&echo_record_lock);
+	fd = open(conf->record, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)n) != n)
+			fprintf(stderr, "meek-test-echo: short write to record file\n");
+		close(fd);
+	}
+	pthread_mutex_unlock(&echo_record_lock);
+}
+
+static int
+echo_write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads exactly `len` bytes within `timeout_ms` per wait.  Returns 0, or -1
+ * on EOF, error or timeout. */
+static int
+echo_read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r = poll(&pfd, 1, timeout_ms);
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+echo_hmac(const unsigned char cookie[32], const char *constant,
+    const unsigned char cnonce[32], const unsigned char snonce[32],
+    unsigned char out[32])
+{
+	br_hmac_key_context kc;
+	br_hmac_context hc;
+
+	br_hmac_key_init(&kc, &br_sha256_vtable, cookie, 32);
+	br_hmac_init(&hc, &kc, 0);
+	br_hmac_update(&hc, constant, strlen(constant));
+	br_hmac_update(&hc, cnonce, 32);
+	br_hmac_update(&hc, snonce, 32);
+	br_hmac_out(&hc, out);
+}
+
+static int
+echo_random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Copies printable bytes of `src` (n bytes) into `dst`, others as '?'. */
+static void
+echo_printable(char *dst, size_t dstlen, const unsigned char *src, size_t n)
+{
+	size_t i;
+
+	if (n > dstlen - 1)
+		n = dstlen - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = (src[i] > 32 && src[i] < 127) ? (char)src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* Server side of SAFE_COOKIE and the command phase.  Returns 0 after
+ * sending OKAY, -1 after recording why it gave up. */
+static int
+echo_extor_handshake(struct echo_conn *c)
+{
+	const struct echo_conf *conf = c->conf;
+	static const unsigned char auth_types[2] = { 0x01, 0x00 };
+	unsigned char type, cnonce[32], snonce[32], shash[32], chash[32];
+	unsigned char want[32], out[64], hdr[4], body[65536];
+	char useraddr[300] = "-", transport[300] = "-";
+	unsigned char status;
+	unsigned diff = 0;
+	int i;
+
+	if (echo_write_all(c->fd, auth_types, sizeof auth_types) < 0
+	    || echo_read_full(c->fd, &type, 1, ECHO_EXTOR_TIMEOUT_MS) < 0) {
+		echo_record(conf, "AUTHFAIL %lu no-auth-type", c->id);
+		return -1;
+	}
+	if (type != 0x01) {
+		echo_record(conf, "AUTHFAIL %lu auth-type-%u", c->id, type);
+		return -1;
+	}
+	if (echo_read_full(c->fd, cnonce, 32, ECHO_EXTOR_TIMEOUT_MS) < 0) {
+		echo_record(conf, "AUTHFAIL %lu no-client-nonce", c->id);
+		return -1;
+	}
+	if (echo_random(snonce, 32) < 0)
+		return -1;
+	echo_hmac(conf->cookie, ECHO_SERVER_CONST, cnonce, snonce, shash);
+	memcpy(out, shash, 32);
+	memcpy(out + 32, snonce, 32);
+	if (echo_write_all(c->fd, out, 64) < 0
+	    || echo_read_full(c->fd, chash, 32, ECHO_EXTOR_TIMEOUT_MS) < 0) {
+		echo_record(conf, "AUTHFAIL %lu no-client-hash", c->id);
+		return -1;
+	}
+	echo_hmac(conf->cookie, ECHO_CLIENT_CONST, cnonce, snonce, want);
+	for (i = 0; i < 32; i++)
+		diff |= (unsigned)(want[i] ^ chash[i]);
+	status = diff == 0 ? 0x01 : 0x00;
+	if (echo_write_all(c->fd, &status, 1) < 0 || status != 0x01) {
+		echo_record(conf, "AUTHFAIL %lu bad-client-hash", c->id);
+		return -1;
+	}
+	for (;;) {
+		unsigned cmd, len;
+
+		if (echo_read_full(c->fd, hdr, 4, ECHO_EXTOR_TIMEOUT_MS) < 0) {
+			echo_record(conf, "AUTHFAIL %lu no-command", c->id);
+			return -1;
+		}
+		cmd = (unsigned)hdr[0] << 8 | hdr[1];
+		len = (unsigned)hdr[2] << 8 | hdr[3];
+		if (len > 0 && echo_read_full(c->fd, body, len,
+		    ECHO_EXTOR_TIMEOUT_MS) < 0) {
+			echo_record(conf, "AUTHFAIL %lu short-command", c->id);
+			return -1;
+		}
+		if (cmd == 0x0000)
+			break;
+		if (cmd == 0x0001)
+			echo_printable(useraddr, sizeof useraddr, body, len);
+		else if (cmd == 0x0002)
+			echo_printable(transport, sizeof transport, body, len);
+		/* tor ignores unknown command codes; so do we. */
+	}
+	echo_record(conf, "USERADDR %s TRANSPORT %s", useraddr, transport);
+	hdr[0] = 0x10;
+	hdr[1] = 0x00;
+	hdr[2] = 0x00;
+	hdr[3] = 0x00;
+	return echo_write_all(c->fd, hdr, 4);
+}
+
+static void *
+echo_conn_main(void *arg)
+{
+	struct echo_conn *c = arg;
+	const struct echo_conf *conf = c->conf;
+	unsigned char *buf = malloc(ECHO_BUF);
+	unsigned char digest[32];
+	char hex[65];
+	br_sha256_context sha;
+	unsigned long long total = 0;
+	int i;
+
+	echo_record(conf, "CONNECT %lu", c->id);
+	br_sha256_init(&sha);
+	if (buf == NULL)
+		goto out;
+	if (conf->extor && echo_extor_handshake(c) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = read(c->fd, buf, ECHO_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		br_sha256_update(&sha, buf, (size_t)n);
+		total += (unsigned long long)n;
+		if (conf->mode == ECHO_MODE_ECHO
+		    && echo_write_all(c->fd, buf, (size_t)n) < 0)
+			break;
+	}
+out:
+	br_sha256_out(&sha, digest);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	echo_record(conf, "CLOSE %lu %llu %s", c->id, total, hex);
+	close(c->fd);
+	free(buf);
+	free(c);
+	return NULL;
+}
+
+static int
+echo_write_cookie(struct echo_conf *conf)
+{
+	unsigned char file[64];
+	int fd;
+
+	if (echo_random(conf->cookie, 32) < 0)
+		return -1;
+	memcpy(file, ECHO_COOKIE_HEADER, 32);
+	memcpy(file + 32, conf->cookie, 32);
+	fd = open(conf->cookie_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, file, sizeof file) != (ssize_t)sizeof file) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int
+echo_listen(const char *addr, char *bound, size_t boundlen)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof sin;
+	char host[64];
+	const char *colon = strrchr(addr, ':');
+	long port;
+	int fd, one = 1;
+
+	if (colon == NULL || (size_t)(colon - addr) >= sizeof host)
+		return -1;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	port = strtol(colon + 1, NULL, 10);
+	if (port < 0 || port > 65535)
+		return -1;
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0
+	    || listen(fd, 128) < 0
+	    || getsockname(fd, (struct sockaddr *)&sin, &slen) < 0) {
+		close(fd);
+		return -1;
+	}
+	snprintf(bound, boundlen, "%s:%u", host, (unsigned)ntohs(sin.sin_port));
+	return fd;
+}
+
+enum { OPT_LISTEN = 'l', OPT_EXTOR = 'x', OPT_COOKIE = 'c', OPT_RECORD = 'r',
+	OPT_SINK = 's', OPT_HELP = 'h' };
+
+static const struct opt echo_opts[] = {
+	{ "cookie", required_argument, OPT_COOKIE, "FILE",
+	    "ExtORPort cookie file to create (with --extor)" },
+	{ "extor", no_argument, OPT_EXTOR, NULL,
+	    "act as tor's Extended ORPort (SAFE_COOKIE), then echo" },
+	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
+	{ "listen", required_argument, OPT_LISTEN, "IP:PORT",
+	    "address to listen on (port 0: any free port)" },
+	{ "record", required_argument, OPT_RECORD, "FILE",
+	    "append CONNECT/USERADDR/CLOSE lines to FILE" },
+	{ "sink", no_argument, OPT_SINK, NULL,
+	    "count and hash bytes instead of echoing them" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+int
+main(int argc, char **argv)
+{
+	static const char usage[] =
+	    "meek-test-echo --listen 127.0.0.1:0 [--sink] [--record FILE] "
+	    "[--extor --cookie FILE]";
+	struct option longopts[sizeof echo_opts / sizeof echo_opts[0]];
+	struct echo_conf conf;
+	pthread_attr_t attr;
+	char bound[80];
+	unsigned long next_id = 1;
+	int c, lfd;
+
+	memset(&conf, 0, sizeof conf);
+	conf.mode = ECHO_MODE_ECHO;
+	opt_longopts(echo_opts, longopts);
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN: conf.listen = optarg; break;
+		case OPT_EXTOR: conf.extor = 1; break;
+		case OPT_COOKIE: conf.cookie_path = optarg; break;
+		case OPT_RECORD: conf.record = optarg; break;
+		case OPT_SINK: conf.mode = ECHO_MODE_SINK; break;
+		case OPT_HELP:
+			opt_usage(stdout, usage, echo_opts);
+			return 0;
+		default:
+			opt_usage(stderr, usage, echo_opts);
+			return 2;
+		}
+	}
+	if (conf.listen == NULL || optind != argc
+	    || (conf.extor && conf.cookie_path == NULL)) {
+		opt_usage(stderr, usage, echo_opts);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (conf.extor && echo_write_cookie(&conf) < 0) {
+		fprintf(stderr, "meek-test-echo: cannot write cookie %s: %s\n",
+		    conf.cookie_path, strerror(errno));
+		return 1;
+	}
+	lfd = echo_listen(conf.listen, bound, sizeof bound);
+	if (lfd < 0) {
+		fprintf(stderr, "meek-test-echo: cannot listen on %s: %s\n",
+		    conf.listen, strerror(errno));
+		return 1;
+	}
+	printf("LISTEN %s\n", bound);
+	fflush(stdout);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (;;) {
+		struct echo_conn *conn;
+		pthread_t tid;
+		int one = 1;
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED
+			    || errno == EMFILE || errno == ENFILE) {
+				if (errno == EMFILE || errno == ENFILE)
+					usleep(100000);
+				continue;
+			}
+			fprintf(stderr, "meek-test-echo: accept: %s\n",
+			    strerror(errno));
+			return 1;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		conn = malloc(sizeof *conn);
+		if (conn == NULL) {
+			close(fd);
+			continue;
+		}
+		conn->conf = &conf;
+		conn->fd = fd;
+		conn->id = next_id++;
+		if (pthread_create(&tid, &attr, echo_conn_main, conn) != 0) {
+			close(fd);
+			free(conn);
+		}
+	}
+}

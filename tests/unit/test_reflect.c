@@ -1,0 +1,404 @@
+/* meek-reflect: its flags (src/reflector/conf.c) and the address it sends
+ * as Meek-IP (reflect_client_ip in src/reflector/reflect.c). */
+#include "config.h"
+#include "tests/unit/suites.h"
+#include "reflector/conf.h"
+#include "reflector/reflect.h"
+#include "shared/err.h"
+#include "shared/http.h"
+#include "shared/log.h"
+#include "shared/net.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define ARGV_MAX 32
+
+/* Parses a NULL-terminated flag list (argv[0] added) into `c`. */
+static int
+parse(struct rconf *c, const char **why, ...)
+{
+	static char *argv[ARGV_MAX];
+	const char *a;
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = (char *)"meek-reflect";
+	va_start(ap, why);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < ARGV_MAX - 1)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	rconf_init(c);
+	*why = "";
+	return rconf_parse(c, argc, argv, why);
+}
+
+/* The smallest valid command line, with extra flags in front. */
+#define BASE "--url", "http://127.0.0.1:8080/", "--listen", "127.0.0.1:0", \
+	"--disable-tls"
+
+START_TEST(reflect_conf_has_defaults)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, BASE, NULL), 0);
+	ck_assert_int_eq(c.threads, 16);
+	ck_assert_int_eq(c.queue, 64);
+	ck_assert_int_eq(c.stack_kb, 64);
+	ck_assert_int_eq(c.upstream_idle, 32);
+	ck_assert_int_eq(c.log_level, LOG_INFO);
+	ck_assert_int_eq(c.disable_tls, 1);
+	ck_assert_int_eq(c.xff, 0);
+	ck_assert_int_eq(c.unsafe_logging, 0);
+	ck_assert_ptr_null(c.cert);
+	ck_assert_ptr_null(c.key);
+	ck_assert_ptr_null(c.ca);
+	ck_assert_ptr_null(c.log_file);
+	ck_assert_str_eq(c.listen, "127.0.0.1:0");
+	ck_assert_str_eq(c.url_arg, "http://127.0.0.1:8080/");
+	ck_assert_int_eq(c.url.https, 0);
+	ck_assert_str_eq(c.url.host, "127.0.0.1");
+	ck_assert_uint_eq(c.url.port, 8080);
+	ck_assert_str_eq(c.url.path, "/");
+}
+END_TEST
+
+START_TEST(reflect_conf_parses_every_flag)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why,
+	    "--url", "https://meek.example:8443/meek/",
+	    "--listen", "0.0.0.0:7443",
+	    "--cert", "/c.pem", "--key", "/k.pem",
+	    "--ca", "/ca.pem",
+	    "--log", "/tmp/r.log", "--log-level", "debug",
+	    "--threads", "3", "--queue", "7", "--stack-size", "128",
+	    "--upstream-idle", "0", "--unsafe-logging", "--xff", NULL), 0);
+	ck_assert_str_eq(c.url_arg, "https://meek.example:8443/meek/");
+	ck_assert_int_eq(c.url.https, 1);
+	ck_assert_str_eq(c.url.host, "meek.example");
+	ck_assert_uint_eq(c.url.port, 8443);
+	ck_assert_str_eq(c.url.path, "/meek/");
+	ck_assert_str_eq(c.listen, "0.0.0.0:7443");
+	ck_assert_str_eq(c.cert, "/c.pem");
+	ck_assert_str_eq(c.key, "/k.pem");
+	ck_assert_str_eq(c.ca, "/ca.pem");
+	ck_assert_str_eq(c.log_file, "/tmp/r.log");
+	ck_assert_int_eq(c.log_level, LOG_DEBUG);
+	ck_assert_int_eq(c.threads, 3);
+	ck_assert_int_eq(c.queue, 7);
+	ck_assert_int_eq(c.stack_kb, 128);
+	ck_assert_int_eq(c.upstream_idle, 0);
+	ck_assert_int_eq(c.unsafe_logging, 1);
+	ck_assert_int_eq(c.xff, 1);
+	ck_assert_int_eq(c.disable_tls, 0);
+}
+END_TEST
+
+START_TEST(reflect_conf_help_and_version)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, "--help", NULL), RCONF_HELP);
+	ck_assert_int_eq(parse(&c, &why, "--version", NULL), RCONF_VERSION);
+}
+END_TEST
+
+START_TEST(reflect_conf_option_table_is_complete)
+{
+	static const char *const names[] = { "ca", "cert", "disable-tls",
+	    "help", "key", "listen", "log", "log-level", "queue",
+	    "stack-size", "threads", "unsafe-logging", "upstream-idle", "url",
+	    "version", "xff" };
+	const struct opt *t = rconf_options();
+	size_t i, j;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		for (j = 0; t[j].name != NULL; j++)
+			if (strcmp(t[j].name, names[i]) == 0)
+				break;
+		ck_assert_msg(t[j].name != NULL, "--%s missing", names[i]);
+	}
+}
+END_TEST
+
+START_TEST(reflect_conf_requires_url)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, "--listen", "127.0.0.1:0",
+	    "--disable-tls", NULL), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--url"));
+}
+END_TEST
+
+START_TEST(reflect_conf_requires_listen)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--disable-tls", NULL), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--listen"));
+}
+END_TEST
+
+START_TEST(reflect_conf_rejects_bad_url)
+{
+	static const char *const bad[] = { "ftp://x/", "not a url",
+	    "http://", "" };
+	struct rconf c;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(parse(&c, &why, "--url", bad[i], "--listen",
+		    "127.0.0.1:0", "--disable-tls", NULL) == MEEK_EINVAL,
+		    "--url '%s' accepted", bad[i]);
+		ck_assert_msg(strstr(why, "--url") != NULL, "%s: %s", bad[i],
+		    why);
+	}
+}
+END_TEST
+
+START_TEST(reflect_conf_rejects_bad_listen)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--listen", "nowhere", "--disable-tls", NULL), MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--listen", "127.0.0.1:70000", "--disable-tls", NULL), MEEK_EINVAL);
+}
+END_TEST
+
+START_TEST(reflect_conf_disable_tls_excludes_cert)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, BASE, "--cert", "/c.pem", "--key",
+	    "/k.pem", NULL), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--disable-tls"));
+	ck_assert_int_eq(parse(&c, &why, BASE, "--cert", "/c.pem", NULL),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, BASE, "--key", "/k.pem", NULL),
+	    MEEK_EINVAL);
+}
+END_TEST
+
+START_TEST(reflect_conf_tls_needs_cert_and_key)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--listen", "127.0.0.1:0", NULL), MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--listen", "127.0.0.1:0", "--cert", "/c.pem", NULL), MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--listen", "127.0.0.1:0", "--key", "/k.pem", NULL), MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+	    "--listen", "127.0.0.1:0", "--cert", "/c.pem", "--key", "/k.pem",
+	    NULL), 0);
+}
+END_TEST
+
+START_TEST(reflect_conf_rejects_unknown_option)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, BASE, "--frobnicate", NULL),
+	    MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--frobnicate"));
+	ck_assert_int_eq(parse(&c, &why, BASE, "stray", NULL), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "stray"));
+	/* A flag that needs an argument, without one. */
+	ck_assert_int_eq(parse(&c, &why, BASE, "--threads", NULL), MEEK_EINVAL);
+}
+END_TEST
+
+START_TEST(reflect_conf_rejects_bad_numbers)
+{
+	struct rconf c;
+	const char *why;
+
+	ck_assert_int_eq(parse(&c, &why, BASE, "--threads", "0", NULL),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, BASE, "--threads", "x", NULL),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, BASE, "--queue", "0", NULL),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, BASE, "--stack-size", "8", NULL),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, BASE, "--upstream-idle", "-1", NULL),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(parse(&c, &why, BASE, "--log-level", "loud", NULL),
+	    MEEK_EINVAL);
+}
+END_TEST
+
+/* reflect_client_ip(): a request head with `xff` as X-Forwarded-For
+ * (NULL: none), from the peer `peer_ip`. */
+static const char *
+client_ip(int use_xff, const char *xff, const char *peer_ip, char *buf,
+    size_t len)
+{
+	static struct http_msg m;
+	struct sockaddr_storage ss;
+	char head[1024];
+	const char *why = "";
+	int n;
+
+	memset(&ss, 0, sizeof ss);
+	if (strchr(peer_ip, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(4321);
+		ck_assert_int_eq(inet_pton(AF_INET6, peer_ip, &s6->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(4321);
+		ck_assert_int_eq(inet_pton(AF_INET, peer_ip, &s4->sin_addr), 1);
+	}
+	n = snprintf(head, sizeof head, "POST / HTTP/1.1\r\nHost: x\r\n"
+	    "X-Session-Id: abcdefgh12345678\r\n%s%s%s\r\n",
+	    xff != NULL ? "X-Forwarded-For: " : "", xff != NULL ? xff : "",
+	    xff != NULL ? "\r\n" : "");
+	ck_assert(n > 0 && (size_t)n < sizeof head);
+	ck_assert_msg(http_parse_request_head(&m, head, (size_t)n, &why) == 0,
+	    "%s", why);
+	return reflect_client_ip(use_xff, &m, (const struct sockaddr *)&ss,
+	    buf, len);
+}
+
+START_TEST(reflect_ip_is_peer_without_xff_header)
+{
+	char buf[NET_ADDRSTR_MAX];
+
+	ck_assert_str_eq(client_ip(1, NULL, "127.0.0.1", buf, sizeof buf),
+	    "127.0.0.1");
+	ck_assert_str_eq(client_ip(0, NULL, "192.0.2.9", buf, sizeof buf),
+	    "192.0.2.9");
+}
+END_TEST
+
+START_TEST(reflect_ip_ignores_xff_unless_enabled)
+{
+	char buf[NET_ADDRSTR_MAX];
+
+	ck_assert_str_eq(client_ip(0, "203.0.113.7", "127.0.0.1", buf,
+	    sizeof buf), "127.0.0.1");
+}
+END_TEST
+
+START_TEST(reflect_ip_takes_last_xff_entry)
+{
+	char buf[NET_ADDRSTR_MAX];
+
+	ck_assert_str_eq(client_ip(1, "203.0.113.7", "127.0.0.1", buf,
+	    sizeof buf), "203.0.113.7");
+	/* The last entry is the hop in front of us; earlier ones are
+	 * whatever the client claimed. */
+	ck_assert_str_eq(client_ip(1, "198.51.100.1, 203.0.113.7", "127.0.0.1",
+	    buf, sizeof buf), "203.0.113.7");
+	ck_assert_str_eq(client_ip(1, "198.51.100.1,203.0.113.8", "127.0.0.1",
+	    buf, sizeof buf), "203.0.113.8");
+	ck_assert_str_eq(client_ip(1, "1.1.1.1,   203.0.113.9  ", "127.0.0.1",
+	    buf, sizeof buf), "203.0.113.9");
+}
+END_TEST
+
+START_TEST(reflect_ip_handles_ipv6)
+{
+	char buf[NET_ADDRSTR_MAX];
+
+	ck_assert_str_eq(client_ip(1, "198.51.100.1, 2001:db8::7", "127.0.0.1",
+	    buf, sizeof buf), "2001:db8::7");
+	ck_assert_str_eq(client_ip(1, NULL, "::1", buf, sizeof buf), "::1");
+	ck_assert_str_eq(client_ip(1, "203.0.113.7", "2001:db8::1", buf,
+	    sizeof buf), "203.0.113.7");
+	/* A bracketed or ported entry is not an IP literal. */
+	ck_assert_str_eq(client_ip(1, "[2001:db8::7]", "::1", buf, sizeof buf),
+	    "::1");
+}
+END_TEST
+
+START_TEST(reflect_ip_garbage_last_entry_falls_back_to_peer)
+{
+	static const char *const bad[] = { "203.0.113.7, unknown",
+	    "203.0.113.7, 198.51.100.300", "203.0.113.7:5555",
+	    "203.0.113.7, ", "203.0.113.7,", "_hidden", "1.2.3.4 5.6.7.8",
+	    "example.com", "203.0.113.7, <script>" };
+	char buf[NET_ADDRSTR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(strcmp(client_ip(1, bad[i], "127.0.0.1", buf,
+		    sizeof buf), "127.0.0.1") == 0, "XFF '%s' gave %s", bad[i],
+		    buf);
+}
+END_TEST
+
+START_TEST(reflect_ip_overlong_entry_falls_back_to_peer)
+{
+	char xff[600], buf[NET_ADDRSTR_MAX];
+
+	memset(xff, '1', sizeof xff - 1);
+	xff[sizeof xff - 1] = '\0';
+	ck_assert_str_eq(client_ip(1, xff, "127.0.0.1", buf, sizeof buf),
+	    "127.0.0.1");
+	/* A valid address that does not fit the caller's buffer. */
+	ck_assert_str_eq(client_ip(1, "2001:db8:1:2:3:4:5:6", "127.0.0.1", buf,
+	    12), "127.0.0.1");
+}
+END_TEST
+
+Suite *
+reflect_suite(void)
+{
+	Suite *s = suite_create("reflect");
+	TCase *tc;
+
+	tc = tcase_create("conf");
+	tcase_add_test(tc, reflect_conf_has_defaults);
+	tcase_add_test(tc, reflect_conf_parses_every_flag);
+	tcase_add_test(tc, reflect_conf_help_and_version);
+	tcase_add_test(tc, reflect_conf_option_table_is_complete);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("conf_errors");
+	tcase_add_test(tc, reflect_conf_requires_url);
+	tcase_add_test(tc, reflect_conf_requires_listen);
+	tcase_add_test(tc, reflect_conf_rejects_bad_url);
+	tcase_add_test(tc, reflect_conf_rejects_bad_listen);
+	tcase_add_test(tc, reflect_conf_disable_tls_excludes_cert);
+	tcase_add_test(tc, reflect_conf_tls_needs_cert_and_key);
+	tcase_add_test(tc, reflect_conf_rejects_unknown_option);
+	tcase_add_test(tc, reflect_conf_rejects_bad_numbers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("client_ip");
+	tcase_add_test(tc, reflect_ip_is_peer_without_xff_header);
+	tcase_add_test(tc, reflect_ip_ignores_xff_unless_enabled);
+	tcase_add_test(tc, reflect_ip_takes_last_xff_entry);
+	tcase_add_test(tc, reflect_ip_handles_ipv6);
+	tcase_add_test(tc, reflect_ip_garbage_last_entry_falls_back_to_peer);
+	tcase_add_test(tc, reflect_ip_overlong_entry_falls_back_to_peer);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -79,27 +79,10 @@ conf_fail(struct client_conf *c, const char **why, const char *fmt, ...)
 }
 
 static int
-conf_log_level(const char *s, enum log_level *out)
-{
-	static const struct { const char *name; enum log_level level; } t[] = {
-		{ "error", LOG_ERROR }, { "warn", LOG_WARN }, { "warning", LOG_WARN },
-		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcasecmp(s, t[i].name) == 0) {
-			*out = t[i].level;
-			return 0;
-		}
-	return MEEK_EINVAL;
-}
-
-static int
 conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_uri,
     const char **why)
 {
 	const char *w = NULL;
-	char *end;
-	long v;
 
 	switch (key) {
 	case OPT_CA:
@@ -124,22 +107,24 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 	case OPT_LOG:
 		c->log_file = arg;
 		break;
-	case OPT_LOG_LEVEL:
-		if (conf_log_level(arg, &c->log_level) != 0)
-			return conf_fail(c, why, "bad --log-level \"%.32s\": use "
-			    "error, warn, info or debug", arg);
+	case OPT_LOG_LEVEL: {
+		int level;
+		if (opt_log_level(arg, &level, why) != 0)
+			return MEEK_EINVAL;
+		c->log_level = (enum log_level)level;
 		break;
+	}
 	case OPT_PROXY:
 		*proxy_uri = arg;
 		break;
-	case OPT_STACK_SIZE:
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno != 0 || end == arg || *end != '\0' || v < 16 || v > 65536)
-			return conf_fail(c, why, "bad --stack-size \"%.32s\": "
-			    "want KiB between 16 and 65536", arg);
-		c->stack_kb = (size_t)v;
+	case OPT_STACK_SIZE: {
+		int kb;
+		if (opt_int(client_opts, key, arg, 16, 65536, &kb, c->err,
+		    sizeof c->err, why) != 0)
+			return MEEK_EINVAL;
+		c->stack_kb = (size_t)kb;
 		break;
+	}
 	case OPT_UNSAFE_LOGGING:
 		c->unsafe_logging = 1;
 		break;
@@ -162,40 +147,29 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 	return 0;
 }
 
+struct conf_ctx {
+	struct client_conf *c;
+	const char **proxy_uri;
+};
+
+static int
+conf_flag_cb(void *ctx, int key, const char *arg, const char **why)
+{
+	struct conf_ctx *x = ctx;
+
+	return conf_flag(x->c, key, arg, x->proxy_uri, why);
+}
+
+/* Flags through the one option table; getopt_long_only, so Go's "-url"
+ * form works as in Go meek-client's torrc lines. */
 static int
 conf_flags(struct client_conf *c, int argc, char **argv, const char **proxy_uri,
     const char **why)
 {
-	struct option longopts[sizeof client_opts / sizeof client_opts[0]];
-	int key, rc;
+	struct conf_ctx x = { c, proxy_uri };
 
-	opt_longopts(client_opts, longopts);
-	optind = 0;     /* full getopt reset: tests parse more than once */
-	opterr = 0;     /* we print one line ourselves */
-	for (;;) {
-		int prev = optind == 0 ? 1 : optind;
-		key = getopt_long(argc, argv, "+:", longopts, NULL);
-		if (key == -1)
-			break;
-		if (key == ':') {
-			for (size_t i = 0; client_opts[i].name != NULL; i++)
-				if (optopt == client_opts[i].key)
-					return conf_fail(c, why,
-					    "option --%s needs an argument",
-					    client_opts[i].name);
-			return conf_fail(c, why, "option %.64s needs an argument",
-			    prev < argc ? argv[prev] : "?");
-		}
-		if (key == '?')
-			return conf_fail(c, why, "unknown option %.64s (see --help)",
-			    prev < argc ? argv[prev] : "?");
-		if ((rc = conf_flag(c, key, optarg, proxy_uri, why)) != 0)
-			return rc;
-	}
-	if (optind < argc)
-		return conf_fail(c, why, "unexpected argument \"%.64s\" (see --help)",
-		    argv[optind]);
-	return 0;
+	return opt_parse(client_opts, argc, argv, conf_flag_cb, &x, c->err,
+	    sizeof c->err, why);
 }
 
 int

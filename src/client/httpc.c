@@ -32,6 +32,7 @@
 #include "config.h"
 #include "client/httpc.h"
 #include "client/backoff.h"
+#include "shared/dial.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -99,23 +100,14 @@ static int
 httpc_connect(struct httpc *h, const char **why)
 {
 	const struct client_target *t = h->target;
-	struct tls_conn *tls = NULL;
-	int fd, rc;
+	int rc;
 
-	fd = proxy_dial(h->proxy, t->front, t->port, HTTPC_CONNECT_TIMEOUT_MS, why);
-	if (fd < 0)
-		return fd;
-	if (t->url.https) {
-		/* SNI and the certificate name are the front's (fronting). */
-		rc = tls_client_open(&tls, fd, h->anchors, t->front, 1,
-		    HTTPC_CONNECT_TIMEOUT_MS, why);
-		if (rc != 0) {
-			close(fd);
-			return rc;
-		}
-		tls_conn_set_timeout(tls, HTTPC_IO_TIMEOUT_MS);
-	}
-	stream_init(&h->s, fd, tls, h->rbuf, HTTP_HEAD_MAX, HTTPC_IO_TIMEOUT_MS);
+	/* TCP, SNI and the certificate name are the front's (fronting). */
+	rc = dial_stream(&h->s, h->proxy, t->front, t->port, t->url.https,
+	    h->anchors, t->front, h->rbuf, HTTP_HEAD_MAX,
+	    HTTPC_CONNECT_TIMEOUT_MS, HTTPC_IO_TIMEOUT_MS, why);
+	if (rc != 0)
+		return rc;
 	h->requests = 0;
 	return 0;
 }

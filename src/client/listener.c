@@ -1,6 +1,7 @@
 #include "config.h"
 #include "client/listener.h"
 #include "shared/err.h"
+#include "shared/thread.h"
 #include "shared/log.h"
 
 #include <errno.h>
@@ -81,15 +82,11 @@ listener_main(void *arg)
 int
 listener_start(struct listener *l, const char **why)
 {
-	pthread_attr_t attr;
-	int rc;
+	const char *w = "";
 
-	pthread_attr_init(&attr);
 	/* The accept loop needs no more than a session thread. */
-	pthread_attr_setstacksize(&attr, l->poller->stack_size);
-	rc = pthread_create(&l->thread, &attr, listener_main, l);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
+	if (thread_start(&l->thread, l->poller->stack_kb, "meek-accept",
+	    listener_main, l, &w) != 0) {
 		if (why)
 			*why = "cannot create the accept thread";
 		return MEEK_EIO;

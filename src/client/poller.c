@@ -4,6 +4,7 @@
 #include "client/httpc.h"
 #include "shared/b64.h"
 #include "shared/err.h"
+#include "shared/thread.h"
 #include "shared/http.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -20,19 +21,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Sanitizers multiply stack use; keep their builds from overflowing the
- * small production stacks. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define POLLER_STACK_FACTOR 8
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define POLLER_STACK_FACTOR 8
-#endif
-#endif
-#ifndef POLLER_STACK_FACTOR
-#define POLLER_STACK_FACTOR 1
-#endif
 
 #define POLLER_SOCKS_WRITE_TIMEOUT_MS 30000
 
@@ -55,22 +43,10 @@ int
 poller_init(struct poller *p, const struct client_conf *conf,
     const struct tls_anchors *anchors, const char **why)
 {
-	size_t min = 16384;
-	long sysmin;
-
 	memset(p, 0, sizeof *p);
 	p->conf = conf;
 	p->anchors = anchors;
-	p->stack_size = conf->stack_kb * 1024 * POLLER_STACK_FACTOR;
-#ifdef _SC_THREAD_STACK_MIN
-	sysmin = sysconf(_SC_THREAD_STACK_MIN);
-	if (sysmin > 0 && (size_t)sysmin > min)
-		min = (size_t)sysmin;
-#else
-	(void)sysmin;
-#endif
-	if (p->stack_size < min)
-		p->stack_size = min;
+	p->stack_kb = (size_t)conf->stack_kb;
 	if (pipe2(p->stop_pipe, O_CLOEXEC) != 0) {
 		if (why)
 			*why = "pipe failed";
@@ -240,8 +216,7 @@ int
 poller_start(struct poller *p, int fd, const char **why)
 {
 	struct session *s;
-	pthread_attr_t attr;
-	pthread_t t;
+	const char *w = "";
 	int rc;
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
@@ -252,14 +227,10 @@ poller_start(struct poller *p, int fd, const char **why)
 	}
 	s->p = p;
 	s->fd = fd;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, p->stack_size);
 	pthread_mutex_lock(&p->lock);
 	p->nsessions++;
 	pthread_mutex_unlock(&p->lock);
-	rc = pthread_create(&t, &attr, poller_main, s);
-	pthread_attr_destroy(&attr);
+	rc = thread_start_detached(p->stack_kb, poller_main, s, &w);
 	if (rc != 0) {
 		pthread_mutex_lock(&p->lock);
 		if (--p->nsessions == 0)

@@ -26,7 +26,7 @@
 struct poller {
 	const struct client_conf *conf;    /* borrowed, read-only */
 	const struct tls_anchors *anchors; /* borrowed, read-only; may be NULL */
-	size_t stack_size;                 /* bytes */
+	size_t stack_kb;                   /* every thread's stack */
 	int stop_pipe[2];  /* written once by poller_stop(); never read */
 	pthread_mutex_t lock;  /* guards nsessions */
 	pthread_cond_t idle;   /* signalled when nsessions drops to 0 */

@@ -64,7 +64,6 @@ static const struct opt conf_table[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-#define CONF_NOPTS (sizeof conf_table / sizeof conf_table[0])
 
 const struct opt *
 conf_options(void)
@@ -166,44 +165,41 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 	}
 }
 
+struct conf_ctx {
+	struct conf *c;
+	int help, version;
+};
+
+static int
+conf_one_cb(void *ctx, int key, const char *arg, const char **why)
+{
+	struct conf_ctx *x = ctx;
+	int rc = conf_one(x->c, key, arg, why);
+
+	if (rc == CONF_HELP)
+		x->help = 1;
+	else if (rc == CONF_VERSION)
+		x->version = 1;
+	else if (rc < 0)
+		return rc == MEEK_EUNSUPPORTED ? MEEK_EINVAL : rc;
+	return 0;
+}
+
 int
 conf_parse(struct conf *c, int argc, char **argv, const char **why)
 {
-	struct option lo[CONF_NOPTS];
-	int key, rc, help = 0, version = 0;
+	struct conf_ctx x = { c, 0, 0 };
+	int rc;
 
-	opt_longopts(conf_table, lo);
-	/* optind 0 re-initializes GNU getopt (the tests parse many times);
-	 * getopt_long_only also takes Go's single-dash "-cert FILE". */
-	optind = 0;
-	opterr = 0;
-	while ((key = getopt_long_only(argc, argv, ":", lo, NULL)) != -1) {
-		if (key == '?' || key == ':') {
-			const char *bad = argv[optind - 1];
-			snprintf(c->error, sizeof c->error, "%s: %.200s",
-			    key == ':' ? "option needs a value" :
-			    "unknown option", bad != NULL ? bad : "?");
-			*why = c->error;
-			return MEEK_EINVAL;
-		}
-		rc = conf_one(c, key, optarg, why);
-		if (rc == CONF_HELP)
-			help = 1;
-		else if (rc == CONF_VERSION)
-			version = 1;
-		else if (rc < 0)
-			return rc == MEEK_EUNSUPPORTED ? MEEK_EINVAL : rc;
-	}
-	if (help)
+	/* getopt_long_only also takes Go's single-dash "-cert FILE". */
+	rc = opt_parse(conf_table, argc, argv, conf_one_cb, &x, c->error,
+	    sizeof c->error, why);
+	if (rc != 0)
+		return rc;
+	if (x.help)
 		return CONF_HELP;
-	if (version)
+	if (x.version)
 		return CONF_VERSION;
-	if (optind < argc) {
-		snprintf(c->error, sizeof c->error, "unexpected argument: %.200s",
-		    argv[optind]);
-		*why = c->error;
-		return MEEK_EINVAL;
-	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shared/err.h"
 #include "shared/net.h"
@@ -94,11 +95,14 @@ opt_hostport(const struct opt *t, int key, const char *arg, int allow_zero,
 int
 opt_log_level(const char *arg, int *out, const char **why)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
+	static const struct { const char *name; int level; } names[] = {
+		{ "error", 0 }, { "warn", 1 }, { "warning", 1 }, { "info", 2 },
+		{ "debug", 3 },
+	};
 
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(arg, names[i]) == 0) {
-			*out = i;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcasecmp(arg, names[i].name) == 0) {
+			*out = names[i].level;
 			return 0;
 		}
 	}
@@ -120,12 +124,14 @@ opt_parse(const struct opt *t, int argc, char **argv,
 		return MEEK_ENOMEM;
 	}
 	opt_longopts(t, longopts);
-	optind = 1;
+	optind = 0;     /* glibc: a full reset, tests parse more than once */
 	opterr = 0;
-	while ((key = getopt_long_only(argc, argv, "", longopts, NULL)) != -1) {
+	while ((key = getopt_long_only(argc, argv, ":", longopts, NULL)) != -1) {
 		if (key == '?' || key == ':') {
-			snprintf(err, errlen, "bad or incomplete option %s "
-			    "(see --help)", argv[optind - 1]);
+			const char *bad = argv[optind - 1];
+			snprintf(err, errlen, "%s: %.200s (see --help)",
+			    key == ':' ? "option needs a value" :
+			    "unknown option", bad != NULL ? bad : "?");
 			*why = err;
 			rc = MEEK_EINVAL;
 			break;
@@ -134,7 +140,8 @@ opt_parse(const struct opt *t, int argc, char **argv,
 			break;
 	}
 	if (rc == 0 && optind < argc) {
-		snprintf(err, errlen, "unexpected argument %s", argv[optind]);
+		snprintf(err, errlen, "unexpected argument: %.200s",
+		    argv[optind]);
 		*why = err;
 		rc = MEEK_EINVAL;
 	}

@@ -16,8 +16,8 @@
 #define THREAD_STACK_SCALE 1
 #endif
 
-int
-thread_start(pthread_t *t, size_t stack_kb, const char *name,
+static int
+thread_create(pthread_t *t, size_t stack_kb, int detached, const char *name,
     void *(*fn)(void *), void *arg, const char **why)
 {
 	pthread_attr_t attr;
@@ -31,13 +31,33 @@ thread_start(pthread_t *t, size_t stack_kb, const char *name,
 		return MEEK_ENOMEM;
 	}
 	pthread_attr_setstacksize(&attr, size);
+	if (detached)
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(t, &attr, fn, arg);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		*why = "cannot create thread";
 		return MEEK_ENOMEM;
 	}
-	/* Names show in top -H and gdb; failure only loses the label. */
-	pthread_setname_np(*t, name);
+	/* Names show in top -H and gdb; failure only loses the label.  A
+	 * detached thread may be gone already: it names itself. */
+	if (!detached)
+		pthread_setname_np(*t, name);
 	return 0;
+}
+
+int
+thread_start(pthread_t *t, size_t stack_kb, const char *name,
+    void *(*fn)(void *), void *arg, const char **why)
+{
+	return thread_create(t, stack_kb, 0, name, fn, arg, why);
+}
+
+int
+thread_start_detached(size_t stack_kb, void *(*fn)(void *), void *arg,
+    const char **why)
+{
+	pthread_t t;
+
+	return thread_create(&t, stack_kb, 1, NULL, fn, arg, why);
 }

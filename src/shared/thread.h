@@ -14,4 +14,10 @@
 int thread_start(pthread_t *t, size_t stack_kb, const char *name,
     void *(*fn)(void *), void *arg, const char **why);
 
+/* The same for a detached thread (nobody joins it; it must end by
+ * itself).  It may be gone before this returns, so `fn` names itself with
+ * pthread_setname_np(pthread_self(), ...). */
+int thread_start_detached(size_t stack_kb, void *(*fn)(void *), void *arg,
+    const char **why);
+
 #endif

@@ -25,7 +25,8 @@ OUT=$BLD/tests/fuzz
 NAMES="http_request_head http_response_head http_body socks ptargs pt_env url
 proxy extor tls_pem"
 [ -n "${FUZZ_ONLY:-}" ] && NAMES=$FUZZ_ONLY
-LIBSRC="b64 err extor http log net opt proxy pt ptargs rand socks stream tls url"
+# Every module of libmeek (src/shared/*.c: none has a main()).
+LIBSRC=$(cd "$SRC/src/shared" && for f in *.c; do printf '%s ' "${f%.c}"; done)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 -I$SRC/src -I$SRC -I$BLD ${BEARSSL_CFLAGS:-}"

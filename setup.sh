@@ -76,22 +76,46 @@ demo)
 	;;
 test)
 	build build
-	status=0
-	make -C build -j"$jobs" check || status=1
-	read -r p1 f1 < <(summary build)
-	echo "== unit tests under ASan+UBSan"
+	status=0 pass=0 fail=0
+	# stage NAME CMD...: a stage that is not a test suite counts as one test.
+	stage() {
+		local name=$1; shift
+		echo "== $name"
+		if "$@"; then pass=$((pass + 1)); echo "== $name: ok"
+		else fail=$((fail + 1)); status=1; echo "== $name: FAILED"; fi
+	}
+	# checks NAME DIR [TESTS=...]: make check; every test program counts.
+	checks() {
+		local name=$1 dir=$2 rc=0 p f; shift 2
+		echo "== $name"
+		make -C "$dir" -j"$jobs" check "$@" || rc=1
+		read -r p f < <(summary "$dir")
+		[ $rc = 0 ] || [ "$f" != 0 ] || f=1
+		pass=$((pass + p)); fail=$((fail + f))
+		echo "== $name: $p passed, $f failed"
+		if [ "$f" != 0 ]; then
+			status=1
+			grep -h -A40 '^FAIL\|^ERROR' "$dir"/test-suite.log 2>/dev/null | head -300
+		fi
+	}
+	san_tests() { # the test programs that need no tor network
+		printf 'TESTS=tests/unit/check_all'
+		for f in tests/integration/*.sh tests/reflector/*.sh tests/hardening/*.sh; do
+			case $f in */lib.sh|*/rlib.sh) continue ;; esac
+			[ "${1:-}" = short ] && case $f in tests/hardening/*|tests/reflector/*) continue ;; esac
+			printf ' %s' "$f"
+		done
+	}
+	checks "make check" build
 	build build-asan --enable-sanitizers=address,undefined
-	CK_TIMEOUT_MULTIPLIER=4 make -C build-asan check TESTS=tests/unit/check_all || status=1
-	read -r p2 f2 < <(summary build-asan)
-	echo "== unit tests under TSan"
+	CK_TIMEOUT_MULTIPLIER=4 checks "ASan+UBSan: unit, integration, reflector, hardening" \
+		build-asan "$(san_tests)"
 	build build-tsan --enable-sanitizers=thread
-	CK_TIMEOUT_MULTIPLIER=8 make -C build-tsan check TESTS=tests/unit/check_all || status=1
-	read -r p3 f3 < <(summary build-tsan)
-	for d in build build-asan build-tsan; do
-		[ -f "$d/test-suite.log" ] && grep -q '^# FAIL: [1-9]\|^# ERROR: [1-9]' "$d/test-suite.log" &&
-			cat "$d/test-suite.log"
-	done
-	echo "test programs: $((p1 + p2 + p3)) passed, $((f1 + f2 + f3)) failed"
+	CK_TIMEOUT_MULTIPLIER=8 checks "TSan: unit, integration" build-tsan "$(san_tests short)"
+	stage "fuzz every parser for 30 s" make -C build fuzz FUZZ_SECONDS=30
+	stage "Debian packages build, install, run" bash contrib/ci/deb-test.sh
+	stage "mipsel cross build, unit tests under qemu" bash contrib/ci/cross-test.sh mipsel
+	echo "all: $pass passed, $fail failed"
 	exit $status
 	;;
 *)

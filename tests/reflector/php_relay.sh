@@ -75,7 +75,7 @@ relay_checks() {
 
 # 1. php -S
 PPORT=$(free_port) || die "no free port for php -S"
-MEEK_SERVER_URL=$SURL spawn phps php -S "127.0.0.1:$PPORT" -t "$WWW"
+spawn phps env MEEK_SERVER_URL="$SURL" php -S "127.0.0.1:$PPORT" -t "$WWW"
 wait_port "$PPORT" phps || die "php -S did not start"
 log "php -S listens on 127.0.0.1:$PPORT"
 relay_checks phps "http://127.0.0.1:$PPORT/"

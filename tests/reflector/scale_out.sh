@@ -72,7 +72,7 @@ log "backend a got $na sessions, backend b $nb"
 check "both backends used (a: $na, b: $nb)" [ "$na" -gt 0 ] && [ "$nb" -gt 0 ]
 check "each session on exactly one backend ($na + $nb = 20)" \
     [ $((na + nb)) = 20 ]
-check "USERADDR is the client's address from X-Forwarded-For" \
+check "every USERADDR is the client's 127.0.0.1:1" \
     eval '[ "$(cat "$RA" "$RB" | grep "^USERADDR" | grep -vc "^USERADDR 127.0.0.1:1 TRANSPORT meek$")" = 0 ]'
 
 # 2. Failover.  Phase 2 moves 16 times phase 1's bytes (about half of them

@@ -11,6 +11,7 @@ main(void)
 	Suite *(*const all[])(void) = {
 		b64_suite, backoff_suite, client_conf_suite, extor_suite,
 		http_suite, net_suite, proxy_suite, pt_suite, ptargs_suite,
+		reflect_suite,
 		server_conf_suite, session_table_suite, socks_suite, tls_suite,
 		url_suite,
 	};

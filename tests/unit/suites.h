@@ -11,6 +11,7 @@ Suite *http_suite(void);
 Suite *net_suite(void);
 Suite *proxy_suite(void);
 Suite *pt_suite(void);
+Suite *reflect_suite(void);
 Suite *ptargs_suite(void);
 Suite *server_conf_suite(void);
 Suite *session_table_suite(void);

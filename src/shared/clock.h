@@ -7,5 +7,12 @@
 
 /* Milliseconds of CLOCK_MONOTONIC (never jumps with the wall clock). */
 long long clock_ms(void);
+/* An absolute deadline `timeout_ms` from now; -1 (none) when negative.
+ * A whole handshake shares one, so a peer trickling one byte per read
+ * cannot stretch it. */
+long long clock_deadline(int timeout_ms);
+/* Milliseconds left before `deadline` (rounded up, at most INT_MAX), 0 when
+ * it passed, -1 when there is none: the form every timeout_ms takes. */
+int clock_left(long long deadline);
 
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "shared/extor.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/net.h"
 #include "shared/rand.h"
@@ -75,63 +76,6 @@ out:
 	return rc;
 }
 
-static void
-extor_deadline(struct timespec *dl, int timeout_ms)
-{
-	if (timeout_ms < 0)
-		timeout_ms = 0x7fffffff;
-	clock_gettime(CLOCK_MONOTONIC, dl);
-	dl->tv_sec += timeout_ms / 1000;
-	dl->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl->tv_nsec >= 1000000000L) {
-		dl->tv_sec++;
-		dl->tv_nsec -= 1000000000L;
-	}
-}
-
-static int
-extor_left(const struct timespec *dl)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(dl->tv_sec - now.tv_sec) * 1000 +
-	    (dl->tv_nsec - now.tv_nsec + 999999L) / 1000000L;
-	if (ms <= 0)
-		return 0;
-	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
-}
-
-/* Reads exactly `len` bytes before the one overall deadline. */
-static int
-extor_read(int fd, void *buf, size_t len, const struct timespec *dl)
-{
-	unsigned char *p = buf;
-	long n;
-	int left;
-
-	while (len > 0) {
-		if ((left = extor_left(dl)) == 0)
-			return MEEK_ETIMEDOUT;
-		if ((n = net_read_some(fd, p, len, left)) < 0)
-			return (int)n;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-extor_write(int fd, const void *buf, size_t len, const struct timespec *dl)
-{
-	int left = extor_left(dl);
-
-	if (left == 0)
-		return MEEK_ETIMEDOUT;
-	return net_write_all(fd, buf, len, left);
-}
-
 /* HMAC-SHA256(cookie, label || client_nonce || server_nonce). */
 static void
 extor_hash(unsigned char out[EXTOR_HASH_LEN],
@@ -153,7 +97,7 @@ extor_hash(unsigned char out[EXTOR_HASH_LEN],
 
 static int
 extor_send_cmd(int fd, unsigned cmd, const char *body,
-    const struct timespec *dl)
+    long long dl)
 {
 	size_t len = body != NULL ? strlen(body) : 0;
 	unsigned char h[4];
@@ -165,9 +109,9 @@ extor_send_cmd(int fd, unsigned cmd, const char *body,
 	h[1] = (unsigned char)cmd;
 	h[2] = (unsigned char)(len >> 8);
 	h[3] = (unsigned char)len;
-	if ((rc = extor_write(fd, h, 4, dl)) < 0)
+	if ((rc = net_write_all_by(fd, h, 4, dl)) < 0)
 		return rc;
-	return len > 0 ? extor_write(fd, body, len, dl) : 0;
+	return len > 0 ? net_write_all_by(fd, body, len, dl) : 0;
 }
 
 static const char *
@@ -187,14 +131,14 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 	unsigned char cnonce[EXTOR_NONCE_LEN];
 	unsigned char srv[EXTOR_HASH_LEN + EXTOR_NONCE_LEN];
 	unsigned char mine[EXTOR_HASH_LEN], c, h[4], skip[256];
-	struct timespec dl;
+	long long dl;
 	const char *dummy;
 	unsigned diff = 0, cmd, len;
 	int rc, have_cookie = 0;
 
 	if (why == NULL)
 		why = &dummy;
-	extor_deadline(&dl, timeout_ms);
+	dl = clock_deadline(timeout_ms);
 
 	/* Auth types, terminated by 00; SAFE_COOKIE (01) must be among them. */
 	for (size_t i = 0;; i++) {
@@ -202,7 +146,7 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 			*why = "ExtORPort auth type list too long";
 			return MEEK_EPROTO;
 		}
-		if ((rc = extor_read(fd, &c, 1, &dl)) < 0)
+		if ((rc = net_read_full_by(fd, &c, 1, dl)) < 0)
 			goto io;
 		if (c == 0x00)
 			break;
@@ -214,14 +158,14 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 		return MEEK_EPROTO;
 	}
 	c = 0x01;
-	if ((rc = extor_write(fd, &c, 1, &dl)) < 0)
+	if ((rc = net_write_all_by(fd, &c, 1, dl)) < 0)
 		goto io;
 	if (rand_bytes(cnonce, sizeof cnonce) < 0) {
 		*why = "cannot get random bytes for the ExtORPort nonce";
 		return MEEK_EIO;
 	}
-	if ((rc = extor_write(fd, cnonce, sizeof cnonce, &dl)) < 0 ||
-	    (rc = extor_read(fd, srv, sizeof srv, &dl)) < 0)
+	if ((rc = net_write_all_by(fd, cnonce, sizeof cnonce, dl)) < 0 ||
+	    (rc = net_read_full_by(fd, srv, sizeof srv, dl)) < 0)
 		goto io;
 
 	extor_hash(mine, cookie, extor_server_label, cnonce,
@@ -235,9 +179,9 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 	}
 	extor_hash(mine, cookie, extor_client_label, cnonce,
 	    srv + EXTOR_HASH_LEN);
-	rc = extor_write(fd, mine, sizeof mine, &dl);
+	rc = net_write_all_by(fd, mine, sizeof mine, dl);
 	explicit_bzero(mine, sizeof mine);
-	if (rc < 0 || (rc = extor_read(fd, &c, 1, &dl)) < 0)
+	if (rc < 0 || (rc = net_read_full_by(fd, &c, 1, dl)) < 0)
 		goto io;
 	if (c != 0x01) {
 		*why = "ExtORPort rejected our client hash";
@@ -245,22 +189,22 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 	}
 
 	if ((useraddr != NULL &&
-	    (rc = extor_send_cmd(fd, EXTOR_CMD_USERADDR, useraddr, &dl)) < 0) ||
+	    (rc = extor_send_cmd(fd, EXTOR_CMD_USERADDR, useraddr, dl)) < 0) ||
 	    (transport != NULL &&
-	    (rc = extor_send_cmd(fd, EXTOR_CMD_TRANSPORT, transport, &dl)) < 0) ||
-	    (rc = extor_send_cmd(fd, EXTOR_CMD_DONE, NULL, &dl)) < 0)
+	    (rc = extor_send_cmd(fd, EXTOR_CMD_TRANSPORT, transport, dl)) < 0) ||
+	    (rc = extor_send_cmd(fd, EXTOR_CMD_DONE, NULL, dl)) < 0)
 		goto io;
 
 	/* Replies until OKAY or DENY; unknown commands are skipped whole. */
 	for (;;) {
-		if ((rc = extor_read(fd, h, 4, &dl)) < 0)
+		if ((rc = net_read_full_by(fd, h, 4, dl)) < 0)
 			goto io;
 		cmd = (unsigned)(h[0] << 8 | h[1]);
 		len = (unsigned)(h[2] << 8 | h[3]);
 		while (len > 0) {
 			size_t n = len < sizeof skip ? len : sizeof skip;
 
-			if ((rc = extor_read(fd, skip, n, &dl)) < 0)
+			if ((rc = net_read_full_by(fd, skip, n, dl)) < 0)
 				goto io;
 			len -= (unsigned)n;
 		}
@@ -283,25 +227,25 @@ extor_dial(const char *hostport, const char *cookie_path,
 {
 	unsigned char cookie[EXTOR_COOKIE_LEN];
 	char host[NET_HOST_MAX];
-	struct timespec dl;
+	long long dl;
 	const char *dummy;
 	uint16_t port;
 	int fd, rc, left;
 
 	if (why == NULL)
 		why = &dummy;
-	extor_deadline(&dl, timeout_ms);
+	dl = clock_deadline(timeout_ms);
 	if ((rc = net_split_hostport(hostport, host, sizeof host, &port, 0,
 	    why)) < 0)
 		return rc;
 	/* Re-read every time: tor may regenerate the cookie (bug 15240). */
 	if ((rc = extor_cookie_read(cookie_path, cookie, why)) < 0)
 		return rc;
-	if ((fd = net_dial(host, port, extor_left(&dl), why)) < 0) {
+	if ((fd = net_dial(host, port, clock_left(dl), why)) < 0) {
 		explicit_bzero(cookie, sizeof cookie);
 		return fd;
 	}
-	if ((left = extor_left(&dl)) == 0) {
+	if ((left = clock_left(dl)) == 0) {
 		*why = "ExtORPort handshake timed out";
 		rc = MEEK_ETIMEDOUT;
 	} else {

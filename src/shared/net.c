@@ -1,5 +1,6 @@
 #include "config.h"
 #include "shared/net.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
 
@@ -584,4 +585,33 @@ net_read_full(int fd, void *buf, size_t len, int timeout_ms)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+net_read_full_by(int fd, void *buf, size_t len, long long deadline)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		int left = clock_left(deadline);
+		long n;
+
+		if (left == 0)
+			return MEEK_ETIMEDOUT;
+		if ((n = net_read_some(fd, p, len, left)) < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+net_write_all_by(int fd, const void *buf, size_t len, long long deadline)
+{
+	int left = clock_left(deadline);
+
+	if (left == 0)
+		return MEEK_ETIMEDOUT;
+	return net_write_all(fd, buf, len, left);
 }

@@ -55,4 +55,9 @@ int net_read_full(int fd, void *buf, size_t len, int timeout_ms);
  * Returns bytes read (>0), MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO. */
 long net_read_some(int fd, void *buf, size_t len, int timeout_ms);
 
+/* The same with one absolute deadline (shared/clock.h) over all the waits
+ * of a multi-step exchange.  Return as net_read_full / net_write_all. */
+int net_read_full_by(int fd, void *buf, size_t len, long long deadline);
+int net_write_all_by(int fd, const void *buf, size_t len, long long deadline);
+
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "shared/proxy.h"
+#include "shared/clock.h"
 #include "shared/b64.h"
 #include "shared/err.h"
 #include "shared/net.h"
@@ -130,20 +131,6 @@ proxy_parse(struct proxy *p, const char *uri, const char **why)
 	return proxy_parse_hostport(p, rest, strlen(rest), why);
 }
 
-static int
-proxy_left(const struct timespec *dl)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(dl->tv_sec - now.tv_sec) * 1000 +
-	    (dl->tv_nsec - now.tv_nsec + 999999L) / 1000000L;
-	if (ms <= 0)
-		return 0;
-	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
-}
-
 /* Formats host:port for CONNECT, bracketing IPv6 literals. */
 static void
 proxy_authority(char *buf, size_t len, const char *host, uint16_t port)
@@ -156,7 +143,7 @@ proxy_authority(char *buf, size_t len, const char *host, uint16_t port)
 
 static int
 proxy_http_connect(int fd, const struct proxy *p, const char *host,
-    uint16_t port, const struct timespec *dl, const char **why)
+    uint16_t port, long long dl, const char **why)
 {
 	char auth[B64_ENCODED_SIZE(sizeof p->user + sizeof p->pass)];
 	char cred[sizeof p->user + sizeof p->pass];
@@ -180,7 +167,7 @@ proxy_http_connect(int fd, const struct proxy *p, const char *host,
 		n = snprintf(req, sizeof req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n",
 		    target, target);
 	}
-	if ((left = proxy_left(dl)) == 0)
+	if ((left = clock_left(dl)) == 0)
 		rc = MEEK_ETIMEDOUT;
 	else
 		rc = net_write_all(fd, req, (size_t)n, left);
@@ -199,7 +186,7 @@ proxy_http_connect(int fd, const struct proxy *p, const char *host,
 			*why = "proxy: HTTP response head too large";
 			return MEEK_EPROXY;
 		}
-		if ((left = proxy_left(dl)) == 0) {
+		if ((left = clock_left(dl)) == 0) {
 			rc = MEEK_ETIMEDOUT;
 			goto io;
 		}
@@ -244,7 +231,7 @@ int
 proxy_dial(const struct proxy *p, const char *host, uint16_t port,
     int timeout_ms, const char **why)
 {
-	struct timespec dl;
+	long long dl;
 	const char *dummy;
 	int fd, rc, left;
 
@@ -256,27 +243,18 @@ proxy_dial(const struct proxy *p, const char *host, uint16_t port,
 	}
 	if (p == NULL || p->type == PROXY_NONE)
 		return net_dial(host, port, timeout_ms, why);
-	if (timeout_ms < 0)
-		timeout_ms = 0x7fffffff;
-
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	dl = clock_deadline(timeout_ms);
 	fd = net_dial(p->host, p->port, timeout_ms, why);
 	if (fd < 0)
 		return fd;
-	if ((left = proxy_left(&dl)) == 0) {
+	if ((left = clock_left(dl)) == 0) {
 		*why = "proxy: timed out";
 		rc = MEEK_ETIMEDOUT;
 		goto fail;
 	}
 	switch (p->type) {
 	case PROXY_HTTP:
-		rc = proxy_http_connect(fd, p, host, port, &dl, why);
+		rc = proxy_http_connect(fd, p, host, port, dl, why);
 		break;
 	case PROXY_SOCKS5:
 		rc = socks5_client_connect(fd, host, port,

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "shared/socks.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/net.h"
 
@@ -7,86 +8,17 @@
 #include <string.h>
 #include <time.h>
 
-/* The whole handshake shares one deadline, so a peer trickling one byte
- * per read cannot stretch it; each read is bounded by what is left. */
-struct socks_deadline {
-	struct timespec at;
-	int forever;
-};
-
-static void
-socks_deadline_set(struct socks_deadline *dl, int timeout_ms)
-{
-	dl->forever = timeout_ms < 0;
-	clock_gettime(CLOCK_MONOTONIC, &dl->at);
-	if (dl->forever)
-		return;
-	dl->at.tv_sec += timeout_ms / 1000;
-	dl->at.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (dl->at.tv_nsec >= 1000000000L) {
-		dl->at.tv_sec++;
-		dl->at.tv_nsec -= 1000000000L;
-	}
-}
-
-/* Milliseconds left (rounded up), 0 when passed, -1 without a deadline. */
-static int
-socks_left(const struct socks_deadline *dl)
-{
-	struct timespec now;
-	long long ms;
-
-	if (dl->forever)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(dl->at.tv_sec - now.tv_sec) * 1000 +
-	    (dl->at.tv_nsec - now.tv_nsec + 999999L) / 1000000L;
-	if (ms <= 0)
-		return 0;
-	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
-}
-
-static int
-socks_read(int fd, void *buf, size_t len, const struct socks_deadline *dl)
-{
-	unsigned char *p = buf;
-	long n;
-	int left;
-
-	while (len > 0) {
-		left = socks_left(dl);
-		if (left == 0)
-			return MEEK_ETIMEDOUT;
-		n = net_read_some(fd, p, len, left);
-		if (n < 0)
-			return (int)n;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-socks_write(int fd, const void *buf, size_t len, const struct socks_deadline *dl)
-{
-	int left = socks_left(dl);
-
-	if (left == 0)
-		return MEEK_ETIMEDOUT;
-	return net_write_all(fd, buf, len, left);
-}
-
 /* Best-effort failure reply: the handshake fails either way, so a write
  * error here does not replace the protocol error being reported. */
 static void
 socks_fail_reply(int fd, const void *buf, size_t len,
-    const struct socks_deadline *dl)
+    long long dl)
 {
-	(void)socks_write(fd, buf, len, dl);
+	(void)net_write_all_by(fd, buf, len, dl);
 }
 
 static void
-socks5_fail(int fd, int rep, const struct socks_deadline *dl)
+socks5_fail(int fd, int rep, long long dl)
 {
 	unsigned char r[10] = { 0x05, 0, 0x00, 0x01, 0, 0, 0, 0, 0, 0 };
 
@@ -95,7 +27,7 @@ socks5_fail(int fd, int rep, const struct socks_deadline *dl)
 }
 
 static void
-socks4_fail(int fd, const unsigned char port[2], const struct socks_deadline *dl)
+socks4_fail(int fd, const unsigned char port[2], long long dl)
 {
 	unsigned char r[8] = { 0x00, 0x5b, 0, 0, 0, 0, 0, 0 };
 
@@ -107,7 +39,7 @@ socks4_fail(int fd, const unsigned char port[2], const struct socks_deadline *dl
 /* Reads a NUL-terminated field of at most `max` bytes (NUL excluded) into
  * `dst` (max + 1 bytes).  Returns its length, MEEK_ETOOBIG or an I/O code. */
 static int
-socks_read_cstr(int fd, char *dst, size_t max, const struct socks_deadline *dl)
+socks_read_cstr(int fd, char *dst, size_t max, long long dl)
 {
 	size_t n = 0;
 	int rc;
@@ -115,7 +47,7 @@ socks_read_cstr(int fd, char *dst, size_t max, const struct socks_deadline *dl)
 	for (;;) {
 		unsigned char c;
 
-		if ((rc = socks_read(fd, &c, 1, dl)) < 0)
+		if ((rc = net_read_full_by(fd, &c, 1, dl)) < 0)
 			return rc;
 		if (c == 0)
 			break;
@@ -128,7 +60,7 @@ socks_read_cstr(int fd, char *dst, size_t max, const struct socks_deadline *dl)
 }
 
 static int
-socks4_server(int fd, struct socks_request *req, const struct socks_deadline *dl,
+socks4_server(int fd, struct socks_request *req, long long dl,
     const char **why)
 {
 	unsigned char h[7];
@@ -136,7 +68,7 @@ socks4_server(int fd, struct socks_request *req, const struct socks_deadline *dl
 
 	req->version = 4;
 	/* CMD, DSTPORT, DSTIP after the version byte. */
-	if ((rc = socks_read(fd, h, sizeof h, dl)) < 0)
+	if ((rc = net_read_full_by(fd, h, sizeof h, dl)) < 0)
 		return rc;
 	req->port = (uint16_t)(h[1] << 8 | h[2]);
 	if (h[0] != 0x01) {
@@ -174,7 +106,7 @@ socks4_server(int fd, struct socks_request *req, const struct socks_deadline *dl
 /* RFC 1929 sub-negotiation; fills req->args. */
 static int
 socks5_userpass(int fd, struct socks_request *req,
-    const struct socks_deadline *dl, const char **why)
+    long long dl, const char **why)
 {
 	static const unsigned char fail[2] = { 0x01, 0x01 };
 	static const unsigned char ok[2] = { 0x01, 0x00 };
@@ -182,7 +114,7 @@ socks5_userpass(int fd, struct socks_request *req,
 	unsigned char uname[255], passwd[255];
 	int rc;
 
-	if ((rc = socks_read(fd, h, 2, dl)) < 0)
+	if ((rc = net_read_full_by(fd, h, 2, dl)) < 0)
 		return rc;
 	if (h[0] != 0x01 || h[1] == 0) {
 		socks_fail_reply(fd, fail, 2, dl);
@@ -190,16 +122,16 @@ socks5_userpass(int fd, struct socks_request *req,
 		    "empty RFC 1929 username";
 		return MEEK_EPROTO;
 	}
-	if ((rc = socks_read(fd, uname, h[1], dl)) < 0)
+	if ((rc = net_read_full_by(fd, uname, h[1], dl)) < 0)
 		return rc;
-	if ((rc = socks_read(fd, &plen, 1, dl)) < 0)
+	if ((rc = net_read_full_by(fd, &plen, 1, dl)) < 0)
 		return rc;
 	if (plen == 0) {
 		socks_fail_reply(fd, fail, 2, dl);
 		*why = "empty RFC 1929 password";
 		return MEEK_EPROTO;
 	}
-	if ((rc = socks_read(fd, passwd, plen, dl)) < 0)
+	if ((rc = net_read_full_by(fd, passwd, plen, dl)) < 0)
 		return rc;
 	/* tor sends PASSWD = one NUL when the args fit in UNAME alone;
 	 * otherwise the args were split and must be joined unchanged. */
@@ -210,20 +142,20 @@ socks5_userpass(int fd, struct socks_request *req,
 		req->args_len += plen;
 	}
 	req->args[req->args_len] = '\0';
-	return socks_write(fd, ok, 2, dl);
+	return net_write_all_by(fd, ok, 2, dl);
 }
 
 static int
-socks5_server(int fd, struct socks_request *req, const struct socks_deadline *dl,
+socks5_server(int fd, struct socks_request *req, long long dl,
     const char **why)
 {
 	unsigned char m[256], h[4], a[256], method = 0xff;
 	int rc;
 
 	req->version = 5;
-	if ((rc = socks_read(fd, m, 1, dl)) < 0)
+	if ((rc = net_read_full_by(fd, m, 1, dl)) < 0)
 		return rc;
-	if ((rc = socks_read(fd, m + 1, m[0], dl)) < 0)
+	if ((rc = net_read_full_by(fd, m + 1, m[0], dl)) < 0)
 		return rc;
 	/* Prefer 02: choosing 00 makes tor silently drop the PT args. */
 	for (size_t i = 1; i <= m[0]; i++) {
@@ -239,12 +171,12 @@ socks5_server(int fd, struct socks_request *req, const struct socks_deadline *dl
 		*why = "no acceptable SOCKS5 auth method";
 		return MEEK_EUNSUPPORTED;
 	}
-	if ((rc = socks_write(fd, h, 2, dl)) < 0)
+	if ((rc = net_write_all_by(fd, h, 2, dl)) < 0)
 		return rc;
 	if (method == 0x02 && (rc = socks5_userpass(fd, req, dl, why)) < 0)
 		return rc;
 
-	if ((rc = socks_read(fd, h, 4, dl)) < 0)
+	if ((rc = net_read_full_by(fd, h, 4, dl)) < 0)
 		return rc;
 	if (h[0] != 0x05 || h[2] != 0x00) {
 		socks5_fail(fd, SOCKS_REP_FAIL, dl);
@@ -258,19 +190,19 @@ socks5_server(int fd, struct socks_request *req, const struct socks_deadline *dl
 	}
 	switch (h[3]) {
 	case 0x01:
-		if ((rc = socks_read(fd, a, 4, dl)) < 0)
+		if ((rc = net_read_full_by(fd, a, 4, dl)) < 0)
 			return rc;
 		inet_ntop(AF_INET, a, req->host, sizeof req->host);
 		break;
 	case 0x04:
-		if ((rc = socks_read(fd, a, 16, dl)) < 0)
+		if ((rc = net_read_full_by(fd, a, 16, dl)) < 0)
 			return rc;
 		inet_ntop(AF_INET6, a, req->host, sizeof req->host);
 		break;
 	case 0x03:
-		if ((rc = socks_read(fd, a, 1, dl)) < 0)
+		if ((rc = net_read_full_by(fd, a, 1, dl)) < 0)
 			return rc;
-		if ((rc = socks_read(fd, req->host, a[0], dl)) < 0)
+		if ((rc = net_read_full_by(fd, req->host, a[0], dl)) < 0)
 			return rc;
 		req->host[a[0]] = '\0';
 		if (a[0] == 0 || strlen(req->host) != a[0]) {
@@ -284,7 +216,7 @@ socks5_server(int fd, struct socks_request *req, const struct socks_deadline *dl
 		*why = "unsupported SOCKS5 address type";
 		return MEEK_EUNSUPPORTED;
 	}
-	if ((rc = socks_read(fd, a, 2, dl)) < 0)
+	if ((rc = net_read_full_by(fd, a, 2, dl)) < 0)
 		return rc;
 	req->port = (uint16_t)(a[0] << 8 | a[1]);
 	return 0;
@@ -294,7 +226,7 @@ int
 socks_server_handshake(int fd, struct socks_request *req, int timeout_ms,
     const char **why)
 {
-	struct socks_deadline dl;
+	long long dl;
 	const char *dummy;
 	unsigned char ver;
 	int rc;
@@ -302,13 +234,13 @@ socks_server_handshake(int fd, struct socks_request *req, int timeout_ms,
 	if (why == NULL)
 		why = &dummy;
 	memset(req, 0, sizeof *req);
-	socks_deadline_set(&dl, timeout_ms);
-	if ((rc = socks_read(fd, &ver, 1, &dl)) < 0)
+	dl = clock_deadline(timeout_ms);
+	if ((rc = net_read_full_by(fd, &ver, 1, dl)) < 0)
 		goto io;
 	if (ver == 0x05)
-		rc = socks5_server(fd, req, &dl, why);
+		rc = socks5_server(fd, req, dl, why);
 	else if (ver == 0x04)
-		rc = socks4_server(fd, req, &dl, why);
+		rc = socks4_server(fd, req, dl, why);
 	else {
 		*why = "not a SOCKS4 or SOCKS5 handshake";
 		return MEEK_EPROTO;
@@ -386,7 +318,7 @@ int
 socks5_client_connect(int fd, const char *host, uint16_t port,
     const char *user, const char *pass, int timeout_ms, const char **why)
 {
-	struct socks_deadline dl;
+	long long dl;
 	unsigned char b[4 + 1 + 255 + 2], r[4];
 	size_t hl = strlen(host), ul = 0, pl = 0, n;
 	const char *dummy;
@@ -403,7 +335,7 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 		*why = "SOCKS5 host or credentials too long or empty";
 		return MEEK_EINVAL;
 	}
-	socks_deadline_set(&dl, timeout_ms);
+	dl = clock_deadline(timeout_ms);
 
 	b[0] = 0x05;
 	if (user != NULL) {
@@ -416,8 +348,8 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 		b[2] = 0x00;
 		n = 3;
 	}
-	if ((rc = socks_write(fd, b, n, &dl)) < 0 ||
-	    (rc = socks_read(fd, r, 2, &dl)) < 0)
+	if ((rc = net_write_all_by(fd, b, n, dl)) < 0 ||
+	    (rc = net_read_full_by(fd, r, 2, dl)) < 0)
 		goto io;
 	if (r[0] != 0x05) {
 		*why = "not a SOCKS5 proxy";
@@ -426,13 +358,13 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 	if (r[1] == 0x02 && user != NULL) {
 		b[0] = 0x01;
 		b[1] = (unsigned char)ul;
-		if ((rc = socks_write(fd, b, 2, &dl)) < 0 ||
-		    (rc = socks_write(fd, user, ul, &dl)) < 0)
+		if ((rc = net_write_all_by(fd, b, 2, dl)) < 0 ||
+		    (rc = net_write_all_by(fd, user, ul, dl)) < 0)
 			goto io;
 		b[0] = (unsigned char)pl;
-		if ((rc = socks_write(fd, b, 1, &dl)) < 0 ||
-		    (pl > 0 && (rc = socks_write(fd, pass, pl, &dl)) < 0) ||
-		    (rc = socks_read(fd, r, 2, &dl)) < 0)
+		if ((rc = net_write_all_by(fd, b, 1, dl)) < 0 ||
+		    (pl > 0 && (rc = net_write_all_by(fd, pass, pl, dl)) < 0) ||
+		    (rc = net_read_full_by(fd, r, 2, dl)) < 0)
 			goto io;
 		if (r[1] != 0x00) {
 			*why = "SOCKS5 proxy rejected the username/password";
@@ -452,8 +384,8 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 	memcpy(b + 5, host, hl);
 	b[5 + hl] = (unsigned char)(port >> 8);
 	b[6 + hl] = (unsigned char)port;
-	if ((rc = socks_write(fd, b, 7 + hl, &dl)) < 0 ||
-	    (rc = socks_read(fd, r, 4, &dl)) < 0)
+	if ((rc = net_write_all_by(fd, b, 7 + hl, dl)) < 0 ||
+	    (rc = net_read_full_by(fd, r, 4, dl)) < 0)
 		goto io;
 	if (r[0] != 0x05) {
 		*why = "bad SOCKS5 reply version";
@@ -470,7 +402,7 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 		n = 16;
 		break;
 	case 0x03:
-		if ((rc = socks_read(fd, b, 1, &dl)) < 0)
+		if ((rc = net_read_full_by(fd, b, 1, dl)) < 0)
 			goto io_rep;
 		n = b[0];
 		break;
@@ -480,7 +412,7 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 		*why = "bad SOCKS5 reply address type";
 		return MEEK_EPROXY;
 	}
-	if ((rc = socks_read(fd, b, n + 2, &dl)) < 0)
+	if ((rc = net_read_full_by(fd, b, n + 2, dl)) < 0)
 		goto io_rep;
 	if (rep != 0)
 		goto refused;
@@ -500,7 +432,7 @@ int
 socks4a_client_connect(int fd, const char *host, uint16_t port,
     const char *userid, int timeout_ms, const char **why)
 {
-	struct socks_deadline dl;
+	long long dl;
 	unsigned char b[8 + 256 + 256];
 	size_t hl = strlen(host), ul = userid != NULL ? strlen(userid) : 0;
 	const char *dummy;
@@ -512,7 +444,7 @@ socks4a_client_connect(int fd, const char *host, uint16_t port,
 		*why = "SOCKS4a host or userid too long or empty";
 		return MEEK_EINVAL;
 	}
-	socks_deadline_set(&dl, timeout_ms);
+	dl = clock_deadline(timeout_ms);
 	b[0] = 0x04;
 	b[1] = 0x01;
 	b[2] = (unsigned char)(port >> 8);
@@ -524,8 +456,8 @@ socks4a_client_connect(int fd, const char *host, uint16_t port,
 	b[8 + ul] = 0;
 	memcpy(b + 9 + ul, host, hl);
 	b[9 + ul + hl] = 0;
-	if ((rc = socks_write(fd, b, 10 + ul + hl, &dl)) < 0 ||
-	    (rc = socks_read(fd, b, 8, &dl)) < 0) {
+	if ((rc = net_write_all_by(fd, b, 10 + ul + hl, dl)) < 0 ||
+	    (rc = net_read_full_by(fd, b, 8, dl)) < 0) {
 		*why = socks_io_why(rc);
 		return rc;
 	}

@@ -72,7 +72,7 @@ check "the front's own name is an ordinary site (404, got $code)" \
     [ "$code" = 404 ]
 
 start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
-    --url "https://meek.test:$NPORT/" --front localhost --ca "$PKI/ca.pem" \
+    --url "https://meek.test/" --front "localhost:$NPORT" --ca "$PKI/ca.pem" \
     --log "$TMPD/client.log"
 before=$(useraddr_count "$rec")
 t0=$(date +%s)

@@ -18,29 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long
-net_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds left until `deadline` (-1 deadline: forever). */
-static int
-net_left_ms(long long deadline)
-{
-	long long left;
-
-	if (deadline < 0)
-		return -1;
-	left = deadline - net_now_ms();
-	if (left <= 0)
-		return 0;
-	return left > 0x7fffffff ? 0x7fffffff : (int)left;
-}
-
 static int
 net_parse_port(const char *p, uint16_t *port, int allow_zero)
 {
@@ -199,7 +176,7 @@ net_try_connect(const struct addrinfo *ai, long long deadline,
 		return net_connect_errno(e, why);
 	}
 	if (r < 0) {
-		r = net_wait(fd, POLLOUT, net_left_ms(deadline));
+		r = net_wait(fd, POLLOUT, clock_left(deadline));
 		if (r == 0) {
 			close(fd);
 			if (why)
@@ -256,7 +233,7 @@ net_dial(const char *host, uint16_t port, int timeout_ms, const char **why)
 		}
 		return MEEK_ERESOLVE;
 	}
-	deadline = timeout_ms < 0 ? -1 : net_now_ms() + timeout_ms;
+	deadline = clock_deadline(timeout_ms);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		r = net_try_connect(ai, deadline, &ewhy);
 		if (r >= 0) {
@@ -264,7 +241,7 @@ net_dial(const char *host, uint16_t port, int timeout_ms, const char **why)
 			return r;
 		}
 		err = r;
-		if (deadline >= 0 && net_left_ms(deadline) == 0) {
+		if (deadline >= 0 && clock_left(deadline) == 0) {
 			err = MEEK_ETIMEDOUT;
 			ewhy = "connect timed out";
 			break;
@@ -469,12 +446,12 @@ net_wait(int fd, short events, int timeout_ms)
 	long long deadline;
 	int r;
 
-	deadline = timeout_ms < 0 ? -1 : net_now_ms() + timeout_ms;
+	deadline = clock_deadline(timeout_ms);
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
-		r = poll(&pfd, 1, net_left_ms(deadline));
+		r = poll(&pfd, 1, clock_left(deadline));
 		if (r > 0) {
 			if (pfd.revents & POLLNVAL)
 				return MEEK_EIO;

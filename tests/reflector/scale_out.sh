@@ -75,14 +75,14 @@ check "each session on exactly one backend ($na + $nb = 20)" \
 check "every USERADDR is the client's 127.0.0.1:1" \
     eval '[ "$(cat "$RA" "$RB" | grep "^USERADDR" | grep -vc "^USERADDR 127.0.0.1:1 TRANSPORT meek$")" = 0 ]'
 
-# 2. Failover.  Phase 2 moves 16 times phase 1's bytes (about half of them
+# 2. Failover.  Phase 2 moves 8 times phase 1's bytes (about half of them
 # through the survivor); its time limit is 40 times phase 1's, at least 60 s.
 p1=$(( ($(date +%s%N) - t0) / 1000000000 + 1 ))
 limit=$(( p1 * 40 > 60 ? p1 * 40 : 60 ))
 ba=$na
 bb=$nb
-log "phase 2: 20 sessions x 16 MiB, --timeout $limit s"
-"$MEEK_SOCKS" --socks "$client_ADDR" --sessions 20 --bytes 16M \
+log "phase 2: 20 sessions x 8 MiB, --timeout $limit s"
+"$MEEK_SOCKS" --socks "$client_ADDR" --sessions 20 --bytes 8M \
     --timeout "$limit" >"$TMPD/socks2.log" 2>&1 &
 SOCKS2_PID=$!
 PIDS+=("$SOCKS2_PID")

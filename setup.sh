@@ -79,20 +79,20 @@ test)
 	status=0 pass=0 fail=0
 	# stage NAME CMD...: a stage that is not a test suite counts as one test.
 	stage() {
-		local name=$1; shift
+		local name=$1 t0=$SECONDS; shift
 		echo "== $name"
-		if "$@"; then pass=$((pass + 1)); echo "== $name: ok"
-		else fail=$((fail + 1)); status=1; echo "== $name: FAILED"; fi
+		if "$@"; then pass=$((pass + 1)); echo "== $name: ok ($((SECONDS - t0)) s)"
+		else fail=$((fail + 1)); status=1; echo "== $name: FAILED ($((SECONDS - t0)) s)"; fi
 	}
 	# checks NAME DIR [TESTS=...]: make check; every test program counts.
 	checks() {
-		local name=$1 dir=$2 rc=0 p f; shift 2
+		local name=$1 dir=$2 rc=0 p f t0=$SECONDS; shift 2
 		echo "== $name"
 		make -C "$dir" -j"$jobs" check "$@" || rc=1
 		read -r p f < <(summary "$dir")
 		[ $rc = 0 ] || [ "$f" != 0 ] || f=1
 		pass=$((pass + p)); fail=$((fail + f))
-		echo "== $name: $p passed, $f failed"
+		echo "== $name: $p passed, $f failed ($((SECONDS - t0)) s)"
 		if [ "$f" != 0 ]; then
 			status=1
 			grep -h -A40 '^FAIL\|^ERROR' "$dir"/test-suite.log 2>/dev/null | head -300

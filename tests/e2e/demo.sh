@@ -1,4 +1,5 @@
 #!/bin/bash
+# Every tor here is started by tests/e2e/testnet.sh with TestingTorNetwork 1 and a loopback DirAuthority.
 # demo.sh: shows meek-c carrying Tor traffic, start to finish, on this machine
 # only. Run it as `make demo` (after a build) or directly:
 #   MEEK_BUILDDIR=/path/to/build tests/e2e/demo.sh

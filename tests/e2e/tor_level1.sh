@@ -1,4 +1,5 @@
 #!/bin/bash
+# Every tor here is started by tests/e2e/testnet.sh with TestingTorNetwork 1 and a loopback DirAuthority.
 # tor_level1.sh [meek|meek_lite]: tor launches both transports and talks
 # through them, without a whole network.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Every tor here is started by tests/e2e/testnet.sh with TestingTorNetwork 1 and a loopback DirAuthority.
 # tor_level2.sh [meek|meek_lite|obfs4|plain]: a whole private Tor network on
 # 127.0.0.1 carries a web page through meek.
 #

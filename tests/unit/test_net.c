@@ -284,9 +284,9 @@ START_TEST(net_formats_addresses)
 	ck_assert_str_eq(net_ip_format((struct sockaddr *)&s6, buf, sizeof buf),
 	    "2001:db8::1");
 	/* IPv4-mapped peers of a dual-stack listener show as IPv4. */
-	inet_pton(AF_INET6, "::ffff:10.0.0.1", &s6.sin6_addr);
+	inet_pton(AF_INET6, "::ffff:192.0.2.1", &s6.sin6_addr);
 	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s6, buf, sizeof buf),
-	    "10.0.0.1:443");
+	    "192.0.2.1:443");
 	/* Longest form fits NET_ADDRSTR_MAX. */
 	inet_pton(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
 	    &s6.sin6_addr);

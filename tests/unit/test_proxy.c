@@ -42,11 +42,11 @@ START_TEST(proxy_parses_valid_forms)
 	ck_assert_str_eq(p.user, "u");
 	ck_assert_str_eq(p.pass, "p");
 
-	ck_assert_int_eq(proxy_parse(&p, "socks5://10.0.0.1:65535", &why), 0);
+	ck_assert_int_eq(proxy_parse(&p, "socks5://192.0.2.1:65535", &why), 0);
 	ck_assert_int_eq(p.has_auth, 0);
 	ck_assert_uint_eq(p.port, 65535);
 
-	ck_assert_int_eq(proxy_parse(&p, "socks4a://10.0.0.1:9050", &why), 0);
+	ck_assert_int_eq(proxy_parse(&p, "socks4a://192.0.2.1:9050", &why), 0);
 	ck_assert_int_eq(p.type, PROXY_SOCKS4A);
 	ck_assert_int_eq(p.has_auth, 0);
 }
@@ -55,7 +55,7 @@ END_TEST
 START_TEST(proxy_rejects_bad_forms)
 {
 	static const char *const bad[] = {
-		"socks4a://user:pass@10.0.0.1:9050", /* socks4a password */
+		"socks4a://user:pass@192.0.2.1:9050", /* socks4a password */
 		"http://127.0.0.1:8080/",            /* path */
 		"http://127.0.0.1:8080/x",
 		"http://127.0.0.1:8080?a=b",
@@ -73,9 +73,9 @@ START_TEST(proxy_rejects_bad_forms)
 		"https://127.0.0.1:443",
 		"127.0.0.1:1080",
 		"",
-		"socks5://user@10.0.0.1:1080",       /* socks5 needs both */
-		"socks5://:pass@10.0.0.1:1080",
-		"socks5://user:@10.0.0.1:1080",
+		"socks5://user@192.0.2.1:1080",       /* socks5 needs both */
+		"socks5://:pass@192.0.2.1:1080",
+		"socks5://user:@192.0.2.1:1080",
 	};
 	struct proxy p;
 	char longer[400];
@@ -90,7 +90,7 @@ START_TEST(proxy_rejects_bad_forms)
 	/* 256-byte socks5 username. */
 	memcpy(longer, "socks5://", 9);
 	memset(longer + 9, 'u', 256);
-	strcpy(longer + 9 + 256, ":p@10.0.0.1:1080");
+	strcpy(longer + 9 + 256, ":p@192.0.2.1:1080");
 	ck_assert_int_eq(proxy_parse(&p, longer, NULL), MEEK_EINVAL);
 	/* 255 bytes is fine. */
 	memmove(longer + 9, longer + 10, strlen(longer + 10) + 1);

@@ -13,9 +13,9 @@
 #include <strings.h>
 
 enum {
-	OPT_CA = 256, OPT_FRONT, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
-	OPT_LOG_LEVEL, OPT_PROXY, OPT_STACK_SIZE, OPT_UNSAFE_LOGGING, OPT_URL,
-	OPT_UTLS, OPT_VERSION
+	OPT_CA = 256, OPT_CHECK, OPT_FRONT, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
+	OPT_LOG_LEVEL, OPT_PROXY, OPT_STACK_SIZE, OPT_TARGETS, OPT_UNSAFE_LOGGING,
+	OPT_URL, OPT_UTLS, OPT_VERSION
 };
 
 /* The one option table: getopt_long and --help both read it, and
@@ -23,6 +23,8 @@ enum {
 static const struct opt client_opts[] = {
 	{ "ca", required_argument, OPT_CA, "FILE",
 	  "trust anchors (PEM bundle); default $SSL_CERT_FILE or the system bundle" },
+	{ "check", required_argument, OPT_CHECK, "ARGS",
+	  "test a bridge line's arguments end to end and exit (0: meek-server answered)" },
 	{ "front", required_argument, OPT_FRONT, "HOST",
 	  "front domain: TCP peer, SNI and certificate name (front= overrides)" },
 	{ "help", no_argument, OPT_HELP, NULL, "print this help and exit" },
@@ -37,6 +39,8 @@ static const struct opt client_opts[] = {
 	  "upstream proxy http://, socks5:// or socks4a:// (overrides TOR_PT_PROXY)" },
 	{ "stack-size", required_argument, OPT_STACK_SIZE, "KB",
 	  "stack size of each session thread in KiB (default 64)" },
+	{ "targets", required_argument, OPT_TARGETS, "LIST",
+	  "url/front pairs URL|FRONT+FRONT,URL|FRONT (targets= overrides)" },
 	{ "unsafe-logging", no_argument, OPT_UNSAFE_LOGGING, NULL,
 	  "log addresses and full session ids" },
 	{ "url", required_argument, OPT_URL, "URL",
@@ -88,6 +92,9 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 	case OPT_CA:
 		c->ca_file = arg;
 		break;
+	case OPT_CHECK:
+		c->check = arg;
+		break;
 	case OPT_FRONT:
 		if (*arg == '\0' || strlen(arg) >= URL_HOST_MAX)
 			return conf_fail(c, why, "bad --front \"%.64s\"", arg);
@@ -123,6 +130,19 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		    sizeof c->err, why) != 0)
 			return MEEK_EINVAL;
 		c->stack_kb = (size_t)kb;
+		break;
+	}
+	case OPT_TARGETS: {
+		struct client_targets *tmp = malloc(sizeof *tmp);
+		int rc;
+		if (tmp == NULL)
+			return conf_fail(c, why, "out of memory");
+		rc = client_conf_parse_targets(arg, NULL, tmp, &w);
+		free(tmp);
+		if (rc != 0)
+			return conf_fail(c, why, "bad --targets: %s",
+			    w ? w : "invalid");
+		c->targets = arg;
 		break;
 	}
 	case OPT_UNSAFE_LOGGING:
@@ -189,7 +209,10 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 		return rc;
 	if (c->help || c->version)
 		return 0;
-	if (c->listen != NULL) {
+	if (c->check != NULL) {
+		/* A one-shot test from the command line: no tor, no listener. */
+		c->managed = 0;
+	} else if (c->listen != NULL) {
 		char host[NET_HOST_MAX];
 		uint16_t port;
 		/* Standalone: tor's environment plays no part. */
@@ -232,33 +255,15 @@ client_conf_clear(struct client_conf *c)
 	memset(c, 0, sizeof *c);
 }
 
-int
-client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
-    struct client_target *t, const char **why)
+/* Sets t->front and t->port from `front` (NULL or "": the url's own host)
+ * for the url already in t->url. */
+static int
+conf_front(struct client_target *t, const char *front, const char **why)
 {
-	const char *u = ptargs_get(args, "url");
-	const char *front = ptargs_get(args, "front");
-	const char *utls = ptargs_get(args, "utls");
 	const char *w = NULL;
 	char host[NET_HOST_MAX];
 	uint16_t port;
 
-	memset(t, 0, sizeof *t);
-	if (u != NULL) {
-		if (url_parse(&t->url, u, &w) != 0) {
-			if (why)
-				*why = "bad url= argument";
-			return MEEK_EINVAL;
-		}
-	} else if (c->has_url) {
-		t->url = c->url;
-	} else {
-		if (why)
-			*why = "no url= argument and no --url";
-		return MEEK_EINVAL;
-	}
-	if (front == NULL)
-		front = c->front;
 	if (front == NULL || *front == '\0') {
 		/* No fronting: talk to the url's own host. */
 		snprintf(t->front, sizeof t->front, "%s", t->url.host);
@@ -282,9 +287,139 @@ client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
 		snprintf(t->front, sizeof t->front, "%s", front);
 		t->port = t->url.https ? 443 : 80;
 	}
+	return 0;
+}
+
+int
+client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
+    struct client_target *t, const char **why)
+{
+	const char *u = ptargs_get(args, "url");
+	const char *front = ptargs_get(args, "front");
+	const char *utls = ptargs_get(args, "utls");
+	const char *w = NULL;
+
+	memset(t, 0, sizeof *t);
+	if (u != NULL) {
+		if (url_parse(&t->url, u, &w) != 0) {
+			if (why)
+				*why = "bad url= argument";
+			return MEEK_EINVAL;
+		}
+	} else if (c->has_url) {
+		t->url = c->url;
+	} else {
+		if (why)
+			*why = "no url= argument and no --url";
+		return MEEK_EINVAL;
+	}
+	if (front == NULL)
+		front = c->front;
+	if (conf_front(t, front, why) != 0)
+		return MEEK_EINVAL;
 	if (utls == NULL)
 		utls = c->utls;
 	if (utls != NULL)
 		snprintf(t->utls, sizeof t->utls, "%s", utls);
+	return 0;
+}
+
+int
+client_conf_parse_targets(const char *spec, const char *utls,
+    struct client_targets *out, const char **why)
+{
+	char buf[URL_PATH_MAX + URL_HOST_MAX * 2];
+	const char *p = spec;
+
+	memset(out, 0, sizeof *out);
+	if (spec == NULL || *spec == '\0') {
+		if (why)
+			*why = "empty targets list";
+		return MEEK_EINVAL;
+	}
+	/* Pairs are separated by ',', a url from its fronts by '|', fronts
+	 * by '+'; none of the three may appear unescaped in a front, and a
+	 * ',' or '|' in a url would have to be percent-encoded anyway. */
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		char *bar, *f, *next;
+		const char *uw = NULL;
+		struct url u;
+
+		if (len == 0 || len >= sizeof buf) {
+			if (why)
+				*why = len == 0 ? "empty entry in targets" :
+				    "targets entry too long";
+			return MEEK_EINVAL;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		p += len;
+		if (*p == ',' && *++p == '\0') {
+			if (why)
+				*why = "empty entry in targets";
+			return MEEK_EINVAL;
+		}
+		bar = strchr(buf, '|');
+		if (bar != NULL)
+			*bar = '\0';
+		if (url_parse(&u, buf, &uw) != 0) {
+			if (why)
+				*why = "bad url in targets";
+			return MEEK_EINVAL;
+		}
+		f = bar != NULL ? bar + 1 : NULL;
+		if (f != NULL && *f == '\0') {
+			if (why)
+				*why = "url with '|' but no front in targets";
+			return MEEK_EINVAL;
+		}
+		do {
+			struct client_target *t;
+
+			next = f != NULL ? strchr(f, '+') : NULL;
+			if (next != NULL)
+				*next++ = '\0';
+			if (f != NULL && *f == '\0') {
+				if (why)
+					*why = "empty front in targets";
+				return MEEK_EINVAL;
+			}
+			if (out->n == CLIENT_TARGETS_MAX) {
+				if (why)
+					*why = "more than 16 url/front pairs in targets";
+				return MEEK_EINVAL;
+			}
+			t = &out->t[out->n];
+			memset(t, 0, sizeof *t);
+			t->url = u;
+			if (conf_front(t, f, why) != 0)
+				return MEEK_EINVAL;
+			if (utls != NULL)
+				snprintf(t->utls, sizeof t->utls, "%s", utls);
+			out->n++;
+			f = next;
+		} while (f != NULL);
+	}
+	return 0;
+}
+
+int
+client_conf_resolve_all(const struct client_conf *c,
+    const struct ptargs *args, struct client_targets *out, const char **why)
+{
+	const char *targets = ptargs_get(args, "targets");
+	const char *utls = ptargs_get(args, "utls");
+
+	if (utls == NULL)
+		utls = c->utls;
+	if (targets == NULL && ptargs_get(args, "url") == NULL)
+		targets = c->targets;
+	if (targets != NULL)
+		return client_conf_parse_targets(targets, utls, out, why);
+	memset(out, 0, sizeof *out);
+	if (client_conf_resolve(c, args, &out->t[0], why) != 0)
+		return MEEK_EINVAL;
+	out->n = 1;
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 #define CLIENT_STACK_KB_DEFAULT 64
 #define CLIENT_UTLS_MAX 64
+#define CLIENT_TARGETS_MAX 16   /* url/front pairs of one bridge line */
 
 struct client_conf {
 	int managed;            /* launched by tor: TOR_PT_MANAGED_TRANSPORT_VER set, no --listen */
@@ -28,6 +29,8 @@ struct client_conf {
 	struct url url;         /* --url, parsed */
 	const char *front;      /* --front, borrowed from argv, or NULL */
 	const char *utls;       /* --utls, borrowed from argv, or NULL */
+	const char *check;      /* --check ARGS: test a bridge line and exit */
+	const char *targets;    /* --targets, borrowed from argv (checked), or NULL */
 	const char *log_file;   /* --log, borrowed from argv, or NULL (stderr) */
 	const char *listen;     /* --listen ADDR:PORT (standalone mode) or NULL */
 	const char *ca_file;    /* --ca, borrowed from argv, or NULL (default bundle) */
@@ -47,6 +50,13 @@ struct client_target {
 	char front[URL_HOST_MAX];    /* TCP/TLS peer, SNI and certificate name */
 	unsigned short port;         /* TCP port of `front` */
 	char utls[CLIENT_UTLS_MAX];  /* requested uTLS fingerprint, "" when none */
+};
+
+/* Every url/front pair of one SOCKS connection, in the bridge line's
+ * order (httpc shuffles them). */
+struct client_targets {
+	size_t n;
+	struct client_target t[CLIENT_TARGETS_MAX];
 };
 
 /* Parses `argv` and, in managed mode, the TOR_PT_* environment and the
@@ -75,5 +85,20 @@ int client_conf_is_transport(const char *name);
  * either source, bad url, bad front). */
 int client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
     struct client_target *t, const char **why);
+
+/* Parses a lyrebird 0.8 targets list "URL|FRONT+FRONT,URL|FRONT,URL" into
+ * `out` (one pair per url/front; a url without '|' is not fronted), every
+ * pair with `utls` (or "").  Each FRONT is HOST or HOST:PORT as front=.
+ * Returns 0, or MEEK_EINVAL with *why (empty, bad url, bad front, more than
+ * CLIENT_TARGETS_MAX pairs). */
+int client_conf_parse_targets(const char *spec, const char *utls,
+    struct client_targets *out, const char **why);
+
+/* Resolves every pair of one SOCKS connection: targets= from the args;
+ * else url= (with front= or --front) from the args; else --targets; else
+ * --url with --front (as client_conf_resolve()).  utls= overrides --utls.
+ * Returns 0 (out->n >= 1), or MEEK_EINVAL with *why. */
+int client_conf_resolve_all(const struct client_conf *c,
+    const struct ptargs *args, struct client_targets *out, const char **why);
 
 #endif

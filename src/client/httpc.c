@@ -1,63 +1,110 @@
 /*
  * Failure policy of a meek-client session (one httpc per SOCKS connection).
  *
- * - A transport error ends the session: connecting to the front or through
- *   the upstream proxy (15 s), the TLS handshake, writing the request or
- *   reading the response (30 s per read or write), a malformed response, a
- *   response body over 64 KiB.  meek cannot tell whether a request that died
- *   mid-way reached the server, so resending could duplicate or lose bytes
- *   of the tor stream; the SOCKS connection is closed instead and tor
- *   retries with a new circuit.
- * - One exception: a kept-alive connection reused from an earlier request
- *   that fails before any byte of the response has arrived (the server or a
- *   middlebox closed it while idle) is retried once on a fresh connection
- *   when the request body was empty: a poll carries no data, so sending it
- *   twice is always safe.  Before reusing a connection we also check that it
- *   is not readable (EOF or stray bytes) and reconnect first if it is, which
- *   catches most idle closes before any data is risked.
- * - A non-200 status: the same body is sent again, up to 10 tries in total,
- *   waiting 1 s, 2 s, 4 s, 8 s and then 10 s between tries (about 65 s in
- *   all), then the session ends.  Go meek-client makes the same 10 tries 30 s
- *   apart (4.5 minutes); by then meek-server (120 s idle expiry) and tor have
- *   long given up, so we stop sooner.  The connection is closed after a
- *   non-200 answer without reading its body, so every retry starts on a
- *   fresh connection and the payload in the caller's buffer stays intact.
- * - A certificate problem (untrusted CA, wrong name for the front, expired)
- *   fails the TLS handshake before any HTTP byte is written, so no payload
- *   ever leaves; the session ends with a warning naming the reason.
+ * A bridge line may carry several url/front pairs (targets=, or url= with
+ * one front).  They are tried in a random order chosen when the session
+ * starts; the session stays with the pair that works and moves on at the
+ * first failure.  A failed pair rests HTTPC_DEAD_MS before it is tried
+ * again, unless every pair is resting (then the one that rested longest).
+ *
+ * - The body cannot have reached meek-server (name resolution, TCP connect
+ *   refused or timed out, TLS handshake or certificate failure, proxy
+ *   failure, the request not fully written): retry at once on the next
+ *   pair.  Only when every pair has failed in a row do we wait (1 s, 2 s,
+ *   4 s, 8 s, then 10 s).
+ * - The request was written but no answer came (the connection dropped or
+ *   timed out, a malformed answer): an empty poll carries no data and is
+ *   retried (first on the same pair: a kept-alive connection closed while
+ *   idle is the usual cause, then on the next).  A non-empty body may have
+ *   been delivered: meek-c does not resend it, because a second copy would
+ *   be spliced into the tor stream twice (no lossless extension is
+ *   negotiated in classic meek).  The session ends and the log says so;
+ *   tor opens a new circuit.  Go meek-client resends here.
+ * - A 200 answer whose body is cut short loses downstream bytes: the
+ *   session ends.
+ * - A non-200 status, by class:  403, 404, 421 (and other 4xx): the front
+ *   does not serve our url (front or configuration error): the pair rests
+ *   and the next one is tried at once.  502, 503, 504 (and other 5xx): the
+ *   front or reflector cannot reach meek-server for now: the same body is
+ *   sent again on the same pair after the wait above.  The connection is
+ *   closed without reading the answer's body, so the payload in the
+ *   caller's buffer stays intact.
+ * - Bounds: at most BACKOFF_MAX_TRIES (10) tries of one body (a move at
+ *   once to a pair not yet tried in this round is not counted) and
+ *   HTTPC_RETRY_TOTAL_MS (75 s) in all; when no front can be reached at
+ *   all (no HTTP answer), HTTPC_UNREACHABLE_MS (20 s) from the first such
+ *   failure: tor's own retry with a new circuit is then as good, and tor
+ *   sees the failure sooner.  Then the session ends.  Go
+ *   meek-client makes 10 tries 30 s apart (4.5 minutes), when meek-server
+ *   (120 s idle expiry) and tor have long given up.
+ * - A certificate not valid yet (BearSSL's "expired or not yet valid",
+ *   told apart by client/certdates.c): our clock is behind, as on a router
+ *   without a real-time clock before NTP has run.  Every front would fail
+ *   the same way, so the same pair is retried every 5 s, outside the
+ *   bounds above, for up to 30 minutes, instead of giving up.
+ * - Each failure is reported (client/report.c): a warning that tor shows
+ *   as a PT LOG line, and a STATUS line naming the front and the class.
  * - "Connection: close", an EOF-delimited body or EOF between requests:
  *   the connection is closed and the next exchange reconnects (a TLS
- *   reconnect resumes the session cached under the front's name).
+ *   reconnect resumes the session cached under the front's name).  Before
+ *   reusing a kept-alive connection we check that it is not readable (EOF
+ *   or stray bytes) and reconnect first if it is.
  */
 #include "config.h"
 #include "client/httpc.h"
 #include "client/backoff.h"
+#include "client/certdates.h"
+#include "client/report.h"
+#include "shared/clock.h"
 #include "shared/dial.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
+#include "shared/rand.h"
 
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int
-httpc_init(struct httpc *h, const struct client_target *target,
-    const struct proxy *proxy, const struct tls_anchors *anchors,
-    const char *sid, int stop_fd, const char **why)
+httpc_init(struct httpc *h, const struct client_target *targets,
+    size_t ntargets, const struct proxy *proxy,
+    const struct tls_anchors *anchors, const char *sid, int stop_fd,
+    const char **why)
 {
+	unsigned char rnd[CLIENT_TARGETS_MAX];
+
 	memset(h, 0, sizeof *h);
 	h->s.fd = -1;
-	h->target = target;
+	if (ntargets == 0 || ntargets > CLIENT_TARGETS_MAX) {
+		if (why)
+			*why = "bad number of url/front pairs";
+		return MEEK_EINVAL;
+	}
+	h->targets = targets;
+	h->ntargets = ntargets;
+	/* Fisher-Yates: every session spreads over the pairs. */
+	if (rand_bytes(rnd, sizeof rnd) != 0)
+		memset(rnd, 0, sizeof rnd);
+	for (size_t i = 0; i < ntargets; i++)
+		h->order[i] = i;
+	for (size_t i = ntargets - 1; i > 0; i--) {
+		size_t j = rnd[i] % (i + 1), tmp = h->order[i];
+		h->order[i] = h->order[j];
+		h->order[j] = tmp;
+	}
+	h->target = &targets[h->order[0]];
 	h->proxy = (proxy != NULL && proxy->type != PROXY_NONE) ? proxy : NULL;
 	h->anchors = anchors;
 	h->stop_fd = stop_fd;
-	if (target->url.https && anchors == NULL) {
-		if (why)
-			*why = "https url but no trust anchors loaded";
-		return MEEK_EINVAL;
-	}
+	for (size_t i = 0; i < ntargets; i++)
+		if (targets[i].url.https && anchors == NULL) {
+			if (why)
+				*why = "https url but no trust anchors loaded";
+			return MEEK_EINVAL;
+		}
 	if (strlen(sid) >= HTTPC_SID_MAX) {
 		if (why)
 			*why = "session id too long";
@@ -122,60 +169,61 @@ httpc_is_stale(struct httpc *h)
 	return net_wait(h->s.fd, POLLIN, 0) != 0;
 }
 
+/* How far a failed try got. */
+enum httpc_phase {
+	HTTPC_UNSENT,      /* the body cannot have reached the server */
+	HTTPC_MAYBE_SENT,  /* written, no (complete) answer head */
+	HTTPC_ANSWERED,    /* a non-200 status was read */
+	HTTPC_BODY_LOST    /* a 200 answer's body was cut short */
+};
+
 /* One request and its response. */
 static int
 httpc_try(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
-    size_t *out_len, const char **why)
+    size_t *out_len, enum httpc_phase *phase, const char **why)
 {
 	const struct url *u = &h->target->url;
-	int rc, reused;
+	int rc;
 	long n;
 
-	for (int again = 0;; again++) {
-		if (h->s.fd >= 0 && httpc_is_stale(h))
-			httpc_disconnect(h);
-		if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
-			return rc;
-		reused = h->requests > 0;
-		h->requests++;
-		rc = http_write_request(&h->s, "POST", u->host_header, u->path,
-		    h->extra, buf, len);
-		if (rc != 0) {
-			if (why)
-				*why = "sending the request failed";
-		} else if (!stream_has_pending(&h->s)) {
-			/* Wait for the first response byte here, so that a
-			 * dead kept-alive connection is told apart from a
-			 * response cut short. */
-			n = stream_fill(&h->s);
-			if (n < 0) {
-				rc = (int)n;
-				if (why)
-					*why = "no response";
-			}
-		}
-		if (rc == 0)
-			break;
-		httpc_disconnect(h);
-		if (!(reused && len == 0 && again == 0))
-			return rc;
-		log_debug("session %s: reused connection failed before the "
-		    "response (%s); retrying the poll on a new connection",
-		    h->sid_log, meek_strerror(rc));
-	}
-
+	*phase = HTTPC_UNSENT;
 	h->last_status = 0;
+	if (h->s.fd >= 0 && httpc_is_stale(h))
+		httpc_disconnect(h);
+	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
+		return rc;
+	h->requests++;
+	rc = http_write_request(&h->s, "POST", u->host_header, u->path,
+	    h->extra, buf, len);
+	if (rc != 0) {
+		httpc_disconnect(h);
+		if (why)
+			*why = "sending the request failed";
+		return rc;
+	}
+	*phase = HTTPC_MAYBE_SENT;
+	if (!stream_has_pending(&h->s)) {
+		n = stream_fill(&h->s);
+		if (n < 0) {
+			httpc_disconnect(h);
+			if (why)
+				*why = "no response";
+			return (int)n;
+		}
+	}
 	if ((rc = http_read_response(&h->s, h->msg, why)) != 0) {
 		httpc_disconnect(h);
 		return rc == MEEK_EHEADTOOBIG ? MEEK_EPROTO : rc;
 	}
 	h->last_status = h->msg->status;
 	if (h->msg->status != 200) {
+		*phase = HTTPC_ANSWERED;
 		httpc_disconnect(h);
 		if (why)
 			*why = "server answered with a non-200 status";
 		return MEEK_EHTTP;
 	}
+	*phase = HTTPC_BODY_LOST;
 	*out_len = 0;
 	if ((rc = http_read_body(&h->s, h->msg, 1, buf, cap, out_len, why)) != 0) {
 		httpc_disconnect(h);
@@ -188,34 +236,199 @@ httpc_try(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
 	return 0;
 }
 
+/* Moves to the pair to use next: the current one unless it rests, else
+ * the next one in order that does not rest, else the one resting the
+ * least. */
+static void
+httpc_pick(struct httpc *h)
+{
+	long long now = clock_ms();
+	size_t n = h->ntargets, best = h->cur;
+
+	if (h->dead_until[h->order[h->cur]] > now) {
+		size_t i;
+
+		for (i = 1; i < n; i++) {
+			size_t k = (h->cur + i) % n;
+			if (h->dead_until[h->order[k]] <= now)
+				break;
+		}
+		if (i < n) {
+			best = (h->cur + i) % n;
+		} else {
+			for (size_t k = 0; k < n; k++)
+				if (h->dead_until[h->order[k]] <
+				    h->dead_until[h->order[best]])
+					best = k;
+		}
+	}
+	if (best != h->cur) {
+		httpc_disconnect(h);
+		h->cur = best;
+		h->target = &h->targets[h->order[best]];
+		log_info("session %s: now using front %s port %u", h->sid_log,
+		    h->target->front, (unsigned)h->target->port);
+	}
+}
+
+/* Waits `ms` unless a stop is requested (returns MEEK_ECLOSED). */
+static int
+httpc_sleep(struct httpc *h, int ms, const char **why)
+{
+	if (ms <= 0)
+		return 0;
+	if (h->stop_fd >= 0) {
+		if (net_wait(h->stop_fd, POLLIN, ms) != 0) {
+			if (why)
+				*why = "shutting down";
+			return MEEK_ECLOSED;
+		}
+	} else {
+		poll(NULL, 0, ms);
+	}
+	return 0;
+}
+
+/* After BearSSL's "expired or not yet valid": looks at the front's leaf
+ * certificate to tell which.  Sets *cls and `msg`; returns 1 when the
+ * certificate is not valid yet (our clock looks wrong). */
+static int
+httpc_cert_dates(struct httpc *h, const char **cls, char *msg, size_t len,
+    const char **w)
+{
+	const struct client_target *t = h->target;
+	long long nb = 0, na = 0;
+	char d1[32], d2[32], d3[32];
+
+	switch (certdates_probe(h->proxy, t->front, t->port, t->front,
+	    HTTPC_CONNECT_TIMEOUT_MS, &nb, &na)) {
+	case CERTDATES_NOT_YET_VALID:
+		*cls = "cert-not-yet-valid";
+		snprintf(msg, len, "certificate not yet valid (valid from %s, "
+		    "our clock says %s): the clock looks wrong",
+		    certdates_day(d1, sizeof d1, nb),
+		    certdates_day(d3, sizeof d3, (long long)time(NULL)));
+		*w = msg;
+		return 1;
+	case CERTDATES_EXPIRED:
+		*cls = "cert-expired";
+		snprintf(msg, len, "certificate expired on %s",
+		    certdates_day(d2, sizeof d2, na));
+		*w = msg;
+		return 0;
+	default:
+		snprintf(msg, len, "certificate expired or not yet valid");
+		return 0;
+	}
+}
+
 int
 httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
     size_t *out_len, const char **why)
 {
-	int rc, delay;
+	long long deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
+	long long clock_until = clock_ms() + HTTPC_CLOCK_WAIT_MAX_MS;
+	size_t failed_in_row = 0;
+	long long unreach_until = 0;  /* set at the first unreachable front */
+	int rc, waits = 0, same_retry = 0, counted = 0;
+	enum httpc_phase phase;
 
 	*out_len = 0;
-	for (int tries = 1;; tries++) {
-		rc = httpc_try(h, buf, len, cap, out_len, why);
-		if (rc != MEEK_EHTTP)
-			return rc;
-		if (tries >= BACKOFF_MAX_TRIES) {
+	for (;;) {
+		const char *w = NULL, *cls, *action;
+		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
+		int delay = 0, rest = 0, st;
+
+		httpc_pick(h);
+		rc = httpc_try(h, buf, len, cap, out_len, &phase, &w);
+		if (rc == 0) {
+			h->dead_until[h->order[h->cur]] = 0;
+			return 0;
+		}
+		st = phase == HTTPC_ANSWERED ? h->last_status : 0;
+		snprintf(fr, sizeof fr, strchr(h->target->front, ':') != NULL ?
+		    "[%s]:%u" : "%s:%u", h->target->front,
+		    (unsigned)h->target->port);
+		cls = report_class(rc, w, st, cbuf, sizeof cbuf);
+		if (rc == MEEK_ECERT && w != NULL && strstr(w, "expired") != NULL &&
+		    httpc_cert_dates(h, &cls, msg, sizeof msg, &w) &&
+		    clock_ms() < clock_until) {
+			/* Our clock is behind the certificate: no front will
+			 * work until NTP has run, and giving up would leave tor
+			 * stuck.  Retry every few seconds, off the budget. */
+			report_failure(h->sid_log, fr, cls, msg,
+			    "retrying every 5 s until the clock is right");
+			deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
+			if ((rc = httpc_sleep(h, HTTPC_CLOCK_RETRY_MS, why)) != 0)
+				return rc;
+			continue;
+		}
+		if (phase == HTTPC_BODY_LOST ||
+		    (phase == HTTPC_MAYBE_SENT && len > 0)) {
+			report_failure(h->sid_log, fr, cls,
+			    w ? w : meek_strerror(rc), "ending the session");
 			if (why)
-				*why = "server answered non-200 to every try";
-			return MEEK_EHTTP;
+				*why = phase == HTTPC_BODY_LOST ?
+				    "response cut short: downstream bytes lost" :
+				    "the request may have reached meek-server and "
+				    "is not resent without the lossless extension";
+			return rc;
 		}
-		delay = backoff_retry_delay(tries);
-		log_warn("session %s: server answered status %d (try %d of %d); "
-		    "retrying in %d ms", h->sid_log, h->last_status, tries,
-		    BACKOFF_MAX_TRIES, delay);
-		if (h->stop_fd >= 0) {
-			if (net_wait(h->stop_fd, POLLIN, delay) != 0) {
-				if (why)
-					*why = "shutting down";
-				return MEEK_ECLOSED;
-			}
+		if (phase == HTTPC_MAYBE_SENT && !same_retry) {
+			/* An empty poll: most often a kept-alive connection
+			 * closed while idle.  Once on the same pair. */
+			same_retry = 1;
+			log_debug("session %s: poll failed before the answer "
+			    "(%s); retrying it", h->sid_log, meek_strerror(rc));
+			continue;
+		}
+		same_retry = 0;
+		if (phase == HTTPC_ANSWERED && st >= 500) {
+			/* The front works; what is behind it does not, yet. */
+			failed_in_row = 0;
+			delay = backoff_retry_delay(++waits);
+			action = "retrying on the same front";
 		} else {
-			poll(NULL, 0, delay);
+			rest = 1;
+			if (phase == HTTPC_ANSWERED)
+				unreach_until = 0;
+			else if (unreach_until == 0)
+				unreach_until = clock_ms() + HTTPC_UNREACHABLE_MS;
+			failed_in_row++;
+			if (failed_in_row >= h->ntargets) {
+				failed_in_row = 0;
+				delay = backoff_retry_delay(++waits);
+			}
+			action = h->ntargets > 1 ? "trying the next url/front pair" :
+			    "retrying";
 		}
+		/* Moving at once to a pair not tried in this round is not a
+		 * retry: only tries followed by a wait count. */
+		if (delay > 0 || !rest)
+			counted++;
+		if (counted >= BACKOFF_MAX_TRIES || clock_left(deadline) <= 0 ||
+		    (unreach_until != 0 && clock_ms() >= unreach_until)) {
+			report_failure(h->sid_log, fr, cls,
+			    w ? w : meek_strerror(rc), "giving up");
+			if (why)
+				*why = rc == MEEK_EHTTP ?
+				    "server answered non-200 to every try" :
+				    "no url/front pair worked within the retry bounds";
+			return rc;
+		}
+		report_failure(h->sid_log, fr, cls,
+		    w ? w : meek_strerror(rc), action);
+		if (st > 0)
+			log_info("session %s: status %d (try %d of %d); next try "
+			    "in %d ms", h->sid_log, st, counted, BACKOFF_MAX_TRIES,
+			    delay);
+		if (rest)
+			h->dead_until[h->order[h->cur]] = clock_ms() + HTTPC_DEAD_MS;
+		if (delay > clock_left(deadline))
+			delay = clock_left(deadline);
+		if (unreach_until != 0 && delay > unreach_until - clock_ms())
+			delay = (int)(unreach_until - clock_ms());
+		if ((rc = httpc_sleep(h, delay, why)) != 0)
+			return rc;
 	}
 }

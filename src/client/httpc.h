@@ -26,9 +26,19 @@
 #define HTTPC_CONNECT_TIMEOUT_MS 15000
 #define HTTPC_IO_TIMEOUT_MS 30000
 #define HTTPC_SID_MAX 64
+#define HTTPC_RETRY_TOTAL_MS 75000  /* bound on all retries of one body */
+#define HTTPC_DEAD_MS 60000         /* a failed pair rests this long */
+#define HTTPC_UNREACHABLE_MS 20000  /* no front reachable: end the session */
+#define HTTPC_CLOCK_RETRY_MS 5000   /* retry period while our clock is behind */
+#define HTTPC_CLOCK_WAIT_MAX_MS (30 * 60 * 1000) /* ... for at most this long */
 
 struct httpc {
-	const struct client_target *target;
+	const struct client_target *targets; /* every url/front pair */
+	size_t ntargets;
+	size_t order[CLIENT_TARGETS_MAX]; /* shuffled indexes into targets */
+	long long dead_until[CLIENT_TARGETS_MAX]; /* clock_ms(); 0: alive */
+	size_t cur;              /* position in order[] of the pair in use */
+	const struct client_target *target;  /* targets[order[cur]] */
 	const struct proxy *proxy;          /* NULL: direct */
 	const struct tls_anchors *anchors;  /* needed for https */
 	int stop_fd;             /* readable: stop waiting between retries */
@@ -42,10 +52,11 @@ struct httpc {
 };
 
 /* Prepares `h` for session `sid` (at most HTTPC_SID_MAX-1 chars) without
- * connecting.  `stop_fd` (or -1) becoming readable cuts retry delays short.
+ * connecting, with the `ntargets` (1..CLIENT_TARGETS_MAX) url/front pairs
+ * of `targets` tried in a random order.  `stop_fd` (or -1) becoming readable cuts retry delays short.
  * Returns 0, MEEK_ENOMEM, or MEEK_EINVAL with *why (https without anchors). */
-int httpc_init(struct httpc *h, const struct client_target *target,
-    const struct proxy *proxy, const struct tls_anchors *anchors,
+int httpc_init(struct httpc *h, const struct client_target *targets,
+    size_t ntargets, const struct proxy *proxy, const struct tls_anchors *anchors,
     const char *sid, int stop_fd, const char **why);
 /* Closes the connection and frees what `h` owns.  Safe after a failed
  * httpc_init. */
@@ -55,7 +66,8 @@ void httpc_clear(struct httpc *h);
  * HTTP_BODY_MAX) and, on a 200 answer, reads the response body into the
  * same `buf`, setting *out_len.  Applies the failure policy of httpc.c.
  * Returns 0, or the MEEK_E* code that ends the session with *why:
- * MEEK_EHTTP (non-200 after every try), MEEK_ETOOBIG (body over `cap`),
+ * MEEK_EHTTP (non-200 after every try), MEEK_EIO with *why when a body
+ * may have been delivered and cannot be resent, MEEK_ETOOBIG (body over `cap`),
  * MEEK_ECERT / MEEK_ETLS (handshake), a dial error, a stream error,
  * MEEK_EPROTO (malformed response), MEEK_ECLOSED (stop requested). */
 int httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,

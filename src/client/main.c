@@ -4,9 +4,11 @@
  * the PT lines, serve until SIGTERM/SIGINT or stdin closes, shut down.
  */
 #include "config.h"
+#include "client/check.h"
 #include "client/conf.h"
 #include "client/listener.h"
 #include "client/poller.h"
+#include "client/report.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/pt.h"
@@ -23,6 +25,9 @@
 #include <unistd.h>
 
 #define MAIN_DRAIN_POLL_MS 250
+#define MAIN_NO_CA_HINT "install ca-certificates (Debian, Ubuntu, Alpine, " \
+	"Fedora) or ca-bundle (OpenWrt: opkg install ca-bundle), or set " \
+	"SSL_CERT_FILE or pass --ca FILE"
 #define MAIN_SHUTDOWN_WAIT_MS 2000
 
 struct client {
@@ -87,6 +92,40 @@ main_parse(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+/* --check: trust anchors, then the bridge line test; returns the exit code. */
+static int
+main_check(struct client *c)
+{
+	const struct client_conf *conf = &c->conf;
+	const char *why = NULL, *ca;
+	int rc;
+
+	if (log_open(conf->log_file, &why) != 0) {
+		fprintf(stderr, "meek-client: %s: %s\n", why ? why : "cannot open log",
+		    conf->log_file);
+		return EXIT_FAILURE;
+	}
+	/* The verdict lines are the output; the log only for --log-level. */
+	log_set_level(conf->log_level == LOG_INFO ? LOG_ERROR : conf->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
+	if (ca == NULL)
+		printf("trust    FAIL no CA bundle found: " MAIN_NO_CA_HINT "\n");
+	else if (tls_anchors_load(&c->anchors, ca, &why) != 0)
+		printf("trust    FAIL %s: %s\n", ca, why ? why : "-");
+	else
+		printf("trust    ok   %zu CA certificates from %s\n",
+		    tls_anchors_count(c->anchors), ca);
+	if (conf->utls != NULL)
+		printf("note: --utls is not available with BearSSL; BearSSL's own "
+		    "TLS 1.2 hello is used\n");
+	rc = check_run(conf, c->anchors, stdout);
+	tls_anchors_free(c->anchors);
+	c->anchors = NULL;
+	log_close();
+	return rc;
+}
+
 /* Step 2: log, trust anchors, signal mask, session machinery, listeners. */
 static int
 main_setup(struct client *c)
@@ -115,8 +154,10 @@ main_setup(struct client *c)
 
 	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
 	if (ca == NULL)
-		return main_fail(c, "no CA bundle found (install ca-certificates, "
-		    "set SSL_CERT_FILE or pass --ca FILE)");
+		return main_fail(c, "no CA bundle found in the usual places "
+		    "(/etc/ssl/certs/ca-certificates.crt, /etc/ssl/cert.pem, "
+		    "/etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/certs/ca-bundle.crt): "
+		    MAIN_NO_CA_HINT);
 	if (tls_anchors_load(&c->anchors, ca, &why) != 0) {
 		snprintf(msg, sizeof msg, "cannot load trust anchors from %s: %s",
 		    ca, why ? why : "-");
@@ -193,6 +234,9 @@ main_announce(struct client *c)
 		return 0;
 	}
 	pt_version();
+	pt_line("STATUS TYPE=version IMPLEMENTATION=meek-c VERSION=%s",
+	    PACKAGE_VERSION);
+	report_enable_status();
 	if (c->conf.proxy_from_env)
 		pt_proxy_done();
 	for (size_t i = 0; i < c->nmethods; i++) {
@@ -323,6 +367,11 @@ main(int argc, char **argv)
 		printf("meek-client meek-c %s\n", PACKAGE_VERSION);
 		client_conf_clear(&c.conf);
 		return 0;
+	}
+	if (c.conf.check != NULL) {
+		rc = main_check(&c);
+		client_conf_clear(&c.conf);
+		return rc;
 	}
 	if ((rc = main_setup(&c)) != 0 || (rc = main_announce(&c)) != 0)
 		return main_shutdown(&c, rc);

@@ -30,7 +30,7 @@ struct session {
 	int fd;                           /* SOCKS connection from tor */
 	struct socks_request req;
 	struct ptargs args;
-	struct client_target target;
+	struct client_targets targets;
 	struct httpc http;
 	int http_ready;
 	char sid[B64_ENCODED_SIZE(POLLER_SID_BYTES)];
@@ -90,12 +90,12 @@ poller_open(struct session *s)
 		len--;
 	if ((rc = ptargs_parse(&s->args, s->req.args, len, &why)) != 0)
 		return poller_refuse(s, "bad SOCKS arguments", why ? why : "-");
-	if (client_conf_resolve(p->conf, &s->args, &s->target, &why) != 0)
+	if (client_conf_resolve_all(p->conf, &s->args, &s->targets, &why) != 0)
 		return poller_refuse(s, "SOCKS arguments", why ? why : "-");
-	if (s->target.utls[0] != '\0')
+	if (s->targets.t[0].utls[0] != '\0')
 		log_info("utls=%s requested: uTLS is not available with BearSSL, "
 		    "using BearSSL's TLS", log_escape(esc, sizeof esc,
-		    s->target.utls, strlen(s->target.utls)));
+		    s->targets.t[0].utls, strlen(s->targets.t[0].utls)));
 
 	/* 128 random bits, base64 without padding: 22 characters. */
 	if (rand_bytes(raw, sizeof raw) != 0)
@@ -104,7 +104,7 @@ poller_open(struct session *s)
 		return poller_refuse(s, "session id", "encoding failed");
 	log_sid(s->sid_log, s->sid);
 
-	if (httpc_init(&s->http, &s->target,
+	if (httpc_init(&s->http, s->targets.t, s->targets.n,
 	    p->conf->has_proxy ? &p->conf->proxy : NULL, p->anchors, s->sid,
 	    p->stop_pipe[0], &why) != 0)
 		return poller_refuse(s, "HTTP client", why ? why : "-");
@@ -117,10 +117,11 @@ poller_open(struct session *s)
 		    meek_strerror(rc));
 		return rc;
 	}
-	log_info("session %s: started (%s%s%s)", s->sid_log,
-	    s->target.url.https ? "https" : "http",
+	log_info("session %s: started (%s%s%s, %zu url/front pair%s)",
+	    s->sid_log, s->http.target->url.https ? "https" : "http",
 	    p->conf->has_proxy ? ", through proxy" : "",
-	    strcmp(s->target.front, s->target.url.host) != 0 ? ", fronted" : "");
+	    strcmp(s->http.target->front, s->http.target->url.host) != 0 ?
+	    ", fronted" : "", s->targets.n, s->targets.n == 1 ? "" : "s");
 	return 0;
 }
 

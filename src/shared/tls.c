@@ -1038,52 +1038,48 @@ tls_inject_entropy(br_ssl_engine_context *eng)
 	explicit_bzero(seed, sizeof seed);
 }
 
-/* TLS 1.2 suites only, forward secret first.  AES-GCM leads when the CPU
- * has AES instructions (3x faster than ChaCha20 here), else ChaCha20. */
-static const uint16_t tls_suites_aes[] = {
+/* TLS 1.2 suites only, in Firefox's TLS 1.2 order (doc/fingerprint.md):
+ * forward secret AEAD first, then the CBC-SHA suites browsers still offer;
+ * no CBC-SHA256/384, which no browser sends.  AES-GCM leads when the CPU has
+ * AES instructions (3x faster than ChaCha20 here); without them the two
+ * ChaCha20 suites move to the front (tls_client_suites). */
+static const uint16_t tls_suites[] = {
 	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
 	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
 	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
 	BR_TLS_RSA_WITH_AES_128_GCM_SHA256,
 	BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_RSA_WITH_AES_128_CBC_SHA256,
-	BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
 	BR_TLS_RSA_WITH_AES_128_CBC_SHA,
 	BR_TLS_RSA_WITH_AES_256_CBC_SHA,
 };
-static const uint16_t tls_suites_chacha[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-	BR_TLS_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_RSA_WITH_AES_128_CBC_SHA256,
-	BR_TLS_RSA_WITH_AES_256_CBC_SHA256,
-	BR_TLS_RSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_RSA_WITH_AES_256_CBC_SHA,
-};
+#define TLS_NSUITES (sizeof tls_suites / sizeof tls_suites[0])
+
+/* Fills `out` with the client's suite order for this CPU. */
+static void
+tls_client_suites(uint16_t out[TLS_NSUITES])
+{
+	size_t n = 0;
+	int chacha_first = br_aes_x86ni_ctr_get_vtable() == NULL;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < TLS_NSUITES; i++) {
+			int is_chacha =
+			    tls_suites[i] == BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 ||
+			    tls_suites[i] == BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
+			/* Without AES-NI: ChaCha20 on the first pass, the rest
+			 * on the second; with it, one pass keeps the table. */
+			if (!chacha_first ? pass == 0 : (pass == 0) == is_chacha)
+				out[n++] = tls_suites[i];
+		}
+	}
+}
 
 /* Not const: BearSSL takes "const char **"; never written. */
 static const char *tls_alpn[] = { "http/1.1" };
@@ -1168,6 +1164,7 @@ tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
     const char *server_name, int mono, int timeout_ms, const char **why)
 {
 	br_ssl_session_parameters cached, now;
+	uint16_t suites[TLS_NSUITES];
 	struct tls_conn *t;
 	int have, r;
 
@@ -1181,12 +1178,8 @@ tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
 	br_ssl_client_init_full(&t->u.c, &t->xc,
 	    ta != NULL ? ta->ta : NULL, ta != NULL ? ta->n : 0);
 	br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
-	if (br_aes_x86ni_ctr_get_vtable() != NULL)
-		br_ssl_engine_set_suites(t->eng, tls_suites_aes,
-		    sizeof tls_suites_aes / sizeof tls_suites_aes[0]);
-	else
-		br_ssl_engine_set_suites(t->eng, tls_suites_chacha,
-		    sizeof tls_suites_chacha / sizeof tls_suites_chacha[0]);
+	tls_client_suites(suites);
+	br_ssl_engine_set_suites(t->eng, suites, TLS_NSUITES);
 	br_ssl_engine_set_buffer(t->eng, t->buf, t->bufsize, !mono);
 	br_ssl_engine_set_protocol_names(t->eng, tls_alpn, 1);
 	br_ssl_engine_add_flags(t->eng, BR_OPT_NO_RENEGOTIATION);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "shared/ptargs.h"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
@@ -445,6 +446,122 @@ START_TEST(client_conf_rejects_missing_or_bad_url)
 }
 END_TEST
 
+static int
+resolve_all(const struct client_conf *c, const char *args,
+    struct client_targets *t, const char **why)
+{
+	struct ptargs a;
+	int rc;
+
+	ptargs_init(&a);
+	ck_assert_int_eq(ptargs_parse(&a, args, strlen(args), NULL), 0);
+	rc = client_conf_resolve_all(c, &a, t, why);
+	ptargs_clear(&a);
+	return rc;
+}
+
+START_TEST(client_conf_targets_list_every_pair)
+{
+	struct client_targets *t = malloc(sizeof *t);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(client_conf_parse_targets(
+	    "https://a.example/m|cdn1.example+cdn2.example:8443,"
+	    "http://b.example:8080/|cdn3.example,https://c.example/",
+	    "hello", t, NULL), 0);
+	ck_assert_uint_eq(t->n, 4);
+	ck_assert_str_eq(t->t[0].url.host, "a.example");
+	ck_assert_str_eq(t->t[0].url.path, "/m");
+	ck_assert_str_eq(t->t[0].front, "cdn1.example");
+	ck_assert_int_eq(t->t[0].port, 443);
+	ck_assert_str_eq(t->t[0].utls, "hello");
+	ck_assert_str_eq(t->t[1].url.host, "a.example");
+	ck_assert_str_eq(t->t[1].front, "cdn2.example");
+	ck_assert_int_eq(t->t[1].port, 8443);
+	ck_assert_str_eq(t->t[2].url.host_header, "b.example:8080");
+	ck_assert_str_eq(t->t[2].front, "cdn3.example");
+	ck_assert_int_eq(t->t[2].port, 80);
+	/* A url without '|' is not fronted. */
+	ck_assert_str_eq(t->t[3].front, "c.example");
+	ck_assert_int_eq(t->t[3].port, 443);
+	ck_assert_str_eq(t->t[3].utls, "hello");
+	free(t);
+}
+END_TEST
+
+START_TEST(client_conf_targets_rejects_bad_lists)
+{
+	static const char *const bad[] = {
+		"", ",", "https://a.example/,", ",https://a.example/",
+		"https://a.example/|", "https://a.example/|cdn.example+",
+		"https://a.example/|+cdn.example", "ftp://a.example/|cdn.example",
+		"https://a.example/|a:b:c", "https://a.example/,,https://b.example/",
+	};
+	struct client_targets *t = malloc(sizeof *t);
+	char many[2048] = "https://a.example/|f";
+
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *why = NULL;
+		ck_assert_msg(client_conf_parse_targets(bad[i], NULL, t, &why) ==
+		    MEEK_EINVAL, "accepted \"%s\"", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	/* 16 pairs fit, 17 do not. */
+	for (int i = 1; i < CLIENT_TARGETS_MAX; i++)
+		strcat(many, "+f");
+	ck_assert_int_eq(client_conf_parse_targets(many, NULL, t, NULL), 0);
+	ck_assert_uint_eq(t->n, CLIENT_TARGETS_MAX);
+	strcat(many, "+f");
+	ck_assert_int_eq(client_conf_parse_targets(many, NULL, t, NULL), MEEK_EINVAL);
+	free(t);
+}
+END_TEST
+
+START_TEST(client_conf_targets_precedence)
+{
+	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", "--targets",
+	    "https://flag.example/|f1.example+f2.example", "--url",
+	    "https://url.example/", "--utls", "HelloFirefox_Auto", NULL };
+	char *bad[] = { "meek-client", "--listen", "127.0.0.1:0", "--targets",
+	    "https://flag.example/|", NULL };
+	struct client_targets *t = malloc(sizeof *t);
+	struct client_conf c;
+	const char *why;
+
+	ck_assert_ptr_nonnull(t);
+	clean_env();
+	why = parse_expect(&c, ARGC(bad), bad, MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "--targets"));
+	client_conf_clear(&c);
+
+	parse_expect(&c, ARGC(argv), argv, 0);
+	ck_assert_str_eq(c.targets, "https://flag.example/|f1.example+f2.example");
+	/* targets= in the args wins over everything. */
+	ck_assert_int_eq(resolve_all(&c, "targets=https://arg.example/|a.example;"
+	    "url=https://x.example/", t, NULL), 0);
+	ck_assert_uint_eq(t->n, 1);
+	ck_assert_str_eq(t->t[0].url.host, "arg.example");
+	ck_assert_str_eq(t->t[0].utls, "HelloFirefox_Auto");
+	/* url= in the args wins over --targets. */
+	ck_assert_int_eq(resolve_all(&c, "url=https://x.example/;front=y.example;"
+	    "utls=none", t, NULL), 0);
+	ck_assert_uint_eq(t->n, 1);
+	ck_assert_str_eq(t->t[0].url.host, "x.example");
+	ck_assert_str_eq(t->t[0].front, "y.example");
+	ck_assert_str_eq(t->t[0].utls, "none");
+	/* Nothing in the args: --targets, before --url. */
+	ck_assert_int_eq(resolve_all(&c, "", t, NULL), 0);
+	ck_assert_uint_eq(t->n, 2);
+	ck_assert_str_eq(t->t[1].front, "f2.example");
+	why = NULL;
+	ck_assert_int_eq(resolve_all(&c, "targets=nope", t, &why), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(why);
+	client_conf_clear(&c);
+	free(t);
+}
+END_TEST
+
 Suite *
 client_conf_suite(void)
 {
@@ -471,6 +588,9 @@ client_conf_suite(void)
 	tcase_add_test(args, client_conf_flags_fill_missing_args);
 	tcase_add_test(args, client_conf_without_front_dials_url_host);
 	tcase_add_test(args, client_conf_rejects_missing_or_bad_url);
+	tcase_add_test(args, client_conf_targets_list_every_pair);
+	tcase_add_test(args, client_conf_targets_rejects_bad_lists);
+	tcase_add_test(args, client_conf_targets_precedence);
 	suite_add_tcase(s, flags);
 	suite_add_tcase(s, env);
 	suite_add_tcase(s, args);

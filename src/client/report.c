@@ -1,0 +1,120 @@
+#include "config.h"
+#include "client/report.h"
+#include "shared/clock.h"
+#include "shared/err.h"
+#include "shared/log.h"
+#include "shared/pt.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#define REPORT_SLOTS 32
+
+struct report_slot {
+	char key[160];          /* front and class */
+	long long last_ms;
+};
+
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+/* report_lock guards report_slots. */
+static struct report_slot report_slots[REPORT_SLOTS];
+static atomic_int report_status_on;
+
+void
+report_enable_status(void)
+{
+	atomic_store(&report_status_on, 1);
+}
+
+const char *
+report_class(int rc, const char *why, int status, char *buf, size_t len)
+{
+	const char *w = why != NULL ? why : "";
+
+	if (status > 0) {
+		snprintf(buf, len, "http-%d", status);
+		return buf;
+	}
+	switch (rc) {
+	case MEEK_ERESOLVE:
+		return "dns";
+	case MEEK_ECONNREFUSED:
+		return "tcp-refused";
+	case MEEK_ECONNECT:
+		return strstr(w, "timed out") != NULL ? "tcp-timeout" : "tcp";
+	case MEEK_ETIMEDOUT:
+		return strstr(w, "connect") != NULL ? "tcp-timeout" : "timeout";
+	case MEEK_ECERT:
+		if (strstr(w, "name") != NULL)
+			return "cert-name-mismatch";
+		if (strstr(w, "expired") != NULL || strstr(w, "not yet") != NULL)
+			return "cert-not-yet-valid-or-expired";
+		if (strstr(w, "CA") != NULL || strstr(w, "trusted") != NULL)
+			return "cert-unknown-ca";
+		return "cert";
+	case MEEK_ETLS:
+		return strstr(w, "alert") != NULL ? "tls-alert" : "tls";
+	case MEEK_EPROXY:
+	case MEEK_EAUTH:
+		return "proxy";
+	case MEEK_ECLOSED:
+		return "connection-closed";
+	case MEEK_EPROTO:
+	case MEEK_EHEADTOOBIG:
+		return "http-malformed";
+	default:
+		return "io";
+	}
+}
+
+/* Returns 1 when `front`/`cls` was not reported in the last
+ * REPORT_QUIET_MS, and records now. */
+static int
+report_due(const char *front, const char *cls)
+{
+	long long now = clock_ms();
+	char key[sizeof report_slots[0].key];
+	size_t i, victim = 0;
+	int due = 1;
+
+	snprintf(key, sizeof key, "%s %s", front, cls);
+	pthread_mutex_lock(&report_lock);
+	for (i = 0; i < REPORT_SLOTS; i++) {
+		if (strcmp(report_slots[i].key, key) == 0) {
+			due = now - report_slots[i].last_ms >= REPORT_QUIET_MS;
+			victim = i;
+			break;
+		}
+		if (report_slots[i].last_ms < report_slots[victim].last_ms)
+			victim = i;
+	}
+	if (due) {
+		snprintf(report_slots[victim].key, sizeof report_slots[victim].key,
+		    "%s", key);
+		report_slots[victim].last_ms = now;
+	}
+	pthread_mutex_unlock(&report_lock);
+	return due;
+}
+
+void
+report_failure(const char *sid_log, const char *front, const char *cls,
+    const char *msg, const char *action)
+{
+	char f[300], m[300], kv[700];
+
+	if (!report_due(front, cls)) {
+		log_debug("session %s: front %s failed (%s: %s); %s", sid_log,
+		    front, cls, msg, action);
+		return;
+	}
+	log_warn("session %s: front %s failed (%s: %s); %s", sid_log, front,
+	    cls, msg, action);
+	if (!atomic_load(&report_status_on))
+		return;
+	snprintf(kv, sizeof kv, "TYPE=front-failure FRONT=%s FAILURE=%s MESSAGE=%s",
+	    pt_cstring(f, sizeof f, front), cls, pt_cstring(m, sizeof m, msg));
+	pt_status("meek", kv);
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# meek-client --check (issue 11): one verdict line per step for a good
+# bridge line and for each way a line goes wrong, with real nginx fronts:
+# a dead port, a certificate for another name, a certificate from an
+# unknown CA, a certificate not yet valid (future notBefore: a router with
+# a wrong clock), an expired one, a 403 from the front, and a plain web
+# page that is not meek-server.  Exit 0 only when a meek-server answered.
+. "$(dirname "$0")/../integration/lib.sh"
+require nginx openssl
+require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO"
+make_certs
+
+# Two leaves with unusual dates (openssl ca can set any validity).
+(
+	set -e
+	cd "$PKI"
+	: >index.txt
+	echo 1000 >serial
+	cat >dates.cnf <<EOF2
+[ca]
+default_ca = c
+[c]
+database = $PKI/index.txt
+new_certs_dir = $PKI
+serial = $PKI/serial
+default_md = sha256
+policy = p
+unique_subject = no
+[p]
+commonName = supplied
+EOF2
+	for n in future:20990101000000Z:21000101000000Z \
+	    expired:20000101000000Z:20010101000000Z; do
+		name=${n%%:*} dates=${n#*:}
+		openssl req -new -newkey rsa:2048 -nodes -keyout "$name.key" \
+		    -subj /CN=localhost -out "$name.csr"
+		openssl ca -batch -config dates.cnf -cert ca.pem -keyfile ca.key \
+		    -in "$name.csr" -out "$name.pem" -notext \
+		    -startdate "${dates%%:*}" -enddate "${dates#*:}" \
+		    -extfile leaf.cnf -extensions v3_leaf
+	done
+) >>"$TMPD/pki.log" 2>&1 || die "making the dated certificates failed"
+
+start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
+start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
+    --disable-tls --log "$TMPD/server.log"
+
+NGX=$TMPD/nginx
+mkdir -p "$NGX/logs" "$NGX/tmp"
+for v in DEAD GOOD NAME UNK FUT EXP P403 WEB; do
+	printf -v "$v" '%s' "$(free_port)" || die "no free port"
+done
+meek_loc="location / { proxy_pass http://127.0.0.1:$server_PORT; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
+srv() { # port cert body
+	printf 'server { listen 127.0.0.1:%s ssl; ssl_certificate %s/%s.pem; ssl_certificate_key %s/%s.key; %s }\n' \
+	    "$1" "$PKI" "$2" "$PKI" "$2" "$3"
+}
+user_line=""
+[ "$(id -u)" = 0 ] && user_line="user root root;"
+cat >"$NGX/nginx.conf" <<EOF2
+$user_line
+worker_processes 1;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log info;
+events { worker_connections 256; }
+http {
+	access_log $NGX/logs/access.log;
+	client_body_temp_path $NGX/tmp/body;
+	proxy_temp_path $NGX/tmp/proxy;
+	fastcgi_temp_path $NGX/tmp/fastcgi;
+	uwsgi_temp_path $NGX/tmp/uwsgi;
+	scgi_temp_path $NGX/tmp/scgi;
+	$(srv "$GOOD" rsa "$meek_loc")
+	$(srv "$NAME" nameonly "$meek_loc")
+	$(srv "$UNK" other "$meek_loc")
+	$(srv "$FUT" future "$meek_loc")
+	$(srv "$EXP" expired "$meek_loc")
+	$(srv "$P403" rsa "return 403;")
+	$(srv "$WEB" rsa "default_type text/html; return 200 '<html><body>hello</body></html>';")
+}
+EOF2
+spawn nginx nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
+    -g 'daemon off;'
+wait_port "$WEB" nginx || die "nginx did not start"
+
+# check NAME PORT WANT_RC REGEX...: runs --check on url=https://meek.test/
+# front=localhost:PORT and expects the exit code and every line REGEX.
+run_check() {
+	local name=$1 port=$2 want=$3 rc re
+	shift 3
+	timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" \
+	    --check "url=https://meek.test/ front=localhost:$port" \
+	    >"$TMPD/check.$name" 2>&1
+	rc=$?
+	sed 's/^/   /' "$TMPD/check.$name"
+	check "$name: exit $want (got $rc)" [ "$rc" = "$want" ]
+	for re in "$@"; do
+		check "$name: /$re/" grep -qE -- "$re" "$TMPD/check.$name"
+	done
+}
+run_check good "$GOOD" 0 '^  resolve +ok ' '^  connect +ok ' '^  tls +ok ' \
+    '^  post +ok .*HTTP 200' '^  meek +ok +meek-server answered' '^verdict: OK'
+run_check dead "$DEAD" 1 '^  connect +FAIL .*class tcp-refused' '^verdict: FAIL'
+run_check wrong-name "$NAME" 1 '^  tls +FAIL .*class cert-name-mismatch'
+run_check unknown-ca "$UNK" 1 '^  tls +FAIL .*class cert-unknown-ca'
+run_check not-yet-valid "$FUT" 1 \
+    '^  tls +FAIL .*valid from 2099-01-01.*clock looks wrong.*class cert-not-yet-valid'
+run_check expired "$EXP" 1 '^  tls +FAIL .*expired on 2001-01-01.*class cert-expired'
+run_check http-403 "$P403" 1 '^  tls +ok ' '^  post +FAIL .*HTTP 403 \(class http-403'
+run_check web-page "$WEB" 1 '^  post +ok ' '^  meek +FAIL +not meek-server: a web page answered \(Content-Type text/html'
+
+# targets= with a dead pair and a good one: one line per pair, exit 0.
+timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --utls HelloChrome_Auto \
+    --check "targets=https://meek.test/|localhost:$DEAD+localhost:$GOOD" \
+    >"$TMPD/check.targets" 2>&1
+rc=$?
+sed 's/^/   /' "$TMPD/check.targets"
+check "targets: exit 0 with one good pair of two (got $rc)" [ "$rc" = 0 ]
+check "targets: both pairs listed" [ "$(grep -c '^pair ' "$TMPD/check.targets")" = 2 ]
+check "targets: verdict 1 of 2" grep -q '^verdict: OK (1 of 2' "$TMPD/check.targets"
+check "--utls is accepted and said to be unavailable" \
+    grep -q 'utls is not available with BearSSL' "$TMPD/check.targets"
+
+# A session through the front whose certificate is not valid yet: the
+# client says the clock looks wrong and keeps retrying every 5 s instead of
+# giving up (routers boot with a wrong clock until NTP has run).
+start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --ca "$PKI/ca.pem" \
+    --url https://meek.test/ --front "localhost:$FUT" --log "$TMPD/client.log" \
+    --log-level debug
+timeout 60 "$MEEK_SOCKS" --socks "$client_ADDR" --bytes 100 --timeout 14 \
+    >"$TMPD/socks.log" 2>&1
+check "client log: the clock looks wrong, retrying until it is right" \
+    grep -q 'cert-not-yet-valid: certificate not yet valid (valid from 2099-01-01.*clock looks wrong); retrying every 5 s until the clock is right' "$TMPD/client.log"
+check "client log: still retrying after 10 s (3 tries or more)" \
+    [ "$(grep -c 'failed (cert-not-yet-valid' "$TMPD/client.log")" -ge 3 ]
+check "client log: the session did not give up" \
+    eval '! grep -q "giving up" "$TMPD/client.log"'
+finish

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Captures the TLS ClientHello meek-client sends to a front and prints it
+field by field (the data behind doc/fingerprint.md).  A listener on
+127.0.0.1 takes the two connections of `meek-client --check` (the TCP step,
+then the TLS step), records the first TLS record of the second, and closes.
+usage: hello.py MEEK_CLIENT [OUT.bin]   (exit 1 when an expectation fails)"""
+import socket
+import subprocess
+import sys
+
+SUITES = {
+    0xc02b: "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02f: "ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    0xc02c: "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc030: "ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    0xcca9: "ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8: "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    0xc023: "ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 0xc027: "ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    0xc024: "ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", 0xc028: "ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+    0xc009: "ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 0xc013: "ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    0xc00a: "ECDHE_ECDSA_WITH_AES_256_CBC_SHA", 0xc014: "ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    0x009c: "RSA_WITH_AES_128_GCM_SHA256", 0x009d: "RSA_WITH_AES_256_GCM_SHA384",
+    0x003c: "RSA_WITH_AES_128_CBC_SHA256", 0x003d: "RSA_WITH_AES_256_CBC_SHA256",
+    0x002f: "RSA_WITH_AES_128_CBC_SHA", 0x0035: "RSA_WITH_AES_256_CBC_SHA",
+}
+EXTS = {0x0000: "server_name", 0x000a: "supported_groups", 0x000b: "ec_point_formats",
+        0x000d: "signature_algorithms", 0x0010: "ALPN", 0xff01: "renegotiation_info"}
+GROUPS = {0x17: "secp256r1", 0x18: "secp384r1", 0x19: "secp521r1", 0x1d: "x25519"}
+HASH = {1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha384", 6: "sha512"}
+SIG = {1: "rsa_pkcs1", 3: "ecdsa"}
+
+
+def u16(b, i):
+    return int.from_bytes(b[i:i + 2], "big")
+
+
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(2)
+port = srv.getsockname()[1]
+proc = subprocess.Popen([sys.argv[1], "--ca", "/dev/null",
+                         "--check", "url=https://meek.example/ front=localhost:%d" % port],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+c, _ = srv.accept()
+c.close()
+c, _ = srv.accept()
+c.settimeout(10)
+d = b""
+while len(d) < 5 or len(d) < 5 + u16(d, 3):
+    more = c.recv(4096)
+    if not more:
+        break
+    d += more
+c.close()
+proc.wait(timeout=60)
+if len(sys.argv) > 2:
+    open(sys.argv[2], "wb").write(d)
+
+bad = []
+h = d[5:]
+print("record version %04x, handshake type %d" % (u16(d, 1), h[0]))
+p = 4
+print("client_version %04x" % u16(h, p))
+p += 2
+print("random[0:4] %s (the rest random)" % h[p:p + 4].hex())
+p += 32
+print("session_id length %d" % h[p])
+p += 1 + h[p]
+n = u16(h, p)
+p += 2
+suites = [u16(h, p + i) for i in range(0, n, 2)]
+p += n
+print("cipher_suites (%d):" % len(suites))
+for s in suites:
+    print("  %04x %s" % (s, SUITES.get(s, "?")))
+print("compression %s" % h[p + 1:p + 1 + h[p]].hex())
+p += 1 + h[p]
+end = p + 2 + u16(h, p)
+p += 2
+exts = []
+while p < end:
+    t, l = u16(h, p), u16(h, p + 2)
+    v = h[p + 4:p + 4 + l]
+    exts.append(t)
+    desc = v.hex()
+    if t == 0x0000:
+        desc = "host_name %r" % v[5:].decode()
+        if v[5:] != b"localhost":
+            bad.append("SNI is not the front")
+    elif t == 0x000a:
+        desc = ", ".join(GROUPS.get(u16(v, i), "%04x" % u16(v, i)) for i in range(2, len(v), 2))
+    elif t == 0x000d:
+        desc = ", ".join("%s_%s" % (SIG.get(v[i + 1], v[i + 1]), HASH.get(v[i], v[i]))
+                         for i in range(2, len(v), 2))
+    elif t == 0x0010:
+        protos, i = [], 2
+        while i < len(v):
+            protos.append(v[i + 1:i + 1 + v[i]].decode())
+            i += 1 + v[i]
+        desc = ", ".join(protos)
+        if protos != ["http/1.1"]:
+            bad.append("ALPN offers more than http/1.1")
+    print("ext %04x %-20s %s" % (t, EXTS.get(t, "?"), desc))
+    p += 4 + l
+if 0x0000 not in exts:
+    bad.append("no SNI")
+if 0x0010 not in exts:
+    bad.append("no ALPN")
+if u16(h, 4) != 0x0303:
+    bad.append("client_version is not TLS 1.2")
+if not suites or SUITES.get(suites[0], "").find("GCM") < 0 and SUITES.get(suites[0], "").find("CHACHA") < 0:
+    bad.append("first suite is not an AEAD")
+for b in bad:
+    print("FAIL: " + b)
+sys.exit(1 if bad else 0)

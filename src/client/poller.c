@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -220,12 +221,15 @@ poller_start(struct poller *p, int fd, const char **why)
 	const char *w = "";
 	int rc;
 
-	if ((s = calloc(1, sizeof *s)) == NULL) {
+	/* Only the fields are cleared: the payload buffer's pages stay
+	 * untouched (not resident) until data moves through them. */
+	if ((s = malloc(sizeof *s)) == NULL) {
 		close(fd);
 		if (why)
 			*why = "out of memory for a session";
 		return MEEK_ENOMEM;
 	}
+	memset(s, 0, offsetof(struct session, buf));
 	s->p = p;
 	s->fd = fd;
 	pthread_mutex_lock(&p->lock);

@@ -4,15 +4,19 @@
 #include "shared/log.h"
 #include "shared/net.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <getopt.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum {
 	O_ACME_EMAIL = 256, O_ACME_HOSTNAMES, O_AUTH_COOKIE, O_CERT,
-	O_DISABLE_TLS, O_EXTORPORT, O_HELP, O_KEY, O_LISTEN, O_LOG,
+	O_DISABLE_TLS, O_EXTORPORT, O_FALLBACK, O_HELP, O_MEEK_IP_FROM,
+	O_REQUIRE_HEADER, O_TRUSTED_PROXIES, O_STATS, O_STATS_INTERVAL, O_USER, O_ORPORT_SOURCE, O_KEY, O_LISTEN, O_LOG,
 	O_LOG_LEVEL, O_MAX_SESSIONS, O_ORPORT, O_PORT, O_QUEUE,
 	O_SESSION_TIMEOUT, O_STACK_SIZE, O_THREADS, O_TURNAROUND,
 	O_UNSAFE_LOGGING, O_VERSION
@@ -32,6 +36,8 @@ static const struct opt conf_table[] = {
 	  "serve plain HTTP (behind a TLS-terminating front)" },
 	{ "extorport", required_argument, O_EXTORPORT, "HOST:PORT",
 	  "tor's Extended ORPort (standalone, with --auth-cookie)" },
+	{ "fallback", required_argument, O_FALLBACK, "URL",
+	  "proxy every non-meek request to this decoy web site" },
 	{ "help", no_argument, O_HELP, NULL, "print this help and exit" },
 	{ "key", required_argument, O_KEY, "FILE",
 	  "TLS private key, PEM (with --cert)" },
@@ -43,22 +49,36 @@ static const struct opt conf_table[] = {
 	  "error, warn, info (default) or debug" },
 	{ "max-sessions", required_argument, O_MAX_SESSIONS, "N",
 	  "most sessions at once; more get 503 (default 10000)" },
+	{ "meek-ip-from", required_argument, O_MEEK_IP_FROM, "CIDR",
+	  "trust Meek-IP only from these peers (repeatable)" },
 	{ "orport", required_argument, O_ORPORT, "HOST:PORT",
-	  "tor's ORPort in standalone mode" },
+	  "tor's ORPort in standalone mode (repeat: one per session id)" },
+	{ "orport-source", required_argument, O_ORPORT_SOURCE, "CIDR",
+	  "dial the ORPort from these 127.0.0.0/8 addresses in turn" },
 	{ "port", required_argument, O_PORT, "PORT",
 	  "listen on PORT instead of the port tor gave" },
 	{ "queue", required_argument, O_QUEUE, "N",
 	  "accepted connections waiting for a worker (default 64)" },
+	{ "require-header", required_argument, O_REQUIRE_HEADER, "NAME=VALUE",
+	  "requests without this header are not meek (decoy)" },
 	{ "session-timeout", required_argument, O_SESSION_TIMEOUT, "SECS",
 	  "close sessions idle this long (default 120)" },
 	{ "stack-size", required_argument, O_STACK_SIZE, "KB",
 	  "thread stack size in KiB (default 64)" },
+	{ "stats", required_argument, O_STATS, "FILE",
+	  "write counters here (Prometheus text format)" },
+	{ "stats-interval", required_argument, O_STATS_INTERVAL, "MINUTES",
+	  "log counters this often, 0: on SIGUSR1 only (default 60)" },
 	{ "threads", required_argument, O_THREADS, "N",
 	  "worker threads (default 16)" },
+	{ "trusted-proxies", required_argument, O_TRUSTED_PROXIES, "N",
+	  "USERADDR: Nth X-Forwarded-For entry from the right" },
 	{ "turnaround", required_argument, O_TURNAROUND, "MS",
 	  "wait this long for ORPort data before replying (default 10)" },
 	{ "unsafe-logging", no_argument, O_UNSAFE_LOGGING, NULL,
 	  "log client addresses and full session ids" },
+	{ "user", required_argument, O_USER, "NAME",
+	  "drop root privileges to this user after binding" },
 	{ "version", no_argument, O_VERSION, NULL,
 	  "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -92,6 +112,7 @@ conf_init(struct conf *c)
 	c->session_timeout_s = 120;
 	c->turnaround_ms = 10;
 	c->log_level = LOG_INFO;
+	c->stats_interval_min = 60;
 	ptargs_init(&c->env.options);
 }
 
@@ -119,6 +140,30 @@ conf_hostport(struct conf *c, int key, const char *arg, int allow_zero,
 	    sizeof c->error, why);
 }
 
+/* --require-header NAME=VALUE: a header token, then any printable value. */
+static int
+conf_header(struct conf *c, const char *arg, const char **why)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq != NULL ? (size_t)(eq - arg) : 0;
+
+	*why = "--require-header wants NAME=VALUE";
+	if (eq == NULL || n == 0 || n >= sizeof c->req_name ||
+	    strlen(eq + 1) == 0 || strlen(eq + 1) >= sizeof c->req_value)
+		return MEEK_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)arg[i]) || arg[i] == '-' ||
+		    arg[i] == '_'))
+			return MEEK_EINVAL;
+	for (const char *p = eq + 1; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return MEEK_EINVAL;
+	memcpy(c->req_name, arg, n);
+	c->req_name[n] = '\0';
+	strcpy(c->req_value, eq + 1);
+	return 0;
+}
+
 static int
 conf_one(struct conf *c, int key, const char *arg, const char **why)
 {
@@ -135,7 +180,51 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 	case O_EXTORPORT:
 		c->extorport = arg;
 		return conf_hostport(c, key, arg, 0, why);
+	case O_FALLBACK:
+		c->fallback = arg;
+		if (url_parse(&c->fallback_url, arg, why) < 0) {
+			snprintf(c->error, sizeof c->error, "--fallback %s: %s",
+			    arg, *why);
+			*why = c->error;
+			return MEEK_EINVAL;
+		}
+		return 0;
 	case O_HELP: return CONF_HELP;
+	case O_MEEK_IP_FROM:
+		if (c->nmeek_ip_from >= CONF_MAX_CIDRS) {
+			*why = "too many --meek-ip-from";
+			return MEEK_EINVAL;
+		}
+		if (cidr_parse(&c->meek_ip_from[c->nmeek_ip_from], arg) < 0) {
+			snprintf(c->error, sizeof c->error,
+			    "--meek-ip-from %s: not an address/prefix", arg);
+			*why = c->error;
+			return MEEK_EINVAL;
+		}
+		c->nmeek_ip_from++;
+		return 0;
+	case O_REQUIRE_HEADER:
+		return conf_header(c, arg, why);
+	case O_STATS: c->stats_file = arg; return 0;
+	case O_USER: c->user = arg; return 0;
+	case O_ORPORT_SOURCE:
+		if (cidr_parse(&c->orport_source, arg) < 0 ||
+		    c->orport_source.family != AF_INET ||
+		    c->orport_source.addr[0] != 127 ||
+		    c->orport_source.bits < 16) {
+			snprintf(c->error, sizeof c->error, "--orport-source %s: "
+			    "want a range of at most /16 inside 127.0.0.0/8",
+			    arg);
+			*why = c->error;
+			return MEEK_EINVAL;
+		}
+		c->has_orport_source = 1;
+		return 0;
+	case O_STATS_INTERVAL:
+		return conf_int(c, key, arg, 0, 100000, &c->stats_interval_min,
+		    why);
+	case O_TRUSTED_PROXIES:
+		return conf_int(c, key, arg, 0, 64, &c->trusted_proxies, why);
 	case O_KEY: c->key = arg; return 0;
 	case O_LISTEN:
 		c->listen = arg;
@@ -145,7 +234,13 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 	case O_MAX_SESSIONS:
 		return conf_int(c, key, arg, 1, 10000000, &c->max_sessions, why);
 	case O_ORPORT:
-		c->orport = arg;
+		if (c->norports >= CONF_MAX_ORPORTS) {
+			*why = "too many --orport";
+			return MEEK_EINVAL;
+		}
+		if (c->orport == NULL)
+			c->orport = arg;
+		c->orports[c->norports++] = arg;
 		return conf_hostport(c, key, arg, 0, why);
 	case O_PORT: return conf_int(c, key, arg, 0, 65535, &c->port, why);
 	case O_QUEUE: return conf_int(c, key, arg, 1, 1000000, &c->queue, why);
@@ -231,6 +326,10 @@ conf_check(struct conf *c, const char **why)
 	if (!c->disable_tls && (c->cert == NULL || c->key == NULL)) {
 		*why = "the --cert and --key options are required "
 		    "(or --disable-tls)";
+		return MEEK_EINVAL;
+	}
+	if (c->norports > 1 && c->extorport != NULL) {
+		*why = "several --orport cannot be used with --extorport";
 		return MEEK_EINVAL;
 	}
 	if ((c->extorport == NULL) != (c->auth_cookie == NULL)) {

@@ -12,10 +12,15 @@
 #include <stdio.h>
 #include "shared/opt.h"
 #include "shared/pt.h"
+#include "shared/url.h"
+#include "server/cidr.h"
 
 #define CONF_HELP 1      /* conf_parse(): --help given */
 #define CONF_VERSION 2   /* conf_parse(): --version given */
 #define CONF_ERR_MAX 256
+#define CONF_MAX_ORPORTS 16     /* --orport may repeat this often */
+#define CONF_MAX_CIDRS 16       /* --meek-ip-from may repeat this often */
+#define CONF_HEADER_MAX 256     /* --require-header NAME=VALUE */
 
 struct conf {
 	/* flags (borrowed from argv) */
@@ -25,7 +30,21 @@ struct conf {
 	const char *log_file;
 	int port;                 /* --port, -1 when unset */
 	const char *listen;       /* --listen (standalone) */
-	const char *orport;       /* --orport */
+	const char *orport;       /* --orport (the first one) */
+	const char *orports[CONF_MAX_ORPORTS]; /* every --orport */
+	int norports;
+	const char *fallback;     /* --fallback URL, or NULL */
+	struct url fallback_url;  /* parsed --fallback */
+	char req_name[CONF_HEADER_MAX];  /* --require-header NAME, "" unset */
+	char req_value[CONF_HEADER_MAX]; /* its VALUE */
+	int trusted_proxies;      /* --trusted-proxies, 0 = Go's rule */
+	const char *stats_file;   /* --stats FILE, or NULL */
+	const char *user;         /* --user NAME, or NULL */
+	struct cidr orport_source; /* --orport-source */
+	int has_orport_source;
+	int stats_interval_min;   /* --stats-interval, 0: SIGUSR1 only */
+	struct cidr meek_ip_from[CONF_MAX_CIDRS]; /* --meek-ip-from */
+	int nmeek_ip_from;        /* 0: Meek-IP trusted from anyone (Go) */
 	const char *extorport;    /* --extorport */
 	const char *auth_cookie;  /* --auth-cookie */
 	int threads;
@@ -50,7 +69,8 @@ struct conf {
 };
 
 /* Sets the defaults (threads 16, queue 64, stack 64 KiB, max sessions
- * 10000, session timeout 120 s, turnaround 10 ms, log level info). */
+ * 10000, session timeout 120 s, turnaround 10 ms, log level info,
+ * counters logged every 60 minutes). */
 void conf_init(struct conf *c);
 /* Frees what conf_load_env() allocated. */
 void conf_clear(struct conf *c);

@@ -28,23 +28,73 @@ handler_ip(char *dst, size_t dstlen, const char *src, size_t n)
 	return net_is_ip_literal(dst);
 }
 
+/* The `nth` entry from the right (1: the last) of X-Forwarded-For list `v`
+ * into `ip` when it is an IP literal. */
+static int
+handler_xff_right(char *ip, size_t iplen, const char *v, int nth)
+{
+	const char *end = v + strlen(v), *p;
+
+	for (int i = 1; ; i++) {
+		for (p = end; p > v && p[-1] != ','; p--)
+			;
+		if (i == nth)
+			return handler_ip(ip, iplen, p, (size_t)(end - p));
+		if (p == v)
+			return 0;   /* shorter than nth: not through our proxies */
+		end = p - 1;
+	}
+}
+
+static int
+handler_meek_ip_trusted(const struct handler *h, const struct sockaddr *peer)
+{
+	if (h == NULL || h->nmeek_ip_from == 0)
+		return 1;
+	for (int i = 0; i < h->nmeek_ip_from; i++)
+		if (cidr_match(&h->meek_ip_from[i], peer))
+			return 1;
+	return 0;
+}
+
 char *
-handler_useraddr(const struct http_msg *m, const struct sockaddr *peer,
-    char *buf, size_t len)
+handler_useraddr(const struct handler *h, const struct http_msg *m,
+    const struct sockaddr *peer, char *buf, size_t len)
 {
 	char ip[NET_ADDRSTR_MAX];
 	const char *v;
 	int ok = 0;
 
 	v = http_header_get(m, "Meek-IP");
-	if (v != NULL)
+	if (v != NULL && handler_meek_ip_trusted(h, peer))
 		ok = handler_ip(ip, sizeof ip, v, strlen(v));
-	if (!ok && (v = http_header_get(m, "X-Forwarded-For")) != NULL)
-		ok = handler_ip(ip, sizeof ip, v, strcspn(v, ","));
+	if (!ok && (v = http_header_get(m, "X-Forwarded-For")) != NULL) {
+		if (h != NULL && h->trusted_proxies > 0)
+			ok = handler_xff_right(ip, sizeof ip, v,
+			    h->trusted_proxies);
+		else
+			ok = handler_ip(ip, sizeof ip, v, strcspn(v, ","));
+	}
 	if (!ok)
 		net_ip_format(peer, ip, sizeof ip);
 	snprintf(buf, len, strchr(ip, ':') != NULL ? "[%s]:1" : "%s:1", ip);
 	return buf;
+}
+
+int
+handler_backend(const char *id, size_t len, int n)
+{
+	/* FNV-1a: stable across restarts, so nginx-free setups can predict
+	 * nothing about it but a session stays on one backend. */
+	unsigned long h = 2166136261UL;
+
+	if (n <= 1)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)id[i];
+		h = (h * 16777619UL) & 0xffffffffUL;
+	}
+	return (int)(h % (unsigned long)n);
 }
 
 /* The meek exchange for one POST whose body is b->body[0..len). */
@@ -64,31 +114,41 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	idlen = id != NULL ? strlen(id) : 0;
 	if (idlen < SESSION_ID_MIN || idlen > SESSION_ID_MAX) {
 		log_debug("POST with a missing or bad X-Session-Id: 400");
+		stats_add(h->stats, STATS_4XX, 1);
 		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
 	}
 	rc = session_table_get(h->table, id, idlen, clock_ms(), &s,
 	    &created);
 	if (rc == MEEK_EFULL) {
 		log_debug("session table full: 503");
+		stats_add(h->stats, STATS_5XX, 1);
 		return httpd_reply(&c->st, 503, NULL, m->keep_alive);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		stats_add(h->stats, STATS_5XX, 1);
 		return httpd_reply(&c->st, 500, NULL, m->keep_alive);
+	}
 	log_sid(sidlog, s->id);
 
 	pthread_mutex_lock(&s->lock);
 	if (!s->closed && s->fd < 0) {
 		/* The first request of a session dials; a concurrent second
 		 * request waits on the lock and finds it dialed. */
-		handler_useraddr(m, (const struct sockaddr *)&c->peer, useraddr,
-		    sizeof useraddr);
-		rc = session_dial_locked(s, &h->up, useraddr, &why);
+		struct session_upstream up = h->up;
+
+		if (h->norports > 1)
+			up.orport = h->orports[handler_backend(id, idlen,
+			    h->norports)];
+		handler_useraddr(h, m, (const struct sockaddr *)&c->peer,
+		    useraddr, sizeof useraddr);
+		rc = session_dial_locked(s, &up, useraddr, &why);
 		if (rc < 0) {
 			pthread_mutex_unlock(&s->lock);
 			log_info("session %s: cannot reach the ORPort: %s",
 			    sidlog, why);
 			session_table_remove(h->table, s);
 			session_unref(s);
+			stats_add(h->stats, STATS_5XX, 1);
 			return httpd_reply(&c->st, 500, NULL, m->keep_alive);
 		}
 		log_debug("session %s: new", sidlog);
@@ -105,14 +165,39 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	session_unref(s);
 	if (n < 0) {
 		log_debug("session %s: %s: 500", sidlog, why);
+		stats_add(h->stats, STATS_5XX, 1);
 		return httpd_reply(&c->st, 500, NULL, m->keep_alive);
 	}
+	stats_add(h->stats, STATS_BYTES_UP, len);
+	stats_add(h->stats, STATS_BYTES_DOWN, (unsigned long long)n);
 	log_debug("session %s: %zu bytes up, %ld down%s", sidlog, len, n,
 	    closed ? ", ORPort closed" : "");
 	if (http_write_response(&c->st, 200, "OK", "application/octet-stream",
 	    NULL, b->out, (size_t)n, m->keep_alive) < 0)
 		return POOL_CLOSE;
 	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
+}
+
+/* 1 when the request may be meek: a POST with a plausible session id and,
+ * with --require-header, the secret. */
+static int
+handler_is_meek(const struct handler *h, const struct http_msg *m)
+{
+	const char *v;
+	size_t n;
+
+	if (strcmp(m->method, "POST") != 0)
+		return 0;
+	if (h->req_name != NULL) {
+		v = http_header_get(m, h->req_name);
+		if (v == NULL || strcmp(v, h->req_value) != 0)
+			return 0;
+	}
+	if (h->decoy == NULL)
+		return 1;   /* Go's answers: 400 for a bad id */
+	v = http_header_get(m, "X-Session-Id");
+	n = v != NULL ? strlen(v) : 0;
+	return n >= SESSION_ID_MIN && n <= SESSION_ID_MAX;
 }
 
 int
@@ -123,7 +208,21 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 
 	if (!httpd_read(c, &b->msg, b->body, sizeof b->body, &len, &verdict))
 		return verdict;
-	if (strcmp(b->msg.method, "POST") == 0)
-		return handler_post(h, c, b, len);
-	return httpd_answer_other(&c->st, &b->msg);
+	stats_add(h->stats, STATS_REQUESTS, 1);
+	if (handler_is_meek(h, &b->msg))
+		verdict = handler_post(h, c, b, len);
+	else if (h->decoy != NULL) {
+		stats_add(h->stats, STATS_DECOY, 1);
+		return decoy_proxy(h->decoy, c, &b->msg, b->body, len,
+		    &b->decoy, b->out, sizeof b->out);
+	} else if (strcmp(b->msg.method, "POST") == 0) {
+		/* Without the secret header: not meek, not a decoy either. */
+		stats_add(h->stats, STATS_4XX, 1);
+		return httpd_reply(&c->st, 404, NULL, b->msg.keep_alive);
+	} else {
+		if (strcmp(b->msg.method, "GET") != 0)
+			stats_add(h->stats, STATS_4XX, 1);   /* the 405 */
+		return httpd_answer_other(&c->st, &b->msg);
+	}
+	return verdict;
 }

@@ -15,12 +15,26 @@
 #include "server/session.h"
 #include "server/session_table.h"
 #include "shared/http.h"
+#include "server/cidr.h"
+#include "server/decoy.h"
+#include "server/stats.h"
 
 #define HANDLER_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
 
 struct handler {
 	struct session_table *table;   /* borrowed */
 	struct session_upstream up;
+	/* Several ORPorts (standalone): a session's id picks one, so all its
+	 * requests reach the same backend.  norports 0: up.orport. */
+	const char *const *orports;
+	int norports;
+	const struct decoy *decoy;     /* --fallback, or NULL */
+	const char *req_name;          /* --require-header, or NULL */
+	const char *req_value;
+	int trusted_proxies;           /* 0: Go's rule */
+	const struct cidr *meek_ip_from; /* NULL/0: Meek-IP from anyone */
+	int nmeek_ip_from;
+	struct stats *stats;           /* counters, or NULL */
 };
 
 /* A worker's buffers, allocated once (about 140 KiB: keep them off the
@@ -29,6 +43,7 @@ struct handler_bufs {
 	struct http_msg msg;
 	unsigned char body[HTTP_BODY_MAX];
 	unsigned char out[HTTP_BODY_MAX];
+	struct decoy_bufs decoy;
 };
 
 /* Reads one request from `c` and answers it.  Returns POOL_KEEP when
@@ -37,10 +52,14 @@ struct handler_bufs {
 int handler_serve(const struct handler *h, struct conn *c,
     struct handler_bufs *b);
 /* Formats the ExtORPort USERADDR for a request into `buf`: the Meek-IP
- * header if it is an IP literal, else the first X-Forwarded-For entry if it
- * is one, else the IP of `peer`; the port is always 1 ("1.2.3.4:1",
- * "[::1]:1").  Returns `buf`. */
-char *handler_useraddr(const struct http_msg *m, const struct sockaddr *peer,
-    char *buf, size_t len);
+ * header if it is an IP literal (and, with --meek-ip-from, `peer` is in one
+ * of those ranges), else an X-Forwarded-For entry if it is an IP literal:
+ * the first one, or with --trusted-proxies N the Nth from the right (none
+ * when the list is shorter), else the IP of `peer`; the port is always 1
+ * ("1.2.3.4:1", "[::1]:1").  Returns `buf`. */
+char *handler_useraddr(const struct handler *h, const struct http_msg *m,
+    const struct sockaddr *peer, char *buf, size_t len);
+/* The backend index (0..n-1) of session id `id` (`len` bytes). */
+int handler_backend(const char *id, size_t len, int n);
 
 #endif

@@ -9,6 +9,8 @@
 #include "shared/pool.h"
 #include "server/reaper.h"
 #include "server/session_table.h"
+#include "server/sigloop.h"
+#include "server/stats.h"
 #include "shared/thread.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -19,6 +21,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,6 +41,11 @@ struct server {
 	struct pool_service svc;
 	struct pool *pool;
 	struct reaper *reaper;
+	struct sigloop *sigloop;
+	struct stats stats;
+	struct decoy decoy;
+	struct tls_anchors *decoy_anchors;
+	struct srcdial source;
 	char tls_error[256];         /* SMETHOD-ERROR reason for bad --cert/--key */
 
 	/* One entry per SMETHOD / SMETHOD-ERROR line to print. */
@@ -140,6 +149,7 @@ main_setup(struct server *sv)
 
 	/* Every thread inherits this mask. */
 	term_block();
+	sigloop_block();
 
 	if (!c->disable_tls &&
 	    tls_creds_load(&sv->creds, c->cert, c->key, &why) < 0) {
@@ -174,6 +184,35 @@ main_setup(struct server *sv)
 			    host, c->port);
 		main_listen(sv, b->transport, addr, tls_error);
 	}
+}
+
+/* Step 2b: --user: after the listeners are bound (port 443) and the log,
+ * certificate and key are open, before any thread starts.  Exits when it
+ * cannot drop (running on as root is what the operator asked to avoid). */
+static void
+main_drop_privileges(struct server *sv)
+{
+	const char *user = sv->conf.user;
+	struct passwd *pw;
+
+	if (user == NULL)
+		return;
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL)
+		main_die(sv->conf.managed, "--user: no such user");
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid) {
+		log_info("already running as %s", user);
+		return;
+	}
+	if (setgroups(0, NULL) < 0 || initgroups(user, pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		main_die(sv->conf.managed, "--user: cannot drop privileges "
+		    "(not started as root?)");
+	/* setuid() to a non-root uid must be final. */
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0))
+		main_die(sv->conf.managed, "--user: root privileges remain");
+	log_info("running as user %s", user);
 }
 
 /* Step 3: SMETHOD lines or the standalone LISTEN line.  Returns the number
@@ -221,6 +260,7 @@ main_serve(struct server *sv)
 {
 	struct conf *c = &sv->conf;
 	struct pool_conf pc;
+	struct sigloop_conf sl;
 	const char *why = "";
 
 	sv->table = session_table_new((size_t)c->max_sessions);
@@ -230,6 +270,41 @@ main_serve(struct server *sv)
 	sv->handler.up.cookie_file = c->up_cookie;
 	sv->handler.up.turnaround_ms = c->turnaround_ms;
 	sv->handler.up.io_timeout_ms = HANDLER_IO_TIMEOUT_MS;
+	if (c->up_extorport == NULL && c->norports > 1) {
+		sv->handler.orports = c->orports;
+		sv->handler.norports = c->norports;
+	}
+	if (c->fallback != NULL) {
+		const char *ca = tls_default_ca_file();
+
+		if (c->fallback_url.https && (ca == NULL ||
+		    tls_anchors_load(&sv->decoy_anchors, ca, &why) < 0)) {
+			log_error("--fallback: cannot load the CA bundle: %s",
+			    ca == NULL ? "none found (set SSL_CERT_FILE)" : why);
+			return 1;
+		}
+		sv->decoy.url = &c->fallback_url;
+		sv->decoy.anchors = sv->decoy_anchors;
+		sv->decoy.secret_name = c->req_name[0] != '\0' ? c->req_name :
+		    NULL;
+		sv->handler.decoy = &sv->decoy;
+	}
+	if (c->req_name[0] != '\0') {
+		sv->handler.req_name = c->req_name;
+		sv->handler.req_value = c->req_value;
+	}
+	if (c->has_orport_source) {
+		if (srcdial_init(&sv->source, &c->orport_source, &why) < 0) {
+			log_error("%s", why);
+			return 1;
+		}
+		sv->handler.up.source = &sv->source;
+	}
+	sv->handler.trusted_proxies = c->trusted_proxies;
+	sv->handler.meek_ip_from = c->meek_ip_from;
+	sv->handler.nmeek_ip_from = c->nmeek_ip_from;
+	stats_init(&sv->stats);
+	sv->handler.stats = &sv->stats;
 	memset(&pc, 0, sizeof pc);
 	pc.threads = c->threads;
 	pc.queue = c->queue;
@@ -258,6 +333,16 @@ main_serve(struct server *sv)
 		log_error("cannot start threads: %s", why);
 		return 1;
 	}
+	sl.creds = sv->creds;
+	sl.stats = &sv->stats;
+	sl.table = sv->table;
+	sl.reaper = sv->reaper;
+	sl.stats_file = c->stats_file;
+	sl.log_every_s = c->stats_interval_min * 60;
+	if (sigloop_start(&sv->sigloop, &sl, (size_t)c->stack_kb, &why) < 0) {
+		log_error("cannot start threads: %s", why);
+		return 1;
+	}
 	term_wait(c->managed && c->env.exit_on_stdin_close, (size_t)c->stack_kb);
 	return 0;
 }
@@ -267,12 +352,14 @@ static int
 main_shutdown(struct server *sv, int code)
 {
 	pool_free(sv->pool);
+	sigloop_stop(sv->sigloop);
 	reaper_stop(sv->reaper);
 	session_table_free(sv->table);
 	for (size_t i = 0; i < sv->nbind; i++)
 		if (sv->bind[i].fd >= 0)
 			close(sv->bind[i].fd);
 	tls_creds_free(sv->creds);
+	tls_anchors_free(sv->decoy_anchors);
 	log_info("stopped");
 	conf_clear(&sv->conf);
 	log_close();
@@ -287,6 +374,7 @@ main(int argc, char **argv)
 
 	main_parse(&sv, argc, argv);
 	main_setup(&sv);
+	main_drop_privileges(&sv);
 	if (main_announce(&sv) == 0)
 		return main_shutdown(&sv, 1);
 	code = main_serve(&sv);

@@ -99,7 +99,10 @@ session_dial_locked(struct session *s, const struct session_upstream *up,
 	} else {
 		fd = net_split_hostport(up->orport, host, sizeof host, &port, 0,
 		    why);
-		if (fd == 0)
+		if (fd == 0 && up->source != NULL)
+			fd = srcdial_dial(up->source, host, port,
+			    up->io_timeout_ms, why);
+		else if (fd == 0)
 			fd = net_dial(host, port, up->io_timeout_ms, why);
 	}
 	if (fd < 0) {

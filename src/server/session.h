@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include "server/srcdial.h"
 
 #define SESSION_ID_MIN 8     /* Go meek-server: shorter ids get 400 */
 #define SESSION_ID_MAX 128   /* longer ids get 400 (no real client sends them) */
@@ -25,6 +26,8 @@ struct session_upstream {
 	const char *cookie_file; /* with extorport */
 	int turnaround_ms;       /* wait for the first ORPort byte */
 	int io_timeout_ms;       /* dial, ExtORPort handshake, each write */
+	struct srcdial *source;  /* --orport-source for plain ORPort dials,
+	                            or NULL */
 };
 
 struct session {

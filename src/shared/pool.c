@@ -29,6 +29,7 @@
 
 #define POOL_BURST 8            /* requests in a row before yielding a worker */
 #define POOL_BUSY_TIMEOUT_MS 1000
+#define POOL_REJECT_LINGER_MS 100
 #define POOL_LINGER_MS 500     /* reading what a client still sends after a close */
 
 struct pool_worker {
@@ -108,7 +109,6 @@ static void
 pool_reject(struct pool *p, struct conn *c)
 {
 	const char *why = "";
-	char drain[512];
 
 	stream_set_timeout(&c->st, POOL_BUSY_TIMEOUT_MS);
 	if (p->pc.creds != NULL) {
@@ -121,14 +121,13 @@ pool_reject(struct pool *p, struct conn *c)
 		stream_init(&c->st, c->st.fd, t, c->rbuf, sizeof c->rbuf,
 		    POOL_BUSY_TIMEOUT_MS);
 	}
-	if (pool_write_busy(&c->st) == 0 && p->pc.creds == NULL) {
-		/* Unread request bytes would turn close() into a RST that can
-		 * destroy the 503 in flight: read what is there first. */
-		shutdown(c->st.fd, SHUT_WR);
-		while (recv(c->st.fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
-			;
-	}
-	conn_free(c);
+	/* Unread request bytes would turn close() into a RST that can
+	 * destroy the 503 in flight: read what is there first, briefly (this
+	 * is the accept thread). */
+	if (pool_write_busy(&c->st) == 0)
+		conn_linger_free(c, POOL_REJECT_LINGER_MS);
+	else
+		conn_free(c);
 }
 
 static void *

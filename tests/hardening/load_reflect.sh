@@ -18,7 +18,7 @@ start_bg server "$MEEK_SERVER" --disable-tls --listen 127.0.0.1:0 \
     --orport "$echo_ADDR" --log "$TMPD/server.log"
 start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 \
     --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" \
-    --url "http://127.0.0.1:$server_PORT/" --log "$TMPD/reflect.log"
+    --url "http://127.0.0.1:$server_PORT/" --queue 256 --log "$TMPD/reflect.log"
 start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://localhost:$reflect_PORT/" --ca "$PKI/ca.pem" \
     --log "$TMPD/client.log"

@@ -464,6 +464,15 @@ net_wait(int fd, short events, int timeout_ms)
 	}
 }
 
+/* net_wait() as an error code: 0 ready, MEEK_ETIMEDOUT, MEEK_EIO. */
+static int
+net_wait_rc(int fd, short events, int timeout_ms)
+{
+	int r = net_wait(fd, events, timeout_ms);
+
+	return r > 0 ? 0 : r == 0 ? MEEK_ETIMEDOUT : MEEK_EIO;
+}
+
 int
 net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 {
@@ -480,11 +489,8 @@ net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 				continue;
 			}
 		} else {
-			r = net_wait(fd, POLLOUT, timeout_ms);
-			if (r == 0)
-				return MEEK_ETIMEDOUT;
-			if (r < 0)
-				return MEEK_EIO;
+			if ((r = net_wait_rc(fd, POLLOUT, timeout_ms)) != 0)
+				return r;
 			n = write(fd, p, len);
 		}
 		if (n > 0) {
@@ -495,11 +501,8 @@ net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			r = net_wait(fd, POLLOUT, timeout_ms);
-			if (r == 0)
-				return MEEK_ETIMEDOUT;
-			if (r < 0)
-				return MEEK_EIO;
+			if ((r = net_wait_rc(fd, POLLOUT, timeout_ms)) != 0)
+				return r;
 			continue;
 		}
 		return MEEK_EIO;
@@ -523,11 +526,8 @@ net_read_some(int fd, void *buf, size_t len, int timeout_ms)
 				continue;
 			}
 		} else {
-			r = net_wait(fd, POLLIN, timeout_ms);
-			if (r == 0)
-				return MEEK_ETIMEDOUT;
-			if (r < 0)
-				return MEEK_EIO;
+			if ((r = net_wait_rc(fd, POLLIN, timeout_ms)) != 0)
+				return r;
 			n = read(fd, buf, len);
 		}
 		if (n > 0)
@@ -537,11 +537,8 @@ net_read_some(int fd, void *buf, size_t len, int timeout_ms)
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			r = net_wait(fd, POLLIN, timeout_ms);
-			if (r == 0)
-				return MEEK_ETIMEDOUT;
-			if (r < 0)
-				return MEEK_EIO;
+			if ((r = net_wait_rc(fd, POLLIN, timeout_ms)) != 0)
+				return r;
 			continue;
 		}
 		return MEEK_EIO;

@@ -480,6 +480,17 @@ struct tls_keyload {
 	const char *why;
 };
 
+/* Copies `len` bytes to *p, advances *p, and returns where they went. */
+static unsigned char *
+tls_put(unsigned char **p, const unsigned char *src, size_t len)
+{
+	unsigned char *d = *p;
+
+	memcpy(d, src, len);
+	*p += len;
+	return d;
+}
+
 static int
 tls_key_add(void *arg, const char *name, const unsigned char *der, size_t len)
 {
@@ -515,25 +526,11 @@ tls_key_add(void *arg, const char *name, const unsigned char *der, size_t len)
 		s->keymem = p;
 		s->key_type = BR_KEYTYPE_RSA;
 		s->rsa.n_bitlen = k->n_bitlen;
-		memcpy(p, k->p, k->plen);
-		s->rsa.p = p;
-		s->rsa.plen = k->plen;
-		p += k->plen;
-		memcpy(p, k->q, k->qlen);
-		s->rsa.q = p;
-		s->rsa.qlen = k->qlen;
-		p += k->qlen;
-		memcpy(p, k->dp, k->dplen);
-		s->rsa.dp = p;
-		s->rsa.dplen = k->dplen;
-		p += k->dplen;
-		memcpy(p, k->dq, k->dqlen);
-		s->rsa.dq = p;
-		s->rsa.dqlen = k->dqlen;
-		p += k->dqlen;
-		memcpy(p, k->iq, k->iqlen);
-		s->rsa.iq = p;
-		s->rsa.iqlen = k->iqlen;
+		s->rsa.p = tls_put(&p, k->p, s->rsa.plen = k->plen);
+		s->rsa.q = tls_put(&p, k->q, s->rsa.qlen = k->qlen);
+		s->rsa.dp = tls_put(&p, k->dp, s->rsa.dplen = k->dplen);
+		s->rsa.dq = tls_put(&p, k->dq, s->rsa.dqlen = k->dqlen);
+		s->rsa.iq = tls_put(&p, k->iq, s->rsa.iqlen = k->iqlen);
 		break;
 	}
 	case BR_KEYTYPE_EC: {

@@ -89,21 +89,36 @@ int
 session_dial_locked(struct session *s, const struct session_upstream *up,
     const char *useraddr, const char **why)
 {
+	const char *target = up->extorport != NULL ? up->extorport : up->orport;
+	unsigned char cookie[EXTOR_COOKIE_LEN];
 	char host[NET_HOST_MAX];
 	uint16_t port;
-	int fd;
+	int fd, rc;
 
-	if (up->extorport != NULL) {
+	if (up->extorport != NULL && up->source == NULL) {
 		fd = extor_dial(up->extorport, up->cookie_file, useraddr,
 		    "meek", up->io_timeout_ms, why);
 	} else {
-		fd = net_split_hostport(up->orport, host, sizeof host, &port, 0,
+		fd = net_split_hostport(target, host, sizeof host, &port, 0,
 		    why);
 		if (fd == 0 && up->source != NULL)
 			fd = srcdial_dial(up->source, host, port,
 			    up->io_timeout_ms, why);
 		else if (fd == 0)
 			fd = net_dial(host, port, up->io_timeout_ms, why);
+		/* --orport-source with an Extended ORPort: our own dial, then
+		 * the same exchange extor_dial() runs (cookie re-read). */
+		if (fd >= 0 && up->extorport != NULL) {
+			rc = extor_cookie_read(up->cookie_file, cookie, why);
+			if (rc == 0)
+				rc = extor_handshake(fd, cookie, useraddr, "meek",
+				    up->io_timeout_ms, why);
+			explicit_bzero(cookie, sizeof cookie);
+			if (rc < 0) {
+				close(fd);
+				fd = rc;
+			}
+		}
 	}
 	if (fd < 0) {
 		s->closed = 1;

@@ -54,9 +54,9 @@ expect p2 '[2001:db8::7]:1' -H 'X-Forwarded-For: 2001:db8::7, 198.51.100.9'
 # Three hops.
 start_srv p3 --trusted-proxies 3
 expect p3 203.0.113.6:1 \
-    -H 'X-Forwarded-For: 7.7.7.7, 203.0.113.6, 198.51.100.2, 10.1.1.1'
+    -H 'X-Forwarded-For: 7.7.7.7, 203.0.113.6, 198.51.100.2, 198.18.1.1'
 expect p3 203.0.113.6:1 \
-    -H 'X-Forwarded-For: 203.0.113.6, 198.51.100.2, 10.1.1.1'
+    -H 'X-Forwarded-For: 203.0.113.6, 198.51.100.2, 198.18.1.1'
 
 # Default: Go's rule (the first entry), and Meek-IP from anyone.
 start_srv p0
@@ -64,16 +64,21 @@ expect p0 6.6.6.6:1 -H 'X-Forwarded-For: 6.6.6.6, 203.0.113.5'
 expect p0 192.0.2.44:1 -H 'Meek-IP: 192.0.2.44'
 
 # --meek-ip-from: our reflectors only.
-start_srv m1 --meek-ip-from 10.0.0.0/8 --meek-ip-from 192.0.2.1
+start_srv m1 --meek-ip-from 198.18.0.0/15 --meek-ip-from 192.0.2.1
 expect m1 127.0.0.1:1 -H 'Meek-IP: 192.0.2.44'
-start_srv m2 --meek-ip-from 10.0.0.0/8 --meek-ip-from 127.0.0.0/8 \
+start_srv m2 --meek-ip-from 198.18.0.0/15 --meek-ip-from 127.0.0.0/8 \
     --trusted-proxies 1
 expect m2 192.0.2.44:1 -H 'Meek-IP: 192.0.2.44' \
     -H 'X-Forwarded-For: 203.0.113.5'
 expect m2 203.0.113.5:1 -H 'X-Forwarded-For: 203.0.113.5'
 
+# --orport-source with the Extended ORPort: our own dial from a loopback
+# source address, then the same SAFE_COOKIE exchange.
+start_srv s1 --orport-source 127.0.1.8/30
+expect s1 192.0.2.45:1 -H 'Meek-IP: 192.0.2.45'
+
 check "bad --meek-ip-from is refused" \
-    eval '! "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls --orport 127.0.0.1:1 --meek-ip-from 10.0.0.0/33 >/dev/null 2>&1'
+    eval '! "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls --orport 127.0.0.1:1 --meek-ip-from 198.18.0.0/33 >/dev/null 2>&1'
 check "no ExtORPort authentication failed" \
     eval '! grep -q "^AUTHFAIL" "$rec"'
 finish

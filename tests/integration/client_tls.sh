@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
 # meek-client -> meek-server over TLS with the test CA: bulk data both ways,
 # concurrent sessions, SOCKS4/4a, PT args overriding flags; and the cases
 # that must fail closed (untrusted CA, wrong name), where no payload may

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
 # meek-server with --extorport against meek-test-echo --extor (a fake tor
 # Extended ORPort written from the spec): SAFE_COOKIE succeeds, USERADDR is
 # Meek-IP, else the first X-Forwarded-For entry, else the peer (127.0.0.1),

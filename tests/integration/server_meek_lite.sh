@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
 # Interop: Debian's obfs4proxy as a managed meek_lite client (the Go
 # implementation tor users run) -> our meek-server over TLS -> echo.
 # 10 MiB each way must come back intact, with and without front=.

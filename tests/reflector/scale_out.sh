@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
 # contrib/nginx/scale-out.conf's shape: nginx spreads meek sessions over two
 # meek-servers by "hash $http_x_session_id consistent", each meek-server
 # with its own fake Extended ORPort (meek-test-echo --extor --record), so

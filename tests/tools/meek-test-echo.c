@@ -1,3 +1,4 @@
+/* No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh). */
 /*
  * meek-test-echo: the far end of the integration tests (stands in for tor's
  * ORPort or Extended ORPort).

@@ -1,3 +1,4 @@
+/* No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh). */
 /* extor: the client against a fake ExtORPort that computes the real
  * SAFE_COOKIE HMACs (socketpair, or 127.0.0.1 for extor_dial). */
 #include "config.h"

@@ -318,7 +318,7 @@ START_TEST(reflect_ip_takes_last_xff_entry)
 	    buf, sizeof buf), "203.0.113.7");
 	ck_assert_str_eq(client_ip(1, "198.51.100.1,203.0.113.8", "127.0.0.1",
 	    buf, sizeof buf), "203.0.113.8");
-	ck_assert_str_eq(client_ip(1, "1.1.1.1,   203.0.113.9  ", "127.0.0.1",
+	ck_assert_str_eq(client_ip(1, "198.51.100.77,   203.0.113.9  ", "127.0.0.1",
 	    buf, sizeof buf), "203.0.113.9");
 }
 END_TEST

@@ -112,7 +112,7 @@ test)
 		build-asan "$(san_tests)"
 	build build-tsan --enable-sanitizers=thread
 	CK_TIMEOUT_MULTIPLIER=8 checks "TSan: unit, integration" build-tsan "$(san_tests short)"
-	stage "fuzz every parser for 30 s" make -C build fuzz FUZZ_SECONDS=30
+	stage "fuzz every parser for 30 s" make -C build fuzz FUZZ_SECONDS=30 FUZZ_JOBS="$jobs"
 	stage "Debian packages build, install, run" bash contrib/ci/deb-test.sh
 	stage "mipsel cross build, unit tests under qemu" bash contrib/ci/cross-test.sh mipsel
 	echo "all: $pass passed, $fail failed"

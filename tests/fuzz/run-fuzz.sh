@@ -5,6 +5,7 @@
 #   MEEK_SRCDIR   top source dir          MEEK_BUILDDIR  top build dir (config.h)
 #   FUZZ_CC       clang                   FUZZ_SECONDS   seconds per harness (30)
 #   FUZZ_ONLY     space-separated harness names to restrict to (optional)
+#   FUZZ_JOBS     harnesses fuzzed at once (default 1)
 #   BEARSSL_CFLAGS / BEARSSL_LIBS
 #
 # The library sources are compiled into the harnesses (not libmeek.a) so that
@@ -68,6 +69,24 @@ for n in $NAMES; do
 done
 
 [ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
+
+# FUZZ_JOBS=N: N lanes of harnesses at once (one core each), each lane this
+# same script on its share of the names; the build above is shared.
+if [ "${FUZZ_JOBS:-1}" -gt 1 ] && [ -z "${FUZZ_LANE:-}" ]; then
+	lanes=() i=0 st=0 pids=()
+	for n in $NAMES; do
+		lanes[i % FUZZ_JOBS]+="$n "
+		i=$((i + 1))
+	done
+	for l in "${lanes[@]}"; do
+		FUZZ_LANE=1 FUZZ_ONLY="$l" bash "$0" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || st=1
+	done
+	exit $st
+fi
 
 status=0
 summary=

@@ -89,7 +89,10 @@ unset QEMU_LD_PREFIX
 status=0
 # The unit tests create their files under the current directory and TMPDIR.
 "${run[@]}" tests/unit/check_all >"$B/check_all.out" 2>&1 || status=$?
-grep -E '^[0-9]+%: Checks' "$B/check_all.out" | tail -n 1 || true
+# Check's own summary, reworded: the known emulator failure below would
+# otherwise read as a failed test in the CI log.
+sed -n 's/^\([0-9]*\)%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)$/cross-test: Check under qemu: \2 checks, \3 failures, \4 errors (before the emulator-bug check)/p' \
+    "$B/check_all.out" | tail -n 1 || true
 failed=$(sed -n 's/^[^:]*:[0-9]*:[FE]:[^:]*:\([^:]*\):.*/\1/p' "$B/check_all.out" | sort -u)
 if [ $status -ne 0 ]; then
 	grep -E ':[FE]:' "$B/check_all.out" || tail -n 30 "$B/check_all.out"

@@ -524,12 +524,32 @@ http_parse_chunk_size(const char *line, size_t len, unsigned long long *size,
 	return 0;
 }
 
+/* The trailer section after the last chunk: skipped up to its empty line. */
+static int
+http_skip_trailers(struct stream *s, const char **why)
+{
+	const char *line;
+	size_t n, used, trailers = 0;
+	int rc;
+
+	for (;;) {
+		if ((rc = http_peek_line(s, &line, &n, &used, why)) < 0)
+			return rc;
+		stream_consume(s, used);
+		if (n == 0)
+			return 0;
+		trailers += used;
+		if (trailers > HTTP_HEAD_MAX)
+			return http_fail(why, MEEK_ETOOBIG, "trailer section too large");
+	}
+}
+
 static int
 http_read_chunked(struct stream *s, unsigned char *buf, size_t cap,
     size_t *len, const char **why)
 {
 	const char *line;
-	size_t n, used, total = 0, trailers = 0;
+	size_t n, used, total = 0;
 	unsigned long long size;
 	int rc;
 
@@ -551,17 +571,8 @@ http_read_chunked(struct stream *s, unsigned char *buf, size_t cap,
 		if ((rc = http_read_crlf(s, why)) < 0)
 			return rc;
 	}
-	/* trailer section: skipped up to its empty line */
-	for (;;) {
-		if ((rc = http_peek_line(s, &line, &n, &used, why)) < 0)
-			return rc;
-		stream_consume(s, used);
-		if (n == 0)
-			break;
-		trailers += used;
-		if (trailers > HTTP_HEAD_MAX)
-			return http_fail(why, MEEK_ETOOBIG, "trailer section too large");
-	}
+	if ((rc = http_skip_trailers(s, why)) < 0)
+		return rc;
 	*len = total;
 	return 0;
 }
@@ -624,6 +635,115 @@ http_read_body(struct stream *s, struct http_msg *m, int is_response,
 		return 0;
 	m->keep_alive = 0;
 	return http_read_to_eof(s, buf, cap, len, why);
+}
+
+enum { HTTP_BODY_NONE, HTTP_BODY_LENGTH, HTTP_BODY_CHUNKED, HTTP_BODY_EOF };
+
+void
+http_body_begin(struct http_body *b, struct http_msg *m, int is_response)
+{
+	int response = is_response || m->method == NULL;
+
+	memset(b, 0, sizeof *b);
+	if (response && ((m->status >= 100 && m->status < 200) ||
+	    m->status == 204 || m->status == 304))
+		b->kind = HTTP_BODY_NONE;
+	else if (m->chunked)
+		b->kind = HTTP_BODY_CHUNKED;
+	else if (m->content_length >= 0) {
+		b->kind = HTTP_BODY_LENGTH;
+		b->left = (unsigned long long)m->content_length;
+	} else if (response) {
+		b->kind = HTTP_BODY_EOF;
+		m->keep_alive = 0;
+	} else
+		b->kind = HTTP_BODY_NONE;
+	if (b->kind == HTTP_BODY_NONE ||
+	    (b->kind == HTTP_BODY_LENGTH && b->left == 0))
+		b->done = 1;
+}
+
+/* Chunked: reads the next chunk-size line (after the CRLF that ends the
+ * previous chunk's data, `after_data`); at the last chunk, the trailers. */
+static int
+http_body_next_chunk(struct stream *s, struct http_body *b, int after_data,
+    const char **why)
+{
+	const char *line;
+	size_t n, used;
+	unsigned long long size;
+	int rc;
+
+	if (after_data && (rc = http_read_crlf(s, why)) < 0)
+		return rc;
+	if ((rc = http_peek_line(s, &line, &n, &used, why)) < 0)
+		return rc;
+	rc = http_parse_chunk_size(line, n, &size, why);
+	stream_consume(s, used);
+	if (rc < 0)
+		return rc;
+	if (size == 0) {
+		if ((rc = http_skip_trailers(s, why)) < 0)
+			return rc;
+		b->done = 1;
+	}
+	b->left = size;
+	return 0;
+}
+
+long
+http_body_read(struct stream *s, struct http_body *b, void *buf, size_t cap,
+    const char **why)
+{
+	long n;
+	int rc;
+
+	if (b->done || cap == 0)
+		return 0;
+	if (b->kind == HTTP_BODY_CHUNKED && b->left == 0) {
+		/* Either the first chunk or the previous one is used up. */
+		rc = http_body_next_chunk(s, b, b->started, why);
+		if (rc < 0)
+			return rc;
+		b->started = 1;
+		if (b->done)
+			return 0;
+	}
+	if (b->kind != HTTP_BODY_EOF && cap > b->left)
+		cap = (size_t)b->left;
+	n = stream_read(s, buf, cap);
+	if (n == MEEK_ECLOSED && b->kind == HTTP_BODY_EOF) {
+		b->done = 1;
+		return 0;
+	}
+	if (n < 0)
+		return http_fail(why, (int)n, n == MEEK_ECLOSED ?
+		    "connection closed inside the body" : "reading body failed");
+	if (b->kind != HTTP_BODY_EOF) {
+		b->left -= (unsigned long long)n;
+		if (b->kind == HTTP_BODY_LENGTH && b->left == 0)
+			b->done = 1;
+	}
+	return n;
+}
+
+int
+http_body_read_full(struct stream *s, struct http_body *b, void *buf,
+    size_t len, const char **why)
+{
+	unsigned char *p = buf;
+
+	while (len > 0) {
+		long n = http_body_read(s, b, p, len, why);
+
+		if (n == 0)
+			return http_fail(why, MEEK_ECLOSED, "body ended early");
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 const char *
@@ -689,6 +809,25 @@ http_write_response(struct stream *s, int status, const char *reason,
 	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
 }
 
+/* Formats a request head into `head`; returns its length or MEEK_EINVAL. */
+static int
+http_format_request_head(char *head, size_t cap, const char *method,
+    const char *host, const char *target, const char *extra,
+    unsigned long long content_length)
+{
+	int n;
+
+	if (strpbrk(method, " \r\n") != NULL || strpbrk(target, " \r\n") != NULL ||
+	    http_has_crlf(host))
+		return MEEK_EINVAL;
+	n = snprintf(head, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Content-Length: %llu\r\n%s\r\n",
+	    method, target, host, content_length, extra != NULL ? extra : "");
+	if (n < 0 || (size_t)n >= cap)
+		return MEEK_EINVAL;
+	return n;
+}
+
 int
 http_write_request(struct stream *s, const char *method, const char *host,
     const char *target, const char *extra, const void *body, size_t len)
@@ -696,15 +835,64 @@ http_write_request(struct stream *s, const char *method, const char *host,
 	char head[HTTP_HEAD_MAX];
 	int n;
 
-	if (strpbrk(method, " \r\n") != NULL || strpbrk(target, " \r\n") != NULL ||
-	    http_has_crlf(host))
+	n = http_format_request_head(head, sizeof head, method, host, target,
+	    extra, len);
+	if (n < 0)
+		return n;
+	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
+}
+
+int
+http_write_chunked_head(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra, int keep_alive)
+{
+	char head[HTTP_HEAD_MAX];
+	int n;
+
+	if (status < 100 || status > 999 || http_has_crlf(reason) ||
+	    http_has_crlf(content_type))
 		return MEEK_EINVAL;
-	n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Content-Length: %zu\r\n%s\r\n",
-	    method, target, host, len, extra != NULL ? extra : "");
+	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s%s"
+	    "Transfer-Encoding: chunked\r\n%s%s\r\n",
+	    status, reason != NULL ? reason : http_reason(status),
+	    content_type != NULL ? "Content-Type: " : "",
+	    content_type != NULL ? content_type : "",
+	    content_type != NULL ? "\r\n" : "",
+	    keep_alive ? "" : "Connection: close\r\n",
+	    extra != NULL ? extra : "");
 	if (n < 0 || (size_t)n >= sizeof head)
 		return MEEK_EINVAL;
-	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
+	return stream_write(s, head, (size_t)n);
+}
+
+int
+http_write_chunk(struct stream *s, const void *buf, size_t len)
+{
+	char line[24];
+	int n, rc;
+
+	if (len == 0)
+		return stream_write(s, "0\r\n\r\n", 5);
+	n = snprintf(line, sizeof line, "%zx\r\n", len);
+	if ((rc = stream_write(s, line, (size_t)n)) < 0 ||
+	    (rc = stream_write(s, buf, len)) < 0)
+		return rc;
+	return stream_write(s, "\r\n", 2);
+}
+
+int
+http_write_request_head(struct stream *s, const char *method,
+    const char *host, const char *target, const char *extra,
+    unsigned long long content_length)
+{
+	char head[HTTP_HEAD_MAX];
+	int n;
+
+	n = http_format_request_head(head, sizeof head, method, host, target,
+	    extra, content_length);
+	if (n < 0)
+		return n;
+	return stream_write(s, head, (size_t)n);
 }
 
 const char *

@@ -74,6 +74,29 @@ int http_parse_response_head(struct http_msg *m, const char *buf, size_t len,
 int http_read_body(struct stream *s, struct http_msg *m, int is_response,
     unsigned char *buf, size_t cap, size_t *len, const char **why);
 
+/* Incremental body reading, for bodies read piece by piece (meek-c's
+ * extension streams, meek-reflect's pass-through).  http_body_begin()
+ * prepares `b` for the body of `m` with the same framing rules as
+ * http_read_body(); then http_body_read() returns up to `cap` bytes at a
+ * time.  Chunk boundaries are not visible to the caller. */
+struct http_body {
+	int kind;                  /* internal: none, length, chunked, to EOF */
+	unsigned long long left;   /* bytes left in the body or current chunk */
+	int done;                  /* the end of the body was read */
+	int started;               /* chunked: a chunk-size line was read */
+};
+void http_body_begin(struct http_body *b, struct http_msg *m,
+    int is_response);
+/* Returns bytes read (>0), 0 at the end of the body (trailers consumed),
+ * or MEEK_EPROTO (bad chunk syntax), MEEK_ECLOSED (EOF inside the body),
+ * MEEK_ETIMEDOUT, MEEK_EIO, MEEK_ETLS with *why. */
+long http_body_read(struct stream *s, struct http_body *b, void *buf,
+    size_t cap, const char **why);
+/* Reads exactly `len` bytes of the body.  Returns 0, MEEK_ECLOSED when the
+ * body (or the connection) ends first, or an error as http_body_read(). */
+int http_body_read_full(struct stream *s, struct http_body *b, void *buf,
+    size_t len, const char **why);
+
 /* Returns the value of the first header named `name` (case-insensitive),
  * borrowed from `m`, or NULL. */
 const char *http_header_get(const struct http_msg *m, const char *name);
@@ -90,6 +113,21 @@ int http_write_response(struct stream *s, int status, const char *reason,
  * then flushes.  Returns 0 or a stream error. */
 int http_write_request(struct stream *s, const char *method, const char *host,
     const char *target, const char *extra, const void *body, size_t len);
+/* Writes a response head with "Transfer-Encoding: chunked" (and
+ * Content-Type, "Connection: close" when !keep_alive, `extra`), without
+ * flushing.  Returns 0 or a stream error / MEEK_EINVAL. */
+int http_write_chunked_head(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra, int keep_alive);
+/* Writes one chunk of `len` bytes (len 0: the last chunk, "0\r\n\r\n"),
+ * without flushing.  Returns 0 or a stream error. */
+int http_write_chunk(struct stream *s, const void *buf, size_t len);
+/* Writes a request head with "Host", "Content-Length: content_length" and
+ * `extra` lines, without the body and without flushing (the caller writes
+ * the body with stream_write(), then stream_flush()).  Returns 0 or a
+ * stream error / MEEK_EINVAL. */
+int http_write_request_head(struct stream *s, const char *method,
+    const char *host, const char *target, const char *extra,
+    unsigned long long content_length);
 /* The standard reason phrase for `status` ("OK", "Bad Request", ...). */
 const char *http_reason(int status);
 

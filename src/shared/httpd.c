@@ -24,14 +24,13 @@ httpd_reply(struct stream *s, int status, const char *extra, int keep_alive)
 }
 
 int
-httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
-    size_t cap, size_t *len, int *verdict)
+httpd_read_head(struct conn *c, struct http_msg *m,
+    unsigned long long max_body, int *verdict)
 {
 	const char *why = "";
 	const char *expect;
 	int rc;
 
-	*len = 0;
 	rc = http_read_request(&c->st, m, &why);
 	switch (rc) {
 	case 0:
@@ -63,7 +62,8 @@ httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
 		return 0;
 	}
 
-	if (m->content_length > (long long)cap) {
+	if (m->content_length >= 0 &&
+	    (unsigned long long)m->content_length > max_body) {
 		log_debug("request body of %lld bytes: 413", m->content_length);
 		*verdict = httpd_reply(&c->st, 413, NULL, 0);
 		return 0;
@@ -79,6 +79,19 @@ httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
 			return 0;
 		}
 	}
+	return 1;
+}
+
+int
+httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
+    size_t cap, size_t *len, int *verdict)
+{
+	const char *why = "";
+	int rc;
+
+	*len = 0;
+	if (!httpd_read_head(c, m, cap, verdict))
+		return 0;
 	rc = http_read_body(&c->st, m, 0, body, cap, len, &why);
 	if (rc == MEEK_ETOOBIG) {
 		log_debug("request body over %zu bytes: 413", cap);

@@ -22,6 +22,13 @@
  * *verdict. */
 int httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
     size_t cap, size_t *len, int *verdict);
+/* As httpd_read() but stops after the head: answers a malformed head
+ * (400, 431, 501, 505) and "Expect: 100-continue", and a body over
+ * `max_body` bytes announced by Content-Length with 413.  Returns 1 when
+ * the caller must read the body (http_body_begin/http_body_read) and
+ * answer; else 0 with the verdict in *verdict. */
+int httpd_read_head(struct conn *c, struct http_msg *m,
+    unsigned long long max_body, int *verdict);
 /* Answers a request that is not a POST: GET / -> the page, other GET ->
  * 404, other methods -> 405.  Returns the pool's verdict. */
 int httpd_answer_other(struct stream *s, const struct http_msg *m);

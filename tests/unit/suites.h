@@ -6,7 +6,9 @@
 Suite *b64_suite(void);
 Suite *backoff_suite(void);
 Suite *client_conf_suite(void);
+Suite *ext_suite(void);
 Suite *extor_suite(void);
+Suite *frame_suite(void);
 Suite *http_suite(void);
 Suite *net_suite(void);
 Suite *proxy_suite(void);

@@ -640,6 +640,168 @@ START_TEST(http_reason_covers_used_statuses)
 }
 END_TEST
 
+/* Reads a whole body piece by piece, at most `step` bytes per call. */
+static long
+body_pieces(struct http_body *b, size_t step, unsigned char *out, size_t cap)
+{
+	const char *why = NULL;
+	size_t got = 0;
+	long n;
+
+	while ((n = http_body_read(&st, b, out + got,
+	    cap - got < step ? cap - got : step, &why)) > 0)
+		got += (size_t)n;
+	return n < 0 ? n : (long)got;
+}
+
+START_TEST(http_body_reads_chunked_in_pieces)
+{
+	struct http_body b;
+	unsigned char out[64];
+	const char *why = NULL;
+
+	feeds("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "5\r\nhello\r\n1;ext=1\r\n \r\n6\r\nworld!\r\n0\r\nX-T: 1\r\n\r\n"
+	    "HTTP/1.1 204 No Content\r\n\r\n");
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	http_body_begin(&b, msg, 1);
+	ck_assert_int_eq(body_pieces(&b, 3, out, sizeof out), 12);
+	ck_assert_mem_eq(out, "hello world!", 12);
+	ck_assert_int_eq(b.done, 1);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), 0);
+	/* the stream is in sync: the next response follows */
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, 204);
+}
+END_TEST
+
+START_TEST(http_body_reads_content_length_and_stops)
+{
+	struct http_body b;
+	unsigned char out[64];
+	const char *why = NULL;
+
+	feeds("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789NEXT");
+	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+	http_body_begin(&b, msg, 0);
+	ck_assert_int_eq(http_body_read_full(&st, &b, out, 4, &why), 0);
+	ck_assert_mem_eq(out, "0123", 4);
+	ck_assert_int_eq(body_pieces(&b, 64, out, sizeof out), 6);
+	ck_assert_mem_eq(out, "456789", 6);
+	ck_assert_int_eq(http_body_read_full(&st, &b, out, 1, &why), MEEK_ECLOSED);
+}
+END_TEST
+
+START_TEST(http_body_reports_errors)
+{
+	struct http_body b;
+	unsigned char out[64];
+	const char *why = NULL;
+
+	feeds("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabcX\r\n");
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	http_body_begin(&b, msg, 1);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), 3);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why),
+	    MEEK_EPROTO);
+}
+END_TEST
+
+START_TEST(http_body_truncated_is_closed)
+{
+	struct http_body b;
+	unsigned char out[64];
+	const char *why = NULL;
+
+	feeds("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc");
+	peer_eof();
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	http_body_begin(&b, msg, 1);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), 3);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why),
+	    MEEK_ECLOSED);
+}
+END_TEST
+
+START_TEST(http_body_no_body_cases)
+{
+	struct http_body b;
+	unsigned char out[8];
+	const char *why = NULL;
+
+	feeds("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\n\r\nuntil eof");
+	peer_eof();
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	http_body_begin(&b, msg, 1);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), 0);
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	http_body_begin(&b, msg, 1);
+	ck_assert_int_eq(msg->keep_alive, 0);
+	ck_assert_int_eq(body_pieces(&b, 4, out, sizeof out), 8);
+	ck_assert_mem_eq(out, "until eo", 8);
+}
+END_TEST
+
+START_TEST(http_chunk_writers_round_trip)
+{
+	struct http_body b;
+	char out[512];
+	unsigned char got[64];
+	const char *why = NULL;
+	size_t n;
+	struct stream rd;
+	unsigned char rb[HTTP_HEAD_MAX];
+
+	ck_assert_int_eq(http_write_chunked_head(&st, 200, NULL,
+	    "application/octet-stream", "X-Meek-Ext: 1\r\n", 1), 0);
+	ck_assert_int_eq(http_write_chunk(&st, "abc", 3), 0);
+	ck_assert_int_eq(http_write_chunk(&st, "defgh", 5), 0);
+	ck_assert_int_eq(http_write_chunk(&st, NULL, 0), 0);
+	ck_assert_int_eq(stream_flush(&st), 0);
+	n = drain(out, sizeof out - 1);
+	out[n] = '\0';
+	ck_assert_str_eq(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Transfer-Encoding: chunked\r\nX-Meek-Ext: 1\r\n\r\n"
+	    "3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n");
+	/* ... and our reader takes it back. */
+	{
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		ck_assert_int_eq(write(sv[1], out, n), (ssize_t)n);
+		close(sv[1]);
+		stream_init(&rd, sv[0], NULL, rb, sizeof rb, TEST_TIMEOUT_MS);
+		ck_assert_int_eq(http_read_response(&rd, msg, &why), 0);
+		http_body_begin(&b, msg, 1);
+		ck_assert_int_eq(http_body_read_full(&rd, &b, got, 8, &why), 0);
+		ck_assert_mem_eq(got, "abcdefgh", 8);
+		ck_assert_int_eq(http_body_read(&rd, &b, got, 8, &why), 0);
+		stream_close(&rd);
+	}
+}
+END_TEST
+
+START_TEST(http_writes_request_head_byte_exact)
+{
+	char out[256];
+	size_t n;
+
+	ck_assert_int_eq(http_write_request_head(&st, "POST", "example.com",
+	    "/m", "X-Session-Id: abcdefgh\r\n", 1048576ULL), 0);
+	ck_assert_int_eq(stream_write(&st, "xy", 2), 0);
+	ck_assert_int_eq(stream_flush(&st), 0);
+	n = drain(out, sizeof out - 1);
+	out[n] = '\0';
+	ck_assert_str_eq(out, "POST /m HTTP/1.1\r\nHost: example.com\r\n"
+	    "Content-Length: 1048576\r\nX-Session-Id: abcdefgh\r\n\r\nxy");
+	ck_assert_int_eq(http_write_request_head(&st, "PO ST", "h", "/", NULL,
+	    0), MEEK_EINVAL);
+}
+END_TEST
+
 static TCase *
 tcase(const char *name)
 {
@@ -697,6 +859,16 @@ http_suite(void)
 	tcase_add_test(tc, http_writes_request_byte_exact);
 	tcase_add_test(tc, http_writer_output_parses_back);
 	tcase_add_test(tc, http_reason_covers_used_statuses);
+	tcase_add_test(tc, http_chunk_writers_round_trip);
+	tcase_add_test(tc, http_writes_request_head_byte_exact);
+	suite_add_tcase(s, tc);
+
+	tc = tcase("incremental");
+	tcase_add_test(tc, http_body_reads_chunked_in_pieces);
+	tcase_add_test(tc, http_body_reads_content_length_and_stops);
+	tcase_add_test(tc, http_body_reports_errors);
+	tcase_add_test(tc, http_body_truncated_is_closed);
+	tcase_add_test(tc, http_body_no_body_cases);
 	suite_add_tcase(s, tc);
 	return s;
 }

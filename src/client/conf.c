@@ -14,7 +14,7 @@
 
 enum {
 	OPT_CA = 256, OPT_CHECK, OPT_FRONT, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
-	OPT_LOG_LEVEL, OPT_PROXY, OPT_STACK_SIZE, OPT_TARGETS, OPT_UNSAFE_LOGGING,
+	OPT_LOG_LEVEL, OPT_MAX_BODY, OPT_MODE, OPT_PROXY, OPT_STACK_SIZE, OPT_TARGETS, OPT_UNSAFE_LOGGING,
 	OPT_URL, OPT_UTLS, OPT_VERSION
 };
 
@@ -35,6 +35,10 @@ static const struct opt client_opts[] = {
 	{ "log", required_argument, OPT_LOG, "FILE", "log to FILE instead of stderr" },
 	{ "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
 	  "error, warn, info (default) or debug" },
+	{ "max-body", required_argument, OPT_MAX_BODY, "KIB",
+	  "largest extension request or response body in KiB (default 1024)" },
+	{ "mode", required_argument, OPT_MODE, "MODE",
+	  "auto (default), stream, poll or classic: protocol extension use (mode= overrides)" },
 	{ "proxy", required_argument, OPT_PROXY, "URI",
 	  "upstream proxy http://, socks5:// or socks4a:// (overrides TOR_PT_PROXY)" },
 	{ "stack-size", required_argument, OPT_STACK_SIZE, "KB",
@@ -57,6 +61,42 @@ void
 client_conf_usage(FILE *f)
 {
 	opt_usage(f, CLIENT_USAGE, client_opts);
+}
+
+static const char *const conf_mode_names[] = {
+	"auto", "stream", "poll", "classic"
+};
+
+int
+client_conf_mode(const char *name, int *mode)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, conf_mode_names[i]) == 0) {
+			*mode = i;
+			return 0;
+		}
+	return MEEK_EINVAL;
+}
+
+const char *
+client_conf_mode_name(int mode)
+{
+	return mode >= 0 && mode < 4 ? conf_mode_names[mode] : "?";
+}
+
+int
+client_conf_resolve_mode(const struct client_conf *c,
+    const struct ptargs *args, int *mode, const char **why)
+{
+	const char *m = ptargs_get(args, "mode");
+
+	*mode = c->mode;
+	if (m != NULL && client_conf_mode(m, mode) != 0) {
+		if (why)
+			*why = "bad mode= (want auto, stream, poll or classic)";
+		return MEEK_EINVAL;
+	}
+	return 0;
 }
 
 int
@@ -121,6 +161,20 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		c->log_level = (enum log_level)level;
 		break;
 	}
+	case OPT_MAX_BODY: {
+		int kb;
+		/* 64 KiB (classic meek's body) .. 16 MiB (a frame's limit). */
+		if (opt_int(client_opts, key, arg, 64, 16383, &kb, c->err,
+		    sizeof c->err, why) != 0)
+			return MEEK_EINVAL;
+		c->max_body = (size_t)kb * 1024;
+		break;
+	}
+	case OPT_MODE:
+		if (client_conf_mode(arg, &c->mode) != 0)
+			return conf_fail(c, why, "bad --mode \"%.32s\" (want auto, "
+			    "stream, poll or classic)", arg);
+		break;
 	case OPT_PROXY:
 		*proxy_uri = arg;
 		break;
@@ -202,6 +256,8 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 	memset(c, 0, sizeof *c);
 	c->log_level = LOG_INFO;
 	c->stack_kb = CLIENT_STACK_KB_DEFAULT;
+	c->mode = CLIENT_MODE_AUTO;
+	c->max_body = (size_t)CLIENT_MAX_BODY_KB_DEFAULT * 1024;
 	/* Known before the flags so that a bad flag can be reported to tor. */
 	c->managed = getenv("TOR_PT_MANAGED_TRANSPORT_VER") != NULL;
 

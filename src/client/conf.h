@@ -20,6 +20,15 @@
 #define CLIENT_STACK_KB_DEFAULT 64
 #define CLIENT_UTLS_MAX 64
 #define CLIENT_TARGETS_MAX 16   /* url/front pairs of one bridge line */
+#define CLIENT_MAX_BODY_KB_DEFAULT 1024 /* --max-body: extension bodies */
+
+/* --mode / mode=: which protocol a session uses (doc/protocol.md). */
+enum client_mode {
+	CLIENT_MODE_AUTO = 0,   /* offer the extension (stream, then poll) */
+	CLIENT_MODE_STREAM,     /* offer stream only */
+	CLIENT_MODE_POLL,       /* offer poll only */
+	CLIENT_MODE_CLASSIC     /* never offer it: Go meek-client's requests */
+};
 
 struct client_conf {
 	int managed;            /* launched by tor: TOR_PT_MANAGED_TRANSPORT_VER set, no --listen */
@@ -37,6 +46,8 @@ struct client_conf {
 	int unsafe_logging;
 	enum log_level log_level;
 	size_t stack_kb;        /* --stack-size, session thread stack in KiB */
+	int mode;               /* --mode, enum client_mode (mode= overrides) */
+	size_t max_body;        /* --max-body, in bytes */
 	int has_proxy;          /* every connection goes through `proxy` */
 	int proxy_from_env;     /* it came from TOR_PT_PROXY: answer PROXY DONE */
 	struct proxy proxy;
@@ -73,6 +84,15 @@ int client_conf_parse(struct client_conf *c, int argc, char **argv,
 void client_conf_clear(struct client_conf *c);
 /* Prints the usage line and every option of the table. */
 void client_conf_usage(FILE *f);
+/* Parses "auto", "stream", "poll" or "classic" into *mode (enum
+ * client_mode).  Returns 0 or MEEK_EINVAL. */
+int client_conf_mode(const char *name, int *mode);
+/* Name of an enum client_mode. */
+const char *client_conf_mode_name(int mode);
+/* The mode of one SOCKS connection: mode= from `args` when present (and
+ * valid: else MEEK_EINVAL with *why), else --mode.  Returns 0. */
+int client_conf_resolve_mode(const struct client_conf *c,
+    const struct ptargs *args, int *mode, const char **why);
 /* Returns 1 when `name` is a transport this program serves ("meek",
  * "meek_lite"). */
 int client_conf_is_transport(const char *name);

@@ -58,13 +58,16 @@
 #include "shared/clock.h"
 #include "shared/dial.h"
 #include "shared/err.h"
+#include "shared/ext.h"
 #include "shared/log.h"
 #include "shared/net.h"
 #include "shared/rand.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,6 +116,8 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 	log_sid(h->sid_log, sid);
 	snprintf(h->extra, sizeof h->extra, "X-Session-Id: %s\r\n"
 	    "Content-Type: application/octet-stream\r\n", sid);
+	pthread_mutex_init(&h->fd_lock, NULL);
+	h->lock_ready = 1;
 	h->msg = malloc(sizeof *h->msg);
 	h->rbuf = malloc(HTTP_HEAD_MAX);
 	if (h->msg == NULL || h->rbuf == NULL) {
@@ -127,9 +132,13 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 static void
 httpc_disconnect(struct httpc *h)
 {
+	if (h->lock_ready)
+		pthread_mutex_lock(&h->fd_lock);
 	if (h->s.fd >= 0)
 		stream_close(&h->s);
 	h->s.fd = -1;
+	if (h->lock_ready)
+		pthread_mutex_unlock(&h->fd_lock);
 	h->requests = 0;
 }
 
@@ -141,20 +150,37 @@ httpc_clear(struct httpc *h)
 	free(h->rbuf);
 	h->msg = NULL;
 	h->rbuf = NULL;
+	if (h->lock_ready)
+		pthread_mutex_destroy(&h->fd_lock);
+	h->lock_ready = 0;
 }
 
 static int
 httpc_connect(struct httpc *h, const char **why)
 {
 	const struct client_target *t = h->target;
-	int rc;
+	struct stream ns;
+	int rc, aborted;
 
-	/* TCP, SNI and the certificate name are the front's (fronting). */
-	rc = dial_stream(&h->s, h->proxy, t->front, t->port, t->url.https,
+	/* TCP, SNI and the certificate name are the front's (fronting).  The
+	 * new stream is published under fd_lock for httpc_abort(). */
+	ns.fd = -1;
+	rc = dial_stream(&ns, h->proxy, t->front, t->port, t->url.https,
 	    h->anchors, t->front, h->rbuf, HTTP_HEAD_MAX,
 	    HTTPC_CONNECT_TIMEOUT_MS, HTTPC_IO_TIMEOUT_MS, why);
 	if (rc != 0)
 		return rc;
+	pthread_mutex_lock(&h->fd_lock);
+	aborted = h->aborted;
+	if (!aborted)
+		h->s = ns;
+	pthread_mutex_unlock(&h->fd_lock);
+	if (aborted) {
+		stream_close(&ns);
+		if (why)
+			*why = "shutting down";
+		return MEEK_ECLOSED;
+	}
 	h->requests = 0;
 	return 0;
 }
@@ -179,8 +205,8 @@ enum httpc_phase {
 
 /* One request and its response. */
 static int
-httpc_try(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
-    size_t *out_len, enum httpc_phase *phase, const char **why)
+httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
+    size_t cap, size_t *out_len, enum httpc_phase *phase, const char **why)
 {
 	const struct url *u = &h->target->url;
 	int rc;
@@ -194,7 +220,7 @@ httpc_try(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
 		return rc;
 	h->requests++;
 	rc = http_write_request(&h->s, "POST", u->host_header, u->path,
-	    h->extra, buf, len);
+	    extra, buf, len);
 	if (rc != 0) {
 		httpc_disconnect(h);
 		if (why)
@@ -272,7 +298,7 @@ httpc_pick(struct httpc *h)
 }
 
 /* Waits `ms` unless a stop is requested (returns MEEK_ECLOSED). */
-static int
+int
 httpc_sleep(struct httpc *h, int ms, const char **why)
 {
 	if (ms <= 0)
@@ -326,6 +352,15 @@ int
 httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
     size_t *out_len, const char **why)
 {
+	return httpc_exchange_ext(h, NULL, buf, len, cap, out_len, why);
+}
+
+int
+httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
+    size_t len, size_t cap, size_t *out_len, const char **why)
+{
+	char extra[sizeof h->extra + EXT_VALUE_MAX + 32];
+	const char *lines = h->extra;
 	long long deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
 	long long clock_until = clock_ms() + HTTPC_CLOCK_WAIT_MAX_MS;
 	size_t failed_in_row = 0;
@@ -334,13 +369,18 @@ httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
 	enum httpc_phase phase;
 
 	*out_len = 0;
+	if (ext != NULL) {
+		snprintf(extra, sizeof extra, "%s" EXT_HEADER ": %s\r\n",
+		    h->extra, ext);
+		lines = extra;
+	}
 	for (;;) {
 		const char *w = NULL, *cls, *action;
 		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
 		int delay = 0, rest = 0, st;
 
 		httpc_pick(h);
-		rc = httpc_try(h, buf, len, cap, out_len, &phase, &w);
+		rc = httpc_try(h, lines, buf, len, cap, out_len, &phase, &w);
 		if (rc == 0) {
 			h->dead_until[h->order[h->cur]] = 0;
 			return 0;
@@ -431,4 +471,117 @@ httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
 		if ((rc = httpc_sleep(h, delay, why)) != 0)
 			return rc;
 	}
+}
+
+int
+httpc_send(struct httpc *h, const char *ext, const void *body, size_t len,
+    int head_ms, int *sent, const char **why)
+{
+	const struct url *u = &h->target->url;
+	char extra[sizeof h->extra + EXT_VALUE_MAX + 32];
+	int rc, aborted;
+	long n;
+
+	*sent = 0;
+	h->last_status = 0;
+	pthread_mutex_lock(&h->fd_lock);
+	aborted = h->aborted;
+	pthread_mutex_unlock(&h->fd_lock);
+	if (aborted) {
+		if (why)
+			*why = "shutting down";
+		return MEEK_ECLOSED;
+	}
+	if (h->s.fd >= 0 && httpc_is_stale(h))
+		httpc_disconnect(h);
+	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
+		return rc;
+	stream_set_timeout(&h->s, HTTPC_IO_TIMEOUT_MS);
+	h->requests++;
+	snprintf(extra, sizeof extra, "%s" EXT_HEADER ": %s\r\n", h->extra, ext);
+	rc = http_write_request(&h->s, "POST", u->host_header, u->path, extra,
+	    body, len);
+	if (rc != 0) {
+		httpc_disconnect(h);
+		if (why)
+			*why = "sending the request failed";
+		return rc;
+	}
+	*sent = 1;
+	stream_set_timeout(&h->s, head_ms > 0 ? head_ms : HTTPC_IO_TIMEOUT_MS);
+	if (!stream_has_pending(&h->s)) {
+		n = stream_fill(&h->s);
+		if (n < 0) {
+			httpc_disconnect(h);
+			if (why)
+				*why = n == MEEK_ETIMEDOUT ? "no response in time" :
+				    "no response";
+			return (int)n;
+		}
+	}
+	if ((rc = http_read_response(&h->s, h->msg, why)) != 0) {
+		httpc_disconnect(h);
+		return rc == MEEK_EHEADTOOBIG ? MEEK_EPROTO : rc;
+	}
+	h->last_status = h->msg->status;
+	return 0;
+}
+
+void
+httpc_set_timeout(struct httpc *h, int ms)
+{
+	if (h->s.fd >= 0)
+		stream_set_timeout(&h->s, ms);
+}
+
+void
+httpc_finish(struct httpc *h)
+{
+	if (!h->msg->keep_alive)
+		httpc_disconnect(h);
+}
+
+void
+httpc_drop(struct httpc *h)
+{
+	httpc_disconnect(h);
+}
+
+void
+httpc_next_pair(struct httpc *h)
+{
+	if (h->ntargets < 2)
+		return;
+	h->dead_until[h->order[h->cur]] = clock_ms() + HTTPC_DEAD_MS;
+	httpc_pick(h);
+}
+
+void
+httpc_follow(struct httpc *h, const struct httpc *src)
+{
+	memcpy(h->order, src->order, sizeof h->order);
+	memcpy(h->dead_until, src->dead_until, sizeof h->dead_until);
+	h->cur = src->cur;
+	h->target = src->target;
+}
+
+void
+httpc_abort(struct httpc *h)
+{
+	pthread_mutex_lock(&h->fd_lock);
+	h->aborted = 1;
+	if (h->s.fd >= 0)
+		shutdown(h->s.fd, SHUT_RDWR);
+	pthread_mutex_unlock(&h->fd_lock);
+}
+
+int
+httpc_aborted(struct httpc *h)
+{
+	int a;
+
+	pthread_mutex_lock(&h->fd_lock);
+	a = h->aborted;
+	pthread_mutex_unlock(&h->fd_lock);
+	return a;
 }

@@ -9,12 +9,15 @@
  * configured every connection goes through it.  The connection is kept
  * alive across exchanges and reopened when the server closes it; a reopened
  * TLS connection resumes its session (tls module cache).
- * Thread: owner only (the session thread).  An httpc borrows `target`,
+ * Thread: owner only (the session thread, or an extension session's
+ * downstream thread), except httpc_abort() which any thread may call.
+ * An httpc borrows `target`,
  * `proxy` and `anchors` for its life; it owns its stream, its http_msg and
  * its read-ahead buffer (allocated once in httpc_init).
  */
 #ifndef MEEK_CLIENT_HTTPC_H
 #define MEEK_CLIENT_HTTPC_H
+#include <pthread.h>
 #include <stddef.h>
 #include "client/conf.h"
 #include "shared/http.h"
@@ -49,6 +52,12 @@ struct httpc {
 	char extra[HTTPC_SID_MAX + 80]; /* X-Session-Id and Content-Type lines */
 	int last_status;         /* status of the last response read, 0 none */
 	char sid_log[LOG_SID_LEN]; /* loggable form of the session id */
+	/* s.fd changes (connect, close) and httpc_abort() take fd_lock, so
+	 * that another thread never shuts down an fd number that was closed
+	 * and reused. */
+	pthread_mutex_t fd_lock;
+	int lock_ready;
+	int aborted;             /* under fd_lock: httpc_abort() was called */
 };
 
 /* Prepares `h` for session `sid` (at most HTTPC_SID_MAX-1 chars) without
@@ -72,5 +81,46 @@ void httpc_clear(struct httpc *h);
  * MEEK_EPROTO (malformed response), MEEK_ECLOSED (stop requested). */
 int httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
     size_t *out_len, const char **why);
+
+/* As httpc_exchange(), with the header line "X-Meek-Ext: <ext>" when `ext`
+ * is not NULL (NULL: exactly httpc_exchange()).  On success h->msg holds
+ * the answer's head (for its X-Meek-Ext). */
+int httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
+    size_t len, size_t cap, size_t *out_len, const char **why);
+
+/*
+ * Extension requests (client/xsession.c applies the spec's retry policy;
+ * these are single tries).
+ */
+
+/* Sends one POST with "X-Meek-Ext: <ext>" and the `len` bytes of `body`
+ * (connecting first when needed, replacing a stale kept-alive connection)
+ * and reads the answer's head into h->msg, each wait bounded by `head_ms`
+ * (<= 0: HTTPC_IO_TIMEOUT_MS).  Returns 0 for any status (h->last_status;
+ * the body is then read with httpc_body_begin()), or an error with *why;
+ * the connection is then closed and *sent says whether the request was
+ * fully written (it may have reached the server). */
+int httpc_send(struct httpc *h, const char *ext, const void *body,
+    size_t len, int head_ms, int *sent, const char **why);
+/* Bounds each later wait on the connection by `ms`. */
+void httpc_set_timeout(struct httpc *h, int ms);
+/* Ends an answer whose body was read to its end: closes the connection
+ * when the server does not keep it alive. */
+void httpc_finish(struct httpc *h);
+/* Closes the connection (an answer abandoned or broken). */
+void httpc_drop(struct httpc *h);
+/* Lets the current url/front pair rest HTTPC_DEAD_MS and moves to the
+ * next one (after a 4xx). */
+void httpc_next_pair(struct httpc *h);
+/* Uses the same url/front pair as `src` (same order, same position). */
+void httpc_follow(struct httpc *h, const struct httpc *src);
+/* Waits `ms` unless h->stop_fd becomes readable (MEEK_ECLOSED). */
+int httpc_sleep(struct httpc *h, int ms, const char **why);
+/* Any thread: shuts the connection down (a blocked read or write in the
+ * owner returns at once) and makes every later httpc_send() fail with
+ * MEEK_ECLOSED. */
+void httpc_abort(struct httpc *h);
+/* 1 after httpc_abort(). */
+int httpc_aborted(struct httpc *h);
 
 #endif

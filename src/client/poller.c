@@ -2,6 +2,7 @@
 #include "client/poller.h"
 #include "client/backoff.h"
 #include "client/httpc.h"
+#include "client/xsession.h"
 #include "shared/b64.h"
 #include "shared/err.h"
 #include "shared/thread.h"
@@ -34,6 +35,7 @@ struct session {
 	struct client_targets targets;
 	struct httpc http;
 	int http_ready;
+	int mode;                         /* enum client_mode */
 	char sid[B64_ENCODED_SIZE(POLLER_SID_BYTES)];
 	char sid_log[LOG_SID_LEN];
 	unsigned long long up, down;      /* payload bytes each way */
@@ -93,6 +95,8 @@ poller_open(struct session *s)
 		return poller_refuse(s, "bad SOCKS arguments", why ? why : "-");
 	if (client_conf_resolve_all(p->conf, &s->args, &s->targets, &why) != 0)
 		return poller_refuse(s, "SOCKS arguments", why ? why : "-");
+	if (client_conf_resolve_mode(p->conf, &s->args, &s->mode, &why) != 0)
+		return poller_refuse(s, "SOCKS arguments", why ? why : "-");
 	if (s->targets.t[0].utls[0] != '\0')
 		log_info("utls=%s requested: uTLS is not available with BearSSL, "
 		    "using BearSSL's TLS", log_escape(esc, sizeof esc,
@@ -126,13 +130,14 @@ poller_open(struct session *s)
 	return 0;
 }
 
-/* The polling loop; returns when the session is over. */
+/* The polling loop, first waiting `interval` ms; returns when the session
+ * is over. */
 static void
-poller_loop(struct session *s)
+poller_loop(struct session *s, int interval)
 {
 	struct pollfd pfd[2];
 	const char *why = NULL;
-	int interval = 0, rc;
+	int rc;
 	size_t out;
 	ssize_t n;
 
@@ -191,6 +196,47 @@ poller_loop(struct session *s)
 	}
 }
 
+/* The open (unless classic is wanted) and then either an extension session
+ * or the classic loop, whose first request the open then was. */
+static void
+poller_run(struct session *s)
+{
+	const struct poller *p = s->p;
+	struct xsession_conf xc;
+	size_t out = 0;
+	int opened = 0, interval = 0, rc;
+
+	memset(&xc, 0, sizeof xc);
+	xc.fd = s->fd;
+	xc.http = &s->http;
+	xc.sid = s->sid;
+	xc.sid_log = s->sid_log;
+	xc.mode = s->mode;
+	xc.max_body = p->conf->max_body;
+	xc.stack_kb = p->stack_kb;
+	xc.stop_fd = p->stop_pipe[0];
+	xc.buf = s->buf;
+	xc.cap = sizeof s->buf;
+	xc.up = &s->up;
+	xc.down = &s->down;
+	if (xsession_run(&xc, &opened, &out) != XSESSION_CLASSIC)
+		return;
+	if (opened) {
+		if (out > 0) {
+			s->down += out;
+			rc = net_write_all(s->fd, s->buf, out,
+			    POLLER_SOCKS_WRITE_TIMEOUT_MS);
+			if (rc != 0) {
+				log_info("session %s: SOCKS write failed: %s",
+				    s->sid_log, meek_strerror(rc));
+				return;
+			}
+		}
+		interval = backoff_next(0, out > 0);
+	}
+	poller_loop(s, interval);
+}
+
 static void *
 poller_main(void *arg)
 {
@@ -200,7 +246,7 @@ poller_main(void *arg)
 	pthread_setname_np(pthread_self(), "meek-session");
 	ptargs_init(&s->args);
 	if (poller_open(s) == 0)
-		poller_loop(s);
+		poller_run(s);
 	if (s->http_ready)
 		httpc_clear(&s->http);
 	ptargs_clear(&s->args);

@@ -7,7 +7,7 @@
 
 enum {
 	O_CA = 256, O_CERT, O_DISABLE_TLS, O_HELP, O_KEY, O_LISTEN, O_LOG,
-	O_LOG_LEVEL, O_QUEUE, O_STACK_SIZE, O_THREADS, O_UNSAFE_LOGGING,
+	O_LOG_LEVEL, O_MAX_STREAMS, O_QUEUE, O_STACK_SIZE, O_THREADS, O_UNSAFE_LOGGING,
 	O_UPSTREAM_IDLE, O_URL, O_VERSION, O_XFF
 };
 
@@ -27,6 +27,9 @@ static const struct opt rconf_table[] = {
 	  "log to FILE instead of stderr" },
 	{ "log-level", required_argument, O_LOG_LEVEL, "LEVEL",
 	  "error, warn, info (default) or debug" },
+	{ "max-streams", required_argument, O_MAX_STREAMS, "N",
+	  "streams and long-polls passed at once, on workers added for "
+	  "them (default 64; 0: sessions stay classic)" },
 	{ "queue", required_argument, O_QUEUE, "N",
 	  "accepted connections waiting for a worker (default 64)" },
 	{ "stack-size", required_argument, O_STACK_SIZE, "KB",
@@ -68,6 +71,7 @@ rconf_init(struct rconf *c)
 	c->queue = 64;
 	c->stack_kb = 64;
 	c->upstream_idle = 32;
+	c->max_streams = 64;
 }
 
 static int
@@ -88,6 +92,8 @@ rconf_one(struct rconf *c, int key, const char *arg, const char **why)
 		return opt_hostport(t, key, arg, 1, e, el, why);
 	case O_LOG: c->log_file = arg; return 0;
 	case O_LOG_LEVEL: return opt_log_level(arg, &c->log_level, why);
+	case O_MAX_STREAMS:
+		return opt_int(t, key, arg, 0, 4096, &c->max_streams, e, el, why);
 	case O_QUEUE: return opt_int(t, key, arg, 1, 1000000, &c->queue, e, el, why);
 	case O_STACK_SIZE:
 		return opt_int(t, key, arg, 16, 65536, &c->stack_kb, e, el, why);

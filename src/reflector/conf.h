@@ -27,13 +27,14 @@ struct rconf {
 	int queue;
 	int stack_kb;
 	int upstream_idle;        /* kept-alive upstream connections at most */
+	int max_streams;          /* workers set aside for held responses */
 	int unsafe_logging;
 	int xff;                  /* client address from X-Forwarded-For */
 	char error[256];          /* *why may point here */
 };
 
-/* Defaults: 16 threads, queue 64, 64 KiB stacks, 32 idle upstream
- * connections, log level info. */
+/* Defaults: 16 threads, 64 more for held responses (--max-streams),
+ * queue 64, 64 KiB stacks, 32 idle upstream connections, log level info. */
 void rconf_init(struct rconf *c);
 /* Parses the flags and checks their combination.  Returns 0, RCONF_HELP,
  * RCONF_VERSION, or MEEK_EINVAL / MEEK_EUNSUPPORTED with *why. */

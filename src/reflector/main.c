@@ -121,12 +121,17 @@ main_serve(struct reflector *r)
 
 	r->reflect.up = r->up;
 	r->reflect.xff = c->xff;
+	r->reflect.max_streams = c->max_streams;
+	atomic_init(&r->reflect.held, 0);
 	r->svc.serve = reflect_serve;
 	r->svc.ctx = &r->reflect;
 	r->svc.bufs_size = sizeof(struct reflect_bufs);
 	r->svc.io_timeout_ms = REFLECT_IO_TIMEOUT_MS;
 	memset(&pc, 0, sizeof pc);
-	pc.threads = c->threads;
+	/* Each stream or long-poll holds its worker for up to a minute:
+	 * --max-streams workers are added for them, so the --threads
+	 * workers stay free for everything else. */
+	pc.threads = c->threads + c->max_streams;
 	pc.queue = c->queue;
 	pc.stack_kb = (size_t)c->stack_kb;
 	pc.creds = r->creds;

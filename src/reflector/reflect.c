@@ -1,6 +1,8 @@
 #include "config.h"
 #include "reflector/reflect.h"
+#include "reflector/pass.h"
 #include "shared/err.h"
+#include "shared/ext.h"
 #include "shared/httpd.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -35,28 +37,69 @@ reflect_client_ip(int xff, const struct http_msg *m,
 	return net_ip_format(peer, buf, len);
 }
 
-static int
+int
+reflect_extra(const struct reflect *r, const struct conn *c,
+    const struct http_msg *m, const char *sid, char *buf, size_t len)
+{
+	const char *ctype = http_header_get(m, "Content-Type");
+	char ip[NET_ADDRSTR_MAX];
+	int n;
+
+	reflect_client_ip(r->xff, m, (const struct sockaddr *)&c->peer, ip,
+	    sizeof ip);
+	n = snprintf(buf, len, "X-Session-Id: %s\r\nMeek-IP: %s\r\n"
+	    "%s%s%s", sid, ip, ctype != NULL ? "Content-Type: " : "",
+	    ctype != NULL ? ctype : "", ctype != NULL ? "\r\n" : "");
+	if (n < 0 || (size_t)n >= len)
+		return MEEK_ETOOBIG;
+	return n;
+}
+
+int
+reflect_read_body(struct conn *c, struct reflect_bufs *b, size_t *len,
+    int *verdict)
+{
+	const char *why = "";
+	int rc;
+
+	/* httpd_read_head() allowed an extension body; a classic one keeps
+	 * meek's 64 KiB. */
+	rc = http_read_body(&c->st, &b->req, 0, b->body, sizeof b->body, len,
+	    &why);
+	if (rc == MEEK_ETOOBIG) {
+		log_debug("request body over %zu bytes: 413", sizeof b->body);
+		*verdict = httpd_reply(&c->st, 413, NULL, 0);
+		return 0;
+	}
+	if (rc == MEEK_EPROTO) {
+		log_debug("malformed request body (%s): 400", why);
+		*verdict = httpd_reply(&c->st, 400, NULL, 0);
+		return 0;
+	}
+	if (rc < 0) {
+		*verdict = POOL_CLOSE;
+		return 0;
+	}
+	return 1;
+}
+
+int
 reflect_post(const struct reflect *r, struct conn *c, struct reflect_bufs *b,
     size_t len)
 {
 	const struct http_msg *m = &b->req;
 	const char *sid = http_header_get(m, "X-Session-Id");
-	const char *ctype = http_header_get(m, "Content-Type");
 	const char *rtype, *why = "";
-	char ip[NET_ADDRSTR_MAX], extra[512], sidlog[LOG_SID_LEN];
+	char extra[512], sidlog[LOG_SID_LEN];
 	size_t out_len = 0;
-	int n, rc;
+	int rc;
 
-	if (sid == NULL || strlen(sid) < REFLECT_SID_MIN || strlen(sid) > 256) {
+	if (sid == NULL || strlen(sid) < REFLECT_SID_MIN ||
+	    strlen(sid) > REFLECT_SID_MAX) {
 		log_debug("POST with a missing or bad X-Session-Id: 400");
 		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
 	}
-	reflect_client_ip(r->xff, m, (const struct sockaddr *)&c->peer, ip,
-	    sizeof ip);
-	n = snprintf(extra, sizeof extra, "X-Session-Id: %s\r\nMeek-IP: %s\r\n"
-	    "%s%s%s", sid, ip, ctype != NULL ? "Content-Type: " : "",
-	    ctype != NULL ? ctype : "", ctype != NULL ? "\r\n" : "");
-	if (n < 0 || (size_t)n >= sizeof extra)
+	if (reflect_extra(r, c, m, sid, extra, sizeof extra) < 0)
 		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
 	log_sid(sidlog, sid);
 	rc = upstream_exchange(r->up, extra, b->body, len, &b->resp, b->out,
@@ -79,12 +122,24 @@ reflect_post(const struct reflect *r, struct conn *c, struct reflect_bufs *b,
 int
 reflect_serve(void *ctx, struct conn *c, void *bufs)
 {
-	const struct reflect *r = ctx;
+	struct reflect *r = ctx;
 	struct reflect_bufs *b = bufs;
 	size_t len;
 	int verdict;
 
-	if (!httpd_read(c, &b->req, b->body, sizeof b->body, &len, &verdict))
+	/* The head first: whether X-Meek-Ext is there decides the limit and
+	 * whether the body is passed through piece by piece. */
+	if (!httpd_read_head(c, &b->req, REFLECT_EXT_BODY_MAX, &verdict))
+		return verdict;
+	if (strcmp(b->req.method, "POST") == 0 &&
+	    http_header_get(&b->req, EXT_HEADER) != NULL)
+		return pass_serve(r, c, b);
+	if (b->req.content_length > (long long)sizeof b->body) {
+		log_debug("request body of %lld bytes: 413",
+		    b->req.content_length);
+		return httpd_reply(&c->st, 413, NULL, 0);
+	}
+	if (!reflect_read_body(c, b, &len, &verdict))
 		return verdict;
 	if (strcmp(b->req.method, "POST") == 0)
 		return reflect_post(r, c, b, len);

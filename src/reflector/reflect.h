@@ -1,16 +1,19 @@
 /*
- * reflect: serves one request on a client connection of meek-reflect:
- * a meek POST is forwarded to meek-server with only its body, X-Session-Id
- * and Content-Type, plus Meek-IP (the client's address); the status,
- * Content-Type and body come back.  Other requests get what meek-server
- * would answer (shared/httpd.h).  502 when meek-server cannot be reached
- * or answers garbage.  Payloads and addresses are never logged (addresses
- * only with --unsafe-logging).
- * Thread: any worker; a struct reflect is read-only once set up, the
- * reflect_bufs belong to one worker.
+ * reflect: serves one request on a client connection of meek-reflect.
+ * A classic meek POST (no X-Meek-Ext) is forwarded to meek-server with only
+ * its body, X-Session-Id and Content-Type, plus Meek-IP (the client's
+ * address); the status, Content-Type and body come back.  A POST of
+ * meek-c's extension (doc/protocol.md) also carries X-Meek-Ext both ways
+ * and is passed through piece by piece (reflector/pass.h).  Other requests
+ * get what meek-server would answer (shared/httpd.h).  502 when
+ * meek-server cannot be reached or answers garbage.  Payloads and
+ * addresses are never logged (addresses only with --unsafe-logging).
+ * Thread: any worker; a struct reflect is read-only once set up except
+ * `held` (atomic); the reflect_bufs belong to one worker.
  */
 #ifndef MEEK_REFLECTOR_REFLECT_H
 #define MEEK_REFLECTOR_REFLECT_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include "reflector/upstream.h"
@@ -19,10 +22,16 @@
 
 #define REFLECT_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
 #define REFLECT_SID_MIN 8
+#define REFLECT_SID_MAX 256
+/* The largest extension request body: 1 MiB of payload (the protocol's
+ * limit) and room for the frame heads around it. */
+#define REFLECT_EXT_BODY_MAX (1048576 + 4096)
 
 struct reflect {
 	struct upstream *up;   /* borrowed */
 	int xff;               /* client address from X-Forwarded-For */
+	int max_streams;       /* held responses at once (--max-streams) */
+	atomic_int held;       /* streams and long-polls being passed now */
 };
 
 /* A worker's buffers, allocated once (about 150 KiB). */
@@ -41,5 +50,19 @@ int reflect_serve(void *ctx, struct conn *c, void *bufs);
  * else the TCP peer's IP.  Returns `buf`. */
 char *reflect_client_ip(int xff, const struct http_msg *m,
     const struct sockaddr *peer, char *buf, size_t len);
+/* Formats the header lines every forwarded POST carries (X-Session-Id,
+ * Meek-IP, Content-Type when the client sent one) into `buf`.  Returns the
+ * length, or MEEK_ETOOBIG. */
+int reflect_extra(const struct reflect *r, const struct conn *c,
+    const struct http_msg *m, const char *sid, char *buf, size_t len);
+/* Reads the rest of a request body into b->body (the classic limit,
+ * HTTP_BODY_MAX) and sets *len.  Returns 1, or 0 after answering 413 / 400
+ * or when the connection failed, with the verdict in *verdict. */
+int reflect_read_body(struct conn *c, struct reflect_bufs *b, size_t *len,
+    int *verdict);
+/* Forwards a POST as classic meek (`len` body bytes in b->body).  Returns
+ * the pool's verdict. */
+int reflect_post(const struct reflect *r, struct conn *c,
+    struct reflect_bufs *b, size_t len);
 
 #endif

@@ -136,6 +136,47 @@ upstream_put(struct upstream *up, struct upconn *uc)
 }
 
 int
+upstream_begin(struct upstream *up, struct upconn **out, const char *extra,
+    unsigned long long len, const char **why)
+{
+	struct upconn *uc;
+	int rc;
+
+	*out = NULL;
+	if ((rc = upstream_get(up, &uc, why)) != 0)
+		return rc;
+	rc = http_write_request_head(&uc->st, "POST", up->url->host_header,
+	    up->url->path, extra, len);
+	if (rc != 0) {
+		*why = "sending to meek-server failed";
+		upconn_free(uc);
+		return rc;
+	}
+	*out = uc;
+	return 0;
+}
+
+struct stream *
+upstream_stream(struct upconn *uc)
+{
+	return &uc->st;
+}
+
+void
+upstream_end(struct upstream *up, struct upconn *uc, int reuse)
+{
+	if (uc == NULL)
+		return;
+	if (!reuse || stream_has_pending(&uc->st)) {
+		/* Bytes beyond the response: the connection is out of step. */
+		upconn_free(uc);
+		return;
+	}
+	stream_set_timeout(&uc->st, UPSTREAM_IO_MS);
+	upstream_put(up, uc);
+}
+
+int
 upstream_exchange(struct upstream *up, const char *extra, const void *body,
     size_t len, struct http_msg *m, unsigned char *out, size_t cap,
     size_t *out_len, const char **why)

@@ -6,8 +6,11 @@
  * A failed exchange is not retried: the body may have reached meek-server,
  * and sending it twice would corrupt the tor stream (the caller answers
  * 502 and the client's own policy decides).
+ * A connection goes back to the idle list only after its whole response
+ * was read: a response cut short (a stream the client left) leaves bytes
+ * on the wire that would be taken for the next answer.
  * Thread: any; the idle list is guarded by upstream->lock (a leaf lock:
- * no I/O under it).
+ * no I/O under it).  A struct upconn belongs to the thread that began it.
  */
 #ifndef MEEK_REFLECTOR_UPSTREAM_H
 #define MEEK_REFLECTOR_UPSTREAM_H
@@ -21,6 +24,8 @@
 #define UPSTREAM_IDLE_MS 10000      /* below meek-server's 20 s idle close */
 
 struct upstream;
+struct upconn;
+struct stream;
 
 /* Creates the pool for `u` (borrowed for its life); `anchors` (borrowed)
  * is needed for https.  Keeps at most `max_idle` idle connections.
@@ -38,5 +43,20 @@ void upstream_free(struct upstream *up);
 int upstream_exchange(struct upstream *up, const char *extra,
     const void *body, size_t len, struct http_msg *m, unsigned char *out,
     size_t cap, size_t *out_len, const char **why);
+
+/* The same exchange piece by piece (meek-reflect's pass-through of
+ * extension requests): takes a kept-alive connection or dials one, and
+ * writes a POST head with "Content-Length: `len`" and the header lines
+ * `extra`, not flushed.  The caller writes the body to upstream_stream(),
+ * flushes, reads the response there, then calls upstream_end().  Returns 0
+ * with *out, or a dial / TLS / stream error with *why. */
+int upstream_begin(struct upstream *up, struct upconn **out,
+    const char *extra, unsigned long long len, const char **why);
+/* The connection's stream (timeout UPSTREAM_IO_MS unless the caller sets
+ * another; upstream_end() restores it). */
+struct stream *upstream_stream(struct upconn *uc);
+/* Hands `uc` back: kept for reuse when `reuse` (the whole response was
+ * read and it allows keep-alive), else closed.  NULL is fine. */
+void upstream_end(struct upstream *up, struct upconn *uc, int reuse);
 
 #endif

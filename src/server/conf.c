@@ -19,7 +19,8 @@ enum {
 	O_REQUIRE_HEADER, O_TRUSTED_PROXIES, O_STATS, O_STATS_INTERVAL, O_USER, O_ORPORT_SOURCE, O_KEY, O_LISTEN, O_LOG,
 	O_LOG_LEVEL, O_MAX_SESSIONS, O_ORPORT, O_PORT, O_QUEUE,
 	O_SESSION_TIMEOUT, O_STACK_SIZE, O_THREADS, O_TURNAROUND,
-	O_UNSAFE_LOGGING, O_VERSION
+	O_UNSAFE_LOGGING, O_VERSION, O_MAX_EXT, O_STREAM_TIME, O_HOLD_TIME,
+	O_WINDOW, O_MAX_BODY
 };
 
 /* The one option table: getopt_long_only and --help both read it. */
@@ -39,6 +40,8 @@ static const struct opt conf_table[] = {
 	{ "fallback", required_argument, O_FALLBACK, "URL",
 	  "proxy every non-meek request to this decoy web site" },
 	{ "help", no_argument, O_HELP, NULL, "print this help and exit" },
+	{ "hold-time", required_argument, O_HOLD_TIME, "SECS",
+	  "hold an idle long-poll this long (default 20)" },
 	{ "key", required_argument, O_KEY, "FILE",
 	  "TLS private key, PEM (with --cert)" },
 	{ "listen", required_argument, O_LISTEN, "ADDR:PORT",
@@ -47,6 +50,10 @@ static const struct opt conf_table[] = {
 	  "log to FILE instead of stderr" },
 	{ "log-level", required_argument, O_LOG_LEVEL, "LEVEL",
 	  "error, warn, info (default) or debug" },
+	{ "max-body", required_argument, O_MAX_BODY, "KIB",
+	  "largest extension body either way (default 1024)" },
+	{ "max-ext", required_argument, O_MAX_EXT, "N",
+	  "most extension sessions, 0: classic only (default 64)" },
 	{ "max-sessions", required_argument, O_MAX_SESSIONS, "N",
 	  "most sessions at once; more get 503 (default 10000)" },
 	{ "meek-ip-from", required_argument, O_MEEK_IP_FROM, "CIDR",
@@ -69,6 +76,8 @@ static const struct opt conf_table[] = {
 	  "write counters here (Prometheus text format)" },
 	{ "stats-interval", required_argument, O_STATS_INTERVAL, "MINUTES",
 	  "log counters this often, 0: on SIGUSR1 only (default 60)" },
+	{ "stream-time", required_argument, O_STREAM_TIME, "SECS",
+	  "longest life of a streamed response (default 50)" },
 	{ "threads", required_argument, O_THREADS, "N",
 	  "worker threads (default 16)" },
 	{ "trusted-proxies", required_argument, O_TRUSTED_PROXIES, "N",
@@ -79,6 +88,8 @@ static const struct opt conf_table[] = {
 	  "log client addresses and full session ids" },
 	{ "user", required_argument, O_USER, "NAME",
 	  "drop root privileges to this user after binding" },
+	{ "window", required_argument, O_WINDOW, "KIB",
+	  "retransmit window per extension session (default 1024)" },
 	{ "version", no_argument, O_VERSION, NULL,
 	  "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -113,6 +124,11 @@ conf_init(struct conf *c)
 	c->turnaround_ms = 10;
 	c->log_level = LOG_INFO;
 	c->stats_interval_min = 60;
+	c->max_ext = 64;
+	c->stream_time_s = 50;
+	c->hold_time_s = 20;
+	c->window_kb = 1024;
+	c->max_body_kb = 1024;
 	ptargs_init(&c->env.options);
 }
 
@@ -254,6 +270,17 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 		return conf_int(c, key, arg, 0, 60000, &c->turnaround_ms, why);
 	case O_UNSAFE_LOGGING: c->unsafe_logging = 1; return 0;
 	case O_VERSION: return CONF_VERSION;
+	case O_MAX_EXT:
+		return conf_int(c, key, arg, 0, 4096, &c->max_ext, why);
+	case O_STREAM_TIME:
+		return conf_int(c, key, arg, 1, 3600, &c->stream_time_s, why);
+	case O_HOLD_TIME:
+		return conf_int(c, key, arg, 1, 3600, &c->hold_time_s, why);
+	case O_WINDOW:
+		return conf_int(c, key, arg, 16, 1048576, &c->window_kb, why);
+	case O_MAX_BODY:
+		/* A DATA frame's length field has 24 bits. */
+		return conf_int(c, key, arg, 64, 16383, &c->max_body_kb, why);
 	default:
 		*why = "unknown option";
 		return MEEK_EINVAL;

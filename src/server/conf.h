@@ -54,6 +54,11 @@ struct conf {
 	int session_timeout_s;
 	int turnaround_ms;
 	int unsafe_logging;
+	int max_ext;              /* --max-ext, 0: extension 1 off */
+	int stream_time_s;        /* --stream-time */
+	int hold_time_s;          /* --hold-time */
+	int window_kb;            /* --window, KiB */
+	int max_body_kb;          /* --max-body, KiB */
 	int log_level;            /* enum log_level */
 
 	/* environment (conf_load_env) */
@@ -70,7 +75,8 @@ struct conf {
 
 /* Sets the defaults (threads 16, queue 64, stack 64 KiB, max sessions
  * 10000, session timeout 120 s, turnaround 10 ms, log level info,
- * counters logged every 60 minutes). */
+ * counters logged every 60 minutes; extension 1: 64 sessions, stream time
+ * 50 s, hold time 20 s, window 1024 KiB, largest body 1024 KiB). */
 void conf_init(struct conf *c);
 /* Frees what conf_load_env() allocated. */
 void conf_clear(struct conf *c);

@@ -97,18 +97,20 @@ handler_backend(const char *id, size_t len, int n)
 	return (int)(h % (unsigned long)n);
 }
 
-/* The meek exchange for one POST whose body is b->body[0..len). */
+/* The meek exchange for one POST whose body is b->body[0..len).  `open`:
+ * the request's X-Meek-Ext op=open, or NULL. */
 static int
 handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
-    size_t len)
+    size_t len, const struct ext *open)
 {
 	const struct http_msg *m = &b->msg;
 	const char *id = http_header_get(m, "X-Session-Id");
 	char sidlog[LOG_SID_LEN], useraddr[NET_ADDRSTR_MAX + 8];
+	char answer[EXT_VALUE_MAX + 1];
 	const char *why = "";
 	struct session *s;
 	size_t idlen;
-	int rc, created, closed;
+	int rc, created, closed, first = 0;
 	long n;
 
 	idlen = id != NULL ? strlen(id) : 0;
@@ -131,6 +133,32 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	log_sid(sidlog, s->id);
 
 	pthread_mutex_lock(&s->lock);
+	if (s->mode != SESSION_CLASSIC) {
+		if (open != NULL && !s->closed) {
+			/* A repeated open (its answer was lost): the same
+			 * answer, nothing else. */
+			snprintf(answer, sizeof answer, "%s", s->ext->answer);
+			session_touch(s, clock_ms());
+			pthread_mutex_unlock(&s->lock);
+			session_unref(s);
+			log_debug("session %s: open repeated", sidlog);
+			return xhandler_answer_open(c, answer, m->keep_alive);
+		}
+		if (s->mode == SESSION_EXT_OPEN) {
+			/* No extension request yet, so no ORPort byte was
+			 * read: classic from here on loses nothing. */
+			session_ext_downgrade_locked(s);
+			log_debug("session %s: classic request after the open: "
+			    "classic", sidlog);
+		} else {
+			pthread_mutex_unlock(&s->lock);
+			session_unref(s);
+			log_debug("session %s: classic request in an extension "
+			    "session: 400", sidlog);
+			stats_add(h->stats, STATS_4XX, 1);
+			return httpd_reply(&c->st, 400, NULL, m->keep_alive);
+		}
+	}
 	if (!s->closed && s->fd < 0) {
 		/* The first request of a session dials; a concurrent second
 		 * request waits on the lock and finds it dialed. */
@@ -152,6 +180,14 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 			return httpd_reply(&c->st, 500, NULL, m->keep_alive);
 		}
 		log_debug("session %s: new", sidlog);
+		first = 1;
+	}
+	if (open != NULL && first && len == 0 &&
+	    xhandler_open_locked(h, s, open, answer)) {
+		session_touch(s, clock_ms());
+		pthread_mutex_unlock(&s->lock);
+		session_unref(s);
+		return xhandler_answer_open(c, answer, m->keep_alive);
 	}
 	session_touch(s, clock_ms());
 	n = session_transact_locked(s, &h->up, b->body, len, b->out,
@@ -200,17 +236,66 @@ handler_is_meek(const struct handler *h, const struct http_msg *m)
 	return n >= SESSION_ID_MIN && n <= SESSION_ID_MAX;
 }
 
+/* The rest of httpd_read() after the head, for every request that is not
+ * an extension request: the body, at most classic meek's 64 KiB.  Returns
+ * 1 when the caller answers, else 0 with the verdict. */
+static int
+handler_read_body(struct conn *c, struct handler_bufs *b, size_t *len,
+    int *verdict)
+{
+	struct http_msg *m = &b->msg;
+	const char *why = "";
+	int rc;
+
+	*len = 0;
+	if (m->content_length > (long long)sizeof b->body) {
+		/* Only possible while the extension raises the head's
+		 * limit: the 413 httpd_read_head() gives classic meek. */
+		log_debug("request body of %lld bytes: 413", m->content_length);
+		*verdict = httpd_reply(&c->st, 413, NULL, 0);
+		return 0;
+	}
+	rc = http_read_body(&c->st, m, 0, b->body, sizeof b->body, len, &why);
+	if (rc == MEEK_ETOOBIG) {
+		log_debug("request body over %zu bytes: 413", sizeof b->body);
+		*verdict = httpd_reply(&c->st, 413, NULL, 0);
+		return 0;
+	}
+	if (rc == MEEK_EPROTO) {
+		log_debug("malformed request body (%s): 400", why);
+		*verdict = httpd_reply(&c->st, 400, NULL, 0);
+		return 0;
+	}
+	if (rc < 0) {
+		*verdict = POOL_CLOSE;
+		return 0;
+	}
+	return 1;
+}
+
 int
 handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 {
+	struct ext x;
 	size_t len;
-	int verdict;
+	int verdict, meek, op = EXT_OP_NONE;
 
-	if (!httpd_read(c, &b->msg, b->body, sizeof b->body, &len, &verdict))
+	if (!httpd_read_head(c, &b->msg, xhandler_body_limit(h), &verdict))
+		return verdict;
+	meek = handler_is_meek(h, &b->msg);
+	if (meek)
+		op = xhandler_op(h, &b->msg, &x);
+	if (op == EXT_OP_UP || op == EXT_OP_STREAM || op == EXT_OP_POLL) {
+		/* Bodies up to --max-body, read piece by piece. */
+		stats_add(h->stats, STATS_REQUESTS, 1);
+		return xhandler_serve(h, c, b, op);
+	}
+	if (!handler_read_body(c, b, &len, &verdict))
 		return verdict;
 	stats_add(h->stats, STATS_REQUESTS, 1);
-	if (handler_is_meek(h, &b->msg))
-		verdict = handler_post(h, c, b, len);
+	if (meek)
+		verdict = handler_post(h, c, b, len,
+		    op == EXT_OP_OPEN ? &x : NULL);
 	else if (h->decoy != NULL) {
 		stats_add(h->stats, STATS_DECOY, 1);
 		return decoy_proxy(h->decoy, c, &b->msg, b->body, len,

@@ -1,6 +1,7 @@
 /*
  * handler: serves one HTTP request on a client connection: the meek POST
- * (X-Session-Id -> session transaction -> 200 with ORPort bytes), the
+ * (X-Session-Id -> session transaction -> 200 with ORPort bytes; the
+ * requests of protocol extension 1 go to server/xhandler), the
  * happy-little-web-server page for GET /, and the error statuses (400, 404,
  * 405, 413, 431, 500, 501, 503, 505).
  * Thread: any worker; a struct handler is read-only once set up, the
@@ -18,6 +19,7 @@
 #include "server/cidr.h"
 #include "server/decoy.h"
 #include "server/stats.h"
+#include "server/xhandler.h"
 
 #define HANDLER_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
 
@@ -35,6 +37,9 @@ struct handler {
 	const struct cidr *meek_ip_from; /* NULL/0: Meek-IP from anyone */
 	int nmeek_ip_from;
 	struct stats *stats;           /* counters, or NULL */
+	struct xconf x;                /* protocol extension 1 limits */
+	struct xstate *xs;             /* its counters (required when
+	                                  x.max_ext > 0) */
 };
 
 /* A worker's buffers, allocated once (about 140 KiB: keep them off the

@@ -43,6 +43,7 @@ struct server {
 	struct reaper *reaper;
 	struct sigloop *sigloop;
 	struct stats stats;
+	struct xstate xstate;
 	struct decoy decoy;
 	struct tls_anchors *decoy_anchors;
 	struct srcdial source;
@@ -305,8 +306,18 @@ main_serve(struct server *sv)
 	sv->handler.nmeek_ip_from = c->nmeek_ip_from;
 	stats_init(&sv->stats);
 	sv->handler.stats = &sv->stats;
+	xconf_init(&sv->handler.x);
+	sv->handler.x.max_ext = c->max_ext;
+	sv->handler.x.stream_ms = (long long)c->stream_time_s * 1000;
+	sv->handler.x.hold_ms = (long long)c->hold_time_s * 1000;
+	sv->handler.x.window = (size_t)c->window_kb * 1024;
+	sv->handler.x.max_body = (size_t)c->max_body_kb * 1024;
+	xstate_init(&sv->xstate);
+	sv->handler.xs = &sv->xstate;
 	memset(&pc, 0, sizeof pc);
-	pc.threads = c->threads;
+	/* Workers set aside for held streams and long-polls (one per
+	 * extension session), beside --threads for everything else. */
+	pc.threads = c->threads + c->max_ext;
 	pc.queue = c->queue;
 	pc.stack_kb = (size_t)c->stack_kb;
 	pc.creds = sv->creds;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +26,11 @@ session_new(const char *id, size_t idlen, long long now_ms)
 	if (s == NULL)
 		return NULL;
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	if (pthread_mutex_init(&s->wlock, NULL) != 0) {
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
 	}
@@ -52,6 +58,14 @@ session_unref(struct session *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
+	if (s->ext != NULL) {
+		if (s->ext->count != NULL)
+			atomic_fetch_sub(s->ext->count, 1);
+		window_free(&s->ext->win);
+		pthread_cond_destroy(&s->ext->cond);
+		free(s->ext);
+	}
+	pthread_mutex_destroy(&s->wlock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -68,13 +82,72 @@ session_last_used(const struct session *s)
 	return atomic_load_explicit(&s->last_used_ms, memory_order_relaxed);
 }
 
-static void
+void
 session_end_locked(struct session *s)
 {
+	if (s->ext != NULL) {
+		/* Other workers may poll or write the fd right now: shut it
+		 * down (they see EOF or EPIPE); the last unref closes it. */
+		if (s->fd >= 0 && !s->closed)
+			shutdown(s->fd, SHUT_RDWR);
+		s->closed = 1;
+		pthread_cond_broadcast(&s->ext->cond);
+		return;
+	}
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
 	s->closed = 1;
+}
+
+int
+session_ext_begin_locked(struct session *s, size_t window, size_t body,
+    unsigned modes, const char *answer, atomic_int *count)
+{
+	struct session_ext *x;
+	pthread_condattr_t ca;
+
+	if (s->ext != NULL)
+		return MEEK_EINVAL;
+	x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return MEEK_ENOMEM;
+	if (window_init(&x->win, window) < 0) {
+		free(x);
+		return MEEK_ENOMEM;
+	}
+	if (pthread_condattr_init(&ca) != 0) {
+		window_free(&x->win);
+		free(x);
+		return MEEK_ENOMEM;
+	}
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (pthread_cond_init(&x->cond, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		window_free(&x->win);
+		free(x);
+		return MEEK_ENOMEM;
+	}
+	pthread_condattr_destroy(&ca);
+	x->body = body;
+	x->modes = modes;
+	snprintf(x->answer, sizeof x->answer, "%s", answer);
+	x->count = count;
+	s->ext = x;
+	s->mode = SESSION_EXT_OPEN;
+	return 0;
+}
+
+void
+session_ext_downgrade_locked(struct session *s)
+{
+	if (s->ext == NULL || s->mode != SESSION_EXT_OPEN)
+		return;
+	window_free(&s->ext->win);
+	if (s->ext->count != NULL)
+		atomic_fetch_sub(s->ext->count, 1);
+	s->ext->count = NULL;
+	s->mode = SESSION_CLASSIC;
 }
 
 void

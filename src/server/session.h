@@ -4,9 +4,20 @@
  *
  * A session is refcounted: the session table holds one reference while the
  * session is linked, and every lookup hands out another; the last
- * session_unref() closes the ORPort fd and frees.  `lock` is held by the
- * worker for a whole transaction (dial, write, wait, read), so one
- * session's requests never interleave.  Lock order: table_lock, then lock.
+ * session_unref() closes the ORPort fd and frees.
+ *
+ * A classic session: `lock` is held by the worker for a whole transaction
+ * (dial, write, wait, read), so one session's requests never interleave.
+ *
+ * An extension session (protocol extension 1, server/xhandler.h) is served
+ * by several workers at once: one downstream handler reading the ORPort
+ * into the session's window, up handlers writing to the ORPort.  `lock` is
+ * then held only briefly (window state, never across I/O but the
+ * non-blocking recv into the window); ORPort writes hold `wlock`.  An
+ * ending extension session's fd is shut down, never closed (another worker
+ * may be polling it): the last session_unref() closes it.
+ *
+ * Lock order: table_lock, then wlock, then lock.
  * Thread: any, with the lock rules below.
  */
 #ifndef MEEK_SERVER_SESSION_H
@@ -15,6 +26,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include "server/srcdial.h"
+#include "server/window.h"
+#include "shared/ext.h"
 
 #define SESSION_ID_MIN 8     /* Go meek-server: shorter ids get 400 */
 #define SESSION_ID_MAX 128   /* longer ids get 400 (no real client sends them) */
@@ -30,6 +43,34 @@ struct session_upstream {
 	                            or NULL */
 };
 
+enum session_mode {
+	SESSION_CLASSIC = 0,   /* classic meek (also after a downgrade) */
+	SESSION_EXT_OPEN,      /* open accepted, no extension request yet */
+	SESSION_EXT            /* an extension request came: extension for good */
+};
+
+/* The extension state of a session; allocated at an accepted open, freed
+ * with the session. */
+struct session_ext {
+	/* set at the open, then read-only */
+	size_t body;                   /* negotiated largest body */
+	unsigned modes;                /* EXT_MODE_* accepted */
+	char answer[EXT_VALUE_MAX + 1];/* X-Meek-Ext of the open's answer */
+
+	/* the session's lock guards these */
+	struct window win;             /* downstream [base, end) */
+	int eof;                       /* ORPort EOF read: end is the total */
+	unsigned long long gen;        /* current downstream request */
+	int holders;                   /* held downstream handlers */
+	pthread_cond_t cond;           /* CLOCK_MONOTONIC: window space
+	                                  freed, takeover, session ended */
+	atomic_int *count;             /* extension sessions counter to
+	                                  decrement, NULL once done */
+
+	/* the session's wlock guards this */
+	unsigned long long up_next;    /* upstream bytes written */
+};
+
 struct session {
 	/* table_lock guards next and linked. */
 	struct session *next;
@@ -40,10 +81,14 @@ struct session {
 	atomic_int refs;
 	atomic_llong last_used_ms;     /* monotonic ms; read by the reaper */
 
-	/* lock guards fd and closed. */
+	/* lock guards fd, closed, mode and *ext (but ext->up_next). */
 	pthread_mutex_t lock;
 	int fd;                        /* ORPort connection, -1 until dialed */
 	int closed;                    /* ended: no more transactions */
+	int mode;                      /* enum session_mode */
+	struct session_ext *ext;       /* NULL until an accepted open; then
+	                                  fixed until the session is freed */
+	pthread_mutex_t wlock;         /* extension: ORPort writes */
 };
 
 
@@ -59,6 +104,22 @@ long long session_last_used(const struct session *s);
 /* Takes s->lock, closes the ORPort connection and marks the session
  * closed (waits for a running transaction to end). */
 void session_close(struct session *s);
+
+/* Caller holds s->lock, the session is dialed and classic.  Makes it an
+ * extension session (SESSION_EXT_OPEN) with a window of `window` bytes,
+ * the negotiated `body` and `modes`, the open's answer `answer`; `count`
+ * (already incremented by the caller) is decremented when the session is
+ * freed or turns classic.  Returns 0 or MEEK_ENOMEM (nothing changed). */
+int session_ext_begin_locked(struct session *s, size_t window, size_t body,
+    unsigned modes, const char *answer, atomic_int *count);
+/* Caller holds s->lock.  An SESSION_EXT_OPEN session turns classic (the
+ * client sent a classic request: an intermediary stripped the answer's
+ * header): frees the window and gives back the count. */
+void session_ext_downgrade_locked(struct session *s);
+/* Caller holds s->lock.  Ends the session: classic closes the fd,
+ * extension shuts it down (closed by the last unref) and wakes every
+ * worker waiting on ext->cond. */
+void session_end_locked(struct session *s);
 
 /* Caller holds s->lock.  Connects to the upstream: through the Extended
  * ORPort with USERADDR `useraddr` and TRANSPORT meek when up->extorport is

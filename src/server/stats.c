@@ -15,6 +15,11 @@ static const struct {
 	{ "meek_server_responses_4xx_total", "4xx answers" },
 	{ "meek_server_responses_5xx_total", "5xx answers" },
 	{ "meek_server_decoy_requests_total", "requests proxied to --fallback" },
+	{ "meek_server_ext_sessions_total", "extension sessions accepted" },
+	{ "meek_server_ext_held_total", "streams and long-polls held" },
+	{ "meek_server_ext_unheld_total",
+	  "downstream requests answered at once, no held worker left" },
+	{ "meek_server_ext_resets_total", "RESET frames sent" },
 };
 
 void
@@ -45,11 +50,14 @@ stats_format(const struct stats_snapshot *snap, char *buf, size_t len)
 {
 	snprintf(buf, len, "stats: sessions %llu open, %llu created, "
 	    "%llu expired; %llu requests, %llu bytes up, %llu bytes down, "
-	    "%llu 4xx, %llu 5xx, %llu decoy",
+	    "%llu 4xx, %llu 5xx, %llu decoy; extension: %llu sessions, "
+	    "%llu held, %llu unheld, %llu resets",
 	    snap->sessions_open, snap->sessions_created, snap->sessions_expired,
 	    snap->c[STATS_REQUESTS], snap->c[STATS_BYTES_UP],
 	    snap->c[STATS_BYTES_DOWN], snap->c[STATS_4XX], snap->c[STATS_5XX],
-	    snap->c[STATS_DECOY]);
+	    snap->c[STATS_DECOY], snap->c[STATS_EXT_OPENED],
+	    snap->c[STATS_EXT_HELD], snap->c[STATS_EXT_UNHELD],
+	    snap->c[STATS_EXT_RESETS]);
 	return buf;
 }
 

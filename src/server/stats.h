@@ -17,6 +17,11 @@ enum stats_counter {
 	STATS_4XX,         /* 4xx answers to POSTs and other methods */
 	STATS_5XX,         /* 5xx answers to meek POSTs */
 	STATS_DECOY,       /* requests proxied to --fallback */
+	STATS_EXT_OPENED,  /* extension sessions accepted */
+	STATS_EXT_HELD,    /* streams and long-polls held */
+	STATS_EXT_UNHELD,  /* downstream requests answered at once: no
+	                      held worker left */
+	STATS_EXT_RESETS,  /* RESET frames sent */
 	STATS_N
 };
 

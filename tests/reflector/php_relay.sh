@@ -75,11 +75,14 @@ relay_checks() {
 
 # 1. php -S
 PPORT=$(free_port) || die "no free port for php -S"
-spawn phps env MEEK_SERVER_URL="$SURL" php -S "127.0.0.1:$PPORT" -t "$WWW"
+# A stream or long-poll of meek-c's extension holds a php -S worker.
+spawn phps env MEEK_SERVER_URL="$SURL" PHP_CLI_SERVER_WORKERS=4 \
+    php -S "127.0.0.1:$PPORT" -t "$WWW"
 wait_port "$PPORT" phps || die "php -S did not start"
+php_track phps
 log "php -S listens on 127.0.0.1:$PPORT"
 relay_checks phps "http://127.0.0.1:$PPORT/"
-stop phps
+php_stop phps
 
 # 2. nginx + php-fpm on a unix socket in the temp dir, as the current user.
 FDIR=$TMPD/fpm
@@ -103,6 +106,7 @@ listen = $FDIR/fpm.sock
 listen.mode = 0600
 pm = static
 pm.max_children = 4
+request_terminate_timeout = 0
 catch_workers_output = yes
 EOF
 spawn fpm "$FPM" -F -y "$FDIR/php-fpm.conf" "${root_flag[@]}"
@@ -120,14 +124,17 @@ nginx_start web "$NPORT" "
 	server {
 		listen 127.0.0.1:$NPORT;
 		root $WWW;
-		client_max_body_size 64k;
+		client_max_body_size 1100k;
 		location / {
 			include /etc/nginx/fastcgi_params;
 			fastcgi_param SCRIPT_FILENAME $WWW/index.php;
 			fastcgi_param SCRIPT_NAME /index.php;
 			fastcgi_param MEEK_SERVER_URL $SURL;
 			fastcgi_pass unix:$FDIR/fpm.sock;
-			fastcgi_read_timeout 60s;
+			fastcgi_buffering off;
+			fastcgi_read_timeout 120s;
+			fastcgi_send_timeout 120s;
+			gzip off;
 		}
 	}"
 relay_checks fpm "http://127.0.0.1:$NPORT/"

@@ -48,7 +48,7 @@ nginx_start front "$NPORT" "
 		server_name meek.test;
 		ssl_certificate $PKI/rsa.pem;
 		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 64k;
+		client_max_body_size 1100k;
 		location / {
 			proxy_pass http://meek_reflector;
 			proxy_bind 127.0.0.2;
@@ -58,7 +58,9 @@ nginx_start front "$NPORT" "
 			proxy_set_header X-Forwarded-For \$remote_addr;
 			proxy_request_buffering off;
 			proxy_buffering off;
-			proxy_read_timeout 60s;
+			proxy_read_timeout 120s;
+			proxy_send_timeout 120s;
+			gzip off;
 		}
 	}"
 

@@ -75,3 +75,23 @@ socks_run() {
 	sed 's/^/   /' "$TMPD/$name.log"
 	return $rc
 }
+
+# php_track NAME: php -S with PHP_CLI_SERVER_WORKERS forks workers that
+# outlive their parent; records them (by pid) so cleanup and php_stop end
+# them too.  Call once its port is open.
+php_track() {
+	local pidvar="${1}_PID" kids
+	kids=$(pgrep -P "${!pidvar}" 2>/dev/null | tr '\n' ' ')
+	printf -v "${1}_KIDS" '%s' "$kids"
+	# shellcheck disable=SC2206
+	PIDS+=($kids)
+}
+
+# php_stop NAME: stops a php -S started with spawn and php_track.
+php_stop() {
+	local kidsvar="${1}_KIDS"
+	stop "$1"
+	# shellcheck disable=SC2086
+	[ -n "${!kidsvar:-}" ] && kill -TERM ${!kidsvar} 2>/dev/null
+	return 0
+}

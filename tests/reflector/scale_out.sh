@@ -44,7 +44,7 @@ nginx_start lb "$NPORT" "
 		server_name localhost;
 		ssl_certificate $PKI/rsa.pem;
 		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 64k;
+		client_max_body_size 1100k;
 		location / {
 			proxy_pass http://meek_servers;
 			proxy_http_version 1.1;
@@ -53,6 +53,9 @@ nginx_start lb "$NPORT" "
 			proxy_next_upstream off;
 			proxy_request_buffering off;
 			proxy_buffering off;
+			proxy_read_timeout 120s;
+			proxy_send_timeout 120s;
+			gzip off;
 		}
 	}"
 

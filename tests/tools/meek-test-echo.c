@@ -6,15 +6,28 @@
  * Modes, one thread per connection:
  *  - echo (default): every byte read is written back;
  *  - --sink: bytes are counted and hashed, nothing is written back;
+ *  - --source: the ORPort end of the tststream.h protocol: reads the
+ *    header meek-test-socks --down sends, checks every upstream byte
+ *    against the stream it expects, sends the D bytes asked for and, when
+ *    the header says so, closes after them (ORPort EOF);
  *  - --extor: server side of tor's Extended ORPort (pt-protocol.md §3):
  *    writes a fresh cookie file, runs SAFE_COOKIE, reads USERADDR /
- *    TRANSPORT / DONE, answers OKAY, then echoes (or sinks).
+ *    TRANSPORT / DONE, answers OKAY, then echoes (or sinks, or sources).
  *
  * With --record FILE each event is appended as one line:
  *   CONNECT <n>
  *   USERADDR <addr> TRANSPORT <name>      (extor mode, "-" when not sent)
  *   AUTHFAIL <n> <reason>                 (extor mode)
  *   CLOSE <n> <bytes read> <sha256 of bytes read>
+ *   DONE <n> seed=<hex> up=<read> upsha=<sha256> upbad=<offset|-> \
+ *       down=<sent> downsha=<sha256> t=<s>   (--source: all U read, D sent)
+ *   BADUP <n> seed=<hex> at=<offset>   (--source: the first wrong byte,
+ *       recorded at once)
+ *   SOURCE <n> seed=<hex> up=<read> upsha=<sha256> upbad=<offset|-> \
+ *       down=<sent>/<asked> downsha=<sha256 of sent> t_close=<s> \
+ *       t_eof=<s> end=<closed|eof|reset|error|badhead>   (--source)
+ * (t_close: wall-clock time this end closed after the last byte, t_eof:
+ * when it read EOF from meek-server; 0 when it did not happen)
  * so that a test can count ORPort connections, see what meek-server told
  * the ExtORPort, and prove that no payload ever arrived.
  *
@@ -43,13 +56,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tststream.h"
+
 #define ECHO_BUF 65536
 #define ECHO_EXTOR_TIMEOUT_MS 30000
+#define ECHO_SOURCE_HEAD_TIMEOUT_MS 300000
 #define ECHO_COOKIE_HEADER "! Extended ORPort Auth Cookie !\n"
 #define ECHO_SERVER_CONST "ExtORPort authentication server-to-client hash"
 #define ECHO_CLIENT_CONST "ExtORPort authentication client-to-server hash"
 
-enum echo_mode { ECHO_MODE_ECHO, ECHO_MODE_SINK };
+enum echo_mode { ECHO_MODE_ECHO, ECHO_MODE_SINK, ECHO_MODE_SOURCE };
 
 struct echo_conf {
 	const char *listen;
@@ -270,6 +286,192 @@ echo_extor_handshake(struct echo_conn *c)
 	return echo_write_all(c->fd, hdr, 4);
 }
 
+static void
+echo_hex(char out[65], const unsigned char digest[32])
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* Waits up to `ms` for `events` on fd; returns poll's revents, 0 on
+ * timeout, -1 on error. */
+static int
+echo_wait(int fd, short events, int ms)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = events };
+		int r = poll(&pfd, 1, ms);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		return r == 0 ? 0 : pfd.revents;
+	}
+}
+
+/* The --source side of one connection (tststream.h); records one SOURCE
+ * line.  `buf` holds ECHO_BUF bytes. */
+static void
+echo_source(struct echo_conn *c, unsigned char *buf)
+{
+	const struct echo_conf *conf = c->conf;
+	unsigned char head[TSTSTREAM_HEAD], digest[32];
+	unsigned char *wbuf = malloc(ECHO_BUF), *expect = malloc(ECHO_BUF);
+	char uphex[65], downhex[65], bad[32] = "-";
+	struct tststream_head h;
+	struct tststream upgen, downgen;
+	br_sha256_context upsha, downsha;
+	unsigned long long got = 0, sent = 0, bad_at = ~0ULL;
+	size_t wlen = 0, woff = 0;
+	double t_close = 0, t_eof = 0;
+	const char *end = "error";
+	int fl, done = 0;
+
+	memset(&h, 0, sizeof h);
+	br_sha256_init(&upsha);
+	br_sha256_init(&downsha);
+	if (wbuf == NULL || expect == NULL)
+		goto out;
+	if (echo_read_full(c->fd, head, sizeof head,
+	    ECHO_SOURCE_HEAD_TIMEOUT_MS) < 0
+	    || tststream_head_get(head, &h) < 0) {
+		end = "badhead";
+		goto out;
+	}
+	br_sha256_update(&upsha, head, sizeof head);
+	got = TSTSTREAM_HEAD;
+	tststream_init(&upgen, h.seed ^ TSTSTREAM_UP_SALT);
+	tststream_init(&downgen, h.seed ^ TSTSTREAM_DOWN_SALT);
+	fl = fcntl(c->fd, F_GETFL);
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		goto out;
+	for (;;) {
+		short ev = POLLIN;
+		int re;
+
+		if (got >= h.up && sent >= h.down && !done) {
+			/* Everything moved: say so now, since the end of the
+			 * connection may come much later (a classic session
+			 * lingers until meek-server reaps it). */
+			done = 1;
+			br_sha256_out(&upsha, digest);
+			echo_hex(uphex, digest);
+			br_sha256_out(&downsha, digest);
+			echo_hex(downhex, digest);
+			if (bad_at != ~0ULL)
+				snprintf(bad, sizeof bad, "%llu", bad_at);
+			echo_record(conf, "DONE %lu seed=%016llx up=%llu "
+			    "upsha=%s upbad=%s down=%llu downsha=%s t=%.6f",
+			    c->id, (unsigned long long)h.seed, got, uphex, bad,
+			    sent, downhex, tststream_wall());
+		}
+		if (got >= h.up && sent >= h.down
+		    && (h.flags & TSTSTREAM_CLOSE)) {
+			/* Everything moved: wait as asked (watching for an
+			 * early EOF or stray bytes), then close as tor would
+			 * on a closed circuit. */
+			int ms = (int)(h.flags >> 32);
+
+			if (ms > 0 && echo_wait(c->fd, POLLIN, ms) != 0) {
+				ssize_t n = read(c->fd, buf, ECHO_BUF);
+				if (n > 0) {
+					got += (unsigned long long)n;
+					if (bad_at == ~0ULL)
+						bad_at = got - (unsigned long long)n;
+					end = "extra-bytes";
+				} else if (n == 0) {
+					t_eof = tststream_wall();
+					end = "eof-before-close";
+				}
+				goto out;
+			}
+			t_close = tststream_wall();
+			end = "closed";
+			goto out;
+		}
+		if (sent < h.down)
+			ev |= POLLOUT;
+		re = echo_wait(c->fd, ev, -1);
+		if (re < 0)
+			goto out;
+		if (re & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(c->fd, buf, ECHO_BUF);
+
+			if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				end = errno == ECONNRESET ? "reset" : "error";
+				goto out;
+			}
+			if (n == 0) {
+				t_eof = tststream_wall();
+				/* meek-server closes the ORPort when the
+				 * session ends: nothing more can be sent. */
+				end = "eof";
+				goto out;
+			}
+			if (n > 0) {
+				size_t k = (size_t)n, ok = k;
+
+				if (got + k > h.up)
+					ok = h.up > got ? (size_t)(h.up - got) : 0;
+				tststream_fill(&upgen, expect, ok);
+				if (bad_at == ~0ULL) {
+					size_t i = 0;
+					while (i < ok && expect[i] == buf[i])
+						i++;
+					if (i < k) {
+						bad_at = got + i;
+						echo_record(conf, "BADUP %lu "
+						    "seed=%016llx at=%llu",
+						    c->id, (unsigned long long)
+						    h.seed, bad_at);
+					}
+				}
+				br_sha256_update(&upsha, buf, k);
+				got += k;
+			}
+		}
+		if ((re & POLLOUT) && sent < h.down) {
+			ssize_t n;
+
+			if (woff == wlen) {
+				unsigned long long left = h.down - sent;
+
+				wlen = left < ECHO_BUF ? (size_t)left : ECHO_BUF;
+				tststream_fill(&downgen, wbuf, wlen);
+				woff = 0;
+			}
+			n = send(c->fd, wbuf + woff, wlen - woff, MSG_NOSIGNAL);
+			if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				end = errno == ECONNRESET || errno == EPIPE
+				    ? "reset" : "error";
+				goto out;
+			}
+			if (n > 0) {
+				br_sha256_update(&downsha, wbuf + woff,
+				    (size_t)n);
+				woff += (size_t)n;
+				sent += (unsigned long long)n;
+			}
+		}
+	}
+out:
+	br_sha256_out(&upsha, digest);
+	echo_hex(uphex, digest);
+	br_sha256_out(&downsha, digest);
+	echo_hex(downhex, digest);
+	if (bad_at != ~0ULL)
+		snprintf(bad, sizeof bad, "%llu", bad_at);
+	echo_record(conf, "SOURCE %lu seed=%016llx up=%llu upsha=%s upbad=%s "
+	    "down=%llu/%llu downsha=%s t_close=%.6f t_eof=%.6f end=%s", c->id,
+	    (unsigned long long)h.seed, got, uphex, bad, sent,
+	    (unsigned long long)h.down, downhex, t_close, t_eof, end);
+	free(wbuf);
+	free(expect);
+}
+
 static void *
 echo_conn_main(void *arg)
 {
@@ -288,6 +490,10 @@ echo_conn_main(void *arg)
 		goto out;
 	if (conf->extor && echo_extor_handshake(c) < 0)
 		goto out;
+	if (conf->mode == ECHO_MODE_SOURCE) {
+		echo_source(c, buf);
+		goto done;
+	}
 	for (;;) {
 		ssize_t n = read(c->fd, buf, ECHO_BUF);
 		if (n < 0 && errno == EINTR)
@@ -305,6 +511,7 @@ out:
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 	echo_record(conf, "CLOSE %lu %llu %s", c->id, total, hex);
+done:
 	close(c->fd);
 	free(buf);
 	free(c);
@@ -368,7 +575,7 @@ echo_listen(const char *addr, char *bound, size_t boundlen)
 }
 
 enum { OPT_LISTEN = 'l', OPT_EXTOR = 'x', OPT_COOKIE = 'c', OPT_RECORD = 'r',
-	OPT_SINK = 's', OPT_HELP = 'h' };
+	OPT_SINK = 's', OPT_SOURCE = 'S', OPT_HELP = 'h' };
 
 static const struct opt echo_opts[] = {
 	{ "cookie", required_argument, OPT_COOKIE, "FILE",
@@ -382,6 +589,8 @@ static const struct opt echo_opts[] = {
 	    "append CONNECT/USERADDR/CLOSE lines to FILE" },
 	{ "sink", no_argument, OPT_SINK, NULL,
 	    "count and hash bytes instead of echoing them" },
+	{ "source", no_argument, OPT_SOURCE, NULL,
+	    "speak tststream.h (meek-test-socks --down): send known bytes" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -389,7 +598,8 @@ int
 main(int argc, char **argv)
 {
 	static const char usage[] =
-	    "meek-test-echo --listen 127.0.0.1:0 [--sink] [--record FILE] "
+	    "meek-test-echo --listen 127.0.0.1:0 [--sink | --source] "
+	    "[--record FILE] "
 	    "[--extor --cookie FILE]";
 	struct option longopts[sizeof echo_opts / sizeof echo_opts[0]];
 	struct echo_conf conf;
@@ -408,6 +618,7 @@ main(int argc, char **argv)
 		case OPT_COOKIE: conf.cookie_path = optarg; break;
 		case OPT_RECORD: conf.record = optarg; break;
 		case OPT_SINK: conf.mode = ECHO_MODE_SINK; break;
+		case OPT_SOURCE: conf.mode = ECHO_MODE_SOURCE; break;
 		case OPT_HELP:
 			opt_usage(stdout, usage, echo_opts);
 			return 0;

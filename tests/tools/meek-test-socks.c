@@ -11,6 +11,15 @@
  * SHA-256 of both sides).  One line per session; the exit status is 0 only
  * when every session got all its bytes back intact before --timeout.
  *
+ * With --down D the far end is meek-test-echo --source instead: each
+ * session sends the tststream.h header and --bytes U bytes in all, reads D
+ * bytes of the known stream, and checks both; --orport-close asks the far
+ * end to close after its bytes (the session must then see EOF), otherwise
+ * the session closes (after --hold ms).  The line shows the seed, counts,
+ * digests and wall-clock times (last byte, EOF, close) for the test to
+ * compare with meek-test-echo's record.  --allow-cut accepts a session that
+ * the far side ends early, as long as every byte it got was right ("CUT").
+ *
  * The SOCKS client here is written from the spec, independently of
  * src/shared/socks.c, so that the test checks meek-client instead of
  * agreeing with it.
@@ -37,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tststream.h"
+
 #define SOCKS_MAX_SESSIONS 1024
 #define SOCKS_PIECE_MAX 65536
 
@@ -51,6 +62,13 @@ struct socks_conf {
 	size_t piece_max;
 	int sessions;
 	double deadline;        /* CLOCK_MONOTONIC seconds */
+	unsigned long long down; /* --down: tststream mode when set */
+	int src;                /* --down given */
+	int orport_close;       /* --orport-close */
+	int allow_cut;          /* --allow-cut */
+	unsigned linger_ms;     /* --linger */
+	int hold_ms;            /* --hold */
+	int delay_ms;           /* --delay */
 };
 
 struct socks_session {
@@ -58,7 +76,7 @@ struct socks_session {
 	int index;
 	int ok;
 	pthread_t tid;
-	char result[512];
+	char result[768];
 };
 
 /* xorshift64*: a cheap reproducible stream, so the reader can check each
@@ -484,6 +502,180 @@ out:
 	return rc;
 }
 
+/* --down: the tststream.h exchange.  Sends the header and U - 40 upstream
+ * bytes while reading and checking D downstream bytes, then either waits
+ * for the ORPort's EOF (--orport-close) or closes after --hold ms.  Fills
+ * s->result and s->ok. */
+static void
+socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
+{
+	const struct socks_conf *conf = s->conf;
+	struct tststream upgen, downgen, sizes;
+	struct tststream_head h;
+	br_sha256_context hs, hr;
+	unsigned char *wbuf = malloc(SOCKS_PIECE_MAX);
+	unsigned char *rbuf = malloc(SOCKS_PIECE_MAX);
+	unsigned char *expect = malloc(SOCKS_PIECE_MAX);
+	unsigned char dsent[32], drecv[32];
+	char hsent[65], hrecv[65], bad[48] = "-";
+	unsigned long long sent = 0, recvd = 0, bad_at = ~0ULL;
+	size_t wlen = 0, woff = 0;
+	double t_last = 0, t_eof = 0, t_close = 0, secs;
+	const char *why = NULL, *status = "FAIL";
+	int cut = 0;
+
+	h.seed = seed;
+	h.up = conf->bytes;
+	h.down = conf->down;
+	h.flags = (conf->orport_close ? TSTSTREAM_CLOSE : 0)
+	    | (uint64_t)conf->linger_ms << 32;
+	tststream_init(&upgen, seed ^ TSTSTREAM_UP_SALT);
+	tststream_init(&downgen, seed ^ TSTSTREAM_DOWN_SALT);
+	tststream_init(&sizes, seed ^ 0x5555aaaa5555aaaaULL);
+	br_sha256_init(&hs);
+	br_sha256_init(&hr);
+	if (wbuf == NULL || rbuf == NULL || expect == NULL) {
+		why = "out of memory";
+		goto out;
+	}
+	tststream_head_put(wbuf, &h);
+	wlen = TSTSTREAM_HEAD;
+	br_sha256_update(&hs, wbuf, wlen);
+	while (sent < h.up || recvd < h.down) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r;
+
+		if (wlen == woff && sent < h.up) {
+			unsigned long long left = h.up - sent;
+			size_t piece = 1 + (size_t)(tststream_next64(&sizes)
+			    % conf->piece_max);
+
+			if (piece > left)
+				piece = (size_t)left;
+			tststream_fill(&upgen, wbuf, piece);
+			br_sha256_update(&hs, wbuf, piece);
+			wlen = piece;
+			woff = 0;
+		}
+		if (woff < wlen)
+			pfd.events |= POLLOUT;
+		r = poll(&pfd, 1, socks_left_ms(conf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			why = "timed out";
+			goto out;
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, rbuf, SOCKS_PIECE_MAX, 0);
+
+			if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				why = errno == ECONNRESET
+				    ? "connection reset before all bytes came"
+				    : "read error";
+				cut = errno == ECONNRESET;
+				goto out;
+			}
+			if (n == 0) {
+				why = "connection closed before all bytes came";
+				cut = 1;
+				goto out;
+			}
+			if (n > 0) {
+				size_t k = (size_t)n, ok = k, i = 0;
+
+				if (recvd + k > h.down)
+					ok = (size_t)(h.down - recvd);
+				tststream_fill(&downgen, expect, ok);
+				if (bad_at == ~0ULL) {
+					while (i < ok && expect[i] == rbuf[i])
+						i++;
+					if (i < k)
+						bad_at = recvd + i;
+				}
+				br_sha256_update(&hr, rbuf, k);
+				recvd += k;
+				t_last = tststream_wall();
+				if (bad_at != ~0ULL) {
+					why = recvd > h.down
+					    ? "more bytes came than were asked for"
+					    : "received bytes differ from the stream";
+					goto out;
+				}
+			}
+		}
+		if ((pfd.revents & POLLOUT) && woff < wlen) {
+			ssize_t n = send(fd, wbuf + woff, wlen - woff,
+			    MSG_NOSIGNAL);
+
+			if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				why = "write error";
+				cut = errno == ECONNRESET || errno == EPIPE;
+				goto out;
+			}
+			if (n > 0) {
+				woff += (size_t)n;
+				sent += (unsigned long long)n;
+			}
+		}
+	}
+	if (conf->orport_close) {
+		/* The ORPort closes after its last byte: the SOCKS side
+		 * must then close too, and nothing more may come. */
+		for (;;) {
+			ssize_t n;
+
+			if (socks_wait(conf, fd, POLLIN) < 0) {
+				why = "no EOF after the last byte";
+				goto out;
+			}
+			n = recv(fd, rbuf, SOCKS_PIECE_MAX, 0);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n > 0) {
+				recvd += (unsigned long long)n;
+				bad_at = h.down;
+				why = "more bytes came than were asked for";
+				goto out;
+			}
+			t_eof = tststream_wall();
+			if (n < 0)
+				why = "connection reset instead of closed";
+			break;
+		}
+	} else {
+		if (conf->hold_ms > 0)
+			poll(NULL, 0, conf->hold_ms);
+		t_close = tststream_wall();
+	}
+	if (why == NULL)
+		status = "OK";
+out:
+	if (why != NULL && cut && conf->allow_cut && bad_at == ~0ULL)
+		status = "CUT";
+	br_sha256_out(&hs, dsent);
+	br_sha256_out(&hr, drecv);
+	socks_hex(hsent, dsent);
+	socks_hex(hrecv, drecv);
+	if (bad_at != ~0ULL)
+		snprintf(bad, sizeof bad, "%llu", bad_at);
+	secs = socks_now() - t0;
+	snprintf(s->result, sizeof s->result,
+	    "session %d: %s%s%s seed=%016llx up=%llu/%llu upsha=%s "
+	    "down=%llu/%llu downsha=%s downbad=%s t_last=%.6f t_eof=%.6f "
+	    "t_close=%.6f (%.1f s, %.1f MB/s down)", s->index, status,
+	    why ? " " : "", why ? why : "", (unsigned long long)seed, sent,
+	    (unsigned long long)h.up, hsent, recvd, (unsigned long long)h.down,
+	    hrecv, bad, t_last, t_eof, t_close, secs,
+	    secs > 0 ? (double)recvd / secs / 1e6 : 0.0);
+	s->ok = status[0] != 'F';
+	free(wbuf);
+	free(rbuf);
+	free(expect);
+	/* t_close is the moment of the close itself: the caller closes
+	 * right after this returns. */
+}
+
 static void *
 socks_session_main(void *arg)
 {
@@ -510,6 +702,13 @@ socks_session_main(void *arg)
 	if (rc < 0) {
 		snprintf(s->result, sizeof s->result,
 		    "session %d: FAIL %s", s->index, why);
+		close(fd);
+		return NULL;
+	}
+	if (conf->delay_ms > 0)
+		poll(NULL, 0, conf->delay_ms);
+	if (conf->src) {
+		socks_exchange_src(s, fd, seed, t0);
 		close(fd);
 		return NULL;
 	}
@@ -581,14 +780,27 @@ socks_parse_size(const char *s, unsigned long long *out)
 
 enum { OPT_SOCKS = 's', OPT_ARGS = 'a', OPT_SOCKS4 = '4', OPT_SOCKS4A = 'A',
 	OPT_BYTES = 'b', OPT_SESSIONS = 'n', OPT_TIMEOUT = 't', OPT_PIECE = 'p',
-	OPT_TARGET = 'T', OPT_HELP = 'h' };
+	OPT_TARGET = 'T', OPT_DOWN = 'd', OPT_ORCLOSE = 'E', OPT_CUT = 'C',
+	OPT_LINGER = 'L', OPT_HOLD = 'H', OPT_DELAY = 'D', OPT_HELP = 'h' };
 
 static const struct opt socks_opts[] = {
+	{ "allow-cut", no_argument, OPT_CUT, NULL,
+	    "with --down: a session ended early with intact bytes passes" },
 	{ "args", required_argument, OPT_ARGS, "K=V;K=V",
 	    "PT args sent as RFC 1929 user/pass (SOCKS4: USERID)" },
 	{ "bytes", required_argument, OPT_BYTES, "N",
 	    "bytes each session sends and expects back (K/M suffix)" },
+	{ "delay", required_argument, OPT_DELAY, "MS",
+	    "wait MS after the SOCKS handshake before sending" },
+	{ "down", required_argument, OPT_DOWN, "N",
+	    "meek-test-echo --source: N bytes down, --bytes up (K/M suffix)" },
 	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
+	{ "hold", required_argument, OPT_HOLD, "MS",
+	    "with --down: wait MS after the last byte before closing" },
+	{ "linger", required_argument, OPT_LINGER, "MS",
+	    "with --orport-close: the far end waits MS before closing" },
+	{ "orport-close", no_argument, OPT_ORCLOSE, NULL,
+	    "with --down: the far end closes after its bytes; expect EOF" },
 	{ "piece", required_argument, OPT_PIECE, "N",
 	    "largest write, sizes are random in 1..N (default 32768)" },
 	{ "sessions", required_argument, OPT_SESSIONS, "K",
@@ -612,7 +824,8 @@ main(int argc, char **argv)
 	static const char usage[] =
 	    "meek-test-socks --socks IP:PORT [--args 'url=...;front=...'] "
 	    "[--socks4 | --socks4a] --bytes N [--sessions K] [--timeout SECS] "
-	    "[--piece N] [--target IP:PORT]";
+	    "[--piece N] [--target IP:PORT] [--delay MS] "
+	    "[--down N [--orport-close [--linger MS] | --hold MS] [--allow-cut]]";
 	struct option longopts[sizeof socks_opts / sizeof socks_opts[0]];
 	struct socks_conf conf;
 	struct socks_session *sess;
@@ -674,6 +887,30 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_DOWN:
+			if (socks_parse_size(optarg, &conf.down) < 0) {
+				fprintf(stderr, "bad --down %s\n", optarg);
+				return 2;
+			}
+			conf.src = 1;
+			break;
+		case OPT_ORCLOSE: conf.orport_close = 1; break;
+		case OPT_CUT: conf.allow_cut = 1; break;
+		case OPT_LINGER:
+		case OPT_HOLD:
+		case OPT_DELAY:
+			if (socks_parse_size(optarg, &v) < 0 || v > 3600000) {
+				fprintf(stderr, "bad --%s %s\n", opt_name(socks_opts,
+				    c), optarg);
+				return 2;
+			}
+			if (c == OPT_LINGER)
+				conf.linger_ms = (unsigned)v;
+			else if (c == OPT_HOLD)
+				conf.hold_ms = (int)v;
+			else
+				conf.delay_ms = (int)v;
+			break;
 		case OPT_HELP:
 			opt_usage(stdout, usage, socks_opts);
 			return 0;
@@ -684,6 +921,11 @@ main(int argc, char **argv)
 	}
 	if (!have_addr || !have_bytes || optind != argc) {
 		opt_usage(stderr, usage, socks_opts);
+		return 2;
+	}
+	if (conf.src && conf.bytes < TSTSTREAM_HEAD) {
+		fprintf(stderr, "--down needs --bytes %d or more (the header)\n",
+		    TSTSTREAM_HEAD);
 		return 2;
 	}
 	if (conf.args != NULL && strlen(conf.args) > 510) {
@@ -716,9 +958,16 @@ main(int argc, char **argv)
 		if (!sess[i].ok)
 			failed++;
 	}
-	printf("%s: %d/%d sessions intact, %llu bytes each way per session, "
-	    "%.1f s\n", failed == 0 ? "PASS" : "FAIL",
-	    conf.sessions - failed, conf.sessions, conf.bytes, socks_now() - t0);
+	if (conf.src)
+		printf("%s: %d/%d sessions intact, %llu bytes up and %llu down "
+		    "per session, %.1f s\n", failed == 0 ? "PASS" : "FAIL",
+		    conf.sessions - failed, conf.sessions, conf.bytes, conf.down,
+		    socks_now() - t0);
+	else
+		printf("%s: %d/%d sessions intact, %llu bytes each way per "
+		    "session, %.1f s\n", failed == 0 ? "PASS" : "FAIL",
+		    conf.sessions - failed, conf.sessions, conf.bytes,
+		    socks_now() - t0);
 	fflush(stdout);
 	free(sess);
 	return failed == 0 ? 0 : 1;

@@ -10,6 +10,7 @@ Suite *ext_suite(void);
 Suite *extor_suite(void);
 Suite *frame_suite(void);
 Suite *http_suite(void);
+Suite *modemem_suite(void);
 Suite *net_suite(void);
 Suite *proxy_suite(void);
 Suite *pt_suite(void);
@@ -20,5 +21,8 @@ Suite *session_table_suite(void);
 Suite *socks_suite(void);
 Suite *tls_suite(void);
 Suite *url_suite(void);
+Suite *window_suite(void);
+Suite *xhandler_suite(void);
+Suite *xsession_suite(void);
 
 #endif

@@ -1,0 +1,908 @@
+#include "config.h"
+#include "client/xsession.h"
+#include "client/backoff.h"
+#include "client/conf.h"
+#include "client/modemem.h"
+#include "shared/clock.h"
+#include "shared/err.h"
+#include "shared/ext.h"
+#include "shared/log.h"
+#include "shared/net.h"
+#include "shared/thread.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Defaults for answer parameters a server leaves out. */
+#define XS_WINDOW_DEFAULT (1024UL * 1024)
+#define XS_HOLD_DEFAULT 20000UL
+#define XS_KEEPALIVE_DEFAULT 5000UL
+#define XS_UP_ANSWER_MAX 1024      /* ACK + RESET fit easily */
+#define XS_UP_FRAMES (3 * FRAME_HEAD) /* DATA head, ACK, END */
+
+/* Failure bookkeeping of one side (spec section 5). */
+struct xs_retry {
+	int fails;
+	long long since;
+	long long unreach_since; /* first of the latest failures without
+	                            any HTTP answer, 0: the last one had one */
+	char why[120];
+};
+
+enum xs_down_state {
+	XS_RUNNING = 0,
+	XS_ENDED,          /* END received and everything written */
+	XS_RESET,          /* the server reset the session */
+	XS_FAILED          /* gave up, or the SOCKS side failed */
+};
+
+struct xs {
+	const struct xsession_conf *c;
+	struct httpc down;
+	int down_ready;
+	unsigned mode;             /* EXT_MODE_STREAM or EXT_MODE_POLL */
+	unsigned accepted;         /* modes the server accepted */
+	int may_fallback;          /* stream may fall back to poll */
+	size_t body;               /* negotiated largest body */
+	unsigned long window, hold_ms, keepalive_ms;
+	char op_up[EXT_VALUE_MAX], op_stream[EXT_VALUE_MAX],
+	    op_poll[EXT_VALUE_MAX];
+	int wake[2];               /* down -> up: look at the shared state */
+	int dstop[2];              /* up -> down: stop (down's stop_fd) */
+	pthread_t down_thread;
+
+	pthread_mutex_t lock;      /* guards the fields below */
+	uint64_t down_off;         /* downstream bytes received */
+	uint64_t down_acked;       /* last ACK the up side sent */
+	int ack_wanted;            /* a wake for an ACK is pending */
+	int down_state;            /* enum xs_down_state */
+	int stopping;              /* the up side ends the session */
+	int end_sent;              /* END is (being) sent upstream */
+	struct xs_retry *down_retry; /* down thread only */
+};
+
+/*
+ * Pure pieces.
+ */
+
+unsigned
+xsession_offer(int mode, int mem, int *first)
+{
+	*first = 0;
+	switch (mode) {
+	case CLIENT_MODE_STREAM:
+		*first = EXT_MODE_STREAM;
+		return EXT_MODE_STREAM;
+	case CLIENT_MODE_POLL:
+		*first = EXT_MODE_POLL;
+		return EXT_MODE_POLL;
+	case CLIENT_MODE_AUTO:
+		if (mem == MODEMEM_CLASSIC)
+			return 0;
+		if (mem == MODEMEM_POLL) {
+			*first = EXT_MODE_POLL;
+			return EXT_MODE_POLL;
+		}
+		*first = EXT_MODE_STREAM;
+		return EXT_MODE_STREAM | EXT_MODE_POLL;
+	default:
+		return 0;
+	}
+}
+
+unsigned
+xsession_choose(unsigned offered, int first, unsigned accepted)
+{
+	unsigned both = offered & accepted;
+
+	if (first > 0 && (both & (unsigned)first) != 0)
+		return (unsigned)first;
+	if (both & EXT_MODE_STREAM)
+		return EXT_MODE_STREAM;
+	if (both & EXT_MODE_POLL)
+		return EXT_MODE_POLL;
+	return 0;
+}
+
+int
+xsession_retry_delay(int fails)
+{
+	if (fails <= 1)
+		return 0;
+	if (fails == 2)
+		return 250;
+	if (fails == 3)
+		return 500;
+	return 1000;
+}
+
+int
+xsession_poll_wait(int prev, long long elapsed_ms, unsigned long hold_ms,
+    int had_data)
+{
+	if (had_data || elapsed_ms * 2 >= (long long)hold_ms)
+		return 0;
+	/* A server past its limits answers at once: poll as classic meek. */
+	return backoff_next(prev, 0);
+}
+
+int
+xsession_data_skip(uint64_t have, uint64_t off, size_t len, size_t *skip)
+{
+	if (off > have)
+		return MEEK_EPROTO;
+	*skip = have - off >= len ? len : (size_t)(have - off);
+	return 0;
+}
+
+size_t
+xsession_up_build(unsigned char *buf, uint64_t off, size_t n, int ack,
+    uint64_t ack_off, int end, uint64_t end_off)
+{
+	size_t len = 0;
+
+	if (n > 0) {
+		frame_put(buf, FRAME_DATA, n, off);
+		len = FRAME_HEAD + n;
+	}
+	if (ack)
+		len += frame_put_empty(buf + len, FRAME_ACK, ack_off);
+	if (end)
+		len += frame_put_empty(buf + len, FRAME_END, end_off);
+	return len;
+}
+
+int
+xsession_parse_up_answer(const unsigned char *buf, size_t len,
+    uint64_t *ack, int *have_ack, int *reset, char *reason)
+{
+	size_t pos = 0;
+
+	*have_ack = 0;
+	*reset = 0;
+	reason[0] = '\0';
+	while (pos < len) {
+		struct frame f;
+		const char *w = NULL;
+
+		if (len - pos < FRAME_HEAD || frame_get(&f, buf + pos, &w) != 0)
+			return MEEK_EPROTO;
+		pos += FRAME_HEAD;
+		if (f.len > len - pos)
+			return MEEK_EPROTO;
+		if (f.type == FRAME_ACK) {
+			*ack = f.off;
+			*have_ack = 1;
+		} else if (f.type == FRAME_RESET) {
+			*reset = 1;
+			memcpy(reason, buf + pos, f.len);
+			reason[f.len] = '\0';
+		}
+		pos += f.len;
+	}
+	return 0;
+}
+
+/* Reads up to `len` bytes of the body, 0 at its end. */
+static long
+xs_body_some(struct stream *s, struct http_body *b, void *buf, size_t len,
+    const char **why)
+{
+	return http_body_read(s, b, buf, len, why);
+}
+
+int
+xsession_down_read(struct xsession_down *d, struct stream *s,
+    struct http_body *b, int first_ms, int io_ms, const char **why)
+{
+	unsigned char hd[FRAME_HEAD];
+	int rc;
+
+	for (;;) {
+		struct frame f;
+		size_t got = 0, left, skip = 0;
+		long n;
+
+		stream_set_timeout(s, d->frames == 0 ? first_ms : io_ms);
+		/* The first byte tells a new frame from the body's end. */
+		n = xs_body_some(s, b, hd, FRAME_HEAD, why);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		got = (size_t)n;
+		if (got < FRAME_HEAD && (rc = http_body_read_full(s, b, hd + got,
+		    FRAME_HEAD - got, why)) != 0) {
+			if (rc != MEEK_ECLOSED)
+				return rc;
+			if (why)
+				*why = "frame cut short";
+			return MEEK_EPROTO;
+		}
+		if ((rc = frame_get(&f, hd, why)) != 0)
+			return rc;
+		if (d->frames++ == 0 && d->first_frame != NULL)
+			d->first_frame(d->ctx);
+		stream_set_timeout(s, io_ms);
+		left = f.len;
+		switch (f.type) {
+		case FRAME_DATA:
+			if (xsession_data_skip(d->off, f.off, f.len, &skip) != 0) {
+				if (why)
+					*why = "DATA beyond the offset asked for";
+				return MEEK_EPROTO;
+			}
+			while (left > 0) {
+				size_t want = left < d->cap ? left : d->cap, drop;
+
+				if ((rc = http_body_read_full(s, b, d->buf, want,
+				    why)) != 0)
+					return rc == MEEK_ECLOSED ? MEEK_EPROTO : rc;
+				left -= want;
+				drop = skip < want ? skip : want;
+				skip -= drop;
+				if (want > drop) {
+					rc = net_write_all(d->out_fd, d->buf + drop,
+					    want - drop, XSESSION_SOCKS_WRITE_MS);
+					if (rc != 0) {
+						d->out_failed = 1;
+						if (why)
+							*why = "SOCKS write failed";
+						return rc;
+					}
+					d->off += want - drop;
+					d->got_data = 1;
+					if (d->advance != NULL)
+						d->advance(d->ctx, d->off, want - drop);
+				}
+			}
+			break;
+		case FRAME_END:
+			d->have_end = 1;
+			d->end_off = f.off;
+			if (d->off >= f.off)
+				return 0;
+			break;
+		case FRAME_RESET:
+			if (f.len > 0 && (rc = http_body_read_full(s, b, d->reason,
+			    f.len, why)) != 0)
+				return rc == MEEK_ECLOSED ? MEEK_EPROTO : rc;
+			d->reason[f.len] = '\0';
+			d->reset = 1;
+			return 0;
+		default:
+			/* ACK, KEEPALIVE: nothing to do; unknown: skip. */
+			while (left > 0) {
+				size_t want = left < d->cap ? left : d->cap;
+
+				if ((rc = http_body_read_full(s, b, d->buf, want,
+				    why)) != 0)
+					return rc == MEEK_ECLOSED ? MEEK_EPROTO : rc;
+				left -= want;
+			}
+			break;
+		}
+	}
+}
+
+/*
+ * Shared state between the two threads.
+ */
+
+static void
+xs_wake(struct xs *x)
+{
+	char c = 1;
+	ssize_t w;
+
+	do
+		w = write(x->wake[1], &c, 1);
+	while (w < 0 && errno == EINTR);
+}
+
+static void
+xs_drain(int fd)
+{
+	char tmp[64];
+
+	while (read(fd, tmp, sizeof tmp) > 0)
+		;
+}
+
+static int
+xs_stopping(struct xs *x)
+{
+	int s;
+
+	pthread_mutex_lock(&x->lock);
+	s = x->stopping;
+	pthread_mutex_unlock(&x->lock);
+	return s;
+}
+
+/* Down thread: the session ends from the downstream side.  The SOCKS fd is
+ * shut down (not closed: the up side owns it) so that the up side sees
+ * EOF. */
+static void
+xs_down_end(struct xs *x, int state)
+{
+	pthread_mutex_lock(&x->lock);
+	if (x->down_state == XS_RUNNING)
+		x->down_state = state;
+	pthread_mutex_unlock(&x->lock);
+	shutdown(x->c->fd, SHUT_RDWR);
+	if (state != XS_ENDED)
+		httpc_abort(x->c->http);
+	xs_wake(x);
+}
+
+static void
+xs_advance(void *ctx, uint64_t off, size_t n)
+{
+	struct xs *x = ctx;
+	int wake = 0;
+
+	pthread_mutex_lock(&x->lock);
+	x->down_off = off;
+	*x->c->down += n;
+	if (x->mode == EXT_MODE_STREAM && !x->ack_wanted &&
+	    off - x->down_acked >= x->window / 4) {
+		x->ack_wanted = 1;
+		wake = 1;
+	}
+	pthread_mutex_unlock(&x->lock);
+	if (wake)
+		xs_wake(x);
+}
+
+/* A 200 answer that carries X-Meek-Ext: 1 (else an intermediary's). */
+static int
+xs_answer_ok(struct httpc *h, const char **w)
+{
+	const char *v;
+	struct ext e;
+
+	if (h->last_status != 200) {
+		*w = "server answered with a non-200 status";
+		return 0;
+	}
+	v = http_header_get(h->msg, EXT_HEADER);
+	if (v == NULL || ext_parse(&e, v, NULL) != 0) {
+		*w = "answer without X-Meek-Ext";
+		return 0;
+	}
+	return 1;
+}
+
+
+/* Records a failure; returns the delay before the next try, or -1 when
+ * the session must end. */
+static int
+xs_failed(struct xs *x, struct xs_retry *r, struct httpc *h, const char *side,
+    int rc, const char *w)
+{
+	const char *what = w != NULL ? w : meek_strerror(rc);
+	int limit;
+
+	if (r->since == 0)
+		r->since = clock_ms();
+	r->fails++;
+	snprintf(r->why, sizeof r->why, "%s", what);
+	if (h->last_status >= 400 && h->last_status < 500) {
+		/* The front does not serve our url: as classic meek-c. */
+		httpc_next_pair(h);
+	}
+	/* As classic meek-c: when no front answers at all (connection
+	 * refused, timeouts), tor's own retry with a new circuit is as good
+	 * after HTTPC_UNREACHABLE_MS; a server that answers (5xx) gets the
+	 * longer bound, since it may be restarting or overloaded. */
+	if (h->last_status != 0)
+		r->unreach_since = 0;
+	else if (r->unreach_since == 0)
+		r->unreach_since = clock_ms();
+	limit = XSESSION_GIVE_UP_MS;
+	if (r->unreach_since != 0 &&
+	    clock_ms() - r->unreach_since >= HTTPC_UNREACHABLE_MS)
+		limit = HTTPC_UNREACHABLE_MS;
+	else if (clock_ms() - r->since < XSESSION_GIVE_UP_MS)
+		limit = 0;
+	if (limit != 0) {
+		log_warn("session %s: ended: no successful %s exchange for %d s "
+		    "(%s)", x->c->sid_log, side, limit / 1000, what);
+		return -1;
+	}
+	log_info("session %s: %s request failed (%s); resuming", x->c->sid_log,
+	    side, what);
+	return xsession_retry_delay(r->fails);
+}
+
+static void
+xs_succeeded(struct xs *x, struct xs_retry *r)
+{
+	if (r->fails > 0)
+		log_info("session %s: resumed after %s", x->c->sid_log, r->why);
+	r->fails = 0;
+	r->since = 0;
+	r->unreach_since = 0;
+}
+
+/*
+ * Downstream thread.
+ */
+
+/* A frame arrived: the downstream request was resumed. */
+static void
+xs_first_frame(void *ctx)
+{
+	struct xs *x = ctx;
+
+	xs_succeeded(x, x->down_retry);
+}
+
+static void *
+xs_down_main(void *arg)
+{
+	struct xs *x = arg;
+	const struct xsession_conf *c = x->c;
+	struct httpc *h = &x->down;
+	struct xs_retry r = { 0, 0, 0, "" };
+	int poll_wait = 0, longpoll_fails = 0, classic_noted = 0;
+	uint64_t off = 0;
+
+	pthread_setname_np(pthread_self(), "meek-down");
+	x->down_retry = &r;
+	for (;;) {
+		struct xsession_down d;
+		struct http_body b;
+		unsigned char ack[FRAME_HEAD];
+		const char *w = NULL;
+		int stream = x->mode == EXT_MODE_STREAM, sent = 0, rc, delay;
+		int io_ms = stream ? (int)(3 * x->keepalive_ms) :
+		    (int)(x->hold_ms + XSESSION_POLL_SLACK_MS);
+		int first_ms = stream && x->may_fallback ?
+		    XSESSION_FIRST_FRAME_MS : io_ms;
+		long long t0 = clock_ms();
+
+		if (xs_stopping(x))
+			break;
+		frame_put_empty(ack, FRAME_ACK, off);
+		rc = httpc_send(h, stream ? x->op_stream : x->op_poll, ack,
+		    sizeof ack, first_ms, &sent, &w);
+		memset(&d, 0, sizeof d);
+		d.out_fd = c->fd;
+		d.buf = c->buf;
+		d.cap = c->cap;
+		d.off = off;
+		d.advance = xs_advance;
+		d.first_frame = xs_first_frame;
+		d.ctx = x;
+		if (rc == 0 && xs_answer_ok(h, &w)) {
+			int left = first_ms - (int)(clock_ms() - t0);
+
+			if (first_ms == io_ms)
+				left = io_ms;
+			http_body_begin(&b, h->msg, 1);
+			rc = xsession_down_read(&d, &h->s, &b, left > 0 ? left : 1,
+			    io_ms, &w);
+			off = d.off;
+			if (d.out_failed) {
+				if (!xs_stopping(x))
+					log_info("session %s: SOCKS write failed",
+					    c->sid_log);
+				xs_down_end(x, XS_FAILED);
+				break;
+			}
+			if (rc == 0) {
+				xs_succeeded(x, &r);
+				longpoll_fails = 0;
+				if (d.reset) {
+					int quiet;
+					char esc[FRAME_RESET_MAX * 4 + 1];
+
+					pthread_mutex_lock(&x->lock);
+					quiet = x->stopping || x->end_sent;
+					pthread_mutex_unlock(&x->lock);
+					if (!quiet)
+						log_info("session %s: ended by the "
+						    "server: %s", c->sid_log,
+						    log_escape(esc, sizeof esc,
+						    d.reason, strlen(d.reason)));
+					httpc_drop(h);
+					xs_down_end(x, XS_RESET);
+					break;
+				}
+				if (d.have_end && off >= d.end_off) {
+					httpc_drop(h);
+					log_info("session %s: closed by the server",
+					    c->sid_log);
+					xs_down_end(x, XS_ENDED);
+					break;
+				}
+				httpc_finish(h);
+				if (!stream) {
+					poll_wait = xsession_poll_wait(poll_wait,
+					    clock_ms() - t0, x->hold_ms, d.got_data);
+					if (httpc_sleep(h, poll_wait, NULL) != 0)
+						break;
+				}
+				continue;
+			}
+		} else if (rc == 0) {
+			rc = MEEK_EHTTP;
+		}
+		httpc_drop(h);
+		if (xs_stopping(x))
+			break;
+		if (stream && x->may_fallback && sent && d.frames == 0 &&
+		    rc == MEEK_ETIMEDOUT) {
+			/* No head and first frame within 2 s: a front that
+			 * buffers responses.  The server ends the abandoned
+			 * stream when the poll takes over. */
+			log_info("session %s: falling back to poll: no stream "
+			    "frame within %d s", c->sid_log,
+			    XSESSION_FIRST_FRAME_MS / 1000);
+			modemem_set(h->target, MODEMEM_POLL);
+			pthread_mutex_lock(&x->lock);
+			x->mode = EXT_MODE_POLL;  /* the up side reads it */
+			pthread_mutex_unlock(&x->lock);
+			continue;
+		}
+		if (!stream && (rc == MEEK_ETIMEDOUT ||
+		    h->last_status == 502 || h->last_status == 504)) {
+			if (++longpoll_fails >= 2 && !classic_noted) {
+				classic_noted = 1;
+				log_info("session %s: long-polls fail through "
+				    "this url/front: later sessions there stay "
+				    "classic", c->sid_log);
+				modemem_set(h->target, MODEMEM_CLASSIC);
+			}
+		} else {
+			longpoll_fails = 0;
+		}
+		if ((delay = xs_failed(x, &r, h, stream ? "stream" : "poll", rc,
+		    w)) < 0) {
+			xs_down_end(x, XS_FAILED);
+			break;
+		}
+		if (httpc_sleep(h, delay, NULL) != 0)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Upstream side (the session thread).
+ */
+
+/* POSTs one up body until it is acknowledged up to `want`.  Returns 0,
+ * XS_RESET, or -1 (the session ends; logged). */
+static int
+xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
+    int best_effort)
+{
+	const struct xsession_conf *c = x->c;
+	struct httpc *h = c->http;
+	struct xs_retry r = { 0, 0, 0, "" };
+	unsigned char ans[XS_UP_ANSWER_MAX];
+
+	for (;;) {
+		const char *w = NULL;
+		int sent, rc, delay;
+
+		rc = httpc_send(h, x->op_up, body, len, 0, &sent, &w);
+		if (rc == 0 && xs_answer_ok(h, &w)) {
+			struct http_body b;
+			size_t got = 0;
+			uint64_t ack = 0;
+			int have_ack, reset;
+			char reason[FRAME_RESET_MAX + 1];
+			long n;
+
+			http_body_begin(&b, h->msg, 1);
+			while ((n = http_body_read(&h->s, &b, ans + got,
+			    sizeof ans - got, &w)) > 0 && (got += (size_t)n) <
+			    sizeof ans)
+				;
+			if (n < 0) {
+				rc = (int)n;
+			} else if (n > 0) {
+				rc = MEEK_EPROTO;
+				w = "up answer too long";
+			} else if (xsession_parse_up_answer(ans, got, &ack,
+			    &have_ack, &reset, reason) != 0) {
+				rc = MEEK_EPROTO;
+				w = "malformed up answer";
+			} else if (reset) {
+				char esc[FRAME_RESET_MAX * 4 + 1];
+
+				httpc_finish(h);
+				if (!best_effort)
+					log_info("session %s: ended by the server: "
+					    "%s", c->sid_log, log_escape(esc,
+					    sizeof esc, reason, strlen(reason)));
+				return XS_RESET;
+			} else if (!have_ack || ack < want) {
+				rc = MEEK_EPROTO;
+				w = "up answer does not acknowledge the data";
+			} else {
+				httpc_finish(h);
+				xs_succeeded(x, &r);
+				return 0;
+			}
+		} else if (rc == 0) {
+			rc = MEEK_EHTTP;
+		}
+		httpc_drop(h);
+		if (rc == MEEK_ECLOSED && (httpc_aborted(h) ||
+		    net_wait(c->stop_fd, POLLIN, 0) == 1))
+			return -1;
+		if (best_effort)
+			return -1;
+		if ((delay = xs_failed(x, &r, h, "up", rc, w)) < 0)
+			return -1;
+		if (httpc_sleep(h, delay, NULL) != 0 || httpc_aborted(h))
+			return -1;
+	}
+}
+
+static void
+xs_up_loop(struct xs *x)
+{
+	const struct xsession_conf *c = x->c;
+	size_t maxdata = x->body - XS_UP_FRAMES;
+	unsigned char *buf;
+	uint64_t up_off = 0;
+
+	/* Untouched pages of the 1 MiB buffer stay non-resident. */
+	if ((buf = malloc(x->body + XS_UP_FRAMES)) == NULL) {
+		log_warn("session %s: out of memory for the upload buffer",
+		    c->sid_log);
+		return;
+	}
+	for (;;) {
+		struct pollfd pfd[3];
+		uint64_t ack_off;
+		size_t n = 0, len;
+		int eof = 0, ack, state, rc;
+
+		pfd[0].fd = c->fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = x->wake[0];
+		pfd[1].events = POLLIN;
+		pfd[2].fd = c->stop_fd;
+		pfd[2].events = POLLIN;
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("session %s: poll failed", c->sid_log);
+			break;
+		}
+		if (pfd[2].revents != 0) {
+			log_debug("session %s: shutting down", c->sid_log);
+			break;
+		}
+		if (pfd[1].revents != 0)
+			xs_drain(x->wake[0]);
+		pthread_mutex_lock(&x->lock);
+		state = x->down_state;
+		ack_off = x->down_off;
+		ack = ack_off > x->down_acked;
+		pthread_mutex_unlock(&x->lock);
+		if (state == XS_RESET || state == XS_FAILED)
+			break;
+		if (pfd[0].revents != 0) {
+			/* Everything tor has ready, up to the body size. */
+			while (n < maxdata) {
+				ssize_t r = recv(c->fd, buf + FRAME_HEAD + n,
+				    maxdata - n, MSG_DONTWAIT);
+
+				if (r > 0) {
+					n += (size_t)r;
+					continue;
+				}
+				if (r == 0 || (errno != EAGAIN &&
+				    errno != EWOULDBLOCK && errno != EINTR))
+					eof = 1;
+				if (r < 0 && errno == EINTR)
+					continue;
+				break;
+			}
+		}
+		if (n == 0 && !eof) {
+			pthread_mutex_lock(&x->lock);
+			if (!x->ack_wanted)
+				ack = 0;
+			pthread_mutex_unlock(&x->lock);
+			if (!ack)
+				continue;
+		}
+		if (eof) {
+			pthread_mutex_lock(&x->lock);
+			x->end_sent = 1;
+			pthread_mutex_unlock(&x->lock);
+		}
+		if (n == 0)
+			len = xsession_up_build(buf, up_off, 0, ack, ack_off, eof,
+			    up_off);
+		else
+			len = xsession_up_build(buf, up_off, n, ack, ack_off, eof,
+			    up_off + n);
+		rc = xs_up_send(x, buf, len, up_off + n, eof &&
+		    state == XS_ENDED && n == 0);
+		if (rc != 0)
+			break;
+		up_off += n;
+		*c->up += n;
+		pthread_mutex_lock(&x->lock);
+		if (ack && ack_off > x->down_acked)
+			x->down_acked = ack_off;
+		/* Bytes that came during this request may already fill a
+		 * quarter window: the server may be waiting for this ACK and
+		 * send nothing more until it comes, so no later wake would. */
+		x->ack_wanted = x->mode == EXT_MODE_STREAM &&
+		    x->down_off - x->down_acked >= x->window / 4;
+		if (x->ack_wanted)
+			xs_wake(x);
+		state = x->down_state;
+		pthread_mutex_unlock(&x->lock);
+		if (eof) {
+			unsigned long long down;
+
+			pthread_mutex_lock(&x->lock);
+			down = *c->down;
+			pthread_mutex_unlock(&x->lock);
+			if (state != XS_ENDED)
+				log_info("session %s: closed by tor (%llu bytes up, "
+				    "%llu down)", c->sid_log, *c->up, down);
+			break;
+		}
+	}
+	free(buf);
+}
+
+/* Starts the downstream side, runs the upstream side, stops and joins. */
+static void
+xs_run(struct xs *x)
+{
+	const struct xsession_conf *c = x->c;
+	struct httpc *up = c->http;
+	const char *why = NULL;
+
+	if (pipe2(x->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		x->wake[0] = x->wake[1] = -1;
+		log_warn("session %s: pipe failed", c->sid_log);
+		return;
+	}
+	if (pipe2(x->dstop, O_CLOEXEC | O_NONBLOCK) != 0) {
+		close(x->wake[0]);
+		close(x->wake[1]);
+		log_warn("session %s: pipe failed", c->sid_log);
+		return;
+	}
+	pthread_mutex_init(&x->lock, NULL);
+	if (httpc_init(&x->down, up->targets, up->ntargets, up->proxy,
+	    up->anchors, c->sid, x->dstop[0], &why) != 0) {
+		log_warn("session %s: ended: %s", c->sid_log, why ? why : "-");
+	} else {
+		httpc_follow(&x->down, up);
+		x->down_ready = 1;
+		if (thread_start(&x->down_thread, c->stack_kb, "meek-down",
+		    xs_down_main, x, &why) != 0) {
+			log_warn("session %s: ended: cannot start its downstream "
+			    "thread", c->sid_log);
+		} else {
+			char b = 1;
+			ssize_t wr;
+
+			xs_up_loop(x);
+			/* Stop the downstream side wherever it waits: its
+			 * connection, its retry sleep, a SOCKS write. */
+			pthread_mutex_lock(&x->lock);
+			x->stopping = 1;
+			pthread_mutex_unlock(&x->lock);
+			httpc_abort(&x->down);
+			do
+				wr = write(x->dstop[1], &b, 1);
+			while (wr < 0 && errno == EINTR);
+			shutdown(c->fd, SHUT_RDWR);
+			pthread_join(x->down_thread, NULL);
+		}
+	}
+	httpc_clear(&x->down);
+	pthread_mutex_destroy(&x->lock);
+	close(x->wake[0]);
+	close(x->wake[1]);
+	close(x->dstop[0]);
+	close(x->dstop[1]);
+}
+
+int
+xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
+{
+	struct httpc *h = c->http;
+	struct ext e, a;
+	const char *why = NULL, *v;
+	char value[EXT_VALUE_MAX];
+	unsigned offered, chosen;
+	int first, rc;
+	struct xs *x;
+
+	*opened = 0;
+	*out_len = 0;
+	offered = xsession_offer(c->mode, c->mode == CLIENT_MODE_AUTO ?
+	    modemem_get(h->target) : MODEMEM_UNKNOWN, &first);
+	if (offered == 0) {
+		log_info("session %s: mode classic", c->sid_log);
+		return XSESSION_CLASSIC;
+	}
+	memset(&e, 0, sizeof e);
+	e.op = EXT_OP_OPEN;
+	e.modes = offered;
+	e.first_mode = first;
+	e.body = (unsigned long)c->max_body;
+	if (ext_format(value, sizeof value, &e) < 0) {
+		log_warn("session %s: cannot format X-Meek-Ext", c->sid_log);
+		return XSESSION_DONE;
+	}
+	/* An empty body: a classic poll if the server does not accept. */
+	rc = httpc_exchange_ext(h, value, c->buf, 0, c->cap, out_len, &why);
+	if (rc != 0) {
+		if (!(rc == MEEK_ECLOSED && net_wait(c->stop_fd, POLLIN, 0) == 1))
+			log_warn("session %s: ended: %s (%s)", c->sid_log,
+			    meek_strerror(rc), why ? why : "-");
+		return XSESSION_DONE;
+	}
+	*opened = 1;
+	v = http_header_get(h->msg, EXT_HEADER);
+	chosen = 0;
+	if (v != NULL && ext_parse(&a, v, NULL) == 0)
+		chosen = xsession_choose(offered, first, a.modes);
+	if (chosen == 0) {
+		/* No header (Go meek-server, a stripping intermediary) or an
+		 * unusable one: classic; the server follows (spec section 1). */
+		log_info("session %s: mode classic", c->sid_log);
+		return XSESSION_CLASSIC;
+	}
+	if (*out_len > 0)
+		log_debug("session %s: open answer carried %zu body bytes; "
+		    "ignored", c->sid_log, *out_len);
+	*out_len = 0;
+	if ((x = calloc(1, sizeof *x)) == NULL) {
+		log_warn("session %s: out of memory", c->sid_log);
+		return XSESSION_DONE;
+	}
+	x->c = c;
+	x->mode = chosen;
+	x->accepted = a.modes & offered;
+	x->may_fallback = chosen == EXT_MODE_STREAM &&
+	    (x->accepted & EXT_MODE_POLL) != 0;
+	x->body = c->max_body;
+	if (a.body != 0 && a.body < x->body)
+		x->body = a.body;
+	if (x->body < 4096)
+		x->body = 4096;
+	x->window = a.window != 0 ? a.window : XS_WINDOW_DEFAULT;
+	x->hold_ms = a.hold_ms != 0 ? a.hold_ms : XS_HOLD_DEFAULT;
+	x->keepalive_ms = a.keepalive_ms != 0 ? a.keepalive_ms :
+	    XS_KEEPALIVE_DEFAULT;
+	memset(&e, 0, sizeof e);
+	e.op = EXT_OP_UP;
+	ext_format(x->op_up, sizeof x->op_up, &e);
+	e.op = EXT_OP_STREAM;
+	ext_format(x->op_stream, sizeof x->op_stream, &e);
+	e.op = EXT_OP_POLL;
+	ext_format(x->op_poll, sizeof x->op_poll, &e);
+	log_info("session %s: mode %s", c->sid_log, ext_mode_name(chosen));
+	log_debug("session %s: body %zu, window %lu, hold %lu ms, keepalive "
+	    "%lu ms", c->sid_log, x->body, x->window, x->hold_ms,
+	    x->keepalive_ms);
+	xs_run(x);
+	free(x);
+	return XSESSION_DONE;
+}

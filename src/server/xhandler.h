@@ -1,0 +1,83 @@
+/*
+ * xhandler: the server side of meek-c's protocol extension 1
+ * (doc/protocol.md): accepting an op=open, and serving the op=up,
+ * op=stream and op=poll requests of extension sessions (frames, offsets,
+ * the retransmit window, streamed and held downstream responses).
+ *
+ * Classic meek never reaches this module but for xhandler_open_locked(),
+ * which handler.c calls for a classic-looking POST carrying op=open.
+ *
+ * Held downstream requests: a stream or held poll occupies its worker for
+ * its whole life.  The pool runs --threads + --max-ext workers; at most
+ * --max-ext sessions have a held downstream request at a time (a session
+ * whose new request takes over from its older one keeps its place), a
+ * request that finds none left is answered at once, unheld.  Every wait of
+ * a held handler is bounded by XHANDLER_TICK_MS, so a takeover, a session
+ * end or the pool's shutdown of its connection is noticed within it.
+ * Thread: any worker.
+ */
+#ifndef MEEK_SERVER_XHANDLER_H
+#define MEEK_SERVER_XHANDLER_H
+#include <stdatomic.h>
+#include <stddef.h>
+#include "shared/conn.h"
+#include "shared/ext.h"
+#include "shared/http.h"
+#include "server/session.h"
+
+#define XHANDLER_KEEPALIVE_MS 5000   /* fixed by the spec */
+#define XHANDLER_TICK_MS 1000        /* longest wait of a held handler */
+#define XHANDLER_SLACK 4096          /* frame heads beside --max-body */
+#define XHANDLER_DOWN_BODY_MAX 4096  /* body of a stream/poll request */
+
+/* The extension's limits (flags), read-only once set. */
+struct xconf {
+	int max_ext;            /* 0: the extension is off */
+	long long stream_ms;    /* --stream-time */
+	long long hold_ms;      /* --hold-time */
+	long long keepalive_ms; /* XHANDLER_KEEPALIVE_MS */
+	size_t window;          /* --window, bytes */
+	size_t max_body;        /* --max-body, bytes */
+};
+
+/* The extension's shared counters. */
+struct xstate {
+	atomic_int ext_sessions;   /* extension sessions alive */
+	atomic_int held;           /* sessions with a held downstream request */
+};
+
+struct handler;
+struct handler_bufs;
+
+/* Sets `x` to the defaults (64 sessions, 50 s, 20 s, 5 s, 1 MiB, 1 MiB). */
+void xconf_init(struct xconf *x);
+void xstate_init(struct xstate *s);
+
+/* The largest request body the server reads: --max-body plus frame heads
+ * while the extension is on, else classic meek's 64 KiB. */
+unsigned long long xhandler_body_limit(const struct handler *h);
+/* Parses the X-Meek-Ext header of request `m` into `x`.  Returns the op
+ * (EXT_OP_OPEN, _UP, _STREAM, _POLL) when the request uses the extension
+ * and the extension is on; EXT_OP_NONE for a classic request (no header,
+ * another version, a malformed value, no or an unknown op). */
+int xhandler_op(const struct handler *h, const struct http_msg *m,
+    struct ext *x);
+
+/* Caller holds s->lock; `s` is dialed, classic, and this is its first
+ * request (an op=open `x`, empty body).  Accepts the open when the limits
+ * allow it: makes `s` an extension session and writes the answer's header
+ * value into `answer` (EXT_VALUE_MAX + 1 bytes).  Returns 1 when
+ * accepted, 0 when the request goes on as classic meek. */
+int xhandler_open_locked(const struct handler *h, struct session *s,
+    const struct ext *x, char *answer);
+/* Answers an accepted (or repeated) open: 200, empty body, X-Meek-Ext.
+ * Returns the pool's verdict. */
+int xhandler_answer_open(struct conn *c, const char *answer, int keep_alive);
+
+/* Serves an op=up, op=stream or op=poll request whose head is in b->msg
+ * (body not read yet; `op` from xhandler_op).  Returns the pool's
+ * verdict. */
+int xhandler_serve(const struct handler *h, struct conn *c,
+    struct handler_bufs *b, int op);
+
+#endif

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# meek-c's protocol extension through every reflector (doc/protocol.md:
+# "meek-reflect, the PHP relay and the nginx examples forward X-Meek-Ext
+# both ways and pass streamed responses through without buffering").
+# A fake meek-server and a probe (ext_peer.py) stand at the two ends, so
+# only the reflectors are under test:
+#   classic POST unchanged; X-Meek-Ext both ways; a 1 MiB body up and back
+#   (Content-Length) and 1 MiB down chunked; a streamed response whose
+#   first frame must reach the probe before the fake sends the next one
+#   (the fake waits for the probe to say it got the first; a buffering hop
+#   shows as the first frame arriving only after the fake's release wait);
+#   a classic POST on the same connection after the stream.
+# Paths: meek-reflect (plain and TLS); nginx front (front.conf's settings)
+# -> meek-reflect; nginx as the reflector (reflector.conf's); php -S (with
+# curl if PHP has it, and without); nginx -> php-fpm.  A buffering nginx
+# must be caught by the probe (the check checks itself), and meek-reflect's
+# --max-streams must hold: 503 for a poll past it, an open goes classic, a
+# slot comes free when its client leaves; --max-streams 0: no extension.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/rlib.sh"
+PY=${PYTHON:-python3}
+FPM=${PHP_FPM:-$(command -v php-fpm8.2 || command -v php-fpm || echo php-fpm8.2)}
+require "$PY" nginx php curl openssl "$FPM"
+require_built "$MEEK_REFLECT"
+make_certs
+PEER="$MEEK_SRCDIR/tests/reflector/ext_peer.py"
+WAIT=8          # the fake's wait for the probe's release, seconds
+
+start_bg fake "$PY" "$PEER" serve --release-wait "$WAIT" \
+    --record "$TMPD/fake.rec"
+FAKE=127.0.0.1:$fake_PORT
+
+# probe NAME URL [ARGS...]: one check per path; the probe's own lines are
+# shown indented.
+probe() {
+	local name=$1 url=$2
+	shift 2
+	if timeout 300 "$PY" "$PEER" probe --url "$url" --control "$FAKE" \
+	    --release-wait "$WAIT" --name "$name" "$@" >"$TMPD/probe_$name.log" 2>&1
+	then
+		sed 's/^/   /' "$TMPD/probe_$name.log"
+		ok "$name: extension requests pass intact and unbuffered"
+	else
+		sed 's/^/   /' "$TMPD/probe_$name.log"
+		fail "$name: extension requests pass intact and unbuffered"
+	fi
+}
+
+# 1. meek-reflect, plain and TLS.
+start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls \
+    --url "http://$FAKE/" --log-level debug --log "$TMPD/reflect.log"
+probe reflect "http://127.0.0.1:$reflect_PORT/"
+start_bg treflect "$MEEK_REFLECT" --listen 127.0.0.1:0 \
+    --cert "$PKI/ec.pem" --key "$PKI/ec.key" --url "http://$FAKE/" \
+    --log "$TMPD/treflect.log"
+probe reflect-tls "https://localhost:$treflect_PORT/" --ca "$PKI/ca.pem"
+
+RURL="http://127.0.0.1:$reflect_PORT/"
+head -c 70000 /dev/urandom >"$TMPD/70k"
+head -c $((1048576 + 4096 + 1)) /dev/urandom >"$TMPD/toobig"
+code=$(post "$RURL" bigclassic-001 "$TMPD/70k")
+check "meek-reflect: a classic body over 64 KiB is still 413 (got $code)" \
+    [ "$code" = 413 ]
+code=$(post "$RURL" bigext-000001 "$TMPD/70k" -H 'X-Meek-Ext: 1; op=up')
+check "meek-reflect: a 70000-byte extension body passes (got $code)" \
+    eval '[ "$code" = 200 ] && cmp -s "$TMPD/70k" "$TMPD/post.body"'
+# With "Expect: 100-continue" (curl's default for this size): a body sent
+# whole into the 413 would meet a reset instead of the answer.
+code=$(curl -sS --max-time 60 -o /dev/null -w '%{http_code}' \
+    -H 'X-Session-Id: bigext-000002' -H 'X-Meek-Ext: 1; op=up' \
+    -H 'Expect: 100-continue' --data-binary "@$TMPD/toobig" "$RURL" \
+    2>>"$TMPD/curl.err")
+check "meek-reflect: an extension body over 1 MiB + 4 KiB is 413 (got $code)" \
+    [ "$code" = 413 ]
+check "meek-reflect logged the streamed pass-through" \
+    grep -q 'bytes up, .* (op stream, streamed)' "$TMPD/reflect.log"
+
+# 2. --max-streams.
+start_bg lreflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls \
+    --max-streams 1 --url "http://$FAKE/" --log "$TMPD/lreflect.log"
+if timeout 120 "$PY" "$PEER" limits --url "http://127.0.0.1:$lreflect_PORT/" \
+    --control "$FAKE" --release-wait "$WAIT" >"$TMPD/limits.log" 2>&1; then
+	sed 's/^/   /' "$TMPD/limits.log"
+	ok "meek-reflect --max-streams 1: limits hold"
+else
+	sed 's/^/   /' "$TMPD/limits.log"
+	fail "meek-reflect --max-streams 1: limits hold"
+fi
+stop lreflect
+start_bg zreflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls \
+    --max-streams 0 --url "http://$FAKE/" --log "$TMPD/zreflect.log"
+: >"$TMPD/empty"
+curl -sS --max-time 60 -D "$TMPD/zhead" -o /dev/null -H 'Expect:' \
+    -H 'X-Session-Id: zeroopen-0001' \
+    -H 'X-Meek-Ext: 1; op=open; modes=stream,poll; body=1048576' \
+    --data-binary "@$TMPD/empty" "http://127.0.0.1:$zreflect_PORT/" \
+    2>>"$TMPD/curl.err"
+check "meek-reflect --max-streams 0: an open goes on as classic" \
+    eval 'grep -q "^HTTP/1.1 200" "$TMPD/zhead" && ! grep -qi "^X-Meek-Ext" "$TMPD/zhead" && grep -q "^classic zeroopen-0001 ext=- " "$TMPD/fake.rec"'
+stop zreflect
+
+# 3. nginx front (contrib/nginx/front.conf's settings) -> meek-reflect, and
+# nginx as the reflector (contrib/nginx/reflector.conf's).
+FRONT_LOC="
+			proxy_http_version 1.1;
+			proxy_set_header Connection \"\";
+			proxy_set_header X-Forwarded-For \$remote_addr;
+			proxy_request_buffering off;
+			proxy_buffering off;
+			proxy_read_timeout 120s;
+			proxy_send_timeout 120s;
+			gzip off;"
+NPORT=$(free_port) || die "no free port for nginx"
+nginx_start front "$NPORT" "
+	upstream meek_reflector {
+		server 127.0.0.1:$reflect_PORT;
+		keepalive 32;
+	}
+	upstream meek_server {
+		server $FAKE;
+		keepalive 32;
+	}
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		server_name meek.test;
+		ssl_certificate $PKI/rsa.pem;
+		ssl_certificate_key $PKI/rsa.key;
+		client_max_body_size 1100k;
+		location / {
+			proxy_pass http://meek_reflector;
+			proxy_set_header Host \$host;
+			$FRONT_LOC
+		}
+	}
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		server_name nginx.test;
+		ssl_certificate $PKI/rsa.pem;
+		ssl_certificate_key $PKI/rsa.key;
+		client_max_body_size 1100k;
+		location / {
+			proxy_pass http://meek_server;
+			$FRONT_LOC
+		}
+	}
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		server_name buffering.test;
+		ssl_certificate $PKI/rsa.pem;
+		ssl_certificate_key $PKI/rsa.key;
+		client_max_body_size 1100k;
+		location / {
+			proxy_pass http://meek_reflector;
+			proxy_http_version 1.1;
+			proxy_set_header Connection \"\";
+			proxy_buffering on;
+			proxy_ignore_headers X-Accel-Buffering;
+		}
+	}"
+probe front "https://localhost:$NPORT/" --host meek.test --ca "$PKI/ca.pem"
+probe nginx "https://localhost:$NPORT/" --host nginx.test --ca "$PKI/ca.pem"
+probe buffering "https://localhost:$NPORT/" --host buffering.test \
+    --ca "$PKI/ca.pem" --only stream --expect-buffered
+
+# 4. The PHP relay: php -S (as configured, with curl when PHP has it; and
+# -n: no extensions, the socket path), then nginx + php-fpm.
+WWW=$TMPD/www
+mkdir -p "$WWW"
+cp "$MEEK_SRCDIR/contrib/php/index.php" "$WWW/index.php" || die "no index.php"
+for mode in ini bare; do
+	flags=()
+	[ "$mode" = bare ] && flags=(-n)
+	PPORT=$(free_port) || die "no free port for php -S"
+	spawn "php_$mode" env MEEK_SERVER_URL="http://$FAKE/" \
+	    PHP_CLI_SERVER_WORKERS=4 php "${flags[@]}" -S "127.0.0.1:$PPORT" -t "$WWW"
+	wait_port "$PPORT" "php_$mode" || die "php -S did not start"
+	php_track "php_$mode"
+	curl_note=$(php "${flags[@]}" -r 'echo function_exists("curl_init") ? "curl" : "socket";')
+	probe "php-$mode-$curl_note" "http://127.0.0.1:$PPORT/"
+	php_stop "php_$mode"
+done
+
+FDIR=$TMPD/fpm
+mkdir -p "$FDIR"
+user_lines=""
+root_flag=()
+if [ "$(id -u)" = 0 ]; then
+	user_lines="user = root
+group = root"
+	root_flag=(-R)
+fi
+cat >"$FDIR/php-fpm.conf" <<EOF
+[global]
+pid = $FDIR/php-fpm.pid
+error_log = $FDIR/error.log
+daemonize = no
+
+[meek]
+$user_lines
+listen = $FDIR/fpm.sock
+listen.mode = 0600
+pm = static
+pm.max_children = 4
+request_terminate_timeout = 0
+catch_workers_output = yes
+EOF
+spawn fpm "$FPM" -F -y "$FDIR/php-fpm.conf" "${root_flag[@]}"
+for i in $(seq $((START_TIMEOUT * 10))); do
+	[ -S "$FDIR/fpm.sock" ] && break
+	kill -0 "$fpm_PID" 2>/dev/null || break
+	sleep 0.1
+done
+[ -S "$FDIR/fpm.sock" ] || { cat "$TMPD/fpm.err" "$FDIR/error.log" >&2;
+    die "php-fpm did not start"; }
+WPORT=$(free_port) || die "no free port for nginx"
+# contrib/php/index.php's header lists these settings.
+nginx_start web "$WPORT" "
+	server {
+		listen 127.0.0.1:$WPORT;
+		root $WWW;
+		client_max_body_size 1100k;
+		location / {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param SCRIPT_FILENAME $WWW/index.php;
+			fastcgi_param SCRIPT_NAME /index.php;
+			fastcgi_param MEEK_SERVER_URL http://$FAKE/;
+			fastcgi_pass unix:$FDIR/fpm.sock;
+			fastcgi_buffering off;
+			fastcgi_read_timeout 120s;
+			fastcgi_send_timeout 120s;
+			gzip off;
+		}
+	}"
+probe php-fpm "http://127.0.0.1:$WPORT/"
+
+finish

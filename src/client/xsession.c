@@ -22,6 +22,7 @@
 /* Defaults for answer parameters a server leaves out. */
 #define XS_WINDOW_DEFAULT (1024UL * 1024)
 #define XS_HOLD_DEFAULT 20000UL
+#define XS_STREAM_DEFAULT 50000UL
 #define XS_KEEPALIVE_DEFAULT 5000UL
 #define XS_UP_ANSWER_MAX 1024      /* ACK + RESET fit easily */
 #define XS_UP_FRAMES (3 * FRAME_HEAD) /* DATA head, ACK, END */
@@ -50,7 +51,7 @@ struct xs {
 	unsigned accepted;         /* modes the server accepted */
 	int may_fallback;          /* stream may fall back to poll */
 	size_t body;               /* negotiated largest body */
-	unsigned long window, hold_ms, keepalive_ms;
+	unsigned long window, hold_ms, stream_ms, keepalive_ms;
 	char op_up[EXT_VALUE_MAX], op_stream[EXT_VALUE_MAX],
 	    op_poll[EXT_VALUE_MAX];
 	int wake[2];               /* down -> up: look at the shared state */
@@ -525,12 +526,20 @@ xs_down_main(void *arg)
 					break;
 				}
 				httpc_finish(h);
-				if (!stream) {
-					poll_wait = xsession_poll_wait(poll_wait,
-					    clock_ms() - t0, x->hold_ms, d.got_data);
-					if (httpc_sleep(h, poll_wait, NULL) != 0)
-						break;
-				}
+				/* A stream has worked through this url/front:
+				 * a later slow first frame is a slow
+				 * connection, not a buffering front. */
+				if (stream && d.frames > 0)
+					x->may_fallback = 0;
+				/* An answer that ends early and empty (a
+				 * server or reflector past its limits) is
+				 * paced as classic polls, in both modes. */
+				poll_wait = xsession_poll_wait(poll_wait,
+				    clock_ms() - t0, stream ? x->stream_ms :
+				    x->hold_ms, d.got_data);
+				if (poll_wait > 0 &&
+				    httpc_sleep(h, poll_wait, NULL) != 0)
+					break;
 				continue;
 			}
 		} else if (rc == 0) {
@@ -553,7 +562,7 @@ xs_down_main(void *arg)
 			pthread_mutex_unlock(&x->lock);
 			continue;
 		}
-		if (!stream && (rc == MEEK_ETIMEDOUT ||
+		if (!stream && sent && (rc == MEEK_ETIMEDOUT ||
 		    h->last_status == 502 || h->last_status == 504)) {
 			if (++longpoll_fails >= 2 && !classic_noted) {
 				classic_noted = 1;
@@ -889,6 +898,7 @@ xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
 		x->body = 4096;
 	x->window = a.window != 0 ? a.window : XS_WINDOW_DEFAULT;
 	x->hold_ms = a.hold_ms != 0 ? a.hold_ms : XS_HOLD_DEFAULT;
+	x->stream_ms = a.stream_ms != 0 ? a.stream_ms : XS_STREAM_DEFAULT;
 	x->keepalive_ms = a.keepalive_ms != 0 ? a.keepalive_ms :
 	    XS_KEEPALIVE_DEFAULT;
 	memset(&e, 0, sizeof e);

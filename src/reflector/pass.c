@@ -426,10 +426,19 @@ pass_serve(struct reflect *r, struct conn *c, struct reflect_bufs *b)
 	}
 	q.held = op == EXT_OP_STREAM || op == EXT_OP_POLL;
 	if (q.held && !pass_slot_take(r)) {
-		log_info("session %s: %d streams held (--max-streams): %s "
-		    "answered 503", q.sidlog, r->max_streams, q.op);
-		return httpd_reply(&c->st, 503, NULL,
-		    q.buffered && m->keep_alive);
+		/* As meek-server with no held worker left: an empty answer
+		 * at once, which the client paces like classic polls (a 503
+		 * would make it retry until it gives up while sessions that
+		 * already hold a slot keep winning it). */
+		int keep = q.buffered && m->keep_alive;
+
+		log_debug("session %s: %d streams held (--max-streams): %s "
+		    "answered at once", q.sidlog, r->max_streams, q.op);
+		if (http_write_response(&c->st, 200, "OK",
+		    "application/octet-stream", EXT_HEADER ": 1\r\n"
+		    "Cache-Control: no-cache\r\n", NULL, 0, keep) < 0)
+			return POOL_CLOSE;
+		return keep ? POOL_KEEP : POOL_CLOSE;
 	}
 	verdict = pass_forward(r, c, b, &q);
 	if (q.held)

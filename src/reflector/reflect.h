@@ -23,9 +23,11 @@
 #define REFLECT_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
 #define REFLECT_SID_MIN 8
 #define REFLECT_SID_MAX 256
-/* The largest extension request body: 1 MiB of payload (the protocol's
- * limit) and room for the frame heads around it. */
-#define REFLECT_EXT_BODY_MAX (1048576 + 4096)
+/* The largest extension request body: the largest DATA frame the
+ * protocol can carry (client and server may agree on up to 16 MiB with
+ * --max-body) and room for the frame heads around it.  Bodies are copied
+ * piece by piece, so this costs no memory. */
+#define REFLECT_EXT_BODY_MAX (0xffffffUL + 4096)
 
 struct reflect {
 	struct upstream *up;   /* borrowed */

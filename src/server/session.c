@@ -49,6 +49,21 @@ session_ref(struct session *s)
 	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 }
 
+/* Closes an ORPort connection after reading what tor sent and nobody
+ * will read (bounded): closing a socket with unread bytes makes Linux send
+ * a RST, which can discard our last upstream bytes still in flight to a
+ * remote ORPort. */
+static void
+session_close_fd(int fd)
+{
+	unsigned char sink[4096];
+
+	for (int i = 0; i < 64; i++)
+		if (recv(fd, sink, sizeof sink, MSG_DONTWAIT) <= 0)
+			break;
+	close(fd);
+}
+
 void
 session_unref(struct session *s)
 {
@@ -57,7 +72,7 @@ session_unref(struct session *s)
 	if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	if (s->fd >= 0)
-		close(s->fd);
+		session_close_fd(s->fd);
 	if (s->ext != NULL) {
 		if (s->ext->count != NULL)
 			atomic_fetch_sub(s->ext->count, 1);
@@ -95,7 +110,7 @@ session_end_locked(struct session *s)
 		return;
 	}
 	if (s->fd >= 0)
-		close(s->fd);
+		session_close_fd(s->fd);
 	s->fd = -1;
 	s->closed = 1;
 }

@@ -389,6 +389,18 @@ xh_write_up(struct xreq *r, struct session *s, unsigned long long off,
 	/* The fd stays open while we hold a reference (an ending session
 	 * only shuts it down), so writing outside s->lock is safe. */
 	rc = net_write_all(fd, buf + skip, n - skip, r->h->up.io_timeout_ms);
+	if (rc < 0 && rc != MEEK_ETIMEDOUT) {
+		/* tor closed or reset the connection: these bytes have
+		 * nowhere to go, but the window may still hold downstream
+		 * bytes, and the END the client must get comes when the
+		 * downstream handler reads the EOF (or the error) too.
+		 * Acknowledge them instead of a RESET that would drop the
+		 * rest.  A timeout (tor not reading) is not acknowledged. */
+		log_debug("ORPort write failed (%s): upstream bytes dropped, "
+		    "the session ends with the ORPort's EOF",
+		    meek_strerror(rc));
+		rc = 0;
+	}
 	if (rc < 0) {
 		pthread_mutex_unlock(&s->wlock);
 		*why = "ORPort write failed";

@@ -14,7 +14,7 @@
 # -> meek-reflect; nginx as the reflector (reflector.conf's); php -S (with
 # curl if PHP has it, and without); nginx -> php-fpm.  A buffering nginx
 # must be caught by the probe (the check checks itself), and meek-reflect's
-# --max-streams must hold: 503 for a poll past it, an open goes classic, a
+# --max-streams must hold: an empty answer at once for a poll past it, an open goes classic, a
 # slot comes free when its client leaves; --max-streams 0: no extension.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/rlib.sh"
@@ -57,7 +57,7 @@ probe reflect-tls "https://localhost:$treflect_PORT/" --ca "$PKI/ca.pem"
 
 RURL="http://127.0.0.1:$reflect_PORT/"
 head -c 70000 /dev/urandom >"$TMPD/70k"
-head -c $((1048576 + 4096 + 1)) /dev/urandom >"$TMPD/toobig"
+head -c $((16777215 + 4096 + 1)) /dev/zero >"$TMPD/toobig"
 code=$(post "$RURL" bigclassic-001 "$TMPD/70k")
 check "meek-reflect: a classic body over 64 KiB is still 413 (got $code)" \
     [ "$code" = 413 ]
@@ -70,7 +70,7 @@ code=$(curl -sS --max-time 60 -o /dev/null -w '%{http_code}' \
     -H 'X-Session-Id: bigext-000002' -H 'X-Meek-Ext: 1; op=up' \
     -H 'Expect: 100-continue' --data-binary "@$TMPD/toobig" "$RURL" \
     2>>"$TMPD/curl.err")
-check "meek-reflect: an extension body over 1 MiB + 4 KiB is 413 (got $code)" \
+check "meek-reflect: an extension body over the largest frame + 4 KiB is 413 (got $code)" \
     [ "$code" = 413 ]
 check "meek-reflect logged the streamed pass-through" \
     grep -q 'bytes up, .* (op stream, streamed)' "$TMPD/reflect.log"

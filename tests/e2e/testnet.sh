@@ -23,6 +23,8 @@
 # Variables set here (TN_CA, TN_PAGE_SHA, ...) are for the sourcing script.
 # shellcheck disable=SC2034
 
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/port.sh" || exit 99
+
 TN_PIDS=()                  # "name:pid:starttime" of everything we started
 TN_PORTS=" "                # ports handed out so far
 TN_NAME=
@@ -90,6 +92,12 @@ tn_init() {
 	    { echo "mktemp failed" >&2; exit 99; }
 	chmod 700 "$TN_DIR"
 	: >"$TN_DIR/empty-torrc"
+	# A sanitizer build (--enable-sanitizers) reports into files here:
+	# tor passes its environment on to the transports it launches, whose
+	# stderr no test reads.  tn_cleanup fails the test on any report.
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$TN_DIR/sanitizer"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TN_DIR/sanitizer"
+	export TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}log_path=$TN_DIR/sanitizer"
 	trap tn_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM HUP
@@ -99,14 +107,14 @@ tn_init() {
 
 # tn_port: prints a TCP port that nothing uses, from 10000 up to the start
 # of the kernel's ephemeral range (so an outgoing connection cannot take it
-# between this check and the bind).
+# between this check and the bind), reserved for this test until it exits
+# so that tests running in parallel never share one
+# (tests/integration/port.sh).
 tn_port() {
-	local p tries=0 top
-	top=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
-	[ "${top:-0}" -gt 12000 ] 2>/dev/null || top=32768
+	local p tries=0
 	while [ $tries -lt 200 ]; do
 		tries=$((tries + 1))
-		p=$((10000 + (RANDOM * 32768 + RANDOM) % (top - 10000)))
+		p=$(port_pick) || break
 		case "$TN_PORTS" in *" $p "*) continue ;; esac
 		if [ -n "$(ss -HtanO "( sport = :$p or dport = :$p )" 2>/dev/null)" ]; then
 			continue
@@ -290,6 +298,15 @@ tn_cleanup() {
 		pid=${e#*:}; pid=${pid%%:*}
 		wait "$pid" 2>/dev/null
 	done
+	port_release
+	if [ -n "$TN_DIR" ] && [ $rc -le 128 ]; then
+		for e in "$TN_DIR"/sanitizer.*; do
+			[ -s "$e" ] || continue
+			echo "[$TN_NAME] FAIL: sanitizer report in ${e#"$TN_DIR"/}:" >&2
+			head -n 40 "$e" >&2
+			[ $rc = 0 ] || [ $rc = 77 ] && rc=1
+		done
+	fi
 	[ -z "${TN_DONE_MSG:-}" ] || echo "$TN_DONE_MSG"
 	if [ -z "$TN_DIR" ] || [ ! -d "$TN_DIR" ]; then
 		exit $rc

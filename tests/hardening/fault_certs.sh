@@ -48,10 +48,10 @@ leaf wrongname wrong-name.example "$NOW" "$SOON"
 leaf expired localhost 20200101000000Z 20210101000000Z
 openssl x509 -in "$D/expired.pem" -noout -dates | tr '\n' ' '; echo
 
-# case NAME CERT CA EXPECT: a TLS meek-server with CERT, its own counting
-# echo ORPort, a meek-client trusting CA; EXPECT is pass or fail.
-case_run() {
-	local name=$1 cert=$2 ca=$3 expect=$4 conns bytes
+# case_start NAME CERT CA: a TLS meek-server with CERT, its own counting
+# echo ORPort, a meek-client trusting CA.
+case_start() {
+	local name=$1 cert=$2 ca=$3
 	start_echo "orport_$name" --count "$TMPD/count_$name"
 	local oaddr="orport_${name}_ADDR"
 	start_bg "srv_$name" "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "${!oaddr}" \
@@ -59,32 +59,59 @@ case_run() {
 	local sport="srv_${name}_PORT"
 	start_bg "cli_$name" "$MEEK_CLIENT" --listen 127.0.0.1:0 \
 	    --url "https://localhost:${!sport}/" --ca "$D/$ca.pem"
-	local cport="cli_${name}_PORT"
-	if [ "$expect" = pass ]; then
-		run_py "$name" "$HDIR/client_abuse.py" socks_echo "${!cport}"
-	else
-		run_py "$name" "$HDIR/client_abuse.py" no_payload "${!cport}" 60
-		sleep 1
-		read -r conns bytes <"$TMPD/count_$name"
-		if [ "$conns" = 0 ] && [ "$bytes" = 0 ]; then
-			ok "$name: the ORPort saw no connection and no payload"
-		else
-			fail "$name: the ORPort saw $conns connection(s), $bytes byte(s)"
-		fi
-		if grep -qiE 'cert|trust|name|expired|valid' "$TMPD/cli_$name.err"; then
-			ok "$name: meek-client logged a certificate error"
-		else
-			log "note: no certificate wording in meek-client's log:"
-			tail -n 5 "$TMPD/cli_$name.err"
-		fi
-	fi
-	stop "cli_$name"
-	stop "srv_$name"
-	stop "orport_$name"
 }
 
-case_run control good ca1 pass
-case_run wrong_ca good ca2 fail
-case_run wrong_name wrongname ca1 fail
-case_run expired expired ca1 fail
+# case_stop NAME: stops the case's processes.
+case_stop() {
+	stop "cli_$1"
+	stop "srv_$1"
+	stop "orport_$1"
+}
+
+# The positive control first, then the three failing cases side by side:
+# each waits for meek-client to give up on its own server (about 20 s), and
+# they share nothing.
+case_start control good ca1
+run_py control "$HDIR/client_abuse.py" socks_echo "$cli_control_PORT"
+case_stop control
+
+BAD="wrong_ca:good:ca2 wrong_name:wrongname:ca1 expired:expired:ca1"
+for c in $BAD; do
+	IFS=: read -r name cert ca <<<"$c"
+	case_start "$name" "$cert" "$ca"
+done
+for c in $BAD; do
+	name=${c%%:*}
+	cport="cli_${name}_PORT"
+	spawn "py_$name" "$PY" "$HDIR/client_abuse.py" no_payload "${!cport}" 60
+done
+for c in $BAD; do
+	name=${c%%:*}
+	pidvar="py_${name}_PID"
+	wait "${!pidvar}"
+	rc=$?
+	sed -E "s/^(ok   - |FAIL - )/\1$name: /" "$TMPD/py_$name.out" >"$TMPD/py_$name.lines"
+	count_lines "$TMPD/py_$name.lines"
+	grep -v -E '^(ok   - |FAIL - )' "$TMPD/py_$name.out"
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL - ' "$TMPD/py_$name.out"; then
+		fail "$name exited $rc"
+	fi
+done
+sleep 1
+for c in $BAD; do
+	name=${c%%:*}
+	read -r conns bytes <"$TMPD/count_$name"
+	if [ "$conns" = 0 ] && [ "$bytes" = 0 ]; then
+		ok "$name: the ORPort saw no connection and no payload"
+	else
+		fail "$name: the ORPort saw $conns connection(s), $bytes byte(s)"
+	fi
+	if grep -qiE 'cert|trust|name|expired|valid' "$TMPD/cli_$name.err"; then
+		ok "$name: meek-client logged a certificate error"
+	else
+		log "note: no certificate wording in meek-client's log:"
+		tail -n 5 "$TMPD/cli_$name.err"
+	fi
+	case_stop "$name"
+done
 finish

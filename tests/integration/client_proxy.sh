@@ -113,7 +113,9 @@ check "managed: no CMETHOD after PROXY-ERROR" \
     eval '! grep -q "^CMETHOD " "$TMPD/badproxy.out"'
 
 # --- fail closed: the "server" is a recorder, so that any TCP connection
-# that reaches it, direct or not, shows up.
+# that reaches it, direct or not, shows up.  The four cases share nothing
+# but the recorder and each waits for its meek-client to give up (about
+# 20 s), so they run side by side.
 start_bg target "$MEEK_ECHO" --listen 127.0.0.1:0 --sink \
     --record "$TMPD/target.rec"
 DEAD=$(free_port) || die "no free port"
@@ -121,35 +123,50 @@ for kind in http socks5; do
 	start_bg "dead_$kind" "$MEEK_CLIENT" --listen 127.0.0.1:0 \
 	    --url "https://localhost:$target_PORT/" --ca "$PKI/ca.pem" \
 	    --proxy "$kind://127.0.0.1:$DEAD" --log "$TMPD/dead_$kind.log"
-	addrvar="dead_${kind}_ADDR"
-	if SOCKS_TIMEOUT=30 socks_run "${!addrvar}" 1000; then
-		fail "--proxy $kind:// to a dead port: data must not get through"
-	else
-		ok "--proxy $kind:// to a dead port: no data through"
-	fi
 done
 # tinyproxy refuses CONNECT to ports other than meek-server's: the client
 # must not then go around it.
 start_bg refused "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://localhost:$target_PORT/" --ca "$PKI/ca.pem" \
     --proxy "http://127.0.0.1:$TPORT" --log "$TMPD/refused.log"
-if SOCKS_TIMEOUT=30 socks_run "$refused_ADDR" 1000; then
-	fail "proxy refusing the CONNECT: data must not get through"
-else
-	ok "proxy refusing the CONNECT: no data through"
-fi
 # Managed mode with the proxy down.
 STDIN_OPEN=1 spawn managed_dead env TOR_PT_MANAGED_TRANSPORT_VER=1 \
     TOR_PT_CLIENT_TRANSPORTS=meek TOR_PT_STATE_LOCATION="$TMPD/state3" \
     TOR_PT_EXIT_ON_STDIN_CLOSE=1 TOR_PT_PROXY="socks5://127.0.0.1:$DEAD" \
     "$MEEK_CLIENT" --ca "$PKI/ca.pem" --log "$TMPD/managed_dead.log"
 line=$(wait_line managed_dead '^CMETHOD meek socks[45] ') || die "managed meek-client gave no CMETHOD"
-if SOCKS_TIMEOUT=30 socks_run "${line##* }" 1000 \
-    --args "url=https://localhost:$target_PORT/"; then
-	fail "managed TOR_PT_PROXY to a dead port: data must not get through"
-else
-	ok "managed TOR_PT_PROXY to a dead port: no data through"
-fi
+# closed DESC ADDR [args...]: a SOCKS session that must not get its
+# data through, in the background; closed_wait reports them in order.
+CLOSED=()
+closed() {
+	local desc=$1 c
+	shift
+	# socks_run numbers its log $n + 1 in the subshell: one step here
+	# per case keeps the numbers distinct.
+	n=$((n + 1)); c=$n
+	SOCKS_TIMEOUT=30 socks_run "$@" >"$TMPD/closed.$c.out" 2>&1 &
+	CLOSED+=("$!:$c:$desc")
+}
+closed_wait() {
+	local e pid c desc
+	for e in "${CLOSED[@]}"; do
+		pid=${e%%:*}; c=${e#*:}; desc=${c#*:}; c=${c%%:*}
+		wait "$pid"
+		local rc=$?
+		cat "$TMPD/closed.$c.out"
+		if [ "$rc" = 0 ]; then
+			fail "$desc: data must not get through"
+		else
+			ok "$desc: no data through"
+		fi
+	done
+}
+closed "--proxy http:// to a dead port" "$dead_http_ADDR" 1000
+closed "--proxy socks5:// to a dead port" "$dead_socks5_ADDR" 1000
+closed "proxy refusing the CONNECT" "$refused_ADDR" 1000
+closed "managed TOR_PT_PROXY to a dead port" "${line##* }" 1000 \
+    --args "url=https://localhost:$target_PORT/"
+closed_wait
 sleep 2
 check "fail closed: nothing ever connected to the server directly" \
     eval '! grep -q "^CONNECT" "$TMPD/target.rec" 2>/dev/null'

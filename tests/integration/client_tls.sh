@@ -85,14 +85,23 @@ start_bg negserver2 "$MEEK_SERVER" --listen 127.0.0.1:0 \
 start_bg wrongca "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://localhost:$negserver_PORT/" --ca "$PKI/ca.pem" \
     --log "$TMPD/wrongca.log"
-socks_fails "certificate from an untrusted CA: no data through" \
-    --socks "$wrongca_ADDR" --bytes 1000
-
 start_bg wrongname "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://localhost:$negserver2_PORT/" --ca "$PKI/ca.pem" \
     --log "$TMPD/wrongname.log"
+# Each waits for its meek-client to give up (about 20 s): side by side,
+# reported in order (socks_fails numbers its log $n + 1 in the subshell).
+socks_fails "certificate from an untrusted CA: no data through" \
+    --socks "$wrongca_ADDR" --bytes 1000 >"$TMPD/fails.ca.out" 2>&1 &
+f_ca=$!
+n=$((n + 1))
 socks_fails "certificate for another name (front.test, dialled localhost): no data through" \
-    --socks "$wrongname_ADDR" --bytes 1000
+    --socks "$wrongname_ADDR" --bytes 1000 >"$TMPD/fails.name.out" 2>&1 &
+f_name=$!
+n=$((n + 1))
+wait "$f_ca"
+replay "$TMPD/fails.ca.out"
+wait "$f_name"
+replay "$TMPD/fails.name.out"
 
 # Let any late request land before looking.
 sleep 2

@@ -24,6 +24,7 @@ MEEK_CLIENT=${MEEK_CLIENT:-$MEEK_BUILDDIR/meek-client}
 MEEK_ECHO=${MEEK_ECHO:-$MEEK_BUILDDIR/tests/tools/meek-test-echo}
 MEEK_SOCKS=${MEEK_SOCKS:-$MEEK_BUILDDIR/tests/tools/meek-test-socks}
 TEST_NAME=$(basename "$0" .sh)
+. "$MEEK_SRCDIR/tests/integration/port.sh" || exit 99
 
 # How long start_bg waits for a LISTEN line, and other waits, in seconds.
 START_TIMEOUT=${START_TIMEOUT:-60}
@@ -92,6 +93,7 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	port_release
 	# In a sanitizer build the programs report on stderr (leaks at exit,
 	# after the SIGTERM above): any report fails the test.
 	san=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
@@ -128,6 +130,19 @@ finish() {
 	fi
 	echo "$TEST_NAME: all $CHECKS checks passed"
 	exit 0
+}
+
+# replay FILE: prints FILE, counting its "ok   - " / "FAIL - " lines here
+# (for checks run in a background subshell, whose counts stay there).
+replay() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok   - "*) ok "${line#ok   - }" ;;
+		"FAIL - "*) fail "${line#FAIL - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$1"
 }
 
 # spawn NAME CMD...: starts CMD in the background with stdout in
@@ -226,28 +241,10 @@ wait_port() {
 }
 
 # free_port: prints a TCP port on 127.0.0.1 that nothing listens on (for
-# programs that cannot report the port they bound).
+# programs that cannot report the port they bound), reserved for this test
+# until it exits (port.sh: safe when tests run in parallel).
 free_port() {
-	local p i
-	if command -v python3 >/dev/null 2>&1; then
-		p=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])' 2>/dev/null)
-		if [ -n "$p" ]; then
-			echo "$p"
-			return 0
-		fi
-	fi
-	for i in $(seq 200); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		if ! port_open "$p" && ! grep -qi ":$(printf '%04X' "$p") " \
-		    /proc/net/tcp 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
+	port_pick
 }
 
 # sha FILE: the SHA-256 of FILE in hex.

@@ -56,6 +56,9 @@ struct xreq {
 	struct http_body body;
 	unsigned long long total;   /* body bytes read */
 	unsigned long long limit;   /* most body bytes accepted */
+	int raw;                    /* HTTP/1.0 request: a downstream answer
+	                               is its frames until the close, not
+	                               chunked (RFC 9112 forbids that) */
 	char sid[LOG_SID_LEN];
 };
 
@@ -305,29 +308,60 @@ xh_answer_up(struct xreq *r, const unsigned char *frames, size_t n)
 	return ka ? POOL_KEEP : POOL_CLOSE;
 }
 
-/* Writes one chunk of frames and flushes.  Returns 0 or XH_CLIENT. */
+/* Writes one chunk of frames (raw: the frames) and flushes.  Returns 0
+ * or XH_CLIENT. */
 static int
 xh_chunk(struct xreq *r, const void *frames, size_t n)
 {
-	if (http_write_chunk(&r->c->st, frames, n) < 0 ||
-	    stream_flush(&r->c->st) < 0)
+	int rc = r->raw ? stream_write(&r->c->st, frames, n) :
+	    http_write_chunk(&r->c->st, frames, n);
+
+	if (rc < 0 || stream_flush(&r->c->st) < 0)
 		return XH_CLIENT;
 	return XH_OK;
 }
 
-/* A whole downstream answer of `n` bytes of frames: chunked. */
+/* The head of a downstream answer: chunked, or for an HTTP/1.0 request a
+ * body that ends with the connection.  Returns 0 or a stream error. */
+static int
+xh_down_head(struct xreq *r, int ka)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Connection: close\r\n" XH_EXTRA_DOWN "\r\n";
+
+	if (r->raw)
+		return stream_write(&r->c->st, head, sizeof head - 1);
+	return http_write_chunked_head(&r->c->st, 200, "OK",
+	    "application/octet-stream", XH_EXTRA_DOWN, ka);
+}
+
+/* Ends a downstream answer begun with xh_down_head().  Returns the pool's
+ * verdict. */
+static int
+xh_down_finish(struct xreq *r, int ka)
+{
+	if (r->raw) {
+		(void)stream_flush(&r->c->st);
+		return POOL_CLOSE;   /* the close ends the body */
+	}
+	if (http_write_chunk(&r->c->st, NULL, 0) < 0 ||
+	    stream_flush(&r->c->st) < 0)
+		return POOL_CLOSE;
+	return ka ? POOL_KEEP : POOL_CLOSE;
+}
+
+/* A whole downstream answer of `n` bytes of frames. */
 static int
 xh_answer_down(struct xreq *r, const unsigned char *frames, size_t n)
 {
 	int ka = r->b->msg.keep_alive;
 
-	if (http_write_chunked_head(&r->c->st, 200, "OK",
-	    "application/octet-stream", XH_EXTRA_DOWN, ka) < 0 ||
-	    (n > 0 && http_write_chunk(&r->c->st, frames, n) < 0) ||
-	    http_write_chunk(&r->c->st, NULL, 0) < 0 ||
-	    stream_flush(&r->c->st) < 0)
+	if (xh_down_head(r, ka) < 0 ||
+	    (n > 0 && (r->raw ? stream_write(&r->c->st, frames, n) :
+	    http_write_chunk(&r->c->st, frames, n)) < 0))
 		return POOL_CLOSE;
-	return ka ? POOL_KEEP : POOL_CLOSE;
+	return xh_down_finish(r, ka);
 }
 
 /* RESET for a request of `op` (body already read or drained). */
@@ -776,17 +810,15 @@ xh_down(struct xreq *r, struct session *s, int op)
 		log_debug("session %s: no held worker left: answered at once",
 		    r->sid);
 
-	if (http_write_chunked_head(&r->c->st, 200, "OK",
-	    "application/octet-stream", XH_EXTRA_DOWN, ka) < 0)
+	if (xh_down_head(r, ka) < 0)
 		rc = XH_CLIENT;
 	else
 		rc = xh_down_loop(r, s, op, gen, sent, held);
 	if (held)
 		xh_unhold(h, s);
-	if (rc < 0 || http_write_chunk(&r->c->st, NULL, 0) < 0 ||
-	    stream_flush(&r->c->st) < 0)
+	if (rc < 0)
 		return POOL_CLOSE;
-	return ka ? POOL_KEEP : POOL_CLOSE;
+	return xh_down_finish(r, ka);
 }
 
 int
@@ -803,6 +835,7 @@ xhandler_serve(const struct handler *h, struct conn *c,
 	r.h = h;
 	r.c = c;
 	r.b = b;
+	r.raw = b->msg.version_minor == 0;
 	r.limit = op == EXT_OP_UP ? xhandler_body_limit(h) :
 	    XHANDLER_DOWN_BODY_MAX;
 	http_body_begin(&r.body, &b->msg, 0);

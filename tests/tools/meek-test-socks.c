@@ -16,8 +16,9 @@
  * bytes of the known stream, and checks both; --orport-close asks the far
  * end to close after its bytes (the session must then see EOF), otherwise
  * the session closes (after --hold ms).  The line shows the seed, counts,
- * digests and wall-clock times (last byte, EOF, close) for the test to
- * compare with meek-test-echo's record.  --allow-cut accepts a session that
+ * digests, wall-clock times (last byte, EOF, close) and the longest wait
+ * between two downstream reads (maxgap, seconds), for the test to compare
+ * with meek-test-echo's record.  --allow-cut accepts a session that
  * the far side ends early, as long as every byte it got was right ("CUT").
  *
  * The SOCKS client here is written from the spec, independently of
@@ -520,7 +521,7 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 	char hsent[65], hrecv[65], bad[48] = "-";
 	unsigned long long sent = 0, recvd = 0, bad_at = ~0ULL;
 	size_t wlen = 0, woff = 0;
-	double t_last = 0, t_eof = 0, t_close = 0, secs;
+	double t_last = 0, t_eof = 0, t_close = 0, secs, maxgap = 0;
 	const char *why = NULL, *status = "FAIL";
 	int cut = 0;
 
@@ -595,6 +596,10 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 				}
 				br_sha256_update(&hr, rbuf, k);
 				recvd += k;
+				/* The longest wait between two reads that
+				 * brought bytes: a stalled session shows. */
+				if (t_last > 0 && tststream_wall() - t_last > maxgap)
+					maxgap = tststream_wall() - t_last;
 				t_last = tststream_wall();
 				if (bad_at != ~0ULL) {
 					why = recvd > h.down
@@ -663,10 +668,11 @@ out:
 	snprintf(s->result, sizeof s->result,
 	    "session %d: %s%s%s seed=%016llx up=%llu/%llu upsha=%s "
 	    "down=%llu/%llu downsha=%s downbad=%s t_last=%.6f t_eof=%.6f "
-	    "t_close=%.6f (%.1f s, %.1f MB/s down)", s->index, status,
+	    "t_close=%.6f maxgap=%.3f (%.1f s, %.1f MB/s down)", s->index,
+	    status,
 	    why ? " " : "", why ? why : "", (unsigned long long)seed, sent,
 	    (unsigned long long)h.up, hsent, recvd, (unsigned long long)h.down,
-	    hrecv, bad, t_last, t_eof, t_close, secs,
+	    hrecv, bad, t_last, t_eof, t_close, maxgap, secs,
 	    secs > 0 ? (double)recvd / secs / 1e6 : 0.0);
 	s->ok = status[0] != 'F';
 	free(wbuf);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
+# Protocol extension 1 through the App Engine-style chain:
+#   meek-client -> nginx front (TLS, SNI localhost, Host meek.test,
+#     contrib/nginx/front.conf's shape) -> meek-reflect --disable-tls
+#     -> meek-server --disable-tls -> ORPort (meek-test-echo --source).
+# --mode stream, --mode poll and auto, each with two interleaved sessions of
+# 64 MiB down and 16 MiB up, all at once: every byte intact (SHA-256 both
+# ways at both ends), the mode expected in each client's log, and the
+# extension headers forwarded both ways (meek-server saw the opens).
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../reflector/rlib.sh"
+. "$(dirname "$0")/xlib.sh"
+require nginx openssl
+require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" "$MEEK_ECHO" \
+    "$MEEK_SOCKS"
+make_certs
+
+start_source orport
+start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
+    --orport "$orport_ADDR" --log-level debug --log "$TMPD/server.log"
+start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls --xff \
+    --url "http://127.0.0.1:$server_PORT/" --log "$TMPD/reflect.log"
+
+NPORT=$(free_port) || die "no free port for nginx"
+# contrib/nginx/front.conf, with test names, paths and ports, and a body
+# limit that lets 1 MiB extension bodies through.
+nginx_start front "$NPORT" "
+	upstream meek_reflector {
+		server 127.0.0.1:$reflect_PORT;
+		keepalive 32;
+	}
+	server {
+		listen 127.0.0.1:$NPORT ssl default_server;
+		server_name localhost;
+		ssl_certificate $PKI/rsa.pem;
+		ssl_certificate_key $PKI/rsa.key;
+		location / {
+			return 404;
+		}
+	}
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		server_name meek.test;
+		ssl_certificate $PKI/rsa.pem;
+		ssl_certificate_key $PKI/rsa.key;
+		client_max_body_size 1100k;
+		location / {
+			proxy_pass http://meek_reflector;
+			proxy_http_version 1.1;
+			proxy_set_header Connection \"\";
+			proxy_set_header Host \$host;
+			proxy_set_header X-Forwarded-For \$remote_addr;
+			proxy_request_buffering off;
+			proxy_buffering off;
+			proxy_read_timeout 120s;
+			proxy_send_timeout 120s;
+		}
+	}"
+
+run_modes "front + meek-reflect" --url "https://meek.test/" \
+    --front "localhost:$NPORT" --ca "$PKI/ca.pem"
+check "meek-server accepted the extension for the 6 sessions (header forwarded both ways)" \
+    [ "$(grep -c 'extension 1, modes' "$TMPD/server.log")" = 6 ]
+
+finish

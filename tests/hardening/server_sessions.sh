@@ -8,6 +8,13 @@ TOTAL=${SESSIONS_TOTAL:-10000}
 LIMIT=${SESSIONS_LIMIT:-1000}
 # 1000 sessions hold 1000 ORPort sockets on each side.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+# ThreadSanitizer shadows every byte with several more, ASan adds redzones
+# and a quarantine: the memory bound grows with them.
+if grep -q 'fsanitize=[a-z,]*thread' "$MEEK_BUILDDIR/config.log" 2>/dev/null; then
+	export RSS_FACTOR=8
+elif grep -q 'fsanitize' "$MEEK_BUILDDIR/config.log" 2>/dev/null; then
+	export RSS_FACTOR=3
+fi
 start_echo orport
 start_server meek "$orport_ADDR" --max-sessions "$LIMIT"
 run_py sessions "$HDIR/server_abuse.py" sessions "$meek_PORT" "$meek_PID" "$TOTAL" "$LIMIT"

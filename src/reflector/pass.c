@@ -406,7 +406,8 @@ pass_serve(struct reflect *r, struct conn *c, struct reflect_bufs *b)
 	 * longer ones (an up request of up to 1 MiB) pass piece by piece.  A
 	 * chunked body is read whole: meek clients send a Content-Length. */
 	q.buffered = m->chunked || m->content_length <= (long long)sizeof b->body;
-	if (q.buffered && !reflect_read_body(c, b, &q.len, &verdict))
+	if (q.buffered && !httpd_read_body(c, &b->req, b->body,
+	    sizeof b->body, &q.len, &verdict))
 		return verdict;
 	q.sid = http_header_get(m, "X-Session-Id");
 	if (q.sid == NULL || strlen(q.sid) < REFLECT_SID_MIN ||

@@ -56,34 +56,6 @@ reflect_extra(const struct reflect *r, const struct conn *c,
 }
 
 int
-reflect_read_body(struct conn *c, struct reflect_bufs *b, size_t *len,
-    int *verdict)
-{
-	const char *why = "";
-	int rc;
-
-	/* httpd_read_head() allowed an extension body; a classic one keeps
-	 * meek's 64 KiB. */
-	rc = http_read_body(&c->st, &b->req, 0, b->body, sizeof b->body, len,
-	    &why);
-	if (rc == MEEK_ETOOBIG) {
-		log_debug("request body over %zu bytes: 413", sizeof b->body);
-		*verdict = httpd_reply(&c->st, 413, NULL, 0);
-		return 0;
-	}
-	if (rc == MEEK_EPROTO) {
-		log_debug("malformed request body (%s): 400", why);
-		*verdict = httpd_reply(&c->st, 400, NULL, 0);
-		return 0;
-	}
-	if (rc < 0) {
-		*verdict = POOL_CLOSE;
-		return 0;
-	}
-	return 1;
-}
-
-int
 reflect_post(const struct reflect *r, struct conn *c, struct reflect_bufs *b,
     size_t len)
 {
@@ -139,7 +111,8 @@ reflect_serve(void *ctx, struct conn *c, void *bufs)
 		    b->req.content_length);
 		return httpd_reply(&c->st, 413, NULL, 0);
 	}
-	if (!reflect_read_body(c, b, &len, &verdict))
+	if (!httpd_read_body(c, &b->req, b->body, sizeof b->body, &len,
+	    &verdict))
 		return verdict;
 	if (strcmp(b->req.method, "POST") == 0)
 		return reflect_post(r, c, b, len);

@@ -57,11 +57,6 @@ char *reflect_client_ip(int xff, const struct http_msg *m,
  * length, or MEEK_ETOOBIG. */
 int reflect_extra(const struct reflect *r, const struct conn *c,
     const struct http_msg *m, const char *sid, char *buf, size_t len);
-/* Reads the rest of a request body into b->body (the classic limit,
- * HTTP_BODY_MAX) and sets *len.  Returns 1, or 0 after answering 413 / 400
- * or when the connection failed, with the verdict in *verdict. */
-int reflect_read_body(struct conn *c, struct reflect_bufs *b, size_t *len,
-    int *verdict);
 /* Forwards a POST as classic meek (`len` body bytes in b->body).  Returns
  * the pool's verdict. */
 int reflect_post(const struct reflect *r, struct conn *c,

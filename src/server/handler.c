@@ -236,43 +236,6 @@ handler_is_meek(const struct handler *h, const struct http_msg *m)
 	return n >= SESSION_ID_MIN && n <= SESSION_ID_MAX;
 }
 
-/* The rest of httpd_read() after the head, for every request that is not
- * an extension request: the body, at most classic meek's 64 KiB.  Returns
- * 1 when the caller answers, else 0 with the verdict. */
-static int
-handler_read_body(struct conn *c, struct handler_bufs *b, size_t *len,
-    int *verdict)
-{
-	struct http_msg *m = &b->msg;
-	const char *why = "";
-	int rc;
-
-	*len = 0;
-	if (m->content_length > (long long)sizeof b->body) {
-		/* Only possible while the extension raises the head's
-		 * limit: the 413 httpd_read_head() gives classic meek. */
-		log_debug("request body of %lld bytes: 413", m->content_length);
-		*verdict = httpd_reply(&c->st, 413, NULL, 0);
-		return 0;
-	}
-	rc = http_read_body(&c->st, m, 0, b->body, sizeof b->body, len, &why);
-	if (rc == MEEK_ETOOBIG) {
-		log_debug("request body over %zu bytes: 413", sizeof b->body);
-		*verdict = httpd_reply(&c->st, 413, NULL, 0);
-		return 0;
-	}
-	if (rc == MEEK_EPROTO) {
-		log_debug("malformed request body (%s): 400", why);
-		*verdict = httpd_reply(&c->st, 400, NULL, 0);
-		return 0;
-	}
-	if (rc < 0) {
-		*verdict = POOL_CLOSE;
-		return 0;
-	}
-	return 1;
-}
-
 int
 handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 {
@@ -290,7 +253,8 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		stats_add(h->stats, STATS_REQUESTS, 1);
 		return xhandler_serve(h, c, b, op);
 	}
-	if (!handler_read_body(c, b, &len, &verdict))
+	if (!httpd_read_body(c, &b->msg, b->body, sizeof b->body, &len,
+	    &verdict))
 		return verdict;
 	stats_add(h->stats, STATS_REQUESTS, 1);
 	if (meek)

@@ -86,12 +86,27 @@ int
 httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
     size_t cap, size_t *len, int *verdict)
 {
+	*len = 0;
+	if (!httpd_read_head(c, m, cap, verdict))
+		return 0;
+	return httpd_read_body(c, m, body, cap, len, verdict);
+}
+
+int
+httpd_read_body(struct conn *c, struct http_msg *m, unsigned char *body,
+    size_t cap, size_t *len, int *verdict)
+{
 	const char *why = "";
 	int rc;
 
 	*len = 0;
-	if (!httpd_read_head(c, m, cap, verdict))
+	if (m->content_length > (long long)cap) {
+		/* httpd_read_head() was given a larger limit (an extension
+		 * request might have been coming): this one is too big. */
+		log_debug("request body of %lld bytes: 413", m->content_length);
+		*verdict = httpd_reply(&c->st, 413, NULL, 0);
 		return 0;
+	}
 	rc = http_read_body(&c->st, m, 0, body, cap, len, &why);
 	if (rc == MEEK_ETOOBIG) {
 		log_debug("request body over %zu bytes: 413", cap);

@@ -29,6 +29,12 @@ int httpd_read(struct conn *c, struct http_msg *m, unsigned char *body,
  * answer; else 0 with the verdict in *verdict. */
 int httpd_read_head(struct conn *c, struct http_msg *m,
     unsigned long long max_body, int *verdict);
+/* The rest of httpd_read() after httpd_read_head(): reads the body into
+ * `body` (`cap` bytes, length in *len), answering a body over `cap` (also
+ * one announced by Content-Length) with 413 and a malformed one with 400.
+ * Returns 1 when the caller must answer; else 0 with the verdict. */
+int httpd_read_body(struct conn *c, struct http_msg *m, unsigned char *body,
+    size_t cap, size_t *len, int *verdict);
 /* Answers a request that is not a POST: GET / -> the page, other GET ->
  * 404, other methods -> 405.  Returns the pool's verdict. */
 int httpd_answer_other(struct stream *s, const struct http_msg *m);

@@ -73,6 +73,17 @@ tn_say "bridge: Extended ORPort authentication succeeded"
 grep -q "Seen client from '127\.0\.0\.1' with transport 'meek'" "$TN_DIR/bridge/debug.log" ||
     tn_fail "bridge tor never saw a client with transport 'meek' (TRANSPORT, USERADDR)"
 tn_say "bridge: client 127.0.0.1 seen with transport 'meek'"
+if [ "$MODE" = meek ]; then
+	# meek-c on both ends: protocol extension 1 (doc/protocol.md) is
+	# negotiated; meek_lite must stay classic.
+	grep -q 'session .*: mode stream' "$TN_DIR/client/pt-meek-client.log" ||
+	    tn_fail "meek-client did not negotiate stream mode with meek-server"
+	tn_say "meek-client: $(grep -m1 -o 'session .*: mode stream' "$TN_DIR/client/pt-meek-client.log")"
+else
+	grep -q 'extension 1' "$TN_DIR/bridge/pt-meek-server.log" &&
+	    tn_fail "meek-server accepted the extension from meek_lite"
+	tn_say "meek-server: meek_lite's sessions are classic"
+fi
 tn_check_loopback
 tn_say "PASS ($MODE)"
 exit 0

@@ -130,6 +130,23 @@ poller_open(struct session *s)
 	return 0;
 }
 
+/* Writes a classic answer's `out` body bytes (in s->buf) to tor.
+ * Returns 0, or the stream error after logging it (the session ends). */
+static int
+poller_deliver(struct session *s, size_t out)
+{
+	int rc;
+
+	if (out == 0)
+		return 0;
+	s->down += out;
+	rc = net_write_all(s->fd, s->buf, out, POLLER_SOCKS_WRITE_TIMEOUT_MS);
+	if (rc != 0)
+		log_info("session %s: SOCKS write failed: %s", s->sid_log,
+		    meek_strerror(rc));
+	return rc;
+}
+
 /* The polling loop, first waiting `interval` ms; returns when the session
  * is over. */
 static void
@@ -182,16 +199,8 @@ poller_loop(struct session *s, int interval)
 			    meek_strerror(rc), why ? why : "-");
 			return;
 		}
-		if (out > 0) {
-			s->down += out;
-			rc = net_write_all(s->fd, s->buf, out,
-			    POLLER_SOCKS_WRITE_TIMEOUT_MS);
-			if (rc != 0) {
-				log_info("session %s: SOCKS write failed: %s",
-				    s->sid_log, meek_strerror(rc));
-				return;
-			}
-		}
+		if (poller_deliver(s, out) != 0)
+			return;
 		interval = backoff_next(interval, n > 0 || out > 0);
 	}
 }
@@ -204,7 +213,7 @@ poller_run(struct session *s)
 	const struct poller *p = s->p;
 	struct xsession_conf xc;
 	size_t out = 0;
-	int opened = 0, interval = 0, rc;
+	int opened = 0, interval = 0;
 
 	memset(&xc, 0, sizeof xc);
 	xc.fd = s->fd;
@@ -222,16 +231,8 @@ poller_run(struct session *s)
 	if (xsession_run(&xc, &opened, &out) != XSESSION_CLASSIC)
 		return;
 	if (opened) {
-		if (out > 0) {
-			s->down += out;
-			rc = net_write_all(s->fd, s->buf, out,
-			    POLLER_SOCKS_WRITE_TIMEOUT_MS);
-			if (rc != 0) {
-				log_info("session %s: SOCKS write failed: %s",
-				    s->sid_log, meek_strerror(rc));
-				return;
-			}
-		}
+		if (poller_deliver(s, out) != 0)
+			return;
 		interval = backoff_next(0, out > 0);
 	}
 	poller_loop(s, interval);

@@ -21,7 +21,7 @@ check_jobs=${CHECK_JOBS:-$((jobs * 3))}
 
 packages=(build-essential autoconf automake pkg-config libbearssl-dev check
 	tor nginx php-cli php-fpm php-curl curl openssl obfs4proxy tinyproxy dante-server
-	python3 iproute2 clang libclang-rt-14-dev)
+	python3 iproute2 clang libclang-rt-14-dev libbrotli-dev chromium gnutls-bin)
 
 install_missing() {
 	local missing=() p
@@ -55,6 +55,23 @@ install_missing() {
 	done
 }
 
+# Python's cryptography >= 47 (ML-KEM) for tests/tls: the ML-KEM
+# cross-check and the scripted hostile TLS server.  Debian 12's
+# python3-cryptography (38) is too old, so it comes from PyPI.  Test peers
+# only: the programs never use Python.
+install_python_peers() {
+	python3 -c 'from cryptography.hazmat.primitives.asymmetric import mlkem' 2>/dev/null && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: tests/tls needs Python cryptography >= 47: pip install 'cryptography>=47'" >&2
+		return 0
+	fi
+	echo "== installing Python cryptography >= 47 (PyPI) for tests/tls"
+	python3 -m pip --version >/dev/null 2>&1 || apt-get install -y -qq python3-pip >/dev/null
+	python3 -m pip install -q 'cryptography>=47' 2>/dev/null ||
+		python3 -m pip install -q --break-system-packages 'cryptography>=47' ||
+		echo "setup: could not install cryptography >= 47: tests/tls will say why they skip" >&2
+}
+
 build() { # build DIR [configure args...]
 	local dir=$1; shift
 	[ -x configure ] || ./autogen.sh >/dev/null
@@ -79,6 +96,7 @@ demo)
 	make -C build demo
 	;;
 test)
+	install_python_peers
 	status=0 pass=0 fail=0
 	# stage NAME CMD...: a stage that is not a test suite counts as one test.
 	stage() {

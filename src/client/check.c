@@ -123,7 +123,7 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	/* 3. TLS (part of dial_stream; it reconnects). */
 	why = NULL;
 	rc = dial_stream(&s, proxy, t->front, t->port, t->url.https, anchors,
-	    t->front, b->rbuf, sizeof b->rbuf, CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS,
+	    t->front, t->hello, b->rbuf, sizeof b->rbuf, CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS,
 	    &why);
 	if (rc != 0) {
 		const char *cls = report_class(rc, why, 0, cbuf, sizeof cbuf);
@@ -131,9 +131,10 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 		char d1[32], d2[32];
 
 		snprintf(msg, sizeof msg, "%s", why ? why : meek_strerror(rc));
-		if (rc == MEEK_ECERT && why != NULL && strstr(why, "expired")) {
+		if (rc == MEEK_ECERT && why != NULL && (strstr(why, "expired") ||
+		    strstr(why, "not yet valid"))) {
 			switch (certdates_probe(proxy, t->front, t->port, t->front,
-			    CHECK_TIMEOUT_MS, &nb, &na)) {
+			    t->hello, CHECK_TIMEOUT_MS, &nb, &na)) {
 			case CERTDATES_NOT_YET_VALID:
 				cls = "cert-not-yet-valid";
 				snprintf(msg, sizeof msg, "certificate not yet valid "
@@ -156,8 +157,10 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 		return 0;
 	}
 	if (t->url.https)
-		check_step(out, "tls", 1, "SNI %s: TLS 1.2, certificate valid for "
-		    "%s", t->front, t->front);
+		check_step(out, "tls", 1, "SNI %s: TLS %s%s, certificate valid "
+		    "for %s", t->front, tls_conn_version(s.tls) == 0x0304 ?
+		    "1.3" : "1.2", tls_conn_resumed(s.tls) ? " (resumed)" : "",
+		    t->front);
 
 	/* 4. A meek POST: an empty poll under a fresh session id. */
 	if (rand_bytes(raw, sizeof raw) != 0 ||
@@ -244,9 +247,10 @@ check_run(const struct client_conf *c, const struct tls_anchors *anchors,
 		fprintf(out, "verdict: FAIL (bad arguments: %s)\n", why ? why : "-");
 		goto done;
 	}
-	if (ts->t[0].utls[0] != '\0' && c->utls == NULL)
-		fprintf(out, "note: utls= is not available with BearSSL; "
-		    "BearSSL's own TLS 1.2 hello is used\n");
+	if (ts->t[0].hello_from_utls == 2 && ptargs_get(&args, "utls") != NULL)
+		fprintf(out, "note: utls=%s is not a Chrome hello; Chrome's "
+		    "(hello=%s) is sent instead\n", ts->t[0].utls,
+		    tlshello_profile_name(ts->t[0].hello));
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct client_target *t = &ts->t[i];
 		fprintf(out, "pair %zu: url %s://%s%s front %s port %u\n", i + 1,

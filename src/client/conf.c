@@ -13,7 +13,7 @@
 #include <strings.h>
 
 enum {
-	OPT_CA = 256, OPT_CHECK, OPT_FRONT, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
+	OPT_CA = 256, OPT_CHECK, OPT_FRONT, OPT_HELLO, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
 	OPT_LOG_LEVEL, OPT_MAX_BODY, OPT_MODE, OPT_PROXY, OPT_STACK_SIZE, OPT_TARGETS, OPT_UNSAFE_LOGGING,
 	OPT_URL, OPT_UTLS, OPT_VERSION
 };
@@ -27,6 +27,8 @@ static const struct opt client_opts[] = {
 	  "test a bridge line's arguments end to end and exit (0: meek-server answered)" },
 	{ "front", required_argument, OPT_FRONT, "HOST",
 	  "front domain: TCP peer, SNI and certificate name (front= overrides)" },
+	{ "hello", required_argument, OPT_HELLO, "NAME",
+	  "TLS ClientHello: chrome-ws (default; Chrome's WebSocket hello) (hello= overrides)" },
 	{ "help", no_argument, OPT_HELP, NULL, "print this help and exit" },
 	{ "helper", optional_argument, OPT_HELPER, "ADDR",
 	  "browser helper (not supported by meek-c)" },
@@ -50,7 +52,7 @@ static const struct opt client_opts[] = {
 	{ "url", required_argument, OPT_URL, "URL",
 	  "meek-server URL, Host header and path (url= overrides)" },
 	{ "utls", required_argument, OPT_UTLS, "NAME",
-	  "accepted for compatibility; uTLS is not available with BearSSL" },
+	  "uTLS hello name (Go meek); mapped onto Chrome's hello (utls= overrides)" },
 	{ "version", no_argument, OPT_VERSION, NULL, "print the version and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -210,6 +212,13 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 	case OPT_UTLS:
 		c->utls = arg;
 		break;
+	case OPT_HELLO: {
+		enum tlshello_profile p;
+		if (client_conf_hello(arg, NULL, &p, NULL, &w) != 0)
+			return conf_fail(c, why, "bad --hello: %s", w ? w : "invalid");
+		c->hello = arg;
+		break;
+	}
 	case OPT_VERSION:
 		c->version = 1;
 		break;
@@ -347,6 +356,66 @@ conf_front(struct client_target *t, const char *front, const char **why)
 }
 
 int
+client_conf_hello(const char *hello, const char *utls,
+    enum tlshello_profile *out, int *from_utls, const char **why)
+{
+	int exact = 1;
+
+	*out = TLSHELLO_CHROME_WS;
+	if (from_utls != NULL)
+		*from_utls = 0;
+	if (hello != NULL) {
+		if (tlshello_profile_parse(hello, out) != 0) {
+			if (why)
+				*why = "unknown hello (want chrome-ws)";
+			return MEEK_EINVAL;
+		}
+		if (*out == TLSHELLO_CHROME) {
+			*out = TLSHELLO_CHROME_WS;
+			if (why)
+				*why = "hello=chrome needs HTTP/2, which meek-client "
+				    "does not speak yet; use chrome-ws";
+			return MEEK_EUNSUPPORTED;
+		}
+		return 0;
+	}
+	if (utls != NULL && *utls != '\0') {
+		/* uTLS's Chrome hellos offer h2; until HTTP/2 exists they
+		 * map onto Chrome's http/1.1-only (WebSocket) hello. */
+		(void)tlshello_from_utls(utls, &exact);
+		if (from_utls != NULL)
+			*from_utls = exact ? 1 : 2;
+	}
+	return 0;
+}
+
+/* Sets the hello of out->t[0..n) from hello=/utls= in `args`, else the
+ * flags. */
+static int
+conf_hello_all(const struct client_conf *c, const struct ptargs *args,
+    struct client_target *t, size_t n, const char **why)
+{
+	const char *hello = ptargs_get(args, "hello");
+	const char *utls = ptargs_get(args, "utls");
+	enum tlshello_profile p;
+	int from_utls, rc;
+
+	if (hello == NULL && utls == NULL) {
+		hello = c->hello;
+		utls = c->utls;
+	}
+	rc = client_conf_hello(hello, hello != NULL ? NULL : utls, &p,
+	    &from_utls, why);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		t[i].hello = p;
+		t[i].hello_from_utls = from_utls;
+	}
+	return 0;
+}
+
+int
 client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
     struct client_target *t, const char **why)
 {
@@ -377,7 +446,7 @@ client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
 		utls = c->utls;
 	if (utls != NULL)
 		snprintf(t->utls, sizeof t->utls, "%s", utls);
-	return 0;
+	return conf_hello_all(c, args, t, 1, why) == 0 ? 0 : MEEK_EINVAL;
 }
 
 int
@@ -471,8 +540,12 @@ client_conf_resolve_all(const struct client_conf *c,
 		utls = c->utls;
 	if (targets == NULL && ptargs_get(args, "url") == NULL)
 		targets = c->targets;
-	if (targets != NULL)
-		return client_conf_parse_targets(targets, utls, out, why);
+	if (targets != NULL) {
+		if (client_conf_parse_targets(targets, utls, out, why) != 0)
+			return MEEK_EINVAL;
+		return conf_hello_all(c, args, out->t, out->n, why) == 0 ? 0 :
+		    MEEK_EINVAL;
+	}
 	memset(out, 0, sizeof *out);
 	if (client_conf_resolve(c, args, &out->t[0], why) != 0)
 		return MEEK_EINVAL;

@@ -15,6 +15,7 @@
 #include "shared/proxy.h"
 #include "shared/pt.h"
 #include "shared/ptargs.h"
+#include "shared/tlshello.h"
 #include "shared/url.h"
 
 #define CLIENT_STACK_KB_DEFAULT 64
@@ -38,6 +39,7 @@ struct client_conf {
 	struct url url;         /* --url, parsed */
 	const char *front;      /* --front, borrowed from argv, or NULL */
 	const char *utls;       /* --utls, borrowed from argv, or NULL */
+	const char *hello;      /* --hello, borrowed from argv (checked), or NULL */
 	const char *check;      /* --check ARGS: test a bridge line and exit */
 	const char *targets;    /* --targets, borrowed from argv (checked), or NULL */
 	const char *log_file;   /* --log, borrowed from argv, or NULL (stderr) */
@@ -61,6 +63,9 @@ struct client_target {
 	char front[URL_HOST_MAX];    /* TCP/TLS peer, SNI and certificate name */
 	unsigned short port;         /* TCP port of `front` */
 	char utls[CLIENT_UTLS_MAX];  /* requested uTLS fingerprint, "" when none */
+	enum tlshello_profile hello; /* the ClientHello sent to `front` */
+	int hello_from_utls;         /* 1: chosen from utls=, 2: and the uTLS name
+	                              * was not a Chrome one (logged) */
 };
 
 /* Every url/front pair of one SOCKS connection, in the bridge line's
@@ -99,12 +104,23 @@ int client_conf_is_transport(const char *name);
 
 /* Resolves the target of one SOCKS connection from its arguments `args`
  * and the flags in `c`: url= and front= and utls= override --url, --front
- * and --utls.  A front of the form host:port names the port too; otherwise,
+ * and --utls.  The hello (t->hello): hello=, else utls= (mapped by
+ * client_conf_hello), else --hello, else --utls, else chrome-ws.  A front of the form host:port names the port too; otherwise,
  * as in Go (the front replaces the url's host:port), the scheme's default
  * port is used.  Returns 0, or MEEK_EINVAL with *why (no url from
  * either source, bad url, bad front). */
 int client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
     struct client_target *t, const char **why);
+
+/* Chooses the ClientHello profile from a hello name (`hello`, may be NULL)
+ * or else a uTLS name (`utls`, may be NULL): "chrome-ws" (the default),
+ * "chrome" refused until meek-client speaks HTTP/2; a uTLS name maps to
+ * chrome-ws (*from_utls = 1, or 2 when it was not a Chrome/randomized name:
+ * the caller logs that Chrome's hello is sent instead).  Returns 0, or
+ * MEEK_EINVAL (unknown hello name) / MEEK_EUNSUPPORTED ("hello=chrome needs
+ * HTTP/2, which meek-client does not speak yet; use chrome-ws") with *why. */
+int client_conf_hello(const char *hello, const char *utls,
+    enum tlshello_profile *out, int *from_utls, const char **why);
 
 /* Parses a lyrebird 0.8 targets list "URL|FRONT+FRONT,URL|FRONT,URL" into
  * `out` (one pair per url/front; a url without '|' is not fronted), every
@@ -116,7 +132,8 @@ int client_conf_parse_targets(const char *spec, const char *utls,
 
 /* Resolves every pair of one SOCKS connection: targets= from the args;
  * else url= (with front= or --front) from the args; else --targets; else
- * --url with --front (as client_conf_resolve()).  utls= overrides --utls.
+ * --url with --front (as client_conf_resolve()).  utls= overrides --utls;
+ * the hello as client_conf_resolve() says, the same for every pair.
  * Returns 0 (out->n >= 1), or MEEK_EINVAL with *why. */
 int client_conf_resolve_all(const struct client_conf *c,
     const struct ptargs *args, struct client_targets *out, const char **why);

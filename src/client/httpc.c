@@ -37,8 +37,8 @@
  *   sees the failure sooner.  Then the session ends.  Go
  *   meek-client makes 10 tries 30 s apart (4.5 minutes), when meek-server
  *   (120 s idle expiry) and tor have long given up.
- * - A certificate not valid yet (BearSSL's "expired or not yet valid",
- *   told apart by client/certdates.c): our clock is behind, as on a router
+ * - A certificate not valid yet (tlsx509 says "certificate not yet valid";
+ *   client/certdates.c reads its dates for the message): our clock is behind, as on a router
  *   without a real-time clock before NTP has run.  Every front would fail
  *   the same way, so the same pair is retried every 5 s, outside the
  *   bounds above, for up to 30 minutes, instead of giving up.
@@ -166,7 +166,7 @@ httpc_connect(struct httpc *h, const char **why)
 	 * new stream is published under fd_lock for httpc_abort(). */
 	ns.fd = -1;
 	rc = dial_stream(&ns, h->proxy, t->front, t->port, t->url.https,
-	    h->anchors, t->front, h->rbuf, HTTP_HEAD_MAX,
+	    h->anchors, t->front, t->hello, h->rbuf, HTTP_HEAD_MAX,
 	    HTTPC_CONNECT_TIMEOUT_MS, HTTPC_IO_TIMEOUT_MS, why);
 	if (rc != 0)
 		return rc;
@@ -315,9 +315,10 @@ httpc_sleep(struct httpc *h, int ms, const char **why)
 	return 0;
 }
 
-/* After BearSSL's "expired or not yet valid": looks at the front's leaf
- * certificate to tell which.  Sets *cls and `msg`; returns 1 when the
- * certificate is not valid yet (our clock looks wrong). */
+/* After "certificate expired" / "not yet valid" (*w, from tlsx509): reads
+ * the front's leaf certificate dates for the message (best effort).  Sets
+ * *cls and `msg`; returns 1 when the certificate is not valid yet (our
+ * clock looks wrong). */
 static int
 httpc_cert_dates(struct httpc *h, const char **cls, char *msg, size_t len,
     const char **w)
@@ -325,27 +326,33 @@ httpc_cert_dates(struct httpc *h, const char **cls, char *msg, size_t len,
 	const struct client_target *t = h->target;
 	long long nb = 0, na = 0;
 	char d1[32], d2[32], d3[32];
+	int not_yet = strstr(*w, "not yet valid") != NULL;
+	enum certdates_verdict v;
 
-	switch (certdates_probe(h->proxy, t->front, t->port, t->front,
-	    HTTPC_CONNECT_TIMEOUT_MS, &nb, &na)) {
-	case CERTDATES_NOT_YET_VALID:
+	v = certdates_probe(h->proxy, t->front, t->port, t->front, t->hello,
+	    HTTPC_CONNECT_TIMEOUT_MS, &nb, &na);
+	if (v == CERTDATES_NOT_YET_VALID || (v != CERTDATES_EXPIRED && not_yet)) {
 		*cls = "cert-not-yet-valid";
-		snprintf(msg, len, "certificate not yet valid (valid from %s, "
-		    "our clock says %s): the clock looks wrong",
-		    certdates_day(d1, sizeof d1, nb),
-		    certdates_day(d3, sizeof d3, (long long)time(NULL)));
+		if (v == CERTDATES_NOT_YET_VALID)
+			snprintf(msg, len, "certificate not yet valid (valid from "
+			    "%s, our clock says %s): the clock looks wrong",
+			    certdates_day(d1, sizeof d1, nb),
+			    certdates_day(d3, sizeof d3, (long long)time(NULL)));
+		else
+			snprintf(msg, len, "certificate not yet valid (our clock "
+			    "says %s): the clock looks wrong",
+			    certdates_day(d3, sizeof d3, (long long)time(NULL)));
 		*w = msg;
 		return 1;
-	case CERTDATES_EXPIRED:
-		*cls = "cert-expired";
+	}
+	*cls = "cert-expired";
+	if (v == CERTDATES_EXPIRED)
 		snprintf(msg, len, "certificate expired on %s",
 		    certdates_day(d2, sizeof d2, na));
-		*w = msg;
-		return 0;
-	default:
-		snprintf(msg, len, "certificate expired or not yet valid");
-		return 0;
-	}
+	else
+		snprintf(msg, len, "certificate expired");
+	*w = msg;
+	return 0;
 }
 
 int
@@ -390,7 +397,8 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 		    "[%s]:%u" : "%s:%u", h->target->front,
 		    (unsigned)h->target->port);
 		cls = report_class(rc, w, st, cbuf, sizeof cbuf);
-		if (rc == MEEK_ECERT && w != NULL && strstr(w, "expired") != NULL &&
+		if (rc == MEEK_ECERT && w != NULL && (strstr(w, "expired") != NULL ||
+		    strstr(w, "not yet valid") != NULL) &&
 		    httpc_cert_dates(h, &cls, msg, sizeof msg, &w) &&
 		    clock_ms() < clock_until) {
 			/* Our clock is behind the certificate: no front will

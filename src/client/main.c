@@ -116,9 +116,15 @@ main_check(struct client *c)
 	else
 		printf("trust    ok   %zu CA certificates from %s\n",
 		    tls_anchors_count(c->anchors), ca);
-	if (conf->utls != NULL)
-		printf("note: --utls is not available with BearSSL; BearSSL's own "
-		    "TLS 1.2 hello is used\n");
+	if (conf->utls != NULL && conf->hello == NULL) {
+		enum tlshello_profile p;
+		int from_utls = 0;
+
+		(void)client_conf_hello(NULL, conf->utls, &p, &from_utls, NULL);
+		if (from_utls == 2)
+			printf("note: --utls %s is not a Chrome hello; Chrome's "
+			    "(chrome-ws) is sent instead\n", conf->utls);
+	}
 	rc = check_run(conf, c->anchors, stdout);
 	tls_anchors_free(c->anchors);
 	c->anchors = NULL;
@@ -144,9 +150,17 @@ main_setup(struct client *c)
 	log_set_unsafe(conf->unsafe_logging);
 	log_info("meek-client meek-c %s starting (%s mode)", PACKAGE_VERSION,
 	    conf->managed ? "managed" : "standalone");
-	if (conf->utls != NULL)
-		log_info("--utls given: uTLS is not available with BearSSL, "
-		    "using BearSSL's TLS");
+	if (conf->utls != NULL && conf->hello == NULL) {
+		enum tlshello_profile p;
+		int from_utls = 0;
+		char esc[128];
+
+		(void)client_conf_hello(NULL, conf->utls, &p, &from_utls, NULL);
+		if (from_utls == 2)
+			log_info("--utls %s is not a Chrome hello: sending Chrome's "
+			    "(chrome-ws) instead", log_escape(esc, sizeof esc,
+			    conf->utls, strlen(conf->utls)));
+	}
 	if (conf->has_proxy)
 		log_info("every connection goes through the %s proxy",
 		    conf->proxy.type == PROXY_HTTP ? "HTTP" :

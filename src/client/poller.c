@@ -97,10 +97,11 @@ poller_open(struct session *s)
 		return poller_refuse(s, "SOCKS arguments", why ? why : "-");
 	if (client_conf_resolve_mode(p->conf, &s->args, &s->mode, &why) != 0)
 		return poller_refuse(s, "SOCKS arguments", why ? why : "-");
-	if (s->targets.t[0].utls[0] != '\0')
-		log_info("utls=%s requested: uTLS is not available with BearSSL, "
-		    "using BearSSL's TLS", log_escape(esc, sizeof esc,
-		    s->targets.t[0].utls, strlen(s->targets.t[0].utls)));
+	if (s->targets.t[0].hello_from_utls == 2)
+		log_info("utls=%s is not a Chrome hello: sending Chrome's "
+		    "(hello=%s) instead", log_escape(esc, sizeof esc,
+		    s->targets.t[0].utls, strlen(s->targets.t[0].utls)),
+		    tlshello_profile_name(s->targets.t[0].hello));
 
 	/* 128 random bits, base64 without padding: 22 characters. */
 	if (rand_bytes(raw, sizeof raw) != 0)

@@ -49,8 +49,14 @@ report_class(int rc, const char *why, int status, char *buf, size_t len)
 	case MEEK_ECERT:
 		if (strstr(w, "name") != NULL)
 			return "cert-name-mismatch";
-		if (strstr(w, "expired") != NULL || strstr(w, "not yet") != NULL)
+		/* tlsx509 tells the two apart ("certificate expired",
+		 * "certificate not yet valid"). */
+		if (strstr(w, "expired") != NULL && strstr(w, "not yet") != NULL)
 			return "cert-not-yet-valid-or-expired";
+		if (strstr(w, "expired") != NULL)
+			return "cert-expired";
+		if (strstr(w, "not yet") != NULL)
+			return "cert-not-yet-valid";
 		if (strstr(w, "CA") != NULL || strstr(w, "trusted") != NULL)
 			return "cert-unknown-ca";
 		return "cert";

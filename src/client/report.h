@@ -20,7 +20,8 @@ void report_enable_status(void);
 /* Returns the failure class of an error `rc` with detail `why` from
  * dial_stream()/httpc, or of HTTP status `status` (> 0): "dns",
  * "tcp-refused", "tcp-timeout", "tcp", "tls-alert", "tls",
- * "cert-name-mismatch", "cert-not-yet-valid-or-expired", "cert-unknown-ca",
+ * "cert-name-mismatch", "cert-expired", "cert-not-yet-valid",
+ * "cert-not-yet-valid-or-expired" (a why naming both), "cert-unknown-ca",
  * "cert", "http-NNN", "http-malformed", "connection-closed", "timeout",
  * "proxy", "io".  `buf` (at least 16 bytes) holds the
  * http-NNN form. */

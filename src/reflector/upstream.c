@@ -109,7 +109,8 @@ upstream_get(struct upstream *up, struct upconn **out, const char **why)
 		return MEEK_ENOMEM;
 	}
 	rc = dial_stream(&uc->st, NULL, up->url->host, up->url->port,
-	    up->url->https, up->anchors, up->url->host, uc->rbuf,
+	    up->url->https, up->anchors, up->url->host,
+	    TLSHELLO_CHROME_WS, uc->rbuf,
 	    sizeof uc->rbuf, UPSTREAM_CONNECT_MS, UPSTREAM_IO_MS, why);
 	if (rc != 0) {
 		free(uc);

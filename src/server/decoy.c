@@ -73,7 +73,7 @@ decoy_proxy(const struct decoy *d, struct conn *c, const struct http_msg *m,
 	decoy_add(b->head, sizeof b->head - 512, &n, "Connection: close\r\n");
 
 	rc = dial_stream(&up, NULL, u->host, u->port, u->https, d->anchors,
-	    u->host, b->rbuf, sizeof b->rbuf, DECOY_CONNECT_MS, DECOY_IO_MS,
+	    u->host, TLSHELLO_CHROME_WS, b->rbuf, sizeof b->rbuf, DECOY_CONNECT_MS, DECOY_IO_MS,
 	    &why);
 	if (rc < 0)
 		return decoy_fail(c, m, why);

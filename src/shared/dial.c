@@ -7,7 +7,7 @@ int
 dial_stream(struct stream *s, const struct proxy *proxy,
     const char *host, uint16_t port, int https,
     const struct tls_anchors *anchors, const char *sni,
-    unsigned char *rbuf, size_t rcap, int connect_ms, int io_ms,
+    enum tlshello_profile hello, unsigned char *rbuf, size_t rcap, int connect_ms, int io_ms,
     const char **why)
 {
 	struct tls_conn *tls = NULL;
@@ -18,7 +18,8 @@ dial_stream(struct stream *s, const struct proxy *proxy,
 		return fd;
 	if (https) {
 		/* Half duplex (request, then response): the small buffer. */
-		rc = tls_client_open(&tls, fd, anchors, sni, 1, connect_ms, why);
+		rc = tls_client_open(&tls, fd, anchors, sni, hello, 1, connect_ms,
+		    why);
 		if (rc != 0) {
 			close(fd);
 			return rc;

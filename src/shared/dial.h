@@ -1,7 +1,8 @@
 /*
  * dial: open an outgoing HTTP(S) connection as a stream: TCP (through the
  * upstream proxy when there is one: never a direct fallback), then for
- * https the TLS handshake with `sni` as SNI and certificate name.  Used by
+ * https the TLS handshake with `sni` as SNI and certificate name and the
+ * ClientHello of profile `hello`.  Used by
  * meek-client (to the front) and meek-reflect (to meek-server).
  * Thread: any; the stream belongs to the caller.
  */
@@ -21,7 +22,7 @@
 int dial_stream(struct stream *s, const struct proxy *proxy,
     const char *host, uint16_t port, int https,
     const struct tls_anchors *anchors, const char *sni,
-    unsigned char *rbuf, size_t rcap, int connect_ms, int io_ms,
+    enum tlshello_profile hello, unsigned char *rbuf, size_t rcap, int connect_ms, int io_ms,
     const char **why);
 
 #endif

@@ -430,13 +430,44 @@ net_peername(int fd, char *buf, size_t len, int ip_only)
 }
 
 int
+net_parse_ip(const char *s, unsigned char out[16], size_t *len)
+{
+	char v6[INET6_ADDRSTRLEN + 1];
+	size_t n;
+
+	*len = 0;
+	if (s == NULL)
+		return MEEK_EINVAL;
+	n = strlen(s);
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		/* brackets only around IPv6 ("[::1]", not "[1.2.3.4]") */
+		if (n - 2 >= sizeof v6)
+			return MEEK_EINVAL;
+		memcpy(v6, s + 1, n - 2);
+		v6[n - 2] = '\0';
+		if (inet_pton(AF_INET6, v6, out) != 1)
+			return MEEK_EINVAL;
+		*len = 16;
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, out) == 1) {
+		*len = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out) == 1) {
+		*len = 16;
+		return 0;
+	}
+	return MEEK_EINVAL;
+}
+
+int
 net_is_ip_literal(const char *ip)
 {
-	unsigned char tmp[sizeof(struct in6_addr)];
+	unsigned char tmp[16];
+	size_t len;
 
-	if (ip == NULL)
-		return 0;
-	return inet_pton(AF_INET, ip, tmp) == 1 || inet_pton(AF_INET6, ip, tmp) == 1;
+	return ip != NULL && ip[0] != '[' && net_parse_ip(ip, tmp, &len) == 0;
 }
 
 int

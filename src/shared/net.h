@@ -39,8 +39,13 @@ char *net_addr_str(const struct sockaddr *sa, char *buf, size_t len);
 char *net_sockname(int fd, char *buf, size_t len);
 /* The peer address of `fd`, formatted (IP only when `ip_only`). */
 char *net_peername(int fd, char *buf, size_t len, int ip_only);
-/* 1 when the IP string `ip` parses as an IPv4 or IPv6 literal. */
+/* 1 when the IP string `ip` parses as an IPv4 or IPv6 literal (no
+ * brackets; NULL: 0). */
 int net_is_ip_literal(const char *ip);
+/* Parses the IPv4 or IPv6 literal `s` (inet_pton; an IPv6 one may be in
+ * brackets, "[::1]") into out[0..*len), network order, *len 4 or 16.
+ * Returns 0, or MEEK_EINVAL (*len 0) for NULL or anything else. */
+int net_parse_ip(const char *s, unsigned char out[16], size_t *len);
 
 /* Waits until `fd` is readable (events POLLIN) or writable (POLLOUT) for at
  * most `timeout_ms` (-1: forever).  Returns 1 ready, 0 timed out, MEEK_EIO. */

@@ -16,6 +16,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
+#include "shared/tlsclient.h"
 
 #include <bearssl.h>
 #include <errno.h>
@@ -34,7 +35,6 @@
 #include <unistd.h>
 
 #define TLS_FILE_MAX (16u << 20)     /* largest PEM file we read */
-#define TLS_CLIENT_CACHE_N 16        /* client sessions remembered */
 #define TLS_SERVER_CACHE_N 1024      /* server sessions remembered */
 
 /* ---- growable byte buffer (BearSSL decoder destination) ---- */
@@ -350,6 +350,13 @@ size_t
 tls_anchors_count(const struct tls_anchors *ta)
 {
 	return ta != NULL ? ta->n : 0;
+}
+
+const br_x509_trust_anchor *
+tls_anchors_list(const struct tls_anchors *ta, size_t *n)
+{
+	*n = ta != NULL ? ta->n : 0;
+	return ta != NULL ? ta->ta : NULL;
 }
 
 void
@@ -863,19 +870,26 @@ tls_creds_get(struct tls_creds *c)
 
 /* ---- connections ---- */
 
+/* A client connection uses only the head of struct tls_conn: its engine is
+ * `cl`; BearSSL's server context (struct tls_sctx, ~4 KB, allocated for
+ * server conns only) and the record buffer belong to server connections.
+ * `s` first in tls_sctx: tls_cache_load casts BearSSL's pointer back. */
+struct tls_sctx {
+	br_ssl_server_context s;
+	struct tls_conn *t;
+};
+
 struct tls_conn {
-	br_ssl_engine_context *eng;
+	struct tlsclient *cl;     /* client: our engine; NULL for a server conn */
 	int fd;
 	int timeout_ms;
-	int io_err;               /* MEEK_E* of the last failed low I/O */
 	int resumed;              /* handshake resumed a session */
+	/* Server connections only from here on. */
+	br_ssl_engine_context *eng;
+	int io_err;               /* MEEK_E* of the last failed low I/O */
 	struct tls_snap *snap;    /* server: credentials in use */
 	br_sslio_context ioc;
-	union {
-		br_ssl_client_context c;
-		br_ssl_server_context s;
-	} u;
-	br_x509_minimal_context xc;
+	struct tls_sctx *u;       /* server: BearSSL's context; NULL for a client */
 	size_t bufsize;
 	unsigned char buf[];
 };
@@ -892,8 +906,7 @@ tls_cache_load(const br_ssl_session_cache_class **ctx,
 	r = lc->lru.vtable->load(&lc->lru.vtable, server_ctx, params);
 	pthread_mutex_unlock(&lc->lock);
 	if (r) {
-		t = (struct tls_conn *)(void *)((char *)server_ctx -
-		    offsetof(struct tls_conn, u.s));
+		t = ((struct tls_sctx *)(void *)server_ctx)->t;
 		t->resumed = 1;
 	}
 	return r;
@@ -999,6 +1012,12 @@ tls_conn_alloc(int fd, int mono, int timeout_ms)
 	t = calloc(1, sizeof *t + bufsize);
 	if (t == NULL)
 		return NULL;
+	t->u = calloc(1, sizeof *t->u);
+	if (t->u == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->u->t = t;
 	t->fd = fd;
 	t->timeout_ms = timeout_ms;
 	t->bufsize = bufsize;
@@ -1010,6 +1029,10 @@ static void
 tls_conn_discard(struct tls_conn *t)
 {
 	tls_snap_unref(t->snap);
+	if (t->u != NULL) {
+		explicit_bzero(t->u, sizeof *t->u);
+		free(t->u);
+	}
 	explicit_bzero(t, sizeof *t + t->bufsize);
 	free(t);
 }
@@ -1035,115 +1058,8 @@ tls_inject_entropy(br_ssl_engine_context *eng)
 	explicit_bzero(seed, sizeof seed);
 }
 
-/* TLS 1.2 suites only, in Firefox's TLS 1.2 order (doc/fingerprint.md):
- * forward secret AEAD first, then the CBC-SHA suites browsers still offer;
- * no CBC-SHA256/384, which no browser sends.  AES-GCM leads when the CPU has
- * AES instructions (3x faster than ChaCha20 here); without them the two
- * ChaCha20 suites move to the front (tls_client_suites). */
-static const uint16_t tls_suites[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-	BR_TLS_RSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_RSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_RSA_WITH_AES_128_CBC_SHA,
-	BR_TLS_RSA_WITH_AES_256_CBC_SHA,
-};
-#define TLS_NSUITES (sizeof tls_suites / sizeof tls_suites[0])
-
-/* Fills `out` with the client's suite order for this CPU. */
-static void
-tls_client_suites(uint16_t out[TLS_NSUITES])
-{
-	size_t n = 0;
-	int chacha_first = br_aes_x86ni_ctr_get_vtable() == NULL;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < TLS_NSUITES; i++) {
-			int is_chacha =
-			    tls_suites[i] == BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 ||
-			    tls_suites[i] == BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
-			/* Without AES-NI: ChaCha20 on the first pass, the rest
-			 * on the second; with it, one pass keeps the table. */
-			if (!chacha_first ? pass == 0 : (pass == 0) == is_chacha)
-				out[n++] = tls_suites[i];
-		}
-	}
-}
-
 /* Not const: BearSSL takes "const char **"; never written. */
 static const char *tls_alpn[] = { "http/1.1" };
-
-/* The client session cache, keyed by server name. */
-struct tls_cache_entry {
-	char name[NET_HOST_MAX];
-	br_ssl_session_parameters params;
-	unsigned long long used;
-};
-static pthread_mutex_t tls_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-/* tls_cache_lock guards tls_cache and tls_cache_clock. */
-static struct tls_cache_entry tls_cache[TLS_CLIENT_CACHE_N];
-static unsigned long long tls_cache_clock;
-
-static int
-tls_cache_get(const char *name, br_ssl_session_parameters *out)
-{
-	int found = 0;
-
-	pthread_mutex_lock(&tls_cache_lock);
-	for (size_t i = 0; i < TLS_CLIENT_CACHE_N; i++) {
-		if (tls_cache[i].used != 0 && strcmp(tls_cache[i].name, name) == 0) {
-			*out = tls_cache[i].params;
-			tls_cache[i].used = ++tls_cache_clock;
-			found = 1;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&tls_cache_lock);
-	return found;
-}
-
-static void
-tls_cache_put(const char *name, const br_ssl_session_parameters *p)
-{
-	size_t i, victim = 0;
-
-	if (strlen(name) >= NET_HOST_MAX)
-		return;
-	pthread_mutex_lock(&tls_cache_lock);
-	for (i = 0; i < TLS_CLIENT_CACHE_N; i++) {
-		if (tls_cache[i].used != 0 && strcmp(tls_cache[i].name, name) == 0) {
-			victim = i;
-			break;
-		}
-		if (tls_cache[i].used < tls_cache[victim].used)
-			victim = i;
-	}
-	snprintf(tls_cache[victim].name, sizeof tls_cache[victim].name, "%s", name);
-	tls_cache[victim].params = *p;
-	tls_cache[victim].used = ++tls_cache_clock;
-	pthread_mutex_unlock(&tls_cache_lock);
-}
-
-static void
-tls_cache_forget(const char *name)
-{
-	pthread_mutex_lock(&tls_cache_lock);
-	for (size_t i = 0; i < TLS_CLIENT_CACHE_N; i++) {
-		if (tls_cache[i].used != 0 && strcmp(tls_cache[i].name, name) == 0) {
-			explicit_bzero(&tls_cache[i], sizeof tls_cache[i]);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&tls_cache_lock);
-}
 
 /* Runs the handshake.  Returns 0 or an error with *why. */
 static int
@@ -1158,58 +1074,27 @@ tls_handshake(struct tls_conn *t, const char **why)
 
 int
 tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
-    const char *server_name, int mono, int timeout_ms, const char **why)
+    const char *server_name, enum tlshello_profile hello, int mono,
+    int timeout_ms, const char **why)
 {
-	br_ssl_session_parameters cached, now;
-	uint16_t suites[TLS_NSUITES];
 	struct tls_conn *t;
-	int have, r;
+	int r;
 
-	t = tls_conn_alloc(fd, mono, timeout_ms);
+	(void)mono;     /* tlsclient's buffers are the same either way */
+	t = calloc(1, sizeof *t);
 	if (t == NULL) {
 		if (why)
 			*why = "out of memory";
 		return MEEK_ENOMEM;
 	}
-	t->eng = &t->u.c.eng;
-	br_ssl_client_init_full(&t->u.c, &t->xc,
-	    ta != NULL ? ta->ta : NULL, ta != NULL ? ta->n : 0);
-	br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
-	tls_client_suites(suites);
-	br_ssl_engine_set_suites(t->eng, suites, TLS_NSUITES);
-	br_ssl_engine_set_buffer(t->eng, t->buf, t->bufsize, !mono);
-	br_ssl_engine_set_protocol_names(t->eng, tls_alpn, 1);
-	br_ssl_engine_add_flags(t->eng, BR_OPT_NO_RENEGOTIATION);
-	tls_inject_entropy(t->eng);
-	have = server_name != NULL && tls_cache_get(server_name, &cached);
-	if (have)
-		br_ssl_engine_set_session_parameters(t->eng, &cached);
-	explicit_bzero(&cached.master_secret, sizeof cached.master_secret);
-	if (!br_ssl_client_reset(&t->u.c, server_name, have)) {
-		r = tls_error(t, why);
-		if (r == MEEK_ECLOSED) {
-			r = MEEK_ETLS;
-			if (why)
-				*why = "TLS setup failed";
-		}
-		tls_conn_discard(t);
-		return r;
-	}
-	r = tls_handshake(t, why);
+	t->fd = fd;
+	t->timeout_ms = timeout_ms;
+	r = tlsclient_open(&t->cl, fd, ta, server_name, hello, timeout_ms, why);
 	if (r < 0) {
-		if (have)
-			tls_cache_forget(server_name);
-		tls_conn_discard(t);
+		free(t);
 		return r;
 	}
-	br_ssl_engine_get_session_parameters(t->eng, &now);
-	if (have && cached.session_id_len > 0 &&
-	    now.session_id_len == cached.session_id_len &&
-	    memcmp(now.session_id, cached.session_id, now.session_id_len) == 0)
-		t->resumed = 1;
-	if (server_name != NULL && now.session_id_len > 0)
-		tls_cache_put(server_name, &now);
-	explicit_bzero(&now, sizeof now);
+	t->resumed = tlsclient_resumed(t->cl);
 	*out = t;
 	return 0;
 }
@@ -1230,19 +1115,19 @@ tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
 	}
 	s = tls_creds_get(c);
 	t->snap = s;
-	t->eng = &t->u.s.eng;
+	t->eng = &t->u->s.eng;
 	if (s->key_type == BR_KEYTYPE_RSA)
-		br_ssl_server_init_full_rsa(&t->u.s, s->chain, s->chain_len, &s->rsa);
+		br_ssl_server_init_full_rsa(&t->u->s, s->chain, s->chain_len, &s->rsa);
 	else
-		br_ssl_server_init_full_ec(&t->u.s, s->chain, s->chain_len,
+		br_ssl_server_init_full_ec(&t->u->s, s->chain, s->chain_len,
 		    s->issuer_key_type, &s->ec);
 	br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_buffer(t->eng, t->buf, t->bufsize, 1);
 	br_ssl_engine_set_protocol_names(t->eng, tls_alpn, 1);
 	br_ssl_engine_add_flags(t->eng, BR_OPT_NO_RENEGOTIATION);
-	br_ssl_server_set_cache(&t->u.s, &c->cache.vtable);
+	br_ssl_server_set_cache(&t->u->s, &c->cache.vtable);
 	tls_inject_entropy(t->eng);
-	if (!br_ssl_server_reset(&t->u.s)) {
+	if (!br_ssl_server_reset(&t->u->s)) {
 		r = tls_error(t, why);
 		if (r == MEEK_ECLOSED) {
 			r = MEEK_ETLS;
@@ -1265,6 +1150,8 @@ void
 tls_conn_set_timeout(struct tls_conn *t, int timeout_ms)
 {
 	t->timeout_ms = timeout_ms;
+	if (t->cl != NULL)
+		tlsclient_set_timeout(t->cl, timeout_ms);
 }
 
 long
@@ -1275,6 +1162,8 @@ tls_conn_read(struct tls_conn *t, void *buf, size_t len)
 
 	if (len == 0)
 		return 0;
+	if (t->cl != NULL)
+		return tlsclient_read(t->cl, buf, len);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
 	st = br_ssl_engine_current_state(t->eng);
@@ -1301,6 +1190,8 @@ tls_conn_write(struct tls_conn *t, const void *buf, size_t len)
 {
 	if (len == 0)
 		return 0;
+	if (t->cl != NULL)
+		return tlsclient_write(t->cl, buf, len);
 	if (br_sslio_write_all(&t->ioc, buf, len) == 0)
 		return 0;
 	return tls_error(t, NULL);
@@ -1309,6 +1200,8 @@ tls_conn_write(struct tls_conn *t, const void *buf, size_t len)
 int
 tls_conn_flush(struct tls_conn *t)
 {
+	if (t->cl != NULL)
+		return tlsclient_flush(t->cl);
 	if (br_sslio_flush(&t->ioc) == 0)
 		return 0;
 	return tls_error(t, NULL);
@@ -1319,7 +1212,20 @@ tls_conn_has_pending(const struct tls_conn *t)
 {
 	size_t len = 0;
 
+	if (t->cl != NULL)
+		return tlsclient_has_pending(t->cl);
 	return br_ssl_engine_recvapp_buf(t->eng, &len) != NULL && len > 0;
+}
+
+unsigned
+tls_conn_version(const struct tls_conn *t)
+{
+	struct tlsclient_info info;
+
+	if (t->cl == NULL)
+		return 0x0303;
+	tlsclient_get_info(t->cl, &info);
+	return info.version;
 }
 
 int
@@ -1337,6 +1243,11 @@ tls_conn_free(struct tls_conn *t)
 
 	if (t == NULL)
 		return;
+	if (t->cl != NULL) {
+		tlsclient_free(t->cl);
+		free(t);
+		return;
+	}
 	if ((br_ssl_engine_current_state(t->eng) & BR_SSL_CLOSED) == 0) {
 		br_ssl_engine_close(t->eng);
 		/* Best effort: send what fits in the socket buffer now. */

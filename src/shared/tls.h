@@ -2,10 +2,9 @@
  * tls: BearSSL glue (see shared/docs/bearssl-notes.md).
  *
  *  - trust anchors loaded from a PEM bundle (tls_anchors);
- *  - client connections: SNI and certificate name = the given server name,
- *    TLS 1.2 only, suite order by CPU (AES-GCM first with AES-NI, else
- *    ChaCha20 first), ALPN "http/1.1", session resumption through a
- *    process-wide cache keyed by server name (tls_cache_lock);
+ *  - client connections: meek's own engine (tlsclient: Chrome's hello,
+ *    TLS 1.3 and 1.2, tickets and sessions cached per server name in
+ *    tlsticket); tls_conn_* dispatch on the connection's kind;
  *  - server credentials from a PEM chain and an RSA or EC key (PKCS#1,
  *    PKCS#8, SEC1), reloaded when the files' mtime/size change (checked at
  *    most once a second) or on tls_creds_reload(); server connections use a
@@ -21,6 +20,8 @@
 #ifndef MEEK_SHARED_TLS_H
 #define MEEK_SHARED_TLS_H
 #include <stddef.h>
+#include <bearssl.h>
+#include "shared/tlshello.h"
 
 struct tls_anchors;
 struct tls_creds;
@@ -32,19 +33,26 @@ struct tls_conn;
 int tls_anchors_load(struct tls_anchors **out, const char *path, const char **why);
 /* Number of anchors loaded. */
 size_t tls_anchors_count(const struct tls_anchors *ta);
+/* The anchors themselves (*n of them), owned by `ta`, read-only. */
+const br_x509_trust_anchor *tls_anchors_list(const struct tls_anchors *ta, size_t *n);
 void tls_anchors_free(struct tls_anchors *ta);
 /* Returns the first readable CA bundle: $SSL_CERT_FILE, then the usual
  * system paths (Debian/Ubuntu, Fedora, Alpine, OpenWrt), or NULL. */
 const char *tls_default_ca_file(void);
 
-/* Opens a client TLS connection on connected `fd` and runs the handshake.
- * `server_name` is sent as SNI and checked against the certificate.
- * `mono` non-zero uses a half-duplex buffer (request/response use only).
+/* Opens a client TLS connection on connected `fd` and runs the handshake
+ * with meek's own engine (shared/tlsclient.h: Chrome's ClientHello of
+ * profile `hello`, TLS 1.3 or 1.2), bounded as a whole by `timeout_ms`.
+ * `server_name` is sent as SNI (not for an IP literal, as Chrome) and
+ * checked against the certificate (an IP literal against its iPAddress
+ * names).  `mono` is accepted for compatibility: the engine's buffers are
+ * the same for both uses.
  * Returns 0 with *out, or MEEK_ECERT (untrusted, wrong name, expired or not
  * yet valid: *why says which), MEEK_ETLS, MEEK_ETIMEDOUT, MEEK_ECLOSED,
  * MEEK_EIO, MEEK_ENOMEM. */
 int tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
-    const char *server_name, int mono, int timeout_ms, const char **why);
+    const char *server_name, enum tlshello_profile hello, int mono,
+    int timeout_ms, const char **why);
 
 /* Loads a certificate chain (PEM, leaf first) and private key (PEM).
  * Returns 0 with *out, or MEEK_EIO (unreadable) / MEEK_EPROTO (no
@@ -70,8 +78,11 @@ int tls_conn_flush(struct tls_conn *t);
 /* 1 when decrypted application data is waiting. */
 int tls_conn_has_pending(const struct tls_conn *t);
 /* 1 when the handshake resumed a cached session (client: the server
- * accepted our cached session id; server: found in the session cache). */
+ * accepted our TLS 1.3 ticket or echoed our cached TLS 1.2 session id;
+ * server: found in the session cache). */
 int tls_conn_resumed(const struct tls_conn *t);
+/* The TLS version in use: 0x0304 (TLS 1.3, client only) or 0x0303. */
+unsigned tls_conn_version(const struct tls_conn *t);
 /* Sends close_notify without waiting for the peer's, then frees. */
 void tls_conn_free(struct tls_conn *t);
 

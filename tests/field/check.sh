@@ -118,8 +118,16 @@ sed 's/^/   /' "$TMPD/check.targets"
 check "targets: exit 0 with one good pair of two (got $rc)" [ "$rc" = 0 ]
 check "targets: both pairs listed" [ "$(grep -c '^pair ' "$TMPD/check.targets")" = 2 ]
 check "targets: verdict 1 of 2" grep -q '^verdict: OK (1 of 2' "$TMPD/check.targets"
-check "--utls is accepted and said to be unavailable" \
-    grep -q 'utls is not available with BearSSL' "$TMPD/check.targets"
+check "--utls HelloChrome_Auto maps onto Chrome's hello without a note" \
+    eval '! grep -q "not a Chrome hello" "$TMPD/check.targets"'
+timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --utls HelloFirefox_Auto \
+    --check "url=https://meek.test/ front=localhost:$GOOD" \
+    >"$TMPD/check.utls" 2>&1
+rc=$?
+sed 's/^/   /' "$TMPD/check.utls"
+check "--utls HelloFirefox_Auto: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "--utls HelloFirefox_Auto: the note says Chrome's hello is sent" \
+    grep -q 'note: --utls HelloFirefox_Auto is not a Chrome hello' "$TMPD/check.utls"
 
 # A session through the front whose certificate is not valid yet: the
 # client says the clock looks wrong and keeps retrying every 5 s instead of

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Captures the TLS ClientHello meek-client sends to a front and prints it
-field by field (the data behind doc/fingerprint.md).  A listener on
+field by field (the data behind doc/fingerprint.md): Chrome's hello
+(tlshello, profile chrome-ws): record version 0x0301, a 32-byte session id,
+GREASE then the TLS 1.3 suites first, supported_versions offering TLS 1.3,
+SNI = the front, ALPN http/1.1 only.  A listener on
 127.0.0.1 takes the two connections of `meek-client --check` (the TCP step,
 then the TLS step), records the first TLS record of the second, and closes.
 usage: hello.py MEEK_CLIENT [OUT.bin]   (exit 1 when an expectation fails)"""
@@ -9,6 +12,8 @@ import subprocess
 import sys
 
 SUITES = {
+    0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384",
+    0x1303: "TLS_CHACHA20_POLY1305_SHA256",
     0xc02b: "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02f: "ECDHE_RSA_WITH_AES_128_GCM_SHA256",
     0xc02c: "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc030: "ECDHE_RSA_WITH_AES_256_GCM_SHA384",
     0xcca9: "ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8: "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
@@ -21,8 +26,14 @@ SUITES = {
     0x002f: "RSA_WITH_AES_128_CBC_SHA", 0x0035: "RSA_WITH_AES_256_CBC_SHA",
 }
 EXTS = {0x0000: "server_name", 0x000a: "supported_groups", 0x000b: "ec_point_formats",
-        0x000d: "signature_algorithms", 0x0010: "ALPN", 0xff01: "renegotiation_info"}
-GROUPS = {0x17: "secp256r1", 0x18: "secp384r1", 0x19: "secp521r1", 0x1d: "x25519"}
+        0x000d: "signature_algorithms", 0x0010: "ALPN", 0xff01: "renegotiation_info",
+        0x002b: "supported_versions", 0x0033: "key_share"}
+
+
+def grease(v):
+    return (v & 0x0f0f) == 0x0a0a and (v >> 8) == (v & 0xff)
+GROUPS = {0x17: "secp256r1", 0x18: "secp384r1", 0x19: "secp521r1", 0x1d: "x25519",
+          0x11ec: "X25519MLKEM768"}
 HASH = {1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha384", 6: "sha512"}
 SIG = {1: "rsa_pkcs1", 3: "ecdsa"}
 
@@ -69,7 +80,7 @@ suites = [u16(h, p + i) for i in range(0, n, 2)]
 p += n
 print("cipher_suites (%d):" % len(suites))
 for s in suites:
-    print("  %04x %s" % (s, SUITES.get(s, "?")))
+    print("  %04x %s" % (s, "GREASE" if grease(s) else SUITES.get(s, "?")))
 print("compression %s" % h[p + 1:p + 1 + h[p]].hex())
 p += 1 + h[p]
 end = p + 2 + u16(h, p)
@@ -86,6 +97,11 @@ while p < end:
             bad.append("SNI is not the front")
     elif t == 0x000a:
         desc = ", ".join(GROUPS.get(u16(v, i), "%04x" % u16(v, i)) for i in range(2, len(v), 2))
+    elif t == 0x002b:
+        vers = [u16(v, i) for i in range(1, len(v), 2)]
+        desc = ", ".join("%04x" % x for x in vers)
+        if 0x0304 not in vers:
+            bad.append("supported_versions does not offer TLS 1.3")
     elif t == 0x000d:
         desc = ", ".join("%s_%s" % (SIG.get(v[i + 1], v[i + 1]), HASH.get(v[i], v[i]))
                          for i in range(2, len(v), 2))
@@ -104,9 +120,15 @@ if 0x0000 not in exts:
 if 0x0010 not in exts:
     bad.append("no ALPN")
 if u16(h, 4) != 0x0303:
-    bad.append("client_version is not TLS 1.2")
-if not suites or SUITES.get(suites[0], "").find("GCM") < 0 and SUITES.get(suites[0], "").find("CHACHA") < 0:
-    bad.append("first suite is not an AEAD")
+    bad.append("legacy client_version is not 0x0303")
+if u16(d, 1) != 0x0301:
+    bad.append("record version is not 0x0301 (Chrome's)")
+if h[4 + 2 + 32] != 32:
+    bad.append("session id is not 32 bytes (TLS 1.3 compatibility mode)")
+if 0x002b not in exts:
+    bad.append("no supported_versions")
+if not suites or not grease(suites[0]) or len(suites) < 2 or suites[1] not in (0x1301, 0x1303):
+    bad.append("suites do not start with GREASE and a TLS 1.3 suite")
 for b in bad:
     print("FAIL: " + b)
 sys.exit(1 if bad else 0)

@@ -24,14 +24,16 @@ CC=${FUZZ_CC:-clang}
 SECS=${FUZZ_SECONDS:-30}
 OUT=$BLD/tests/fuzz
 NAMES="http_request_head http_response_head http_body socks ptargs pt_env url
-proxy extor tls_pem frames"
+proxy extor tls_pem frames tls_server_hello tls_encrypted_extensions tls_certificate
+tls_certificate_verify tls_new_session_ticket tls12_server_key_exchange tls_record tlshello
+tlsclient"
 [ -n "${FUZZ_ONLY:-}" ] && NAMES=$FUZZ_ONLY
 # Every module of libmeek (src/shared/*.c: none has a main()).
 LIBSRC=$(cd "$SRC/src/shared" && for f in *.c; do printf '%s ' "${f%.c}"; done)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 -I$SRC/src -I$SRC -I$BLD ${BEARSSL_CFLAGS:-}"
-LIBS="${BEARSSL_LIBS:--lbearssl} -lpthread"
+LIBS="${BEARSSL_LIBS:--lbearssl} -lbrotlidec -lpthread"
 
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found" >&2; exit 1; }
 [ -f "$BLD/config.h" ] || { echo "fuzz: no config.h in $BLD (configure first)" >&2; exit 1; }

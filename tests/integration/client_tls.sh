@@ -64,6 +64,20 @@ socks_ok "SOCKS4 USERID args url= override --url" 300 \
 socks_ok "fronted args: url=https://meek.test/ front=localhost:$server_PORT" 300 \
     --socks "$client2_ADDR" --args "url=https://meek.test/;front=localhost:$server_PORT" \
     --bytes 1M
+# An IP-literal url: no SNI, the certificate's iPAddress name 127.0.0.1
+# matches (BearSSL's own client said cert-name-mismatch; Go accepts it).
+socks_ok "url=https://127.0.0.1:PORT/ with a certificate for IP:127.0.0.1" 300 \
+    --socks "$client2_ADDR" --args "url=https://127.0.0.1:$server_PORT/" --bytes 256K
+socks_ok "hello=chrome-ws: 64 KiB" 300 \
+    --socks "$client2_ADDR" --args "url=$URL;hello=chrome-ws" --bytes 64K
+socks_ok "utls=HelloFirefox_Auto maps onto Chrome's hello: 64 KiB" 300 \
+    --socks "$client2_ADDR" --args "url=$URL;utls=HelloFirefox_Auto" --bytes 64K
+check "utls=HelloFirefox_Auto: the log says Chrome's hello is sent instead" \
+    grep -q "utls=HelloFirefox_Auto is not a Chrome hello: sending Chrome's (hello=chrome-ws) instead" "$TMPD/client2.log"
+socks_fails "hello=chrome is refused (no HTTP/2 yet)" \
+    --socks "$client2_ADDR" --args "url=$URL;hello=chrome" --bytes 1000
+check "hello=chrome: the log says why" \
+    grep -q "hello=chrome needs HTTP/2, which meek-client does not speak yet; use chrome-ws" "$TMPD/client2.log"
 pad=$(head -c 300 /dev/zero | tr '\0' p)
 socks_ok "args longer than 255 bytes (split into user and password)" 300 \
     --socks "$client2_ADDR" --args "front=localhost:$server_PORT;url=${URL}?pad=$pad" --bytes 64K

@@ -13,6 +13,10 @@
 
 set -u
 set -o pipefail
+# Test helpers in Python are imported from the source tree: never write
+# __pycache__ into it (distcheck makes it read-only, and it would not be
+# source anyway).
+export PYTHONDONTWRITEBYTECODE=1
 
 if [ -z "${MEEK_BUILDDIR:-}" ]; then
 	echo "MEEK_BUILDDIR is not set (run through make check or set it)" >&2
@@ -178,6 +182,12 @@ wait_line() {
 			return 0
 		fi
 		if [ -n "${!pidvar:-}" ] && ! kill -0 "${!pidvar}" 2>/dev/null; then
+			# It may have printed the line just before it exited.
+			line=$(grep -E -m1 -- "$re" "$TMPD/$name.out" 2>/dev/null)
+			if [ -n "$line" ]; then
+				printf '%s\n' "$line"
+				return 0
+			fi
 			echo "$name exited before printing /$re/" >&2
 			tail -n 20 "$TMPD/$name.err" >&2
 			return 1

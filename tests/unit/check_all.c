@@ -15,6 +15,7 @@ main(void)
 		reflect_suite,
 		server_conf_suite, session_table_suite, window_suite, xhandler_suite, socks_suite, tls_suite,
 		url_suite, modemem_suite, xsession_suite,
+		keccak_suite, mlkem_suite, pss_suite, tlskeys_suite, tlsrec_suite, tlshello_suite, tlsx509_suite, tlsmsg_suite, tlsticket_suite, tlsclient_suite,
 	};
 	SRunner *sr;
 	int failed, ran;

@@ -316,6 +316,43 @@ START_TEST(net_detects_ip_literals)
 	ck_assert_int_eq(net_is_ip_literal("example.com"), 0);
 	ck_assert_int_eq(net_is_ip_literal("1.2.3"), 0);
 	ck_assert_int_eq(net_is_ip_literal(""), 0);
+	ck_assert_int_eq(net_is_ip_literal(NULL), 0);
+}
+END_TEST
+
+START_TEST(net_parses_ip_literals)
+{
+	static const unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
+	static const unsigned char lo6[16] = { [15] = 1 };
+	unsigned char ip[16];
+	size_t len = 99;
+
+	ck_assert_int_eq(net_parse_ip("127.0.0.1", ip, &len), 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_mem_eq(ip, "\x7f\x00\x00\x01", 4);
+	ck_assert_int_eq(net_parse_ip("2001:db8::1", ip, &len), 0);
+	ck_assert_uint_eq(len, 16);
+	ck_assert_mem_eq(ip, v6, 16);
+	ck_assert_int_eq(net_parse_ip("[2001:db8::1]", ip, &len), 0);
+	ck_assert_uint_eq(len, 16);
+	ck_assert_mem_eq(ip, v6, 16);
+	ck_assert_int_eq(net_parse_ip("[0:0::1]", ip, &len), 0);
+	ck_assert_mem_eq(ip, lo6, 16);
+	/* brackets only around IPv6, and both of them */
+	ck_assert_int_eq(net_parse_ip("[127.0.0.1]", ip, &len), MEEK_EINVAL);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(net_parse_ip("[::1", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("::1]", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("[]", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("[[::1]]", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("[1111:2222:3333:4444:5555:6666:255.255.255.255:7]", ip,
+	    &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("front.test", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("1.2.3", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("1.2.3.4:443", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip("", ip, &len), MEEK_EINVAL);
+	ck_assert_int_eq(net_parse_ip(NULL, ip, &len), MEEK_EINVAL);
+	ck_assert_uint_eq(len, 0);
 }
 END_TEST
 
@@ -396,6 +433,7 @@ net_suite(void)
 	tcase_add_test(tc, net_split_hostport_vectors);
 	tcase_add_test(tc, net_formats_addresses);
 	tcase_add_test(tc, net_detects_ip_literals);
+	tcase_add_test(tc, net_parses_ip_literals);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("connect");

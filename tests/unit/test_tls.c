@@ -263,7 +263,8 @@ cli_open(struct cli *c, const struct srv *s, const struct tls_anchors *ta,
 
 	fd = net_dial("127.0.0.1", s->port, T_WAIT, why);
 	ck_assert_msg(fd >= 0, "dial: %s", *why);
-	r = tls_client_open(&t, fd, ta, name, mono, T_WAIT, why);
+	r = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, mono, T_WAIT,
+	    why);
 	if (r != 0) {
 		close(fd);
 		return r;

@@ -17,7 +17,23 @@
  *         --idle seconds, prints "held".
  *   meek-bench tcp --bytes N            raw TCP copy on loopback, MB/s
  *   meek-bench tls --bytes N --cert C --key K --ca CA [--name NAME]
- *       one BearSSL TLS stream on loopback (our tls module), MB/s
+ *       our TLS engine (tls_client_open) sending to BearSSL's TLS 1.2
+ *       server (tls_server_open) on loopback, MB/s
+ *   meek-bench rawtls --bytes N --cert C.der --key K.der --ca CA [--name NAME]
+ *       the physical limit: BearSSL's own client and server engines over
+ *       br_sslio with plain read/write, TLS 1.2 with BearSSL's best suite
+ *       (ECDHE-ECDSA-AES128-GCM: AES-NI + pclmul here), MB/s.  C.der is
+ *       the DER certificate, K.der the DER EC key (SEC1 or PKCS#8).
+ *   meek-bench tlsout --connect HOST:PORT --bytes N --ca CA [--name NAME]
+ *       our TLS engine sending N bytes to any TLS server (a TLS 1.3 sink
+ *       such as openssl s_server); prints "MBps version"
+ *   meek-bench handshakes --connect HOST:PORT --ca CA [--name NAME]
+ *       [--count N] [--resume]
+ *       N connections, each a handshake and one GET (so tickets arrive);
+ *       without --resume the ticket cache is emptied before each one.
+ *       Prints "per_second client_cpu_ms_each resumed_count version"
+ *   meek-bench mlkem [--count N]
+ *       ML-KEM-768: prints "keygen_us encaps_us decaps_us" per operation
  */
 #include "config.h"
 
@@ -36,7 +52,12 @@
 #include "shared/err.h"
 #include "shared/net.h"
 #include "shared/stream.h"
+#include "shared/mlkem.h"
 #include "shared/tls.h"
+#include "shared/tlsticket.h"
+
+#include <bearssl.h>
+#include <sys/resource.h>
 
 #define CHUNK 65536
 #define IO_TIMEOUT 120000
@@ -391,7 +412,8 @@ run_base(int tls, uint64_t bytes, const char *cert, const char *key,
 		static const unsigned char zero[16384];
 		struct tls_conn *t = NULL;
 		uint64_t n = bytes;
-		if ((rc = tls_client_open(&t, fd, ta, name, 0, IO_TIMEOUT, &why)) < 0)
+		if ((rc = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, 0,
+		    IO_TIMEOUT, &why)) < 0)
 			die(why, rc);
 		while (n > 0) {
 			size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
@@ -415,6 +437,298 @@ run_base(int tls, uint64_t bytes, const char *cert, const char *key,
 	return 0;
 }
 
+/* ---- the physical limit: BearSSL's own engines ---- */
+
+struct rawtls {
+	int lfd;
+	uint64_t bytes;
+	br_x509_certificate chain;
+	br_ec_private_key ec;
+};
+
+static int
+raw_read(void *ctx, unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(*(int *)ctx, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? (int)n : -1;
+}
+
+static int
+raw_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = write(*(int *)ctx, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? (int)n : -1;
+}
+
+static unsigned char *
+read_whole(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p;
+	long n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		die(path, 0);
+	p = malloc((size_t)n);
+	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
+		die(path, 0);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static void *
+rawtls_server(void *arg)
+{
+	struct rawtls *r = arg;
+	static br_ssl_server_context sc;
+	static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	br_sslio_context ioc;
+	unsigned char *buf = malloc(CHUNK);
+	uint64_t n = r->bytes;
+	int fd = accept(r->lfd, NULL, NULL);
+
+	if (fd < 0 || buf == NULL)
+		die("accept", 0);
+	br_ssl_server_init_full_ec(&sc, &r->chain, 1, BR_KEYTYPE_EC, &r->ec);
+	br_ssl_engine_set_buffer(&sc.eng, iobuf, sizeof iobuf, 1);
+	if (!br_ssl_server_reset(&sc))
+		die("br_ssl_server_reset", MEEK_ETLS);
+	br_sslio_init(&ioc, &sc.eng, raw_read, &fd, raw_write, &fd);
+	while (n > 0) {
+		int k = br_sslio_read(&ioc, buf, n > CHUNK ? CHUNK : (size_t)n);
+		if (k <= 0)
+			die("raw tls read", MEEK_ETLS);
+		n -= (uint64_t)k;
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int
+run_rawtls(uint64_t bytes, const char *cert_der, const char *key_der,
+    const char *ca, const char *name)
+{
+	static const uint16_t suites[] = { BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 };
+	static br_ssl_client_context cc;
+	static br_x509_minimal_context xc;
+	static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+	static const unsigned char zero[16384];
+	br_skey_decoder_context kd;
+	struct tls_anchors *ta = NULL;
+	const br_x509_trust_anchor *anchors;
+	br_sslio_context ioc;
+	struct rawtls r = { .bytes = bytes };
+	const char *why = NULL;
+	char addr[NET_ADDRSTR_MAX], host[NET_HOST_MAX];
+	unsigned char *key;
+	size_t keylen, nta;
+	uint16_t port;
+	uint64_t n = bytes;
+	pthread_t th;
+	double t0;
+	int fd, rc;
+
+	r.chain.data = read_whole(cert_der, &r.chain.data_len);
+	key = read_whole(key_der, &keylen);
+	br_skey_decoder_init(&kd);
+	br_skey_decoder_push(&kd, key, keylen);
+	if (br_skey_decoder_key_type(&kd) != BR_KEYTYPE_EC)
+		die("--key: not a DER EC key", MEEK_EINVAL);
+	r.ec = *br_skey_decoder_get_ec(&kd);
+	if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
+		die(why, rc);
+	anchors = tls_anchors_list(ta, &nta);
+	r.lfd = net_listen("127.0.0.1:0", 4, &why);
+	if (r.lfd < 0)
+		die(why, r.lfd);
+	net_sockname(r.lfd, addr, sizeof addr);
+	net_split_hostport(addr, host, sizeof host, &port, 0, &why);
+	pthread_create(&th, NULL, rawtls_server, &r);
+	fd = net_dial(host, port, 15000, &why);
+	if (fd < 0)
+		die(why, fd);
+	t0 = now_s();
+	br_ssl_client_init_full(&cc, &xc, anchors, nta);
+	br_ssl_engine_set_versions(&cc.eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(&cc.eng, suites, 1);
+	br_ssl_engine_set_buffer(&cc.eng, iobuf, sizeof iobuf, 1);
+	if (!br_ssl_client_reset(&cc, name, 0))
+		die("br_ssl_client_reset", MEEK_ETLS);
+	br_sslio_init(&ioc, &cc.eng, raw_read, &fd, raw_write, &fd);
+	while (n > 0) {
+		size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
+		if (br_sslio_write_all(&ioc, zero, k) != 0)
+			die("raw tls write", MEEK_ETLS);
+		n -= k;
+	}
+	if (br_sslio_flush(&ioc) != 0)
+		die("raw tls flush", MEEK_ETLS);
+	pthread_join(th, NULL);
+	printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+	close(fd);
+	tls_anchors_free(ta);
+	return 0;
+}
+
+/* ---- our engine against any server ---- */
+
+static int
+dial_addr(const char *connect, int *fd)
+{
+	char host[NET_HOST_MAX];
+	const char *why = NULL;
+	uint16_t port;
+	int rc;
+
+	rc = net_split_hostport(connect, host, sizeof host, &port, 0, &why);
+	if (rc < 0)
+		die(why ? why : "--connect", rc);
+	*fd = net_dial(host, port, 15000, &why);
+	if (*fd < 0)
+		die(why ? why : "dial", *fd);
+	return 0;
+}
+
+static int
+run_tlsout(const char *connect, uint64_t bytes, const char *ca, const char *name)
+{
+	static const unsigned char zero[16384];
+	struct tls_anchors *ta = NULL;
+	struct tls_conn *t = NULL;
+	const char *why = NULL;
+	uint64_t n = bytes;
+	double t0;
+	int fd, rc;
+
+	if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
+		die(why, rc);
+	dial_addr(connect, &fd);
+	t0 = now_s();
+	if ((rc = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, 0,
+	    IO_TIMEOUT, &why)) < 0)
+		die(why ? why : "tls", rc);
+	while (n > 0) {
+		size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
+		if ((rc = tls_conn_write(t, zero, k)) < 0)
+			die("tls write", rc);
+		n -= k;
+	}
+	if ((rc = tls_conn_flush(t)) < 0)
+		die("tls flush", rc);
+	printf("%.1f 0x%04x\n", (double)bytes / 1e6 / (now_s() - t0),
+	    tls_conn_version(t));
+	tls_conn_free(t);
+	close(fd);
+	tls_anchors_free(ta);
+	return 0;
+}
+
+static double
+cpu_now_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* One connection: handshake, one GET, read the answer to its end (tickets
+ * arrive with it).  Returns 1 when the handshake resumed. */
+static int
+one_handshake(const char *connect, const struct tls_anchors *ta,
+    const char *name, unsigned *version)
+{
+	char req[256];
+	unsigned char buf[4096];
+	struct tls_conn *t = NULL;
+	const char *why = NULL;
+	int fd, rc, resumed;
+	long r;
+
+	dial_addr(connect, &fd);
+	if ((rc = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, 0,
+	    IO_TIMEOUT, &why)) < 0)
+		die(why ? why : "tls", rc);
+	snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\n"
+	    "Connection: close\r\n\r\n", name);
+	if (tls_conn_write(t, req, strlen(req)) < 0 || tls_conn_flush(t) < 0)
+		die("request", MEEK_EIO);
+	tls_conn_set_timeout(t, 5000);
+	while ((r = tls_conn_read(t, buf, sizeof buf)) > 0)
+		;
+	resumed = tls_conn_resumed(t);
+	*version = tls_conn_version(t);
+	tls_conn_free(t);
+	close(fd);
+	return resumed;
+}
+
+static int
+run_handshakes(const char *connect, const char *ca, const char *name,
+    int count, int resume)
+{
+	struct tls_anchors *ta = NULL;
+	const char *why = NULL;
+	unsigned version = 0;
+	double t0, c0;
+	int rc, resumed = 0;
+
+	if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
+		die(why, rc);
+	tlsticket_forget(name);
+	if (resume)
+		one_handshake(connect, ta, name, &version);  /* seeds the cache */
+	t0 = now_s();
+	c0 = cpu_now_ms();
+	for (int i = 0; i < count; i++) {
+		if (!resume)
+			tlsticket_forget(name);
+		resumed += one_handshake(connect, ta, name, &version);
+	}
+	printf("%.1f %.2f %d 0x%04x\n", count / (now_s() - t0),
+	    (cpu_now_ms() - c0) / count, resumed, version);
+	tls_anchors_free(ta);
+	return 0;
+}
+
+static int
+run_mlkem(int count)
+{
+	static unsigned char ek[MLKEM_EK_LEN], dk[MLKEM_DK_LEN], ct[MLKEM_CT_LEN];
+	unsigned char ss[MLKEM_SS_LEN], ss2[MLKEM_SS_LEN];
+	double t0, tk = 0, te = 0, td = 0;
+
+	for (int i = 0; i < count; i++) {
+		t0 = now_s();
+		if (mlkem_keygen(ek, dk) != 0)
+			die("mlkem_keygen", MEEK_EIO);
+		tk += now_s() - t0;
+		t0 = now_s();
+		if (mlkem_encaps(ct, ss, ek) != 0)
+			die("mlkem_encaps", MEEK_EIO);
+		te += now_s() - t0;
+		t0 = now_s();
+		mlkem_decaps(ss2, ct, dk);
+		td += now_s() - t0;
+		if (memcmp(ss, ss2, sizeof ss) != 0)
+			die("mlkem: shared secrets differ", MEEK_EPROTO);
+	}
+	printf("%.1f %.1f %.1f\n", tk / count * 1e6, te / count * 1e6, td / count * 1e6);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -430,17 +744,19 @@ main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "ca", required_argument, NULL, 'A' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "connect", required_argument, NULL, 'x' },
+		{ "resume", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *listen_addr = "127.0.0.1:0", *socks = NULL, *args = NULL;
 	const char *test = "download", *cert = NULL, *key = NULL, *ca = NULL;
-	const char *name = "localhost";
+	const char *name = "localhost", *connect = NULL;
 	uint64_t bytes = 64u << 20;
-	int count = 100, idle = 10, c;
+	int count = 100, idle = 10, resume = 0, c;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
-		fprintf(stderr, "usage: meek-bench peer|drive|tcp|tls [options] (see the source's top comment)\n");
+		fprintf(stderr, "usage: meek-bench peer|drive|tcp|tls|rawtls|tlsout|handshakes|mlkem [options] (see the source's top comment)\n");
 		return 2;
 	}
 	while ((c = getopt_long(argc - 1, argv + 1, "", longopts, NULL)) != -1) {
@@ -456,6 +772,8 @@ main(int argc, char **argv)
 		case 'K': key = optarg; break;
 		case 'A': ca = optarg; break;
 		case 'n': name = optarg; break;
+		case 'x': connect = optarg; break;
+		case 'r': resume = 1; break;
 		default: return 2;
 		}
 	}
@@ -475,6 +793,20 @@ main(int argc, char **argv)
 			die("tls needs --cert --key --ca", MEEK_EINVAL);
 		return run_base(1, bytes, cert, key, ca, name);
 	}
+	if (strcmp(argv[1], "rawtls") == 0) {
+		if (!cert || !key || !ca)
+			die("rawtls needs --cert --key (DER) --ca", MEEK_EINVAL);
+		return run_rawtls(bytes, cert, key, ca, name);
+	}
+	if (strcmp(argv[1], "tlsout") == 0 || strcmp(argv[1], "handshakes") == 0) {
+		if (!connect || !ca)
+			die("needs --connect and --ca", MEEK_EINVAL);
+		if (argv[1][0] == 't')
+			return run_tlsout(connect, bytes, ca, name);
+		return run_handshakes(connect, ca, name, count, resume);
+	}
+	if (strcmp(argv[1], "mlkem") == 0)
+		return run_mlkem(count);
 	fprintf(stderr, "meek-bench: unknown mode %s\n", argv[1]);
 	return 2;
 }

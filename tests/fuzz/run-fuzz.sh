@@ -24,7 +24,7 @@ CC=${FUZZ_CC:-clang}
 SECS=${FUZZ_SECONDS:-30}
 OUT=$BLD/tests/fuzz
 NAMES="http_request_head http_response_head http_body socks ptargs pt_env url
-proxy extor tls_pem frames"
+proxy extor tls_pem frames decoy_target"
 [ -n "${FUZZ_ONLY:-}" ] && NAMES=$FUZZ_ONLY
 # Every module of libmeek (src/shared/*.c: none has a main()).
 LIBSRC=$(cd "$SRC/src/shared" && for f in *.c; do printf '%s ' "${f%.c}"; done)

@@ -3,7 +3,8 @@
  * meek-c PHP reflector: the middle hop of meek for ordinary web hosting.
  *
  * Forwards each POST's body, X-Session-Id and Content-Type to a meek-server,
- * adds Meek-IP with the client's address, and copies the status,
+ * adds Meek-IP with the client's address (meek-server trusts it when started
+ * with --meek-ip-from this web server's address), and copies the status,
  * Content-Type and body back.  Nothing is logged.  Deploy: copy this file as
  * index.php into a directory served over HTTPS, and set MEEK_SERVER_URL
  * below (or as an environment / FastCGI parameter).  Clients then use

@@ -14,7 +14,7 @@
 
 enum {
 	OPT_CA = 256, OPT_CHECK, OPT_FRONT, OPT_HELLO, OPT_HELP, OPT_HELPER, OPT_LISTEN, OPT_LOG,
-	OPT_LOG_LEVEL, OPT_MAX_BODY, OPT_MODE, OPT_PROXY, OPT_STACK_SIZE, OPT_TARGETS, OPT_UNSAFE_LOGGING,
+	OPT_LOG_LEVEL, OPT_MAX_BODY, OPT_MAX_SESSIONS, OPT_MODE, OPT_PROXY, OPT_STACK_SIZE, OPT_TARGETS, OPT_UNSAFE_LOGGING,
 	OPT_URL, OPT_UTLS, OPT_VERSION
 };
 
@@ -39,6 +39,8 @@ static const struct opt client_opts[] = {
 	  "error, warn, info (default) or debug" },
 	{ "max-body", required_argument, OPT_MAX_BODY, "KIB",
 	  "largest extension request or response body in KiB (default 1024)" },
+	{ "max-sessions", required_argument, OPT_MAX_SESSIONS, "N",
+	  "most SOCKS sessions at once, more get a SOCKS failure (default 256)" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
 	  "auto (default), stream, poll or classic: protocol extension use (mode= overrides)" },
 	{ "proxy", required_argument, OPT_PROXY, "URI",
@@ -172,6 +174,11 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		c->max_body = (size_t)kb * 1024;
 		break;
 	}
+	case OPT_MAX_SESSIONS:
+		if (opt_int(client_opts, key, arg, 1, 100000, &c->max_sessions,
+		    c->err, sizeof c->err, why) != 0)
+			return MEEK_EINVAL;
+		break;
 	case OPT_MODE:
 		if (client_conf_mode(arg, &c->mode) != 0)
 			return conf_fail(c, why, "bad --mode \"%.32s\" (want auto, "
@@ -267,6 +274,7 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 	c->stack_kb = CLIENT_STACK_KB_DEFAULT;
 	c->mode = CLIENT_MODE_AUTO;
 	c->max_body = (size_t)CLIENT_MAX_BODY_KB_DEFAULT * 1024;
+	c->max_sessions = CLIENT_MAX_SESSIONS_DEFAULT;
 	/* Known before the flags so that a bad flag can be reported to tor. */
 	c->managed = getenv("TOR_PT_MANAGED_TRANSPORT_VER") != NULL;
 

@@ -22,6 +22,9 @@
 #define CLIENT_UTLS_MAX 64
 #define CLIENT_TARGETS_MAX 16   /* url/front pairs of one bridge line */
 #define CLIENT_MAX_BODY_KB_DEFAULT 1024 /* --max-body: extension bodies */
+#define CLIENT_MAX_SESSIONS_DEFAULT 256 /* --max-sessions (tor holds one per
+                                           bridge, a few more while it
+                                           reconnects) */
 
 /* --mode / mode=: which protocol a session uses (doc/protocol.md). */
 enum client_mode {
@@ -50,6 +53,7 @@ struct client_conf {
 	size_t stack_kb;        /* --stack-size, session thread stack in KiB */
 	int mode;               /* --mode, enum client_mode (mode= overrides) */
 	size_t max_body;        /* --max-body, in bytes */
+	int max_sessions;       /* --max-sessions: SOCKS sessions at once */
 	int has_proxy;          /* every connection goes through `proxy` */
 	int proxy_from_env;     /* it came from TOR_PT_PROXY: answer PROXY DONE */
 	struct proxy proxy;

@@ -42,7 +42,7 @@ listener_main(void *arg)
 	struct listener *l = arg;
 	struct pollfd pfd[2];
 	const char *why = NULL;
-	int fd, one = 1;
+	int fd, rc, one = 1;
 
 	pthread_setname_np(pthread_self(), "meek-accept");
 	for (;;) {
@@ -73,8 +73,13 @@ listener_main(void *arg)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (poller_start(l->poller, fd, &why) != 0)
-			log_warn("listener %s: %s", l->addr, why ? why : "-");
+		rc = poller_start(l->poller, fd, &why);
+		if (rc == MEEK_EFULL && l->refused++ > 0)
+			log_debug("listener %s: %s", l->addr, why);
+		else if (rc != 0)
+			log_warn("listener %s: %s%s", l->addr, why ? why : "-",
+			    rc == MEEK_EFULL ? " (logged once; more at debug "
+			    "level)" : "");
 	}
 	return NULL;
 }

@@ -16,6 +16,7 @@ struct listener {
 	int running;                 /* the accept thread was started */
 	pthread_t thread;
 	struct poller *poller;       /* borrowed */
+	unsigned long refused;       /* over --max-sessions (accept thread) */
 	char addr[NET_ADDRSTR_MAX];  /* actual "ip:port" (the real port) */
 };
 

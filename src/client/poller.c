@@ -50,6 +50,8 @@ poller_init(struct poller *p, const struct client_conf *conf,
 	p->conf = conf;
 	p->anchors = anchors;
 	p->stack_kb = (size_t)conf->stack_kb;
+	p->max_sessions = conf->max_sessions > 0 ?
+	    (unsigned)conf->max_sessions : UINT_MAX;
 	if (pipe2(p->stop_pipe, O_CLOEXEC) != 0) {
 		if (why)
 			*why = "pipe failed";
@@ -262,6 +264,29 @@ poller_main(void *arg)
 	return NULL;
 }
 
+/* A connection over --max-sessions: a SOCKS failure from what its first
+ * byte says (SOCKS5: no acceptable method; SOCKS4: request rejected),
+ * waiting at most POLLER_TURN_AWAY_MS for it (the accept thread runs
+ * this), then the close. */
+#define POLLER_TURN_AWAY_MS 200
+static void
+poller_turn_away(int fd)
+{
+	static const unsigned char v5[2] = { 0x05, 0xff };
+	static const unsigned char v4[8] = { 0x00, 0x5b };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char ver;
+
+	if (poll(&pfd, 1, POLLER_TURN_AWAY_MS) == 1 &&
+	    recv(fd, &ver, 1, MSG_DONTWAIT | MSG_PEEK) == 1) {
+		if (ver == 0x05)
+			(void)send(fd, v5, sizeof v5, MSG_DONTWAIT | MSG_NOSIGNAL);
+		else if (ver == 0x04)
+			(void)send(fd, v4, sizeof v4, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	close(fd);
+}
+
 int
 poller_start(struct poller *p, int fd, const char **why)
 {
@@ -277,12 +302,20 @@ poller_start(struct poller *p, int fd, const char **why)
 			*why = "out of memory for a session";
 		return MEEK_ENOMEM;
 	}
+	pthread_mutex_lock(&p->lock);
+	if (p->nsessions >= p->max_sessions) {
+		pthread_mutex_unlock(&p->lock);
+		free(s);
+		poller_turn_away(fd);
+		if (why)
+			*why = "--max-sessions reached: SOCKS connection refused";
+		return MEEK_EFULL;
+	}
+	p->nsessions++;
+	pthread_mutex_unlock(&p->lock);
 	memset(s, 0, offsetof(struct session, buf));
 	s->p = p;
 	s->fd = fd;
-	pthread_mutex_lock(&p->lock);
-	p->nsessions++;
-	pthread_mutex_unlock(&p->lock);
 	rc = thread_start_detached(p->stack_kb, poller_main, s, &w);
 	if (rc != 0) {
 		pthread_mutex_lock(&p->lock);

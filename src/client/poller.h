@@ -28,6 +28,7 @@ struct poller {
 	const struct tls_anchors *anchors; /* borrowed, read-only; may be NULL */
 	size_t stack_kb;                   /* every thread's stack */
 	int stop_pipe[2];  /* written once by poller_stop(); never read */
+	unsigned max_sessions; /* --max-sessions (UINT_MAX: no cap) */
 	pthread_mutex_t lock;  /* guards nsessions */
 	pthread_cond_t idle;   /* signalled when nsessions drops to 0 */
 	unsigned nsessions;
@@ -38,8 +39,10 @@ struct poller {
 int poller_init(struct poller *p, const struct client_conf *conf,
     const struct tls_anchors *anchors, const char **why);
 /* Starts a session thread that takes ownership of the accepted SOCKS
- * connection `fd` (closed by the session, or here on failure).  Returns 0
- * or MEEK_ENOMEM / MEEK_EIO with *why. */
+ * connection `fd` (closed by the session, or here on failure).  With
+ * --max-sessions sessions running, answers a SOCKS failure (bounded to
+ * 200 ms), closes `fd` and returns MEEK_EFULL.  Returns 0 or MEEK_ENOMEM /
+ * MEEK_EIO / MEEK_EFULL with *why. */
 int poller_start(struct poller *p, int fd, const char **why);
 /* Asks every session, running or future, to end at its next wait. */
 void poller_stop(struct poller *p);

@@ -24,6 +24,25 @@
 #define XS_HOLD_DEFAULT 20000UL
 #define XS_STREAM_DEFAULT 50000UL
 #define XS_KEEPALIVE_DEFAULT 5000UL
+/* The ranges a server's open answer is clamped to (doc/meek-client.1). */
+#define XS_WINDOW_MIN (16UL * 1024)
+#define XS_WINDOW_MAX (256UL * 1024 * 1024)
+#define XS_HOLD_MIN 100UL
+#define XS_HOLD_MAX 120000UL
+#define XS_STREAM_MIN 1000UL
+#define XS_STREAM_MAX 3600000UL
+#define XS_KEEPALIVE_MIN 500UL
+#define XS_KEEPALIVE_MAX 60000UL
+
+/* `v` within [lo, hi]; `def` when absent (0). */
+static unsigned long
+xs_clamp(unsigned long v, unsigned long def, unsigned long lo,
+    unsigned long hi)
+{
+	if (v == 0)
+		return def;
+	return v < lo ? lo : v > hi ? hi : v;
+}
 #define XS_UP_ANSWER_MAX 1024      /* ACK + RESET fit easily */
 #define XS_UP_FRAMES (3 * FRAME_HEAD) /* DATA head, ACK, END */
 
@@ -896,11 +915,18 @@ xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
 		x->body = a.body;
 	if (x->body < 4096)
 		x->body = 4096;
-	x->window = a.window != 0 ? a.window : XS_WINDOW_DEFAULT;
-	x->hold_ms = a.hold_ms != 0 ? a.hold_ms : XS_HOLD_DEFAULT;
-	x->stream_ms = a.stream_ms != 0 ? a.stream_ms : XS_STREAM_DEFAULT;
-	x->keepalive_ms = a.keepalive_ms != 0 ? a.keepalive_ms :
-	    XS_KEEPALIVE_DEFAULT;
+	/* The server's (or an intermediary's) numbers, within sane ranges:
+	 * a hostile hold=2147483647 must not wrap a read timeout. */
+	x->window = xs_clamp(a.window, XS_WINDOW_DEFAULT, XS_WINDOW_MIN,
+	    XS_WINDOW_MAX);
+	x->hold_ms = xs_clamp(a.hold_ms, XS_HOLD_DEFAULT, XS_HOLD_MIN,
+	    XS_HOLD_MAX);
+	x->stream_ms = xs_clamp(a.stream_ms, XS_STREAM_DEFAULT, XS_STREAM_MIN,
+	    XS_STREAM_MAX);
+	x->keepalive_ms = xs_clamp(a.keepalive_ms, XS_KEEPALIVE_DEFAULT,
+	    XS_KEEPALIVE_MIN, XS_KEEPALIVE_MAX);
+	if (x->keepalive_ms > x->stream_ms)
+		x->keepalive_ms = x->stream_ms;
 	memset(&e, 0, sizeof e);
 	e.op = EXT_OP_UP;
 	ext_format(x->op_up, sizeof x->op_up, &e);

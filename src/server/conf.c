@@ -20,7 +20,7 @@ enum {
 	O_LOG_LEVEL, O_MAX_SESSIONS, O_ORPORT, O_PORT, O_QUEUE,
 	O_SESSION_TIMEOUT, O_STACK_SIZE, O_THREADS, O_TURNAROUND,
 	O_UNSAFE_LOGGING, O_VERSION, O_MAX_EXT, O_STREAM_TIME, O_HOLD_TIME,
-	O_WINDOW, O_MAX_BODY
+	O_WINDOW, O_MAX_BODY, O_MAX_PER_SOURCE, O_MAX_EXT_PER_SOURCE
 };
 
 /* The one option table: getopt_long_only and --help both read it. */
@@ -54,6 +54,10 @@ static const struct opt conf_table[] = {
 	  "largest extension body either way (default 1024)" },
 	{ "max-ext", required_argument, O_MAX_EXT, "N",
 	  "most extension sessions, 0: classic only (default 64)" },
+	{ "max-ext-per-source", required_argument, O_MAX_EXT_PER_SOURCE, "N",
+	  "most extension sessions of one source, 0: no cap (default 16)" },
+	{ "max-per-source", required_argument, O_MAX_PER_SOURCE, "N",
+	  "most sessions of one source, 0: no cap (default 256)" },
 	{ "max-sessions", required_argument, O_MAX_SESSIONS, "N",
 	  "most sessions at once; more get 503 (default 10000)" },
 	{ "meek-ip-from", required_argument, O_MEEK_IP_FROM, "CIDR",
@@ -120,6 +124,8 @@ conf_init(struct conf *c)
 	c->queue = 64;
 	c->stack_kb = 64;
 	c->max_sessions = 10000;
+	c->max_per_source = 256;
+	c->max_ext_per_source = 16;
 	c->session_timeout_s = 120;
 	c->turnaround_ms = 10;
 	c->log_level = LOG_INFO;
@@ -249,6 +255,12 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 	case O_LOG_LEVEL: return opt_log_level(arg, &c->log_level, why);
 	case O_MAX_SESSIONS:
 		return conf_int(c, key, arg, 1, 10000000, &c->max_sessions, why);
+	case O_MAX_PER_SOURCE:
+		return conf_int(c, key, arg, 0, 10000000, &c->max_per_source,
+		    why);
+	case O_MAX_EXT_PER_SOURCE:
+		return conf_int(c, key, arg, 0, 10000000,
+		    &c->max_ext_per_source, why);
 	case O_ORPORT:
 		if (c->norports >= CONF_MAX_ORPORTS) {
 			*why = "too many --orport";

@@ -51,6 +51,8 @@ struct conf {
 	int queue;
 	int stack_kb;
 	int max_sessions;
+	int max_per_source;       /* --max-per-source, 0: no cap */
+	int max_ext_per_source;   /* --max-ext-per-source, 0: no cap */
 	int session_timeout_s;
 	int turnaround_ms;
 	int unsafe_logging;
@@ -74,9 +76,10 @@ struct conf {
 };
 
 /* Sets the defaults (threads 16, queue 64, stack 64 KiB, max sessions
- * 10000, session timeout 120 s, turnaround 10 ms, log level info,
+ * 10000, 256 per source, session timeout 120 s, turnaround 10 ms, log level info,
  * counters logged every 60 minutes; extension 1: 64 sessions, stream time
- * 50 s, hold time 20 s, window 1024 KiB, largest body 1024 KiB). */
+ * 50 s, hold time 20 s, window 1024 KiB, largest body 1024 KiB, 16
+ * extension sessions per source). */
 void conf_init(struct conf *c);
 /* Frees what conf_load_env() allocated. */
 void conf_clear(struct conf *c);

@@ -6,6 +6,7 @@
 #include "shared/log.h"
 #include "shared/net.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -49,8 +50,8 @@ handler_xff_right(char *ip, size_t iplen, const char *v, int nth)
 static int
 handler_meek_ip_trusted(const struct handler *h, const struct sockaddr *peer)
 {
-	if (h == NULL || h->nmeek_ip_from == 0)
-		return 1;
+	if (h == NULL)
+		return 0;
 	for (int i = 0; i < h->nmeek_ip_from; i++)
 		if (cidr_match(&h->meek_ip_from[i], peer))
 			return 1;
@@ -61,20 +62,23 @@ char *
 handler_useraddr(const struct handler *h, const struct http_msg *m,
     const struct sockaddr *peer, char *buf, size_t len)
 {
+	static atomic_int said;
 	char ip[NET_ADDRSTR_MAX];
-	const char *v;
+	const char *v, *xff;
 	int ok = 0;
 
 	v = http_header_get(m, "Meek-IP");
+	xff = http_header_get(m, "X-Forwarded-For");
 	if (v != NULL && handler_meek_ip_trusted(h, peer))
 		ok = handler_ip(ip, sizeof ip, v, strlen(v));
-	if (!ok && (v = http_header_get(m, "X-Forwarded-For")) != NULL) {
-		if (h != NULL && h->trusted_proxies > 0)
-			ok = handler_xff_right(ip, sizeof ip, v,
-			    h->trusted_proxies);
-		else
-			ok = handler_ip(ip, sizeof ip, v, strcspn(v, ","));
-	}
+	if (!ok && xff != NULL && h != NULL && h->trusted_proxies > 0)
+		ok = handler_xff_right(ip, sizeof ip, xff, h->trusted_proxies);
+	if ((v != NULL || xff != NULL) && (h == NULL ||
+	    (h->nmeek_ip_from == 0 && h->trusted_proxies <= 0)) &&
+	    atomic_exchange(&said, 1) == 0)
+		log_info("Meek-IP / X-Forwarded-For ignored: neither "
+		    "--meek-ip-from nor --trusted-proxies is set, USERADDR is "
+		    "the peer's address");
 	if (!ok)
 		net_ip_format(peer, ip, sizeof ip);
 	snprintf(buf, len, strchr(ip, ':') != NULL ? "[%s]:1" : "%s:1", ip);
@@ -110,7 +114,7 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	const char *why = "";
 	struct session *s;
 	size_t idlen;
-	int rc, created, closed, first = 0;
+	int rc, created, closed, per_source, first = 0;
 	long n;
 
 	idlen = id != NULL ? strlen(id) : 0;
@@ -119,10 +123,17 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 		stats_add(h->stats, STATS_4XX, 1);
 		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
 	}
-	rc = session_table_get(h->table, id, idlen, clock_ms(), &s,
-	    &created);
+	/* The source that reaches tor, for its per-source cap. */
+	handler_useraddr(h, m, (const struct sockaddr *)&c->peer, useraddr,
+	    sizeof useraddr);
+	rc = session_table_get_from(h->table, id, idlen, clock_ms(),
+	    h->srccap != NULL ? srccap_slot(h->srccap, useraddr) : -1, &s,
+	    &created, &per_source);
 	if (rc == MEEK_EFULL) {
-		log_debug("session table full: 503");
+		if (per_source)
+			log_debug("--max-per-source reached: 503");
+		else
+			log_debug("session table full: 503");
 		stats_add(h->stats, STATS_5XX, 1);
 		return httpd_reply(&c->st, 503, NULL, m->keep_alive);
 	}
@@ -167,8 +178,6 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 		if (h->norports > 1)
 			up.orport = h->orports[handler_backend(id, idlen,
 			    h->norports)];
-		handler_useraddr(h, m, (const struct sockaddr *)&c->peer,
-		    useraddr, sizeof useraddr);
 		rc = session_dial_locked(s, &up, useraddr, &why);
 		if (rc < 0) {
 			pthread_mutex_unlock(&s->lock);
@@ -236,22 +245,106 @@ handler_is_meek(const struct handler *h, const struct http_msg *m)
 	return n >= SESSION_ID_MIN && n <= SESSION_ID_MAX;
 }
 
+/* Makes the whole request head (or a full read-ahead buffer) sit in c's
+ * read-ahead buffer and copies it to `raw` (`cap` >= HTTP_HEAD_MAX bytes).
+ * Returns its length, or 0 when the connection ended first. */
+static size_t
+handler_snapshot(struct conn *c, unsigned char *raw, size_t cap)
+{
+	struct stream *st = &c->st;
+
+	for (;;) {
+		const unsigned char *p = st->rbuf + st->rpos;
+		size_t n = st->rlen - st->rpos, i = 0;
+
+		while (i < n && (p[i] == '\r' || p[i] == '\n'))
+			i++;   /* empty lines before a request are skipped */
+		for (size_t k = i; k + 1 < n; k++) {
+			if (p[k] == '\n' && (p[k + 1] == '\n' ||
+			    (p[k + 1] == '\r' && k + 2 < n && p[k + 2] == '\n'))) {
+				i = n;
+				break;
+			}
+		}
+		if (i == n && n > 0) {
+			if (n > cap)
+				n = cap;
+			memcpy(raw, p, n);
+			return n;
+		}
+		if (n >= st->rcap || n >= cap) {
+			memcpy(raw, p, n < cap ? n : cap);
+			return n < cap ? n : cap;
+		}
+		if (stream_fill(st) <= 0)
+			return 0;
+	}
+}
+
+/* With --fallback: 1 when the head in `raw` is one meek-server cannot
+ * parse (it would answer 400, 431, 501 or 505 itself). */
+static int
+handler_head_is_bad(unsigned char *raw, size_t len, struct http_msg *scratch)
+{
+	struct stream t;
+	const char *why = "";
+	int rc;
+
+	/* Parse the copy, never the connection: a stream over the bytes
+	 * alone (fd -1: asking for more fails). */
+	stream_init(&t, -1, NULL, raw, HTTP_HEAD_MAX, 0);
+	t.rlen = len;
+	rc = http_read_request(&t, scratch, &why);
+	return rc == MEEK_EPROTO || rc == MEEK_EHEADTOOBIG ||
+	    rc == MEEK_EUNSUPPORTED;
+}
+
 int
 handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 {
 	struct ext x;
 	size_t len;
 	int verdict, meek, op = EXT_OP_NONE;
+	unsigned long long limit = xhandler_body_limit(h);
 
-	if (!httpd_read_head(c, &b->msg, xhandler_body_limit(h), &verdict))
+	if (h->decoy != NULL) {
+		/* Every request meek-server would refuse gets the decoy's
+		 * own answer instead. */
+		size_t raw = handler_snapshot(c, b->out, sizeof b->out);
+
+		if (raw == 0)
+			return POOL_CLOSE;
+		if (handler_head_is_bad(b->out, raw, &b->decoy.resp)) {
+			stream_consume(&c->st, raw);
+			stats_add(h->stats, STATS_REQUESTS, 1);
+			stats_add(h->stats, STATS_DECOY, 1);
+			return decoy_relay(h->decoy, c, b->out, raw, &b->decoy,
+			    b->body, sizeof b->body);
+		}
+	}
+	if (!httpd_read_head(c, &b->msg, h->decoy != NULL ? ~0ULL : limit,
+	    &verdict))
 		return verdict;
 	meek = handler_is_meek(h, &b->msg);
+	if (meek && h->decoy != NULL && b->msg.content_length >= 0 &&
+	    (unsigned long long)b->msg.content_length > limit)
+		meek = 0;   /* too large for meek: the decoy's answer */
 	if (meek)
 		op = xhandler_op(h, &b->msg, &x);
 	if (op == EXT_OP_UP || op == EXT_OP_STREAM || op == EXT_OP_POLL) {
 		/* Bodies up to --max-body, read piece by piece. */
 		stats_add(h->stats, STATS_REQUESTS, 1);
 		return xhandler_serve(h, c, b, op);
+	}
+	if (h->decoy != NULL && (b->msg.content_length >
+	    (long long)sizeof b->body || (!meek && b->msg.chunked))) {
+		/* Over what a classic request may carry, or a chunked body
+		 * for the decoy: the decoy gets the body streamed, whatever
+		 * its size, and answers as it does. */
+		stats_add(h->stats, STATS_REQUESTS, 1);
+		stats_add(h->stats, STATS_DECOY, 1);
+		return decoy_proxy(h->decoy, c, &b->msg, NULL, 0, &b->decoy,
+		    b->out, sizeof b->out);
 	}
 	if (!httpd_read_body(c, &b->msg, b->body, sizeof b->body, &len,
 	    &verdict))

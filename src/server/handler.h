@@ -18,6 +18,7 @@
 #include "shared/http.h"
 #include "server/cidr.h"
 #include "server/decoy.h"
+#include "server/srccap.h"
 #include "server/stats.h"
 #include "server/xhandler.h"
 
@@ -36,6 +37,7 @@ struct handler {
 	int trusted_proxies;           /* 0: Go's rule */
 	const struct cidr *meek_ip_from; /* NULL/0: Meek-IP from anyone */
 	int nmeek_ip_from;
+	struct srccap *srccap;         /* per-source caps, or NULL */
 	struct stats *stats;           /* counters, or NULL */
 	struct xconf x;                /* protocol extension 1 limits */
 	struct xstate *xs;             /* its counters (required when
@@ -57,11 +59,11 @@ struct handler_bufs {
 int handler_serve(const struct handler *h, struct conn *c,
     struct handler_bufs *b);
 /* Formats the ExtORPort USERADDR for a request into `buf`: the Meek-IP
- * header if it is an IP literal (and, with --meek-ip-from, `peer` is in one
- * of those ranges), else an X-Forwarded-For entry if it is an IP literal:
- * the first one, or with --trusted-proxies N the Nth from the right (none
- * when the list is shorter), else the IP of `peer`; the port is always 1
- * ("1.2.3.4:1", "[::1]:1").  Returns `buf`. */
+ * header if it is an IP literal and `peer` is in one of the --meek-ip-from
+ * ranges, else with --trusted-proxies N the Nth X-Forwarded-For entry from
+ * the right if it is an IP literal (none when the list is shorter), else
+ * the IP of `peer` (with neither option the headers are ignored, logged
+ * once); the port is always 1 ("1.2.3.4:1", "[::1]:1").  Returns `buf`. */
 char *handler_useraddr(const struct handler *h, const struct http_msg *m,
     const struct sockaddr *peer, char *buf, size_t len);
 /* The backend index (0..n-1) of session id `id` (`len` bytes). */

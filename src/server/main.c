@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAIN_MAX_BIND PT_MAX_TRANSPORTS
@@ -47,6 +48,7 @@ struct server {
 	struct decoy decoy;
 	struct tls_anchors *decoy_anchors;
 	struct srcdial source;
+	struct srccap srccap;        /* --max-per-source, --max-ext-per-source */
 	char tls_error[256];         /* SMETHOD-ERROR reason for bad --cert/--key */
 
 	/* One entry per SMETHOD / SMETHOD-ERROR line to print. */
@@ -132,6 +134,57 @@ main_listen(struct server *sv, const char *transport, const char *addr,
 	if (fd >= 0)
 		net_sockname(fd, sv->bind[i].addr, sizeof sv->bind[i].addr);
 	sv->nbind++;
+}
+
+/* The soft descriptor limit raised to the hard one (every session holds
+ * an ORPort descriptor).  Returns the soft limit in force, or -1 when
+ * unknown (unlimited). */
+static long
+main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = was;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 100000000)
+		return -1;
+	return (long)rl.rlim_cur;
+}
+
+/* --max-sessions within the descriptors: each session holds one, each
+ * worker a client connection, each held extension request a wake pipe
+ * (two), the queue its accepted connections, and MAIN_FD_SPARE for
+ * listeners, the log, decoy connections, parked connections and accept()
+ * headroom. */
+#define MAIN_FD_SPARE 64
+static void
+main_fit_sessions(struct conf *c)
+{
+	long nofile = main_raise_nofile(), room;
+
+	if (nofile < 0)
+		return;
+	room = nofile - (long)c->threads - 3L * c->max_ext - c->queue -
+	    MAIN_FD_SPARE;
+	if (room >= c->max_sessions)
+		return;
+	if (room < 1) {
+		log_warn("only %ld file descriptors for %d workers and a queue "
+		    "of %d: --max-sessions 1 (raise ulimit -n)", nofile,
+		    c->threads + c->max_ext, c->queue);
+		room = 1;
+	} else {
+		log_info("--max-sessions %d lowered to %ld: %ld file "
+		    "descriptors (ulimit -n)", c->max_sessions, room, nofile);
+	}
+	c->max_sessions = (int)room;
 }
 
 /* Step 2: log, signal mask, credentials, listeners. */
@@ -264,7 +317,13 @@ main_serve(struct server *sv)
 	struct sigloop_conf sl;
 	const char *why = "";
 
+	main_fit_sessions(c);
 	sv->table = session_table_new((size_t)c->max_sessions);
+	srccap_init(&sv->srccap, c->max_per_source, c->max_ext_per_source);
+	if (sv->table != NULL)
+		session_table_set_limits(sv->table, &sv->srccap,
+		    SESSION_OPEN_MS);
+	sv->handler.srccap = &sv->srccap;
 	sv->handler.table = sv->table;
 	sv->handler.up.orport = c->up_orport;
 	sv->handler.up.extorport = c->up_extorport;

@@ -39,6 +39,8 @@ session_new(const char *id, size_t idlen, long long now_ms)
 	s->idlen = idlen;
 	atomic_init(&s->refs, 1);
 	atomic_init(&s->last_used_ms, now_ms);
+	atomic_init(&s->open_pending, 0);
+	s->src = -1;
 	s->fd = -1;
 	return s;
 }
@@ -76,6 +78,8 @@ session_unref(struct session *s)
 	if (s->ext != NULL) {
 		if (s->ext->count != NULL)
 			atomic_fetch_sub(s->ext->count, 1);
+		if (s->ext->src_count != NULL)
+			atomic_fetch_sub(&s->ext->src_count[s->src], 1);
 		window_free(&s->ext->win);
 		pthread_cond_destroy(&s->ext->cond);
 		free(s->ext);
@@ -146,10 +150,12 @@ session_ext_begin_locked(struct session *s, size_t window, size_t body,
 	pthread_condattr_destroy(&ca);
 	x->body = body;
 	x->modes = modes;
+	x->wake_fd = -1;
 	snprintf(x->answer, sizeof x->answer, "%s", answer);
 	x->count = count;
 	s->ext = x;
 	s->mode = SESSION_EXT_OPEN;
+	atomic_store(&s->open_pending, 1);
 	return 0;
 }
 
@@ -162,7 +168,11 @@ session_ext_downgrade_locked(struct session *s)
 	if (s->ext->count != NULL)
 		atomic_fetch_sub(s->ext->count, 1);
 	s->ext->count = NULL;
+	if (s->ext->src_count != NULL)
+		atomic_fetch_sub(&s->ext->src_count[s->src], 1);
+	s->ext->src_count = NULL;
 	s->mode = SESSION_CLASSIC;
+	atomic_store(&s->open_pending, 0);
 }
 
 void

@@ -31,6 +31,8 @@
 
 #define SESSION_ID_MIN 8     /* Go meek-server: shorter ids get 400 */
 #define SESSION_ID_MAX 128   /* longer ids get 400 (no real client sends them) */
+#define SESSION_OPEN_MS 8000 /* an accepted open with no extension request
+                                by then ends (its ORPort fd and place) */
 
 /* Where a new session connects. Borrowed strings, alive for the program. */
 struct session_upstream {
@@ -62,10 +64,16 @@ struct session_ext {
 	int eof;                       /* ORPort EOF read: end is the total */
 	unsigned long long gen;        /* current downstream request */
 	int holders;                   /* held downstream handlers */
+	int wake_fd;                   /* write end of the current held
+	                                  request's wake pipe, or -1: a
+	                                  takeover writes a byte to it */
 	pthread_cond_t cond;           /* CLOCK_MONOTONIC: window space
 	                                  freed, takeover, session ended */
 	atomic_int *count;             /* extension sessions counter to
 	                                  decrement, NULL once done */
+	atomic_int *src_count;         /* per-source places (srccap ext,
+	                                  slot s->src), decremented with
+	                                  count; NULL: none */
 
 	/* the session's wlock guards this */
 	unsigned long long up_next;    /* upstream bytes written */
@@ -80,6 +88,11 @@ struct session {
 	size_t idlen;
 	atomic_int refs;
 	atomic_llong last_used_ms;     /* monotonic ms; read by the reaper */
+	atomic_int open_pending;       /* SESSION_EXT_OPEN: an open with no
+	                                  extension request yet (the reaper
+	                                  ends it after SESSION_OPEN_MS) */
+	int src;                       /* srccap slot of its source, -1:
+	                                  none; set before it is linked */
 
 	/* lock guards fd, closed, mode and *ext (but ext->up_next). */
 	pthread_mutex_t lock;

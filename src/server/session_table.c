@@ -27,7 +27,17 @@ struct session_table {
 	size_t max;
 	unsigned long long created;
 	uint64_t seed;            /* immutable */
+	struct srccap *cap;       /* immutable once threads run, or NULL */
+	long long open_ms;        /* immutable once threads run */
 };
+
+void
+session_table_set_limits(struct session_table *t, struct srccap *cap,
+    long long open_ms)
+{
+	t->cap = cap;
+	t->open_ms = open_ms;
+}
 
 static size_t
 session_table_bucket(const struct session_table *t, const char *id,
@@ -116,10 +126,22 @@ int
 session_table_get(struct session_table *t, const char *id, size_t idlen,
     long long now_ms, struct session **out, int *created)
 {
+	int per_source;
+
+	return session_table_get_from(t, id, idlen, now_ms, -1, out, created,
+	    &per_source);
+}
+
+int
+session_table_get_from(struct session_table *t, const char *id,
+    size_t idlen, long long now_ms, int src, struct session **out,
+    int *created, int *per_source)
+{
 	struct session *s, *fresh;
 	size_t b;
 
 	*created = 0;
+	*per_source = 0;
 	if (idlen > SESSION_ID_MAX)
 		return MEEK_EINVAL;
 	s = session_table_lookup(t, id, idlen);
@@ -141,9 +163,16 @@ session_table_get(struct session_table *t, const char *id, size_t idlen,
 		pthread_mutex_unlock(&t->table_lock);
 		session_unref(fresh);
 		return MEEK_EFULL;
+	} else if (t->cap != NULL && src >= 0 &&
+	    !srccap_take(t->cap->sessions, src, t->cap->max_sessions)) {
+		pthread_mutex_unlock(&t->table_lock);
+		session_unref(fresh);
+		*per_source = 1;
+		return MEEK_EFULL;
 	} else {
 		s = fresh;
 		fresh = NULL;
+		s->src = t->cap != NULL ? src : -1;
 		s->next = t->buckets[b];
 		s->linked = 1;
 		t->buckets[b] = s;
@@ -171,6 +200,8 @@ session_table_unlink_locked(struct session_table *t, struct session *s)
 			s->next = NULL;
 			s->linked = 0;
 			t->count--;
+			if (t->cap != NULL)
+				srccap_put(t->cap->sessions, s->src);
 			return;
 		}
 	}
@@ -202,11 +233,16 @@ session_table_cull(struct session_table *t, long long now_ms, long long idle_ms,
 		struct session **pp = &t->buckets[b];
 		while (*pp != NULL && n < max) {
 			struct session *s = *pp;
-			if (now_ms - session_last_used(s) >= idle_ms) {
+			long long idle = now_ms - session_last_used(s);
+
+			if (idle >= idle_ms || (t->open_ms > 0 &&
+			    atomic_load(&s->open_pending) && idle >= t->open_ms)) {
 				*pp = s->next;
 				s->next = NULL;
 				s->linked = 0;
 				t->count--;
+				if (t->cap != NULL)
+					srccap_put(t->cap->sessions, s->src);
 				out[n++] = s;
 			} else {
 				pp = &s->next;

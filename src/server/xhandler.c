@@ -30,11 +30,13 @@
 #include "shared/pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Outcomes of the steps of a request. */
 enum {
@@ -153,6 +155,13 @@ xhandler_open_locked(const struct handler *h, struct session *s,
 		}
 	} while (!atomic_compare_exchange_weak(&h->xs->ext_sessions, &cur,
 	    cur + 1));
+	if (h->srccap != NULL && s->src >= 0 && !srccap_take(h->srccap->ext,
+	    s->src, h->srccap->max_ext)) {
+		atomic_fetch_sub(&h->xs->ext_sessions, 1);
+		log_debug("session %s: --max-ext-per-source reached: classic",
+		    sid);
+		return 0;
+	}
 
 	/* A client that names no body: classic meek's 64 KiB. */
 	client_body = x->body > 0 ? x->body : HTTP_BODY_MAX;
@@ -171,9 +180,13 @@ xhandler_open_locked(const struct handler *h, struct session *s,
 	    session_ext_begin_locked(s, h->x.window, body, modes, answer,
 	    &h->xs->ext_sessions) < 0) {
 		atomic_fetch_sub(&h->xs->ext_sessions, 1);
+		if (h->srccap != NULL && s->src >= 0)
+			srccap_put(h->srccap->ext, s->src);
 		log_debug("session %s: no memory for a window: classic", sid);
 		return 0;
 	}
+	if (h->srccap != NULL && s->src >= 0)
+		s->ext->src_count = h->srccap->ext;
 	stats_add(h->stats, STATS_EXT_OPENED, 1);
 	log_debug("session %s: extension 1, modes %s", sid,
 	    xh_modes_str(modes, (unsigned)a.first_mode, list, sizeof list));
@@ -564,34 +577,60 @@ xh_up(struct xreq *r, struct session *s)
 
 /* ---- op=stream, op=poll ---- */
 
-/* Caller holds s->lock.  Takes a held-downstream place for `s`: its own
- * when an older request of it holds one, else one of --max-ext. */
+/* Caller holds s->lock.  Takes one of the --max-ext held-downstream
+ * places for this request (every held handler counts, also one a takeover
+ * is waking).  Returns 1 when taken. */
 static int
 xh_hold_locked(const struct handler *h, struct session *s)
 {
-	int cur;
+	int cur = atomic_load(&h->xs->held);
 
-	if (s->ext->holders > 0) {
-		s->ext->holders++;
-		return 1;
-	}
-	cur = atomic_load(&h->xs->held);
 	while (cur < h->x.max_ext) {
 		if (atomic_compare_exchange_weak(&h->xs->held, &cur, cur + 1)) {
-			s->ext->holders = 1;
+			s->ext->holders++;
 			return 1;
 		}
 	}
 	return 0;
 }
 
+/* Gives the place back; `wake_wr` (this request's wake pipe write end, or
+ * -1) stops being the session's. */
 static void
-xh_unhold(const struct handler *h, struct session *s)
+xh_unhold(const struct handler *h, struct session *s, int wake_wr)
 {
 	pthread_mutex_lock(&s->lock);
-	if (--s->ext->holders == 0)
-		atomic_fetch_sub(&h->xs->held, 1);
+	s->ext->holders--;
+	if (wake_wr >= 0 && s->ext->wake_fd == wake_wr)
+		s->ext->wake_fd = -1;
 	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_sub(&h->xs->held, 1);
+}
+
+/* A non-blocking close-on-exec pipe for a held request's takeover wake.
+ * Returns 0 or -1 (then the request is woken by its XHANDLER_TICK_MS). */
+static int
+xh_wake_pipe(int p[2])
+{
+	if (pipe(p) < 0) {
+		p[0] = p[1] = -1;
+		return -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		(void)fcntl(p[i], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+	}
+	return 0;
+}
+
+static void
+xh_close_pipe(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
 }
 
 /* Caller holds s->lock and is the current downstream request.  One
@@ -624,16 +663,19 @@ xh_fill_locked(struct xreq *r, struct session *s)
 
 /* 1 when the client connection hung up or was shut down (by the pool on
  * SIGTERM), else 0; waits up to `ms` for the ORPort fd `orfd` to turn
- * readable (orfd -1: only the client). */
+ * readable (orfd -1: only the client), or the wake pipe `wake` (-1:
+ * none) to be written by a takeover. */
 static int
-xh_wait_fds(int orfd, int cfd, int ms)
+xh_wait_fds(int orfd, int cfd, int wake, int ms)
 {
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = cfd, .events = POLLRDHUP },
+		{ .fd = wake, .events = POLLIN },
 		{ .fd = orfd, .events = POLLIN },
 	};
 
-	if (poll(p, orfd >= 0 ? 2 : 1, ms) < 0)
+	/* A negative fd is ignored by poll(). */
+	if (poll(p, 3, ms) < 0)
 		return 0;
 	return (p[0].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
@@ -665,7 +707,7 @@ xh_wait_ack(struct session *s, unsigned long long gen, int ms)
  * XH_CLIENT. */
 static int
 xh_down_loop(struct xreq *r, struct session *s, int op, unsigned long long
-    gen, unsigned long long sent, int held)
+    gen, unsigned long long sent, int held, int wake)
 {
 	const struct handler *h = r->h;
 	struct session_ext *x = s->ext;
@@ -749,7 +791,7 @@ xh_down_loop(struct xreq *r, struct session *s, int op, unsigned long long
 			t = 0;
 			fd = -1;
 		}
-		if (xh_wait_fds(fd, r->c->st.fd, (int)t))
+		if (xh_wait_fds(fd, r->c->st.fd, wake, (int)t))
 			return XH_CLIENT;
 	}
 	return XH_OK;
@@ -764,6 +806,7 @@ xh_down(struct xreq *r, struct session *s, int op)
 	const char *why = "";
 	struct frame f;
 	int rc, have_ack = 0, held, ka = r->b->msg.keep_alive;
+	int wake[2] = { -1, -1 };
 
 	for (;;) {
 		rc = xh_next_frame(r, &f, &why);
@@ -786,9 +829,11 @@ xh_down(struct xreq *r, struct session *s, int op)
 		return xh_answer_reset(r, op, why);
 	}
 
+	(void)xh_wake_pipe(wake);
 	pthread_mutex_lock(&s->lock);
 	if (s->closed) {
 		pthread_mutex_unlock(&s->lock);
+		xh_close_pipe(wake);
 		session_table_remove(h->table, s);
 		return xh_answer_reset(r, op, "session ended");
 	}
@@ -796,6 +841,7 @@ xh_down(struct xreq *r, struct session *s, int op)
 		why = ack < x->win.base ? "offset below the window" :
 		    "offset beyond the downstream bytes read";
 		pthread_mutex_unlock(&s->lock);
+		xh_close_pipe(wake);
 		xh_end_session(h, s);
 		return xh_answer_reset(r, op, why);
 	}
@@ -803,19 +849,30 @@ xh_down(struct xreq *r, struct session *s, int op)
 	sent = ack;
 	gen = ++x->gen;
 	pthread_cond_broadcast(&x->cond);   /* the older request ends */
+	if (x->wake_fd >= 0) {
+		/* ... now, also when it waits in poll(). */
+		(void)write(x->wake_fd, "w", 1);
+		x->wake_fd = -1;
+	}
 	held = xh_hold_locked(h, s);
+	if (held && wake[1] >= 0)
+		x->wake_fd = wake[1];
 	pthread_mutex_unlock(&s->lock);
 	stats_add(h->stats, held ? STATS_EXT_HELD : STATS_EXT_UNHELD, 1);
 	if (!held)
 		log_debug("session %s: no held worker left: answered at once",
 		    r->sid);
 
+	if (!held)
+		xh_close_pipe(wake);
 	if (xh_down_head(r, ka) < 0)
 		rc = XH_CLIENT;
 	else
-		rc = xh_down_loop(r, s, op, gen, sent, held);
-	if (held)
-		xh_unhold(h, s);
+		rc = xh_down_loop(r, s, op, gen, sent, held, wake[0]);
+	if (held) {
+		xh_unhold(h, s, wake[1]);
+		xh_close_pipe(wake);
+	}
 	if (rc < 0)
 		return POOL_CLOSE;
 	return xh_down_finish(r, ka);
@@ -850,8 +907,10 @@ xhandler_serve(const struct handler *h, struct conn *c,
 	if (s != NULL) {
 		pthread_mutex_lock(&s->lock);
 		classic = s->mode == SESSION_CLASSIC;
-		if (!classic && !s->closed)
+		if (!classic && !s->closed) {
 			s->mode = SESSION_EXT;
+			atomic_store(&s->open_pending, 0);
+		}
 		pthread_mutex_unlock(&s->lock);
 		if (classic) {
 			/* Frames must never reach tor as classic payload;

@@ -9,11 +9,12 @@
  *
  * Held downstream requests: a stream or held poll occupies its worker for
  * its whole life.  The pool runs --threads + --max-ext workers; at most
- * --max-ext sessions have a held downstream request at a time (a session
- * whose new request takes over from its older one keeps its place), a
- * request that finds none left is answered at once, unheld.  Every wait of
- * a held handler is bounded by XHANDLER_TICK_MS, so a takeover, a session
- * end or the pool's shutdown of its connection is noticed within it.
+ * --max-ext held downstream requests run at a time (every one counts,
+ * also one being taken over), a request that finds none left is answered
+ * at once, unheld.  A takeover wakes the older request at once (its wake
+ * pipe); every other wait of a held handler is bounded by
+ * XHANDLER_TICK_MS, so a session end or the pool's shutdown of its
+ * connection is noticed within it.
  * Thread: any worker.
  */
 #ifndef MEEK_SERVER_XHANDLER_H
@@ -43,7 +44,7 @@ struct xconf {
 /* The extension's shared counters. */
 struct xstate {
 	atomic_int ext_sessions;   /* extension sessions alive */
-	atomic_int held;           /* sessions with a held downstream request */
+	atomic_int held;           /* held downstream requests */
 };
 
 struct handler;

@@ -1,8 +1,8 @@
 #include "config.h"
 #include "shared/conn.h"
-#include "shared/clock.h"
 #include "shared/tls.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -21,8 +21,11 @@ conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen, int timeout_ms)
 	}
 	c->next = NULL;
 	c->ready = 0;
-	c->idle_since_ms = 0;
+	c->deadline_ms = 0;
 	c->partial = 0;
+	c->events = POLLIN;
+	c->lingering = 0;
+	c->drained = 0;
 	memset(&c->peer, 0, sizeof c->peer);
 	if (peerlen > sizeof c->peer)
 		peerlen = sizeof c->peer;
@@ -40,15 +43,13 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-void
-conn_linger_free(struct conn *c, int ms)
-{
-	char drain[4096];
-	long long end = clock_ms() + ms;
-	size_t total = 0;
+#define CONN_LINGER_MAX (256 * 1024)
 
+int
+conn_linger_begin(struct conn *c)
+{
 	if (c == NULL)
-		return;
+		return 0;
 	/* close_notify first (TLS), then FIN; what the peer still sends is
 	 * read and dropped so that close() does not turn into a RST that
 	 * destroys the response in flight. */
@@ -56,19 +57,31 @@ conn_linger_free(struct conn *c, int ms)
 		tls_conn_free(c->st.tls);
 		c->st.tls = NULL;
 	}
-	if (c->st.fd >= 0 && shutdown(c->st.fd, SHUT_WR) == 0) {
-		while (total < 256 * 1024) {
-			long long left = end - clock_ms();
-			struct pollfd pfd = { .fd = c->st.fd, .events = POLLIN };
-			ssize_t r;
-
-			if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-				break;
-			r = recv(c->st.fd, drain, sizeof drain, MSG_DONTWAIT);
-			if (r <= 0)
-				break;
-			total += (size_t)r;
-		}
+	if (c->st.fd < 0 || shutdown(c->st.fd, SHUT_WR) != 0) {
+		conn_free(c);
+		return 0;
 	}
-	conn_free(c);
+	c->lingering = 1;
+	c->drained = 0;
+	c->events = POLLIN;
+	return 1;
+}
+
+int
+conn_linger_drain(struct conn *c)
+{
+	char drain[4096];
+
+	while (c->drained < CONN_LINGER_MAX) {
+		ssize_t r = recv(c->st.fd, drain, sizeof drain, MSG_DONTWAIT);
+
+		if (r > 0) {
+			c->drained += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+	return 0;
 }

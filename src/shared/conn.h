@@ -15,9 +15,13 @@ struct conn {
 	struct conn *next;            /* queue link, guarded by the pool lock */
 	struct stream st;             /* owns the fd and the tls_conn */
 	int ready;                    /* TLS handshake done, or plain */
-	long long idle_since_ms;      /* when it was parked, or when its
-	                                 partial request head began */
-	int partial;                  /* parked with an incomplete head */
+	long long deadline_ms;        /* parked: closed by the poller then
+	                                 (idle keep-alive, handshake + head,
+	                                 or the end of a lingering close) */
+	int partial;                  /* handshake or request head begun */
+	short events;                 /* parked: what to poll() for */
+	int lingering;                /* closing: only draining what comes */
+	size_t drained;               /* bytes dropped while lingering */
 	struct sockaddr_storage peer;
 	unsigned char rbuf[HTTP_HEAD_MAX];
 };
@@ -28,9 +32,15 @@ struct conn *conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen,
     int timeout_ms);
 /* Closes the stream (TLS close_notify best effort, fd) and frees. */
 void conn_free(struct conn *c);
-/* Closes gracefully after a response the peer may still be sending into
- * (a 413, a 400): close_notify, FIN, then reads and drops for at most `ms`
- * milliseconds before closing.  Frees `c`; NULL is fine. */
-void conn_linger_free(struct conn *c, int ms);
+/* Begins a graceful close after a response the peer may still be
+ * sending into (a 413, a 400, Connection: close): close_notify (TLS, best
+ * effort, no waiting), then FIN.  Never blocks.  Returns 1 when the fd
+ * should be drained before it is closed (conn_linger_drain, from the
+ * poller), 0 when `c` was freed. */
+int conn_linger_begin(struct conn *c);
+/* Reads and drops what the peer sent, without blocking.  Returns 1 while
+ * more may come, 0 when the peer closed, failed, or sent more than the
+ * bound (then conn_free it). */
+int conn_linger_drain(struct conn *c);
 
 #endif

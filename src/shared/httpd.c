@@ -7,18 +7,37 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+char *
+httpd_server_headers(char *buf, size_t len, const char *extra)
+{
+	char date[64];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	/* RFC 9110's IMF-fixdate; the C locale's day and month names. */
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		date[0] = '\0';
+	snprintf(buf, len, "Server: %s\r\n%s%s%s%s", HTTPD_SERVER,
+	    date[0] != '\0' ? "Date: " : "", date, date[0] != '\0' ? "\r\n" : "",
+	    extra != NULL ? extra : "");
+	return buf;
+}
 
 int
 httpd_reply(struct stream *s, int status, const char *extra, int keep_alive)
 {
-	char body[64];
+	char body[64], hdrs[HTTPD_HEADERS_MAX];
 	int n;
 
 	n = snprintf(body, sizeof body, "%d %s\n", status, http_reason(status));
 	if (n < 0)
 		n = 0;
 	if (http_write_response(s, status, http_reason(status),
-	    "text/plain; charset=utf-8", extra, body, (size_t)n, keep_alive) < 0)
+	    "text/plain; charset=utf-8", httpd_server_headers(hdrs, sizeof hdrs,
+	    extra), body, (size_t)n, keep_alive) < 0)
 		return POOL_CLOSE;
 	return keep_alive ? POOL_KEEP : POOL_CLOSE;
 }
@@ -31,6 +50,8 @@ httpd_read_head(struct conn *c, struct http_msg *m,
 	const char *expect;
 	int rc;
 
+	/* The previous request's body pace (if any) ends with its head. */
+	stream_pace_end(&c->st);
 	rc = http_read_request(&c->st, m, &why);
 	switch (rc) {
 	case 0:
@@ -79,6 +100,10 @@ httpd_read_head(struct conn *c, struct http_msg *m,
 			return 0;
 		}
 	}
+	/* The body (however the caller reads it) must keep up a minimum
+	 * rate: a client dripping it cannot hold the worker.  The pool
+	 * turns this off after the request. */
+	stream_pace_begin(&c->st, HTTPD_BODY_GRACE_MS, HTTPD_BODY_MIN_RATE);
 	return 1;
 }
 
@@ -138,6 +163,7 @@ int
 httpd_answer_other(struct stream *s, const struct http_msg *m)
 {
 	static const char page[] = HTTPD_GET_BODY;
+	char hdrs[HTTPD_HEADERS_MAX];
 
 	if (strcmp(m->method, "GET") != 0) {
 		log_debug("method not allowed: 405");
@@ -149,7 +175,8 @@ httpd_answer_other(struct stream *s, const struct http_msg *m)
 	}
 	log_debug("GET /: 200");
 	if (http_write_response(s, 200, "OK", "text/plain; charset=utf-8",
-	    NULL, page, sizeof page - 1, m->keep_alive) < 0)
+	    httpd_server_headers(hdrs, sizeof hdrs, NULL), page,
+	    sizeof page - 1, m->keep_alive) < 0)
 		return POOL_CLOSE;
 	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
 }

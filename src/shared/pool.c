@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #define POOL_BURST 8            /* requests in a row before yielding a worker */
-#define POOL_BUSY_TIMEOUT_MS 1000
 #define POOL_REJECT_LINGER_MS 100
 #define POOL_LINGER_MS 500     /* reading what a client still sends after a close */
 
@@ -51,6 +50,7 @@ struct pool {
 	pthread_cond_t cond;           /* queue not empty, or stopping */
 	struct conn *qhead, *qtail;
 	size_t qlen;
+	size_t idle;                   /* workers waiting for the queue */
 	struct conn *incoming;         /* parked by workers for the poller */
 	struct conn **active;          /* active[i]: worker i's connection */
 	int stopping;
@@ -92,6 +92,33 @@ pool_wake_poller(struct pool *p)
 		log_debug("poller wake-up failed");
 }
 
+/* Hands `c` to the poller (its deadline_ms and events set). */
+static void
+pool_park(struct pool *p, struct conn *c)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->stopping) {
+		pthread_mutex_unlock(&p->lock);
+		conn_free(c);
+		return;
+	}
+	c->next = p->incoming;
+	p->incoming = c;
+	pthread_mutex_unlock(&p->lock);
+	pool_wake_poller(p);
+}
+
+/* Starts a lingering close of `c`, drained by the poller for at most
+ * `ms`. */
+static void
+pool_linger(struct pool *p, struct conn *c, int ms)
+{
+	if (conn_linger_begin(c)) {
+		c->deadline_ms = clock_ms() + ms;
+		pool_park(p, c);
+	}
+}
+
 /* ---- accept threads ---- */
 
 /* The answer to a new connection that finds the queue full. */
@@ -105,29 +132,22 @@ pool_write_busy(struct stream *s)
 	    sizeof body - 1, 0);
 }
 
+/* Never waits on the client (this is the accept thread): a TLS connection
+ * is closed at once (answering would take a handshake); a plain one gets
+ * the 503 in one non-blocking write and a lingering close in the poller. */
 static void
 pool_reject(struct pool *p, struct conn *c)
 {
-	const char *why = "";
-
-	stream_set_timeout(&c->st, POOL_BUSY_TIMEOUT_MS);
 	if (p->pc.creds != NULL) {
-		struct tls_conn *t;
-		if (tls_server_open(&t, c->st.fd, p->pc.creds,
-		    POOL_BUSY_TIMEOUT_MS, &why) < 0) {
-			conn_free(c);
-			return;
-		}
-		stream_init(&c->st, c->st.fd, t, c->rbuf, sizeof c->rbuf,
-		    POOL_BUSY_TIMEOUT_MS);
-	}
-	/* Unread request bytes would turn close() into a RST that can
-	 * destroy the 503 in flight: read what is there first, briefly (this
-	 * is the accept thread). */
-	if (pool_write_busy(&c->st) == 0)
-		conn_linger_free(c, POOL_REJECT_LINGER_MS);
-	else
 		conn_free(c);
+		return;
+	}
+	stream_set_timeout(&c->st, 0);
+	if (pool_write_busy(&c->st) < 0) {
+		conn_free(c);
+		return;
+	}
+	pool_linger(p, c, POOL_REJECT_LINGER_MS);
 }
 
 static void *
@@ -175,13 +195,20 @@ pool_accept_main(void *arg)
 		    p->pc.svc->io_timeout_ms);
 		if (c == NULL)
 			continue;
+		/* The TLS handshake and the first request head must be done
+		 * within one io_timeout_ms from now, however they drip. */
+		c->partial = 1;
+		c->deadline_ms = clock_ms() + p->pc.svc->io_timeout_ms;
 		pthread_mutex_lock(&p->lock);
 		if (p->stopping) {
 			pthread_mutex_unlock(&p->lock);
 			conn_free(c);
 			break;
 		}
-		full = p->qlen >= (size_t)p->pc.queue;
+		/* Connections an idle worker is about to take are not
+		 * waiting: a burst of new connections is not refused while
+		 * workers are still waking up. */
+		full = p->qlen >= (size_t)p->pc.queue + p->idle;
 		if (!full)
 			pool_push_locked(p, c);
 		pthread_mutex_unlock(&p->lock);
@@ -195,19 +222,17 @@ pool_accept_main(void *arg)
 
 /* ---- workers ---- */
 
-/* Plain HTTP only: makes sure a whole request head is buffered before a
- * worker blocks on it, so clients that drip header bytes (slowloris) are
+/* Makes sure a whole request head is buffered (decrypted, for TLS) before
+ * a worker blocks on it, so clients that drip header bytes (slowloris) are
  * parked with the poller instead of holding a worker.  Returns 1 when the
- * head is complete (or the buffer is full, or the peer closed: serve() then
- * answers or closes), 0 when more bytes are needed.  TLS connections are
- * not probed: a zero timeout inside a TLS record would break the record. */
+ * head is complete (or the buffer is full, or the peer closed or failed:
+ * serve() then answers or closes), 0 when more bytes are needed (with
+ * c->events set).  Never blocks. */
 static int
-pool_head_ready(struct conn *c, int io_timeout_ms)
+pool_head_ready(struct conn *c)
 {
 	struct stream *st = &c->st;
 
-	if (st->tls != NULL)
-		return 1;
 	for (;;) {
 		const unsigned char *b = st->rbuf + st->rpos;
 		size_t n = st->rlen - st->rpos, i = 0;
@@ -223,19 +248,29 @@ pool_head_ready(struct conn *c, int io_timeout_ms)
 		}
 		if (n >= st->rcap)
 			return 1;
-		stream_set_timeout(st, 0);
-		r = stream_fill(st);
-		stream_set_timeout(st, io_timeout_ms);
-		if (r == MEEK_ETIMEDOUT)
+		r = stream_fill_now(st, &c->events);
+		if (r == 0)
 			return 0;
 		if (r < 0)
 			return 1;
 	}
 }
 
+/* `c` waits for more of its handshake or head: its deadline runs from the
+ * first byte (or from the accept), not from the last one. */
+static void
+pool_begin_partial(struct pool *p, struct conn *c)
+{
+	if (!c->partial) {
+		c->partial = 1;
+		c->deadline_ms = clock_ms() + p->pc.svc->io_timeout_ms;
+	}
+}
+
 /* Serves `c` until it must close (*freed set: the caller frees it), has
  * nothing pending (*park set: hand it to the poller), or used its burst
- * (neither set: re-queue it). */
+ * (neither set: re-queue it).  Never waits on the client except inside
+ * serve(), where every read is bounded (a body by its minimum rate). */
 static void
 pool_serve(struct pool_worker *w, struct conn *c, int *freed, int *park)
 {
@@ -246,34 +281,61 @@ pool_serve(struct pool_worker *w, struct conn *c, int *freed, int *park)
 	*park = 0;
 	if (!c->ready) {
 		if (p->pc.creds != NULL) {
-			struct tls_conn *t;
-			if (tls_server_open(&t, c->st.fd, p->pc.creds,
-			    p->pc.svc->io_timeout_ms, &why) < 0) {
+			int r;
+
+			if (c->st.tls == NULL) {
+				struct tls_conn *t;
+				/* The engine (about 40 KiB) only once the
+				 * client has sent something: a connection that
+				 * sends nothing costs just its conn. */
+				if (net_wait(c->st.fd, POLLIN, 0) != 1) {
+					c->events = POLLIN;
+					*park = 1;
+					return;
+				}
+				if (tls_server_new(&t, c->st.fd, p->pc.creds,
+				    &why) < 0) {
+					log_debug("TLS setup failed: %s", why);
+					*freed = 1;
+					return;
+				}
+				stream_init(&c->st, c->st.fd, t, c->rbuf,
+				    sizeof c->rbuf, p->pc.svc->io_timeout_ms);
+			}
+			r = tls_conn_handshake_step(c->st.tls, &why);
+			if (r < 0) {
 				log_debug("TLS handshake failed: %s", why);
 				*freed = 1;
 				return;
 			}
-			stream_init(&c->st, c->st.fd, t, c->rbuf,
-			    sizeof c->rbuf, p->pc.svc->io_timeout_ms);
+			if (r > 0) {
+				c->events = (short)r;
+				pool_begin_partial(p, c);
+				*park = 1;
+				return;
+			}
 		}
 		c->ready = 1;
 	}
 	for (int i = 0; i < POOL_BURST; i++) {
-		if (!pool_head_ready(c, p->pc.svc->io_timeout_ms)) {
+		int v;
+
+		if (!pool_head_ready(c)) {
+			pool_begin_partial(p, c);
 			*park = 1;
-			if (!c->partial) {
-				c->partial = 1;
-				c->idle_since_ms = clock_ms();
-			}
 			return;
 		}
 		c->partial = 0;
-		if (p->pc.svc->serve(p->pc.svc->ctx, c, w->bufs) != POOL_KEEP) {
+		v = p->pc.svc->serve(p->pc.svc->ctx, c, w->bufs);
+		stream_pace_end(&c->st);
+		if (v != POOL_KEEP) {
 			*freed = 1;
 			return;
 		}
 		if (!stream_has_pending(&c->st) &&
 		    net_wait(c->st.fd, POLLIN, 0) != 1) {
+			c->events = POLLIN;
+			c->deadline_ms = clock_ms() + p->pc.svc->io_timeout_ms;
 			*park = 1;
 			return;
 		}
@@ -292,8 +354,11 @@ pool_worker_main(void *arg)
 		int freed, park, stopping;
 
 		pthread_mutex_lock(&p->lock);
-		while (p->qhead == NULL && !p->stopping)
+		while (p->qhead == NULL && !p->stopping) {
+			p->idle++;
 			pthread_cond_wait(&p->cond, &p->lock);
+			p->idle--;
+		}
 		if (p->stopping) {
 			pthread_mutex_unlock(&p->lock);
 			break;
@@ -313,10 +378,9 @@ pool_worker_main(void *arg)
 		stopping = p->stopping;
 		if (!freed && !p->stopping) {
 			if (park) {
-				/* A partial head keeps the time it began: dripping
-				 * bytes must not extend its life. */
-				if (!c->partial)
-					c->idle_since_ms = clock_ms();
+				/* deadline_ms was set by pool_serve: a partial
+				 * head keeps the time it began, dripping bytes
+				 * must not extend its life. */
 				c->next = p->incoming;
 				p->incoming = c;
 			} else {
@@ -326,7 +390,7 @@ pool_worker_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 		if (c != NULL && !stopping)
-			conn_linger_free(c, POOL_LINGER_MS);
+			pool_linger(p, c, POOL_LINGER_MS);
 		else if (c != NULL)
 			conn_free(c);
 		else if (park)
@@ -393,10 +457,9 @@ pool_poller_main(void *arg)
 		pfd[0].fd = p->wake[0];
 		pfd[0].events = POLLIN;
 		for (size_t i = 0; i < n; i++) {
-			long long left = parked[i]->idle_since_ms +
-			    p->pc.svc->io_timeout_ms - now;
+			long long left = parked[i]->deadline_ms - now;
 			pfd[i + 1].fd = parked[i]->st.fd;
-			pfd[i + 1].events = POLLIN;
+			pfd[i + 1].events = parked[i]->events;
 			pfd[i + 1].revents = 0;
 			if (left < 0)
 				left = 0;
@@ -412,13 +475,21 @@ pool_poller_main(void *arg)
 		now = clock_ms();
 		for (size_t i = 0; i < n; i++) {
 			struct conn *c = parked[i];
-			if (pfd[i + 1].revents != 0) {
-				c->next = ready;
-				ready = c;
-			} else if (now - c->idle_since_ms >=
-			    p->pc.svc->io_timeout_ms) {
+			if (c->lingering && pfd[i + 1].revents != 0 &&
+			    now < c->deadline_ms && conn_linger_drain(c)) {
+				/* Still lingering: dropped what came. */
+				parked[keep++] = c;
+			} else if (c->lingering && pfd[i + 1].revents != 0) {
 				c->next = expired;
 				expired = c;
+			} else if (now >= c->deadline_ms) {
+				/* Checked before readiness: a byte just in
+				 * time must not extend a dripped head. */
+				c->next = expired;
+				expired = c;
+			} else if (pfd[i + 1].revents != 0) {
+				c->next = ready;
+				ready = c;
 			} else {
 				parked[keep++] = c;
 			}

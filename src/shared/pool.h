@@ -1,13 +1,22 @@
 /*
  * pool: the threads of an HTTP(S) server (meek-server, meek-reflect).  One accept thread per listener ("meek-accept")
  * feeds a bounded work queue; a fixed set of workers ("meek-worker") each
- * takes a connection, runs the TLS handshake if needed and serves the
- * requests that are ready; a keep-alive connection with nothing pending is
- * parked with the poller thread ("meek-poller"), which poll()s every parked
- * fd and re-queues a connection when it turns readable, or closes it after
- * the service's io_timeout_ms idle.  Idle keep-alive connections cost no worker.
- * A new connection that finds the queue full gets a 503 from the accept
- * thread (over a handshake bounded to 1 s for TLS) and is closed.
+ * takes a connection and serves the requests that are ready.  No worker
+ * and never the accept thread waits on a client outside a request body:
+ * the TLS handshake and every request head are read without blocking, and
+ * a connection that needs more bytes (or is idle between keep-alive
+ * requests, or is in a lingering close) is parked with the poller thread
+ * ("meek-poller"), which poll()s every parked fd and re-queues a
+ * connection when it turns readable (or writable, for a handshake), drains
+ * lingering closes itself, and closes a connection at its deadline: the
+ * handshake and the first head within io_timeout_ms of the accept, a
+ * later head within io_timeout_ms of its first byte, idle keep-alive after
+ * io_timeout_ms, a lingering close after 0.5 s.  Dripping bytes never
+ * extend a deadline.  A request body is read by the worker under the
+ * minimum rate httpd_read_head() starts (stream_pace_begin), ended here
+ * after serve().
+ * A new connection that finds the queue full gets a 503 in one
+ * non-blocking write (plain HTTP) or is closed at once (TLS).
  * Thread: pool_* from main only.
  */
 #ifndef MEEK_SHARED_POOL_H

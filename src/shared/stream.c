@@ -1,9 +1,11 @@
 #include "config.h"
 #include "shared/stream.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/net.h"
 #include "shared/tls.h"
 
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +20,10 @@ stream_init(struct stream *s, int fd, struct tls_conn *tls,
 	s->rcap = rbuf != NULL ? rcap : 0;
 	s->rpos = 0;
 	s->rlen = 0;
+	s->pace_waited_ms = 0;
+	s->pace_bytes = 0;
+	s->pace_grace_ms = 0;
+	s->pace_rate = 0;
 	if (tls != NULL)
 		tls_conn_set_timeout(tls, timeout_ms);
 }
@@ -30,13 +36,85 @@ stream_set_timeout(struct stream *s, int timeout_ms)
 		tls_conn_set_timeout(s->tls, timeout_ms);
 }
 
+void
+stream_pace_begin(struct stream *s, int grace_ms, int rate)
+{
+	s->pace_waited_ms = 0;
+	s->pace_bytes = 0;
+	s->pace_grace_ms = grace_ms;
+	s->pace_rate = rate > 0 ? rate : 1;
+}
+
+void
+stream_pace_end(struct stream *s)
+{
+	s->pace_rate = 0;
+	if (s->tls != NULL)
+		tls_conn_set_deadline(s->tls, 0);
+}
+
 /* One read of the transport, bypassing the read-ahead buffer. */
 static long
 stream_read_transport(struct stream *s, void *buf, size_t len)
 {
+	int wait = s->timeout_ms;
+	long long t0 = 0;
+	long n;
+
+	if (s->pace_rate > 0) {
+		/* The time this client may still make us wait. */
+		long long left = s->pace_grace_ms +
+		    (long long)(s->pace_bytes * 1000 /
+		    (unsigned long long)s->pace_rate) - s->pace_waited_ms;
+
+		if (left < 0)
+			left = 0;
+		if (wait < 0 || left < wait)
+			wait = (int)left;
+		t0 = clock_ms();
+		if (s->tls != NULL)
+			tls_conn_set_deadline(s->tls, t0 + wait);
+	}
 	if (s->tls != NULL)
-		return tls_conn_read(s->tls, buf, len);
-	return net_read_some(s->fd, buf, len, s->timeout_ms);
+		n = tls_conn_read(s->tls, buf, len);
+	else
+		n = net_read_some(s->fd, buf, len, wait);
+	if (s->pace_rate > 0) {
+		s->pace_waited_ms += clock_ms() - t0;
+		if (n > 0)
+			s->pace_bytes += (unsigned long long)n;
+	}
+	return n;
+}
+
+long
+stream_fill_now(struct stream *s, short *events)
+{
+	size_t room;
+	long n;
+
+	*events = 0;
+	if (s->rpos > 0) {
+		if (s->rlen > s->rpos)
+			memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
+		s->rlen -= s->rpos;
+		s->rpos = 0;
+	}
+	if (s->rlen >= s->rcap)
+		return MEEK_ETOOBIG;
+	room = s->rcap - s->rlen;
+	if (s->tls != NULL) {
+		n = tls_conn_read_now(s->tls, s->rbuf + s->rlen, room, events);
+	} else {
+		n = net_read_some(s->fd, s->rbuf + s->rlen, room, 0);
+		if (n == MEEK_ETIMEDOUT) {
+			*events = POLLIN;
+			n = 0;
+		}
+	}
+	if (n > 0)
+		s->rlen += (size_t)n;
+	return n;
 }
 
 long

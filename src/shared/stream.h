@@ -20,6 +20,10 @@ struct stream {
 	struct tls_conn *tls;    /* NULL: plain socket */
 	unsigned char *rbuf;     /* borrowed read-ahead buffer */
 	size_t rcap, rpos, rlen; /* valid bytes are rbuf[rpos..rlen) */
+	/* Minimum read rate (stream_pace_begin): 0 when off. */
+	long long pace_waited_ms;      /* spent waiting in reads since */
+	unsigned long long pace_bytes; /* received since the begin */
+	int pace_grace_ms, pace_rate;  /* bytes per second */
 };
 
 /* Initializes `s` over `fd` (and `tls` when not NULL, already set up on the
@@ -39,6 +43,20 @@ int stream_read_full(struct stream *s, void *buf, size_t len);
  * Returns bytes added (>0), MEEK_ETOOBIG when the buffer is full, or an
  * error as stream_read(). */
 long stream_fill(struct stream *s);
+/* As stream_fill() without blocking: bytes added (>0), 0 when nothing can
+ * be read now (*events says POLLIN or POLLOUT to wait for), or an error as
+ * stream_fill(). */
+long stream_fill_now(struct stream *s, short *events);
+/* From now on the transport must deliver at least `rate` bytes a second
+ * after `grace_ms`: counting only the time spent waiting in reads (not
+ * the caller's own work between them), the client may make this stream
+ * wait at most grace_ms + bytes_received * 1000 / rate in all (and each
+ * read at most the timeout).  Past that a read still takes what has
+ * arrived; with nothing there it fails with MEEK_ETIMEDOUT.  For request
+ * bodies, so a client dripping bytes cannot hold a worker. */
+void stream_pace_begin(struct stream *s, int grace_ms, int rate);
+/* Turns the minimum rate off again. */
+void stream_pace_end(struct stream *s);
 /* Consumes `n` bytes from the front of the read-ahead buffer. */
 void stream_consume(struct stream *s, size_t n);
 

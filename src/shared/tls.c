@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "shared/tls.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -883,6 +884,7 @@ struct tls_conn {
 	struct tlsclient *cl;     /* client: our engine; NULL for a server conn */
 	int fd;
 	int timeout_ms;
+	long long deadline_ms;    /* 0, or no read waits past this clock_ms() */
 	int resumed;              /* handshake resumed a session */
 	/* Server connections only from here on. */
 	br_ssl_engine_context *eng;
@@ -912,13 +914,30 @@ tls_cache_load(const br_ssl_session_cache_class **ctx,
 	return r;
 }
 
+/* How long a read may wait: timeout_ms, cut to what is left before the
+ * deadline (0 past it: what has arrived is still read). */
+static int
+tls_read_wait_ms(const struct tls_conn *t)
+{
+	long long left;
+
+	if (t->deadline_ms == 0)
+		return t->timeout_ms;
+	left = t->deadline_ms - clock_ms();
+	if (left < 0)
+		left = 0;
+	if (t->timeout_ms >= 0 && left > t->timeout_ms)
+		left = t->timeout_ms;
+	return (int)left;
+}
+
 static int
 tls_low_read(void *ctx, unsigned char *buf, size_t len)
 {
 	struct tls_conn *t = ctx;
 	long n;
 
-	n = net_read_some(t->fd, buf, len, t->timeout_ms);
+	n = net_read_some(t->fd, buf, len, tls_read_wait_ms(t));
 	if (n > 0)
 		return (int)n;
 	t->io_err = n < 0 ? (int)n : MEEK_EIO;
@@ -1100,14 +1119,14 @@ tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
 }
 
 int
-tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
-    int timeout_ms, const char **why)
+tls_server_new(struct tls_conn **out, int fd, struct tls_creds *c,
+    const char **why)
 {
 	struct tls_conn *t;
 	struct tls_snap *s;
 	int r;
 
-	t = tls_conn_alloc(fd, 0, timeout_ms);
+	t = tls_conn_alloc(fd, 0, 0);
 	if (t == NULL) {
 		if (why)
 			*why = "out of memory";
@@ -1137,6 +1156,124 @@ tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
 		tls_conn_discard(t);
 		return r;
 	}
+	br_sslio_init(&t->ioc, t->eng, tls_low_read, t, tls_low_write, t);
+	*out = t;
+	return 0;
+}
+
+/*
+ * Drives the engine without blocking until its state has one of the
+ * `target` bits with no record left to send: sends what the engine has,
+ * receives what the socket has (as br_sslio's loop does, with
+ * MSG_DONTWAIT).  Returns 0, POLLIN or POLLOUT (what to wait for), or an
+ * error with *why.
+ */
+static int
+tls_pump(struct tls_conn *t, unsigned target, const char **why)
+{
+	for (int flushed = 0;;) {
+		unsigned st = br_ssl_engine_current_state(t->eng);
+		unsigned char *p;
+		size_t len;
+		ssize_t n;
+
+		if (st & BR_SSL_CLOSED)
+			return tls_error(t, why);
+		if (st & BR_SSL_SENDREC) {
+			p = br_ssl_engine_sendrec_buf(t->eng, &len);
+			n = send(t->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n > 0) {
+				br_ssl_engine_sendrec_ack(t->eng, (size_t)n);
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				return POLLOUT;
+			if (why)
+				*why = "I/O error";
+			return MEEK_EIO;
+		}
+		if (st & target)
+			return 0;
+		if (st & BR_SSL_RECVAPP) {
+			if (why)
+				*why = "unexpected application data";
+			return MEEK_ETLS;
+		}
+		if (st & BR_SSL_RECVREC) {
+			p = br_ssl_engine_recvrec_buf(t->eng, &len);
+			n = recv(t->fd, p, len, MSG_DONTWAIT);
+			if (n > 0) {
+				br_ssl_engine_recvrec_ack(t->eng, (size_t)n);
+				continue;
+			}
+			if (n == 0) {
+				if (why)
+					*why = "connection closed by peer";
+				return MEEK_ECLOSED;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return POLLIN;
+			if (why)
+				*why = "I/O error";
+			return MEEK_EIO;
+		}
+		if (flushed)
+			return POLLIN;
+		br_ssl_engine_flush(t->eng, 0);
+		flushed = 1;
+	}
+}
+
+int
+tls_conn_handshake_step(struct tls_conn *t, const char **why)
+{
+	return tls_pump(t, BR_SSL_SENDAPP | BR_SSL_RECVAPP, why);
+}
+
+long
+tls_conn_read_now(struct tls_conn *t, void *buf, size_t len, short *events)
+{
+	unsigned char *p;
+	size_t avail = 0;
+	int r;
+
+	*events = 0;
+	if (len == 0)
+		return 0;
+	r = tls_pump(t, BR_SSL_RECVAPP, NULL);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		*events = (short)r;
+		return 0;
+	}
+	p = br_ssl_engine_recvapp_buf(t->eng, &avail);
+	if (p == NULL || avail == 0) {
+		*events = POLLIN;
+		return 0;
+	}
+	if (avail > len)
+		avail = len;
+	memcpy(buf, p, avail);
+	br_ssl_engine_recvapp_ack(t->eng, avail);
+	return (long)avail;
+}
+
+int
+tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
+    int timeout_ms, const char **why)
+{
+	struct tls_conn *t;
+	int r;
+
+	r = tls_server_new(&t, fd, c, why);
+	if (r < 0)
+		return r;
+	t->timeout_ms = timeout_ms;
 	r = tls_handshake(t, why);
 	if (r < 0) {
 		tls_conn_discard(t);
@@ -1144,6 +1281,12 @@ tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
 	}
 	*out = t;
 	return 0;
+}
+
+void
+tls_conn_set_deadline(struct tls_conn *t, long long deadline_ms)
+{
+	t->deadline_ms = deadline_ms;
 }
 
 void
@@ -1173,7 +1316,7 @@ tls_conn_read(struct tls_conn *t, void *buf, size_t len)
 	 * received leaves the connection usable. */
 	if ((st & BR_SSL_RECVREC) != 0 &&
 	    (st & (BR_SSL_RECVAPP | BR_SSL_SENDREC)) == 0) {
-		r = net_wait(t->fd, POLLIN, t->timeout_ms);
+		r = net_wait(t->fd, POLLIN, tls_read_wait_ms(t));
 		if (r == 0)
 			return MEEK_ETIMEDOUT;
 		if (r < 0)

@@ -70,7 +70,26 @@ void tls_creds_free(struct tls_creds *c);
 int tls_server_open(struct tls_conn **out, int fd, struct tls_creds *c,
     int timeout_ms, const char **why);
 
+/* The same without I/O, for a caller that drives the handshake itself
+ * (the pool, with the fd parked between reads): allocates and resets the
+ * server engine.  Returns 0 with *out, or MEEK_ETLS, MEEK_ENOMEM. */
+int tls_server_new(struct tls_conn **out, int fd, struct tls_creds *c,
+    const char **why);
+/* Advances the handshake as far as the socket allows without blocking.
+ * Returns 0 when done (application data may flow), POLLIN or POLLOUT when
+ * it must wait for the fd, or MEEK_ETLS, MEEK_ECLOSED, MEEK_EIO with *why. */
+int tls_conn_handshake_step(struct tls_conn *t, const char **why);
+/* Reads decrypted application data without blocking: bytes (>0), or 0
+ * with *events (POLLIN / POLLOUT) when nothing can be read now, or
+ * MEEK_ECLOSED, MEEK_EIO, MEEK_ETLS.  A record cut short stays buffered in
+ * the engine: the connection remains usable. */
+long tls_conn_read_now(struct tls_conn *t, void *buf, size_t len,
+    short *events);
+
 void tls_conn_set_timeout(struct tls_conn *t, int timeout_ms);
+/* No read waits past clock_ms() `deadline_ms` (0: none, the default);
+ * past it a read still takes what has arrived. */
+void tls_conn_set_deadline(struct tls_conn *t, long long deadline_ms);
 /* As stream_read(): >0, MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO, MEEK_ETLS. */
 long tls_conn_read(struct tls_conn *t, void *buf, size_t len);
 int tls_conn_write(struct tls_conn *t, const void *buf, size_t len);

@@ -68,7 +68,7 @@ case $MODE in
 meek | meek_lite)
 	tn_certs
 	tn_bridge \
-	    "ServerTransportPlugin meek exec $MEEK_SERVER --disable-tls --log $TN_DIR/bridge/pt-meek-server.log --unsafe-logging --log-level debug" \
+	    "ServerTransportPlugin meek exec $MEEK_SERVER --disable-tls --trusted-proxies 1 --log $TN_DIR/bridge/pt-meek-server.log --unsafe-logging --log-level debug" \
 	    "ServerTransportListenAddr meek 127.0.0.1:$TN_PT"
 	;;
 obfs4)

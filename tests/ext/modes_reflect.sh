@@ -18,7 +18,8 @@ make_certs
 
 start_source orport
 start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-    --orport "$orport_ADDR" --log-level debug --log "$TMPD/server.log"
+    --orport "$orport_ADDR" --meek-ip-from 127.0.0.1 --log-level debug \
+    --log "$TMPD/server.log"
 start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls --xff \
     --url "http://127.0.0.1:$server_PORT/" --log "$TMPD/reflect.log"
 

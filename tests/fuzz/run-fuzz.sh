@@ -24,7 +24,7 @@ CC=${FUZZ_CC:-clang}
 SECS=${FUZZ_SECONDS:-30}
 OUT=$BLD/tests/fuzz
 NAMES="http_request_head http_response_head http_body socks ptargs pt_env url
-proxy extor tls_pem frames tls_server_hello tls_encrypted_extensions tls_certificate
+proxy extor tls_pem frames decoy_target tls_server_hello tls_encrypted_extensions tls_certificate
 tls_certificate_verify tls_new_session_ticket tls12_server_key_exchange tls_record tlshello
 tlsclient"
 [ -n "${FUZZ_ONLY:-}" ] && NAMES=$FUZZ_ONLY

@@ -16,7 +16,8 @@ elif grep -q 'fsanitize' "$MEEK_BUILDDIR/config.log" 2>/dev/null; then
 	export RSS_FACTOR=3
 fi
 start_echo orport
-start_server meek "$orport_ADDR" --max-sessions "$LIMIT"
+# One source opens them all: no per-source cap here.
+start_server meek "$orport_ADDR" --max-sessions "$LIMIT" --max-per-source 0
 run_py sessions "$HDIR/server_abuse.py" sessions "$meek_PORT" "$meek_PID" "$TOTAL" "$LIMIT"
 run_py echo "$HDIR/server_abuse.py" post "$meek_PORT" "hardening-over-the-limit" 503 \
     "one more new session while full"

@@ -2,8 +2,9 @@
 # No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
 # meek-server with --extorport against meek-test-echo --extor (a fake tor
 # Extended ORPort written from the spec): SAFE_COOKIE succeeds, USERADDR is
-# Meek-IP, else the first X-Forwarded-For entry, else the peer (127.0.0.1),
-# always with port 1; TRANSPORT is meek; bytes then echo through.
+# Meek-IP (--meek-ip-from 127.0.0.0/8), else the X-Forwarded-For entry
+# before our one trusted proxy (--trusted-proxies 2), else the peer
+# (127.0.0.1), always with port 1; TRANSPORT is meek; bytes then echo through.
 . "$(dirname "$0")/lib.sh"
 require curl
 require_built "$MEEK_SERVER" "$MEEK_ECHO"
@@ -14,6 +15,7 @@ start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
 check "fake ExtORPort wrote a 64-byte cookie" [ "$(fsize "$TMPD/cookie")" = 64 ]
 start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
     --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
+    --meek-ip-from 127.0.0.0/8 --trusted-proxies 2 \
     --log-level debug --log "$TMPD/server.log"
 BASE="http://127.0.0.1:$server_PORT/"
 

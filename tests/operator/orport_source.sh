@@ -31,7 +31,8 @@ fi
 start_bg orport python3 "$PY" hold "$TMPD/sources"
 start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
     --orport "$orport_ADDR" --orport-source 127.0.1.4/30 \
-    --max-sessions $((N + 1000)) --session-timeout 3600 --turnaround 0 \
+    --max-sessions $((N + 1000)) --max-per-source 0 \
+    --session-timeout 3600 --turnaround 0 \
     --stats "$TMPD/stats.prom" --log "$TMPD/server.log"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }

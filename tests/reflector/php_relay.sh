@@ -20,7 +20,7 @@ start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
     --cookie "$TMPD/cookie" --record "$rec"
 start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
     --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
-    --log "$TMPD/server.log"
+    --meek-ip-from 127.0.0.1 --log "$TMPD/server.log"
 SURL="http://127.0.0.1:$server_PORT/"
 WWW=$TMPD/www
 mkdir -p "$WWW"

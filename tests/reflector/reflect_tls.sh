@@ -17,7 +17,7 @@ start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
 start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 \
     --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" \
     --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
-    --log "$TMPD/server.log"
+    --meek-ip-from 127.0.0.1 --log "$TMPD/server.log"
 start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 \
     --cert "$PKI/ec.pem" --key "$PKI/ec.key" \
     --url "https://localhost:$server_PORT/" --ca "$PKI/ca.pem" \

@@ -28,7 +28,7 @@ for b in a b; do
 	addrvar="extor_${b}_ADDR"
 	start_bg "server_$b" "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
 	    --extorport "${!addrvar}" --auth-cookie "$TMPD/cookie_$b" \
-	    --log "$TMPD/server_$b.log"
+	    --trusted-proxies 1 --log "$TMPD/server_$b.log"
 done
 RA=$TMPD/extor_a.rec
 RB=$TMPD/extor_b.rec

@@ -423,6 +423,66 @@ START_TEST(net_stream_without_buffer_and_unset)
 }
 END_TEST
 
+START_TEST(net_stream_fill_now_never_blocks)
+{
+	unsigned char rbuf[8];
+	struct stream s;
+	short ev = 0;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* The stream's own timeout is long: only "now" may be used. */
+	stream_init(&s, sv[0], NULL, rbuf, sizeof rbuf, T_WAIT);
+	ck_assert_int_eq(stream_fill_now(&s, &ev), 0);
+	ck_assert_int_eq(ev, POLLIN);
+	ck_assert_int_eq(net_write_all(sv[1], "abc", 3, T_WAIT), 0);
+	ck_assert_int_eq(stream_fill_now(&s, &ev), 3);
+	ck_assert(memcmp(s.rbuf, "abc", 3) == 0);
+	ck_assert_int_eq(net_write_all(sv[1], "defghijk", 8, T_WAIT), 0);
+	ck_assert_int_eq(stream_fill_now(&s, &ev), 5);
+	ck_assert_int_eq(stream_fill_now(&s, &ev), MEEK_ETOOBIG);
+	stream_consume(&s, 8);
+	ck_assert_int_eq(stream_fill_now(&s, &ev), 3);
+	close(sv[1]);
+	ck_assert_int_eq(stream_fill_now(&s, &ev), MEEK_ECLOSED);
+	stream_close(&s);
+}
+END_TEST
+
+START_TEST(net_stream_pace_cuts_a_dripping_body)
+{
+	unsigned char rbuf[64], out[64];
+	struct stream s;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* Each read may wait T_WAIT; the pace (50 ms grace, 1000 bytes/s)
+	 * is what ends a read with nothing coming. */
+	stream_init(&s, sv[0], NULL, rbuf, sizeof rbuf, T_WAIT);
+	stream_pace_begin(&s, 50, 1000);
+	ck_assert_int_eq(net_write_all(sv[1], "0123456789", 10, T_WAIT), 0);
+	ck_assert_int_eq(stream_read_full(&s, out, 10), 0);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), MEEK_ETIMEDOUT);
+	/* Past its budget a read still takes what has arrived. */
+	ck_assert_int_eq(net_write_all(sv[1], "x", 1, T_WAIT), 0);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), 1);
+	/* Off again: the ordinary timeout rules. */
+	stream_pace_end(&s);
+	stream_set_timeout(&s, 20);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), MEEK_ETIMEDOUT);
+	stream_set_timeout(&s, T_WAIT);
+	ck_assert_int_eq(net_write_all(sv[1], "y", 1, T_WAIT), 0);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), 1);
+	/* A new pace starts with a fresh budget. */
+	stream_pace_begin(&s, 50, 1000);
+	ck_assert_int_eq(net_write_all(sv[1], "z", 1, T_WAIT), 0);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), 1);
+	ck_assert_int_eq(stream_read(&s, out, sizeof out), MEEK_ETIMEDOUT);
+	stream_close(&s);
+	close(sv[1]);
+}
+END_TEST
+
 Suite *
 net_suite(void)
 {
@@ -458,6 +518,8 @@ net_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, net_stream_reads_through_buffer);
 	tcase_add_test(tc, net_stream_without_buffer_and_unset);
+	tcase_add_test(tc, net_stream_fill_now_never_blocks);
+	tcase_add_test(tc, net_stream_pace_cuts_a_dripping_body);
 	suite_add_tcase(s, tc);
 	return s;
 }

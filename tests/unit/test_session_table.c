@@ -4,6 +4,7 @@
 #include "tests/unit/suites.h"
 #include "server/session.h"
 #include "server/session_table.h"
+#include "server/srccap.h"
 #include "shared/err.h"
 
 #include <pthread.h>
@@ -359,6 +360,76 @@ START_TEST(session_table_transact_eof_without_data_fails)
 }
 END_TEST
 
+START_TEST(session_table_caps_each_source)
+{
+	static struct srccap cap;
+	struct session_table *t = session_table_new(100);
+	struct session *s[4], *x;
+	char id[32];
+	int created, per, a, b;
+
+	srccap_init(&cap, 3, 0);
+	session_table_set_limits(t, &cap, 0);
+	a = srccap_slot(&cap, "192.0.2.1:1");
+	b = srccap_slot(&cap, "192.0.2.2:1");
+	if (a == b)
+		b = (a + 1) % SRCCAP_SLOTS;   /* the seed made them share */
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof id, "source-a-%d", i);
+		ck_assert_int_eq(session_table_get_from(t, id, strlen(id), 0, a,
+		    &s[i], &created, &per), 0);
+		ck_assert_int_eq(created, 1);
+	}
+	/* The fourth of source a: refused, and said to be the source's. */
+	ck_assert_int_eq(session_table_get_from(t, "source-a-3", 10, 0, a, &x,
+	    &created, &per), MEEK_EFULL);
+	ck_assert_int_eq(per, 1);
+	/* An existing session of a is still found; source b is apart. */
+	ck_assert_int_eq(session_table_get_from(t, "source-a-0", 10, 0, a, &x,
+	    &created, &per), 0);
+	ck_assert_int_eq(created, 0);
+	session_unref(x);
+	ck_assert_int_eq(session_table_get_from(t, "source-b-0", 10, 0, b,
+	    &s[3], &created, &per), 0);
+	/* Removing one of a's gives its place back. */
+	session_table_remove(t, s[0]);
+	ck_assert_int_eq(session_table_get_from(t, "source-a-3", 10, 0, a, &x,
+	    &created, &per), 0);
+	ck_assert_int_eq(atomic_load(&cap.sessions[a]), 3);
+	session_unref(x);
+	for (int i = 0; i < 4; i++)
+		session_unref(s[i]);
+	session_table_free(t);
+	ck_assert_int_eq(atomic_load(&cap.sessions[a]), 0);
+	ck_assert_int_eq(atomic_load(&cap.sessions[b]), 0);
+}
+END_TEST
+
+START_TEST(session_table_culls_pending_opens_early)
+{
+	struct session_table *t = session_table_new(100);
+	struct session *open, *busy, *out[4];
+	int created;
+	size_t n;
+
+	session_table_set_limits(t, NULL, 8000);
+	open = get(t, "pending-open", 1000, &created);
+	busy = get(t, "classic-one", 1000, &created);
+	atomic_store(&open->open_pending, 1);
+	/* Before the open limit nothing goes; after it only the open. */
+	ck_assert_uint_eq(session_table_cull(t, 8999, 120000, out, 4), 0);
+	n = session_table_cull(t, 9000, 120000, out, 4);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_eq(out[0], open);
+	session_close(out[0]);
+	session_unref(out[0]);
+	ck_assert_uint_eq(session_table_count(t), 1);
+	session_unref(open);
+	session_unref(busy);
+	session_table_free(t);
+}
+END_TEST
+
 Suite *
 session_table_suite(void)
 {
@@ -371,10 +442,12 @@ session_table_suite(void)
 	tcase_add_test(tc, session_table_refuses_beyond_max);
 	tcase_add_test(tc, session_table_rejects_overlong_ids);
 	tcase_add_test(tc, session_table_handles_many_ids);
+	tcase_add_test(tc, session_table_caps_each_source);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("expiry");
 	tcase_add_test(tc, session_table_culls_idle_sessions);
+	tcase_add_test(tc, session_table_culls_pending_opens_early);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("concurrency");

@@ -520,6 +520,160 @@ START_TEST(tls_read_timeout_keeps_connection)
 }
 END_TEST
 
+/* ---- the server engine driven without blocking ---- */
+
+/* Copies client -> server one byte at a time (so every record arrives cut
+ * into pieces), server -> client as it comes, until either side ends. */
+struct drip_relay {
+	int c, s;
+};
+
+static void *
+drip_relay_main(void *arg)
+{
+	struct drip_relay *r = arg;
+	unsigned char buf[16384];
+	ssize_t n;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = r->c, .events = POLLIN },
+			{ .fd = r->s, .events = POLLIN },
+		};
+		if (poll(p, 2, T_WAIT) <= 0)
+			break;
+		if (p[0].revents != 0) {
+			if ((n = read(r->c, buf, 1)) <= 0 ||
+			    net_write_all(r->s, buf, 1, T_WAIT) != 0)
+				break;
+			usleep(100);
+		}
+		if (p[1].revents != 0) {
+			if ((n = read(r->s, buf, sizeof buf)) <= 0 ||
+			    net_write_all(r->c, buf, (size_t)n, T_WAIT) != 0)
+				break;
+		}
+	}
+	shutdown(r->c, SHUT_RDWR);
+	shutdown(r->s, SHUT_RDWR);
+	return NULL;
+}
+
+struct step_cli {
+	int fd;
+	struct tls_anchors *ta;
+	int r;
+};
+
+/* Handshakes, sends "ping", expects "pong", closes. */
+static void *
+step_cli_main(void *arg)
+{
+	struct step_cli *sc = arg;
+	struct tls_conn *t = NULL;
+	const char *why = NULL;
+	unsigned char rbuf[64], buf[4];
+	struct stream st;
+
+	sc->r = tls_client_open(&t, sc->fd, sc->ta, "t.front.test", TLSHELLO_CHROME_WS, 0, T_WAIT,
+	    &why);
+	if (sc->r != 0) {
+		close(sc->fd);
+		return NULL;
+	}
+	stream_init(&st, sc->fd, t, rbuf, sizeof rbuf, T_WAIT);
+	if (stream_write(&st, "ping", 4) != 0 || stream_flush(&st) != 0)
+		sc->r = -100;
+	else if (stream_read_full(&st, buf, 4) != 0 || memcmp(buf, "pong", 4) != 0)
+		sc->r = -101;
+	stream_close(&st);
+	return NULL;
+}
+
+START_TEST(tls_server_steps_through_a_dripped_handshake)
+{
+	struct tls_creds *cr = creds("ec.pem", "ec.key");
+	struct step_cli sc = { .ta = anchors("ca.pem") };
+	struct drip_relay rl;
+	struct tls_conn *t = NULL;
+	const char *why = NULL;
+	unsigned char rbuf[64];
+	pthread_t cth, rth;
+	struct stream st;
+	int a[2], b[2], r, waits = 0, empty = 0;
+	short ev = 0;
+	long n;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+	sc.fd = a[0];
+	rl.c = a[1];
+	rl.s = b[1];
+	ck_assert_int_eq(tls_server_new(&t, b[0], cr, &why), 0);
+	ck_assert_int_eq(pthread_create(&rth, NULL, drip_relay_main, &rl), 0);
+	ck_assert_int_eq(pthread_create(&cth, NULL, step_cli_main, &sc), 0);
+	/* Every step returns at once; between steps only the fd is waited
+	 * on, as the pool's poller does.  The client's second flight needs
+	 * the server's first: at least one wait. */
+	while ((r = tls_conn_handshake_step(t, &why)) > 0) {
+		waits++;
+		ck_assert_int_eq(net_wait(b[0], (short)r, T_WAIT), 1);
+	}
+	ck_assert_msg(r == 0, "handshake step: %d %s", r, why);
+	ck_assert_int_gt(waits, 0);
+	/* The request, one byte at a time, read without blocking: a record
+	 * cut short stays in the engine. */
+	stream_init(&st, b[0], t, rbuf, sizeof rbuf, T_WAIT);
+	while (st.rlen < 4) {
+		n = stream_fill_now(&st, &ev);
+		ck_assert_int_ge(n, 0);
+		if (n == 0) {
+			empty++;
+			ck_assert_int_eq(net_wait(b[0], ev, T_WAIT), 1);
+		}
+	}
+	ck_assert_int_gt(empty, 0);
+	ck_assert(memcmp(st.rbuf, "ping", 4) == 0);
+	/* The blocking calls work on the same connection afterwards. */
+	ck_assert_int_eq(stream_write(&st, "pong", 4), 0);
+	ck_assert_int_eq(stream_flush(&st), 0);
+	pthread_join(cth, NULL);
+	ck_assert_int_eq(sc.r, 0);
+	stream_close(&st);
+	pthread_join(rth, NULL);
+	close(a[1]);
+	close(b[1]);
+	tls_creds_free(cr);
+	tls_anchors_free(sc.ta);
+}
+END_TEST
+
+START_TEST(tls_read_deadline_bounds_a_dripped_record)
+{
+	struct tls_creds *cr = creds("ec.pem", "ec.key");
+	struct tls_anchors *ta = anchors("ca.pem");
+	struct tls_conn *t = NULL;
+	const char *why = NULL;
+	unsigned char buf[16];
+	struct srv s;
+	struct cli c;
+
+	/* The client side reads with a long timeout but a deadline that has
+	 * passed: with nothing arrived it fails at once, not after T_WAIT. */
+	srv_start(&s, cr);
+	ck_assert_msg(cli_open(&c, &s, ta, "t.front.test", 1, &why) == 0, "%s", why);
+	t = c.st.tls;
+	cli_echo(&c, 100);
+	tls_conn_set_deadline(t, 1);
+	ck_assert_int_eq(stream_read(&c.st, buf, sizeof buf), MEEK_ETIMEDOUT);
+	tls_conn_set_deadline(t, 0);
+	stream_close(&c.st);
+	srv_stop(&s);
+	tls_creds_free(cr);
+	tls_anchors_free(ta);
+}
+END_TEST
+
 START_TEST(tls_anchors_load_bundle)
 {
 	struct tls_anchors *ta = NULL;
@@ -697,6 +851,8 @@ tls_suite(void)
 	tcase_add_test(tc, tls_rejects_expired);
 	tcase_add_test(tc, tls_resumes_session);
 	tcase_add_test(tc, tls_read_timeout_keeps_connection);
+	tcase_add_test(tc, tls_server_steps_through_a_dripped_handshake);
+	tcase_add_test(tc, tls_read_deadline_bounds_a_dripped_record);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reload");

@@ -56,6 +56,7 @@ struct server {
 		int fd;                  /* listening socket, or -1 */
 		const char *error;       /* reason when fd is -1 */
 		char addr[NET_ADDRSTR_MAX];
+		char error_buf[NET_ADDRSTR_MAX + 320]; /* "ADDR: reason" */
 	} bind[MAIN_MAX_BIND];
 };
 
@@ -131,6 +132,12 @@ main_listen(struct server *sv, const char *transport, const char *addr,
 	sv->bind[i].error = fd < 0 ? why : NULL;
 	if (fd >= 0)
 		net_sockname(fd, sv->bind[i].addr, sizeof sv->bind[i].addr);
+	else if (addr != NULL) {
+		/* Go's form: "listen tcp ADDR: bind: permission denied". */
+		snprintf(sv->bind[i].error_buf, sizeof sv->bind[i].error_buf,
+		    "%s: %s", addr, why);
+		sv->bind[i].error = sv->bind[i].error_buf;
+	}
 	sv->nbind++;
 }
 
@@ -240,11 +247,16 @@ main_announce(struct server *sv)
 		} else {
 			pt_smethod_error(sv->bind[i].transport,
 			    sv->bind[i].error);
+			log_error("%s: %s", sv->bind[i].transport,
+			    sv->bind[i].error);
 		}
 	}
 	pt_smethods_done();
 	if (ok == 0)
-		log_error("nothing to serve");
+		log_error("nothing to serve (the errors above)%s",
+		    sv->conf.env.exit_on_stdin_close ? "; staying up until tor "
+		    "closes stdin or sends SIGTERM, as Go's meek-server does, "
+		    "so that tor does not respawn it" : "");
 	return ok;
 }
 
@@ -386,8 +398,14 @@ main(int argc, char **argv)
 	main_parse(&sv, argc, argv);
 	main_setup(&sv);
 	main_drop_privileges(&sv);
-	if (main_announce(&sv) == 0)
+	if (main_announce(&sv) == 0) {
+		/* Managed: exiting would only make tor start it again (and
+		 * again); wait for tor to end it, as Go's meek-server does. */
+		if (sv.conf.managed)
+			term_wait(sv.conf.env.exit_on_stdin_close,
+			    (size_t)sv.conf.stack_kb);
 		return main_shutdown(&sv, 1);
+	}
 	code = main_serve(&sv);
 	return main_shutdown(&sv, code);
 }

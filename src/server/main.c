@@ -47,7 +47,7 @@ struct server {
 	struct decoy decoy;
 	struct tls_anchors *decoy_anchors;
 	struct srcdial source;
-	char tls_error[256];         /* SMETHOD-ERROR reason for bad --cert/--key */
+	char tls_error[1024];        /* SMETHOD-ERROR reason for bad --cert/--key */
 
 	/* One entry per SMETHOD / SMETHOD-ERROR line to print. */
 	size_t nbind;
@@ -102,6 +102,16 @@ main_parse(struct server *sv, int argc, char **argv)
 		exit(1);
 	}
 	if (rc < 0) {
+		char msg[1024];
+
+		/* MEEK_EIO: the state directory; name it and the reason. */
+		if (rc == MEEK_EIO) {
+			int e = errno;
+
+			snprintf(msg, sizeof msg, "%s %s: %s", why,
+			    getenv("TOR_PT_STATE_LOCATION"), strerror(e));
+			why = msg;
+		}
 		/* pt tells tor; stderr is for a human running it by hand. */
 		fprintf(stderr, "meek-server: %s\n", why);
 		pt_env_error(why);
@@ -148,8 +158,14 @@ main_setup(struct server *sv)
 	struct conf *c = &sv->conf;
 	const char *why = "", *tls_error = NULL;
 
-	if (log_open(c->log_file, &why) < 0)
-		main_die(c->managed, why);
+	if (log_open(c->log_file, &why) < 0) {
+		char msg[1024];
+		int e = errno;
+
+		snprintf(msg, sizeof msg, "%s %s: %s", why, c->log_file,
+		    strerror(e));
+		main_die(c->managed, msg);
+	}
 	log_set_level((enum log_level)c->log_level);
 	log_set_unsafe(c->unsafe_logging);
 	log_info("meek-server meek-c %s starting (%s)", PACKAGE_VERSION,
@@ -161,8 +177,11 @@ main_setup(struct server *sv)
 
 	if (!c->disable_tls &&
 	    tls_creds_load(&sv->creds, c->cert, c->key, &why) < 0) {
+		int e = errno;
+
 		snprintf(sv->tls_error, sizeof sv->tls_error,
-		    "cannot load --cert %s / --key %s: %s", c->cert, c->key, why);
+		    "cannot load --cert %s / --key %s: %s%s%s", c->cert, c->key,
+		    why, e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
 		log_error("%s", sv->tls_error);
 		if (!c->managed)
 			main_die(0, sv->tls_error);

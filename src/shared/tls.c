@@ -101,8 +101,11 @@ tls_read_file(const char *path, unsigned char **out, size_t *outlen,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			int e = errno;
+
 			close(fd);
 			free(b.p);
+			errno = e;
 			if (why)
 				*why = "cannot read file";
 			return MEEK_EIO;
@@ -363,24 +366,34 @@ tls_anchors_free(struct tls_anchors *ta)
 	free(ta);
 }
 
+static const char *const tls_ca_paths[] = {
+	"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu, Alpine */
+	"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
+	"/etc/ssl/cert.pem",                    /* Alpine, macOS, BSD */
+	"/etc/ssl/certs/ca-bundle.crt",         /* OpenWrt ca-bundle */
+	"/etc/ssl/ca-bundle.pem",               /* openSUSE */
+	"/etc/pki/tls/cacert.pem",              /* OpenELEC */
+};
+
+const char *
+tls_ca_path(size_t i)
+{
+	return i < sizeof tls_ca_paths / sizeof tls_ca_paths[0] ?
+	    tls_ca_paths[i] : NULL;
+}
+
 const char *
 tls_default_ca_file(void)
 {
-	static const char *const paths[] = {
-		"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu, Alpine */
-		"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
-		"/etc/ssl/cert.pem",                    /* Alpine, macOS, BSD */
-		"/etc/ssl/certs/ca-bundle.crt",         /* OpenWrt ca-bundle */
-		"/etc/ssl/ca-bundle.pem",               /* openSUSE */
-		"/etc/pki/tls/cacert.pem",              /* OpenELEC */
-	};
 	const char *env = getenv("SSL_CERT_FILE");
 
-	if (env != NULL && *env != '\0' && access(env, R_OK) == 0)
+	/* Named by the user: used as it is, so that an unreadable one is an
+	 * error (as Go and OpenSSL), not a silent fall-back. */
+	if (env != NULL && *env != '\0')
 		return env;
-	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-		if (access(paths[i], R_OK) == 0)
-			return paths[i];
+	for (size_t i = 0; tls_ca_path(i) != NULL; i++)
+		if (access(tls_ca_path(i), R_OK) == 0)
+			return tls_ca_path(i);
 	return NULL;
 }
 
@@ -389,6 +402,7 @@ tls_default_ca_file(void)
 /* One immutable version of the credentials. */
 struct tls_snap {
 	int refs;                    /* atomic */
+	long long not_after;         /* leaf's notAfter, Unix seconds */
 	br_x509_certificate *chain;
 	size_t chain_len;
 	int key_type;                /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC */
@@ -421,6 +435,9 @@ struct tls_creds {
 	struct tls_snap *snap;
 	struct tls_stamp cert_st, key_st;
 	long long last_check;
+	/* The last reload's failure (why: a literal), 0 after a success. */
+	int fail_code, fail_errno;
+	const char *fail_why;
 	struct tls_locked_cache cache;
 };
 
@@ -573,6 +590,9 @@ tls_snap_check(struct tls_snap *s, const char **why)
 		return MEEK_EPROTO;
 	}
 	s->issuer_key_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
+	/* BearSSL counts days from 0000-01-01; 719528 of them to 1970. */
+	s->not_after = ((long long)dc.notafter_days - 719528) * 86400 +
+	    (long long)dc.notafter_seconds;
 	if (s->issuer_key_type != BR_KEYTYPE_RSA && s->issuer_key_type != BR_KEYTYPE_EC)
 		s->issuer_key_type = BR_KEYTYPE_RSA;
 	if (pk->key_type != s->key_type) {
@@ -632,6 +652,8 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 	}
 	s->refs = 1;
 	r = tls_read_file(cert_path, &data, &len, why);
+	if (r == MEEK_EIO && why)
+		*why = "cannot read the certificate file";
 	if (r < 0)
 		goto fail;
 	r = tls_pem_walk(data, len, tls_chain_add, s, why);
@@ -647,6 +669,8 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 		goto fail;
 	}
 	r = tls_read_file(key_path, &data, &len, why);
+	if (r == MEEK_EIO && why)
+		*why = "cannot read the key file";
 	if (r < 0)
 		goto fail;
 	kl.s = s;
@@ -680,7 +704,12 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 	*out = s;
 	return 0;
 fail:
-	tls_snap_free(s);
+	{
+		int e = errno;
+
+		tls_snap_free(s);
+		errno = e;
+	}
 	return r;
 }
 
@@ -746,15 +775,29 @@ tls_creds_swap(struct tls_creds *c, const char **why)
 	 * reload later. */
 	tls_stamp_get(c->cert_path, &cst);
 	tls_stamp_get(c->key_path, &kst);
-	r = tls_snap_load(&s, c->cert_path, c->key_path, why);
+	const char *w = "";
+	int e;
+
+	r = tls_snap_load(&s, c->cert_path, c->key_path, &w);
+	e = errno;
+	if (why)
+		*why = w;
 	pthread_mutex_lock(&c->lock);
 	/* Remember the stamps even on failure: retry only on a new change. */
 	c->cert_st = cst;
 	c->key_st = kst;
 	if (r < 0) {
+		c->fail_code = r;
+		c->fail_errno = r == MEEK_EIO ? e : 0;
+		c->fail_why = w;
+		e = c->fail_errno;
 		pthread_mutex_unlock(&c->lock);
+		errno = e;
 		return r;
 	}
+	c->fail_code = 0;
+	c->fail_errno = 0;
+	c->fail_why = NULL;
 	old = c->snap;
 	c->snap = s;
 	pthread_mutex_unlock(&c->lock);
@@ -795,11 +838,31 @@ tls_creds_load(struct tls_creds **out, const char *cert_path,
 	c->last_check = tls_now_s();
 	r = tls_creds_swap(c, why);
 	if (r < 0) {
+		int e = errno;
+
 		tls_creds_free(c);
+		errno = e;
 		return r;
 	}
 	*out = c;
 	return 0;
+}
+
+int
+tls_creds_state(struct tls_creds *c, long long *not_after, int *err,
+    const char **why)
+{
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	*not_after = c->snap->not_after;
+	r = c->fail_code;
+	if (err)
+		*err = c->fail_errno;
+	if (r < 0 && why)
+		*why = c->fail_why;
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 int
@@ -852,7 +915,9 @@ tls_creds_get(struct tls_creds *c)
 			log_info("tls: reloaded the server certificate");
 		else
 			log_warn("tls: cannot reload the server certificate "
-			    "(keeping the old one): %s", why ? why : "error");
+			    "--cert %s / --key %s (keeping the old one): %s%s%s",
+			    c->cert_path, c->key_path, why ? why : "error",
+			    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	}
 	pthread_mutex_lock(&c->lock);
 	s = c->snap;

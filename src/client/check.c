@@ -47,13 +47,27 @@ check_step(FILE *out, const char *step, int ok, const char *fmt, ...)
 }
 
 /* Bridge-line form "url=A front=B" (or tor's "url=A;front=B") to the
- * escaped "k=v;k=v" form ptargs_parse() reads. */
+ * escaped "k=v;k=v" form ptargs_parse() reads.  A whole torrc line
+ * "Bridge meek_lite ADDR FP url=A front=B" works too: the leading words
+ * without '=' (keyword, transport, address, fingerprint) are skipped. */
 static int
 check_args(const char *in, char *out, size_t len)
 {
 	size_t o = 0;
 	int sep = 0;
 
+	for (;;) {
+		const char *w = in, *e;
+
+		while (isspace((unsigned char)*w))
+			w++;
+		e = w;
+		while (*e != '\0' && !isspace((unsigned char)*e) && *e != '=')
+			e++;
+		if (e == w || *e == '=')
+			break;
+		in = e;
+	}
 	for (const char *p = in; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p) || *p == ';') {
 			sep = o > 0;

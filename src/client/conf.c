@@ -280,6 +280,12 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 		rc = pt_client_env_parse(&c->env, &w);
 		if (rc == MEEK_EVERSION)
 			return rc;
+		if (rc == MEEK_EIO) {
+			int e = errno;
+
+			return conf_fail(c, why, "%s %s: %s", w,
+			    getenv("TOR_PT_STATE_LOCATION"), strerror(e));
+		}
 		if (rc != 0)
 			return conf_fail(c, why, "%s", w ? w : "bad environment");
 		if (proxy_uri == NULL && c->env.proxy != NULL) {
@@ -358,8 +364,10 @@ client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
 	memset(t, 0, sizeof *t);
 	if (u != NULL) {
 		if (url_parse(&t->url, u, &w) != 0) {
+			/* url_parse says what is wrong ("URL scheme is not
+			 * http or https", "bad port in URL", ...). */
 			if (why)
-				*why = "bad url= argument";
+				*why = w != NULL ? w : "bad url= argument";
 			return MEEK_EINVAL;
 		}
 	} else if (c->has_url) {

@@ -92,6 +92,19 @@ main_parse(struct client *c, int argc, char **argv)
 	return 0;
 }
 
+/* The system CA paths tried, comma-separated, into buf. */
+static const char *
+main_ca_paths(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; tls_ca_path(i) != NULL && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+		    tls_ca_path(i));
+	return buf;
+}
+
 /* --check: trust anchors, then the bridge line test; returns the exit code. */
 static int
 main_check(struct client *c)
@@ -101,19 +114,27 @@ main_check(struct client *c)
 	int rc;
 
 	if (log_open(conf->log_file, &why) != 0) {
-		fprintf(stderr, "meek-client: %s: %s\n", why ? why : "cannot open log",
-		    conf->log_file);
+		int e = errno;
+
+		fprintf(stderr, "meek-client: %s %s: %s\n", why ? why :
+		    "cannot open log", conf->log_file, strerror(e));
 		return EXIT_FAILURE;
 	}
 	/* The verdict lines are the output; the log only for --log-level. */
 	log_set_level(conf->log_level == LOG_INFO ? LOG_ERROR : conf->log_level);
 	signal(SIGPIPE, SIG_IGN);
 	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
-	if (ca == NULL)
-		printf("trust    FAIL no CA bundle found: " MAIN_NO_CA_HINT "\n");
-	else if (tls_anchors_load(&c->anchors, ca, &why) != 0)
-		printf("trust    FAIL %s: %s\n", ca, why ? why : "-");
-	else
+	if (ca == NULL) {
+		char paths[512];
+
+		printf("trust    FAIL no CA bundle found (%s): " MAIN_NO_CA_HINT
+		    "\n", main_ca_paths(paths, sizeof paths));
+	} else if ((rc = tls_anchors_load(&c->anchors, ca, &why)) != 0) {
+		int e = errno;
+
+		printf("trust    FAIL %s: %s%s%s\n", ca, why ? why : "-",
+		    rc == MEEK_EIO ? ": " : "", rc == MEEK_EIO ? strerror(e) : "");
+	} else
 		printf("trust    ok   %zu CA certificates from %s\n",
 		    tls_anchors_count(c->anchors), ca);
 	if (conf->utls != NULL)
@@ -132,12 +153,15 @@ main_setup(struct client *c)
 {
 	const struct client_conf *conf = &c->conf;
 	const char *why = NULL, *ca;
-	char msg[512];
+	char msg[1024];
 	sigset_t sigs;
+	int rc;
 
 	if (log_open(conf->log_file, &why) != 0) {
-		snprintf(msg, sizeof msg, "%s: %s", why ? why : "cannot open log",
-		    conf->log_file);
+		int e = errno;
+
+		snprintf(msg, sizeof msg, "%s %s: %s", why ? why :
+		    "cannot open log", conf->log_file, strerror(e));
 		return main_fail(c, msg);
 	}
 	log_set_level(conf->log_level);
@@ -153,14 +177,22 @@ main_setup(struct client *c)
 		    conf->proxy.type == PROXY_SOCKS5 ? "SOCKS5" : "SOCKS4a");
 
 	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
-	if (ca == NULL)
-		return main_fail(c, "no CA bundle found in the usual places "
-		    "(/etc/ssl/certs/ca-certificates.crt, /etc/ssl/cert.pem, "
-		    "/etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/certs/ca-bundle.crt): "
-		    MAIN_NO_CA_HINT);
-	if (tls_anchors_load(&c->anchors, ca, &why) != 0) {
-		snprintf(msg, sizeof msg, "cannot load trust anchors from %s: %s",
-		    ca, why ? why : "-");
+	if (ca == NULL) {
+		char paths[512];
+
+		snprintf(msg, sizeof msg, "no CA bundle found in the usual places "
+		    "(%s): " MAIN_NO_CA_HINT, main_ca_paths(paths, sizeof paths));
+		return main_fail(c, msg);
+	}
+	if ((rc = tls_anchors_load(&c->anchors, ca, &why)) != 0) {
+		int e = errno;
+
+		/* --ca or SSL_CERT_FILE named it: no fall-back. */
+		snprintf(msg, sizeof msg, "cannot load trust anchors from %s%s: "
+		    "%s%s%s", ca, conf->ca_file != NULL ? " (--ca)" :
+		    getenv("SSL_CERT_FILE") != NULL && strcmp(getenv("SSL_CERT_FILE"),
+		    ca) == 0 ? " (SSL_CERT_FILE)" : "", why ? why : "-",
+		    rc == MEEK_EIO ? ": " : "", rc == MEEK_EIO ? strerror(e) : "");
 		return main_fail(c, msg);
 	}
 	log_info("%zu trust anchors from %s", tls_anchors_count(c->anchors), ca);

@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -67,14 +68,21 @@ main_setup(struct reflector *r)
 	struct rconf *c = &r->conf;
 	const char *why = "", *ca;
 
-	if (log_open(c->log_file, &why) < 0)
-		main_die(why);
+	if (log_open(c->log_file, &why) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "meek-reflect: %s %s: %s\n", why, c->log_file,
+		    strerror(e));
+		exit(1);
+	}
 	log_set_level((enum log_level)c->log_level);
 	log_set_unsafe(c->unsafe_logging);
 	term_block();
 	if (!c->disable_tls && tls_creds_load(&r->creds, c->cert, c->key, &why) < 0) {
-		fprintf(stderr, "meek-reflect: cannot load --cert %s / --key %s: %s\n",
-		    c->cert, c->key, why);
+		int e = errno;
+
+		fprintf(stderr, "meek-reflect: cannot load --cert %s / --key %s: %s%s%s\n",
+		    c->cert, c->key, why, e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
 		exit(1);
 	}
 	if (c->url.https) {

@@ -140,11 +140,16 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	    t->front, b->rbuf, sizeof b->rbuf, CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS,
 	    &why);
 	if (rc != 0) {
-		const char *cls = report_class(rc, why, 0, cbuf, sizeof cbuf);
+		/* TCP worked a moment ago: a reset or a silence now is the
+		 * handshake's. */
+		const char *cls = report_class_at(rc, why, 0, REPORT_DIAL, cbuf,
+		    sizeof cbuf);
+		const char *hint = report_censor_hint(rc, why, 0, REPORT_DIAL);
 		long long nb = 0, na = 0;
 		char d1[32], d2[32];
 
-		snprintf(msg, sizeof msg, "%s", why ? why : meek_strerror(rc));
+		snprintf(msg, sizeof msg, "%s%s%s", why ? why : meek_strerror(rc),
+		    hint ? ": " : "", hint ? hint : "");
 		if (rc == MEEK_ECERT && why != NULL && strstr(why, "expired")) {
 			switch (certdates_probe(proxy, t->front, t->port, t->front,
 			    CHECK_TIMEOUT_MS, &nb, &na)) {
@@ -187,10 +192,13 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	if (rc == 0)
 		rc = http_read_response(&s, &b->msg, &why);
 	if (rc != 0) {
+		const char *hint = report_censor_hint(rc, why, 0, REPORT_REQUEST);
+
 		stream_close(&s);
-		check_step(out, "post", 0, "Host %s path %s: %s (class %s)",
+		check_step(out, "post", 0, "Host %s path %s: %s%s%s (class %s)",
 		    t->url.host_header, t->url.path, why ? why : meek_strerror(rc),
-		    report_class(rc, why, 0, cbuf, sizeof cbuf));
+		    hint ? ": " : "", hint ? hint : "",
+		    report_class_at(rc, why, 0, REPORT_REQUEST, cbuf, sizeof cbuf));
 		return 0;
 	}
 	if (b->msg.status != 200) {
@@ -216,7 +224,8 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	if (ct == NULL || strncasecmp(ct, "application/octet-stream", 24) != 0) {
 		char esc[80];
 		check_step(out, "meek", 0, "not meek-server: a web page answered "
-		    "(Content-Type %s)", ct ? log_escape(esc, sizeof esc, ct,
+		    "(Content-Type %s): " REPORT_BLOCK_PAGE_HINT " (class "
+		    "block-page)", ct ? log_escape(esc, sizeof esc, ct,
 		    strlen(ct)) : "none");
 		return 0;
 	}

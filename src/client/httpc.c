@@ -206,18 +206,22 @@ enum httpc_phase {
 /* One request and its response. */
 static int
 httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
-    size_t cap, size_t *out_len, enum httpc_phase *phase, const char **why)
+    size_t cap, size_t *out_len, enum httpc_phase *phase, int *dial_failed,
+    const char **why)
 {
 	const struct url *u = &h->target->url;
 	int rc;
 	long n;
 
 	*phase = HTTPC_UNSENT;
+	*dial_failed = 0;
 	h->last_status = 0;
 	if (h->s.fd >= 0 && httpc_is_stale(h))
 		httpc_disconnect(h);
-	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
+	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0) {
+		*dial_failed = 1;
 		return rc;
+	}
 	h->requests++;
 	rc = http_write_request(&h->s, "POST", u->host_header, u->path,
 	    extra, buf, len);
@@ -377,10 +381,13 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 	for (;;) {
 		const char *w = NULL, *cls, *action;
 		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
-		int delay = 0, rest = 0, st;
+		int delay = 0, rest = 0, st, dial_failed;
+		enum report_phase rphase;
+		const char *hint;
 
 		httpc_pick(h);
-		rc = httpc_try(h, lines, buf, len, cap, out_len, &phase, &w);
+		rc = httpc_try(h, lines, buf, len, cap, out_len, &phase,
+		    &dial_failed, &w);
 		if (rc == 0) {
 			h->dead_until[h->order[h->cur]] = 0;
 			return 0;
@@ -389,7 +396,15 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 		snprintf(fr, sizeof fr, strchr(h->target->front, ':') != NULL ?
 		    "[%s]:%u" : "%s:%u", h->target->front,
 		    (unsigned)h->target->port);
-		cls = report_class(rc, w, st, cbuf, sizeof cbuf);
+		rphase = phase == HTTPC_ANSWERED ? REPORT_ANY : dial_failed ?
+		    REPORT_DIAL : REPORT_REQUEST;
+		cls = report_class_at(rc, w, st, rphase, cbuf, sizeof cbuf);
+		hint = report_censor_hint(rc, w, st, rphase);
+		if (hint != NULL) {
+			snprintf(msg, sizeof msg, "%s: %s", w ? w :
+			    meek_strerror(rc), hint);
+			w = msg;
+		}
 		if (rc == MEEK_ECERT && w != NULL && strstr(w, "expired") != NULL &&
 		    httpc_cert_dates(h, &cls, msg, sizeof msg, &w) &&
 		    clock_ms() < clock_until) {

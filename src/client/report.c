@@ -69,6 +69,65 @@ report_class(int rc, const char *why, int status, char *buf, size_t len)
 	}
 }
 
+/* The censor classes: 1 reset-after-hello, 2 blackhole, 3
+ * reset-after-request, 0 none. */
+static int
+report_censor(int rc, const char *why, int status, enum report_phase phase)
+{
+	int timeout_after_connect = rc == MEEK_ETIMEDOUT &&
+	    (why == NULL || strstr(why, "connect") == NULL);
+
+	if (status > 0)
+		return 0;
+	if (phase == REPORT_DIAL) {
+		if (rc == MEEK_ECLOSED || rc == MEEK_EIO)
+			return 1;
+		if (timeout_after_connect)
+			return 2;
+	} else if (phase == REPORT_REQUEST) {
+		if (rc == MEEK_ECLOSED || rc == MEEK_EIO)
+			return 3;
+		if (timeout_after_connect)
+			return 2;
+	}
+	return 0;
+}
+
+const char *
+report_class_at(int rc, const char *why, int status, enum report_phase phase,
+    char *buf, size_t len)
+{
+	switch (report_censor(rc, why, status, phase)) {
+	case 1:
+		return "reset-after-hello";
+	case 2:
+		return "blackhole";
+	case 3:
+		return "reset-after-request";
+	default:
+		return report_class(rc, why, status, buf, len);
+	}
+}
+
+const char *
+report_censor_hint(int rc, const char *why, int status,
+    enum report_phase phase)
+{
+	switch (report_censor(rc, why, status, phase)) {
+	case 1:
+		return "this looks like blocking: the front's TLS handshake was "
+		    "cut right after the ClientHello (SNI filtering?)";
+	case 2:
+		return "this looks like blocking: connected, then no answer "
+		    "at all (a black hole)";
+	case 3:
+		return "this looks like blocking: the connection was cut after "
+		    "the request (HTTP filtering?)";
+	default:
+		return NULL;
+	}
+}
+
 /* Returns 1 when `front`/`cls` was not reported in the last
  * REPORT_QUIET_MS, and records now. */
 static int

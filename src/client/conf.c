@@ -36,7 +36,8 @@ static const struct opt client_opts[] = {
 	{ "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "max-body", required_argument, OPT_MAX_BODY, "KIB",
-	  "largest extension request or response body in KiB (default 1024)" },
+	  "largest extension response body in KiB (default 1024); when given, "
+	  "also the largest request body (default 64)" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
 	  "auto (default), stream, poll or classic: protocol extension use (mode= overrides)" },
 	{ "proxy", required_argument, OPT_PROXY, "URI",
@@ -168,6 +169,7 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		    sizeof c->err, why) != 0)
 			return MEEK_EINVAL;
 		c->max_body = (size_t)kb * 1024;
+		c->up_max = c->max_body;
 		break;
 	}
 	case OPT_MODE:
@@ -258,6 +260,7 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 	c->stack_kb = CLIENT_STACK_KB_DEFAULT;
 	c->mode = CLIENT_MODE_AUTO;
 	c->max_body = (size_t)CLIENT_MAX_BODY_KB_DEFAULT * 1024;
+	c->up_max = CLIENT_UP_MAX_DEFAULT;
 	/* Known before the flags so that a bad flag can be reported to tor. */
 	c->managed = getenv("TOR_PT_MANAGED_TRANSPORT_VER") != NULL;
 

@@ -21,6 +21,8 @@
 #define CLIENT_UTLS_MAX 64
 #define CLIENT_TARGETS_MAX 16   /* url/front pairs of one bridge line */
 #define CLIENT_MAX_BODY_KB_DEFAULT 1024 /* --max-body: extension bodies */
+/* A bulk upload holds at most this much per session (memory on routers). */
+#define CLIENT_UP_MAX_DEFAULT (64 * 1024)
 
 /* --mode / mode=: which protocol a session uses (doc/protocol.md). */
 enum client_mode {
@@ -48,6 +50,8 @@ struct client_conf {
 	size_t stack_kb;        /* --stack-size, session thread stack in KiB */
 	int mode;               /* --mode, enum client_mode (mode= overrides) */
 	size_t max_body;        /* --max-body, in bytes */
+	size_t up_max;          /* an upload body: CLIENT_UP_MAX_DEFAULT unless
+	                         * --max-body was given, then max_body */
 	int has_proxy;          /* every connection goes through `proxy` */
 	int proxy_from_env;     /* it came from TOR_PT_PROXY: answer PROXY DONE */
 	struct proxy proxy;

@@ -4,6 +4,7 @@
  * the PT lines, serve until SIGTERM/SIGINT or stdin closes, shut down.
  */
 #include "config.h"
+#include "shared/arena.h"
 #include "client/check.h"
 #include "client/conf.h"
 #include "client/listener.h"
@@ -384,6 +385,8 @@ main(int argc, char **argv)
 	struct client c;
 	int rc;
 
+	/* Routers: 2 malloc arenas, not 8 per core. */
+	arena_bound(2);
 	memset(&c, 0, sizeof c);
 	c.sigfd = -1;
 	if ((rc = main_parse(&c, argc, argv)) != 0) {

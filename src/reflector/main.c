@@ -5,6 +5,7 @@
  * "LISTEN ip:port" when ready.
  */
 #include "config.h"
+#include "shared/arena.h"
 #include "reflector/conf.h"
 #include "reflector/reflect.h"
 #include "reflector/upstream.h"
@@ -179,6 +180,7 @@ main(int argc, char **argv)
 {
 	static struct reflector r;
 
+	arena_bound(4);
 	r.lfd = -1;
 	main_parse(&r, argc, argv);
 	main_setup(&r);

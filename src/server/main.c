@@ -4,6 +4,7 @@
  * stdout) or standalone (--listen, --orport; prints "LISTEN ip:port").
  */
 #include "config.h"
+#include "shared/arena.h"
 #include "server/conf.h"
 #include "server/handler.h"
 #include "shared/pool.h"
@@ -414,6 +415,7 @@ main(int argc, char **argv)
 	static struct server sv;
 	int code;
 
+	arena_bound(4);
 	main_parse(&sv, argc, argv);
 	main_setup(&sv);
 	main_drop_privileges(&sv);

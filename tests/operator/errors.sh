@@ -58,6 +58,19 @@ says "meek-reflect --listen in use: the address and the reason" "$held: address 
     "$MEEK_REFLECT" --listen "$held" --url http://127.0.0.1:9/ --disable-tls
 stop holder
 
+# Port 443 as an unprivileged user (what Debian's tor meets): the address
+# and "permission denied".  Needs root to switch users, and a kernel that
+# keeps ports below 1024 privileged.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+    [ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 443 ]; then
+	says "meek-server on 127.0.0.1:443 as nobody: the address and permission denied" \
+	    "127\.0\.0\.1:443: permission denied" \
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$MEEK_SERVER" --listen 127.0.0.1:443 --orport 127.0.0.1:9 --disable-tls
+else
+	log "not root, no setpriv or port 443 unprivileged here: the permission-denied case is not checked"
+fi
+
 says "SSL_CERT_FILE unreadable: an error naming it (no fall-back)" \
     "cannot load trust anchors from $TMPD/none.pem \(SSL_CERT_FILE\): .*No such file or directory" \
     env SSL_CERT_FILE="$TMPD/none.pem" "$MEEK_CLIENT" --listen 127.0.0.1:0 --url https://127.0.0.1:9/

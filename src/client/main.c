@@ -14,6 +14,7 @@
 #include "shared/log.h"
 #include "shared/pt.h"
 #include "shared/tls.h"
+#include "shared/trust.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -26,9 +27,6 @@
 #include <unistd.h>
 
 #define MAIN_DRAIN_POLL_MS 250
-#define MAIN_NO_CA_HINT "install ca-certificates (Debian, Ubuntu, Alpine, " \
-	"Fedora) or ca-bundle (OpenWrt: opkg install ca-bundle), or set " \
-	"SSL_CERT_FILE or pass --ca FILE"
 #define MAIN_SHUTDOWN_WAIT_MS 2000
 
 struct client {
@@ -93,25 +91,13 @@ main_parse(struct client *c, int argc, char **argv)
 	return 0;
 }
 
-/* The system CA paths tried, comma-separated, into buf. */
-static const char *
-main_ca_paths(char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; tls_ca_path(i) != NULL && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-		    tls_ca_path(i));
-	return buf;
-}
-
 /* --check: trust anchors, then the bridge line test; returns the exit code. */
 static int
 main_check(struct client *c)
 {
 	const struct client_conf *conf = &c->conf;
 	const char *why = NULL, *ca;
+	char msg[1024];
 	int rc;
 
 	if (log_open(conf->log_file, &why) != 0) {
@@ -124,18 +110,10 @@ main_check(struct client *c)
 	/* The verdict lines are the output; the log only for --log-level. */
 	log_set_level(conf->log_level == LOG_INFO ? LOG_ERROR : conf->log_level);
 	signal(SIGPIPE, SIG_IGN);
-	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
-	if (ca == NULL) {
-		char paths[512];
-
-		printf("trust    FAIL no CA bundle found (%s): " MAIN_NO_CA_HINT
-		    "\n", main_ca_paths(paths, sizeof paths));
-	} else if ((rc = tls_anchors_load(&c->anchors, ca, &why)) != 0) {
-		int e = errno;
-
-		printf("trust    FAIL %s: %s%s%s\n", ca, why ? why : "-",
-		    rc == MEEK_EIO ? ": " : "", rc == MEEK_EIO ? strerror(e) : "");
-	} else
+	if (trust_load(&c->anchors, conf->ca_file, "--ca", &ca, msg,
+	    sizeof msg) != 0)
+		printf("trust    FAIL %s\n", msg);
+	else
 		printf("trust    ok   %zu CA certificates from %s\n",
 		    tls_anchors_count(c->anchors), ca);
 	if (conf->utls != NULL)
@@ -148,70 +126,30 @@ main_check(struct client *c)
 	return rc;
 }
 
-/* Step 2: log, trust anchors, signal mask, session machinery, listeners. */
+/* The trust anchors for the session machinery: --ca, SSL_CERT_FILE or a
+ * system bundle (a named one that cannot be read is an error).  Returns 0
+ * or the exit code. */
 static int
-main_setup(struct client *c)
+main_trust_load(struct client *c)
+{
+	const char *ca;
+	char msg[1024];
+
+	if (trust_load(&c->anchors, c->conf.ca_file, "--ca", &ca, msg,
+	    sizeof msg) != 0)
+		return main_fail(c, msg);
+	log_info("%zu trust anchors from %s", tls_anchors_count(c->anchors), ca);
+	return 0;
+}
+
+/* The SOCKS listeners: --listen standalone, one per transport tor asked
+ * for when managed (a failure is kept for its CMETHOD-ERROR).  Returns 0 or
+ * the exit code. */
+static int
+main_listen(struct client *c)
 {
 	const struct client_conf *conf = &c->conf;
-	const char *why = NULL, *ca;
 	char msg[1024];
-	sigset_t sigs;
-	int rc;
-
-	if (log_open(conf->log_file, &why) != 0) {
-		int e = errno;
-
-		snprintf(msg, sizeof msg, "%s %s: %s", why ? why :
-		    "cannot open log", conf->log_file, strerror(e));
-		return main_fail(c, msg);
-	}
-	log_set_level(conf->log_level);
-	log_set_unsafe(conf->unsafe_logging);
-	log_info("meek-client meek-c %s starting (%s mode)", PACKAGE_VERSION,
-	    conf->managed ? "managed" : "standalone");
-	if (conf->utls != NULL)
-		log_info("--utls given: uTLS is not available with BearSSL, "
-		    "using BearSSL's TLS");
-	if (conf->has_proxy)
-		log_info("every connection goes through the %s proxy",
-		    conf->proxy.type == PROXY_HTTP ? "HTTP" :
-		    conf->proxy.type == PROXY_SOCKS5 ? "SOCKS5" : "SOCKS4a");
-
-	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
-	if (ca == NULL) {
-		char paths[512];
-
-		snprintf(msg, sizeof msg, "no CA bundle found in the usual places "
-		    "(%s): " MAIN_NO_CA_HINT, main_ca_paths(paths, sizeof paths));
-		return main_fail(c, msg);
-	}
-	if ((rc = tls_anchors_load(&c->anchors, ca, &why)) != 0) {
-		int e = errno;
-
-		/* --ca or SSL_CERT_FILE named it: no fall-back. */
-		snprintf(msg, sizeof msg, "cannot load trust anchors from %s%s: "
-		    "%s%s%s", ca, conf->ca_file != NULL ? " (--ca)" :
-		    getenv("SSL_CERT_FILE") != NULL && strcmp(getenv("SSL_CERT_FILE"),
-		    ca) == 0 ? " (SSL_CERT_FILE)" : "", why ? why : "-",
-		    rc == MEEK_EIO ? ": " : "", rc == MEEK_EIO ? strerror(e) : "");
-		return main_fail(c, msg);
-	}
-	log_info("%zu trust anchors from %s", tls_anchors_count(c->anchors), ca);
-
-	/* Signals go to main's signalfd only: block them before any thread. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	if ((c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
-		return main_fail(c, "signalfd failed");
-
-	if (conf->managed)
-		log_set_hook(main_log_hook);
-	if (poller_init(&c->poller, conf, c->anchors, &why) != 0)
-		return main_fail(c, why);
-	c->poller_ready = 1;
 
 	if (!conf->managed) {
 		c->methods[0].name = "socks";
@@ -250,6 +188,56 @@ main_setup(struct client *c)
 			listener_close(&c->methods[i].l);
 	}
 	return 0;
+}
+
+/* Step 2: log, trust anchors, signal mask, session machinery, listeners. */
+static int
+main_setup(struct client *c)
+{
+	const struct client_conf *conf = &c->conf;
+	const char *why = NULL;
+	char msg[1024];
+	sigset_t sigs;
+	int rc;
+
+	if (log_open(conf->log_file, &why) != 0) {
+		int e = errno;
+
+		snprintf(msg, sizeof msg, "%s %s: %s", why ? why :
+		    "cannot open log", conf->log_file, strerror(e));
+		return main_fail(c, msg);
+	}
+	log_set_level(conf->log_level);
+	log_set_unsafe(conf->unsafe_logging);
+	log_info("meek-client meek-c %s starting (%s mode)", PACKAGE_VERSION,
+	    conf->managed ? "managed" : "standalone");
+	if (conf->utls != NULL)
+		log_info("--utls given: uTLS is not available with BearSSL, "
+		    "using BearSSL's TLS");
+	if (conf->has_proxy)
+		log_info("every connection goes through the %s proxy",
+		    conf->proxy.type == PROXY_HTTP ? "HTTP" :
+		    conf->proxy.type == PROXY_SOCKS5 ? "SOCKS5" : "SOCKS4a");
+
+	if ((rc = main_trust_load(c)) != 0)
+		return rc;
+
+	/* Signals go to main's signalfd only: block them before any thread. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if ((c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
+		return main_fail(c, "signalfd failed");
+
+	if (conf->managed)
+		log_set_hook(main_log_hook);
+	if (poller_init(&c->poller, conf, c->anchors, &why) != 0)
+		return main_fail(c, why);
+	c->poller_ready = 1;
+
+	return main_listen(c);
 }
 
 /* Step 3: the PT lines (or the LISTEN line in standalone mode). */

@@ -15,6 +15,7 @@
 #include "shared/pool.h"
 #include "shared/term.h"
 #include "shared/tls.h"
+#include "shared/trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,13 +88,11 @@ main_setup(struct reflector *r)
 		exit(1);
 	}
 	if (c->url.https) {
-		ca = c->ca != NULL ? c->ca : tls_default_ca_file();
-		if (ca == NULL)
-			main_die("no CA bundle found for the https --url: install "
-			    "ca-certificates, set SSL_CERT_FILE or give --ca");
-		if (tls_anchors_load(&r->anchors, ca, &why) < 0) {
-			fprintf(stderr, "meek-reflect: cannot load CA bundle %s: %s\n",
-			    ca, why);
+		char msg[1024];
+
+		if (trust_load(&r->anchors, c->ca, "--ca", &ca, msg,
+		    sizeof msg) != 0) {
+			fprintf(stderr, "meek-reflect: %s\n", msg);
 			exit(1);
 		}
 	}

@@ -19,6 +19,7 @@
 #include "shared/pt.h"
 #include "shared/term.h"
 #include "shared/tls.h"
+#include "shared/trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -308,12 +309,12 @@ main_serve(struct server *sv)
 		sv->handler.norports = c->norports;
 	}
 	if (c->fallback != NULL) {
-		const char *ca = tls_default_ca_file();
+		const char *ca;
+		char msg[1024];
 
-		if (c->fallback_url.https && (ca == NULL ||
-		    tls_anchors_load(&sv->decoy_anchors, ca, &why) < 0)) {
-			log_error("--fallback: cannot load the CA bundle: %s",
-			    ca == NULL ? "none found (set SSL_CERT_FILE)" : why);
+		if (c->fallback_url.https && trust_load(&sv->decoy_anchors,
+		    NULL, NULL, &ca, msg, sizeof msg) != 0) {
+			log_error("--fallback: %s", msg);
 			return 1;
 		}
 		sv->decoy.url = &c->fallback_url;

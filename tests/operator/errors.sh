@@ -3,7 +3,8 @@
 # the system error: --log (all three programs), TOR_PT_STATE_LOCATION (client
 # and server, ENV-ERROR to tor), a listen address already in use (all
 # three), SSL_CERT_FILE and --ca that cannot be read (an error, not a
-# fall-back to the system bundle); and --check takes a whole torrc Bridge
+# fall-back to the system bundle; client, reflector, server's --fallback)
+# and no bundle found (every path searched); and --check takes a whole torrc Bridge
 # line and says what is wrong with a bad url=.  (--cert/--key, reload and
 # --stats: tests/operator/cert_state.sh.)
 . "$(dirname "$0")/../integration/lib.sh"
@@ -77,13 +78,45 @@ says "SSL_CERT_FILE unreadable: an error naming it (no fall-back)" \
 says "--ca unreadable: an error naming it" \
     "cannot load trust anchors from $TMPD/none.pem \(--ca\): .*No such file or directory" \
     "$MEEK_CLIENT" --ca "$TMPD/none.pem" --listen 127.0.0.1:0 --url https://127.0.0.1:9/
+# meek-reflect and meek-server's https --fallback: the same messages (one
+# helper, src/shared/trust.c).
+says "meek-reflect --ca unreadable: path, (--ca) and the reason" \
+    "cannot load trust anchors from $TMPD/none.pem \(--ca\): cannot open file: No such file or directory" \
+    "$MEEK_REFLECT" --listen 127.0.0.1:0 --url https://127.0.0.1:9/ --disable-tls --ca "$TMPD/none.pem"
+says "meek-reflect SSL_CERT_FILE unreadable: path, (SSL_CERT_FILE) and the reason" \
+    "cannot load trust anchors from $TMPD/none.pem \(SSL_CERT_FILE\): cannot open file: No such file or directory" \
+    env SSL_CERT_FILE="$TMPD/none.pem" "$MEEK_REFLECT" --listen 127.0.0.1:0 --url https://127.0.0.1:9/ --disable-tls
+says "meek-server --fallback, SSL_CERT_FILE unreadable: path, (SSL_CERT_FILE) and the reason" \
+    "--fallback: cannot load trust anchors from $TMPD/none.pem \(SSL_CERT_FILE\): cannot open file: No such file or directory" \
+    env SSL_CERT_FILE="$TMPD/none.pem" "$MEEK_SERVER" --listen 127.0.0.1:0 --orport 127.0.0.1:9 \
+    --disable-tls --fallback https://127.0.0.1:9/
+
+# No bundle anywhere: every path searched is named (a private mount
+# namespace hides /etc/ssl and /etc/pki; needs root and unshare).
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	nobundle() { # nobundle CMD...: CMD with no system CA bundle visible
+		unshare -m sh -c 'for d in /etc/ssl /etc/pki; do
+			[ -d "$d" ] && { mount -t tmpfs none "$d" || exit 99; }; done
+			exec env -u SSL_CERT_FILE "$@"' nobundle "$@"
+	}
+	searched="searched /etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/cert.pem, /etc/ssl/certs/ca-bundle.crt, /etc/ssl/ca-bundle.pem, /etc/pki/tls/cacert.pem"
+	says "meek-client, no bundle: every path searched" "no CA bundle found \($searched\): .*or pass --ca FILE" \
+	    nobundle "$MEEK_CLIENT" --listen 127.0.0.1:0 --url https://127.0.0.1:9/
+	says "meek-reflect, no bundle: every path searched" "no CA bundle found \($searched\): .*or pass --ca FILE" \
+	    nobundle "$MEEK_REFLECT" --listen 127.0.0.1:0 --url https://127.0.0.1:9/ --disable-tls
+	says "meek-server --fallback, no bundle: every path searched" "--fallback: no CA bundle found \($searched\)" \
+	    nobundle "$MEEK_SERVER" --listen 127.0.0.1:0 --orport 127.0.0.1:9 --disable-tls \
+	    --fallback https://127.0.0.1:9/
+else
+	log "not root or no unshare: the no-bundle-found cases are not checked"
+fi
 
 fp=0123456789ABCDEF0123456789ABCDEF01234567
 says "--check: a whole Bridge line with a bad url= says what is wrong" \
     "bad arguments: URL scheme is not http or https" \
-    "$MEEK_CLIENT" --check "Bridge meek_lite 192.0.2.18:80 $fp url=ftp://meek.example/ front=cdn.example"
+    "$MEEK_CLIENT" --check "Bridge meek_lite 127.0.0.1:1 $fp url=ftp://127.0.0.1:1/ front=127.0.0.1"
 says "--check: a bad port in url= is named" "bad arguments: bad port in URL" \
-    "$MEEK_CLIENT" --check "url=https://meek.example:99999/ front=cdn.example"
+    "$MEEK_CLIENT" --check "url=https://127.0.0.1:99999/ front=127.0.0.1"
 # A whole Bridge line to a closed loopback port: parsed, then tried.
 says "--check: a whole Bridge line is parsed and its pair tried" \
     "pair 1: url http://127\.0\.0\.1:1/ front 127\.0\.0\.1 port 1" \

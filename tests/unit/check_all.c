@@ -13,7 +13,7 @@ main(void)
 		frame_suite,
 		http_suite, net_suite, proxy_suite, pt_suite, ptargs_suite,
 		reflect_suite,
-		server_conf_suite, session_table_suite, window_suite, xhandler_suite, socks_suite, tls_suite,
+		server_conf_suite, session_table_suite, window_suite, xhandler_suite, socks_suite, tls_suite, trust_suite,
 		url_suite, modemem_suite, xsession_suite,
 	};
 	SRunner *sr;

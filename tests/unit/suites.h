@@ -20,6 +20,7 @@ Suite *server_conf_suite(void);
 Suite *session_table_suite(void);
 Suite *socks_suite(void);
 Suite *tls_suite(void);
+Suite *trust_suite(void);
 Suite *url_suite(void);
 Suite *window_suite(void);
 Suite *xhandler_suite(void);

@@ -12,7 +12,7 @@ main(void)
 		b64_suite, backoff_suite, client_conf_suite, ext_suite, extor_suite,
 		frame_suite,
 		http_suite, net_suite, proxy_suite, pt_suite, ptargs_suite,
-		reflect_suite,
+		reflect_suite, report_suite,
 		server_conf_suite, session_table_suite, window_suite, xhandler_suite, socks_suite, tls_suite, trust_suite,
 		url_suite, modemem_suite, xsession_suite,
 	};

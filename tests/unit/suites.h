@@ -15,6 +15,7 @@ Suite *net_suite(void);
 Suite *proxy_suite(void);
 Suite *pt_suite(void);
 Suite *reflect_suite(void);
+Suite *report_suite(void);
 Suite *ptargs_suite(void);
 Suite *server_conf_suite(void);
 Suite *session_table_suite(void);

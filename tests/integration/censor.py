@@ -9,7 +9,10 @@ then for every connection:
   reset-request  completes TLS with CERT/KEY, reads the HTTP request head,
                  then resets the connection;
   block-page     completes TLS with CERT/KEY and answers every request with
-                 200 and a text/html block page.
+                 200 and a text/html block page;
+  other-ca       completes TLS with CERT/KEY, a certificate from a CA the
+                 client does not trust (as a TLS-intercepting middlebox),
+                 and answers every request with an empty meek answer.
 """
 import socket
 import ssl
@@ -20,7 +23,7 @@ import time
 
 mode = sys.argv[1]
 ctx = None
-if mode in ("reset-request", "block-page"):
+if mode in ("reset-request", "block-page", "other-ca"):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[2], sys.argv[3])
 
@@ -65,6 +68,12 @@ def serve(c):
                 body = b"<html><body>This site is blocked.</body></html>"
                 t.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
                           b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        elif mode == "other-ca":
+            t = ctx.wrap_socket(c, server_side=True)
+            while read_head(t) is not None:
+                t.sendall(b"HTTP/1.1 200 OK\r\n"
+                          b"Content-Type: application/octet-stream\r\n"
+                          b"Content-Length: 0\r\n\r\n")
     except (OSError, ssl.SSLError):
         pass
 

@@ -143,10 +143,13 @@ operator_test() {
 	else
 		echo "FAIL: nobody cannot read the --stats file $statsf"; ls -la "$(dirname "$statsf")"; cat "$T/op.err"; rc=1
 	fi
-	# A renewal: the hook signals the running server (no systemd: pkill).
+	# A renewal: the hook signals the running server, the one this test
+	# started (MEEK_PIDFILE: no systemctl, no pkill of other processes).
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 60 \
 	    -subj /CN=localhost -keyout "$T/live/privkey.pem" -out "$T/live/fullchain.pem" >/dev/null 2>&1
-	RENEWED_LINEAGE=$T/live MEEK_SERVICE= sh "$hook" || { echo "FAIL: the hook failed on renewal"; rc=1; }
+	echo "$pid" >"$T/meek-server.pid"
+	RENEWED_LINEAGE=$T/live MEEK_SERVICE= MEEK_PIDFILE=$T/meek-server.pid sh "$hook" ||
+		{ echo "FAIL: the hook failed on renewal"; rc=1; }
 	for i in $(seq 100); do grep -q 'SIGHUP: certificate and key reloaded' "$T/op.err" && break; sleep 0.1; done
 	grep -q 'SIGHUP: certificate and key reloaded' "$T/op.err" && echo "ok: renewal reloaded by the running server" ||
 		{ echo "FAIL: no reload after the hook's SIGHUP"; cat "$T/op.err"; rc=1; }

@@ -3,9 +3,12 @@
 # from its release source and meek-c with the musl C library -- statically
 # and dynamically, then run it: the Check unit tests, one real session
 # (tests/integration/client_tls.sh: musl meek-client -> musl meek-server over
-# TLS on loopback, echo at the far end) and the procd init scripts' command
-# lines (contrib/openwrt/files/*.init run with stand-ins for OpenWrt's
-# rc.common/UCI functions: meek-server and meek-reflect answer a meek POST).
+# TLS on loopback, echo at the far end), on amd64 tor end to end
+# (tests/e2e/tor_level1.sh with the musl meek-client and meek-server; not run
+# without tor) and the procd init scripts' command lines
+# (contrib/openwrt/files/*.init run with stand-ins for OpenWrt's
+# rc.common/UCI functions: meek-server and meek-reflect answer a meek POST;
+# each command line must hold only 127.0.0.1 addresses before it runs).
 #
 # ARCH: amd64 (default; Debian's musl-gcc from musl-tools) or mipsel
 # (Debian's mipsel-linux-gnu-gcc with musl-dev:mipsel's musl-gcc.specs; the
@@ -134,6 +137,24 @@ mkwrap() { # mkwrap DIR BUILD PROG...: DIR/PROG runs BUILD/PROG
 	done
 }
 
+# loopback_only CMDFILE: every URL and HOST:PORT argument of the command
+# (one argument a line) is on 127.0.0.1; else says which and fails.
+loopback_only() {
+	local a h bad=0
+	while IFS= read -r a; do
+		case $a in
+		*://*) h=${a#*://}; h=${h%%/*} ;;
+		*:[0-9]*) h=$a ;;
+		*) continue ;;
+		esac
+		case $h in
+		127.0.0.1 | 127.0.0.1:*) ;;
+		*) echo "musl-test: $1: '$a' is not on 127.0.0.1: not run" >&2; bad=1 ;;
+		esac
+	done <"$1"
+	return $bad
+}
+
 # init_test BUILD: the procd init scripts' command lines, run for real.
 init_test() {
 	local b=$1 T=$B/init-$2 rc=0 echo_pid srv_pid ref_pid port rport body i
@@ -167,7 +188,7 @@ config_list_foreach() {
 	while IFS= read -r v; do "$3" "$v"; done < <(uci_values "$1" list "$2")
 }
 procd_open_instance() { inst=$1; cmd=(); }
-procd_set_param() { local k=$1; shift; [ "$k" = command ] && cmd=("$@"); return 0; }
+procd_set_param() { local k=$1; shift; [ "$k" = command ] && cmd=("$@") || echo "$k $*" >>"$OUT.params"; return 0; }
 procd_append_param() { local k=$1; shift; [ "$k" = command ] && cmd+=("$@"); return 0; }
 procd_close_instance() { printf '%s\n' "${cmd[@]}" >"$OUT"; }
 STUBS
@@ -182,7 +203,14 @@ STUBS
 	sed -e "s|option enabled '0'|option enabled '1'|" -e "s|'0.0.0.0:8080'|'127.0.0.1:0'|" \
 	    "$src/contrib/openwrt/files/meek-reflect.config" >"$T/meek-reflect.in"
 	(UCI_DIR=$T OUT=$T/meek-server.cmd; . "$T/openwrt-stubs.sh"; . "$src/contrib/openwrt/files/meek-server.init"
-	    PROG=$T/bin/meek-server; start_service)
+	    PROG=$T/bin/meek-server; start_service
+	    # procd runs start_service on reload only without a custom
+	    # reload_service; SIGHUP comes from reload_signal.
+	    ! command -v reload_service >/dev/null ||
+		{ echo "musl-test: meek-server.init defines reload_service" >&2; exit 1; }) || rc=1
+	grep -qx 'reload_signal HUP' "$T/meek-server.cmd.params" ||
+		{ echo "musl-test: meek-server.init sets no reload_signal HUP" >&2; rc=1; }
+	loopback_only "$T/meek-server.cmd" || rc=1
 	mkwrap "$T/bin" "$b" meek-server meek-reflect
 	echo "   init: $(tr '\n' ' ' <"$T/meek-server.cmd")"
 	mapfile -t c <"$T/meek-server.cmd"
@@ -197,6 +225,8 @@ STUBS
 		(UCI_DIR=$T OUT=$T/meek-reflect.cmd; . "$T/openwrt-stubs.sh"; . "$src/contrib/openwrt/files/meek-reflect.init"
 		    PROG=$T/bin/meek-reflect; start_service)
 		echo "   init: $(tr '\n' ' ' <"$T/meek-reflect.cmd")"
+		# The sed above must have left nothing but loopback to run.
+		loopback_only "$T/meek-reflect.cmd" || { kill "$srv_pid" "$echo_pid" 2>/dev/null; return 1; }
 		mapfile -t c <"$T/meek-reflect.cmd"
 		"${c[@]}" >"$T/ref.out" 2>"$T/ref.err" </dev/null &
 		ref_pid=$!
@@ -304,6 +334,21 @@ for link in $links; do
 		tail -n 1 "$B/client_tls-$link.out"
 	else
 		grep -E '^FAIL' "$B/client_tls-$link.out" | head -n 20; tail -n 3 "$B/client_tls-$link.out"; status=1
+	fi
+
+	# tor end to end (a real tor bridge and client launching the musl
+	# meek-server and meek-client; about 3 s natively).  amd64 only: under
+	# qemu the programs would run through wrappers tor cannot check.
+	if [ "$arch" = amd64 ]; then
+		echo "-- tor end to end: tests/e2e/tor_level1.sh ($arch, $link)"
+		if ! command -v tor >/dev/null; then
+			echo "   not run: tor is not installed"
+		elif MEEK_BUILDDIR=$bd MEEK_SRCDIR=$top MEEK_CLIENT=$bd/meek-client MEEK_SERVER=$bd/meek-server \
+		    timeout 300 bash "$top/tests/e2e/tor_level1.sh" meek >"$B/tor_level1-$link.out" 2>&1; then
+			tail -n 1 "$B/tor_level1-$link.out"
+		else
+			tail -n 15 "$B/tor_level1-$link.out"; status=1
+		fi
 	fi
 
 	echo "-- procd init scripts ($arch, $link)"

@@ -174,9 +174,10 @@ check_meek(const struct client_target *t, struct check_buf *b,
 	stream_close(s);
 	if (ct == NULL || strncasecmp(ct, "application/octet-stream", 24) != 0) {
 		char esc[80];
-		check_step(out, "meek", 0, "Content-Type %s: "
-		    REPORT_BLOCK_PAGE_HINT " (class block-page)", ct ?
-		    log_escape(esc, sizeof esc, ct, strlen(ct)) : "none");
+		check_step(out, "meek", 0, "not meek-server: a web page answered "
+		    "(Content-Type %s): " REPORT_BLOCK_PAGE_HINT " (class "
+		    "block-page)", ct ? log_escape(esc, sizeof esc, ct,
+		    strlen(ct)) : "none");
 		return 0;
 	}
 	if (rc != 0) {

@@ -271,8 +271,8 @@ httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
 		*phase = HTTPC_PAGE;
 		httpc_disconnect(h);
 		if (why)
-			*why = "a 200 answer that is not "
-			    "application/octet-stream";
+			*why = "a web page answered (Content-Type not "
+			    "application/octet-stream)";
 		return MEEK_EPROTO;
 	}
 	*phase = HTTPC_BODY_LOST;

@@ -66,9 +66,8 @@ const char *report_class_at(int rc, const char *why, int status,
 const char *report_censor_hint(int rc, const char *why, int status,
     enum report_phase phase);
 /* The hint of a web page answering instead of meek-server ("block-page"). */
-#define REPORT_BLOCK_PAGE_HINT "this looks like blocking: a web page " \
-	"answered instead of meek-server (a block page, or url= is not a " \
-	"meek-server)"
+#define REPORT_BLOCK_PAGE_HINT "this looks like blocking (a block page, " \
+	"or url= is not a meek-server)"
 /* The hint of a certificate from an unknown CA. */
 #define REPORT_MIDDLEBOX_HINT "(a TLS-intercepting middlebox looks like this)"
 /* Writes `why` followed by `hint` (NULL: none) into buf (len bytes):

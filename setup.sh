@@ -5,7 +5,8 @@
 #   ./setup.sh demo   install what is missing, build, run `make demo`
 #   ./setup.sh test   install what is missing, build, run every test
 #                     (make check in a plain, an ASan+UBSan and a TSan build,
-#                     fuzzers, Debian packages, a mipsel cross build)
+#                     fuzzers, Debian packages, a mipsel cross build,
+#                     make distcheck, musl builds for amd64 and mipsel)
 #   ./setup.sh build  install what is missing and build only
 #
 # As root, missing Debian packages are installed with apt-get; otherwise the
@@ -20,6 +21,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 check_jobs=${CHECK_JOBS:-$((jobs * 3))}
 
 packages=(build-essential autoconf automake pkg-config libbearssl-dev check
+	debhelper dh-autoreconf
 	tor nginx php-cli php-fpm php-curl curl openssl obfs4proxy tinyproxy dante-server
 	python3 iproute2 clang libclang-rt-14-dev libbrotli-dev chromium gnutls-bin)
 
@@ -138,6 +140,14 @@ test)
 	stage "fuzz every parser for 30 s" make -C build fuzz FUZZ_SECONDS=30 FUZZ_JOBS="$jobs"
 	stage "Debian packages build, install, run" bash contrib/ci/deb-test.sh
 	stage "mipsel cross build, unit tests under qemu" bash contrib/ci/cross-test.sh mipsel
+	# The release tarball (what contrib/openwrt/Makefile builds): it builds
+	# in a fresh VPATH dir with a read-only source tree and passes make
+	# check there.
+	stage "make distcheck" make -C build -j"$check_jobs" distcheck
+	stage "musl (the OpenWrt way): amd64 static+dynamic, unit tests, a session" \
+		bash contrib/ci/musl-test.sh amd64
+	stage "musl mipsel under qemu: static+dynamic, unit tests, a session" \
+		bash contrib/ci/musl-test.sh mipsel
 	echo "all: $pass passed, $fail failed"
 	exit $status
 	;;

@@ -47,13 +47,27 @@ check_step(FILE *out, const char *step, int ok, const char *fmt, ...)
 }
 
 /* Bridge-line form "url=A front=B" (or tor's "url=A;front=B") to the
- * escaped "k=v;k=v" form ptargs_parse() reads. */
+ * escaped "k=v;k=v" form ptargs_parse() reads.  A whole torrc line
+ * "Bridge meek_lite ADDR FP url=A front=B" works too: the leading words
+ * without '=' (keyword, transport, address, fingerprint) are skipped. */
 static int
 check_args(const char *in, char *out, size_t len)
 {
 	size_t o = 0;
 	int sep = 0;
 
+	for (;;) {
+		const char *w = in, *e;
+
+		while (isspace((unsigned char)*w))
+			w++;
+		e = w;
+		while (*e != '\0' && !isspace((unsigned char)*e) && *e != '=')
+			e++;
+		if (e == w || *e == '=')
+			break;
+		in = e;
+	}
 	for (const char *p = in; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p) || *p == ';') {
 			sep = o > 0;
@@ -71,21 +85,16 @@ check_args(const char *in, char *out, size_t len)
 	return 0;
 }
 
-/* Tests one pair; returns 1 when a meek-server answered. */
+/* Step 1: name resolution (left to the proxy when there is one).
+ * Returns 1 when it worked. */
 static int
-check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
-    const struct client_target *t, struct check_buf *b, FILE *out)
+check_resolve(const struct client_target *t, const struct proxy *proxy,
+    FILE *out)
 {
-	const struct proxy *proxy = c->has_proxy ? &c->proxy : NULL;
 	struct addrinfo hints, *res = NULL;
-	char addr[INET6_ADDRSTRLEN], cbuf[16], sid[32], extra[160], msg[200];
-	unsigned char raw[16];
-	const char *why = NULL, *ct;
-	struct stream s;
-	size_t got = 0;
-	int rc, fd;
+	char addr[INET6_ADDRSTRLEN];
+	int rc;
 
-	/* 1. Name resolution (the proxy resolves when there is one). */
 	if (proxy == NULL) {
 		memset(&hints, 0, sizeof hints);
 		hints.ai_socktype = SOCK_STREAM;
@@ -107,6 +116,95 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	} else {
 		check_step(out, "resolve", 1, "%s: left to the proxy", t->front);
 	}
+	return 1;
+}
+
+/* Step 3 failed with rc/why: the class, the hint, and for "expired or
+ * not yet valid" which of the two (our clock may be wrong). */
+static void
+check_tls_failed(const struct proxy *proxy, const struct client_target *t,
+    int rc, const char *why, FILE *out)
+{
+	/* TCP worked a moment ago: a reset or a silence now is the
+	 * handshake's. */
+	char cbuf[16], msg[200], d1[32], d2[32];
+	const char *cls = report_class_at(rc, why, 0, REPORT_DIAL, cbuf,
+	    sizeof cbuf);
+	long long nb = 0, na = 0;
+
+	report_join(msg, sizeof msg, why ? why : meek_strerror(rc),
+	    report_censor_hint(rc, why, 0, REPORT_DIAL));
+	if (rc == MEEK_ECERT && why != NULL && (strstr(why, "expired") ||
+	    strstr(why, "not yet valid"))) {
+		switch (certdates_probe(proxy, t->front, t->port, t->front,
+		    t->hello, CHECK_TIMEOUT_MS, &nb, &na)) {
+		case CERTDATES_NOT_YET_VALID:
+			cls = "cert-not-yet-valid";
+			snprintf(msg, sizeof msg, "certificate not yet valid "
+			    "(valid from %s, our clock says %s): the clock "
+			    "looks wrong", certdates_day(d1, sizeof d1, nb),
+			    certdates_day(d2, sizeof d2,
+			    (long long)time(NULL)));
+			break;
+		case CERTDATES_EXPIRED:
+			cls = "cert-expired";
+			snprintf(msg, sizeof msg, "certificate expired on %s",
+			    certdates_day(d1, sizeof d1, na));
+			break;
+		default:
+			break;
+		}
+	}
+	check_step(out, t->url.https ? "tls" : "http", 0,
+	    "SNI %s: %s (class %s)", t->front, msg, cls);
+}
+
+/* Step 5: is it meek-server?  It answers a poll with an octet-stream
+ * body (empty when the bridge has nothing to say yet).  Closes s; returns
+ * 1 when it is. */
+static int
+check_meek(const struct client_target *t, struct check_buf *b,
+    struct stream *s, FILE *out)
+{
+	const char *why = NULL, *ct;
+	size_t got = 0;
+	int rc;
+
+	ct = http_header_get(&b->msg, "Content-Type");
+	rc = http_read_body(s, &b->msg, 1, b->body, sizeof b->body, &got, &why);
+	stream_close(s);
+	if (ct == NULL || strncasecmp(ct, "application/octet-stream", 24) != 0) {
+		char esc[80];
+		check_step(out, "meek", 0, "not meek-server: a web page answered "
+		    "(Content-Type %s): " REPORT_BLOCK_PAGE_HINT " (class "
+		    "block-page)", ct ? log_escape(esc, sizeof esc, ct,
+		    strlen(ct)) : "none");
+		return 0;
+	}
+	if (rc != 0) {
+		check_step(out, "meek", 0, "answer body: %s", why ? why : "-");
+		return 0;
+	}
+	check_step(out, "meek", 1, "meek-server answered (%zu bytes from the "
+	    "bridge)", got);
+	return 1;
+}
+
+/* Tests one pair; returns 1 when a meek-server answered. */
+static int
+check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
+    const struct client_target *t, struct check_buf *b, FILE *out)
+{
+	const struct proxy *proxy = c->has_proxy ? &c->proxy : NULL;
+	char cbuf[16], sid[32], extra[160], msg[200];
+	unsigned char raw[16];
+	const char *why = NULL;
+	struct stream s;
+	int rc, fd;
+
+	/* 1. Name resolution (the proxy resolves when there is one). */
+	if (!check_resolve(t, proxy, out))
+		return 0;
 
 	/* 2. TCP. */
 	fd = proxy_dial(proxy, t->front, t->port, CHECK_TIMEOUT_MS, &why);
@@ -126,34 +224,7 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	    t->front, t->hello, b->rbuf, sizeof b->rbuf, CHECK_TIMEOUT_MS, CHECK_TIMEOUT_MS,
 	    &why);
 	if (rc != 0) {
-		const char *cls = report_class(rc, why, 0, cbuf, sizeof cbuf);
-		long long nb = 0, na = 0;
-		char d1[32], d2[32];
-
-		snprintf(msg, sizeof msg, "%s", why ? why : meek_strerror(rc));
-		if (rc == MEEK_ECERT && why != NULL && (strstr(why, "expired") ||
-		    strstr(why, "not yet valid"))) {
-			switch (certdates_probe(proxy, t->front, t->port, t->front,
-			    t->hello, CHECK_TIMEOUT_MS, &nb, &na)) {
-			case CERTDATES_NOT_YET_VALID:
-				cls = "cert-not-yet-valid";
-				snprintf(msg, sizeof msg, "certificate not yet valid "
-				    "(valid from %s, our clock says %s): the clock "
-				    "looks wrong", certdates_day(d1, sizeof d1, nb),
-				    certdates_day(d2, sizeof d2,
-				    (long long)time(NULL)));
-				break;
-			case CERTDATES_EXPIRED:
-				cls = "cert-expired";
-				snprintf(msg, sizeof msg, "certificate expired on %s",
-				    certdates_day(d1, sizeof d1, na));
-				break;
-			default:
-				break;
-			}
-		}
-		check_step(out, t->url.https ? "tls" : "http", 0,
-		    "SNI %s: %s (class %s)", t->front, msg, cls);
+		check_tls_failed(proxy, t, rc, why, out);
 		return 0;
 	}
 	if (t->url.https)
@@ -178,8 +249,10 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	if (rc != 0) {
 		stream_close(&s);
 		check_step(out, "post", 0, "Host %s path %s: %s (class %s)",
-		    t->url.host_header, t->url.path, why ? why : meek_strerror(rc),
-		    report_class(rc, why, 0, cbuf, sizeof cbuf));
+		    t->url.host_header, t->url.path, report_join(msg, sizeof msg,
+		    why ? why : meek_strerror(rc),
+		    report_censor_hint(rc, why, 0, REPORT_REQUEST)),
+		    report_class_at(rc, why, 0, REPORT_REQUEST, cbuf, sizeof cbuf));
 		return 0;
 	}
 	if (b->msg.status != 200) {
@@ -197,25 +270,8 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	check_step(out, "post", 1, "Host %s path %s: HTTP 200", t->url.host_header,
 	    t->url.path);
 
-	/* 5. Is it meek-server?  It answers a poll with an octet-stream body
-	 * (empty when the bridge has nothing to say yet). */
-	ct = http_header_get(&b->msg, "Content-Type");
-	rc = http_read_body(&s, &b->msg, 1, b->body, sizeof b->body, &got, &why);
-	stream_close(&s);
-	if (ct == NULL || strncasecmp(ct, "application/octet-stream", 24) != 0) {
-		char esc[80];
-		check_step(out, "meek", 0, "not meek-server: a web page answered "
-		    "(Content-Type %s)", ct ? log_escape(esc, sizeof esc, ct,
-		    strlen(ct)) : "none");
-		return 0;
-	}
-	if (rc != 0) {
-		check_step(out, "meek", 0, "answer body: %s", why ? why : "-");
-		return 0;
-	}
-	check_step(out, "meek", 1, "meek-server answered (%zu bytes from the "
-	    "bridge)", got);
-	return 1;
+	/* 5. Is it meek-server? */
+	return check_meek(t, b, &s, out);
 }
 
 int

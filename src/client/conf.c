@@ -38,7 +38,8 @@ static const struct opt client_opts[] = {
 	{ "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "max-body", required_argument, OPT_MAX_BODY, "KIB",
-	  "largest extension request or response body in KiB (default 1024)" },
+	  "largest extension response body in KiB (default 1024); when given, "
+	  "also the largest request body (default 64)" },
 	{ "max-sessions", required_argument, OPT_MAX_SESSIONS, "N",
 	  "most SOCKS sessions at once, more get a SOCKS failure (default 256)" },
 	{ "mode", required_argument, OPT_MODE, "MODE",
@@ -172,6 +173,7 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		    sizeof c->err, why) != 0)
 			return MEEK_EINVAL;
 		c->max_body = (size_t)kb * 1024;
+		c->up_max = c->max_body;
 		break;
 	}
 	case OPT_MAX_SESSIONS:
@@ -275,6 +277,7 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 	c->mode = CLIENT_MODE_AUTO;
 	c->max_body = (size_t)CLIENT_MAX_BODY_KB_DEFAULT * 1024;
 	c->max_sessions = CLIENT_MAX_SESSIONS_DEFAULT;
+	c->up_max = CLIENT_UP_MAX_DEFAULT;
 	/* Known before the flags so that a bad flag can be reported to tor. */
 	c->managed = getenv("TOR_PT_MANAGED_TRANSPORT_VER") != NULL;
 
@@ -297,6 +300,12 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 		rc = pt_client_env_parse(&c->env, &w);
 		if (rc == MEEK_EVERSION)
 			return rc;
+		if (rc == MEEK_EIO) {
+			int e = errno;
+
+			return conf_fail(c, why, "%s %s: %s", w,
+			    getenv("TOR_PT_STATE_LOCATION"), strerror(e));
+		}
 		if (rc != 0)
 			return conf_fail(c, why, "%s", w ? w : "bad environment");
 		if (proxy_uri == NULL && c->env.proxy != NULL) {
@@ -435,8 +444,10 @@ client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
 	memset(t, 0, sizeof *t);
 	if (u != NULL) {
 		if (url_parse(&t->url, u, &w) != 0) {
+			/* url_parse says what is wrong ("URL scheme is not
+			 * http or https", "bad port in URL", ...). */
 			if (why)
-				*why = "bad url= argument";
+				*why = w != NULL ? w : "bad url= argument";
 			return MEEK_EINVAL;
 		}
 	} else if (c->has_url) {

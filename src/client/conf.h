@@ -25,6 +25,8 @@
 #define CLIENT_MAX_SESSIONS_DEFAULT 256 /* --max-sessions (tor holds one per
                                            bridge, a few more while it
                                            reconnects) */
+/* A bulk upload holds at most this much per session (memory on routers). */
+#define CLIENT_UP_MAX_DEFAULT (64 * 1024)
 
 /* --mode / mode=: which protocol a session uses (doc/protocol.md). */
 enum client_mode {
@@ -54,6 +56,8 @@ struct client_conf {
 	int mode;               /* --mode, enum client_mode (mode= overrides) */
 	size_t max_body;        /* --max-body, in bytes */
 	int max_sessions;       /* --max-sessions: SOCKS sessions at once */
+	size_t up_max;          /* an upload body: CLIENT_UP_MAX_DEFAULT unless
+	                         * --max-body was given, then max_body */
 	int has_proxy;          /* every connection goes through `proxy` */
 	int proxy_from_env;     /* it came from TOR_PT_PROXY: answer PROXY DONE */
 	struct proxy proxy;

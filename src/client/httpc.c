@@ -67,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,24 +201,41 @@ enum httpc_phase {
 	HTTPC_UNSENT,      /* the body cannot have reached the server */
 	HTTPC_MAYBE_SENT,  /* written, no (complete) answer head */
 	HTTPC_ANSWERED,    /* a non-200 status was read */
+	HTTPC_PAGE,        /* a 200 answer that is not meek-server's */
 	HTTPC_BODY_LOST    /* a 200 answer's body was cut short */
 };
+
+/* meek-server answers with an octet-stream body; a 200 with another
+ * Content-Type is a web page (a block page, or url= is not a meek-server).
+ * No Content-Type at all is let through (a relay may drop it). */
+static int
+httpc_is_meek(const struct http_msg *m)
+{
+	const char *ct = http_header_get(m, "Content-Type");
+
+	return ct == NULL ||
+	    strncasecmp(ct, "application/octet-stream", 24) == 0;
+}
 
 /* One request and its response. */
 static int
 httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
-    size_t cap, size_t *out_len, enum httpc_phase *phase, const char **why)
+    size_t cap, size_t *out_len, enum httpc_phase *phase, int *dial_failed,
+    const char **why)
 {
 	const struct url *u = &h->target->url;
 	int rc;
 	long n;
 
 	*phase = HTTPC_UNSENT;
+	*dial_failed = 0;
 	h->last_status = 0;
 	if (h->s.fd >= 0 && httpc_is_stale(h))
 		httpc_disconnect(h);
-	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
+	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0) {
+		*dial_failed = 1;
 		return rc;
+	}
 	h->requests++;
 	rc = http_write_request(&h->s, "POST", u->host_header, u->path,
 	    extra, buf, len);
@@ -248,6 +266,14 @@ httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
 		if (why)
 			*why = "server answered with a non-200 status";
 		return MEEK_EHTTP;
+	}
+	if (!httpc_is_meek(h->msg)) {
+		*phase = HTTPC_PAGE;
+		httpc_disconnect(h);
+		if (why)
+			*why = "a web page answered (Content-Type not "
+			    "application/octet-stream)";
+		return MEEK_EPROTO;
 	}
 	*phase = HTTPC_BODY_LOST;
 	*out_len = 0;
@@ -355,6 +381,26 @@ httpc_cert_dates(struct httpc *h, const char **cls, char *msg, size_t len,
 	return 0;
 }
 
+/* The class of a failed try (client/report.c) by its code and how far it
+ * got; a failure a censor typically causes gets its hint appended to *w
+ * (in msg, mlen bytes).  `cbuf` holds an http-NNN class. */
+static const char *
+httpc_classify(int rc, int st, enum httpc_phase phase, int dial_failed,
+    const char **w, char *cbuf, size_t clen, char *msg, size_t mlen)
+{
+	enum report_phase rphase;
+	const char *cls, *hint;
+
+	rphase = phase == HTTPC_PAGE ? REPORT_PAGE :
+	    phase == HTTPC_ANSWERED ? REPORT_ANY : dial_failed ?
+	    REPORT_DIAL : REPORT_REQUEST;
+	cls = report_class_at(rc, *w, st, rphase, cbuf, clen);
+	hint = report_censor_hint(rc, *w, st, rphase);
+	if (hint != NULL)
+		*w = report_join(msg, mlen, *w ? *w : meek_strerror(rc), hint);
+	return cls;
+}
+
 int
 httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
     size_t *out_len, const char **why)
@@ -362,121 +408,163 @@ httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
 	return httpc_exchange_ext(h, NULL, buf, len, cap, out_len, why);
 }
 
+/* The retry state of one body's tries (httpc_exchange_ext). */
+struct httpc_retry {
+	long long deadline;       /* HTTPC_RETRY_TOTAL_MS in all */
+	long long clock_until;    /* retries for a clock behind, until */
+	long long unreach_until;  /* set at the first unreachable front */
+	size_t failed_in_row;
+	int waits, same_retry, counted;
+};
+
+/* After a failed try that is retried: what next (the returned action),
+ * with *delay before it and *rest when the pair rests. */
+static const char *
+httpc_plan(struct httpc *h, struct httpc_retry *r, enum httpc_phase phase,
+    int st, int *delay, int *rest)
+{
+	const char *action;
+
+	*delay = 0;
+	*rest = 0;
+	if (phase == HTTPC_ANSWERED && st >= 500) {
+		/* The front works; what is behind it does not, yet. */
+		r->failed_in_row = 0;
+		*delay = backoff_retry_delay(++r->waits);
+		action = "retrying on the same front";
+	} else {
+		*rest = 1;
+		if (phase == HTTPC_ANSWERED || phase == HTTPC_PAGE)
+			r->unreach_until = 0;
+		else if (r->unreach_until == 0)
+			r->unreach_until = clock_ms() + HTTPC_UNREACHABLE_MS;
+		r->failed_in_row++;
+		if (r->failed_in_row >= h->ntargets) {
+			r->failed_in_row = 0;
+			*delay = backoff_retry_delay(++r->waits);
+		}
+		action = h->ntargets > 1 ? "trying the next url/front pair" :
+		    "retrying";
+	}
+	/* Moving at once to a pair not tried in this round is not a
+	 * retry: only tries followed by a wait count. */
+	if (*delay > 0 || !*rest)
+		r->counted++;
+	return action;
+}
+
+/* The current front as host:port ([v6]:port) into fr. */
+static void
+httpc_front_label(const struct httpc *h, char *fr, size_t len)
+{
+	snprintf(fr, len, strchr(h->target->front, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", h->target->front, (unsigned)h->target->port);
+}
+
+/* Reports the last failure with `action` and ends the exchange with
+ * `reason` in *why; returns rc. */
+static int
+httpc_end(const struct httpc *h, const char *fr, const char *cls,
+    const char *w, int rc, const char *action, const char *reason,
+    const char **why)
+{
+	report_failure(h->sid_log, fr, cls, w ? w : meek_strerror(rc), action);
+	if (why)
+		*why = reason;
+	return rc;
+}
+
+/* Waits `delay` ms, cut to the bounds left. */
+static int
+httpc_wait(struct httpc *h, const struct httpc_retry *r, int delay,
+    const char **why)
+{
+	if (delay > clock_left(r->deadline))
+		delay = clock_left(r->deadline);
+	if (r->unreach_until != 0 && delay > r->unreach_until - clock_ms())
+		delay = (int)(r->unreach_until - clock_ms());
+	return httpc_sleep(h, delay, why);
+}
+
 int
 httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
     size_t len, size_t cap, size_t *out_len, const char **why)
 {
 	char extra[sizeof h->extra + EXT_VALUE_MAX + 32];
-	const char *lines = h->extra;
-	long long deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
-	long long clock_until = clock_ms() + HTTPC_CLOCK_WAIT_MAX_MS;
-	size_t failed_in_row = 0;
-	long long unreach_until = 0;  /* set at the first unreachable front */
-	int rc, waits = 0, same_retry = 0, counted = 0;
+	const char *lines = ext == NULL ? h->extra : extra;
+	struct httpc_retry r = {
+		.deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS),
+		.clock_until = clock_ms() + HTTPC_CLOCK_WAIT_MAX_MS,
+	};
 	enum httpc_phase phase;
 
 	*out_len = 0;
-	if (ext != NULL) {
+	if (ext != NULL)
 		snprintf(extra, sizeof extra, "%s" EXT_HEADER ": %s\r\n",
 		    h->extra, ext);
-		lines = extra;
-	}
 	for (;;) {
 		const char *w = NULL, *cls, *action;
 		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
-		int delay = 0, rest = 0, st;
+		int delay, rest, st, dial_failed, rc;
 
 		httpc_pick(h);
-		rc = httpc_try(h, lines, buf, len, cap, out_len, &phase, &w);
+		rc = httpc_try(h, lines, buf, len, cap, out_len, &phase,
+		    &dial_failed, &w);
 		if (rc == 0) {
 			h->dead_until[h->order[h->cur]] = 0;
 			return 0;
 		}
-		st = phase == HTTPC_ANSWERED ? h->last_status : 0;
-		snprintf(fr, sizeof fr, strchr(h->target->front, ':') != NULL ?
-		    "[%s]:%u" : "%s:%u", h->target->front,
-		    (unsigned)h->target->port);
-		cls = report_class(rc, w, st, cbuf, sizeof cbuf);
+		st = phase == HTTPC_ANSWERED || phase == HTTPC_PAGE ?
+		    h->last_status : 0;
+		httpc_front_label(h, fr, sizeof fr);
+		cls = httpc_classify(rc, st, phase, dial_failed, &w, cbuf,
+		    sizeof cbuf, msg, sizeof msg);
 		if (rc == MEEK_ECERT && w != NULL && (strstr(w, "expired") != NULL ||
 		    strstr(w, "not yet valid") != NULL) &&
 		    httpc_cert_dates(h, &cls, msg, sizeof msg, &w) &&
-		    clock_ms() < clock_until) {
+		    clock_ms() < r.clock_until) {
 			/* Our clock is behind the certificate: no front will
 			 * work until NTP has run, and giving up would leave tor
 			 * stuck.  Retry every few seconds, off the budget. */
 			report_failure(h->sid_log, fr, cls, msg,
 			    "retrying every 5 s until the clock is right");
-			deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
+			r.deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
 			if ((rc = httpc_sleep(h, HTTPC_CLOCK_RETRY_MS, why)) != 0)
 				return rc;
 			continue;
 		}
 		if (phase == HTTPC_BODY_LOST ||
-		    (phase == HTTPC_MAYBE_SENT && len > 0)) {
-			report_failure(h->sid_log, fr, cls,
-			    w ? w : meek_strerror(rc), "ending the session");
-			if (why)
-				*why = phase == HTTPC_BODY_LOST ?
-				    "response cut short: downstream bytes lost" :
-				    "the request may have reached meek-server and "
-				    "is not resent without the lossless extension";
-			return rc;
-		}
-		if (phase == HTTPC_MAYBE_SENT && !same_retry) {
+		    (phase == HTTPC_MAYBE_SENT && len > 0))
+			return httpc_end(h, fr, cls, w, rc, "ending the session",
+			    phase == HTTPC_BODY_LOST ?
+			    "response cut short: downstream bytes lost" :
+			    "the request may have reached meek-server and "
+			    "is not resent without the lossless extension", why);
+		if (phase == HTTPC_MAYBE_SENT && !r.same_retry) {
 			/* An empty poll: most often a kept-alive connection
 			 * closed while idle.  Once on the same pair. */
-			same_retry = 1;
+			r.same_retry = 1;
 			log_debug("session %s: poll failed before the answer "
 			    "(%s); retrying it", h->sid_log, meek_strerror(rc));
 			continue;
 		}
-		same_retry = 0;
-		if (phase == HTTPC_ANSWERED && st >= 500) {
-			/* The front works; what is behind it does not, yet. */
-			failed_in_row = 0;
-			delay = backoff_retry_delay(++waits);
-			action = "retrying on the same front";
-		} else {
-			rest = 1;
-			if (phase == HTTPC_ANSWERED)
-				unreach_until = 0;
-			else if (unreach_until == 0)
-				unreach_until = clock_ms() + HTTPC_UNREACHABLE_MS;
-			failed_in_row++;
-			if (failed_in_row >= h->ntargets) {
-				failed_in_row = 0;
-				delay = backoff_retry_delay(++waits);
-			}
-			action = h->ntargets > 1 ? "trying the next url/front pair" :
-			    "retrying";
-		}
-		/* Moving at once to a pair not tried in this round is not a
-		 * retry: only tries followed by a wait count. */
-		if (delay > 0 || !rest)
-			counted++;
-		if (counted >= BACKOFF_MAX_TRIES || clock_left(deadline) <= 0 ||
-		    (unreach_until != 0 && clock_ms() >= unreach_until)) {
-			report_failure(h->sid_log, fr, cls,
-			    w ? w : meek_strerror(rc), "giving up");
-			if (why)
-				*why = rc == MEEK_EHTTP ?
-				    "server answered non-200 to every try" :
-				    "no url/front pair worked within the retry bounds";
-			return rc;
-		}
+		r.same_retry = 0;
+		action = httpc_plan(h, &r, phase, st, &delay, &rest);
+		if (r.counted >= BACKOFF_MAX_TRIES || clock_left(r.deadline) <= 0 ||
+		    (r.unreach_until != 0 && clock_ms() >= r.unreach_until))
+			return httpc_end(h, fr, cls, w, rc, "giving up",
+			    rc == MEEK_EHTTP ?
+			    "server answered non-200 to every try" :
+			    "no url/front pair worked within the retry bounds", why);
 		report_failure(h->sid_log, fr, cls,
 		    w ? w : meek_strerror(rc), action);
 		if (st > 0)
 			log_info("session %s: status %d (try %d of %d); next try "
-			    "in %d ms", h->sid_log, st, counted, BACKOFF_MAX_TRIES,
+			    "in %d ms", h->sid_log, st, r.counted, BACKOFF_MAX_TRIES,
 			    delay);
 		if (rest)
 			h->dead_until[h->order[h->cur]] = clock_ms() + HTTPC_DEAD_MS;
-		if (delay > clock_left(deadline))
-			delay = clock_left(deadline);
-		if (unreach_until != 0 && delay > unreach_until - clock_ms())
-			delay = (int)(unreach_until - clock_ms());
-		if ((rc = httpc_sleep(h, delay, why)) != 0)
+		if ((rc = httpc_wait(h, &r, delay, why)) != 0)
 			return rc;
 	}
 }

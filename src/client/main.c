@@ -4,6 +4,7 @@
  * the PT lines, serve until SIGTERM/SIGINT or stdin closes, shut down.
  */
 #include "config.h"
+#include "shared/arena.h"
 #include "client/check.h"
 #include "client/conf.h"
 #include "client/listener.h"
@@ -13,6 +14,7 @@
 #include "shared/log.h"
 #include "shared/pt.h"
 #include "shared/tls.h"
+#include "shared/trust.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -25,9 +27,6 @@
 #include <unistd.h>
 
 #define MAIN_DRAIN_POLL_MS 250
-#define MAIN_NO_CA_HINT "install ca-certificates (Debian, Ubuntu, Alpine, " \
-	"Fedora) or ca-bundle (OpenWrt: opkg install ca-bundle), or set " \
-	"SSL_CERT_FILE or pass --ca FILE"
 #define MAIN_SHUTDOWN_WAIT_MS 2000
 
 struct client {
@@ -98,21 +97,22 @@ main_check(struct client *c)
 {
 	const struct client_conf *conf = &c->conf;
 	const char *why = NULL, *ca;
+	char msg[1024];
 	int rc;
 
 	if (log_open(conf->log_file, &why) != 0) {
-		fprintf(stderr, "meek-client: %s: %s\n", why ? why : "cannot open log",
-		    conf->log_file);
+		int e = errno;
+
+		fprintf(stderr, "meek-client: %s %s: %s\n", why ? why :
+		    "cannot open log", conf->log_file, strerror(e));
 		return EXIT_FAILURE;
 	}
 	/* The verdict lines are the output; the log only for --log-level. */
 	log_set_level(conf->log_level == LOG_INFO ? LOG_ERROR : conf->log_level);
 	signal(SIGPIPE, SIG_IGN);
-	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
-	if (ca == NULL)
-		printf("trust    FAIL no CA bundle found: " MAIN_NO_CA_HINT "\n");
-	else if (tls_anchors_load(&c->anchors, ca, &why) != 0)
-		printf("trust    FAIL %s: %s\n", ca, why ? why : "-");
+	if (trust_load(&c->anchors, conf->ca_file, "--ca", &ca, msg,
+	    sizeof msg) != 0)
+		printf("trust    FAIL %s\n", msg);
 	else
 		printf("trust    ok   %zu CA certificates from %s\n",
 		    tls_anchors_count(c->anchors), ca);
@@ -132,67 +132,30 @@ main_check(struct client *c)
 	return rc;
 }
 
-/* Step 2: log, trust anchors, signal mask, session machinery, listeners. */
+/* The trust anchors for the session machinery: --ca, SSL_CERT_FILE or a
+ * system bundle (a named one that cannot be read is an error).  Returns 0
+ * or the exit code. */
 static int
-main_setup(struct client *c)
+main_trust_load(struct client *c)
+{
+	const char *ca;
+	char msg[1024];
+
+	if (trust_load(&c->anchors, c->conf.ca_file, "--ca", &ca, msg,
+	    sizeof msg) != 0)
+		return main_fail(c, msg);
+	log_info("%zu trust anchors from %s", tls_anchors_count(c->anchors), ca);
+	return 0;
+}
+
+/* The SOCKS listeners: --listen standalone, one per transport tor asked
+ * for when managed (a failure is kept for its CMETHOD-ERROR).  Returns 0 or
+ * the exit code. */
+static int
+main_listen(struct client *c)
 {
 	const struct client_conf *conf = &c->conf;
-	const char *why = NULL, *ca;
-	char msg[512];
-	sigset_t sigs;
-
-	if (log_open(conf->log_file, &why) != 0) {
-		snprintf(msg, sizeof msg, "%s: %s", why ? why : "cannot open log",
-		    conf->log_file);
-		return main_fail(c, msg);
-	}
-	log_set_level(conf->log_level);
-	log_set_unsafe(conf->unsafe_logging);
-	log_info("meek-client meek-c %s starting (%s mode)", PACKAGE_VERSION,
-	    conf->managed ? "managed" : "standalone");
-	if (conf->utls != NULL && conf->hello == NULL) {
-		enum tlshello_profile p;
-		int from_utls = 0;
-		char esc[128];
-
-		(void)client_conf_hello(NULL, conf->utls, &p, &from_utls, NULL);
-		if (from_utls == 2)
-			log_info("--utls %s is not a Chrome hello: sending Chrome's "
-			    "(chrome-ws) instead", log_escape(esc, sizeof esc,
-			    conf->utls, strlen(conf->utls)));
-	}
-	if (conf->has_proxy)
-		log_info("every connection goes through the %s proxy",
-		    conf->proxy.type == PROXY_HTTP ? "HTTP" :
-		    conf->proxy.type == PROXY_SOCKS5 ? "SOCKS5" : "SOCKS4a");
-
-	ca = conf->ca_file != NULL ? conf->ca_file : tls_default_ca_file();
-	if (ca == NULL)
-		return main_fail(c, "no CA bundle found in the usual places "
-		    "(/etc/ssl/certs/ca-certificates.crt, /etc/ssl/cert.pem, "
-		    "/etc/pki/tls/certs/ca-bundle.crt, /etc/ssl/certs/ca-bundle.crt): "
-		    MAIN_NO_CA_HINT);
-	if (tls_anchors_load(&c->anchors, ca, &why) != 0) {
-		snprintf(msg, sizeof msg, "cannot load trust anchors from %s: %s",
-		    ca, why ? why : "-");
-		return main_fail(c, msg);
-	}
-	log_info("%zu trust anchors from %s", tls_anchors_count(c->anchors), ca);
-
-	/* Signals go to main's signalfd only: block them before any thread. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	if ((c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
-		return main_fail(c, "signalfd failed");
-
-	if (conf->managed)
-		log_set_hook(main_log_hook);
-	if (poller_init(&c->poller, conf, c->anchors, &why) != 0)
-		return main_fail(c, why);
-	c->poller_ready = 1;
+	char msg[1024];
 
 	if (!conf->managed) {
 		c->methods[0].name = "socks";
@@ -231,6 +194,64 @@ main_setup(struct client *c)
 			listener_close(&c->methods[i].l);
 	}
 	return 0;
+}
+
+/* Step 2: log, trust anchors, signal mask, session machinery, listeners. */
+static int
+main_setup(struct client *c)
+{
+	const struct client_conf *conf = &c->conf;
+	const char *why = NULL;
+	char msg[1024];
+	sigset_t sigs;
+	int rc;
+
+	if (log_open(conf->log_file, &why) != 0) {
+		int e = errno;
+
+		snprintf(msg, sizeof msg, "%s %s: %s", why ? why :
+		    "cannot open log", conf->log_file, strerror(e));
+		return main_fail(c, msg);
+	}
+	log_set_level(conf->log_level);
+	log_set_unsafe(conf->unsafe_logging);
+	log_info("meek-client meek-c %s starting (%s mode)", PACKAGE_VERSION,
+	    conf->managed ? "managed" : "standalone");
+	if (conf->utls != NULL && conf->hello == NULL) {
+		enum tlshello_profile p;
+		int from_utls = 0;
+		char esc[128];
+
+		(void)client_conf_hello(NULL, conf->utls, &p, &from_utls, NULL);
+		if (from_utls == 2)
+			log_info("--utls %s is not a Chrome hello: sending Chrome's "
+			    "(chrome-ws) instead", log_escape(esc, sizeof esc,
+			    conf->utls, strlen(conf->utls)));
+	}
+	if (conf->has_proxy)
+		log_info("every connection goes through the %s proxy",
+		    conf->proxy.type == PROXY_HTTP ? "HTTP" :
+		    conf->proxy.type == PROXY_SOCKS5 ? "SOCKS5" : "SOCKS4a");
+
+	if ((rc = main_trust_load(c)) != 0)
+		return rc;
+
+	/* Signals go to main's signalfd only: block them before any thread. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if ((c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0)
+		return main_fail(c, "signalfd failed");
+
+	if (conf->managed)
+		log_set_hook(main_log_hook);
+	if (poller_init(&c->poller, conf, c->anchors, &why) != 0)
+		return main_fail(c, why);
+	c->poller_ready = 1;
+
+	return main_listen(c);
 }
 
 /* Step 3: the PT lines (or the LISTEN line in standalone mode). */
@@ -366,6 +387,8 @@ main(int argc, char **argv)
 	struct client c;
 	int rc;
 
+	/* Routers: 2 malloc arenas, not 8 per core. */
+	arena_bound(2);
 	memset(&c, 0, sizeof c);
 	c.sigfd = -1;
 	if ((rc = main_parse(&c, argc, argv)) != 0) {

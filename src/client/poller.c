@@ -225,6 +225,7 @@ poller_run(struct session *s)
 	xc.sid_log = s->sid_log;
 	xc.mode = s->mode;
 	xc.max_body = p->conf->max_body;
+	xc.up_max = p->conf->up_max;
 	xc.stack_kb = p->stack_kb;
 	xc.stop_fd = p->stop_pipe[0];
 	xc.buf = s->buf;

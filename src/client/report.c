@@ -42,10 +42,12 @@ report_class(int rc, const char *why, int status, char *buf, size_t len)
 		return "dns";
 	case MEEK_ECONNREFUSED:
 		return "tcp-refused";
+	case MEEK_ECONNTIMEDOUT:
+		return "tcp-timeout";
 	case MEEK_ECONNECT:
-		return strstr(w, "timed out") != NULL ? "tcp-timeout" : "tcp";
+		return "tcp";
 	case MEEK_ETIMEDOUT:
-		return strstr(w, "connect") != NULL ? "tcp-timeout" : "timeout";
+		return "timeout";
 	case MEEK_ECERT:
 		if (strstr(w, "name") != NULL)
 			return "cert-name-mismatch";
@@ -73,6 +75,82 @@ report_class(int rc, const char *why, int status, char *buf, size_t len)
 	default:
 		return "io";
 	}
+}
+
+enum report_censor
+report_censor(int rc, const char *why, int status, enum report_phase phase)
+{
+	int reset = rc == MEEK_ECLOSED || rc == MEEK_EIO;
+	char cbuf[16];
+
+	if (phase == REPORT_PAGE)
+		return REPORT_BLOCK_PAGE;
+	if (status > 0)
+		return REPORT_CENSOR_NONE;
+	if (phase == REPORT_DIAL && rc == MEEK_ECERT &&
+	    strcmp(report_class(rc, why, 0, cbuf, sizeof cbuf),
+	    "cert-unknown-ca") == 0)
+		return REPORT_MIDDLEBOX;
+	if (phase != REPORT_DIAL && phase != REPORT_REQUEST)
+		return REPORT_CENSOR_NONE;
+	if (rc == MEEK_ETIMEDOUT)
+		return REPORT_BLACKHOLE;
+	if (reset)
+		return phase == REPORT_DIAL ? REPORT_RESET_AFTER_HELLO :
+		    REPORT_RESET_AFTER_REQUEST;
+	return REPORT_CENSOR_NONE;
+}
+
+const char *
+report_class_at(int rc, const char *why, int status, enum report_phase phase,
+    char *buf, size_t len)
+{
+	switch (report_censor(rc, why, status, phase)) {
+	case REPORT_RESET_AFTER_HELLO:
+		return "reset-after-hello";
+	case REPORT_BLACKHOLE:
+		return "blackhole";
+	case REPORT_RESET_AFTER_REQUEST:
+		return "reset-after-request";
+	case REPORT_BLOCK_PAGE:
+		return "block-page";
+	case REPORT_MIDDLEBOX:
+	case REPORT_CENSOR_NONE:
+	default:
+		return report_class(rc, why, status, buf, len);
+	}
+}
+
+const char *
+report_censor_hint(int rc, const char *why, int status,
+    enum report_phase phase)
+{
+	switch (report_censor(rc, why, status, phase)) {
+	case REPORT_RESET_AFTER_HELLO:
+		return "this looks like blocking: the front's TLS handshake was "
+		    "cut right after the ClientHello (SNI filtering?)";
+	case REPORT_BLACKHOLE:
+		return "this looks like blocking: connected, then no answer "
+		    "at all (a black hole)";
+	case REPORT_RESET_AFTER_REQUEST:
+		return "this looks like blocking: the connection was cut after "
+		    "the request (HTTP filtering?)";
+	case REPORT_BLOCK_PAGE:
+		return REPORT_BLOCK_PAGE_HINT;
+	case REPORT_MIDDLEBOX:
+		return REPORT_MIDDLEBOX_HINT;
+	case REPORT_CENSOR_NONE:
+	default:
+		return NULL;
+	}
+}
+
+const char *
+report_join(char *buf, size_t len, const char *why, const char *hint)
+{
+	snprintf(buf, len, "%s%s%s", why, hint == NULL ? "" : hint[0] == '(' ?
+	    " " : ": ", hint != NULL ? hint : "");
+	return buf;
 }
 
 /* Returns 1 when `front`/`cls` was not reported in the last

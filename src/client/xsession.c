@@ -683,12 +683,15 @@ static void
 xs_up_loop(struct xs *x)
 {
 	const struct xsession_conf *c = x->c;
-	size_t maxdata = x->body - XS_UP_FRAMES;
+	/* Uploads: at most up_max per request (64 KiB unless --max-body
+	 * asked for more), so a bulk upload holds no more than that. */
+	size_t body = c->up_max != 0 && c->up_max < x->body ? c->up_max :
+	    x->body;
+	size_t maxdata = body - XS_UP_FRAMES;
 	unsigned char *buf;
 	uint64_t up_off = 0;
 
-	/* Untouched pages of the 1 MiB buffer stay non-resident. */
-	if ((buf = malloc(x->body + XS_UP_FRAMES)) == NULL) {
+	if ((buf = malloc(body + XS_UP_FRAMES)) == NULL) {
 		log_warn("session %s: out of memory for the upload buffer",
 		    c->sid_log);
 		return;

@@ -50,6 +50,7 @@ struct xsession_conf {
 	const char *sid_log;       /* loggable form */
 	int mode;                  /* enum client_mode */
 	size_t max_body;           /* --max-body, bytes */
+	size_t up_max;             /* the largest upload body we build */
 	size_t stack_kb;           /* downstream thread's stack */
 	int stop_fd;               /* poller's stop pipe (read end) */
 	unsigned char *buf;        /* scratch, HTTP_BODY_MAX bytes at least */

@@ -5,6 +5,7 @@
  * "LISTEN ip:port" when ready.
  */
 #include "config.h"
+#include "shared/arena.h"
 #include "reflector/conf.h"
 #include "reflector/reflect.h"
 #include "reflector/upstream.h"
@@ -14,9 +15,11 @@
 #include "shared/pool.h"
 #include "shared/term.h"
 #include "shared/tls.h"
+#include "shared/trust.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -67,24 +70,29 @@ main_setup(struct reflector *r)
 	struct rconf *c = &r->conf;
 	const char *why = "", *ca;
 
-	if (log_open(c->log_file, &why) < 0)
-		main_die(why);
+	if (log_open(c->log_file, &why) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "meek-reflect: %s %s: %s\n", why, c->log_file,
+		    strerror(e));
+		exit(1);
+	}
 	log_set_level((enum log_level)c->log_level);
 	log_set_unsafe(c->unsafe_logging);
 	term_block();
 	if (!c->disable_tls && tls_creds_load(&r->creds, c->cert, c->key, &why) < 0) {
-		fprintf(stderr, "meek-reflect: cannot load --cert %s / --key %s: %s\n",
-		    c->cert, c->key, why);
+		int e = errno;
+
+		fprintf(stderr, "meek-reflect: cannot load --cert %s / --key %s: %s%s%s\n",
+		    c->cert, c->key, why, e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
 		exit(1);
 	}
 	if (c->url.https) {
-		ca = c->ca != NULL ? c->ca : tls_default_ca_file();
-		if (ca == NULL)
-			main_die("no CA bundle found for the https --url: install "
-			    "ca-certificates, set SSL_CERT_FILE or give --ca");
-		if (tls_anchors_load(&r->anchors, ca, &why) < 0) {
-			fprintf(stderr, "meek-reflect: cannot load CA bundle %s: %s\n",
-			    ca, why);
+		char msg[1024];
+
+		if (trust_load(&r->anchors, c->ca, "--ca", &ca, msg,
+		    sizeof msg) != 0) {
+			fprintf(stderr, "meek-reflect: %s\n", msg);
 			exit(1);
 		}
 	}
@@ -171,6 +179,7 @@ main(int argc, char **argv)
 {
 	static struct reflector r;
 
+	arena_bound(4);
 	r.lfd = -1;
 	main_parse(&r, argc, argv);
 	main_setup(&r);

@@ -4,6 +4,7 @@
  * stdout) or standalone (--listen, --orport; prints "LISTEN ip:port").
  */
 #include "config.h"
+#include "shared/arena.h"
 #include "server/conf.h"
 #include "server/handler.h"
 #include "shared/pool.h"
@@ -18,6 +19,7 @@
 #include "shared/pt.h"
 #include "shared/term.h"
 #include "shared/tls.h"
+#include "shared/trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +51,7 @@ struct server {
 	struct tls_anchors *decoy_anchors;
 	struct srcdial source;
 	struct srccap srccap;        /* --max-per-source, --max-ext-per-source */
-	char tls_error[256];         /* SMETHOD-ERROR reason for bad --cert/--key */
+	char tls_error[1024];        /* SMETHOD-ERROR reason for bad --cert/--key */
 
 	/* One entry per SMETHOD / SMETHOD-ERROR line to print. */
 	size_t nbind;
@@ -58,6 +60,7 @@ struct server {
 		int fd;                  /* listening socket, or -1 */
 		const char *error;       /* reason when fd is -1 */
 		char addr[NET_ADDRSTR_MAX];
+		char error_buf[NET_ADDRSTR_MAX + 320]; /* "ADDR: reason" */
 	} bind[MAIN_MAX_BIND];
 };
 
@@ -103,6 +106,16 @@ main_parse(struct server *sv, int argc, char **argv)
 		exit(1);
 	}
 	if (rc < 0) {
+		char msg[1024];
+
+		/* MEEK_EIO: the state directory; name it and the reason. */
+		if (rc == MEEK_EIO) {
+			int e = errno;
+
+			snprintf(msg, sizeof msg, "%s %s: %s", why,
+			    getenv("TOR_PT_STATE_LOCATION"), strerror(e));
+			why = msg;
+		}
 		/* pt tells tor; stderr is for a human running it by hand. */
 		fprintf(stderr, "meek-server: %s\n", why);
 		pt_env_error(why);
@@ -133,6 +146,12 @@ main_listen(struct server *sv, const char *transport, const char *addr,
 	sv->bind[i].error = fd < 0 ? why : NULL;
 	if (fd >= 0)
 		net_sockname(fd, sv->bind[i].addr, sizeof sv->bind[i].addr);
+	else if (addr != NULL) {
+		/* Go's form: "listen tcp ADDR: bind: permission denied". */
+		snprintf(sv->bind[i].error_buf, sizeof sv->bind[i].error_buf,
+		    "%s: %s", addr, why);
+		sv->bind[i].error = sv->bind[i].error_buf;
+	}
 	sv->nbind++;
 }
 
@@ -194,8 +213,14 @@ main_setup(struct server *sv)
 	struct conf *c = &sv->conf;
 	const char *why = "", *tls_error = NULL;
 
-	if (log_open(c->log_file, &why) < 0)
-		main_die(c->managed, why);
+	if (log_open(c->log_file, &why) < 0) {
+		char msg[1024];
+		int e = errno;
+
+		snprintf(msg, sizeof msg, "%s %s: %s", why, c->log_file,
+		    strerror(e));
+		main_die(c->managed, msg);
+	}
 	log_set_level((enum log_level)c->log_level);
 	log_set_unsafe(c->unsafe_logging);
 	log_info("meek-server meek-c %s starting (%s)", PACKAGE_VERSION,
@@ -207,8 +232,11 @@ main_setup(struct server *sv)
 
 	if (!c->disable_tls &&
 	    tls_creds_load(&sv->creds, c->cert, c->key, &why) < 0) {
+		int e = errno;
+
 		snprintf(sv->tls_error, sizeof sv->tls_error,
-		    "cannot load --cert %s / --key %s: %s", c->cert, c->key, why);
+		    "cannot load --cert %s / --key %s: %s%s%s", c->cert, c->key,
+		    why, e != 0 ? ": " : "", e != 0 ? strerror(e) : "");
 		log_error("%s", sv->tls_error);
 		if (!c->managed)
 			main_die(0, sv->tls_error);
@@ -293,11 +321,16 @@ main_announce(struct server *sv)
 		} else {
 			pt_smethod_error(sv->bind[i].transport,
 			    sv->bind[i].error);
+			log_error("%s: %s", sv->bind[i].transport,
+			    sv->bind[i].error);
 		}
 	}
 	pt_smethods_done();
 	if (ok == 0)
-		log_error("nothing to serve");
+		log_error("nothing to serve (the errors above)%s",
+		    sv->conf.env.exit_on_stdin_close ? "; staying up until tor "
+		    "closes stdin or sends SIGTERM, as Go's meek-server does, "
+		    "so that tor does not respawn it" : "");
 	return ok;
 }
 
@@ -335,12 +368,12 @@ main_serve(struct server *sv)
 		sv->handler.norports = c->norports;
 	}
 	if (c->fallback != NULL) {
-		const char *ca = tls_default_ca_file();
+		const char *ca;
+		char msg[1024];
 
-		if (c->fallback_url.https && (ca == NULL ||
-		    tls_anchors_load(&sv->decoy_anchors, ca, &why) < 0)) {
-			log_error("--fallback: cannot load the CA bundle: %s",
-			    ca == NULL ? "none found (set SSL_CERT_FILE)" : why);
+		if (c->fallback_url.https && trust_load(&sv->decoy_anchors,
+		    NULL, NULL, &ca, msg, sizeof msg) != 0) {
+			log_error("--fallback: %s", msg);
 			return 1;
 		}
 		sv->decoy.url = &c->fallback_url;
@@ -442,11 +475,18 @@ main(int argc, char **argv)
 	static struct server sv;
 	int code;
 
+	arena_bound(4);
 	main_parse(&sv, argc, argv);
 	main_setup(&sv);
 	main_drop_privileges(&sv);
-	if (main_announce(&sv) == 0)
+	if (main_announce(&sv) == 0) {
+		/* Managed: exiting would only make tor start it again (and
+		 * again); wait for tor to end it, as Go's meek-server does. */
+		if (sv.conf.managed)
+			term_wait(sv.conf.env.exit_on_stdin_close,
+			    (size_t)sv.conf.stack_kb);
 		return main_shutdown(&sv, 1);
+	}
 	code = main_serve(&sv);
 	return main_shutdown(&sv, code);
 }

@@ -16,6 +16,9 @@
 #include "shared/tls.h"
 
 #define SIGLOOP_FILE_EVERY_S 10   /* --stats file refresh */
+#define SIGLOOP_REPORT_EVERY_S 600 /* a lasting failure is logged again */
+#define SIGLOOP_EXPIRY_WARN_S (14 * 86400) /* certificate expiring soon */
+#define SIGLOOP_EXPIRY_EVERY_S (6 * 3600)
 
 struct sigloop_conf {
 	struct tls_creds *creds;       /* NULL: SIGHUP only logs */

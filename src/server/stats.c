@@ -2,8 +2,12 @@
 #include "server/stats.h"
 #include "shared/err.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -67,14 +71,24 @@ stats_write_prom(const struct stats_snapshot *snap, const char *path,
 {
 	char tmp[4096];
 	FILE *f;
-	int bad;
+	int bad, fd, e;
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
 		*why = "--stats path too long";
 		return MEEK_EIO;
 	}
-	f = fopen(tmp, "w");
-	if (f == NULL) {
+	/* 0644 whatever the umask (systemd's UMask=0077): the collector runs
+	 * as another user, and the counters are not secret. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		*why = "cannot create the --stats file";
+		return MEEK_EIO;
+	}
+	if (fchmod(fd, 0644) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		e = errno;
+		close(fd);
+		remove(tmp);
+		errno = e;
 		*why = "cannot create the --stats file";
 		return MEEK_EIO;
 	}
@@ -95,8 +109,12 @@ stats_write_prom(const struct stats_snapshot *snap, const char *path,
 		    stats_names[i].name, stats_names[i].help,
 		    stats_names[i].name, stats_names[i].name, snap->c[i]);
 	bad = ferror(f);
+	e = bad ? errno : 0;
 	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+		if (!bad)
+			e = errno;
 		remove(tmp);
+		errno = e;
 		*why = "cannot write the --stats file";
 		return MEEK_EIO;
 	}

@@ -43,8 +43,9 @@ void stats_snapshot(struct stats *s, struct stats_snapshot *snap);
 /* Formats one log line (no addresses) into `buf`.  Returns `buf`. */
 char *stats_format(const struct stats_snapshot *snap, char *buf, size_t len);
 /* Writes `snap` in Prometheus text format to `path` (through path.tmp and
- * rename, so the collector never reads half a file).  Returns 0 or
- * MEEK_EIO with *why. */
+ * rename, so the collector never reads half a file), mode 0644 whatever
+ * the umask.  Returns 0 or MEEK_EIO with *why and errno set to the system
+ * error. */
 int stats_write_prom(const struct stats_snapshot *snap, const char *path,
     const char **why);
 

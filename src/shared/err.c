@@ -24,6 +24,7 @@ static const struct {
 	{ MEEK_EUNSUPPORTED, "not supported" },
 	{ MEEK_EVERSION, "no supported version" },
 	{ MEEK_EHTTP, "HTTP error status" },
+	{ MEEK_ECONNTIMEDOUT, "connect timed out" },
 };
 
 const char *

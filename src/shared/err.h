@@ -31,6 +31,7 @@ enum {
 	MEEK_EUNSUPPORTED = -17,/* valid but unsupported request or option */
 	MEEK_EVERSION = -18,    /* no supported managed-proxy version */
 	MEEK_EHTTP = -19,       /* an HTTP peer answered with a non-success status */
+	MEEK_ECONNTIMEDOUT = -20,/* TCP connect timed out (a later wait: ETIMEDOUT) */
 	MEEK_ECODE_MIN = -19
 };
 

@@ -121,7 +121,7 @@ net_connect_errno(int e, const char **why)
 	case ETIMEDOUT:
 		if (why)
 			*why = "connect timed out";
-		return MEEK_ETIMEDOUT;
+		return MEEK_ECONNTIMEDOUT;
 	case ENETUNREACH:
 		if (why)
 			*why = "network unreachable";
@@ -181,7 +181,7 @@ net_try_connect(const struct addrinfo *ai, long long deadline,
 			close(fd);
 			if (why)
 				*why = "connect timed out";
-			return MEEK_ETIMEDOUT;
+			return MEEK_ECONNTIMEDOUT;
 		}
 		if (r < 0) {
 			close(fd);
@@ -242,7 +242,7 @@ net_dial(const char *host, uint16_t port, int timeout_ms, const char **why)
 		}
 		err = r;
 		if (deadline >= 0 && clock_left(deadline) == 0) {
-			err = MEEK_ETIMEDOUT;
+			err = MEEK_ECONNTIMEDOUT;
 			ewhy = "connect timed out";
 			break;
 		}

@@ -21,7 +21,7 @@ int net_split_hostport(const char *s, char *host, size_t hostlen,
 
 /* Resolves `host` (name or literal) and connects to `port` within
  * `timeout_ms` (over all addresses).  Returns a connected fd, or
- * MEEK_ERESOLVE, MEEK_ECONNREFUSED, MEEK_ETIMEDOUT, MEEK_ECONNECT with *why. */
+ * MEEK_ERESOLVE, MEEK_ECONNREFUSED, MEEK_ECONNTIMEDOUT, MEEK_ECONNECT with *why. */
 int net_dial(const char *host, uint16_t port, int timeout_ms, const char **why);
 
 /* Binds and listens on "ip:port" (`addr`, IP literal or "localhost";

@@ -142,7 +142,7 @@ make_dirs(const char *path)
 {
 	char *p, *s = strdup(path);
 	struct stat st;
-	int rc = 0;
+	int rc = 0, e = 0;
 
 	if (s == NULL)
 		return MEEK_ENOMEM;
@@ -153,15 +153,20 @@ make_dirs(const char *path)
 		*p = '\0';
 		/* An existing directory is fine, whatever errno says. */
 		if (mkdir(s, 0700) < 0 && errno != EEXIST &&
-		    (stat(s, &st) < 0 || !S_ISDIR(st.st_mode)))
+		    (stat(s, &st) < 0 || !S_ISDIR(st.st_mode))) {
+			e = errno != 0 ? errno : ENOTDIR;
 			rc = MEEK_EIO;
+		}
 		*p = c;
 		if (c == '\0')
 			break;
 	}
-	if (rc == 0 && (stat(s, &st) < 0 || !S_ISDIR(st.st_mode)))
+	if (rc == 0 && (stat(s, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		e = errno != 0 ? errno : ENOTDIR;
 		rc = MEEK_EIO;
+	}
 	free(s);
+	errno = e;
 	return rc;
 }
 
@@ -188,7 +193,9 @@ parse_common(int *managed, int *exit_on_stdin_close, char **state_dir,
 	if (*state_dir != NULL && (rc = make_dirs(*state_dir)) < 0) {
 		if (rc == MEEK_ENOMEM)
 			return rc;
-		return fail(why, "cannot create TOR_PT_STATE_LOCATION");
+		/* MEEK_EIO with errno: the caller names the path. */
+		*why = "cannot create TOR_PT_STATE_LOCATION";
+		return MEEK_EIO;
 	}
 	return 0;
 }

@@ -52,7 +52,9 @@ struct pt_server_env {
  * Otherwise checks them per pt-protocol.md and returns 0, MEEK_EVERSION (no
  * "1" in the version list: caller prints pt_version_error()), or MEEK_EINVAL
  * with *why (caller prints pt_env_error(why)).  Creates the state directory
- * (0700) when it is set.  Free with pt_client_env_clear(). */
+ * (0700) when it is set: MEEK_EIO with *why and errno when that fails (the
+ * caller adds the path, TOR_PT_STATE_LOCATION, and strerror(errno)).  Free
+ * with pt_client_env_clear(). */
 int pt_client_env_parse(struct pt_client_env *e, const char **why);
 void pt_client_env_clear(struct pt_client_env *e);
 /* Returns 1 when `name` is in e->transports. */

@@ -281,6 +281,7 @@ socks_rep_from_err(int err)
 	case MEEK_ECONNREFUSED:
 		return SOCKS_REP_REFUSED;
 	case MEEK_ETIMEDOUT:
+	case MEEK_ECONNTIMEDOUT:
 		return SOCKS_REP_TTL;
 	case MEEK_ERESOLVE:
 	case MEEK_ECONNECT:

@@ -102,8 +102,11 @@ tls_read_file(const char *path, unsigned char **out, size_t *outlen,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			int e = errno;
+
 			close(fd);
 			free(b.p);
+			errno = e;
 			if (why)
 				*why = "cannot read file";
 			return MEEK_EIO;
@@ -371,24 +374,34 @@ tls_anchors_free(struct tls_anchors *ta)
 	free(ta);
 }
 
+static const char *const tls_ca_paths[] = {
+	"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu, Alpine */
+	"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
+	"/etc/ssl/cert.pem",                    /* Alpine, macOS, BSD */
+	"/etc/ssl/certs/ca-bundle.crt",         /* OpenWrt ca-bundle */
+	"/etc/ssl/ca-bundle.pem",               /* openSUSE */
+	"/etc/pki/tls/cacert.pem",              /* OpenELEC */
+};
+
+const char *
+tls_ca_path(size_t i)
+{
+	return i < sizeof tls_ca_paths / sizeof tls_ca_paths[0] ?
+	    tls_ca_paths[i] : NULL;
+}
+
 const char *
 tls_default_ca_file(void)
 {
-	static const char *const paths[] = {
-		"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu, Alpine */
-		"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
-		"/etc/ssl/cert.pem",                    /* Alpine, macOS, BSD */
-		"/etc/ssl/certs/ca-bundle.crt",         /* OpenWrt ca-bundle */
-		"/etc/ssl/ca-bundle.pem",               /* openSUSE */
-		"/etc/pki/tls/cacert.pem",              /* OpenELEC */
-	};
 	const char *env = getenv("SSL_CERT_FILE");
 
-	if (env != NULL && *env != '\0' && access(env, R_OK) == 0)
+	/* Named by the user: used as it is, so that an unreadable one is an
+	 * error (as Go and OpenSSL), not a silent fall-back. */
+	if (env != NULL && *env != '\0')
 		return env;
-	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-		if (access(paths[i], R_OK) == 0)
-			return paths[i];
+	for (size_t i = 0; tls_ca_path(i) != NULL; i++)
+		if (access(tls_ca_path(i), R_OK) == 0)
+			return tls_ca_path(i);
 	return NULL;
 }
 
@@ -397,6 +410,7 @@ tls_default_ca_file(void)
 /* One immutable version of the credentials. */
 struct tls_snap {
 	int refs;                    /* atomic */
+	long long not_after;         /* leaf's notAfter, Unix seconds */
 	br_x509_certificate *chain;
 	size_t chain_len;
 	int key_type;                /* BR_KEYTYPE_RSA or BR_KEYTYPE_EC */
@@ -429,6 +443,9 @@ struct tls_creds {
 	struct tls_snap *snap;
 	struct tls_stamp cert_st, key_st;
 	long long last_check;
+	/* The last reload's failure (why: a literal), 0 after a success. */
+	int fail_code, fail_errno;
+	const char *fail_why;
 	struct tls_locked_cache cache;
 };
 
@@ -581,6 +598,9 @@ tls_snap_check(struct tls_snap *s, const char **why)
 		return MEEK_EPROTO;
 	}
 	s->issuer_key_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
+	/* BearSSL counts days from 0000-01-01; 719528 of them to 1970. */
+	s->not_after = ((long long)dc.notafter_days - 719528) * 86400 +
+	    (long long)dc.notafter_seconds;
 	if (s->issuer_key_type != BR_KEYTYPE_RSA && s->issuer_key_type != BR_KEYTYPE_EC)
 		s->issuer_key_type = BR_KEYTYPE_RSA;
 	if (pk->key_type != s->key_type) {
@@ -640,6 +660,8 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 	}
 	s->refs = 1;
 	r = tls_read_file(cert_path, &data, &len, why);
+	if (r == MEEK_EIO && why)
+		*why = "cannot read the certificate file";
 	if (r < 0)
 		goto fail;
 	r = tls_pem_walk(data, len, tls_chain_add, s, why);
@@ -655,6 +677,8 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 		goto fail;
 	}
 	r = tls_read_file(key_path, &data, &len, why);
+	if (r == MEEK_EIO && why)
+		*why = "cannot read the key file";
 	if (r < 0)
 		goto fail;
 	kl.s = s;
@@ -688,7 +712,12 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 	*out = s;
 	return 0;
 fail:
-	tls_snap_free(s);
+	{
+		int e = errno;
+
+		tls_snap_free(s);
+		errno = e;
+	}
 	return r;
 }
 
@@ -754,15 +783,29 @@ tls_creds_swap(struct tls_creds *c, const char **why)
 	 * reload later. */
 	tls_stamp_get(c->cert_path, &cst);
 	tls_stamp_get(c->key_path, &kst);
-	r = tls_snap_load(&s, c->cert_path, c->key_path, why);
+	const char *w = "";
+	int e;
+
+	r = tls_snap_load(&s, c->cert_path, c->key_path, &w);
+	e = errno;
+	if (why)
+		*why = w;
 	pthread_mutex_lock(&c->lock);
 	/* Remember the stamps even on failure: retry only on a new change. */
 	c->cert_st = cst;
 	c->key_st = kst;
 	if (r < 0) {
+		c->fail_code = r;
+		c->fail_errno = r == MEEK_EIO ? e : 0;
+		c->fail_why = w;
+		e = c->fail_errno;
 		pthread_mutex_unlock(&c->lock);
+		errno = e;
 		return r;
 	}
+	c->fail_code = 0;
+	c->fail_errno = 0;
+	c->fail_why = NULL;
 	old = c->snap;
 	c->snap = s;
 	pthread_mutex_unlock(&c->lock);
@@ -803,11 +846,31 @@ tls_creds_load(struct tls_creds **out, const char *cert_path,
 	c->last_check = tls_now_s();
 	r = tls_creds_swap(c, why);
 	if (r < 0) {
+		int e = errno;
+
 		tls_creds_free(c);
+		errno = e;
 		return r;
 	}
 	*out = c;
 	return 0;
+}
+
+int
+tls_creds_state(struct tls_creds *c, long long *not_after, int *err,
+    const char **why)
+{
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	*not_after = c->snap->not_after;
+	r = c->fail_code;
+	if (err)
+		*err = c->fail_errno;
+	if (r < 0 && why)
+		*why = c->fail_why;
+	pthread_mutex_unlock(&c->lock);
+	return r;
 }
 
 int
@@ -860,7 +923,9 @@ tls_creds_get(struct tls_creds *c)
 			log_info("tls: reloaded the server certificate");
 		else
 			log_warn("tls: cannot reload the server certificate "
-			    "(keeping the old one): %s", why ? why : "error");
+			    "--cert %s / --key %s (keeping the old one): %s%s%s",
+			    c->cert_path, c->key_path, why ? why : "error",
+			    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
 	}
 	pthread_mutex_lock(&c->lock);
 	s = c->snap;
@@ -1305,8 +1370,17 @@ tls_conn_read(struct tls_conn *t, void *buf, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (t->cl != NULL)
-		return tlsclient_read(t->cl, buf, len);
+	if (t->cl != NULL) {
+		long r2;
+
+		if (t->deadline_ms == 0)
+			return tlsclient_read(t->cl, buf, len);
+		/* The deadline cuts this read's wait; the timeout is back after. */
+		tlsclient_set_timeout(t->cl, tls_read_wait_ms(t));
+		r2 = tlsclient_read(t->cl, buf, len);
+		tlsclient_set_timeout(t->cl, t->timeout_ms);
+		return r2;
+	}
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
 	st = br_ssl_engine_current_state(t->eng);

@@ -36,9 +36,12 @@ size_t tls_anchors_count(const struct tls_anchors *ta);
 /* The anchors themselves (*n of them), owned by `ta`, read-only. */
 const br_x509_trust_anchor *tls_anchors_list(const struct tls_anchors *ta, size_t *n);
 void tls_anchors_free(struct tls_anchors *ta);
-/* Returns the first readable CA bundle: $SSL_CERT_FILE, then the usual
- * system paths (Debian/Ubuntu, Fedora, Alpine, OpenWrt), or NULL. */
+/* Returns $SSL_CERT_FILE when set (readable or not: loading it then
+ * fails with its error), else the first readable of the usual system paths
+ * (Debian/Ubuntu, Fedora, Alpine, OpenWrt...), or NULL. */
 const char *tls_default_ca_file(void);
+/* The i-th system path tls_default_ca_file() tries, NULL past the last. */
+const char *tls_ca_path(size_t i);
 
 /* Opens a client TLS connection on connected `fd` and runs the handshake
  * with meek's own engine (shared/tlsclient.h: Chrome's ClientHello of
@@ -60,8 +63,15 @@ int tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
 int tls_creds_load(struct tls_creds **out, const char *cert_path,
     const char *key_path, const char **why);
 /* Reloads now; on failure keeps the old credentials.  Returns 0 or an error
- * as tls_creds_load(). */
+ * as tls_creds_load().  After MEEK_EIO from either, errno is the system
+ * error (*why names the file: certificate or key). */
 int tls_creds_reload(struct tls_creds *c, const char **why);
+/* The certificate in use: *not_after is its leaf's notAfter (Unix
+ * seconds).  Returns 0 when the last reload (on change or
+ * tls_creds_reload) succeeded, else its error code with *why and *err (the
+ * errno of a MEEK_EIO, else 0), until a reload succeeds.  Thread-safe. */
+int tls_creds_state(struct tls_creds *c, long long *not_after, int *err,
+    const char **why);
 void tls_creds_free(struct tls_creds *c);
 
 /* Opens a server TLS connection on accepted `fd` and runs the handshake,

@@ -12,8 +12,8 @@ main(void)
 		b64_suite, backoff_suite, client_conf_suite, ext_suite, extor_suite,
 		frame_suite,
 		http_suite, net_suite, proxy_suite, pt_suite, ptargs_suite,
-		reflect_suite,
-		server_conf_suite, session_table_suite, window_suite, xhandler_suite, socks_suite, tls_suite,
+		reflect_suite, report_suite,
+		server_conf_suite, session_table_suite, window_suite, xhandler_suite, socks_suite, tls_suite, trust_suite,
 		url_suite, modemem_suite, xsession_suite,
 		keccak_suite, mlkem_suite, pss_suite, tlskeys_suite, tlsrec_suite, tlshello_suite, tlsx509_suite, tlsmsg_suite, tlsticket_suite, tlsclient_suite,
 	};

@@ -463,6 +463,7 @@ START_TEST(socks_rep_mapping)
 {
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ECONNREFUSED), 0x05);
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ETIMEDOUT), 0x06);
+	ck_assert_int_eq(socks_rep_from_err(MEEK_ECONNTIMEDOUT), 0x06);
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ERESOLVE), 0x04);
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ECONNECT), 0x04);
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ETLS), 0x01);

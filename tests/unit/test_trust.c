@@ -1,0 +1,96 @@
+/* trust: which CA bundle is used and what its errors say. */
+#include "config.h"
+#include "shared/err.h"
+#include "shared/tls.h"
+#include "shared/trust.h"
+#include "tests/unit/suites.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+START_TEST(trust_option_wins)
+{
+	enum trust_from from = TRUST_NONE;
+
+	setenv("SSL_CERT_FILE", "/nonexistent/env.pem", 1);
+	ck_assert_str_eq(trust_find("/nonexistent/opt.pem", &from),
+	    "/nonexistent/opt.pem");
+	ck_assert_int_eq(from, TRUST_OPTION);
+	ck_assert_str_eq(trust_find(NULL, &from), "/nonexistent/env.pem");
+	ck_assert_int_eq(from, TRUST_ENV);
+	/* Empty is unset: a system path or none. */
+	setenv("SSL_CERT_FILE", "", 1);
+	trust_find(NULL, &from);
+	ck_assert(from == TRUST_SYSTEM || from == TRUST_NONE);
+	unsetenv("SSL_CERT_FILE");
+}
+END_TEST
+
+START_TEST(trust_load_names_source_and_errno)
+{
+	struct tls_anchors *ta = NULL;
+	const char *path = NULL;
+	char msg[1024];
+
+	setenv("SSL_CERT_FILE", "/nonexistent/env.pem", 1);
+	ck_assert_int_eq(trust_load(&ta, NULL, "--ca", &path, msg, sizeof msg),
+	    MEEK_EIO);
+	ck_assert_ptr_null(ta);
+	ck_assert_str_eq(path, "/nonexistent/env.pem");
+	ck_assert_msg(strstr(msg, "/nonexistent/env.pem (SSL_CERT_FILE): ") != NULL,
+	    "%s", msg);
+	ck_assert_msg(strstr(msg, strerror(ENOENT)) != NULL, "%s", msg);
+	ck_assert_int_eq(trust_load(&ta, "/nonexistent/opt.pem", "--ca", &path,
+	    msg, sizeof msg), MEEK_EIO);
+	ck_assert_msg(strstr(msg, "/nonexistent/opt.pem (--ca): ") != NULL,
+	    "%s", msg);
+	ck_assert_msg(strstr(msg, strerror(ENOENT)) != NULL, "%s", msg);
+	unsetenv("SSL_CERT_FILE");
+}
+END_TEST
+
+START_TEST(trust_load_no_certificate)
+{
+	struct tls_anchors *ta = NULL;
+	const char *path = NULL;
+	char f[] = "/tmp/meek-trust-XXXXXX", msg[1024];
+	int fd = mkstemp(f);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "not a bundle\n", 13), 13);
+	close(fd);
+	ck_assert_int_eq(trust_load(&ta, f, "--ca", &path, msg, sizeof msg),
+	    MEEK_EPROTO);
+	unlink(f);
+	ck_assert_msg(strstr(msg, "(--ca): no certificate found") != NULL,
+	    "%s", msg);
+}
+END_TEST
+
+START_TEST(trust_paths_lists_every_path)
+{
+	char buf[512];
+
+	trust_paths(buf, sizeof buf);
+	ck_assert_ptr_nonnull(tls_ca_path(0));
+	for (size_t i = 0; tls_ca_path(i) != NULL; i++)
+		ck_assert_msg(strstr(buf, tls_ca_path(i)) != NULL, "%s", buf);
+}
+END_TEST
+
+Suite *
+trust_suite(void)
+{
+	Suite *s = suite_create("trust");
+	TCase *tc = tcase_create("choice");
+
+	tcase_add_test(tc, trust_option_wins);
+	tcase_add_test(tc, trust_load_names_source_and_errno);
+	tcase_add_test(tc, trust_load_no_certificate);
+	tcase_add_test(tc, trust_paths_lists_every_path);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -100,6 +100,7 @@ struct tlsclient {
 	int fd;
 	int timeout_ms;
 	int in_handshake;
+	int heard;                     /* the server sent at least one byte */
 	long long deadline;            /* handshake deadline */
 	int err;                       /* sticky fatal error, 0 none */
 	const char *err_why;
@@ -270,6 +271,14 @@ tc_io_fail(struct tlsclient *c, int code)
 		c->err_why = why;
 		return code;
 	}
+	/* A close or reset after the server began to answer is the server's
+	 * handshake failing, not a connection cut right after our hello (the
+	 * client's failure classes tell the two apart by the code). */
+	if (c->in_handshake && c->heard && code != MEEK_ETIMEDOUT)
+		return tc_fail(c, -1, MEEK_ETLS, code == MEEK_ECLOSED ?
+		    "TLS handshake failed: the server closed the connection "
+		    "mid-handshake" : "TLS handshake failed: the connection "
+		    "broke mid-handshake");
 	return tc_fail(c, -1, code, why);
 }
 
@@ -372,6 +381,7 @@ tc_read_record(struct tlsclient *c)
 		if (n < 0)
 			return tc_io_fail(c, (int)n);
 		c->in_have += (size_t)n;
+		c->heard = 1;
 	}
 }
 

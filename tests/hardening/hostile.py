@@ -392,8 +392,8 @@ def main():
     mon.join(5)
 
     p50, p99, mx = percentile(lat, 0.5), percentile(lat, 0.99), max(lat)
-    print("# latency n=%d p50=%.3f p99=%.3f max=%.3f" % (len(lat), p50, p99,
-                                                           mx))
+    print("# latency n=%d p50=%.4f p99=%.4f max=%.4f" %
+          (len(lat), p50, p99, mx))
     if isinstance(attack, Attack):
         print("# attack: %d connections opened, %d closed by the server, "
               "%d failed to open" % (attack.opened, attack.cut,

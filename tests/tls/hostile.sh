@@ -69,7 +69,7 @@ bad-finished      bad-finished      rsa       tls                 Finished
 wrong-name        ok                nameonly  cert-name-mismatch  name
 expired           ok                expired   cert-expired        expired
 unknown-ca        ok                other     cert-unknown-ca     CA|trusted
-truncated         truncated         ec        connection-closed   closed
+truncated         truncated         ec        tls                 closed the connection mid-handshake
 oversized         oversized         ec        tls                 too large|length|overflow
 misordered        misordered        ec        tls                 unexpected
 hrr-twice         hrr-twice         ec        tls                 second HelloRetryRequest

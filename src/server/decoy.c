@@ -101,15 +101,17 @@ decoy_copy_more(struct conn *c, struct stream *up, struct http_body *rb,
 
 /* Writes the request head (target b->target, headers b->head) with
  * "Transfer-Encoding: chunked" to `up`, then the client's chunked body as
- * chunks.  Returns 0, 1 when the decoy stopped reading (answer, then
+ * chunks (with `rest`: `body`, rest->peek, then the rest through
+ * rest->qb).  Returns 0, 1 when the decoy stopped reading (answer, then
  * close), -1 when the client's body broke off or was malformed, -2 when
  * the head could not be written. */
 static int
 decoy_chunked_body(const struct decoy *d, struct conn *c, struct stream *up,
-    struct http_msg *m, struct decoy_bufs *b, unsigned char *scratch,
+    struct http_msg *m, const unsigned char *body, size_t len,
+    struct decoy_rest *rest, struct decoy_bufs *b, unsigned char *scratch,
     size_t cap)
 {
-	struct http_body qb;
+	struct http_body qb, *q = &qb;
 	const char *why = "";
 	int n;
 	long got;
@@ -119,8 +121,15 @@ decoy_chunked_body(const struct decoy *d, struct conn *c, struct stream *up,
 	    d->url->host_header, b->head);
 	if (n < 0 || (size_t)n >= cap || stream_write(up, scratch, (size_t)n) < 0)
 		return -2;
-	http_body_begin(&qb, m, 0);
-	while ((got = http_body_read(&c->st, &qb, scratch, cap, &why)) > 0)
+	if (rest != NULL) {
+		q = &rest->qb;
+		if ((len > 0 && http_write_chunk(up, body, len) < 0) ||
+		    (rest->npeek > 0 && http_write_chunk(up, rest->peek,
+		    rest->npeek) < 0))
+			return 1;
+	} else
+		http_body_begin(&qb, m, 0);
+	while ((got = http_body_read(&c->st, q, scratch, cap, &why)) > 0)
 		if (http_write_chunk(up, scratch, (size_t)got) < 0)
 			return 1;
 	if (got < 0)
@@ -132,8 +141,8 @@ decoy_chunked_body(const struct decoy *d, struct conn *c, struct stream *up,
 
 int
 decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
-    const unsigned char *body, size_t len, struct decoy_bufs *b,
-    unsigned char *scratch, size_t cap)
+    const unsigned char *body, size_t len, struct decoy_rest *brest,
+    struct decoy_bufs *b, unsigned char *scratch, size_t cap)
 {
 	const struct url *u = d->url;
 	struct http_msg *r = &b->resp;
@@ -174,10 +183,11 @@ decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
 	 * client now, in pieces. */
 	rest = m->content_length > (long long)len ?
 	    m->content_length - (long long)len : 0;
-	if (body == NULL && m->chunked) {
-		/* A chunked body not read yet: passed on chunked, piece by
-		 * piece, whatever its size. */
-		rc = decoy_chunked_body(d, c, &up, m, b, scratch, cap);
+	if ((body == NULL || brest != NULL) && m->chunked) {
+		/* A chunked body not read yet (or not all of it): passed on
+		 * chunked, piece by piece, whatever its size. */
+		rc = decoy_chunked_body(d, c, &up, m, body, len, brest, b,
+		    scratch, cap);
 		if (rc == -2) {
 			stream_close(&up);
 			return decoy_fail(c, m, "cannot write the request");
@@ -221,6 +231,8 @@ decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
 		stream_close(&up);
 		return decoy_fail(c, m, why);
 	}
+	/* meek-server's own pages name the decoy's server from now on. */
+	httpd_server_learn(http_header_get(r, "Server"));
 
 	head_only = strcmp(m->method, "HEAD") == 0 || r->status == 204 ||
 	    r->status == 304;

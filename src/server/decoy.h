@@ -42,18 +42,31 @@ struct decoy_bufs {
 void decoy_target(const struct decoy *d, const char *method,
     const char *target, char *out, size_t cap);
 
+/* A chunked request body read in part already (the first `len` bytes
+ * given to decoy_proxy() as `body`, then `npeek` bytes in `peek`); the rest
+ * is read from the client through `qb`. */
+struct decoy_rest {
+	struct http_body qb;
+	unsigned char peek[1];
+	size_t npeek;
+};
+
 /* Proxies request `m` with body `body` (`len` bytes) to the decoy (its
  * target made safe by decoy_target()) and copies its answer to `c`.  When
  * m->content_length is more than `len`, the rest of the body is read from
  * `c` and streamed to the decoy in pieces of `cap` bytes through
  * `scratch`, whatever its size; with `body` NULL and a chunked `m`, the
- * body is read from `c` and passed on chunked the same way.  The answer: one with a Content-Length is
+ * body is read from `c` and passed on chunked the same way; with `rest`
+ * (else NULL) and a chunked `m`, `body`, rest->peek and then the rest of
+ * the body read through rest->qb are passed on chunked.  The answer: one
+ * with a Content-Length is
  * streamed the same way; a chunked or close-delimited one is buffered in
  * `scratch` and may be at most `cap` bytes (larger: 502).  The decoy
  * unreachable or not speaking HTTP: 502.  Returns the pool's verdict. */
 int decoy_proxy(const struct decoy *d, struct conn *c,
     struct http_msg *m, const unsigned char *body, size_t len,
-    struct decoy_bufs *b, unsigned char *scratch, size_t cap);
+    struct decoy_rest *rest, struct decoy_bufs *b, unsigned char *scratch,
+    size_t cap);
 
 /* A request head meek-server cannot parse (`raw`, `len` bytes: malformed,
  * too large, an unsupported version or coding): relays it to the decoy

@@ -299,6 +299,43 @@ handler_head_is_bad(unsigned char *raw, size_t len, struct http_msg *scratch)
 	    rc == MEEK_EUNSUPPORTED;
 }
 
+/* With --fallback, a chunked classic meek request: reads its body into
+ * b->body.  Returns 1 when it fits (*len bytes), else 0 with *verdict: a
+ * body over b->body went to the decoy with what was read of it, as one
+ * with a Content-Length over it does; a malformed one got 400. */
+static int
+handler_chunked(const struct handler *h, struct conn *c,
+    struct handler_bufs *b, size_t *len, int *verdict)
+{
+	struct decoy_rest rest = { .npeek = 0 };
+	const char *why = "";
+	long got = 1;
+
+	*len = 0;
+	http_body_begin(&rest.qb, &b->msg, 0);
+	while (*len < sizeof b->body && (got = http_body_read(&c->st,
+	    &rest.qb, b->body + *len, sizeof b->body - *len, &why)) > 0)
+		*len += (size_t)got;
+	if (got > 0)   /* full: one byte more says whether it is larger */
+		got = http_body_read(&c->st, &rest.qb, rest.peek, 1, &why);
+	if (got == 0)
+		return 1;
+	if (got > 0) {
+		rest.npeek = (size_t)got;
+		stats_add(h->stats, STATS_REQUESTS, 1);
+		stats_add(h->stats, STATS_DECOY, 1);
+		*verdict = decoy_proxy(h->decoy, c, &b->msg, b->body, *len,
+		    &rest, &b->decoy, b->out, sizeof b->out);
+		return 0;
+	}
+	if (got == MEEK_EPROTO) {
+		log_debug("malformed request body (%s): 400", why);
+		*verdict = httpd_reply(&c->st, 400, NULL, 0);
+	} else
+		*verdict = POOL_CLOSE;
+	return 0;
+}
+
 int
 handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 {
@@ -343,10 +380,15 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		 * its size, and answers as it does. */
 		stats_add(h->stats, STATS_REQUESTS, 1);
 		stats_add(h->stats, STATS_DECOY, 1);
-		return decoy_proxy(h->decoy, c, &b->msg, NULL, 0, &b->decoy,
-		    b->out, sizeof b->out);
+		return decoy_proxy(h->decoy, c, &b->msg, NULL, 0, NULL,
+		    &b->decoy, b->out, sizeof b->out);
 	}
-	if (!httpd_read_body(c, &b->msg, b->body, sizeof b->body, &len,
+	if (h->decoy != NULL && meek && b->msg.chunked) {
+		/* Its size is known only once read: over b->body, the
+		 * decoy's answer, as with a Content-Length. */
+		if (!handler_chunked(h, c, b, &len, &verdict))
+			return verdict;
+	} else if (!httpd_read_body(c, &b->msg, b->body, sizeof b->body, &len,
 	    &verdict))
 		return verdict;
 	stats_add(h->stats, STATS_REQUESTS, 1);
@@ -355,7 +397,7 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		    op == EXT_OP_OPEN ? &x : NULL);
 	else if (h->decoy != NULL) {
 		stats_add(h->stats, STATS_DECOY, 1);
-		return decoy_proxy(h->decoy, c, &b->msg, b->body, len,
+		return decoy_proxy(h->decoy, c, &b->msg, b->body, len, NULL,
 		    &b->decoy, b->out, sizeof b->out);
 	} else if (strcmp(b->msg.method, "POST") == 0) {
 		/* Without the secret header: not meek, not a decoy either. */

@@ -4,10 +4,33 @@
 #include "shared/log.h"
 #include "shared/pool.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+/* The learnt Server name: httpd_server_state 0 (none yet), 1 (being
+ * written or refused), 2 (httpd_server_name is set, read-only). */
+static char httpd_server_name[HTTPD_SERVER_MAX + 1];
+static atomic_int httpd_server_state;
+
+void
+httpd_server_learn(const char *name)
+{
+	int expect = 0;
+	size_t n = name != NULL ? strlen(name) : 0;
+
+	if (!atomic_compare_exchange_strong(&httpd_server_state, &expect, 1))
+		return;
+	if (n == 0 || n > HTTPD_SERVER_MAX)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] < 0x20 || name[i] > 0x7e)
+			return;
+	memcpy(httpd_server_name, name, n + 1);
+	atomic_store_explicit(&httpd_server_state, 2, memory_order_release);
+}
 
 char *
 httpd_server_headers(char *buf, size_t len, const char *extra)
@@ -20,7 +43,9 @@ httpd_server_headers(char *buf, size_t len, const char *extra)
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
 		date[0] = '\0';
-	snprintf(buf, len, "Server: %s\r\n%s%s%s%s", HTTPD_SERVER,
+	snprintf(buf, len, "Server: %s\r\n%s%s%s%s",
+	    atomic_load_explicit(&httpd_server_state, memory_order_acquire) == 2 ?
+	    httpd_server_name : HTTPD_SERVER,
 	    date[0] != '\0' ? "Date: " : "", date, date[0] != '\0' ? "\r\n" : "",
 	    extra != NULL ? extra : "");
 	return buf;

@@ -49,11 +49,18 @@ int httpd_read_body(struct conn *c, struct http_msg *m, unsigned char *body,
 int httpd_answer_other(struct stream *s, const struct http_msg *m);
 /* The Server and Date lines of every answer httpd writes (a web server's,
  * so a probe sees one), then `extra` (NULL or "Name: value\r\n"...), into
- * `buf` (HTTPD_HEADERS_MAX bytes is enough for an extra of 64).  Returns
- * `buf`. */
+ * `buf` (HTTPD_HEADERS_MAX bytes is enough for an extra of 64).  Server:
+ * the name httpd_server_learn() took, else HTTPD_SERVER.  Returns `buf`.
+ * Thread: any. */
 #define HTTPD_SERVER "nginx"
-#define HTTPD_HEADERS_MAX 160
+#define HTTPD_SERVER_MAX 63     /* longest name httpd_server_learn() takes */
+#define HTTPD_HEADERS_MAX 192
 char *httpd_server_headers(char *buf, size_t len, const char *extra);
+/* With --fallback: the decoy's Server header value (NULL: it sent none)
+ * from its first answer.  Only the first call counts (later ones, and a
+ * name that is empty, longer than HTTPD_SERVER_MAX or not printable ASCII,
+ * leave HTTPD_SERVER).  Thread: any; the name is copied. */
+void httpd_server_learn(const char *name);
 /* Writes a short text/plain response "<status> <reason>\n" with the
  * Server and Date lines and `extra` header lines (NULL or
  * "Name: value\r\n"...).  Returns the pool's verdict:

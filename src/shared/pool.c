@@ -12,6 +12,7 @@
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/http.h"
+#include "shared/httpd.h"
 #include "shared/log.h"
 #include "shared/net.h"
 #include "shared/tls.h"
@@ -121,15 +122,18 @@ pool_linger(struct pool *p, struct conn *c, int ms)
 
 /* ---- accept threads ---- */
 
-/* The answer to a new connection that finds the queue full. */
+/* The answer to a new connection that finds the queue full: httpd_reply()'s
+ * page with its Server and Date lines, written here to see a failed write
+ * (the caller frees the connection then). */
 static int
 pool_write_busy(struct stream *s)
 {
 	static const char body[] = "503 Service Unavailable\n";
+	char hdrs[HTTPD_HEADERS_MAX];
 
 	return http_write_response(s, 503, http_reason(503),
-	    "text/plain; charset=utf-8", "Retry-After: 1\r\n", body,
-	    sizeof body - 1, 0);
+	    "text/plain; charset=utf-8", httpd_server_headers(hdrs, sizeof hdrs,
+	    "Retry-After: 1\r\n"), body, sizeof body - 1, 0);
 }
 
 /* Never waits on the client (this is the accept thread): a TLS connection

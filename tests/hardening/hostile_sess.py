@@ -20,8 +20,8 @@ and must get the extension (an X-Meek-Ext answer with modes=) within
 --ext-within s of the attack's start.  The server's thread count
 (/proc/PID/task) and descriptor count (/proc/PID/fd) must stay within
 --max-threads / --max-fds.  Prints "ok   - ..." / "FAIL - ..." lines
-(lib.sh run_py) and a "# latency" line (p50/p99/max of the honest
-requests).
+(lib.sh run_py) and a "# latency n=N p50=S p99=S max=S" line (the
+honest requests answered, in hostile.py's format).
 """
 import argparse
 import os
@@ -107,6 +107,7 @@ def honest_classic(port, n, bound):
 
 def honest_open(port, n, bound):
     sid = "honestx-%08d-%06d" % (os.getpid(), n)
+    t0 = time.time()
     try:
         s = conn(port, timeout=bound + 5)
         try:
@@ -115,8 +116,9 @@ def honest_open(port, n, bound):
         finally:
             s.close()
     except (OSError, EOFError, ValueError) as e:
-        return False, str(e)
-    return status == 200 and "modes=" in hdrs.get("x-meek-ext", ""), status
+        return False, str(e), None
+    return (status == 200 and "modes=" in hdrs.get("x-meek-ext", ""), status,
+            time.time() - t0)
 
 
 def attack_flood(a, stats, stop):
@@ -261,9 +263,11 @@ def main():
     while time.time() - t0 < a.secs:
         n += 1
         if a.honest_ext:
-            good, why = honest_open(a.port, n, a.bound)
+            good, why, d = honest_open(a.port, n, a.bound)
             if good and got_ext is None:
                 got_ext = time.time() - t0
+            if d is not None:
+                lat.append(d)
         else:
             d, status = honest_classic(a.port, n, a.bound)
             if d is None or status not in a.accept or d > a.bound:
@@ -279,6 +283,11 @@ def main():
     attack_info = {k: v for k, v in stats.items() if k != "lag"}
     print("# attack %s: %s" % (a.attack, attack_info), flush=True)
 
+    # The format of hostile.py's line (bench/attacks reads it): honest
+    # requests answered (with the extension or not), in seconds.
+    print("# latency n=%d p50=%.4f p99=%.4f max=%.4f" %
+          (len(lat), percentile(lat, 0.5), percentile(lat, 0.99),
+           max(lat) if lat else 0), flush=True)
     if a.honest_ext:
         if got_ext is not None and got_ext <= a.ext_within:
             ok("%s: an honest open got the extension after %.1f s" %
@@ -287,9 +296,6 @@ def main():
             fail("%s: no honest open got the extension within %.0f s" %
                  (a.attack, a.ext_within))
     else:
-        print("# latency p50 %.3f p99 %.3f max %.3f s (%d requests)" %
-              (percentile(lat, 0.5), percentile(lat, 0.99),
-               max(lat) if lat else 0, len(lat)), flush=True)
         if not bad and lat:
             ok("%s: %d new honest sessions answered %s within %.0f s" %
                (a.attack, len(lat), "/".join(map(str, a.accept)), a.bound))

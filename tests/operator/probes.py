@@ -80,6 +80,11 @@ def probes():
          b"Transfer-Encoding: chunked\r\n\r\n" +
          b"".join(b"2710\r\n" + b"c" * 10000 + b"\r\n" for _ in range(10)) +
          b"0\r\n\r\n"),
+        ("chunked 100,000-byte meek-looking POST (413)",
+         b"POST / HTTP/1.1\r\nHost: probe.test\r\nX-Session-Id: "
+         b"probe-session-2\r\nTransfer-Encoding: chunked\r\n\r\n" +
+         b"".join(b"2710\r\n" + b"c" * 10000 + b"\r\n" for _ in range(10)) +
+         b"0\r\n\r\n"),
         ("head over 8 KiB (431)",
          ("GET / HTTP/1.1\r\nHost: probe.test\r\n" + long_lines +
           "\r\n").encode()),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Active probes under --fallback (issue 16, points 6 and 10): requests
-# meek-server itself would refuse (a 70,000-byte POST, a head over 8 KiB,
+# meek-server itself would refuse (a 70,000-byte POST, also a meek-looking
+# one, plain and chunked, a head over 8 KiB,
 # a gzip transfer coding, HTTP/2.0, 65 headers, a garbage head, a long
 # target beside headers near 8 KiB), an absolute-form target and CONNECT
 # get what the decoy (nginx) answers to the same bytes sent to it directly:

@@ -12,14 +12,16 @@
  *   failure, the request not fully written): retry at once on the next
  *   pair.  Only when every pair has failed in a row do we wait (1 s, 2 s,
  *   4 s, 8 s, then 10 s).
- * - The request was written but no answer came (the connection dropped or
- *   timed out, a malformed answer): an empty poll carries no data and is
- *   retried (first on the same pair: a kept-alive connection closed while
- *   idle is the usual cause, then on the next).  A non-empty body may have
- *   been delivered: meek-c does not resend it, because a second copy would
- *   be spliced into the tor stream twice (no lossless extension is
- *   negotiated in classic meek).  The session ends and the log says so;
- *   tor opens a new circuit.  Go meek-client resends here.
+ * - The request was written but no answer came: when the server closed
+ *   the connection (FIN) before answering an empty poll, a kept-alive
+ *   connection closed while idle, the poll is retried (first on the same
+ *   pair, then on the next).  Any other loss (a reset, a timeout, a
+ *   malformed answer) may have cut off an answer carrying downstream
+ *   bytes, and a non-empty body may have been delivered: meek-c resends
+ *   neither, because tor would get a gap or a second copy spliced into its
+ *   stream (no lossless extension is negotiated in classic meek).  The
+ *   session ends and the log says so; tor opens a new circuit.  Go
+ *   meek-client resends here.
  * - A 200 answer whose body is cut short loses downstream bytes: the
  *   session ends.
  * - A non-200 status, by class:  403, 404, 421 (and other 4xx): the front
@@ -533,16 +535,22 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 				return rc;
 			continue;
 		}
-		if (phase == HTTPC_BODY_LOST ||
-		    (phase == HTTPC_MAYBE_SENT && len > 0))
+		if (phase == HTTPC_BODY_LOST || (phase == HTTPC_MAYBE_SENT &&
+		    (len > 0 || rc != MEEK_ECLOSED)))
 			return httpc_end(h, fr, cls, w, rc, "ending the session",
 			    phase == HTTPC_BODY_LOST ?
 			    "response cut short: downstream bytes lost" :
 			    "the request may have reached meek-server and "
 			    "is not resent without the lossless extension", why);
-		if (phase == HTTPC_MAYBE_SENT && !r.same_retry) {
-			/* An empty poll: most often a kept-alive connection
-			 * closed while idle.  Once on the same pair. */
+		if (phase == HTTPC_MAYBE_SENT && !r.same_retry &&
+		    rc == MEEK_ECLOSED) {
+			/* An empty poll whose connection the server closed
+			 * (FIN) between our staleness check and the request: a
+			 * kept-alive connection closed while idle.  Once on the
+			 * same pair.  A reset or a timeout may have cut off an
+			 * answer that carried downstream bytes: resending the
+			 * poll would then hand tor a gap, so that session ends
+			 * (below) as for a body that may have arrived. */
 			r.same_retry = 1;
 			log_debug("session %s: poll failed before the answer "
 			    "(%s); retrying it", h->sid_log, meek_strerror(rc));

@@ -346,6 +346,45 @@ struct base {
 	struct tls_creds *creds;
 };
 
+/* Writes n zero bytes on t and flushes; dies on failure. */
+static void
+tls_pump_out(struct tls_conn *t, uint64_t n)
+{
+	static const unsigned char zero[16384];
+	int rc;
+
+	while (n > 0) {
+		size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
+		if ((rc = tls_conn_write(t, zero, k)) < 0)
+			die("tls write", rc);
+		n -= k;
+	}
+	if ((rc = tls_conn_flush(t)) < 0)
+		die("tls flush", rc);
+}
+
+/* Listens on 127.0.0.1 (a free port) into *lfd, starts server(arg) in *th
+ * and returns a socket connected to it; dies on failure. */
+static int
+loopback_pair(int *lfd, void *(*server)(void *), void *arg, pthread_t *th)
+{
+	const char *why = NULL;
+	char addr[NET_ADDRSTR_MAX], host[NET_HOST_MAX];
+	uint16_t port;
+	int fd;
+
+	*lfd = net_listen("127.0.0.1:0", 4, &why);
+	if (*lfd < 0)
+		die(why, *lfd);
+	net_sockname(*lfd, addr, sizeof addr);
+	net_split_hostport(addr, host, sizeof host, &port, 0, &why);
+	pthread_create(th, NULL, server, arg);
+	fd = net_dial(host, port, 15000, &why);
+	if (fd < 0)
+		die(why, fd);
+	return fd;
+}
+
 static void *
 base_server(void *arg)
 {
@@ -384,8 +423,6 @@ run_base(int tls, uint64_t bytes, const char *cert, const char *key,
 	struct base b = { .bytes = bytes };
 	struct tls_anchors *ta = NULL;
 	const char *why = NULL;
-	char addr[NET_ADDRSTR_MAX], host[NET_HOST_MAX];
-	uint16_t port;
 	pthread_t th;
 	int fd, rc;
 	double t0;
@@ -396,33 +433,17 @@ run_base(int tls, uint64_t bytes, const char *cert, const char *key,
 		if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
 			die(why, rc);
 	}
-	b.lfd = net_listen("127.0.0.1:0", 4, &why);
-	if (b.lfd < 0)
-		die(why, b.lfd);
-	net_sockname(b.lfd, addr, sizeof addr);
-	net_split_hostport(addr, host, sizeof host, &port, 0, &why);
-	pthread_create(&th, NULL, base_server, &b);
-	fd = net_dial(host, port, 15000, &why);
-	if (fd < 0)
-		die(why, fd);
+	fd = loopback_pair(&b.lfd, base_server, &b, &th);
 	t0 = now_s();
 	if (!tls) {
 		pump_out(fd, bytes);
 	} else {
-		static const unsigned char zero[16384];
 		struct tls_conn *t = NULL;
-		uint64_t n = bytes;
+
 		if ((rc = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, 0,
 		    IO_TIMEOUT, &why)) < 0)
 			die(why, rc);
-		while (n > 0) {
-			size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
-			if ((rc = tls_conn_write(t, zero, k)) < 0)
-				die("tls write", rc);
-			n -= k;
-		}
-		if ((rc = tls_conn_flush(t)) < 0)
-			die("tls flush", rc);
+		tls_pump_out(t, bytes);
 		pthread_join(th, NULL);
 		tls_conn_free(t);
 		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
@@ -530,10 +551,8 @@ run_rawtls(uint64_t bytes, const char *cert_der, const char *key_der,
 	br_sslio_context ioc;
 	struct rawtls r = { .bytes = bytes };
 	const char *why = NULL;
-	char addr[NET_ADDRSTR_MAX], host[NET_HOST_MAX];
 	unsigned char *key;
 	size_t keylen, nta;
-	uint16_t port;
 	uint64_t n = bytes;
 	pthread_t th;
 	double t0;
@@ -549,15 +568,7 @@ run_rawtls(uint64_t bytes, const char *cert_der, const char *key_der,
 	if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
 		die(why, rc);
 	anchors = tls_anchors_list(ta, &nta);
-	r.lfd = net_listen("127.0.0.1:0", 4, &why);
-	if (r.lfd < 0)
-		die(why, r.lfd);
-	net_sockname(r.lfd, addr, sizeof addr);
-	net_split_hostport(addr, host, sizeof host, &port, 0, &why);
-	pthread_create(&th, NULL, rawtls_server, &r);
-	fd = net_dial(host, port, 15000, &why);
-	if (fd < 0)
-		die(why, fd);
+	fd = loopback_pair(&r.lfd, rawtls_server, &r, &th);
 	t0 = now_s();
 	br_ssl_client_init_full(&cc, &xc, anchors, nta);
 	br_ssl_engine_set_versions(&cc.eng, BR_TLS12, BR_TLS12);
@@ -578,6 +589,9 @@ run_rawtls(uint64_t bytes, const char *cert_der, const char *key_der,
 	printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
 	close(fd);
 	tls_anchors_free(ta);
+	free((void *)r.chain.data);
+	explicit_bzero(key, keylen);
+	free(key);
 	return 0;
 }
 
@@ -603,11 +617,9 @@ dial_addr(const char *connect, int *fd)
 static int
 run_tlsout(const char *connect, uint64_t bytes, const char *ca, const char *name)
 {
-	static const unsigned char zero[16384];
 	struct tls_anchors *ta = NULL;
 	struct tls_conn *t = NULL;
 	const char *why = NULL;
-	uint64_t n = bytes;
 	double t0;
 	int fd, rc;
 
@@ -618,14 +630,7 @@ run_tlsout(const char *connect, uint64_t bytes, const char *ca, const char *name
 	if ((rc = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, 0,
 	    IO_TIMEOUT, &why)) < 0)
 		die(why ? why : "tls", rc);
-	while (n > 0) {
-		size_t k = n > sizeof zero ? sizeof zero : (size_t)n;
-		if ((rc = tls_conn_write(t, zero, k)) < 0)
-			die("tls write", rc);
-		n -= k;
-	}
-	if ((rc = tls_conn_flush(t)) < 0)
-		die("tls flush", rc);
+	tls_pump_out(t, bytes);
 	printf("%.1f 0x%04x\n", (double)bytes / 1e6 / (now_s() - t0),
 	    tls_conn_version(t));
 	tls_conn_free(t);

@@ -633,6 +633,18 @@ tc_hash_len(const br_hash_class *h)
 	return (h->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK;
 }
 
+/* Replaces direction d's keys by key/iv (the caller wipes them). */
+static int
+tc_set_dir(struct tlsclient *c, struct tlsrec_dir *d, enum tlsrec_aead aead, int tls13,
+    const unsigned char *key, const unsigned char *iv)
+{
+	tlsrec_dir_clear(d);
+	if (tlsrec_dir_init(d, aead, tls13, key, iv) < 0)
+		return tc_fail(c, AL_INTERNAL_ERROR, MEEK_ETLS,
+		    "TLS handshake failed: cannot set up record protection");
+	return 0;
+}
+
 /* Installs TLS 1.3 keys from `secret` for one direction. */
 static int
 tc_set13(struct tlsclient *c, struct tlsrec_dir *d, const unsigned char *secret)
@@ -641,14 +653,10 @@ tc_set13(struct tlsclient *c, struct tlsrec_dir *d, const unsigned char *secret)
 	int r;
 
 	tlskeys13_traffic(c->hash, secret, c->key_len, key, iv);
-	tlsrec_dir_clear(d);
-	r = tlsrec_dir_init(d, c->aead, 1, key, iv);
+	r = tc_set_dir(c, d, c->aead, 1, key, iv);
 	explicit_bzero(key, sizeof key);
 	explicit_bzero(iv, sizeof iv);
-	if (r < 0)
-		return tc_fail(c, AL_INTERNAL_ERROR, MEEK_ETLS,
-		    "TLS handshake failed: cannot set up record protection");
-	return 0;
+	return r;
 }
 
 /* ---- tickets ---- */
@@ -1143,20 +1151,13 @@ tc_set12(struct tlsclient *c, const struct tc_suite12 *s,
 
 	tlskeys12_key_block(tc_prf(s), master, h->server_random,
 	    h->client_random, kb, n);
-	if (client_write) {
-		tlsrec_dir_clear(&c->wr);
-		r = tlsrec_dir_init(&c->wr, s->aead, 0, kb,
-		    kb + 2 * s->key_len);
-	} else {
-		tlsrec_dir_clear(&c->rd);
-		r = tlsrec_dir_init(&c->rd, s->aead, 0, kb + s->key_len,
+	if (client_write)
+		r = tc_set_dir(c, &c->wr, s->aead, 0, kb, kb + 2 * s->key_len);
+	else
+		r = tc_set_dir(c, &c->rd, s->aead, 0, kb + s->key_len,
 		    kb + 2 * s->key_len + s->iv_len);
-	}
 	explicit_bzero(kb, sizeof kb);
-	if (r < 0)
-		return tc_fail(c, AL_INTERNAL_ERROR, MEEK_ETLS,
-		    "TLS handshake failed: cannot set up record protection");
-	return 0;
+	return r;
 }
 
 /* Reads the server's CCS + Finished (after an optional NewSessionTicket). */

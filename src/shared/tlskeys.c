@@ -208,31 +208,38 @@ tlskeys13_early_traffic(const struct tlskeys13 *k, const unsigned char *th_ch,
 	derive_secret(k->h, k->early, "c e traffic", th_ch, out);
 }
 
+/*
+ * One step down the RFC 8446 7.1 key schedule: next = HKDF-Extract(
+ * Derive-Secret(prev, "derived", ""), ikm); prev (TLSKEYS_HASH_MAX bytes)
+ * is wiped, it is not needed any more.
+ */
+static void
+next_secret(struct tlskeys13 *k, unsigned char *prev, const unsigned char *ikm,
+    size_t ikm_len, unsigned char *next)
+{
+	unsigned char derived[TLSKEYS_HASH_MAX];
+
+	derive_secret(k->h, prev, "derived", NULL, derived);
+	tlskeys_extract(k->h, derived, k->hlen, ikm, ikm_len, next);
+	explicit_bzero(derived, sizeof derived);
+	explicit_bzero(prev, TLSKEYS_HASH_MAX);
+}
+
 void
 tlskeys13_handshake(struct tlskeys13 *k, const unsigned char *shared, size_t shared_len,
     const unsigned char *th_ch_sh)
 {
-	unsigned char derived[TLSKEYS_HASH_MAX];
-
-	derive_secret(k->h, k->early, "derived", NULL, derived);
-	tlskeys_extract(k->h, derived, k->hlen, shared, shared_len, k->hs);
+	next_secret(k, k->early, shared, shared_len, k->hs);
 	derive_secret(k->h, k->hs, "c hs traffic", th_ch_sh, k->c_hs);
 	derive_secret(k->h, k->hs, "s hs traffic", th_ch_sh, k->s_hs);
-	explicit_bzero(derived, sizeof derived);
-	explicit_bzero(k->early, sizeof k->early);
 }
 
 void
 tlskeys13_master(struct tlskeys13 *k, const unsigned char *th_ch_sf)
 {
-	unsigned char derived[TLSKEYS_HASH_MAX];
-
-	derive_secret(k->h, k->hs, "derived", NULL, derived);
-	tlskeys_extract(k->h, derived, k->hlen, NULL, 0, k->master);
+	next_secret(k, k->hs, NULL, 0, k->master);
 	derive_secret(k->h, k->master, "c ap traffic", th_ch_sf, k->c_ap);
 	derive_secret(k->h, k->master, "s ap traffic", th_ch_sf, k->s_ap);
-	explicit_bzero(derived, sizeof derived);
-	explicit_bzero(k->hs, sizeof k->hs);
 }
 
 void

@@ -238,6 +238,20 @@ fail(struct tlsrec_dir *d, int code, unsigned alert, const char *msg, const char
 	return code;
 }
 
+/* The ciphertext length bounds of a protected record: at most max (else
+ * record_overflow with too_long), at least min, its tag (else bad_record_mac). */
+static int
+check_clen(struct tlsrec_dir *d, size_t clen, size_t max, size_t min, const char *too_long,
+    const char **why)
+{
+	if (clen > max)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW, too_long, why);
+	if (clen < min)
+		return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
+		    "bad_record_mac: record shorter than its tag", why);
+	return 0;
+}
+
 int
 tlsrec_open(struct tlsrec_dir *d, unsigned char *rec, size_t rec_len, unsigned char *type,
     unsigned char **data, size_t *len, const char **why)
@@ -245,6 +259,7 @@ tlsrec_open(struct tlsrec_dir *d, unsigned char *rec, size_t rec_len, unsigned c
 	unsigned char nonce[12], aad[13];
 	unsigned char *p;
 	size_t clen, plen;
+	int rc;
 
 	d->alert = 0;
 	if (rec_len < TLSREC_HEADER_LEN ||
@@ -278,12 +293,10 @@ tlsrec_open(struct tlsrec_dir *d, unsigned char *rec, size_t rec_len, unsigned c
 		if (rec[0] != TLSREC_TYPE_APPDATA)
 			return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
 			    "unprotected record after the keys changed", why);
-		if (clen > TLSREC_CIPHERTEXT13_MAX)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
-			    "record_overflow: ciphertext over 2^14+256 bytes", why);
-		if (clen < TLSREC_TAG_LEN)
-			return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
-			    "bad_record_mac: record shorter than its tag", why);
+		rc = check_clen(d, clen, TLSREC_CIPHERTEXT13_MAX, TLSREC_TAG_LEN,
+		    "record_overflow: ciphertext over 2^14+256 bytes", why);
+		if (rc != 0)
+			return rc;
 		if (d->seq_used_up)
 			return fail(d, MEEK_EPROTO, TLSREC_ALERT_INTERNAL_ERROR,
 			    "record sequence number used up", why);
@@ -314,12 +327,10 @@ tlsrec_open(struct tlsrec_dir *d, unsigned char *rec, size_t rec_len, unsigned c
 		size_t over = d->aead == TLSREC_CHACHA20_POLY1305 ? TLSREC_TAG_LEN :
 		    TLSREC_GCM12_EXPLICIT + TLSREC_TAG_LEN;
 
-		if (clen > TLSREC_CIPHERTEXT12_MAX)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
-			    "record_overflow: ciphertext over 2^14+2048 bytes", why);
-		if (clen < over)
-			return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
-			    "bad_record_mac: record shorter than its tag", why);
+		rc = check_clen(d, clen, TLSREC_CIPHERTEXT12_MAX, over,
+		    "record_overflow: ciphertext over 2^14+2048 bytes", why);
+		if (rc != 0)
+			return rc;
 		plen = clen - over;
 		if (plen > TLSREC_PLAINTEXT_MAX)
 			return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,

@@ -217,25 +217,9 @@ tlsticket_get12(const char *name, struct tlsticket12 *out)
 	return found;
 }
 
-void
-tlsticket_remove12(const char *name)
-{
-	struct slot *sl;
-
-	if (!name_ok(name))
-		return;
-	pthread_mutex_lock(&tlsticket_lock);
-	sl = find(name);
-	if (sl != NULL) {
-		tlsticket12_clear(&sl->s);
-		sl->has12 = 0;
-		slot_tidy(sl);
-	}
-	pthread_mutex_unlock(&tlsticket_lock);
-}
-
-void
-tlsticket_forget(const char *name)
+/* Runs fn on name's slot, if it has one, under tlsticket_lock. */
+static void
+with_slot(const char *name, void (*fn)(struct slot *))
 {
 	struct slot *sl;
 
@@ -244,8 +228,29 @@ tlsticket_forget(const char *name)
 	pthread_mutex_lock(&tlsticket_lock);
 	sl = find(name);
 	if (sl != NULL)
-		slot_clear(sl);
+		fn(sl);
 	pthread_mutex_unlock(&tlsticket_lock);
+}
+
+/* Needs tlsticket_lock.  Wipes the TLS 1.2 session, keeps the tickets. */
+static void
+slot_drop12(struct slot *sl)
+{
+	tlsticket12_clear(&sl->s);
+	sl->has12 = 0;
+	slot_tidy(sl);
+}
+
+void
+tlsticket_remove12(const char *name)
+{
+	with_slot(name, slot_drop12);
+}
+
+void
+tlsticket_forget(const char *name)
+{
+	with_slot(name, slot_clear);
 }
 
 void

@@ -60,6 +60,7 @@ for n in $NAMES; do
 	b=$OUT/fuzz_$n
 	if [ ! -f "$b" ] || [ "$SRC/tests/fuzz/fuzz_$n.c" -nt "$b" ] ||
 	    [ "$SRC/tests/fuzz/fuzz_common.h" -nt "$b" ] ||
+	    [ "$SRC/tests/fuzz/fuzz_keys.h" -nt "$b" ] ||
 	    [ -n "$(find "$OUT/obj" -newer "$b" -name '*.o' 2>/dev/null)" ]; then
 		echo "  CCLD(fuzz) tests/fuzz/fuzz_$n"
 		objs=

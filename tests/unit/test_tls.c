@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/testpki.h"
 #include "shared/err.h"
 #include "shared/net.h"
 #include "shared/stream.h"
@@ -24,97 +25,45 @@
 #define T_WAIT 20000   /* generous bound for anything that should succeed */
 #define MAX_CONNS 64
 
-static char cert_dir[64];
-static pid_t cert_pid;
+static struct testpki pki;
 
 static const char gen_script[] =
-	"set -e\n"
-	"exec >gen.log 2>&1\n"
-	"cat > leaf.ext <<X\n"
-	"basicConstraints=CA:FALSE\n"
-	"keyUsage=digitalSignature,keyEncipherment\n"
-	"extendedKeyUsage=serverAuth\n"
-	"subjectAltName=DNS:front.test,DNS:*.front.test\n"
-	"X\n"
-	"openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem"
-	" -days 3650 -subj '/CN=meek test CA'\n"
-	"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-	" -keyout ca2.key -out ca2.pem -days 3650 -subj '/CN=meek other CA'\n"
-	"openssl genrsa -traditional -out rsa.key 2048\n"
+	TESTPKI_SH_HEAD("DNS:front.test,DNS:*.front.test")
+	TESTPKI_SH_CAS
+	TESTPKI_SH_KEYS
 	"openssl pkcs8 -topk8 -nocrypt -in rsa.key -out rsa8.key\n"
-	"openssl ecparam -name prime256v1 -genkey -noout -out ec.key\n"
 	"openssl pkcs8 -topk8 -nocrypt -in ec.key -out ec8.key\n"
 	"openssl pkcs8 -topk8 -v2 aes-128-cbc -passout pass:x -in ec.key"
 	" -out enc.key\n"
 	"openssl rsa -in rsa.key -aes128 -traditional -passout pass:x"
 	" -out encold.key\n"
-	"for k in rsa ec; do\n"
-	"  openssl req -new -key $k.key -subj /CN=front.test -out $k.csr\n"
-	"  openssl x509 -req -in $k.csr -CA ca.pem -CAkey ca.key -set_serial 2"
-	" -days 365 -extfile leaf.ext -out $k.pem\n"
-	"done\n"
+	TESTPKI_SH_LEAVES
 	"openssl x509 -req -in rsa.csr -CA ca2.pem -CAkey ca2.key -set_serial 3"
 	" -days 365 -extfile leaf.ext -out rsa-ca2.pem\n"
-	"openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -set_serial 4"
-	" -days -1 -extfile leaf.ext -out expired.pem\n"
+	TESTPKI_SH_EXPIRED
 	"cat ca.pem ca2.pem rsa.pem > bundle.pem\n"
 	"printf 'not a certificate\\n-----BEGIN CERTIFICATE-----\\n!!!\\n'"
 	" > garbage.pem\n"
 	"cp rsa.pem live.pem\n"
 	"cp rsa.key live.key\n";
 
-static void
-certs_cleanup(void)
-{
-	char cmd[128];
-
-	/* Forked test processes inherit this atexit handler. */
-	if (cert_dir[0] == '\0' || getpid() != cert_pid)
-		return;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", cert_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", cert_dir);
-}
-
 /* Unchecked fixture: runs in the runner process, once. */
 static void
 certs_setup(void)
 {
-	char cmd[256];
-	FILE *f;
-
-	if (cert_dir[0] != '\0')
-		return;
-	snprintf(cert_dir, sizeof cert_dir, "/tmp/meek-tls-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(cert_dir));
-	cert_pid = getpid();
-	atexit(certs_cleanup);
-	snprintf(cmd, sizeof cmd, "%s/gen.sh", cert_dir);
-	f = fopen(cmd, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(gen_script, f);
-	fclose(f);
-	snprintf(cmd, sizeof cmd, "cd '%s' && sh gen.sh", cert_dir);
-	ck_assert_msg(system(cmd) == 0, "openssl failed, see %s/gen.log", cert_dir);
+	testpki_setup(&pki, "tls", gen_script);
 }
 
 static const char *
 path(char *buf, const char *name)
 {
-	snprintf(buf, 128, "%s/%s", cert_dir, name);
-	return buf;
+	return testpki_path(&pki, buf, name);
 }
 
 static struct tls_anchors *
 anchors(const char *file)
 {
-	struct tls_anchors *ta = NULL;
-	const char *why = NULL;
-	char p[128];
-
-	ck_assert_msg(tls_anchors_load(&ta, path(p, file), &why) == 0,
-	    "anchors %s: %s", file, why);
-	return ta;
+	return testpki_anchors(&pki, file);
 }
 
 static struct tls_creds *
@@ -423,7 +372,7 @@ replace_file(const char *src, const char *dst)
 	char cmd[512];
 
 	snprintf(cmd, sizeof cmd, "cd '%s' && cp %s %s.tmp && mv -f %s.tmp %s",
-	    cert_dir, src, dst, dst, dst);
+	    pki.dir, src, dst, dst, dst);
 	ck_assert_int_eq(system(cmd), 0);
 }
 

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/testpki.h"
 #include "shared/err.h"
 #include "shared/net.h"
 #include "shared/tls.h"
@@ -35,82 +36,32 @@
 
 #define T_WAIT 20000   /* generous bound for anything that should succeed */
 
-static char cert_dir[64];
-static pid_t cert_pid;
+static struct testpki pki;
 
 static const char gen_script[] =
-	"set -e\n"
-	"exec >gen.log 2>&1\n"
-	"cat > leaf.ext <<X\n"
-	"basicConstraints=CA:FALSE\n"
-	"keyUsage=digitalSignature,keyEncipherment\n"
-	"extendedKeyUsage=serverAuth\n"
-	"subjectAltName=DNS:front.test,DNS:*.front.test,IP:127.0.0.1\n"
-	"X\n"
-	"openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem"
-	" -days 3650 -subj '/CN=meek test CA'\n"
-	"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-	" -keyout ca2.key -out ca2.pem -days 3650 -subj '/CN=meek other CA'\n"
-	"openssl genrsa -traditional -out rsa.key 2048\n"
-	"openssl ecparam -name prime256v1 -genkey -noout -out ec.key\n"
-	"for k in rsa ec; do\n"
-	"  openssl req -new -key $k.key -subj /CN=front.test -out $k.csr\n"
-	"  openssl x509 -req -in $k.csr -CA ca.pem -CAkey ca.key -set_serial 2"
-	" -days 365 -extfile leaf.ext -out $k.pem\n"
-	"done\n"
-	"openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -set_serial 4"
-	" -days -1 -extfile leaf.ext -out expired.pem\n";
+	TESTPKI_SH_HEAD("DNS:front.test,DNS:*.front.test,IP:127.0.0.1")
+	TESTPKI_SH_CAS
+	TESTPKI_SH_KEYS
+	TESTPKI_SH_LEAVES
+	TESTPKI_SH_EXPIRED;
 
-static void
-certs_cleanup(void)
-{
-	char cmd[128];
-
-	if (cert_dir[0] == '\0' || getpid() != cert_pid)
-		return;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", cert_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", cert_dir);
-}
-
+/* Unchecked fixture: runs in the runner process, once. */
 static void
 certs_setup(void)
 {
-	char cmd[256];
-	FILE *f;
-
-	if (cert_dir[0] != '\0')
-		return;
-	snprintf(cert_dir, sizeof cert_dir, "/tmp/meek-tlsclient-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(cert_dir));
-	cert_pid = getpid();
-	atexit(certs_cleanup);
-	snprintf(cmd, sizeof cmd, "%s/gen.sh", cert_dir);
-	f = fopen(cmd, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(gen_script, f);
-	fclose(f);
-	snprintf(cmd, sizeof cmd, "cd '%s' && sh gen.sh", cert_dir);
-	ck_assert_msg(system(cmd) == 0, "openssl failed, see %s/gen.log", cert_dir);
+	testpki_setup(&pki, "tlsclient", gen_script);
 }
 
 static const char *
 path(char *buf, const char *name)
 {
-	snprintf(buf, 128, "%s/%s", cert_dir, name);
-	return buf;
+	return testpki_path(&pki, buf, name);
 }
 
 static struct tls_anchors *
 anchors(const char *file)
 {
-	struct tls_anchors *ta = NULL;
-	const char *why = NULL;
-	char p[128];
-
-	ck_assert_msg(tls_anchors_load(&ta, path(p, file), &why) == 0,
-	    "anchors %s: %s", file, why);
-	return ta;
+	return testpki_anchors(&pki, file);
 }
 
 static void
@@ -180,7 +131,7 @@ ossl_start(struct ossl *o, const char *cert, const char *key,
 	int pin[2], fd, n = 0;
 
 	memset(o, 0, sizeof *o);
-	snprintf(o->out, sizeof o->out, "%s/s_server.%d.%ld.log", cert_dir,
+	snprintf(o->out, sizeof o->out, "%s/s_server.%d.%ld.log", pki.dir,
 	    (int)getpid(), (long)random());
 	/* Line-buffered stdout (coreutils' stdbuf): s_server printf()s the
 	 * result of a "K" command, which the KeyUpdate test waits for. */

@@ -204,6 +204,19 @@ ja4(const struct ph *h, char out[64])
 
 static unsigned char out[TLSHELLO_MAX];
 
+/* Builds profile p's ClientHello for sni into out, parses it into a and
+ * returns its length. */
+static size_t
+build_parsed(struct tlshello *h, enum tlshello_profile p, const char *sni, struct ph *a)
+{
+	size_t len;
+
+	ck_assert_int_eq(tlshello_build(h, p, sni, NULL, NULL, 0, out, sizeof out, &len, NULL),
+	    0);
+	ck_assert_int_eq(parse(out, len, a), 0);
+	return len;
+}
+
 /* Extensions whose bodies are random per connection. */
 static int
 random_body(uint16_t t)
@@ -237,9 +250,7 @@ check_against(enum tlshello_profile p, const char *ref)
 	size_t len, rlen;
 	unsigned char *r = load(ref, &rlen);
 	ck_assert_int_eq(parse(r, rlen, &b), 0);
-	ck_assert_int_eq(tlshello_build(&h, p, "localhost", NULL, NULL, 0, out, sizeof out,
-	    &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	len = build_parsed(&h, p, "localhost", &a);
 
 	/* random, session id */
 	ck_assert_ptr_eq(tlshello_random(&h), h.random);
@@ -334,17 +345,12 @@ START_TEST(tlshello_ja4_is_chromiums)
 {
 	struct tlshello h;
 	struct ph a;
-	size_t len;
 	char j[64];
 	/* The JA4 values of the captures (doc/fingerprint.md). */
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "example.com", NULL, NULL, 0, out,
-	    sizeof out, &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	build_parsed(&h, TLSHELLO_CHROME, "example.com", &a);
 	ja4(&a, j);
 	ck_assert_str_eq(j, "t13d1517h2_8daaf6152771_cb7bf5808d99");
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME_WS, "example.com", NULL, NULL, 0, out,
-	    sizeof out, &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	build_parsed(&h, TLSHELLO_CHROME_WS, "example.com", &a);
 	ja4(&a, j);
 	ck_assert_str_eq(j, "t13d1516h1_8daaf6152771_5b37b36a67c0");
 	tlshello_clear(&h);
@@ -358,10 +364,7 @@ START_TEST(tlshello_permutes_extensions)
 	for (int k = 0; k < 20; k++) {
 		struct tlshello h;
 		struct ph a;
-		size_t len;
-		ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "localhost", NULL, NULL, 0, out,
-		    sizeof out, &len, NULL), 0);
-		ck_assert_int_eq(parse(out, len, &a), 0);
+		build_parsed(&h, TLSHELLO_CHROME, "localhost", &a);
 		ck_assert_uint_eq(a.n_ext, 19);
 		ck_assert(is_grease(a.ext[0].type) && a.ext[0].len == 0);
 		ck_assert(is_grease(a.ext[18].type) && a.ext[18].len == 1);
@@ -383,10 +386,7 @@ START_TEST(tlshello_grease_values_valid)
 	for (int k = 0; k < 64; k++) {
 		struct tlshello h;
 		struct ph a;
-		size_t len;
-		ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME_WS, "localhost", NULL, NULL, 0, out,
-		    sizeof out, &len, NULL), 0);
-		ck_assert_int_eq(parse(out, len, &a), 0);
+		build_parsed(&h, TLSHELLO_CHROME_WS, "localhost", &a);
 		size_t g = 0;
 		for (size_t i = 0; i < a.n_ciphers; i++)
 			g += is_grease(a.ciphers[i]);
@@ -420,10 +420,7 @@ START_TEST(tlshello_ech_grease_lengths)
 	for (int k = 0; k < 200; k++) {
 		struct tlshello h;
 		struct ph a;
-		size_t len;
-		ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "localhost", NULL, NULL, 0, out,
-		    sizeof out, &len, NULL), 0);
-		ck_assert_int_eq(parse(out, len, &a), 0);
+		build_parsed(&h, TLSHELLO_CHROME, "localhost", &a);
 		const struct ext *e = find(&a, 0xfe0d);
 		ck_assert_uint_eq(e->v[0], 0);
 		ck_assert_uint_eq(u16(e->v + 1), 1);
@@ -558,22 +555,14 @@ START_TEST(tlshello_sni_and_limits)
 	struct ph a;
 	size_t len;
 	char big[300];
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "127.0.0.1", NULL, NULL, 0, out,
-	    sizeof out, &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	len = build_parsed(&h, TLSHELLO_CHROME, "127.0.0.1", &a);
 	ck_assert_ptr_null(find(&a, 0x0000));
 	ck_assert_uint_eq(a.n_ext, 18);
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "::1", NULL, NULL, 0, out, sizeof out,
-	    &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	len = build_parsed(&h, TLSHELLO_CHROME, "::1", &a);
 	ck_assert_ptr_null(find(&a, 0x0000));
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, NULL, NULL, NULL, 0, out, sizeof out,
-	    &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	len = build_parsed(&h, TLSHELLO_CHROME, NULL, &a);
 	ck_assert_ptr_null(find(&a, 0x0000));
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "front.example.net", NULL, NULL, 0, out,
-	    sizeof out, &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	len = build_parsed(&h, TLSHELLO_CHROME, "front.example.net", &a);
 	const struct ext *s = find(&a, 0x0000);
 	ck_assert_uint_eq(s->len, 5 + 17);
 	ck_assert_uint_eq(s->v[2], 0);
@@ -651,11 +640,9 @@ START_TEST(tlshello_shared_secret_x25519)
 {
 	struct tlshello h;
 	struct ph a;
-	size_t len, sl;
+	size_t sl;
 	unsigned char sk[32], pk[32], ss[64], g[32];
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "localhost", NULL, NULL, 0, out,
-	    sizeof out, &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	build_parsed(&h, TLSHELLO_CHROME, "localhost", &a);
 	peer_keypair(BR_EC_curve25519, sk, pk);
 	const unsigned char *ours = share_of(&a, TLSHELLO_GROUP_X25519, &sl);
 	ck_assert_uint_eq(sl, 32);
@@ -793,12 +780,10 @@ START_TEST(tlshello_shared_secret_hybrid)
 {
 	struct tlshello h;
 	struct ph a;
-	size_t len, sl;
+	size_t sl;
 	unsigned char sk[32], pk[32], g[32], ss[64];
 	unsigned char share[MLKEM_CT_LEN + 32], kss[MLKEM_SS_LEN];
-	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME_WS, "localhost", NULL, NULL, 0, out,
-	    sizeof out, &len, NULL), 0);
-	ck_assert_int_eq(parse(out, len, &a), 0);
+	build_parsed(&h, TLSHELLO_CHROME_WS, "localhost", &a);
 	const unsigned char *ours = share_of(&a, TLSHELLO_GROUP_X25519MLKEM768, &sl);
 	ck_assert_uint_eq(sl, MLKEM_EK_LEN + 32);
 	/* the server: ML-KEM encapsulation to our ek, X25519 to our point */

@@ -474,12 +474,44 @@ START_TEST(tlsmsg_server_hello_tls12_and_downgrade_sentinels)
 }
 END_TEST
 
+/* EncryptedExtensions blocks of up to two extensions (type 0xffff ends the
+ * list early) that tlsmsg_encrypted_extensions rejects with MEEK_EPROTO. */
+struct ee_case {
+	const char *what;
+	uint32_t offered;
+	struct {
+		unsigned type;
+		const char *body;
+		size_t len;
+	} ext[2];
+	unsigned alert;
+};
+
+static const struct ee_case ee_bad[] = {
+	{ "ALPS without ALPN", OFFERED13,
+	  { { 0x44cd, "", 0 }, { 0xffff, NULL, 0 } }, TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	{ "not offered (ALPS)", OFFERED13 & ~TLSMSG_X_ALPS,
+	  { { 16, "\x00\x03\x02h2", 5 }, { 0x44cd, "", 0 } },
+	  TLSMSG_ALERT_UNSUPPORTED_EXTENSION },
+	{ "key_share does not belong in EE", OFFERED13,
+	  { { 51, "\x00\x1d\x00\x01\x05", 5 }, { 0xffff, NULL, 0 } },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	{ "duplicate", OFFERED13,
+	  { { 0, "", 0 }, { 0, "", 0 } }, TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	{ "two ALPN names", OFFERED13,
+	  { { 16, "\x00\x06\x02h2\x02h3", 8 }, { 0xffff, NULL, 0 } },
+	  TLSMSG_ALERT_DECODE_ERROR },
+	{ "GREASE echoed", OFFERED13,
+	  { { 0xdada, "", 0 }, { 0xffff, NULL, 0 } }, TLSMSG_ALERT_UNSUPPORTED_EXTENSION },
+};
+
 START_TEST(tlsmsg_encrypted_extensions_parses_and_checks)
 {
 	static struct mb b;
 	struct tlsmsg_encrypted_extensions ee;
 	const char *why = NULL;
 	int alert = 0;
+	size_t i;
 
 	b.n = 0;
 	vo(&b, 2);
@@ -507,61 +539,19 @@ START_TEST(tlsmsg_encrypted_extensions_parses_and_checks)
 	    0);
 	ck_assert_uint_eq(ee.exts, 0);
 
-	/* ALPS without ALPN */
-	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 0x44cd, "", 0);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13, &ee, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	for (i = 0; i < sizeof ee_bad / sizeof ee_bad[0]; i++) {
+		const struct ee_case *c = &ee_bad[i];
+		size_t j;
 
-	/* not offered (ALPS) */
-	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 16, "\x00\x03\x02h2", 5);
-	pext(&b, 0x44cd, "", 0);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13 & ~TLSMSG_X_ALPS, &ee,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_UNSUPPORTED_EXTENSION);
-
-	/* key_share does not belong in EE */
-	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 51, "\x00\x1d\x00\x01\x05", 5);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13, &ee, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* duplicate */
-	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 0, "", 0);
-	pext(&b, 0, "", 0);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13, &ee, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* two ALPN names */
-	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 16, "\x00\x06\x02h2\x02h3", 8);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13, &ee, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_DECODE_ERROR);
-
-	/* GREASE echoed */
-	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 0xdada, "", 0);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13, &ee, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_UNSUPPORTED_EXTENSION);
+		b.n = 0;
+		vo(&b, 2);
+		for (j = 0; j < 2 && c->ext[j].type != 0xffff; j++)
+			pext(&b, c->ext[j].type, c->ext[j].body, c->ext[j].len);
+		vc(&b);
+		ck_assert_msg(tlsmsg_encrypted_extensions(b.d, b.n, c->offered, &ee, &alert,
+		    &why) == MEEK_EPROTO, "%s: not rejected", c->what);
+		ck_assert_msg(alert == (int)c->alert, "%s: alert %d", c->what, alert);
+	}
 }
 END_TEST
 

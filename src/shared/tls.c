@@ -374,37 +374,6 @@ tls_anchors_free(struct tls_anchors *ta)
 	free(ta);
 }
 
-static const char *const tls_ca_paths[] = {
-	"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu, Alpine */
-	"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
-	"/etc/ssl/cert.pem",                    /* Alpine, macOS, BSD */
-	"/etc/ssl/certs/ca-bundle.crt",         /* OpenWrt ca-bundle */
-	"/etc/ssl/ca-bundle.pem",               /* openSUSE */
-	"/etc/pki/tls/cacert.pem",              /* OpenELEC */
-};
-
-const char *
-tls_ca_path(size_t i)
-{
-	return i < sizeof tls_ca_paths / sizeof tls_ca_paths[0] ?
-	    tls_ca_paths[i] : NULL;
-}
-
-const char *
-tls_default_ca_file(void)
-{
-	const char *env = getenv("SSL_CERT_FILE");
-
-	/* Named by the user: used as it is, so that an unreadable one is an
-	 * error (as Go and OpenSSL), not a silent fall-back. */
-	if (env != NULL && *env != '\0')
-		return env;
-	for (size_t i = 0; tls_ca_path(i) != NULL; i++)
-		if (access(tls_ca_path(i), R_OK) == 0)
-			return tls_ca_path(i);
-	return NULL;
-}
-
 /* ---- server credentials ---- */
 
 /* One immutable version of the credentials. */

@@ -36,12 +36,6 @@ size_t tls_anchors_count(const struct tls_anchors *ta);
 /* The anchors themselves (*n of them), owned by `ta`, read-only. */
 const br_x509_trust_anchor *tls_anchors_list(const struct tls_anchors *ta, size_t *n);
 void tls_anchors_free(struct tls_anchors *ta);
-/* Returns $SSL_CERT_FILE when set (readable or not: loading it then
- * fails with its error), else the first readable of the usual system paths
- * (Debian/Ubuntu, Fedora, Alpine, OpenWrt...), or NULL. */
-const char *tls_default_ca_file(void);
-/* The i-th system path tls_default_ca_file() tries, NULL past the last. */
-const char *tls_ca_path(size_t i);
 
 /* Opens a client TLS connection on connected `fd` and runs the handshake
  * with meek's own engine (shared/tlsclient.h: Chrome's ClientHello of

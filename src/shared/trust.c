@@ -9,6 +9,23 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The system bundles tried, in order. */
+static const char *const trust_system[] = {
+	"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu, Alpine */
+	"/etc/pki/tls/certs/ca-bundle.crt",     /* Fedora, RHEL */
+	"/etc/ssl/cert.pem",                    /* Alpine, macOS, BSD */
+	"/etc/ssl/certs/ca-bundle.crt",         /* OpenWrt ca-bundle */
+	"/etc/ssl/ca-bundle.pem",               /* openSUSE */
+	"/etc/pki/tls/cacert.pem",              /* OpenELEC */
+};
+
+const char *
+trust_system_path(size_t i)
+{
+	return i < sizeof trust_system / sizeof trust_system[0] ?
+	    trust_system[i] : NULL;
+}
+
 const char *
 trust_find(const char *option, enum trust_from *from)
 {
@@ -22,10 +39,10 @@ trust_find(const char *option, enum trust_from *from)
 		*from = TRUST_ENV;
 		return env;
 	}
-	for (size_t i = 0; tls_ca_path(i) != NULL; i++)
-		if (access(tls_ca_path(i), R_OK) == 0) {
+	for (size_t i = 0; trust_system_path(i) != NULL; i++)
+		if (access(trust_system_path(i), R_OK) == 0) {
 			*from = TRUST_SYSTEM;
-			return tls_ca_path(i);
+			return trust_system_path(i);
 		}
 	*from = TRUST_NONE;
 	return NULL;
@@ -37,9 +54,9 @@ trust_paths(char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; tls_ca_path(i) != NULL && n < len; i++)
+	for (size_t i = 0; trust_system_path(i) != NULL && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-		    tls_ca_path(i));
+		    trust_system_path(i));
 	return buf;
 }
 

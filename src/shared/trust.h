@@ -4,7 +4,7 @@
  *
  * The bundle is the option's file (--ca) when given, else $SSL_CERT_FILE
  * when set and not empty, else the first readable of the system paths
- * (tls_ca_path).  A named file that cannot be loaded is an error, never a
+ * (trust_system_path).  A named file that cannot be loaded is an error, never a
  * fall-back to the system bundle (as Go and OpenSSL).
  * Thread: any (reads the environment; call before threads change it).
  */
@@ -28,6 +28,8 @@ const char *trust_find(const char *option, enum trust_from *from);
 /* Writes the system paths searched, comma-separated, into buf (len
  * bytes); returns buf. */
 const char *trust_paths(char *buf, size_t len);
+/* The i-th system bundle path trust_find() tries, NULL past the last. */
+const char *trust_system_path(size_t i);
 /* Loads the anchors from trust_find(option).  `option_name` names the
  * program's option in messages ("--ca"), NULL when it has none.  Returns 0
  * with *out (caller frees with tls_anchors_free) and *path, or a MEEK_E*

@@ -701,33 +701,6 @@ START_TEST(tls_creds_load_rejects_empty_files)
 }
 END_TEST
 
-START_TEST(tls_default_ca_file_prefers_env)
-{
-	const char *f;
-	char p[128];
-
-	setenv("SSL_CERT_FILE", path(p, "ca.pem"), 1);
-	f = tls_default_ca_file();
-	ck_assert_ptr_nonnull(f);
-	ck_assert_str_eq(f, p);
-	/* Named but unreadable: returned as it is, so that loading it fails
-	 * (no silent fall-back to the system bundle). */
-	setenv("SSL_CERT_FILE", path(p, "missing.pem"), 1);
-	f = tls_default_ca_file();
-	ck_assert_ptr_nonnull(f);
-	ck_assert_str_eq(f, p);
-	{
-		struct tls_anchors *ta = NULL;
-		const char *why = NULL;
-
-		errno = 0;
-		ck_assert_int_eq(tls_anchors_load(&ta, f, &why), MEEK_EIO);
-		ck_assert_int_eq(errno, ENOENT);
-	}
-	unsetenv("SSL_CERT_FILE");
-}
-END_TEST
-
 /* Many threads open connections while the credentials reload: run under
  * TSan for the locks (creds, server cache, client cache). */
 struct stress {
@@ -797,7 +770,6 @@ tls_suite(void)
 	tcase_add_test(tc, tls_anchors_load_bundle);
 	tcase_add_test(tc, tls_creds_load_errors);
 	tcase_add_test(tc, tls_creds_load_rejects_empty_files);
-	tcase_add_test(tc, tls_default_ca_file_prefers_env);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("handshake");

@@ -75,9 +75,9 @@ START_TEST(trust_paths_lists_every_path)
 	char buf[512];
 
 	trust_paths(buf, sizeof buf);
-	ck_assert_ptr_nonnull(tls_ca_path(0));
-	for (size_t i = 0; tls_ca_path(i) != NULL; i++)
-		ck_assert_msg(strstr(buf, tls_ca_path(i)) != NULL, "%s", buf);
+	ck_assert_ptr_nonnull(trust_system_path(0));
+	for (size_t i = 0; trust_system_path(i) != NULL; i++)
+		ck_assert_msg(strstr(buf, trust_system_path(i)) != NULL, "%s", buf);
 }
 END_TEST
 

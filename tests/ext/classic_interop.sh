@@ -44,9 +44,13 @@ line=$(wait_line obfs4 '^CMETHOD meek_lite socks5 ') || die "obfs4proxy gave no 
 socks=${line##* }
 wait_line obfs4 '^CMETHODS DONE' 30 >/dev/null || die "obfs4proxy: no CMETHODS DONE"
 
+# meek_lite queues SOCKS bytes and drops what it has not sent yet when the
+# SOCKS side closes (its Write returns before the POST), so the session
+# waits for the ORPort end's last byte, which comes only after every
+# upstream byte (--up-ack).
 t0=$(date +%s.%N)
 if flow lite "$socks" --args "url=$URL" --bytes "$UP" --down "$DOWN" \
-    --sessions 2 --timeout "$(secs 300)"; then
+    --up-ack --sessions 2 --timeout "$(secs 300)"; then
 	ok "meek_lite -> meek-server: 2 interleaved sessions complete ($(elapsed "$t0") s)"
 else
 	fail "meek_lite -> meek-server: 2 interleaved sessions"

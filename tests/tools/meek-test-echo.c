@@ -324,7 +324,7 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 	struct tststream_head h;
 	struct tststream upgen, downgen;
 	br_sha256_context upsha, downsha;
-	unsigned long long got = 0, sent = 0, bad_at = ~0ULL;
+	unsigned long long got = 0, sent = 0, cap, bad_at = ~0ULL;
 	size_t wlen = 0, woff = 0;
 	double t_close = 0, t_eof = 0;
 	const char *end = "error";
@@ -392,7 +392,11 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 			end = "closed";
 			goto out;
 		}
-		if (sent < h.down)
+		/* TSTSTREAM_ACK: the last byte waits for every upstream
+		 * byte. */
+		cap = (h.flags & TSTSTREAM_ACK) && got < h.up && h.down > 0
+		    ? h.down - 1 : h.down;
+		if (sent < cap || woff < wlen)
 			ev |= POLLOUT;
 		re = echo_wait(c->fd, ev, -1);
 		if (re < 0)
@@ -433,11 +437,11 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 				got += k;
 			}
 		}
-		if ((re & POLLOUT) && sent < h.down) {
+		if ((re & POLLOUT) && (sent < cap || woff < wlen)) {
 			ssize_t n;
 
 			if (woff == wlen) {
-				unsigned long long left = h.down - sent;
+				unsigned long long left = cap - sent;
 
 				wlen = left < ECHO_BUF ? (size_t)left : ECHO_BUF;
 				tststream_fill(&downgen, wbuf, wlen);

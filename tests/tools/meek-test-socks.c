@@ -15,7 +15,8 @@
  * session sends the tststream.h header and --bytes U bytes in all, reads D
  * bytes of the known stream, and checks both; --orport-close asks the far
  * end to close after its bytes (the session must then see EOF), otherwise
- * the session closes (after --hold ms).  The line shows the seed, counts,
+ * the session closes (after --hold ms); --up-ack has the far end hold its
+ * last byte until it has every upstream byte.  The line shows the seed, counts,
  * digests, wall-clock times (last byte, EOF, close) and the longest wait
  * between two downstream reads (maxgap, seconds), for the test to compare
  * with meek-test-echo's record.  --allow-cut accepts a session that
@@ -66,6 +67,7 @@ struct socks_conf {
 	unsigned long long down; /* --down: tststream mode when set */
 	int src;                /* --down given */
 	int orport_close;       /* --orport-close */
+	int up_ack;             /* --up-ack */
 	int allow_cut;          /* --allow-cut */
 	unsigned linger_ms;     /* --linger */
 	int hold_ms;            /* --hold */
@@ -529,6 +531,7 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 	h.up = conf->bytes;
 	h.down = conf->down;
 	h.flags = (conf->orport_close ? TSTSTREAM_CLOSE : 0)
+	    | (conf->up_ack ? TSTSTREAM_ACK : 0)
 	    | (uint64_t)conf->linger_ms << 32;
 	tststream_init(&upgen, seed ^ TSTSTREAM_UP_SALT);
 	tststream_init(&downgen, seed ^ TSTSTREAM_DOWN_SALT);
@@ -787,7 +790,8 @@ socks_parse_size(const char *s, unsigned long long *out)
 enum { OPT_SOCKS = 's', OPT_ARGS = 'a', OPT_SOCKS4 = '4', OPT_SOCKS4A = 'A',
 	OPT_BYTES = 'b', OPT_SESSIONS = 'n', OPT_TIMEOUT = 't', OPT_PIECE = 'p',
 	OPT_TARGET = 'T', OPT_DOWN = 'd', OPT_ORCLOSE = 'E', OPT_CUT = 'C',
-	OPT_LINGER = 'L', OPT_HOLD = 'H', OPT_DELAY = 'D', OPT_HELP = 'h' };
+	OPT_LINGER = 'L', OPT_HOLD = 'H', OPT_DELAY = 'D', OPT_HELP = 'h',
+	OPT_UPACK = 'K' };
 
 static const struct opt socks_opts[] = {
 	{ "allow-cut", no_argument, OPT_CUT, NULL,
@@ -821,6 +825,9 @@ static const struct opt socks_opts[] = {
 	    "CONNECT target (default 192.0.2.1:1, as a bridge line)" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECS",
 	    "give up after SECS in all (default 120)" },
+	{ "up-ack", no_argument, OPT_UPACK, NULL,
+	    "with --down: the far end sends its last byte only after every "
+	    "upstream byte (clients that drop queued bytes on close)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -831,7 +838,7 @@ main(int argc, char **argv)
 	    "meek-test-socks --socks IP:PORT [--args 'url=...;front=...'] "
 	    "[--socks4 | --socks4a] --bytes N [--sessions K] [--timeout SECS] "
 	    "[--piece N] [--target IP:PORT] [--delay MS] "
-	    "[--down N [--orport-close [--linger MS] | --hold MS] [--allow-cut]]";
+	    "[--down N [--orport-close [--linger MS] | --hold MS] [--up-ack] [--allow-cut]]";
 	struct option longopts[sizeof socks_opts / sizeof socks_opts[0]];
 	struct socks_conf conf;
 	struct socks_session *sess;
@@ -901,6 +908,7 @@ main(int argc, char **argv)
 			conf.src = 1;
 			break;
 		case OPT_ORCLOSE: conf.orport_close = 1; break;
+		case OPT_UPACK: conf.up_ack = 1; break;
 		case OPT_CUT: conf.allow_cut = 1; break;
 		case OPT_LINGER:
 		case OPT_HOLD:

@@ -10,6 +10,11 @@
  *   bytes 24-31  D: downstream bytes the ORPort side sends
  *   bytes 32-39  flags, big-endian: bit 0 (TSTSTREAM_CLOSE): the ORPort side
  *                closes once it has read all U bytes and sent all D bytes;
+ *                bit 1 (TSTSTREAM_ACK): the ORPort side holds back the last
+ *                of its D bytes until it has read all U bytes, so that the
+ *                SOCKS side's last byte says the far end has everything
+ *                (for clients that drop queued bytes when SOCKS closes, as
+ *                obfs4proxy's meek_lite does);
  *                bits 32-63: milliseconds it waits before that close
  * then U - 40 bytes of tststream_fill(seed ^ TSTSTREAM_UP_SALT).  The ORPort
  * side answers D bytes of tststream_fill(seed ^ TSTSTREAM_DOWN_SALT).  Each
@@ -29,6 +34,7 @@
 #define TSTSTREAM_MAGIC "MEEKTST1"
 #define TSTSTREAM_HEAD 40
 #define TSTSTREAM_CLOSE 1ULL
+#define TSTSTREAM_ACK 2ULL
 #define TSTSTREAM_UP_SALT 0x75707374726561ULL   /* "upstrea" */
 #define TSTSTREAM_DOWN_SALT 0x646f776e737472ULL /* "downstr" */
 

@@ -132,6 +132,42 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 	return 0;
 }
 
+void
+httpc_idle(struct httpc *h)
+{
+	if (h->s.fd >= 0 && stream_has_pending(&h->s))
+		return;
+	if (h->s.fd >= 0 && h->s.tls != NULL)
+		tls_conn_idle(h->s.tls);
+	free(h->msg);
+	free(h->rbuf);
+	h->msg = NULL;
+	h->rbuf = NULL;
+	if (h->s.fd >= 0) {
+		h->s.rbuf = NULL;
+		h->s.rcap = h->s.rpos = h->s.rlen = 0;
+	}
+}
+
+/* The response head and read-ahead buffers, back after httpc_idle. */
+static int
+httpc_bufs(struct httpc *h, const char **why)
+{
+	if (h->msg == NULL)
+		h->msg = malloc(sizeof *h->msg);
+	if (h->rbuf == NULL && (h->rbuf = malloc(HTTP_HEAD_MAX)) != NULL &&
+	    h->s.fd >= 0) {
+		h->s.rbuf = h->rbuf;
+		h->s.rcap = HTTP_HEAD_MAX;
+		h->s.rpos = h->s.rlen = 0;
+	}
+	if (h->msg != NULL && h->rbuf != NULL)
+		return 0;
+	if (why)
+		*why = "out of memory";
+	return MEEK_ENOMEM;
+}
+
 static void
 httpc_disconnect(struct httpc *h)
 {
@@ -232,6 +268,8 @@ httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
 	*phase = HTTPC_UNSENT;
 	*dial_failed = 0;
 	h->last_status = 0;
+	if ((rc = httpc_bufs(h, why)) != 0)
+		return rc;
 	if (h->s.fd >= 0 && httpc_is_stale(h))
 		httpc_disconnect(h);
 	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0) {
@@ -596,6 +634,8 @@ httpc_send(struct httpc *h, const char *ext, const void *body, size_t len,
 			*why = "shutting down";
 		return MEEK_ECLOSED;
 	}
+	if ((rc = httpc_bufs(h, why)) != 0)
+		return rc;
 	if (h->s.fd >= 0 && httpc_is_stale(h))
 		httpc_disconnect(h);
 	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
@@ -641,7 +681,7 @@ httpc_set_timeout(struct httpc *h, int ms)
 void
 httpc_finish(struct httpc *h)
 {
-	if (!h->msg->keep_alive)
+	if (h->msg != NULL && !h->msg->keep_alive)
 		httpc_disconnect(h);
 }
 

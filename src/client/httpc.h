@@ -47,8 +47,10 @@ struct httpc {
 	int stop_fd;             /* readable: stop waiting between retries */
 	struct stream s;         /* s.fd < 0: not connected */
 	unsigned long requests;  /* requests sent on the current connection */
-	struct http_msg *msg;    /* owned, one response head at a time */
-	unsigned char *rbuf;     /* owned read-ahead, HTTP_HEAD_MAX bytes */
+	struct http_msg *msg;    /* owned, one response head at a time;
+	                            NULL after httpc_idle */
+	unsigned char *rbuf;     /* owned read-ahead, HTTP_HEAD_MAX bytes;
+	                            NULL after httpc_idle */
 	char extra[HTTPC_SID_MAX + 80]; /* X-Session-Id and Content-Type lines */
 	int last_status;         /* status of the last response read, 0 none */
 	char sid_log[LOG_SID_LEN]; /* loggable form of the session id */
@@ -70,6 +72,12 @@ int httpc_init(struct httpc *h, const struct client_target *targets,
 /* Closes the connection and frees what `h` owns.  Safe after a failed
  * httpc_init. */
 void httpc_clear(struct httpc *h);
+/* The connection will sit unused for a while (between polls, an idle
+ * upstream): when it holds no unread bytes, its response head and
+ * read-ahead buffers (17 KB) and its TLS buffers go back; the next request
+ * takes them again.  The last response head is gone after this.  Thread:
+ * the owner. */
+void httpc_idle(struct httpc *h);
 
 /* POSTs the `len` bytes in `buf` (cap bytes of storage, at least
  * HTTP_BODY_MAX) and, on a 200 answer, reads the response body into the

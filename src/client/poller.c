@@ -3,6 +3,7 @@
 #include "client/backoff.h"
 #include "client/httpc.h"
 #include "client/xsession.h"
+#include "shared/arena.h"
 #include "shared/b64.h"
 #include "shared/err.h"
 #include "shared/thread.h"
@@ -32,13 +33,16 @@ struct session {
 	int fd;                           /* SOCKS connection from tor */
 	struct socks_request req;
 	struct ptargs args;
-	struct client_targets targets;
 	struct httpc http;
 	int http_ready;
 	int mode;                         /* enum client_mode */
 	char sid[B64_ENCODED_SIZE(POLLER_SID_BYTES)];
 	char sid_log[LOG_SID_LEN];
 	unsigned long long up, down;      /* payload bytes each way */
+	/* Not cleared at the start, so that their pages stay untouched (not
+	 * resident) until used: the targets beyond targets.n, the buffer
+	 * until data moves through it. */
+	struct client_targets targets;
 	unsigned char buf[HTTP_BODY_MAX]; /* request, then response body */
 };
 
@@ -150,6 +154,15 @@ poller_deliver(struct session *s, size_t out)
 	return rc;
 }
 
+/* arena_poll's idle hook: the connection waits for the next poll. */
+static void
+poller_idle(void *arg)
+{
+	struct session *s = arg;
+
+	httpc_idle(&s->http);
+}
+
 /* The polling loop, first waiting `interval` ms; returns when the session
  * is over. */
 static void
@@ -166,7 +179,7 @@ poller_loop(struct session *s, int interval)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = s->p->stop_pipe[0];
 		pfd[1].events = POLLIN;
-		rc = poll(pfd, 2, interval);
+		rc = arena_poll(pfd, 2, interval, poller_idle, s);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -295,8 +308,8 @@ poller_start(struct poller *p, int fd, const char **why)
 	const char *w = "";
 	int rc;
 
-	/* Only the fields are cleared: the payload buffer's pages stay
-	 * untouched (not resident) until data moves through them. */
+	/* Only the fields before `targets` are cleared (see struct
+	 * session). */
 	if ((s = malloc(sizeof *s)) == NULL) {
 		close(fd);
 		if (why)
@@ -314,7 +327,8 @@ poller_start(struct poller *p, int fd, const char **why)
 	}
 	p->nsessions++;
 	pthread_mutex_unlock(&p->lock);
-	memset(s, 0, offsetof(struct session, buf));
+	memset(s, 0, offsetof(struct session, targets));
+	s->targets.n = 0;
 	s->p = p;
 	s->fd = fd;
 	rc = thread_start_detached(p->stack_kb, poller_main, s, &w);

@@ -3,6 +3,7 @@
 #include "client/backoff.h"
 #include "client/conf.h"
 #include "client/modemem.h"
+#include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/ext.h"
@@ -679,6 +680,23 @@ xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
 	}
 }
 
+/* arena_poll's idle hook for the upstream side: its upload buffer and its
+ * connection's buffers go back while tor sends nothing. */
+struct xs_up_idle {
+	struct httpc *http;
+	unsigned char **buf;
+};
+
+static void
+xs_up_idle(void *arg)
+{
+	struct xs_up_idle *u = arg;
+
+	free(*u->buf);
+	*u->buf = NULL;
+	httpc_idle(u->http);
+}
+
 static void
 xs_up_loop(struct xs *x)
 {
@@ -688,14 +706,10 @@ xs_up_loop(struct xs *x)
 	size_t body = c->up_max != 0 && c->up_max < x->body ? c->up_max :
 	    x->body;
 	size_t maxdata = body - XS_UP_FRAMES;
-	unsigned char *buf;
+	unsigned char *buf = NULL;
 	uint64_t up_off = 0;
+	struct xs_up_idle idle = { c->http, &buf };
 
-	if ((buf = malloc(body + XS_UP_FRAMES)) == NULL) {
-		log_warn("session %s: out of memory for the upload buffer",
-		    c->sid_log);
-		return;
-	}
 	for (;;) {
 		struct pollfd pfd[3];
 		uint64_t ack_off;
@@ -708,10 +722,13 @@ xs_up_loop(struct xs *x)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = c->stop_fd;
 		pfd[2].events = POLLIN;
-		if (poll(pfd, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (arena_poll(pfd, 3, -1, xs_up_idle, &idle) < 0) {
 			log_warn("session %s: poll failed", c->sid_log);
+			break;
+		}
+		if (buf == NULL && (buf = malloc(body + XS_UP_FRAMES)) == NULL) {
+			log_warn("session %s: out of memory for the upload buffer",
+			    c->sid_log);
 			break;
 		}
 		if (pfd[2].revents != 0) {

@@ -1,7 +1,15 @@
 #include "config.h"
 #include "shared/arena.h"
+#include "shared/clock.h"
 
+#include <errno.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #ifdef HAVE_MALLOC_H
 #include <malloc.h>
 #endif
@@ -15,4 +23,94 @@ arena_bound(int max)
 #else
 	(void)max;
 #endif
+#if defined(HAVE_MALLOPT) && defined(M_MMAP_THRESHOLD)
+	if (getenv("MALLOC_MMAP_THRESHOLD_") == NULL)
+		(void)mallopt(M_MMAP_THRESHOLD, ARENA_MMAP_MIN);
+#endif
+}
+
+#ifdef HAVE_PTHREAD_GETATTR_NP
+/* The lowest usable address of this thread's stack (above its guard), 1
+ * when unknown. */
+static _Thread_local uintptr_t arena_stack_lo;
+
+static uintptr_t
+arena_stack_low(void)
+{
+	pthread_attr_t a;
+	void *addr;
+	size_t size, guard = 0;
+
+	if (arena_stack_lo != 0)
+		return arena_stack_lo;
+	arena_stack_lo = 1;
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return arena_stack_lo;
+	if (pthread_attr_getstack(&a, &addr, &size) == 0 && addr != NULL) {
+		(void)pthread_attr_getguardsize(&a, &guard);
+		arena_stack_lo = (uintptr_t)addr + guard;
+	}
+	pthread_attr_destroy(&a);
+	return arena_stack_lo;
+}
+#endif
+
+/* Gives back the stack pages below the caller's frame: the page holding
+ * the 512 bytes below this frame stays, for the system call (and x86-64's
+ * 128-byte red zone). */
+static void
+arena_stack_idle(void)
+{
+#ifdef HAVE_PTHREAD_GETATTR_NP
+	volatile char here = 0;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, end;
+
+	lo = arena_stack_low();
+	if (lo <= 1 || pg == 0 || pg == (uintptr_t)-1)
+		return;
+	lo = (lo + pg - 1) & ~(pg - 1);
+	end = ((uintptr_t)&here - 512) & ~(pg - 1);
+	if (end > lo && (uintptr_t)&here > end)
+		(void)madvise((void *)lo, end - lo, MADV_DONTNEED);
+	(void)here;
+#endif
+}
+
+void
+arena_idle(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	static _Atomic long long last;
+	long long now = clock_ms(), prev = atomic_load(&last);
+#endif
+
+	arena_stack_idle();
+#ifdef HAVE_MALLOC_TRIM
+	if (now - prev >= ARENA_TRIM_MS &&
+	    atomic_compare_exchange_strong(&last, &prev, now))
+		(void)malloc_trim(0);
+#endif
+}
+
+int
+arena_poll(struct pollfd *pfd, nfds_t n, int timeout_ms,
+    void (*idle)(void *), void *arg)
+{
+	long long deadline = clock_deadline(timeout_ms);
+	int r, first = 1, wait;
+
+	for (;;) {
+		wait = clock_left(deadline);
+		if (first && (wait < 0 || wait > ARENA_IDLE_MS))
+			wait = ARENA_IDLE_MS;
+		r = poll(pfd, n, wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 0 || !first || clock_left(deadline) == 0)
+			return r;
+		first = 0;
+		if (idle != NULL)
+			idle(arg);
+		arena_idle();
+	}
 }

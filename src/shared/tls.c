@@ -1393,6 +1393,13 @@ tls_conn_flush(struct tls_conn *t)
 	return tls_error(t, NULL);
 }
 
+void
+tls_conn_idle(struct tls_conn *t)
+{
+	if (t->cl != NULL)
+		tlsclient_idle(t->cl);
+}
+
 int
 tls_conn_has_pending(const struct tls_conn *t)
 {

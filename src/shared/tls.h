@@ -98,6 +98,10 @@ void tls_conn_set_deadline(struct tls_conn *t, long long deadline_ms);
 long tls_conn_read(struct tls_conn *t, void *buf, size_t len);
 int tls_conn_write(struct tls_conn *t, const void *buf, size_t len);
 int tls_conn_flush(struct tls_conn *t);
+/* The connection will sit unused: buffers that hold nothing go back
+ * (client connections: tlsclient_idle; BearSSL's server engine keeps its
+ * one buffer). */
+void tls_conn_idle(struct tls_conn *t);
 /* 1 when decrypted application data is waiting. */
 int tls_conn_has_pending(const struct tls_conn *t);
 /* 1 when the handshake resumed a cached session (client: the server

@@ -15,9 +15,15 @@
  * Output buffer: out[0..out_head) is room for the record header (and TLS
  * 1.2's explicit nonce), the plaintext being collected is
  * out[out_head..out_head + out_len).
+ * Both live in the heap only while they hold bytes: after the handshake a
+ * read that finds nothing buffered and no input for ARENA_IDLE_MS gives
+ * `in` back for the rest of its wait (tc_idle_wait), a flush gives `out`
+ * back, and tlsclient_idle gives both back when they hold nothing, so an idle connection (a held poll, a quiet stream) costs its
+ * struct only, not 33 KB (issue 18's router budget).
  */
 #include "config.h"
 #include "shared/tlsclient.h"
+#include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -140,8 +146,8 @@ struct tlsclient {
 	size_t app_len;
 	/* Output. */
 	size_t out_head, out_len;
-	unsigned char in[TLSCLIENT_IN_CAP];
-	unsigned char out[TLSCLIENT_OUT_CAP];
+	unsigned char *in;             /* TLSCLIENT_IN_CAP, or NULL */
+	unsigned char *out;            /* TLSCLIENT_OUT_CAP, or NULL */
 };
 
 static const char *const tc_alert_why[256] = {
@@ -205,6 +211,31 @@ tc_wait_ms(const struct tlsclient *c)
 		return c->deadline < 0 ? -1 : clock_left(c->deadline);
 	return c->timeout_ms;
 }
+
+/* The buffers: taken when bytes are to be held, wiped and given back when
+ * they hold none (callers check that). */
+static int
+tc_buf_get(unsigned char **b, size_t cap)
+{
+	if (*b == NULL && (*b = malloc(cap)) == NULL)
+		return MEEK_ENOMEM;
+	return 0;
+}
+
+static void
+tc_buf_put(unsigned char **b, size_t cap)
+{
+	if (*b == NULL)
+		return;
+	explicit_bzero(*b, cap);
+	free(*b);
+	*b = NULL;
+}
+
+#define tc_in_get(c) tc_buf_get(&(c)->in, TLSCLIENT_IN_CAP)
+#define tc_in_put(c) tc_buf_put(&(c)->in, TLSCLIENT_IN_CAP)
+#define tc_out_get(c) tc_buf_get(&(c)->out, TLSCLIENT_OUT_CAP)
+#define tc_out_put(c) tc_buf_put(&(c)->out, TLSCLIENT_OUT_CAP)
 
 static int
 tc_write_raw(struct tlsclient *c, const unsigned char *p, size_t len)
@@ -313,6 +344,8 @@ tc_send(struct tlsclient *c, unsigned char type, unsigned legacy,
 	size_t head = tlsrec_head_room(&c->wr), chunk;
 	int r;
 
+	if (tc_out_get(c) < 0)
+		return tc_fail(c, -1, MEEK_ENOMEM, "out of memory");
 	while (len > 0) {
 		chunk = len > 16384 ? 16384 : len;
 		memcpy(c->out + head, p, chunk);
@@ -348,13 +381,37 @@ tc_drop_record(struct tlsclient *c)
 	c->app_len = 0;
 }
 
+/* arena_poll's idle hook: the input buffer holds nothing. */
+static void
+tc_in_idle(void *arg)
+{
+	struct tlsclient *c = arg;
+
+	tc_in_put(c);
+}
+
+/* After the handshake, nothing buffered and nothing to read: waits up to
+ * `wait` ms for input; when it is idle (arena_poll) the input buffer goes
+ * back for the rest of the wait.  Returns 0 when readable, MEEK_ETIMEDOUT,
+ * MEEK_EIO. */
+static int
+tc_idle_wait(struct tlsclient *c, int wait)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	int r = arena_poll(&pfd, 1, wait, tc_in_idle, c);
+
+	if (r > 0 && (pfd.revents & POLLNVAL))
+		return MEEK_EIO;
+	return r > 0 ? 0 : r == 0 ? MEEK_ETIMEDOUT : MEEK_EIO;
+}
+
 /* Makes in[0..rec_len) one whole record.  Returns 0 or an error. */
 static int
 tc_read_record(struct tlsclient *c)
 {
 	size_t need, blen;
 	long n;
-	int wait;
+	int wait, r;
 
 	tc_drop_record(c);
 	for (;;) {
@@ -376,8 +433,18 @@ tc_read_record(struct tlsclient *c)
 		wait = tc_wait_ms(c);
 		if (wait == 0)
 			return tc_io_fail(c, MEEK_ETIMEDOUT);
+		if (tc_in_get(c) < 0)
+			return tc_fail(c, -1, MEEK_ENOMEM, "out of memory");
+		/* After the handshake, with nothing buffered: look without
+		 * waiting, and give the buffer back before a wait. */
 		n = net_read_some(c->fd, c->in + c->in_have,
-		    TLSCLIENT_IN_CAP - c->in_have, wait);
+		    TLSCLIENT_IN_CAP - c->in_have,
+		    c->in_have == 0 && !c->in_handshake ? 0 : wait);
+		if (n == MEEK_ETIMEDOUT && c->in_have == 0 && !c->in_handshake) {
+			if ((r = tc_idle_wait(c, wait)) < 0)
+				return tc_io_fail(c, r);
+			continue;
+		}
 		if (n < 0)
 			return tc_io_fail(c, (int)n);
 		c->in_have += (size_t)n;
@@ -1619,6 +1686,8 @@ tc_discard(struct tlsclient *c)
 {
 	tc_hs_free(c);
 	tc_hsbuf_free(c);
+	tc_in_put(c);
+	tc_out_put(c);
 	tlsrec_dir_clear(&c->rd);
 	tlsrec_dir_clear(&c->wr);
 	explicit_bzero(c, sizeof *c);
@@ -1724,6 +1793,9 @@ tc_open_conn(struct tlsclient **out, int fd, const struct tls_anchors *ta,
 		tc_hsbuf_free(c);
 	c->in_handshake = 0;
 	c->out_head = tlsrec_head_room(&c->wr);
+	tc_out_put(c);
+	if (c->in_have == 0)
+		tc_in_put(c);
 	*out = c;
 	return 0;
 }
@@ -1871,6 +1943,8 @@ tlsclient_read(struct tlsclient *c, void *buf, size_t len)
 	return (long)len;
 }
 
+static int tc_flush(struct tlsclient *c);
+
 int
 tlsclient_write(struct tlsclient *c, const void *buf, size_t len)
 {
@@ -1880,6 +1954,8 @@ tlsclient_write(struct tlsclient *c, const void *buf, size_t len)
 
 	if (c->err != 0 && c->err != MEEK_ECLOSED)
 		return c->err;
+	if (len > 0 && tc_out_get(c) < 0)
+		return tc_fail(c, -1, MEEK_ENOMEM, "out of memory");
 	while (len > 0) {
 		room = 16384 - c->out_len;
 		if (room > len)
@@ -1889,7 +1965,7 @@ tlsclient_write(struct tlsclient *c, const void *buf, size_t len)
 		p += room;
 		len -= room;
 		if (c->out_len == 16384) {
-			r = tlsclient_flush(c);
+			r = tc_flush(c);
 			if (r < 0)
 				return r;
 		}
@@ -1897,8 +1973,9 @@ tlsclient_write(struct tlsclient *c, const void *buf, size_t len)
 	return 0;
 }
 
-int
-tlsclient_flush(struct tlsclient *c)
+/* Sends the collected plaintext as one record; keeps the buffer. */
+static int
+tc_flush(struct tlsclient *c)
 {
 	size_t n = c->out_len;
 
@@ -1908,6 +1985,27 @@ tlsclient_flush(struct tlsclient *c)
 		return 0;
 	c->out_len = 0;
 	return tc_send_out(c, CT_APPDATA, 0x0303, n);
+}
+
+int
+tlsclient_flush(struct tlsclient *c)
+{
+	int r = tc_flush(c);
+
+	if (c->out_len == 0)
+		tc_out_put(c);
+	return r;
+}
+
+void
+tlsclient_idle(struct tlsclient *c)
+{
+	if (c->in_handshake)
+		return;
+	if (c->in_have == 0)
+		tc_in_put(c);
+	if (c->out_len == 0)
+		tc_out_put(c);
 }
 
 int

@@ -36,8 +36,13 @@
  *   s_client fails the same way unless -no_middlebox).
  *
  * Buffers: one input buffer (a whole record, TLSCLIENT_IN_CAP) and one
- * output buffer (one record being filled, TLSCLIENT_OUT_CAP), allocated
- * with the connection: about 33 KB.  Handshake state (key pairs, the
+ * output buffer (one record being filled, TLSCLIENT_OUT_CAP), about 33 KB,
+ * held only while they hold bytes: after the handshake, a read that finds
+ * nothing buffered and no input for ARENA_IDLE_MS gives the input buffer
+ * back (arena_poll) for the rest of its wait, tlsclient_flush gives the
+ * output buffer back and tlsclient_idle both (when they hold nothing), so
+ * an idle connection keeps about 1 KB.
+ * Handshake state (key pairs, the
  * handshake message being reassembled, the certificate chain) is
  * allocated during the handshake and wiped and freed after it.
  * Every wait of the handshake is bounded by one deadline (`timeout_ms` of
@@ -95,6 +100,9 @@ long tlsclient_read(struct tlsclient *c, void *buf, size_t len);
 int tlsclient_write(struct tlsclient *c, const void *buf, size_t len);
 /* Sends the buffered record.  Returns as tlsclient_write(). */
 int tlsclient_flush(struct tlsclient *c);
+/* The connection will sit unused: the input and output buffers go back if
+ * they hold nothing (they come back on the next read or write). */
+void tlsclient_idle(struct tlsclient *c);
 /* 1 when decrypted application data is waiting. */
 int tlsclient_has_pending(const struct tlsclient *c);
 /* 1 when the handshake resumed (TLS 1.3 PSK accepted, or the TLS 1.2

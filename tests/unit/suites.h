@@ -3,6 +3,7 @@
 #define MEEK_TESTS_SUITES_H
 #include <check.h>
 
+Suite *arena_suite(void);
 Suite *b64_suite(void);
 Suite *backoff_suite(void);
 Suite *client_conf_suite(void);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #ifdef HAVE_MALLOC_H
 #include <malloc.h>
@@ -44,6 +45,11 @@ arena_stack_low(void)
 	if (arena_stack_lo != 0)
 		return arena_stack_lo;
 	arena_stack_lo = 1;
+	/* Threads we started only: for the main thread musl finds the stack
+	 * by probing with mremap page after page (very slow under qemu-user),
+	 * and meek-c's main threads wait on signals, not on connections. */
+	if ((long)getpid() == syscall(SYS_gettid))
+		return arena_stack_lo;
 	if (pthread_getattr_np(pthread_self(), &a) != 0)
 		return arena_stack_lo;
 	if (pthread_attr_getstack(&a, &addr, &size) == 0 && addr != NULL) {
@@ -55,9 +61,9 @@ arena_stack_low(void)
 }
 #endif
 
-/* Gives back the stack pages below the caller's frame: the page holding
- * the 512 bytes below this frame stays, for the system call (and x86-64's
- * 128-byte red zone). */
+/* Gives back the stack pages below the caller's frame but the
+ * ARENA_STACK_MARGIN bytes just below this one (the system call's own
+ * frames stand there). */
 static void
 arena_stack_idle(void)
 {
@@ -69,7 +75,7 @@ arena_stack_idle(void)
 	if (lo <= 1 || pg == 0 || pg == (uintptr_t)-1)
 		return;
 	lo = (lo + pg - 1) & ~(pg - 1);
-	end = ((uintptr_t)&here - 512) & ~(pg - 1);
+	end = ((uintptr_t)&here - ARENA_STACK_MARGIN) & ~(pg - 1);
 	if (end > lo && (uintptr_t)&here > end)
 		(void)madvise((void *)lo, end - lo, MADV_DONTNEED);
 	(void)here;

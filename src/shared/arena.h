@@ -7,7 +7,8 @@
  *    environment (the operator's choice wins).
  *  - arena_idle: a thread about to wait with nothing in hand (an idle
  *    connection, a session between polls) gives back what it no longer
- *    uses: the pages of its own stack below the current frame (a TLS
+ *    uses: the pages of its own stack below the current frame (threads
+ *    started by pthread_create only, not the main thread; a TLS
  *    handshake touches about 20 KB of it once; the kernel keeps them
  *    resident for the thread's life otherwise) and, at most every
  *    ARENA_TRIM_MS across the process, malloc's free pages (glibc's
@@ -32,6 +33,19 @@
 #define ARENA_TRIM_MS 100      /* malloc_trim at most this often */
 #define ARENA_IDLE_MS 50       /* no event this long: the thread is idle */
 #define ARENA_MMAP_MIN (32 * 1024)
+/* Stack kept below arena_idle's frame for the madvise call itself: a
+ * sanitizer's interceptor runs deeper than libc's wrapper, and pages it
+ * stands on must not be zeroed under it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ARENA_STACK_MARGIN (64 * 1024)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ARENA_STACK_MARGIN (64 * 1024)
+#endif
+#endif
+#ifndef ARENA_STACK_MARGIN
+#define ARENA_STACK_MARGIN (8 * 1024)
+#endif
 
 void arena_bound(int max);
 void arena_idle(void);

@@ -113,7 +113,7 @@ START_TEST(arena_poll_input_after_idle_ends_the_wait)
 END_TEST
 
 #ifdef HAVE_PTHREAD_GETATTR_NP
-#define STACK_SIZE (1024 * 1024)
+#define STACK_SIZE (4 * 1024 * 1024) /* sanitizer runtimes take room too */
 #define DEEP (256 * 1024)
 
 /* Resident pages of [lo, hi). */
@@ -158,7 +158,8 @@ stack_thread(void *arg)
 	touch_deep(&low);
 	/* Pages well below this frame, above the deepest byte touched. */
 	low = (low + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
-	hi = ((uintptr_t)&here - 64 * 1024) & ~((uintptr_t)pg - 1);
+	hi = ((uintptr_t)&here - 2 * ARENA_STACK_MARGIN - 16 * 1024) &
+	    ~((uintptr_t)pg - 1);
 	ck_assert(hi > low + 64 * 1024);
 	sp->before = resident(low, hi);
 	arena_idle();

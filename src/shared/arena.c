@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,6 +81,37 @@ arena_stack_idle(void)
 		(void)madvise((void *)lo, end - lo, MADV_DONTNEED);
 	(void)here;
 #endif
+}
+
+void
+arena_drop(void *p, size_t len)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (p == NULL || pg == 0 || pg == (uintptr_t)-1)
+		return;
+	lo = ((uintptr_t)p + pg - 1) & ~(pg - 1);
+	hi = ((uintptr_t)p + len) & ~(pg - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void *
+arena_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void
+arena_unmap(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, len);
+	(void)munmap(p, len);
 }
 
 void

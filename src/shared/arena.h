@@ -29,6 +29,7 @@
 #define MEEK_SHARED_ARENA_H
 
 #include <poll.h>
+#include <stddef.h>
 
 #define ARENA_TRIM_MS 100      /* malloc_trim at most this often */
 #define ARENA_IDLE_MS 50       /* no event this long: the thread is idle */
@@ -44,11 +45,20 @@
 #endif
 #endif
 #ifndef ARENA_STACK_MARGIN
-#define ARENA_STACK_MARGIN (8 * 1024)
+#define ARENA_STACK_MARGIN 4096
 #endif
 
 void arena_bound(int max);
 void arena_idle(void);
+/* The `len` bytes at `p` (the caller's, still allocated) hold nothing
+ * worth keeping: the whole pages among them go back to the kernel and read
+ * as zeros from then on.  A parked connection's buffers. */
+void arena_drop(void *p, size_t len);
+/* A buffer of `len` bytes that is its own page-aligned mapping (zeroed),
+ * for one arena_drop to give back whole; NULL when out of memory.
+ * arena_unmap wipes and unmaps it (NULL is fine). */
+void *arena_map(size_t len);
+void arena_unmap(void *p, size_t len);
 /* poll(pfd, n, timeout_ms) (-1: no limit), calling idle(arg) (when not
  * NULL) and arena_idle once if nothing happened within ARENA_IDLE_MS.
  * Returns what poll returns; EINTR is retried within the same deadline. */

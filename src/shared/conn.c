@@ -1,5 +1,6 @@
 #include "config.h"
 #include "shared/conn.h"
+#include "shared/arena.h"
 #include "shared/tls.h"
 
 #include <errno.h>
@@ -13,8 +14,13 @@ struct conn *
 conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen, int timeout_ms)
 {
 	struct conn *c;
+	void *m;
+	long pg = sysconf(_SC_PAGESIZE);
 
-	c = malloc(sizeof *c);
+	/* Page-aligned, so that rbuf is whole pages (struct conn). */
+	if (posix_memalign(&m, pg > 0 ? (size_t)pg : 4096, sizeof *c) != 0)
+		m = NULL;
+	c = m;
 	if (c == NULL) {
 		close(fd);
 		return NULL;
@@ -32,6 +38,17 @@ conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen, int timeout_ms)
 	memcpy(&c->peer, peer, peerlen);
 	stream_init(&c->st, fd, NULL, c->rbuf, sizeof c->rbuf, timeout_ms);
 	return c;
+}
+
+void
+conn_idle(struct conn *c)
+{
+	if (!c->ready || c->lingering || stream_has_pending(&c->st))
+		return;
+	c->st.rpos = c->st.rlen = 0;
+	arena_drop(c->rbuf, sizeof c->rbuf);
+	if (c->st.tls != NULL)
+		tls_conn_idle(c->st.tls);
 }
 
 void

@@ -12,6 +12,8 @@
 #include "shared/stream.h"
 
 struct conn {
+	/* First, in a page-aligned conn: whole pages, for conn_idle. */
+	unsigned char rbuf[HTTP_HEAD_MAX];
 	struct conn *next;            /* queue link, guarded by the pool lock */
 	struct stream st;             /* owns the fd and the tls_conn */
 	int ready;                    /* TLS handshake done, or plain */
@@ -23,7 +25,6 @@ struct conn {
 	int lingering;                /* closing: only draining what comes */
 	size_t drained;               /* bytes dropped while lingering */
 	struct sockaddr_storage peer;
-	unsigned char rbuf[HTTP_HEAD_MAX];
 };
 
 /* Wraps accepted `fd` (owned from now on) from `peer`.  Returns NULL on
@@ -32,6 +33,10 @@ struct conn *conn_new(int fd, const struct sockaddr *peer, socklen_t peerlen,
     int timeout_ms);
 /* Closes the stream (TLS close_notify best effort, fd) and frees. */
 void conn_free(struct conn *c);
+/* `c` is about to be parked between requests: when it holds no unread
+ * bytes, the pages of its read-ahead buffer and of its TLS record buffer
+ * (tls_conn_idle) go back to the kernel until the next request. */
+void conn_idle(struct conn *c);
 /* Begins a graceful close after a response the peer may still be
  * sending into (a 413, a 400, Connection: close): close_notify (TLS, best
  * effort, no waiting), then FIN.  Never blocks.  Returns 1 when the fd

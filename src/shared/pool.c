@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "shared/pool.h"
+#include "shared/arena.h"
 #include "shared/thread.h"
 #include "shared/clock.h"
 #include "shared/err.h"
@@ -18,6 +19,7 @@
 #include "shared/tls.h"
 
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -340,11 +342,28 @@ pool_serve(struct pool_worker *w, struct conn *c, int *freed, int *park)
 		    net_wait(c->st.fd, POLLIN, 0) != 1) {
 			c->events = POLLIN;
 			c->deadline_ms = clock_ms() + p->pc.svc->io_timeout_ms;
+			conn_idle(c);
 			*park = 1;
 			return;
 		}
 	}
 	/* Still busy after a burst: back of the queue, for fairness. */
+}
+
+/* Waits on p->cond (p->lock held) for at most ARENA_IDLE_MS.  Returns 0
+ * when woken, ETIMEDOUT when the worker is idle. */
+static int
+pool_wait_idle(struct pool *p)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)ARENA_IDLE_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 }
 
 static void *
@@ -360,7 +379,15 @@ pool_worker_main(void *arg)
 		pthread_mutex_lock(&p->lock);
 		while (p->qhead == NULL && !p->stopping) {
 			p->idle++;
-			pthread_cond_wait(&p->cond, &p->lock);
+			if (pool_wait_idle(p) != 0) {
+				/* Nothing for ARENA_IDLE_MS: an idle worker
+				 * gives back its spare memory, then waits. */
+				pthread_mutex_unlock(&p->lock);
+				arena_idle();
+				pthread_mutex_lock(&p->lock);
+				if (p->qhead == NULL && !p->stopping)
+					pthread_cond_wait(&p->cond, &p->lock);
+			}
 			p->idle--;
 		}
 		if (p->stopping) {

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "shared/tls.h"
+#include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -927,7 +928,7 @@ struct tls_conn {
 	br_sslio_context ioc;
 	struct tls_sctx *u;       /* server: BearSSL's context; NULL for a client */
 	size_t bufsize;
-	unsigned char buf[];
+	unsigned char *buf;       /* server: the record buffer, arena_map'd */
 };
 
 static int
@@ -1062,11 +1063,16 @@ tls_conn_alloc(int fd, int mono, int timeout_ms)
 	size_t bufsize = mono ? BR_SSL_BUFSIZE_MONO : BR_SSL_BUFSIZE_BIDI;
 	struct tls_conn *t;
 
-	t = calloc(1, sizeof *t + bufsize);
+	/* The record buffer is its own mapping: parked between requests,
+	 * all of it goes back (tls_conn_idle). */
+	t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return NULL;
 	t->u = calloc(1, sizeof *t->u);
-	if (t->u == NULL) {
+	t->buf = arena_map(bufsize);
+	if (t->u == NULL || t->buf == NULL) {
+		free(t->u);
+		arena_unmap(t->buf, bufsize);
 		free(t);
 		return NULL;
 	}
@@ -1086,7 +1092,8 @@ tls_conn_discard(struct tls_conn *t)
 		explicit_bzero(t->u, sizeof *t->u);
 		free(t->u);
 	}
-	explicit_bzero(t, sizeof *t + t->bufsize);
+	arena_unmap(t->buf, t->bufsize);
+	explicit_bzero(t, sizeof *t);
 	free(t);
 }
 
@@ -1393,11 +1400,31 @@ tls_conn_flush(struct tls_conn *t)
 	return tls_error(t, NULL);
 }
 
+/* BearSSL's engine between records with nothing buffered either way: the
+ * registers as its make_ready_in / make_ready_out leave them (no header
+ * byte received, no plaintext gathered, no record waiting to go out).  The
+ * buffer's bytes then mean nothing: the next record header and payload are
+ * written before they are read. */
+#define TLS_BR_IO_INOUT 3   /* BearSSL 0.6 inner.h's BR_IO_INOUT (not public) */
+
+static int
+tls_engine_between_records(const br_ssl_engine_context *e)
+{
+	return e->iomode == TLS_BR_IO_INOUT && e->ixa == 0 && e->ixb == 0 &&
+	    e->ixc == 5 && e->oxa == e->oxc && e->oxb > e->oxa;
+}
+
 void
 tls_conn_idle(struct tls_conn *t)
 {
-	if (t->cl != NULL)
+	if (t->cl != NULL) {
 		tlsclient_idle(t->cl);
+		return;
+	}
+	if (t->eng != NULL &&
+	    (br_ssl_engine_current_state(t->eng) & BR_SSL_SENDAPP) != 0 &&
+	    tls_engine_between_records(t->eng))
+		arena_drop(t->buf, t->bufsize);
 }
 
 int

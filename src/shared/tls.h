@@ -99,8 +99,9 @@ long tls_conn_read(struct tls_conn *t, void *buf, size_t len);
 int tls_conn_write(struct tls_conn *t, const void *buf, size_t len);
 int tls_conn_flush(struct tls_conn *t);
 /* The connection will sit unused: buffers that hold nothing go back
- * (client connections: tlsclient_idle; BearSSL's server engine keeps its
- * one buffer). */
+ * (client connections: tlsclient_idle; a server connection whose handshake
+ * is done and whose engine is between records: the pages of its record
+ * buffer, arena_drop). */
 void tls_conn_idle(struct tls_conn *t);
 /* 1 when decrypted application data is waiting. */
 int tls_conn_has_pending(const struct tls_conn *t);

@@ -1,8 +1,8 @@
 /*
  * A connection is owned by exactly one place at a time: the accept thread
- * (until queued), the queue (qhead..qtail), one worker (active[i]), the
- * poller's incoming list (parked, not yet seen by the poller) or the
- * poller's own array.  Hand-offs between them happen under p->lock, so
+ * (until queued), the queue (qhead..qtail), one worker (active[i] holds
+ * its fd meanwhile), the poller's incoming list (parked, not yet seen by
+ * the poller) or the poller's own array.  Hand-offs between them happen under p->lock, so
  * pool_free can shut down the sockets workers are blocked on without
  * racing their close.
  */
@@ -55,7 +55,7 @@ struct pool {
 	size_t qlen;
 	size_t idle;                   /* workers waiting for the queue */
 	struct conn *incoming;         /* parked by workers for the poller */
-	struct conn **active;          /* active[i]: worker i's connection */
+	int *active;                   /* active[i]: worker i's connection's fd, -1 */
 	int stopping;
 
 	int wake[2];                   /* poller wake-up pipe */
@@ -399,13 +399,13 @@ pool_worker_main(void *arg)
 		if (p->qhead == NULL)
 			p->qtail = NULL;
 		p->qlen--;
-		p->active[w->idx] = c;
+		p->active[w->idx] = c->st.fd;
 		pthread_mutex_unlock(&p->lock);
 
 		pool_serve(w, c, &freed, &park);
 
 		pthread_mutex_lock(&p->lock);
-		p->active[w->idx] = NULL;
+		p->active[w->idx] = -1;
 		stopping = p->stopping;
 		if (!freed && !p->stopping) {
 			if (park) {
@@ -575,6 +575,8 @@ pool_new(const struct pool_conf *pc)
 		pool_free(p);
 		return NULL;
 	}
+	for (size_t i = 0; i < nw; i++)
+		p->active[i] = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->nworkers = 0;
@@ -648,8 +650,8 @@ pool_free(struct pool *p)
 		pthread_cond_broadcast(&p->cond);
 		/* Cut short the requests workers are blocked on. */
 		for (size_t i = 0; i < p->nworkers; i++)
-			if (p->active[i] != NULL)
-				shutdown(p->active[i]->st.fd, SHUT_RDWR);
+			if (p->active[i] >= 0)
+				shutdown(p->active[i], SHUT_RDWR);
 		pthread_mutex_unlock(&p->lock);
 		close(p->stop[1]);
 		p->stop[1] = -1;

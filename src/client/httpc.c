@@ -143,10 +143,8 @@ httpc_idle(struct httpc *h)
 	free(h->rbuf);
 	h->msg = NULL;
 	h->rbuf = NULL;
-	if (h->s.fd >= 0) {
-		h->s.rbuf = NULL;
-		h->s.rcap = h->s.rpos = h->s.rlen = 0;
-	}
+	if (h->s.fd >= 0)
+		stream_set_rbuf(&h->s, NULL, 0);
 }
 
 /* The response head and read-ahead buffers, back after httpc_idle. */
@@ -156,11 +154,8 @@ httpc_bufs(struct httpc *h, const char **why)
 	if (h->msg == NULL)
 		h->msg = malloc(sizeof *h->msg);
 	if (h->rbuf == NULL && (h->rbuf = malloc(HTTP_HEAD_MAX)) != NULL &&
-	    h->s.fd >= 0) {
-		h->s.rbuf = h->rbuf;
-		h->s.rcap = HTTP_HEAD_MAX;
-		h->s.rpos = h->s.rlen = 0;
-	}
+	    h->s.fd >= 0)
+		stream_set_rbuf(&h->s, h->rbuf, HTTP_HEAD_MAX);
 	if (h->msg != NULL && h->rbuf != NULL)
 		return 0;
 	if (why)

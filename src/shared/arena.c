@@ -3,7 +3,6 @@
 #include "shared/clock.h"
 
 #include <errno.h>
-
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -77,9 +76,8 @@ arena_stack_idle(void)
 		return;
 	lo = (lo + pg - 1) & ~(pg - 1);
 	end = ((uintptr_t)&here - ARENA_STACK_MARGIN) & ~(pg - 1);
-	if (end > lo && (uintptr_t)&here > end)
+	if (end > lo)
 		(void)madvise((void *)lo, end - lo, MADV_DONTNEED);
-	(void)here;
 #endif
 }
 

@@ -45,7 +45,7 @@ conn_idle(struct conn *c)
 {
 	if (!c->ready || c->lingering || stream_has_pending(&c->st))
 		return;
-	c->st.rpos = c->st.rlen = 0;
+	stream_set_rbuf(&c->st, c->rbuf, sizeof c->rbuf);
 	arena_drop(c->rbuf, sizeof c->rbuf);
 	if (c->st.tls != NULL)
 		tls_conn_idle(c->st.tls);

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "shared/net.h"
+#include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -495,13 +496,29 @@ net_wait(int fd, short events, int timeout_ms)
 	}
 }
 
-/* net_wait() as an error code: 0 ready, MEEK_ETIMEDOUT, MEEK_EIO. */
+/* A net_wait() result as an error code: 0 ready, MEEK_ETIMEDOUT, MEEK_EIO. */
+static int
+net_wait_code(int r)
+{
+	return r > 0 ? 0 : r == 0 ? MEEK_ETIMEDOUT : MEEK_EIO;
+}
+
 static int
 net_wait_rc(int fd, short events, int timeout_ms)
 {
-	int r = net_wait(fd, events, timeout_ms);
+	return net_wait_code(net_wait(fd, events, timeout_ms));
+}
 
-	return r > 0 ? 0 : r == 0 ? MEEK_ETIMEDOUT : MEEK_EIO;
+int
+net_wait_idle(int fd, short events, int timeout_ms, void (*idle)(void *),
+    void *arg)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int r = arena_poll(&pfd, 1, timeout_ms, idle, arg);
+
+	if (r > 0 && (pfd.revents & POLLNVAL))
+		r = -1;
+	return net_wait_code(r);
 }
 
 int

@@ -50,6 +50,11 @@ int net_parse_ip(const char *s, unsigned char out[16], size_t *len);
 /* Waits until `fd` is readable (events POLLIN) or writable (POLLOUT) for at
  * most `timeout_ms` (-1: forever).  Returns 1 ready, 0 timed out, MEEK_EIO. */
 int net_wait(int fd, short events, int timeout_ms);
+/* net_wait() as an error code (0 ready, MEEK_ETIMEDOUT, MEEK_EIO) for a
+ * wait that may be long: arena_poll, calling idle(arg) if the thread
+ * becomes idle meanwhile. */
+int net_wait_idle(int fd, short events, int timeout_ms,
+    void (*idle)(void *), void *arg);
 /* Writes all of `buf` to `fd`, each wait bounded by `timeout_ms`.
  * Returns 0, MEEK_ETIMEDOUT or MEEK_EIO (EPIPE included; SIGPIPE never). */
 int net_write_all(int fd, const void *buf, size_t len, int timeout_ms);

@@ -2,9 +2,9 @@
  * A connection is owned by exactly one place at a time: the accept thread
  * (until queued), the queue (qhead..qtail), one worker (active[i] holds
  * its fd meanwhile), the poller's incoming list (parked, not yet seen by
- * the poller) or the poller's own array.  Hand-offs between them happen under p->lock, so
- * pool_free can shut down the sockets workers are blocked on without
- * racing their close.
+ * the poller) or the poller's own array.  Hand-offs between them happen
+ * under p->lock, so pool_free can shut down the sockets workers are
+ * blocked on without racing their close.
  */
 #include "config.h"
 #include "shared/pool.h"
@@ -19,7 +19,6 @@
 #include "shared/tls.h"
 
 #include <errno.h>
-#include <time.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define POOL_BURST 8            /* requests in a row before yielding a worker */

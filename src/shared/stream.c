@@ -16,16 +16,22 @@ stream_init(struct stream *s, int fd, struct tls_conn *tls,
 	s->fd = fd;
 	s->timeout_ms = timeout_ms;
 	s->tls = tls;
-	s->rbuf = rbuf;
-	s->rcap = rbuf != NULL ? rcap : 0;
-	s->rpos = 0;
-	s->rlen = 0;
+	stream_set_rbuf(s, rbuf, rcap);
 	s->pace_waited_ms = 0;
 	s->pace_bytes = 0;
 	s->pace_grace_ms = 0;
 	s->pace_rate = 0;
 	if (tls != NULL)
 		tls_conn_set_timeout(tls, timeout_ms);
+}
+
+void
+stream_set_rbuf(struct stream *s, unsigned char *rbuf, size_t rcap)
+{
+	s->rbuf = rbuf;
+	s->rcap = rbuf != NULL ? rcap : 0;
+	s->rpos = 0;
+	s->rlen = 0;
 }
 
 void

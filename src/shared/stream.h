@@ -31,6 +31,10 @@ struct stream {
 void stream_init(struct stream *s, int fd, struct tls_conn *tls,
     unsigned char *rbuf, size_t rcap, int timeout_ms);
 void stream_set_timeout(struct stream *s, int timeout_ms);
+/* Replaces the read-ahead buffer (NULL: none, until the next call) of a
+ * stream with no buffered bytes (stream_has_pending() == 0 for them);
+ * what the old buffer held is forgotten. */
+void stream_set_rbuf(struct stream *s, unsigned char *rbuf, size_t rcap);
 
 /* Reads up to `len` bytes: buffered bytes first, else one read of the
  * transport.  Returns bytes read (>0), MEEK_ECLOSED on EOF (a TLS peer that

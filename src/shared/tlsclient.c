@@ -17,13 +17,13 @@
  * out[out_head..out_head + out_len).
  * Both live in the heap only while they hold bytes: after the handshake a
  * read that finds nothing buffered and no input for ARENA_IDLE_MS gives
- * `in` back for the rest of its wait (tc_idle_wait), a flush gives `out`
- * back, and tlsclient_idle gives both back when they hold nothing, so an idle connection (a held poll, a quiet stream) costs its
- * struct only, not 33 KB (issue 18's router budget).
+ * `in` back for the rest of its wait (net_wait_idle), a flush gives `out`
+ * back, and tlsclient_idle gives both back when they hold nothing, so an
+ * idle connection (a held poll, a quiet stream) costs its struct only, not
+ * 33 KB (issue 18's router budget).
  */
 #include "config.h"
 #include "shared/tlsclient.h"
-#include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -381,28 +381,13 @@ tc_drop_record(struct tlsclient *c)
 	c->app_len = 0;
 }
 
-/* arena_poll's idle hook: the input buffer holds nothing. */
+/* net_wait_idle's idle hook: the input buffer holds nothing. */
 static void
 tc_in_idle(void *arg)
 {
 	struct tlsclient *c = arg;
 
 	tc_in_put(c);
-}
-
-/* After the handshake, nothing buffered and nothing to read: waits up to
- * `wait` ms for input; when it is idle (arena_poll) the input buffer goes
- * back for the rest of the wait.  Returns 0 when readable, MEEK_ETIMEDOUT,
- * MEEK_EIO. */
-static int
-tc_idle_wait(struct tlsclient *c, int wait)
-{
-	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	int r = arena_poll(&pfd, 1, wait, tc_in_idle, c);
-
-	if (r > 0 && (pfd.revents & POLLNVAL))
-		return MEEK_EIO;
-	return r > 0 ? 0 : r == 0 ? MEEK_ETIMEDOUT : MEEK_EIO;
 }
 
 /* Makes in[0..rec_len) one whole record.  Returns 0 or an error. */
@@ -436,12 +421,13 @@ tc_read_record(struct tlsclient *c)
 		if (tc_in_get(c) < 0)
 			return tc_fail(c, -1, MEEK_ENOMEM, "out of memory");
 		/* After the handshake, with nothing buffered: look without
-		 * waiting, and give the buffer back before a wait. */
+		 * waiting; a wait that turns idle gives the buffer back. */
 		n = net_read_some(c->fd, c->in + c->in_have,
 		    TLSCLIENT_IN_CAP - c->in_have,
 		    c->in_have == 0 && !c->in_handshake ? 0 : wait);
 		if (n == MEEK_ETIMEDOUT && c->in_have == 0 && !c->in_handshake) {
-			if ((r = tc_idle_wait(c, wait)) < 0)
+			if ((r = net_wait_idle(c->fd, POLLIN, wait, tc_in_idle,
+			    c)) < 0)
 				return tc_io_fail(c, r);
 			continue;
 		}
@@ -1793,9 +1779,7 @@ tc_open_conn(struct tlsclient **out, int fd, const struct tls_anchors *ta,
 		tc_hsbuf_free(c);
 	c->in_handshake = 0;
 	c->out_head = tlsrec_head_room(&c->wr);
-	tc_out_put(c);
-	if (c->in_have == 0)
-		tc_in_put(c);
+	tlsclient_idle(c);
 	*out = c;
 	return 0;
 }

@@ -41,8 +41,7 @@
  * nothing buffered and no input for ARENA_IDLE_MS gives the input buffer
  * back (arena_poll) for the rest of its wait, tlsclient_flush gives the
  * output buffer back and tlsclient_idle both (when they hold nothing), so
- * an idle connection keeps about 1 KB.
- * Handshake state (key pairs, the
+ * an idle connection keeps about 1 KB.  Handshake state (key pairs, the
  * handshake message being reassembled, the certificate chain) is
  * allocated during the handshake and wiped and freed after it.
  * Every wait of the handshake is bounded by one deadline (`timeout_ms` of

@@ -54,6 +54,9 @@ nginx_start front "$NPORT" "
 			proxy_set_header X-Forwarded-For \$remote_addr;
 			proxy_request_buffering off;
 			proxy_buffering off;
+			proxy_buffer_size 32k;
+			proxy_buffers 4 32k;
+			proxy_busy_buffers_size 64k;
 			proxy_read_timeout 120s;
 			proxy_send_timeout 120s;
 		}

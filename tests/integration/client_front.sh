@@ -48,6 +48,9 @@ http {
 			proxy_set_header Connection "";
 			proxy_request_buffering off;
 			proxy_buffering off;
+			proxy_buffer_size 32k;
+			proxy_buffers 4 32k;
+			proxy_busy_buffers_size 64k;
 			proxy_read_timeout 300s;
 		}
 	}

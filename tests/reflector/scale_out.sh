@@ -55,6 +55,9 @@ nginx_start lb "$NPORT" "
 			proxy_next_upstream off;
 			proxy_request_buffering off;
 			proxy_buffering off;
+			proxy_buffer_size 32k;
+			proxy_buffers 4 32k;
+			proxy_busy_buffers_size 64k;
 			proxy_read_timeout 120s;
 			proxy_send_timeout 120s;
 			gzip off;

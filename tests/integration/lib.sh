@@ -80,8 +80,11 @@ require_built() {
 	done
 }
 
-mkdir -p "$MEEK_BUILDDIR/tests/integration" || exit 99
-TMPD=$(mktemp -d "$MEEK_BUILDDIR/tests/integration/tmp.$TEST_NAME.XXXXXX") || exit 99
+# TEST_DIR: the suite's directory under the build tree (a library that
+# sources this one may set it first).
+TEST_DIR=${TEST_DIR:-tests/integration}
+mkdir -p "$MEEK_BUILDDIR/$TEST_DIR" || exit 99
+TMPD=$(mktemp -d "$MEEK_BUILDDIR/$TEST_DIR/tmp.$TEST_NAME.XXXXXX") || exit 99
 
 cleanup() {
 	local rc=$? pid i san
@@ -100,7 +103,7 @@ cleanup() {
 	port_release
 	# In a sanitizer build the programs report on stderr (leaks at exit,
 	# after the SIGTERM above): any report fails the test.
-	san=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
+	san=$(grep -l -E 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
 	    "$TMPD"/*.err 2>/dev/null)
 	if [ -n "$san" ]; then
 		echo "FAIL - sanitizer report(s) in: $san"
@@ -211,12 +214,13 @@ start_bg() {
 	log "started $name (pid ${!pidvar}) on $addr"
 }
 
-# stop NAME: kills a process started with spawn/start_bg and waits for it.
+# stop NAME [SIGNAL]: kills a process started with spawn/start_bg (SIGTERM
+# unless told) and waits for it.
 stop() {
-	local pidvar="${1}_PID" i
+	local pidvar="${1}_PID" sig=${2:-TERM} i
 	local pid=${!pidvar:-}
 	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
+	kill "-$sig" "$pid" 2>/dev/null
 	for i in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1

@@ -229,14 +229,6 @@ httpc_is_stale(struct httpc *h)
 	return net_wait(h->s.fd, POLLIN, 0) != 0;
 }
 
-/* How far a failed try got. */
-enum httpc_phase {
-	HTTPC_UNSENT,      /* the body cannot have reached the server */
-	HTTPC_MAYBE_SENT,  /* written, no (complete) answer head */
-	HTTPC_ANSWERED,    /* a non-200 status was read */
-	HTTPC_PAGE,        /* a 200 answer that is not meek-server's */
-	HTTPC_BODY_LOST    /* a 200 answer's body was cut short */
-};
 
 /* meek-server answers with an octet-stream body; a 200 with another
  * Content-Type is a web page (a block page, or url= is not a meek-server).
@@ -251,42 +243,58 @@ httpc_is_meek(const struct http_msg *m)
 }
 
 /* One request and its response. */
+/* The one request try of every mode: connects when needed (replacing a
+ * stale kept-alive connection), writes the POST with the `extra` header
+ * lines and `len` body bytes, reads the answer's head into h->msg, each
+ * wait bounded by `head_ms` (<= 0: HTTPC_IO_TIMEOUT_MS).  Sets
+ * h->last_phase, h->last_dial_failed and h->last_status.  Returns 0 for any
+ * status, or an error with *why (the connection closed). */
 static int
-httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
-    size_t cap, size_t *out_len, enum httpc_phase *phase, int *dial_failed,
-    const char **why)
+httpc_request(struct httpc *h, const char *extra, const void *body,
+    size_t len, int head_ms, const char **why)
 {
 	const struct url *u = &h->target->url;
-	int rc;
+	int rc, aborted;
 	long n;
 
-	*phase = HTTPC_UNSENT;
-	*dial_failed = 0;
+	h->last_phase = HTTPC_UNSENT;
+	h->last_dial_failed = 0;
 	h->last_status = 0;
+	pthread_mutex_lock(&h->fd_lock);
+	aborted = h->aborted;
+	pthread_mutex_unlock(&h->fd_lock);
+	if (aborted) {
+		if (why)
+			*why = "shutting down";
+		return MEEK_ECLOSED;
+	}
 	if ((rc = httpc_bufs(h, why)) != 0)
 		return rc;
 	if (h->s.fd >= 0 && httpc_is_stale(h))
 		httpc_disconnect(h);
 	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0) {
-		*dial_failed = 1;
+		h->last_dial_failed = 1;
 		return rc;
 	}
+	stream_set_timeout(&h->s, HTTPC_IO_TIMEOUT_MS);
 	h->requests++;
 	rc = http_write_request(&h->s, "POST", u->host_header, u->path,
-	    extra, buf, len);
+	    extra, body, len);
 	if (rc != 0) {
 		httpc_disconnect(h);
 		if (why)
 			*why = "sending the request failed";
 		return rc;
 	}
-	*phase = HTTPC_MAYBE_SENT;
+	h->last_phase = HTTPC_MAYBE_SENT;
+	stream_set_timeout(&h->s, head_ms > 0 ? head_ms : HTTPC_IO_TIMEOUT_MS);
 	if (!stream_has_pending(&h->s)) {
 		n = stream_fill(&h->s);
 		if (n < 0) {
 			httpc_disconnect(h);
 			if (why)
-				*why = "no response";
+				*why = n == MEEK_ETIMEDOUT ? "no response in time" :
+				    "no response";
 			return (int)n;
 		}
 	}
@@ -295,22 +303,35 @@ httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
 		return rc == MEEK_EHEADTOOBIG ? MEEK_EPROTO : rc;
 	}
 	h->last_status = h->msg->status;
+	return 0;
+}
+
+/* A classic exchange's try: the request, then a 200 answer from
+ * meek-server and its body into `buf`. */
+static int
+httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
+    size_t cap, size_t *out_len, const char **why)
+{
+	int rc;
+
+	if ((rc = httpc_request(h, extra, buf, len, 0, why)) != 0)
+		return rc;
 	if (h->msg->status != 200) {
-		*phase = HTTPC_ANSWERED;
+		h->last_phase = HTTPC_ANSWERED;
 		httpc_disconnect(h);
 		if (why)
 			*why = "server answered with a non-200 status";
 		return MEEK_EHTTP;
 	}
 	if (!httpc_is_meek(h->msg)) {
-		*phase = HTTPC_PAGE;
+		h->last_phase = HTTPC_PAGE;
 		httpc_disconnect(h);
 		if (why)
 			*why = "a web page answered (Content-Type not "
 			    "application/octet-stream)";
 		return MEEK_EPROTO;
 	}
-	*phase = HTTPC_BODY_LOST;
+	h->last_phase = HTTPC_BODY_LOST;
 	*out_len = 0;
 	if ((rc = http_read_body(&h->s, h->msg, 1, buf, cap, out_len, why)) != 0) {
 		httpc_disconnect(h);
@@ -492,8 +513,7 @@ httpc_plan(struct httpc *h, struct httpc_retry *r, enum httpc_phase phase,
 static void
 httpc_front_label(const struct httpc *h, char *fr, size_t len)
 {
-	snprintf(fr, len, strchr(h->target->front, ':') != NULL ?
-	    "[%s]:%u" : "%s:%u", h->target->front, (unsigned)h->target->port);
+	net_hostport(fr, len, h->target->front, h->target->port);
 }
 
 /* Reports the last failure with `action` and ends the exchange with
@@ -540,19 +560,19 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 	for (;;) {
 		const char *w = NULL, *cls, *action;
 		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
-		int delay, rest, st, dial_failed, rc;
+		int delay, rest, st, rc;
 
 		httpc_pick(h);
-		rc = httpc_try(h, lines, buf, len, cap, out_len, &phase,
-		    &dial_failed, &w);
+		rc = httpc_try(h, lines, buf, len, cap, out_len, &w);
 		if (rc == 0) {
 			h->dead_until[h->order[h->cur]] = 0;
 			return 0;
 		}
+		phase = (enum httpc_phase)h->last_phase;
 		st = phase == HTTPC_ANSWERED || phase == HTTPC_PAGE ?
 		    h->last_status : 0;
 		httpc_front_label(h, fr, sizeof fr);
-		cls = httpc_classify(rc, st, phase, dial_failed, &w, cbuf,
+		cls = httpc_classify(rc, st, phase, h->last_dial_failed, &w, cbuf,
 		    sizeof cbuf, msg, sizeof msg);
 		if (rc == MEEK_ECERT && w != NULL && (strstr(w, "expired") != NULL ||
 		    strstr(w, "not yet valid") != NULL) &&
@@ -614,56 +634,27 @@ int
 httpc_send(struct httpc *h, const char *ext, const void *body, size_t len,
     int head_ms, int *sent, const char **why)
 {
-	const struct url *u = &h->target->url;
 	char extra[sizeof h->extra + EXT_VALUE_MAX + 32];
-	int rc, aborted;
-	long n;
+	int rc;
 
-	*sent = 0;
-	h->last_status = 0;
-	pthread_mutex_lock(&h->fd_lock);
-	aborted = h->aborted;
-	pthread_mutex_unlock(&h->fd_lock);
-	if (aborted) {
-		if (why)
-			*why = "shutting down";
-		return MEEK_ECLOSED;
-	}
-	if ((rc = httpc_bufs(h, why)) != 0)
-		return rc;
-	if (h->s.fd >= 0 && httpc_is_stale(h))
-		httpc_disconnect(h);
-	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0)
-		return rc;
-	stream_set_timeout(&h->s, HTTPC_IO_TIMEOUT_MS);
-	h->requests++;
 	snprintf(extra, sizeof extra, "%s" EXT_HEADER ": %s\r\n", h->extra, ext);
-	rc = http_write_request(&h->s, "POST", u->host_header, u->path, extra,
-	    body, len);
-	if (rc != 0) {
-		httpc_disconnect(h);
-		if (why)
-			*why = "sending the request failed";
-		return rc;
-	}
-	*sent = 1;
-	stream_set_timeout(&h->s, head_ms > 0 ? head_ms : HTTPC_IO_TIMEOUT_MS);
-	if (!stream_has_pending(&h->s)) {
-		n = stream_fill(&h->s);
-		if (n < 0) {
-			httpc_disconnect(h);
-			if (why)
-				*why = n == MEEK_ETIMEDOUT ? "no response in time" :
-				    "no response";
-			return (int)n;
-		}
-	}
-	if ((rc = http_read_response(&h->s, h->msg, why)) != 0) {
-		httpc_disconnect(h);
-		return rc == MEEK_EHEADTOOBIG ? MEEK_EPROTO : rc;
-	}
-	h->last_status = h->msg->status;
-	return 0;
+	rc = httpc_request(h, extra, body, len, head_ms, why);
+	*sent = h->last_phase != HTTPC_UNSENT;
+	return rc;
+}
+
+void
+httpc_report(struct httpc *h, int rc, const char *w, const char *action)
+{
+	char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
+	const char *cls;
+	int st = h->last_phase == HTTPC_ANSWERED || h->last_phase == HTTPC_PAGE ?
+	    h->last_status : 0;
+
+	cls = httpc_classify(rc, st, (enum httpc_phase)h->last_phase,
+	    h->last_dial_failed, &w, cbuf, sizeof cbuf, msg, sizeof msg);
+	httpc_front_label(h, fr, sizeof fr);
+	report_failure(h->sid_log, fr, cls, w ? w : meek_strerror(rc), action);
 }
 
 void

@@ -35,6 +35,15 @@
 #define HTTPC_CLOCK_RETRY_MS 5000   /* retry period while our clock is behind */
 #define HTTPC_CLOCK_WAIT_MAX_MS (30 * 60 * 1000) /* ... for at most this long */
 
+/* How far the last failed try got. */
+enum httpc_phase {
+	HTTPC_UNSENT,      /* the body cannot have reached the server */
+	HTTPC_MAYBE_SENT,  /* written, no (complete) answer head */
+	HTTPC_ANSWERED,    /* a non-200 status was read */
+	HTTPC_PAGE,        /* a 200 answer that is not meek-server's */
+	HTTPC_BODY_LOST    /* a 200 answer's body was cut short */
+};
+
 struct httpc {
 	const struct client_target *targets; /* every url/front pair */
 	size_t ntargets;
@@ -53,6 +62,9 @@ struct httpc {
 	                            NULL after httpc_idle */
 	char extra[HTTPC_SID_MAX + 80]; /* X-Session-Id and Content-Type lines */
 	int last_status;         /* status of the last response read, 0 none */
+	int last_phase;          /* enum httpc_phase of the last try */
+	int last_dial_failed;    /* the last try failed connecting (TCP,
+	                            proxy, TLS handshake) */
 	char sid_log[LOG_SID_LEN]; /* loggable form of the session id */
 	/* s.fd changes (connect, close) and httpc_abort() take fd_lock, so
 	 * that another thread never shuts down an fd number that was closed
@@ -110,6 +122,11 @@ int httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
  * fully written (it may have reached the server). */
 int httpc_send(struct httpc *h, const char *ext, const void *body,
     size_t len, int head_ms, int *sent, const char **why);
+/* Reports the failure of the last try (code `rc`, detail `w`, NULL: none)
+ * as every mode does: its class by how far the try got (report_class_at:
+ * the censor classes too), the censor hint appended, then report_failure()
+ * (a LOG line; STATUS in managed mode) with `action`, what happens next. */
+void httpc_report(struct httpc *h, int rc, const char *w, const char *action);
 /* Bounds each later wait on the connection by `ms`. */
 void httpc_set_timeout(struct httpc *h, int ms);
 /* Ends an answer whose body was read to its end: closes the connection

@@ -20,11 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Defaults for answer parameters a server leaves out. */
-#define XS_WINDOW_DEFAULT (1024UL * 1024)
-#define XS_HOLD_DEFAULT 20000UL
-#define XS_STREAM_DEFAULT 50000UL
-#define XS_KEEPALIVE_DEFAULT 5000UL
 /* The ranges a server's open answer is clamped to (doc/meek-client.1). */
 #define XS_WINDOW_MIN (16UL * 1024)
 #define XS_WINDOW_MAX (256UL * 1024 * 1024)
@@ -390,14 +385,17 @@ xs_answer_ok(struct httpc *h, const char **w)
 	struct ext e;
 
 	if (h->last_status != 200) {
+		h->last_phase = HTTPC_ANSWERED;
 		*w = "server answered with a non-200 status";
 		return 0;
 	}
 	v = http_header_get(h->msg, EXT_HEADER);
 	if (v == NULL || ext_parse(&e, v, NULL) != 0) {
+		h->last_phase = HTTPC_PAGE;   /* a 200 that is not meek-server's */
 		*w = "answer without X-Meek-Ext";
 		return 0;
 	}
+	h->last_phase = HTTPC_BODY_LOST;   /* from here, a failure is in the body */
 	return 1;
 }
 
@@ -433,6 +431,8 @@ xs_failed(struct xs *x, struct xs_retry *r, struct httpc *h, const char *side,
 		limit = HTTPC_UNREACHABLE_MS;
 	else if (clock_ms() - r->since < XSESSION_GIVE_UP_MS)
 		limit = 0;
+	/* Classic's report: LOG and STATUS with the failure's class. */
+	httpc_report(h, rc, w, limit != 0 ? "ending the session" : "resuming");
 	if (limit != 0) {
 		log_warn("session %s: ended: no successful %s exchange for %d s "
 		    "(%s)", x->c->sid_log, side, limit / 1000, what);
@@ -937,13 +937,13 @@ xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
 		x->body = 4096;
 	/* The server's (or an intermediary's) numbers, within sane ranges:
 	 * a hostile hold=2147483647 must not wrap a read timeout. */
-	x->window = xs_clamp(a.window, XS_WINDOW_DEFAULT, XS_WINDOW_MIN,
+	x->window = xs_clamp(a.window, EXT_WINDOW_DEFAULT, XS_WINDOW_MIN,
 	    XS_WINDOW_MAX);
-	x->hold_ms = xs_clamp(a.hold_ms, XS_HOLD_DEFAULT, XS_HOLD_MIN,
+	x->hold_ms = xs_clamp(a.hold_ms, EXT_HOLD_MS_DEFAULT, XS_HOLD_MIN,
 	    XS_HOLD_MAX);
-	x->stream_ms = xs_clamp(a.stream_ms, XS_STREAM_DEFAULT, XS_STREAM_MIN,
+	x->stream_ms = xs_clamp(a.stream_ms, EXT_STREAM_MS_DEFAULT, XS_STREAM_MIN,
 	    XS_STREAM_MAX);
-	x->keepalive_ms = xs_clamp(a.keepalive_ms, XS_KEEPALIVE_DEFAULT,
+	x->keepalive_ms = xs_clamp(a.keepalive_ms, EXT_KEEPALIVE_MS,
 	    XS_KEEPALIVE_MIN, XS_KEEPALIVE_MAX);
 	if (x->keepalive_ms > x->stream_ms)
 		x->keepalive_ms = x->stream_ms;

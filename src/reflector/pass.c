@@ -1,5 +1,7 @@
 #include "config.h"
 #include "reflector/pass.h"
+#include "reflector/forward.h"
+#include "shared/sessid.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/ext.h"
@@ -181,24 +183,6 @@ pass_copy_request(struct conn *c, struct reflect_bufs *b, struct stream *us,
 	return n < 0 ? (int)n : 0;
 }
 
-/* A 1.0 client cannot take chunks: the body goes raw and ends with the
- * connection. */
-static int
-pass_write_close_head(struct stream *s, int status, const char *ctype,
-    const char *extra)
-{
-	char head[HTTP_HEAD_MAX];
-	int n;
-
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s%s"
-	    "Connection: close\r\n%s\r\n", status, http_reason(status),
-	    ctype != NULL ? "Content-Type: " : "", ctype != NULL ? ctype : "",
-	    ctype != NULL ? "\r\n" : "", extra);
-	if (n < 0 || (size_t)n >= sizeof head)
-		return MEEK_EINVAL;
-	return stream_write(s, head, (size_t)n);
-}
-
 /*
  * Copies a response whose body is chunked, read to EOF, or longer than
  * b->out to the client as it arrives: each piece is written and flushed
@@ -229,7 +213,8 @@ pass_stream_response(struct conn *c, struct reflect_bufs *b,
 	http_body_begin(&ub, &b->resp, 1);
 	rc = chunked ? http_write_chunked_head(&c->st, b->resp.status,
 	    http_reason(b->resp.status), ctype, extra, m->keep_alive) :
-	    pass_write_close_head(&c->st, b->resp.status, ctype, extra);
+	    http_write_close_head(&c->st, b->resp.status, NULL, ctype,
+	    extra);
 	if (rc < 0 || stream_flush(&c->st) < 0)
 		return POOL_CLOSE;
 	while (!ub.done) {
@@ -321,7 +306,7 @@ pass_forward(struct reflect *r, struct conn *c, struct reflect_bufs *b,
 	size_t n;
 	int rc, up_failed = 0, reuse = 0, verdict;
 
-	rc = reflect_extra(r, c, m, q->sid, extra, sizeof extra);
+	rc = forward_extra(r, c, m, q->sid, extra, sizeof extra);
 	n = rc < 0 ? 0 : (size_t)rc;
 	if (rc < 0 || pass_add(extra, sizeof extra, &n, EXT_HEADER,
 	    http_header_get(m, EXT_HEADER)) < 0) {
@@ -410,8 +395,7 @@ pass_serve(struct reflect *r, struct conn *c, struct reflect_bufs *b)
 	    sizeof b->body, &q.len, &verdict))
 		return verdict;
 	q.sid = http_header_get(m, "X-Session-Id");
-	if (q.sid == NULL || strlen(q.sid) < REFLECT_SID_MIN ||
-	    strlen(q.sid) > REFLECT_SID_MAX) {
+	if (sessid_check(q.sid) == 0) {
 		log_debug("POST with a missing or bad X-Session-Id: 400");
 		return httpd_reply(&c->st, 400, NULL,
 		    q.buffered && m->keep_alive);
@@ -423,7 +407,7 @@ pass_serve(struct reflect *r, struct conn *c, struct reflect_bufs *b)
 		 * classic meek, which holds no worker. */
 		log_debug("session %s: %d streams held (--max-streams): "
 		    "open forwarded as classic", q.sidlog, r->max_streams);
-		return reflect_post(r, c, b, q.len);
+		return forward_post(r, c, b, q.len);
 	}
 	q.held = op == EXT_OP_STREAM || op == EXT_OP_POLL;
 	if (q.held && !pass_slot_take(r)) {

@@ -15,7 +15,7 @@
  */
 #ifndef MEEK_REFLECTOR_PASS_H
 #define MEEK_REFLECTOR_PASS_H
-#include "reflector/reflect.h"
+#include "reflector/ctx.h"
 #include "shared/conn.h"
 
 /* Wait for a held response's head or next piece: above meek-server's

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "server/conf.h"
 #include "shared/err.h"
+#include "shared/ext.h"
 #include "shared/log.h"
 #include "shared/net.h"
 
@@ -130,11 +131,11 @@ conf_init(struct conf *c)
 	c->turnaround_ms = 10;
 	c->log_level = LOG_INFO;
 	c->stats_interval_min = 60;
-	c->max_ext = 64;
-	c->stream_time_s = 50;
-	c->hold_time_s = 20;
-	c->window_kb = 1024;
-	c->max_body_kb = 1024;
+	c->max_ext = EXT_MAX_SESSIONS_DEFAULT;
+	c->stream_time_s = (int)(EXT_STREAM_MS_DEFAULT / 1000);
+	c->hold_time_s = (int)(EXT_HOLD_MS_DEFAULT / 1000);
+	c->window_kb = (int)(EXT_WINDOW_DEFAULT / 1024);
+	c->max_body_kb = (int)(EXT_BODY_DEFAULT / 1024);
 	ptargs_init(&c->env.options);
 }
 

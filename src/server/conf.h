@@ -13,7 +13,7 @@
 #include "shared/opt.h"
 #include "shared/pt.h"
 #include "shared/url.h"
-#include "server/cidr.h"
+#include "shared/cidr.h"
 
 #define CONF_HELP 1      /* conf_parse(): --help given */
 #define CONF_VERSION 2   /* conf_parse(): --version given */

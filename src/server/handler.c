@@ -5,58 +5,12 @@
 #include "shared/httpd.h"
 #include "shared/log.h"
 #include "shared/net.h"
+#include "shared/useraddr.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-/* Copies `src` (trimmed of spaces and tabs, `n` bytes) to `dst` when it is
- * an IP literal.  Returns 1 when it is. */
-static int
-handler_ip(char *dst, size_t dstlen, const char *src, size_t n)
-{
-	while (n > 0 && (*src == ' ' || *src == '\t')) {
-		src++;
-		n--;
-	}
-	while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= dstlen)
-		return 0;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-	return net_is_ip_literal(dst);
-}
-
-/* The `nth` entry from the right (1: the last) of X-Forwarded-For list `v`
- * into `ip` when it is an IP literal. */
-static int
-handler_xff_right(char *ip, size_t iplen, const char *v, int nth)
-{
-	const char *end = v + strlen(v), *p;
-
-	for (int i = 1; ; i++) {
-		for (p = end; p > v && p[-1] != ','; p--)
-			;
-		if (i == nth)
-			return handler_ip(ip, iplen, p, (size_t)(end - p));
-		if (p == v)
-			return 0;   /* shorter than nth: not through our proxies */
-		end = p - 1;
-	}
-}
-
-static int
-handler_meek_ip_trusted(const struct handler *h, const struct sockaddr *peer)
-{
-	if (h == NULL)
-		return 0;
-	for (int i = 0; i < h->nmeek_ip_from; i++)
-		if (cidr_match(&h->meek_ip_from[i], peer))
-			return 1;
-	return 0;
-}
 
 char *
 handler_useraddr(const struct handler *h, const struct http_msg *m,
@@ -64,25 +18,18 @@ handler_useraddr(const struct handler *h, const struct http_msg *m,
 {
 	static atomic_int said;
 	char ip[NET_ADDRSTR_MAX];
-	const char *v, *xff;
-	int ok = 0;
+	const struct useraddr_rule *r = h != NULL ? &h->useraddr : NULL;
 
-	v = http_header_get(m, "Meek-IP");
-	xff = http_header_get(m, "X-Forwarded-For");
-	if (v != NULL && handler_meek_ip_trusted(h, peer))
-		ok = handler_ip(ip, sizeof ip, v, strlen(v));
-	if (!ok && xff != NULL && h != NULL && h->trusted_proxies > 0)
-		ok = handler_xff_right(ip, sizeof ip, xff, h->trusted_proxies);
-	if ((v != NULL || xff != NULL) && (h == NULL ||
-	    (h->nmeek_ip_from == 0 && h->trusted_proxies <= 0)) &&
+	if ((r == NULL || (r->nmeek_ip_from == 0 && r->trusted_proxies <= 0)) &&
+	    (http_header_get(m, "Meek-IP") != NULL ||
+	    http_header_get(m, "X-Forwarded-For") != NULL) &&
 	    atomic_exchange(&said, 1) == 0)
 		log_info("Meek-IP / X-Forwarded-For ignored: neither "
 		    "--meek-ip-from nor --trusted-proxies is set, USERADDR is "
 		    "the peer's address");
-	if (!ok)
-		net_ip_format(peer, ip, sizeof ip);
-	snprintf(buf, len, strchr(ip, ':') != NULL ? "[%s]:1" : "%s:1", ip);
-	return buf;
+	(void)useraddr_pick(r, m, peer, ip, sizeof ip);
+	/* tor wants a port; the client's own is not ours to give. */
+	return net_hostport(buf, len, ip, 1);
 }
 
 int
@@ -117,8 +64,7 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	int rc, created, closed, per_source, first = 0;
 	long n;
 
-	idlen = id != NULL ? strlen(id) : 0;
-	if (idlen < SESSION_ID_MIN || idlen > SESSION_ID_MAX) {
+	if ((idlen = sessid_check(id)) == 0) {
 		log_debug("POST with a missing or bad X-Session-Id: 400");
 		stats_add(h->stats, STATS_4XX, 1);
 		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
@@ -213,8 +159,6 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 		stats_add(h->stats, STATS_5XX, 1);
 		return httpd_reply(&c->st, 500, NULL, m->keep_alive);
 	}
-	stats_add(h->stats, STATS_BYTES_UP, len);
-	stats_add(h->stats, STATS_BYTES_DOWN, (unsigned long long)n);
 	log_debug("session %s: %zu bytes up, %ld down%s", sidlog, len, n,
 	    closed ? ", ORPort closed" : "");
 	if (http_write_response(&c->st, 200, "OK", "application/octet-stream",
@@ -229,7 +173,6 @@ static int
 handler_is_meek(const struct handler *h, const struct http_msg *m)
 {
 	const char *v;
-	size_t n;
 
 	if (strcmp(m->method, "POST") != 0)
 		return 0;
@@ -240,9 +183,7 @@ handler_is_meek(const struct handler *h, const struct http_msg *m)
 	}
 	if (h->decoy == NULL)
 		return 1;   /* Go's answers: 400 for a bad id */
-	v = http_header_get(m, "X-Session-Id");
-	n = v != NULL ? strlen(v) : 0;
-	return n >= SESSION_ID_MIN && n <= SESSION_ID_MAX;
+	return sessid_check(http_header_get(m, "X-Session-Id")) > 0;
 }
 
 /* Makes the whole request head (or a full read-ahead buffer) sit in c's

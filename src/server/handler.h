@@ -16,7 +16,7 @@
 #include "server/session.h"
 #include "server/session_table.h"
 #include "shared/http.h"
-#include "server/cidr.h"
+#include "shared/useraddr.h"
 #include "server/decoy.h"
 #include "server/srccap.h"
 #include "server/stats.h"
@@ -34,9 +34,7 @@ struct handler {
 	const struct decoy *decoy;     /* --fallback, or NULL */
 	const char *req_name;          /* --require-header, or NULL */
 	const char *req_value;
-	int trusted_proxies;           /* 0: Go's rule */
-	const struct cidr *meek_ip_from; /* NULL/0: Meek-IP from anyone */
-	int nmeek_ip_from;
+	struct useraddr_rule useraddr; /* Meek-IP / X-Forwarded-For trust */
 	struct srccap *srccap;         /* per-source caps, or NULL */
 	struct stats *stats;           /* counters, or NULL */
 	struct xconf x;                /* protocol extension 1 limits */

@@ -261,9 +261,7 @@ main_setup(struct server *sv)
 		snprintf(addr, sizeof addr, "%s", b->addr);
 		if (c->port >= 0 && net_split_hostport(b->addr, host,
 		    sizeof host, &port, 1, &why) == 0)
-			snprintf(addr, sizeof addr,
-			    strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
-			    host, c->port);
+			net_hostport(addr, sizeof addr, host, c->port);
 		main_listen(sv, b->transport, addr, tls_error);
 	}
 }
@@ -363,6 +361,7 @@ main_serve(struct server *sv)
 	sv->handler.up.cookie_file = c->up_cookie;
 	sv->handler.up.turnaround_ms = c->turnaround_ms;
 	sv->handler.up.io_timeout_ms = HANDLER_IO_TIMEOUT_MS;
+	sv->handler.up.stats = &sv->stats;
 	if (c->up_extorport == NULL && c->norports > 1) {
 		sv->handler.orports = c->orports;
 		sv->handler.norports = c->norports;
@@ -393,9 +392,9 @@ main_serve(struct server *sv)
 		}
 		sv->handler.up.source = &sv->source;
 	}
-	sv->handler.trusted_proxies = c->trusted_proxies;
-	sv->handler.meek_ip_from = c->meek_ip_from;
-	sv->handler.nmeek_ip_from = c->nmeek_ip_from;
+	sv->handler.useraddr.trusted_proxies = c->trusted_proxies;
+	sv->handler.useraddr.meek_ip_from = c->meek_ip_from;
+	sv->handler.useraddr.nmeek_ip_from = c->nmeek_ip_from;
 	stats_init(&sv->stats);
 	sv->handler.stats = &sv->stats;
 	xconf_init(&sv->handler.x);

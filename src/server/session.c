@@ -1,5 +1,6 @@
 #include "config.h"
 #include "server/session.h"
+#include "server/orport.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/extor.h"
@@ -232,19 +233,19 @@ session_transact_locked(struct session *s, const struct session_upstream *up,
     const char **why)
 {
 	size_t n = 0;
-	int rc, wait_ms;
+	int rc, wait_ms, ended = 0;
 
 	if (s->closed || s->fd < 0) {
 		*why = "session is closed";
 		return MEEK_ECLOSED;
 	}
-	if (len > 0) {
-		rc = net_write_all(s->fd, body, len, up->io_timeout_ms);
-		if (rc < 0) {
-			*why = "ORPort write failed";
-			session_end_locked(s);
-			return rc;
-		}
+	/* A write tor's side can no longer take is dropped (orport.h): the
+	 * read below then meets its end. */
+	rc = orport_write(s->fd, body, len, up->io_timeout_ms, up->stats, s->id);
+	if (rc < 0) {
+		*why = "ORPort write timed out";
+		session_end_locked(s);
+		return rc;
 	}
 	/* A full payload means the client has more queued and will send again
 	 * at once: answer now instead of holding its pipeline. */
@@ -257,32 +258,15 @@ session_transact_locked(struct session *s, const struct session_upstream *up,
 	}
 	if (rc == 0)
 		return 0;
-	while (n < cap) {
-		ssize_t r = recv(s->fd, out + n, cap - n, MSG_DONTWAIT);
-		if (r > 0) {
-			n += (size_t)r;
-			continue;
-		}
-		if (r == 0) {
-			/* tor closed the circuit's connection: hand over what
-			 * came, then the session is over. */
-			session_end_locked(s);
-			if (n == 0) {
-				*why = "ORPort closed the connection";
-				return MEEK_ECLOSED;
-			}
-			break;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
+	n = orport_read(s->fd, out, cap, &ended, up->stats);
+	if (ended) {
+		/* tor closed or reset the circuit's connection: hand over
+		 * what came, then the session is over. */
 		session_end_locked(s);
 		if (n == 0) {
-			*why = "ORPort read failed";
-			return MEEK_EIO;
+			*why = "ORPort closed the connection";
+			return MEEK_ECLOSED;
 		}
-		break;
 	}
 	return (long)n;
 }

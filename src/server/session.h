@@ -26,11 +26,12 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include "server/srcdial.h"
+#include "server/stats.h"
 #include "server/window.h"
 #include "shared/ext.h"
+#include "shared/sessid.h"
 
-#define SESSION_ID_MIN 8     /* Go meek-server: shorter ids get 400 */
-#define SESSION_ID_MAX 128   /* longer ids get 400 (no real client sends them) */
+#define SESSION_ID_MAX SESSID_MAX   /* the one rule: shared/sessid.h */
 #define SESSION_OPEN_MS 8000 /* an accepted open with no extension request
                                 by then ends (its ORPort fd and place) */
 
@@ -43,6 +44,7 @@ struct session_upstream {
 	int io_timeout_ms;       /* dial, ExtORPort handshake, each write */
 	struct srcdial *source;  /* --orport-source for plain ORPort dials,
 	                            or NULL */
+	struct stats *stats;     /* byte counters (server/orport.h), or NULL */
 };
 
 enum session_mode {

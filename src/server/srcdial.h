@@ -11,7 +11,7 @@
 #define MEEK_SERVER_SRCDIAL_H
 #include <stdatomic.h>
 #include <stdint.h>
-#include "server/cidr.h"
+#include "shared/cidr.h"
 
 #define SRCDIAL_MAX_ADDRS 65536   /* a /16 at most */
 

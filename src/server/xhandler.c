@@ -21,6 +21,7 @@
 #include "config.h"
 #include "server/xhandler.h"
 #include "server/handler.h"
+#include "server/orport.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/frame.h"
@@ -67,12 +68,12 @@ struct xreq {
 void
 xconf_init(struct xconf *x)
 {
-	x->max_ext = 64;
-	x->stream_ms = 50000;
-	x->hold_ms = 20000;
-	x->keepalive_ms = XHANDLER_KEEPALIVE_MS;
-	x->window = 1024 * 1024;
-	x->max_body = 1024 * 1024;
+	x->max_ext = EXT_MAX_SESSIONS_DEFAULT;
+	x->stream_ms = EXT_STREAM_MS_DEFAULT;
+	x->hold_ms = EXT_HOLD_MS_DEFAULT;
+	x->keepalive_ms = EXT_KEEPALIVE_MS;
+	x->window = EXT_WINDOW_DEFAULT;
+	x->max_body = EXT_BODY_DEFAULT;
 }
 
 void
@@ -339,12 +340,9 @@ xh_chunk(struct xreq *r, const void *frames, size_t n)
 static int
 xh_down_head(struct xreq *r, int ka)
 {
-	static const char head[] = "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: application/octet-stream\r\n"
-	    "Connection: close\r\n" XH_EXTRA_DOWN "\r\n";
-
 	if (r->raw)
-		return stream_write(&r->c->st, head, sizeof head - 1);
+		return http_write_close_head(&r->c->st, 200, "OK",
+		    "application/octet-stream", XH_EXTRA_DOWN);
 	return http_write_chunked_head(&r->c->st, 200, "OK",
 	    "application/octet-stream", XH_EXTRA_DOWN, ka);
 }
@@ -434,28 +432,19 @@ xh_write_up(struct xreq *r, struct session *s, unsigned long long off,
 	}
 	skip = (size_t)(next - off);
 	/* The fd stays open while we hold a reference (an ending session
-	 * only shuts it down), so writing outside s->lock is safe. */
-	rc = net_write_all(fd, buf + skip, n - skip, r->h->up.io_timeout_ms);
-	if (rc < 0 && rc != MEEK_ETIMEDOUT) {
-		/* tor closed or reset the connection: these bytes have
-		 * nowhere to go, but the window may still hold downstream
-		 * bytes, and the END the client must get comes when the
-		 * downstream handler reads the EOF (or the error) too.
-		 * Acknowledge them instead of a RESET that would drop the
-		 * rest.  A timeout (tor not reading) is not acknowledged. */
-		log_debug("ORPort write failed (%s): upstream bytes dropped, "
-		    "the session ends with the ORPort's EOF",
-		    meek_strerror(rc));
-		rc = 0;
-	}
+	 * only shuts it down), so writing outside s->lock is safe.  Bytes
+	 * tor's side can no longer take are dropped and acknowledged
+	 * (orport.h): the window may still hold downstream bytes, and the
+	 * client's END comes when the downstream handler reads tor's end. */
+	rc = orport_write(fd, buf + skip, n - skip, r->h->up.io_timeout_ms,
+	    r->h->stats, s->id);
 	if (rc < 0) {
 		pthread_mutex_unlock(&s->wlock);
-		*why = "ORPort write failed";
+		*why = "ORPort write timed out";
 		return XH_PROTO;
 	}
 	x->up_next += n - skip;
 	pthread_mutex_unlock(&s->wlock);
-	stats_add(r->h->stats, STATS_BYTES_UP, n - skip);
 	return XH_OK;
 }
 
@@ -507,16 +496,16 @@ xh_up(struct xreq *r, struct session *s)
 {
 	unsigned char out[2 * FRAME_HEAD + FRAME_RESET_MAX];
 	unsigned long long end_at = 0, up;
-	const char *why = "", *how = NULL;
+	const char *why = "";
 	struct frame f;
 	size_t n = 0;
-	int rc;
+	int rc, ended = 0;   /* FRAME_END or FRAME_RESET seen, else 0 */
 
 	for (;;) {
 		rc = xh_next_frame(r, &f, &why);
 		if (rc <= 0)
 			break;
-		if (how != NULL && f.type == FRAME_DATA) {
+		if (ended != 0 && f.type == FRAME_DATA) {
 			why = "DATA after END";
 			rc = XH_PROTO;
 			break;
@@ -529,11 +518,11 @@ xh_up(struct xreq *r, struct session *s)
 			rc = xh_ack(s, f.off, &why);
 			break;
 		case FRAME_END:
-			how = "closed by the client";
+			ended = FRAME_END;
 			end_at = f.off;
 			break;
 		case FRAME_RESET:
-			how = "reset by the client";
+			ended = FRAME_RESET;
 			rc = xh_skip(r, f.len, &why);
 			break;
 		default:
@@ -554,8 +543,7 @@ xh_up(struct xreq *r, struct session *s)
 	pthread_mutex_lock(&s->wlock);
 	up = s->ext->up_next;
 	pthread_mutex_unlock(&s->wlock);
-	if (rc == XH_OK && how != NULL && strcmp(how, "closed by the client")
-	    == 0 && end_at != up) {
+	if (rc == XH_OK && ended == FRAME_END && end_at != up) {
 		why = "END does not match the upstream bytes";
 		rc = XH_PROTO;
 	}
@@ -566,11 +554,12 @@ xh_up(struct xreq *r, struct session *s)
 	} else if (rc == XH_PROTO) {
 		xh_put_reset(r, out, &n, why);
 		xh_end_session(r->h, s);
-	} else if (how != NULL) {
+	} else if (ended != 0) {
 		/* Every byte below END is written: close the ORPort
 		 * connection and free the session now. */
 		xh_end_session(r->h, s);
-		log_debug("session %s: %s", r->sid, how);
+		log_debug("session %s: %s by the client", r->sid,
+		    ended == FRAME_END ? "closed" : "reset");
 	}
 	return xh_answer_up(r, out, n);
 }
@@ -640,25 +629,21 @@ xh_fill_locked(struct xreq *r, struct session *s)
 {
 	struct session_ext *x = s->ext;
 	unsigned char *t;
-	size_t room;
-	ssize_t n;
+	size_t room, n;
+	int ended = 0;
 
 	t = window_tail(&x->win, &room);
 	if (room == 0 || x->eof)
 		return;
-	n = recv(s->fd, t, room, MSG_DONTWAIT);
-	if (n > 0) {
-		window_commit(&x->win, (size_t)n);
-		return;
+	n = orport_read(s->fd, t, room, &ended, r->h->stats);
+	window_commit(&x->win, n);
+	if (ended) {
+		/* tor's side is over: the client gets END after the last
+		 * byte. */
+		x->eof = 1;
+		log_debug("session %s: ORPort closed after %llu bytes", r->sid,
+		    (unsigned long long)x->win.end);
 	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-	    errno == EINTR))
-		return;
-	/* EOF, or a reset connection: either way tor's side is over; the
-	 * client gets END after the last byte. */
-	x->eof = 1;
-	log_debug("session %s: ORPort closed after %llu bytes", r->sid,
-	    (unsigned long long)x->win.end);
 }
 
 /* 1 when the client connection hung up or was shut down (by the pool on
@@ -763,7 +748,6 @@ xh_down_loop(struct xreq *r, struct session *s, int op, unsigned long long
 			if (plen > 0) {
 				got_data = 1;
 				sent_bytes += plen;
-				stats_add(h->stats, STATS_BYTES_DOWN, plen);
 			}
 			if (finish || (!stream && sent_bytes >= x->body) ||
 			    (stream && last_send >= deadline))
@@ -883,7 +867,7 @@ xhandler_serve(const struct handler *h, struct conn *c,
     struct handler_bufs *b, int op)
 {
 	const char *id = http_header_get(&b->msg, "X-Session-Id");
-	size_t idlen = id != NULL ? strlen(id) : 0;
+	size_t idlen = sessid_check(id);
 	struct session *s;
 	struct xreq r;
 	int verdict, classic;
@@ -896,7 +880,7 @@ xhandler_serve(const struct handler *h, struct conn *c,
 	r.limit = op == EXT_OP_UP ? xhandler_body_limit(h) :
 	    XHANDLER_DOWN_BODY_MAX;
 	http_body_begin(&r.body, &b->msg, 0);
-	if (idlen < SESSION_ID_MIN || idlen > SESSION_ID_MAX) {
+	if (idlen == 0) {
 		/* The body is unread: answer and close. */
 		log_debug("POST with a missing or bad X-Session-Id: 400");
 		stats_add(h->stats, STATS_4XX, 1);

@@ -26,7 +26,6 @@
 #include "shared/http.h"
 #include "server/session.h"
 
-#define XHANDLER_KEEPALIVE_MS 5000   /* fixed by the spec */
 #define XHANDLER_TICK_MS 1000        /* longest wait of a held handler */
 #define XHANDLER_SLACK 4096          /* frame heads beside --max-body */
 #define XHANDLER_DOWN_BODY_MAX 4096  /* body of a stream/poll request */
@@ -36,7 +35,7 @@ struct xconf {
 	int max_ext;            /* 0: the extension is off */
 	long long stream_ms;    /* --stream-time */
 	long long hold_ms;      /* --hold-time */
-	long long keepalive_ms; /* XHANDLER_KEEPALIVE_MS */
+	long long keepalive_ms; /* EXT_KEEPALIVE_MS */
 	size_t window;          /* --window, bytes */
 	size_t max_body;        /* --max-body, bytes */
 };

@@ -12,6 +12,16 @@
 #define EXT_VERSION 1
 #define EXT_VALUE_MAX 200        /* longest value we format */
 
+/* The extension's defaults (doc/protocol.md): what meek-server offers
+ * unless its options say otherwise, and what meek-client assumes for a
+ * parameter an open answer leaves out.  The keepalive is fixed. */
+#define EXT_WINDOW_DEFAULT (1024UL * 1024)
+#define EXT_BODY_DEFAULT (1024UL * 1024)
+#define EXT_HOLD_MS_DEFAULT 20000UL
+#define EXT_STREAM_MS_DEFAULT 50000UL
+#define EXT_KEEPALIVE_MS 5000UL
+#define EXT_MAX_SESSIONS_DEFAULT 64   /* meek-server --max-ext */
+
 /* Modes, as bits of ext.modes. */
 #define EXT_MODE_STREAM 0x1u
 #define EXT_MODE_POLL   0x2u

@@ -103,6 +103,7 @@ static int
 http_parse_request_line(struct http_msg *m, char *line, const char **why)
 {
 	char *sp, *p;
+	int rc;
 
 	for (p = line; http_is_tchar((unsigned char)*p); p++)
 		;
@@ -117,7 +118,10 @@ http_parse_request_line(struct http_msg *m, char *line, const char **why)
 		return http_fail(why, MEEK_EPROTO, "malformed request target");
 	*sp++ = '\0';
 	m->target = p;
-	return http_parse_version(sp, &m->version_minor, why);
+	rc = http_parse_version(sp, &m->version_minor, why);
+	if (rc == MEEK_EUNSUPPORTED)
+		m->refuse = 505;
+	return rc;
 }
 
 /* "HTTP-version SP 3DIGIT [SP reason]", split in place.  Like Go, a status
@@ -271,8 +275,10 @@ http_parse_framing(struct http_msg *m, const char **why)
 		return http_fail(why, MEEK_EPROTO, "both Content-Length and Transfer-Encoding");
 	if (has_te && te.n == 0)
 		return http_fail(why, MEEK_EPROTO, "empty Transfer-Encoding");
-	if (has_te && (te.other || !te.last_chunked))
+	if (has_te && (te.other || !te.last_chunked)) {
+		m->refuse = 501;
 		return http_fail(why, MEEK_EUNSUPPORTED, "transfer coding not supported");
+	}
 	m->chunked = has_te;
 	if (m->version_minor >= 1)
 		m->keep_alive = !conn.close;
@@ -294,6 +300,7 @@ http_parse_head(struct http_msg *m, const char *buf, size_t len, int request,
 
 	m->method = m->target = m->reason = NULL;
 	m->status = 0;
+	m->refuse = 0;
 	m->version_minor = 0;
 	m->nheaders = 0;
 	m->content_length = -1;
@@ -363,6 +370,17 @@ http_find_end(const unsigned char *b, size_t avail, size_t *scan)
 	}
 	*scan = lim >= 2 ? lim - 2 : 0;
 	return 0;
+}
+
+size_t
+http_request_head_end(const unsigned char *b, size_t avail)
+{
+	size_t i = 0, scan = 0, end;
+
+	while (i < avail && (b[i] == '\r' || b[i] == '\n'))
+		i++;
+	end = http_find_end(b + i, avail - i, &scan);
+	return end > 0 ? i + end : 0;
 }
 
 static int
@@ -544,98 +562,6 @@ http_skip_trailers(struct stream *s, const char **why)
 	}
 }
 
-static int
-http_read_chunked(struct stream *s, unsigned char *buf, size_t cap,
-    size_t *len, const char **why)
-{
-	const char *line;
-	size_t n, used, total = 0;
-	unsigned long long size;
-	int rc;
-
-	for (;;) {
-		if ((rc = http_peek_line(s, &line, &n, &used, why)) < 0)
-			return rc;
-		rc = http_parse_chunk_size(line, n, &size, why);
-		stream_consume(s, used);
-		if (rc < 0)
-			return rc;
-		if (size == 0)
-			break;
-		if (size > cap - total)
-			return http_fail(why, MEEK_ETOOBIG, "chunked body too large");
-		if ((rc = stream_read_full(s, buf + total, (size_t)size)) < 0)
-			return http_fail(why, rc, rc == MEEK_ECLOSED ?
-			    "connection closed inside the body" : "reading chunk failed");
-		total += (size_t)size;
-		if ((rc = http_read_crlf(s, why)) < 0)
-			return rc;
-	}
-	if ((rc = http_skip_trailers(s, why)) < 0)
-		return rc;
-	*len = total;
-	return 0;
-}
-
-/* A response without framing ends at EOF (RFC 9112 §6.3). */
-static int
-http_read_to_eof(struct stream *s, unsigned char *buf, size_t cap,
-    size_t *len, const char **why)
-{
-	size_t total = 0;
-	long n;
-
-	for (;;) {
-		unsigned char extra;
-
-		if (total == cap)
-			n = stream_read(s, &extra, 1);
-		else
-			n = stream_read(s, buf + total, cap - total);
-		if (n == MEEK_ECLOSED)
-			break;
-		if (n < 0)
-			return http_fail(why, (int)n, "reading body failed");
-		if (total == cap)
-			return http_fail(why, MEEK_ETOOBIG, "body too large");
-		total += (size_t)n;
-	}
-	*len = total;
-	return 0;
-}
-
-int
-http_read_body(struct stream *s, struct http_msg *m, int is_response,
-    unsigned char *buf, size_t cap, size_t *len, const char **why)
-{
-	/* a head from http_read_response() has no method: a response even if
-	 * the caller passed 0 */
-	int response = is_response || m->method == NULL;
-	int rc;
-
-	*len = 0;
-	if (response && ((m->status >= 100 && m->status < 200) ||
-	    m->status == 204 || m->status == 304))
-		return 0;
-	if (m->chunked)
-		return http_read_chunked(s, buf, cap, len, why);
-	if (m->content_length >= 0) {
-		if ((unsigned long long)m->content_length > cap)
-			return http_fail(why, MEEK_ETOOBIG, "body too large");
-		if (m->content_length == 0)
-			return 0;
-		rc = stream_read_full(s, buf, (size_t)m->content_length);
-		if (rc < 0)
-			return http_fail(why, rc, rc == MEEK_ECLOSED ?
-			    "connection closed inside the body" : "reading body failed");
-		*len = (size_t)m->content_length;
-		return 0;
-	}
-	if (!response)
-		return 0;
-	m->keep_alive = 0;
-	return http_read_to_eof(s, buf, cap, len, why);
-}
 
 enum { HTTP_BODY_NONE, HTTP_BODY_LENGTH, HTTP_BODY_CHUNKED, HTTP_BODY_EOF };
 
@@ -746,6 +672,37 @@ http_body_read_full(struct stream *s, struct http_body *b, void *buf,
 	return 0;
 }
 
+int
+http_read_body(struct stream *s, struct http_msg *m, int is_response,
+    unsigned char *buf, size_t cap, size_t *len, const char **why)
+{
+	struct http_body b;
+	size_t total = 0;
+
+	*len = 0;
+	http_body_begin(&b, m, is_response);
+	if (b.kind == HTTP_BODY_LENGTH && b.left > cap)
+		return http_fail(why, MEEK_ETOOBIG, "body too large");
+	for (;;) {
+		unsigned char extra;
+		long n;
+
+		/* Full: one more byte tells a body that fits from one that
+		 * does not. */
+		n = http_body_read(s, &b, total < cap ? buf + total : &extra,
+		    total < cap ? cap - total : 1, why);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		if (total == cap)
+			return http_fail(why, MEEK_ETOOBIG, "body too large");
+		total += (size_t)n;
+	}
+	*len = total;
+	return 0;
+}
+
 const char *
 http_header_get(const struct http_msg *m, const char *name)
 {
@@ -785,6 +742,41 @@ http_write_msg(struct stream *s, char *head, size_t hlen, size_t hcap,
 	return stream_flush(s);
 }
 
+/* The one response-head formatter: status line, Content-Type when given,
+ * the framing line (`framing`: "Content-Length: `length`", chunked, or
+ * none: the body ends with the connection), "Connection: close" when
+ * !keep_alive or the close ends the body, `extra`.  Returns the length, or
+ * MEEK_EINVAL (bad status, CR/LF in a value, too long for `cap`). */
+enum { HTTP_FRAMING_LENGTH, HTTP_FRAMING_CHUNKED, HTTP_FRAMING_CLOSE };
+static int
+http_format_response_head(char *head, size_t cap, int status,
+    const char *reason, const char *content_type, const char *extra,
+    int framing, size_t length, int keep_alive)
+{
+	char fl[48] = "";
+	int n;
+
+	if (status < 100 || status > 999 || http_has_crlf(reason) ||
+	    http_has_crlf(content_type))
+		return MEEK_EINVAL;
+	if (framing == HTTP_FRAMING_LENGTH)
+		snprintf(fl, sizeof fl, "Content-Length: %zu\r\n", length);
+	else if (framing == HTTP_FRAMING_CHUNKED)
+		snprintf(fl, sizeof fl, "Transfer-Encoding: chunked\r\n");
+	else
+		keep_alive = 0;
+	n = snprintf(head, cap, "HTTP/1.1 %d %s\r\n%s%s%s%s%s%s\r\n",
+	    status, reason != NULL ? reason : http_reason(status),
+	    content_type != NULL ? "Content-Type: " : "",
+	    content_type != NULL ? content_type : "",
+	    content_type != NULL ? "\r\n" : "", fl,
+	    keep_alive ? "" : "Connection: close\r\n",
+	    extra != NULL ? extra : "");
+	if (n < 0 || (size_t)n >= cap)
+		return MEEK_EINVAL;
+	return n;
+}
+
 int
 http_write_response(struct stream *s, int status, const char *reason,
     const char *content_type, const char *extra, const void *body, size_t len,
@@ -793,19 +785,10 @@ http_write_response(struct stream *s, int status, const char *reason,
 	char head[HTTP_HEAD_MAX];
 	int n;
 
-	if (status < 100 || status > 999 || http_has_crlf(reason) ||
-	    http_has_crlf(content_type))
-		return MEEK_EINVAL;
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s%s"
-	    "Content-Length: %zu\r\n%s%s\r\n",
-	    status, reason != NULL ? reason : http_reason(status),
-	    content_type != NULL ? "Content-Type: " : "",
-	    content_type != NULL ? content_type : "",
-	    content_type != NULL ? "\r\n" : "",
-	    len, keep_alive ? "" : "Connection: close\r\n",
-	    extra != NULL ? extra : "");
-	if (n < 0 || (size_t)n >= sizeof head)
-		return MEEK_EINVAL;
+	n = http_format_response_head(head, sizeof head, status, reason,
+	    content_type, extra, HTTP_FRAMING_LENGTH, len, keep_alive);
+	if (n < 0)
+		return n;
 	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
 }
 
@@ -842,27 +825,35 @@ http_write_request(struct stream *s, const char *method, const char *host,
 	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
 }
 
-int
-http_write_chunked_head(struct stream *s, int status, const char *reason,
-    const char *content_type, const char *extra, int keep_alive)
+/* A response head without its body: chunked, or ending with the close. */
+static int
+http_write_head(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra, int framing, int keep_alive)
 {
 	char head[HTTP_HEAD_MAX];
 	int n;
 
-	if (status < 100 || status > 999 || http_has_crlf(reason) ||
-	    http_has_crlf(content_type))
-		return MEEK_EINVAL;
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s%s%s"
-	    "Transfer-Encoding: chunked\r\n%s%s\r\n",
-	    status, reason != NULL ? reason : http_reason(status),
-	    content_type != NULL ? "Content-Type: " : "",
-	    content_type != NULL ? content_type : "",
-	    content_type != NULL ? "\r\n" : "",
-	    keep_alive ? "" : "Connection: close\r\n",
-	    extra != NULL ? extra : "");
-	if (n < 0 || (size_t)n >= sizeof head)
-		return MEEK_EINVAL;
+	n = http_format_response_head(head, sizeof head, status, reason,
+	    content_type, extra, framing, 0, keep_alive);
+	if (n < 0)
+		return n;
 	return stream_write(s, head, (size_t)n);
+}
+
+int
+http_write_chunked_head(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra, int keep_alive)
+{
+	return http_write_head(s, status, reason, content_type, extra,
+	    HTTP_FRAMING_CHUNKED, keep_alive);
+}
+
+int
+http_write_close_head(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra)
+{
+	return http_write_head(s, status, reason, content_type, extra,
+	    HTTP_FRAMING_CLOSE, 0);
 }
 
 int

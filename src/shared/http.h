@@ -36,14 +36,22 @@ struct http_msg {
 	long long content_length; /* -1 when absent */
 	int chunked;          /* Transfer-Encoding: chunked */
 	int keep_alive;       /* 1.1 without "Connection: close", or 1.0 with keep-alive */
+	int refuse;           /* after MEEK_EUNSUPPORTED: the answer a server
+	                         owes, 505 (version) or 501 (transfer coding) */
 };
 
+/* The length of the request head at the start of `b` (`avail` bytes),
+ * from the empty lines the parser skips before a request line to the empty
+ * line that ends it, when all of it is there (within HTTP_HEAD_MAX); else
+ * 0.  Pure: the pool asks it before it gives a connection to a worker. */
+size_t http_request_head_end(const unsigned char *b, size_t avail);
 /* Reads and parses a request head.  Returns 0; MEEK_ECLOSED when the peer
  * closed before sending a byte (or timed out idle with no byte: then
  * MEEK_ETIMEDOUT); MEEK_EHEADTOOBIG (-> 431); MEEK_EPROTO with *why for any
  * malformed line, bad Content-Length, both CL and chunked, more than
  * HTTP_MAX_HEADERS headers (-> 400); MEEK_EUNSUPPORTED for a version other
- * than HTTP/1.x or a transfer coding other than chunked (-> 501/505);
+ * than HTTP/1.x or a transfer coding other than chunked (m->refuse: 505
+ * or 501);
  * MEEK_ETIMEDOUT / MEEK_EIO / MEEK_ETLS mid-head. */
 int http_read_request(struct stream *s, struct http_msg *m, const char **why);
 /* Reads and parses a response head (status line, headers).  Returns 0,
@@ -118,6 +126,11 @@ int http_write_request(struct stream *s, const char *method, const char *host,
  * flushing.  Returns 0 or a stream error / MEEK_EINVAL. */
 int http_write_chunked_head(struct stream *s, int status, const char *reason,
     const char *content_type, const char *extra, int keep_alive);
+/* Writes a response head for a body that ends with the connection (an
+ * HTTP/1.0 client cannot take chunks): Content-Type, "Connection: close",
+ * `extra`, without flushing.  Returns 0 or a stream error / MEEK_EINVAL. */
+int http_write_close_head(struct stream *s, int status, const char *reason,
+    const char *content_type, const char *extra);
 /* Writes one chunk of `len` bytes (len 0: the last chunk, "0\r\n\r\n"),
  * without flushing.  Returns 0 or a stream error. */
 int http_write_chunk(struct stream *s, const void *buf, size_t len);

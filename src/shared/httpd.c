@@ -90,11 +90,9 @@ httpd_read_head(struct conn *c, struct http_msg *m,
 		*verdict = httpd_reply(&c->st, 400, NULL, 0);
 		return 0;
 	case MEEK_EUNSUPPORTED:
-		/* http says "unsupported" for both a foreign version (an
-		 * HTTP/2 preface) and a transfer coding; only the latter is
-		 * 501. */
-		if (why != NULL && (strstr(why, "coding") != NULL ||
-		    strstr(why, "ransfer") != NULL)) {
+		/* A foreign version (an HTTP/2 preface) is 505, a transfer
+		 * coding other than chunked 501. */
+		if (m->refuse == 501) {
 			log_debug("unsupported transfer coding: 501");
 			*verdict = httpd_reply(&c->st, 501, NULL, 0);
 		} else {

@@ -369,6 +369,20 @@ net_ip_format(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 char *
+net_hostport(char *buf, size_t len, const char *host, int port)
+{
+	int v6 = strchr(host, ':') != NULL;
+
+	if (len == 0)
+		return buf;
+	if (port < 0)
+		snprintf(buf, len, v6 ? "[%s]" : "%s", host);
+	else
+		snprintf(buf, len, v6 ? "[%s]:%d" : "%s:%d", host, port);
+	return buf;
+}
+
+char *
 net_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
@@ -377,17 +391,11 @@ net_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 		return buf;
 	if (sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return net_ip_format(sa, buf, len);
+	/* An IPv4-mapped peer prints as its IPv4 address, without brackets. */
 	net_ip_format(sa, ip, sizeof ip);
-	if (sa->sa_family == AF_INET) {
-		snprintf(buf, len, "%s:%u", ip,
-		    (unsigned)ntohs(((const struct sockaddr_in *)sa)->sin_port));
-	} else {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		snprintf(buf, len, net_unmapped_v4(s6) ? "%s:%u" : "[%s]:%u", ip,
-		    (unsigned)ntohs(s6->sin6_port));
-	}
-	return buf;
+	return net_hostport(buf, len, ip, ntohs(sa->sa_family == AF_INET ?
+	    ((const struct sockaddr_in *)sa)->sin_port :
+	    ((const struct sockaddr_in6 *)sa)->sin6_port));
 }
 
 char *

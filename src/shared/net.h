@@ -29,6 +29,11 @@ int net_dial(const char *host, uint16_t port, int timeout_ms, const char **why);
  * MEEK_EINVAL / MEEK_EIO with *why ("address already in use", ...). */
 int net_listen(const char *addr, int backlog, const char **why);
 
+/* The one "host:port" rule: `host` (a name, an IPv4 or a bare IPv6
+ * literal) and `port` as "host:port", an IPv6 literal bracketed
+ * ("[::1]:5"); a negative port: the host alone, bracketed if IPv6 ("[::1]",
+ * as a Host header).  Truncates to `len`.  Returns `buf`. */
+char *net_hostport(char *buf, size_t len, const char *host, int port);
 /* Formats `sa` as "1.2.3.4:5" or "[::1]:5" into `buf`.  Returns `buf`. */
 char *net_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 /* Formats only the IP ("1.2.3.4" / "::1", no brackets).  Returns `buf`. */

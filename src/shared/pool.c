@@ -240,18 +240,11 @@ pool_head_ready(struct conn *c)
 	struct stream *st = &c->st;
 
 	for (;;) {
-		const unsigned char *b = st->rbuf + st->rpos;
-		size_t n = st->rlen - st->rpos, i = 0;
+		size_t n = st->rlen - st->rpos;
 		long r;
 
-		/* Empty lines before a request line are skipped by the parser. */
-		while (i < n && (b[i] == '\r' || b[i] == '\n'))
-			i++;
-		for (; i + 1 < n; i++) {
-			if (b[i] == '\n' && (b[i + 1] == '\n' ||
-			    (b[i + 1] == '\r' && i + 2 < n && b[i + 2] == '\n')))
-				return 1;
-		}
+		if (http_request_head_end(st->rbuf + st->rpos, n) > 0)
+			return 1;
 		if (n >= st->rcap)
 			return 1;
 		r = stream_fill_now(st, &c->events);

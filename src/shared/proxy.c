@@ -135,10 +135,7 @@ proxy_parse(struct proxy *p, const char *uri, const char **why)
 static void
 proxy_authority(char *buf, size_t len, const char *host, uint16_t port)
 {
-	if (strchr(host, ':') != NULL)
-		snprintf(buf, len, "[%s]:%u", host, (unsigned)port);
-	else
-		snprintf(buf, len, "%s:%u", host, (unsigned)port);
+	net_hostport(buf, len, host, port);
 }
 
 static int

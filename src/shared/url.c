@@ -1,6 +1,7 @@
 #include "config.h"
 #include "shared/url.h"
 #include "shared/err.h"
+#include "shared/net.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ url_parse(struct url *u, const char *s, const char **why)
 	const char *auth, *end, *host, *port = NULL, *frag;
 	size_t hl, pl;
 	unsigned long p = 0;
-	int v6 = 0, slash;
+	int slash;
 
 	memset(u, 0, sizeof *u);
 	for (const char *c = s; *c != '\0'; c++)
@@ -71,7 +72,6 @@ url_parse(struct url *u, const char *s, const char **why)
 			return fail(why, "junk after ']' in URL");
 		if (rb[1] == ':')
 			port = rb + 2;
-		v6 = 1;
 	} else {
 		const char *colon = memchr(auth, ':', (size_t)(end - auth));
 
@@ -112,11 +112,7 @@ url_parse(struct url *u, const char *s, const char **why)
 	u->path[0] = '/';
 	memcpy(u->path + slash, end, pl);
 
-	if (u->port_given && u->port != (u->https ? 443 : 80))
-		snprintf(u->host_header, sizeof u->host_header,
-		    v6 ? "[%s]:%u" : "%s:%u", u->host, (unsigned)u->port);
-	else
-		snprintf(u->host_header, sizeof u->host_header,
-		    v6 ? "[%s]" : "%s", u->host);
+	net_hostport(u->host_header, sizeof u->host_header, u->host,
+	    u->port_given && u->port != (u->https ? 443 : 80) ? u->port : -1);
 	return 0;
 }

@@ -812,6 +812,24 @@ tcase(const char *name)
 	return tc;
 }
 
+START_TEST(http_request_head_end_finds_whole_heads)
+{
+	static const struct { const char *in; size_t want; } v[] = {
+		{ "POST / HTTP/1.1\r\nHost: x\r\n\r\nbody", 28 },
+		{ "POST / HTTP/1.1\nHost: x\n\n", 25 },
+		{ "\r\n\r\nPOST / HTTP/1.1\r\n\r\n", 23 },  /* leading empty lines */
+		{ "POST / HTTP/1.1\r\nHost: x\r\n", 0 },     /* not yet */
+		{ "POST / HTTP/1.1\r\nHost: x\r\n\r", 0 },
+		{ "\r\n\r\n", 0 },
+		{ "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		ck_assert_msg(http_request_head_end((const unsigned char *)v[i].in,
+		    strlen(v[i].in)) == v[i].want, "case %zu", i);
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -820,6 +838,7 @@ http_suite(void)
 
 	tc = tcase("requests");
 	tcase_add_test(tc, http_reads_post_with_content_length);
+	tcase_add_test(tc, http_request_head_end_finds_whole_heads);
 	tcase_add_test(tc, http_reads_chunked_request_body);
 	tcase_add_test(tc, http_reads_pipelined_requests);
 	tcase_add_test(tc, http_accepts_bare_lf);

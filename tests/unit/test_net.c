@@ -261,6 +261,27 @@ START_TEST(net_write_all_times_out_when_peer_stalls)
 }
 END_TEST
 
+START_TEST(net_hostport_brackets_ipv6)
+{
+	char buf[NET_ADDRSTR_MAX], small[8];
+
+	ck_assert_str_eq(net_hostport(buf, sizeof buf, "example.com", 443),
+	    "example.com:443");
+	ck_assert_str_eq(net_hostport(buf, sizeof buf, "192.0.2.1", 1),
+	    "192.0.2.1:1");
+	ck_assert_str_eq(net_hostport(buf, sizeof buf, "2001:db8::1", 8443),
+	    "[2001:db8::1]:8443");
+	ck_assert_str_eq(net_hostport(buf, sizeof buf, "::1", 0), "[::1]:0");
+	/* No port: as a Host header. */
+	ck_assert_str_eq(net_hostport(buf, sizeof buf, "::1", -1), "[::1]");
+	ck_assert_str_eq(net_hostport(buf, sizeof buf, "front.example", -1),
+	    "front.example");
+	/* Truncated, still terminated. */
+	ck_assert_str_eq(net_hostport(small, sizeof small, "2001:db8::1", 5),
+	    "[2001:d");
+}
+END_TEST
+
 START_TEST(net_formats_addresses)
 {
 	struct sockaddr_in s4;
@@ -491,6 +512,7 @@ net_suite(void)
 
 	tc = tcase_create("parse_format");
 	tcase_add_test(tc, net_split_hostport_vectors);
+	tcase_add_test(tc, net_hostport_brackets_ipv6);
 	tcase_add_test(tc, net_formats_addresses);
 	tcase_add_test(tc, net_detects_ip_literals);
 	tcase_add_test(tc, net_parses_ip_literals);

@@ -1,9 +1,9 @@
 /* meek-reflect: its flags (src/reflector/conf.c) and the address it sends
- * as Meek-IP (reflect_client_ip in src/reflector/reflect.c). */
+ * as Meek-IP (forward_client_ip in src/reflector/forward.c). */
 #include "config.h"
 #include "tests/unit/suites.h"
 #include "reflector/conf.h"
-#include "reflector/reflect.h"
+#include "reflector/forward.h"
 #include "shared/err.h"
 #include "shared/http.h"
 #include "shared/log.h"
@@ -249,7 +249,7 @@ START_TEST(reflect_conf_rejects_bad_numbers)
 }
 END_TEST
 
-/* reflect_client_ip(): a request head with `xff` as X-Forwarded-For
+/* forward_client_ip(): a request head with `xff` as X-Forwarded-For
  * (NULL: none), from the peer `peer_ip`. */
 static const char *
 client_ip(int use_xff, const char *xff, const char *peer_ip, char *buf,
@@ -282,7 +282,7 @@ client_ip(int use_xff, const char *xff, const char *peer_ip, char *buf,
 	ck_assert(n > 0 && (size_t)n < sizeof head);
 	ck_assert_msg(http_parse_request_head(&m, head, (size_t)n, &why) == 0,
 	    "%s", why);
-	return reflect_client_ip(use_xff, &m, (const struct sockaddr *)&ss,
+	return forward_client_ip(use_xff, &m, (const struct sockaddr *)&ss,
 	    buf, len);
 }
 

@@ -303,7 +303,7 @@ END_TEST
 
 START_TEST(session_table_transact_reads_what_is_ready)
 {
-	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000, NULL };
+	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000, NULL, NULL };
 	struct session *s = session_new("transact-1", 10, 0);
 	unsigned char out[64];
 	const char *why = "";
@@ -341,7 +341,7 @@ END_TEST
 
 START_TEST(session_table_transact_eof_without_data_fails)
 {
-	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000, NULL };
+	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000, NULL, NULL };
 	struct session *s = session_new("transact-2", 10, 0);
 	unsigned char out[64];
 	const char *why = "";

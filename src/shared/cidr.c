@@ -1,5 +1,5 @@
 #include "config.h"
-#include "server/cidr.h"
+#include "shared/cidr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

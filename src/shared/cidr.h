@@ -1,10 +1,10 @@
 /*
- * cidr: "address/prefix" ranges (IPv4 or IPv6) for --meek-ip-from: which
- * peers may set Meek-IP.
+ * cidr: "address/prefix" ranges (IPv4 or IPv6): which peers may set Meek-IP
+ * (meek-server --meek-ip-from, useraddr).
  * Thread: any (a parsed struct cidr is read-only).
  */
-#ifndef MEEK_SERVER_CIDR_H
-#define MEEK_SERVER_CIDR_H
+#ifndef MEEK_SHARED_CIDR_H
+#define MEEK_SHARED_CIDR_H
 #include <sys/socket.h>
 
 struct cidr {

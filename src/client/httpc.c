@@ -437,18 +437,29 @@ httpc_cert_dates(struct httpc *h, const char **cls, char *msg, size_t len,
 	return 0;
 }
 
-/* The class of a failed try (client/report.c) by its code and how far it
- * got; a failure a censor typically causes gets its hint appended to *w
- * (in msg, mlen bytes).  `cbuf` holds an http-NNN class. */
-static const char *
-httpc_classify(int rc, int st, enum httpc_phase phase, int dial_failed,
-    const char **w, char *cbuf, size_t clen, char *msg, size_t mlen)
+/* The status of the last try's answer when that answer is its failure (a
+ * non-200 status, a web page), else 0. */
+static int
+httpc_failed_status(const struct httpc *h)
 {
+	return h->last_phase == HTTPC_ANSWERED || h->last_phase == HTTPC_PAGE ?
+	    h->last_status : 0;
+}
+
+/* The class of the last try's failure (client/report.c) by its code `rc`
+ * and how far it got (h->last_phase, h->last_dial_failed); a failure a
+ * censor typically causes gets its hint appended to *w (in msg, mlen
+ * bytes).  `cbuf` holds an http-NNN class. */
+static const char *
+httpc_classify(const struct httpc *h, int rc, const char **w, char *cbuf,
+    size_t clen, char *msg, size_t mlen)
+{
+	int st = httpc_failed_status(h);
 	enum report_phase rphase;
 	const char *cls, *hint;
 
-	rphase = phase == HTTPC_PAGE ? REPORT_PAGE :
-	    phase == HTTPC_ANSWERED ? REPORT_ANY : dial_failed ?
+	rphase = h->last_phase == HTTPC_PAGE ? REPORT_PAGE :
+	    h->last_phase == HTTPC_ANSWERED ? REPORT_ANY : h->last_dial_failed ?
 	    REPORT_DIAL : REPORT_REQUEST;
 	cls = report_class_at(rc, *w, st, rphase, cbuf, clen);
 	hint = report_censor_hint(rc, *w, st, rphase);
@@ -569,11 +580,9 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 			return 0;
 		}
 		phase = (enum httpc_phase)h->last_phase;
-		st = phase == HTTPC_ANSWERED || phase == HTTPC_PAGE ?
-		    h->last_status : 0;
+		st = httpc_failed_status(h);
 		httpc_front_label(h, fr, sizeof fr);
-		cls = httpc_classify(rc, st, phase, h->last_dial_failed, &w, cbuf,
-		    sizeof cbuf, msg, sizeof msg);
+		cls = httpc_classify(h, rc, &w, cbuf, sizeof cbuf, msg, sizeof msg);
 		if (rc == MEEK_ECERT && w != NULL && (strstr(w, "expired") != NULL ||
 		    strstr(w, "not yet valid") != NULL) &&
 		    httpc_cert_dates(h, &cls, msg, sizeof msg, &w) &&
@@ -648,11 +657,8 @@ httpc_report(struct httpc *h, int rc, const char *w, const char *action)
 {
 	char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
 	const char *cls;
-	int st = h->last_phase == HTTPC_ANSWERED || h->last_phase == HTTPC_PAGE ?
-	    h->last_status : 0;
 
-	cls = httpc_classify(rc, st, (enum httpc_phase)h->last_phase,
-	    h->last_dial_failed, &w, cbuf, sizeof cbuf, msg, sizeof msg);
+	cls = httpc_classify(h, rc, &w, cbuf, sizeof cbuf, msg, sizeof msg);
 	httpc_front_label(h, fr, sizeof fr);
 	report_failure(h->sid_log, fr, cls, w ? w : meek_strerror(rc), action);
 }

@@ -2,8 +2,9 @@
  * ctx: what meek-reflect's request handlers share: the reflector's settings
  * and counters (struct reflect) and a worker's buffers.  The dispatcher
  * (reflect), the classic forwarder (forward) and the extension's
- * pass-through (pass) all take these; none of them includes another's
- * header but forward.h, which pass uses for its classic fallback.
+ * pass-through (pass) all take these.  Includes go one way: reflect
+ * includes forward.h and pass.h, pass includes forward.h (its classic
+ * fallback), forward includes neither.
  * Thread: a struct reflect is read-only once set up except `held`
  * (atomic); a struct reflect_bufs belongs to one worker.
  */

@@ -49,6 +49,7 @@ orport_read(int fd, void *buf, size_t cap, int *ended, struct stats *st)
 		*ended = 1;   /* EOF, or reset: tor's side is over */
 		break;
 	}
-	stats_add(st, STATS_BYTES_DOWN, n);
+	if (n > 0)   /* the stream loop asks often, mostly for nothing */
+		stats_add(st, STATS_BYTES_DOWN, n);
 	return n;
 }

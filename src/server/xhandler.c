@@ -437,7 +437,7 @@ xh_write_up(struct xreq *r, struct session *s, unsigned long long off,
 	 * (orport.h): the window may still hold downstream bytes, and the
 	 * client's END comes when the downstream handler reads tor's end. */
 	rc = orport_write(fd, buf + skip, n - skip, r->h->up.io_timeout_ms,
-	    r->h->stats, s->id);
+	    r->h->up.stats, s->id);
 	if (rc < 0) {
 		pthread_mutex_unlock(&s->wlock);
 		*why = "ORPort write timed out";
@@ -635,7 +635,7 @@ xh_fill_locked(struct xreq *r, struct session *s)
 	t = window_tail(&x->win, &room);
 	if (room == 0 || x->eof)
 		return;
-	n = orport_read(s->fd, t, room, &ended, r->h->stats);
+	n = orport_read(s->fd, t, room, &ended, r->h->up.stats);
 	window_commit(&x->win, n);
 	if (ended) {
 		/* tor's side is over: the client gets END after the last

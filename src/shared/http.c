@@ -15,9 +15,11 @@
 #include "shared/err.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 
 /* Bound on a chunk-size line (with extensions) and on each trailer line. */
 #define HTTP_LINE_MAX 4096
@@ -860,15 +862,19 @@ int
 http_write_chunk(struct stream *s, const void *buf, size_t len)
 {
 	char line[24];
-	int n, rc;
+	struct iovec v[3];
+	int n;
 
 	if (len == 0)
 		return stream_write(s, "0\r\n\r\n", 5);
 	n = snprintf(line, sizeof line, "%zx\r\n", len);
-	if ((rc = stream_write(s, line, (size_t)n)) < 0 ||
-	    (rc = stream_write(s, buf, len)) < 0)
-		return rc;
-	return stream_write(s, "\r\n", 2);
+	v[0].iov_base = line;
+	v[0].iov_len = (size_t)n;
+	v[1].iov_base = (void *)(uintptr_t)buf;
+	v[1].iov_len = len;
+	v[2].iov_base = (void *)(uintptr_t)"\r\n";
+	v[2].iov_len = 2;
+	return stream_writev(s, v, 3);
 }
 
 int

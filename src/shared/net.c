@@ -12,9 +12,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -529,34 +531,57 @@ net_wait_idle(int fd, short events, int timeout_ms, void (*idle)(void *),
 	return net_wait_code(r);
 }
 
-int
-net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
+/* Moves the front of `iov[0..n)` past `done` bytes: returns the index of
+ * the first iovec with bytes left (n when none). */
+static int
+net_iov_advance(struct iovec *iov, int n, size_t done)
 {
-	const unsigned char *p = buf;
-	int is_sock = 1, r;
-	ssize_t n;
+	int i = 0;
 
-	while (len > 0) {
+	while (i < n && done >= iov[i].iov_len)
+		done -= iov[i++].iov_len;
+	if (i < n) {
+		iov[i].iov_base = (unsigned char *)iov[i].iov_base + done;
+		iov[i].iov_len -= done;
+	}
+	return i;
+}
+
+int
+net_writev_all(int fd, const struct iovec *iov, int n, int timeout_ms)
+{
+	struct iovec v[NET_IOV_MAX];
+	struct msghdr msg;
+	int is_sock = 1, i = 0, r;
+	ssize_t w;
+
+	if (n < 0 || n > NET_IOV_MAX)
+		return MEEK_EINVAL;
+	memcpy(v, iov, (size_t)n * sizeof *v);
+	i = net_iov_advance(v, n, 0);
+	while (i < n) {
 		/* Try first, wait only when the socket buffer is full. */
 		if (is_sock) {
-			n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0 && errno == ENOTSOCK) {
+			memset(&msg, 0, sizeof msg);
+			msg.msg_iov = v + i;
+			msg.msg_iovlen = (size_t)(n - i);
+			w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w < 0 && errno == ENOTSOCK) {
 				is_sock = 0;
 				continue;
 			}
 		} else {
 			if ((r = net_wait_rc(fd, POLLOUT, timeout_ms)) != 0)
 				return r;
-			n = write(fd, p, len);
+			w = writev(fd, v + i, n - i);
 		}
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
+		if (w > 0) {
+			i += net_iov_advance(v + i, n - i, (size_t)w);
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if ((r = net_wait_rc(fd, POLLOUT, timeout_ms)) != 0)
 				return r;
 			continue;
@@ -564,6 +589,14 @@ net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 		return MEEK_EIO;
 	}
 	return 0;
+}
+
+int
+net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
+{
+	struct iovec v = { (void *)(uintptr_t)buf, len };
+
+	return net_writev_all(fd, &v, 1, timeout_ms);
 }
 
 long

@@ -63,6 +63,13 @@ int net_wait_idle(int fd, short events, int timeout_ms,
 /* Writes all of `buf` to `fd`, each wait bounded by `timeout_ms`.
  * Returns 0, MEEK_ETIMEDOUT or MEEK_EIO (EPIPE included; SIGPIPE never). */
 int net_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+/* As net_write_all() for the `n` (<= NET_IOV_MAX) pieces of `iov`, sent
+ * together (one segment where they fit: the pieces of a chunk do not
+ * leave as three packets on a TCP_NODELAY socket).  `iov` is not changed.
+ * Returns as net_write_all(), or MEEK_EINVAL for a bad `n`. */
+#define NET_IOV_MAX 8
+struct iovec;
+int net_writev_all(int fd, const struct iovec *iov, int n, int timeout_ms);
 /* Reads exactly `len` bytes, each wait bounded by `timeout_ms`.
  * Returns 0, MEEK_ECLOSED (EOF first), MEEK_ETIMEDOUT, MEEK_EIO. */
 int net_read_full(int fd, void *buf, size_t len, int timeout_ms);

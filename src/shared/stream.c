@@ -7,6 +7,7 @@
 
 #include <poll.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 void
@@ -203,6 +204,21 @@ stream_write(struct stream *s, const void *buf, size_t len)
 	if (s->tls != NULL)
 		return tls_conn_write(s->tls, buf, len);
 	return net_write_all(s->fd, buf, len, s->timeout_ms);
+}
+
+int
+stream_writev(struct stream *s, const struct iovec *iov, int n)
+{
+	int i, rc;
+
+	if (s->tls == NULL)
+		return net_writev_all(s->fd, iov, n, s->timeout_ms);
+	if (n < 0 || n > NET_IOV_MAX)
+		return MEEK_EINVAL;
+	for (i = 0; i < n; i++)   /* TLS buffers them into records itself */
+		if ((rc = stream_write(s, iov[i].iov_base, iov[i].iov_len)) < 0)
+			return rc;
+	return 0;
 }
 
 int

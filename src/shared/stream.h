@@ -67,6 +67,11 @@ void stream_consume(struct stream *s, size_t n);
 /* Writes all of `buf` (buffered by TLS until stream_flush()).
  * Returns 0, MEEK_ETIMEDOUT, MEEK_EIO, MEEK_ETLS. */
 int stream_write(struct stream *s, const void *buf, size_t len);
+/* Writes the `n` (<= NET_IOV_MAX) pieces of `iov` in order, as one send
+ * on a plain socket (the pieces of one HTTP chunk leave together).
+ * Returns as stream_write(), or MEEK_EINVAL for a bad `n`. */
+struct iovec;
+int stream_writev(struct stream *s, const struct iovec *iov, int n);
 /* Sends buffered TLS records.  Returns 0 or an error as stream_write(). */
 int stream_flush(struct stream *s);
 

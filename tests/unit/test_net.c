@@ -9,10 +9,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define T_WAIT 10000   /* generous bound for anything that should succeed */
@@ -244,6 +246,63 @@ START_TEST(net_write_to_closed_peer_no_sigpipe)
 	ck_assert_int_eq(r, MEEK_EIO);
 	close(sv[0]);
 	signal(SIGPIPE, SIG_IGN);
+}
+END_TEST
+
+/* The pieces of net_writev_all() arrive whole and in order, across the
+ * partial sends a full socket buffer causes, with an empty piece skipped. */
+#define T_VBIG 700000
+static unsigned char t_vsrc[T_VBIG], t_vdst[T_VBIG];
+struct t_vwriter { int fd, rc; };
+
+static void *
+t_vwrite_main(void *arg)
+{
+	struct t_vwriter *w = arg;
+	struct iovec v[4] = {
+		{ t_vsrc, 300000 }, { t_vsrc + 300000, 0 },
+		{ t_vsrc + 300000, 399999 }, { t_vsrc + 699999, 1 },
+	};
+
+	w->rc = net_writev_all(w->fd, v, 4, T_WAIT);
+	return NULL;
+}
+
+START_TEST(net_writev_sends_every_piece_in_order)
+{
+	struct t_vwriter w;
+	struct iovec v[NET_IOV_MAX + 1];
+	pthread_t th;
+	int sv[2], pfd[2];
+	char got[8] = { 0 };
+
+	for (size_t i = 0; i < T_VBIG; i++)
+		t_vsrc[i] = (unsigned char)(i * 31 + (i >> 9));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	w.fd = sv[0];
+	w.rc = 1;
+	ck_assert_int_eq(pthread_create(&th, NULL, t_vwrite_main, &w), 0);
+	ck_assert_int_eq(net_read_full(sv[1], t_vdst, T_VBIG, T_WAIT), 0);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(w.rc, 0);
+	ck_assert(memcmp(t_vsrc, t_vdst, T_VBIG) == 0);
+
+	/* Not a socket: writev(). */
+	ck_assert_int_eq(pipe(pfd), 0);
+	v[0].iov_base = "ab";
+	v[0].iov_len = 2;
+	v[1].iov_base = "cde";
+	v[1].iov_len = 3;
+	ck_assert_int_eq(net_writev_all(pfd[1], v, 2, T_WAIT), 0);
+	ck_assert_int_eq(net_read_full(pfd[0], got, 5, T_WAIT), 0);
+	ck_assert_str_eq(got, "abcde");
+	ck_assert_int_eq(net_writev_all(pfd[1], v, NET_IOV_MAX + 1, T_WAIT),
+	    MEEK_EINVAL);
+	ck_assert_int_eq(net_writev_all(pfd[1], v, -1, T_WAIT), MEEK_EINVAL);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(sv[0]);
+	close(sv[1]);
 }
 END_TEST
 
@@ -542,6 +601,7 @@ net_suite(void)
 	tcase_add_test(tc, net_stream_without_buffer_and_unset);
 	tcase_add_test(tc, net_stream_fill_now_never_blocks);
 	tcase_add_test(tc, net_stream_pace_cuts_a_dripping_body);
+	tcase_add_test(tc, net_writev_sends_every_piece_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -552,17 +552,17 @@ net_writev_all(int fd, const struct iovec *iov, int n, int timeout_ms)
 {
 	struct iovec v[NET_IOV_MAX];
 	struct msghdr msg;
-	int is_sock = 1, i = 0, r;
+	int is_sock = 1, i, r;
 	ssize_t w;
 
 	if (n < 0 || n > NET_IOV_MAX)
 		return MEEK_EINVAL;
 	memcpy(v, iov, (size_t)n * sizeof *v);
+	memset(&msg, 0, sizeof msg);
 	i = net_iov_advance(v, n, 0);
 	while (i < n) {
 		/* Try first, wait only when the socket buffer is full. */
 		if (is_sock) {
-			memset(&msg, 0, sizeof msg);
 			msg.msg_iov = v + i;
 			msg.msg_iovlen = (size_t)(n - i);
 			w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -74,6 +74,20 @@ install_python_peers() {
 		echo "setup: could not install cryptography >= 47: tests/tls will say why they skip" >&2
 }
 
+# Go meek 0.37 (the reference meek-client and meek-server) for
+# tests/ext/go_meek.sh, from the Go module proxy into Go's module cache,
+# pinned by tests/ext/go-meek/go.mod and go.sum; the test builds it offline.
+# Test peer only.
+install_go_peers() {
+	if ! command -v go >/dev/null 2>&1; then
+		echo "setup: go is not installed: tests/ext/go_meek.sh and tests/tls/interop_go.sh will say why they skip" >&2
+		return 0
+	fi
+	echo "== downloading Go meek 0.37 (Go module proxy) for tests/ext/go_meek.sh"
+	GOFLAGS=-mod=readonly GOTOOLCHAIN=local go -C tests/ext/go-meek mod download ||
+		echo "setup: could not download Go meek 0.37: tests/ext/go_meek.sh will say why it skips" >&2
+}
+
 build() { # build DIR [configure args...]
 	local dir=$1; shift
 	[ -x configure ] || ./autogen.sh >/dev/null
@@ -99,6 +113,7 @@ demo)
 	;;
 test)
 	install_python_peers
+	install_go_peers
 	status=0 pass=0 fail=0
 	# stage NAME CMD...: a stage that is not a test suite counts as one test.
 	stage() {

@@ -10,6 +10,7 @@
 #include "shared/net.h"
 #include "shared/ptargs.h"
 #include "shared/rand.h"
+#include "shared/tlshello.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -228,10 +229,10 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 		return 0;
 	}
 	if (t->url.https)
-		check_step(out, "tls", 1, "SNI %s: TLS %s%s, certificate valid "
-		    "for %s", t->front, tls_conn_version(s.tls) == 0x0304 ?
+		check_step(out, "tls", 1, "SNI %s: TLS %s%s, %s, certificate "
+		    "valid for %s", t->front, tls_conn_version(s.tls) == 0x0304 ?
 		    "1.3" : "1.2", tls_conn_resumed(s.tls) ? " (resumed)" : "",
-		    t->front);
+		    tlshello_group_name(tls_conn_group(s.tls)), t->front);
 
 	/* 4. A meek POST: an empty poll under a fresh session id. */
 	if (rand_bytes(raw, sizeof raw) != 0 ||

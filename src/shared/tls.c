@@ -556,6 +556,17 @@ tls_conn_version(const struct tls_conn *t)
 	return info.version;
 }
 
+unsigned
+tls_conn_group(const struct tls_conn *t)
+{
+	struct tlsclient_info info;
+
+	if (t->cl == NULL)
+		return 0;
+	tlsclient_get_info(t->cl, &info);
+	return info.group;
+}
+
 int
 tls_conn_resumed(const struct tls_conn *t)
 {

@@ -111,6 +111,9 @@ int tls_conn_has_pending(const struct tls_conn *t);
 int tls_conn_resumed(const struct tls_conn *t);
 /* The TLS version in use: 0x0304 (TLS 1.3, client only) or 0x0303. */
 unsigned tls_conn_version(const struct tls_conn *t);
+/* The key exchange group the handshake used (TLSHELLO_GROUP_*; client
+ * connections only, 0 on a server connection). */
+unsigned tls_conn_group(const struct tls_conn *t);
 /* Sends close_notify without waiting for the peer's, then frees. */
 void tls_conn_free(struct tls_conn *t);
 

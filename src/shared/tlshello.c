@@ -179,6 +179,18 @@ tlshello_profile_name(enum tlshello_profile p)
 	return (unsigned)p < NELEM(profiles) ? profiles[p].name : "?";
 }
 
+const char *
+tlshello_group_name(unsigned group)
+{
+	switch (group) {
+	case TLSHELLO_GROUP_X25519MLKEM768: return "X25519MLKEM768";
+	case TLSHELLO_GROUP_X25519: return "X25519";
+	case TLSHELLO_GROUP_P256: return "secp256r1";
+	case TLSHELLO_GROUP_P384: return "secp384r1";
+	default: return "?";
+	}
+}
+
 enum tlshello_profile
 tlshello_from_utls(const char *utls, int *exact)
 {

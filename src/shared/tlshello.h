@@ -50,6 +50,9 @@ int tlshello_offers_sigalg(uint16_t scheme);
 int tlshello_profile_parse(const char *name, enum tlshello_profile *out);
 /* Returns the profile's name ("chrome", "chrome-ws"). */
 const char *tlshello_profile_name(enum tlshello_profile p);
+/* Returns a key exchange group's IANA name ("X25519MLKEM768", "X25519",
+ * "secp256r1", "secp384r1"), or "?" for a group no hello offers. */
+const char *tlshello_group_name(unsigned group);
 
 /* Maps a uTLS client hello name (Go meek's --utls) to a profile: HelloChrome_*
  * and HelloRandomized* (case-insensitive, "Hello" optional) give

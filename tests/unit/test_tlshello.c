@@ -836,6 +836,13 @@ START_TEST(tlshello_profile_names)
 		ck_assert_msg(exact == 0, "%s", other[i]);
 	}
 	ck_assert_int_eq(tlshello_from_utls(NULL, NULL), TLSHELLO_CHROME);
+	/* The IANA names --check prints for the negotiated group. */
+	ck_assert_str_eq(tlshello_group_name(TLSHELLO_GROUP_X25519MLKEM768), "X25519MLKEM768");
+	ck_assert_str_eq(tlshello_group_name(TLSHELLO_GROUP_X25519), "X25519");
+	ck_assert_str_eq(tlshello_group_name(TLSHELLO_GROUP_P256), "secp256r1");
+	ck_assert_str_eq(tlshello_group_name(TLSHELLO_GROUP_P384), "secp384r1");
+	ck_assert_str_eq(tlshello_group_name(0x0a0a), "?");
+	ck_assert_str_eq(tlshello_group_name(0), "?");
 }
 END_TEST
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# No tor runs here (tests that start tor give it TestingTorNetwork 1 and a loopback DirAuthority: tests/e2e/testnet.sh).
+# Interop with Go meek 0.37, the reference implementation (built here from
+# the Go module proxy's copy, pinned in tests/ext/go-meek/go.mod and go.sum;
+# setup.sh test downloads it, this test builds it offline), over TLS, two
+# interleaved sessions each, every byte intact (SHA-256 both ways at both
+# ends, meek-test-echo --source as the ORPort):
+#  - Go meek-client (managed by the PT environment, as tor runs it; Go's
+#    crypto/tls) -> meek-server: the server runs both sessions classic;
+#  - meek-client -> Go meek-server (crypto/tls of the machine's Go >= 1.24,
+#    which offers X25519MLKEM768; Go meek has no extension): the client
+#    offers the extension, Go ignores it, the sessions run classic; and
+#    --check says the handshake was TLS 1.3.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/xlib.sh"
+require go openssl
+require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
+
+gov=$(go env GOVERSION 2>/dev/null)
+gomaj=${gov#go}
+gomin=${gomaj#*.}
+gomaj=${gomaj%%.*}
+gomin=${gomin%%[!0-9]*}
+if [ "${gomaj:-0}" -lt 1 ] || { [ "$gomaj" = 1 ] && [ "${gomin:-0}" -lt 24 ]; }; then
+	is_ci && die "$gov is older than go1.24 (tests/ext/go-meek/go.mod)"
+	echo "SKIP - $gov is older than go1.24 (tests/ext/go-meek/go.mod)"
+	exit 77
+fi
+# Offline: the modules come from the module cache (setup.sh test fills it
+# with 'go mod download'); nothing is written into the source tree.
+GOMEEK=$MEEK_SRCDIR/tests/ext/go-meek
+gobuild() { # gobuild OUT PACKAGE
+	GOFLAGS=-mod=readonly GOPROXY=off GOTOOLCHAIN=local \
+	    GOCACHE=${MEEK_GOCACHE:-$TMPD/gocache} \
+	    go -C "$GOMEEK" build -o "$1" "$2" >>"$TMPD/gobuild.log" 2>&1
+}
+if ! gobuild "$TMPD/go-meek-server" git.torproject.org/pluggable-transports/meek.git/meek-server ||
+   ! gobuild "$TMPD/go-meek-client" git.torproject.org/pluggable-transports/meek.git/meek-client; then
+	sed 's/^/   go: /' "$TMPD/gobuild.log" | tail -n 5
+	why="Go meek 0.37 is not in the Go module cache (run ./setup.sh test, or: go -C tests/ext/go-meek mod download)"
+	is_ci && die "$why"
+	echo "SKIP - $why"
+	exit 77
+fi
+log "built Go meek 0.37 (meek-client, meek-server) with $gov"
+make_certs
+
+UP=$(mib 4)
+DOWN=$(mib 8)
+start_source orport
+
+# 1. Go meek-client -> meek-server.
+start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$orport_ADDR" \
+    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log-level debug \
+    --log "$TMPD/server.log"
+mkdir -p "$TMPD/cstate"
+STDIN_OPEN=1 spawn goclient env TOR_PT_MANAGED_TRANSPORT_VER=1 \
+    TOR_PT_CLIENT_TRANSPORTS=meek TOR_PT_STATE_LOCATION="$TMPD/cstate" \
+    SSL_CERT_FILE="$PKI/ca.pem" SSL_CERT_DIR=/nonexistent \
+    "$TMPD/go-meek-client" --log "$TMPD/goclient.log"
+line=$(wait_line goclient '^CMETHOD meek socks5 ') || die "Go meek-client gave no meek CMETHOD"
+socks=${line##* }
+wait_line goclient '^CMETHODS DONE' 30 >/dev/null || die "Go meek-client: no CMETHODS DONE"
+# Like meek_lite, Go meek-client may drop what it has not sent when the
+# SOCKS side closes: the session waits for the ORPort end's last byte.
+t0=$(date +%s.%N)
+if flow goc "$socks" --args "url=https://localhost:$server_PORT/" \
+    --bytes "$UP" --down "$DOWN" --up-ack --sessions 2 --timeout "$(secs 300)"; then
+	ok "Go meek-client -> meek-server: 2 interleaved sessions complete ($(elapsed "$t0") s)"
+else
+	fail "Go meek-client -> meek-server: 2 interleaved sessions"
+	tail -n 20 "$TMPD/goclient.log"
+fi
+check "Go meek-client: SHA-256 both ways equal at the SOCKS and ORPort ends" \
+    match goc "$TMPD/orport.rec"
+check "Go meek-client: meek-server saw the two sessions" \
+    [ "$(grep -c 'session .*: new' "$TMPD/server.log")" = 2 ]
+check "Go meek-client: meek-server ran them classic (no extension session)" \
+    [ "$(grep -c 'extension 1, modes' "$TMPD/server.log")" = 0 ]
+stop goclient
+stop server
+
+# 2. meek-client -> Go meek-server.
+port=$(free_port)
+mkdir -p "$TMPD/sstate"
+STDIN_OPEN=1 spawn goserver env TOR_PT_MANAGED_TRANSPORT_VER=1 \
+    TOR_PT_SERVER_TRANSPORTS=meek TOR_PT_SERVER_BINDADDR="meek-127.0.0.1:$port" \
+    TOR_PT_ORPORT="$orport_ADDR" TOR_PT_STATE_LOCATION="$TMPD/sstate" \
+    "$TMPD/go-meek-server" --cert "$PKI/ec.pem" --key "$PKI/ec.key" \
+    --log "$TMPD/goserver.log"
+wait_line goserver "^SMETHOD meek 127\\.0\\.0\\.1:$port\$" >/dev/null ||
+	die "Go meek-server gave no SMETHOD on 127.0.0.1:$port"
+wait_port "$port" || die "Go meek-server does not accept on $port"
+URL="https://localhost:$port/"
+timeout "$(secs 120)" "$MEEK_CLIENT" --ca "$PKI/ca.pem" \
+    --check "targets=$URL|localhost:$port" >"$TMPD/check.out" 2>&1
+rc=$?
+sed 's/^/   /' "$TMPD/check.out"
+check "--check against Go meek-server: exit 0 (got $rc)" [ "$rc" = 0 ]
+check "--check against Go meek-server: TLS 1.3 with X25519MLKEM768" \
+    grep -qE '^  tls +ok .*TLS 1\.3, X25519MLKEM768, ' "$TMPD/check.out"
+start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "$URL" \
+    --ca "$PKI/ca.pem" --log-level debug --log "$TMPD/client.log"
+t0=$(date +%s.%N)
+if flow cgo "$client_ADDR" --bytes "$UP" --down "$DOWN" --sessions 2 \
+    --timeout "$(secs 300)"; then
+	ok "meek-client -> Go meek-server: 2 interleaved sessions complete ($(elapsed "$t0") s)"
+else
+	fail "meek-client -> Go meek-server: 2 interleaved sessions"
+	tail -n 20 "$TMPD/goserver.log"
+fi
+check "meek-client -> Go meek-server: SHA-256 both ways equal at both ends" \
+    match cgo "$TMPD/orport.rec"
+check "meek-client -> Go meek-server: both sessions ran classic" \
+    [ "$(count_mode "$TMPD/client.log" classic)" = 2 ]
+check "meek-client -> Go meek-server: no failure line in the client's log" \
+    [ "$(grep -c -E 'FAIL|failed' "$TMPD/client.log")" = 0 ]
+stop client
+stop goserver
+finish

@@ -114,6 +114,8 @@ demo)
 test)
 	install_python_peers
 	install_go_peers
+	# One Go build cache for the Go test peers of every build (and distcheck).
+	export MEEK_GOCACHE=${MEEK_GOCACHE:-$top/build/gocache}
 	status=0 pass=0 fail=0
 	# stage NAME CMD...: a stage that is not a test suite counts as one test.
 	stage() {

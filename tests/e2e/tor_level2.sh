@@ -1,6 +1,6 @@
 #!/bin/bash
 # Every tor here is started by tests/e2e/testnet.sh with TestingTorNetwork 1 and a loopback DirAuthority.
-# tor_level2.sh [meek|meek_lite|obfs4|plain]: a whole private Tor network on
+# tor_level2.sh [meek|meek_lite|go_server|obfs4|plain]: a whole private Tor network on
 # 127.0.0.1 carries a web page through meek.
 #
 #   authority + exit relay            (tor, TestingTorNetwork)
@@ -16,23 +16,26 @@
 # 127.0.0.2), and no process we started has a socket outside 127.0.0.0/8.
 #
 # Modes: meek (default) our meek-client -> our meek-server; meek_lite Debian's
-# obfs4proxy as the client -> our meek-server; obfs4 and plain check the
+# obfs4proxy as the client -> our meek-server; go_server our meek-client ->
+# Go meek 0.37's meek-server (tests/ext/go-meek/build.sh; the drop-in case:
+# a bridge that still runs the Go server); obfs4 and plain check the
 # harness itself (no meek code involved). Set MEEK_E2E_KEEP=1 to keep logs.
 # Needs tor, tor-gencert, nginx, openssl, curl, python3 (obfs4proxy for
-# meek_lite/obfs4); exits 77 (skip) without them.
+# meek_lite/obfs4, Go and Go meek 0.37 in Go's module cache for go_server);
+# exits 77 (skip) without them.
 
 . "$(dirname "$0")/testnet.sh" || exit 99
 set -u
 
 MODE=${1:-meek}
 case $MODE in
-meek | meek_lite | obfs4 | plain) ;;
-*) echo "usage: $0 [meek|meek_lite|obfs4|plain]" >&2; exit 99 ;;
+meek | meek_lite | go_server | obfs4 | plain) ;;
+*) echo "usage: $0 [meek|meek_lite|go_server|obfs4|plain]" >&2; exit 99 ;;
 esac
 
 tn_init "level2-$MODE"
 OBFS4PROXY=${OBFS4PROXY:-/usr/bin/obfs4proxy}
-case $MODE in meek | meek_lite)
+case $MODE in meek | meek_lite | go_server)
 	command -v nginx >/dev/null 2>&1 || tn_skip "nginx not installed"
 	;;
 esac
@@ -44,6 +47,12 @@ meek)
 meek_lite)
 	[ -x "$MEEK_SERVER" ] || tn_fail "no meek-server at $MEEK_SERVER (build first)"
 	[ -x "$OBFS4PROXY" ] || tn_skip "obfs4proxy not installed"
+	;;
+go_server)
+	[ -x "$MEEK_CLIENT" ] || tn_fail "no meek-client at $MEEK_CLIENT (build first)"
+	why=$(bash "$MEEK_SRCDIR/tests/ext/go-meek/build.sh" "$TN_DIR/gomeek") ||
+	    tn_skip "$why"
+	tn_say "$why"
 	;;
 obfs4)
 	[ -x "$OBFS4PROXY" ] || tn_skip "obfs4proxy not installed"
@@ -71,6 +80,12 @@ meek | meek_lite)
 	    "ServerTransportPlugin meek exec $MEEK_SERVER --disable-tls --trusted-proxies 1 --log $TN_DIR/bridge/pt-meek-server.log --unsafe-logging --log-level debug" \
 	    "ServerTransportListenAddr meek 127.0.0.1:$TN_PT"
 	;;
+go_server)
+	tn_certs
+	tn_bridge \
+	    "ServerTransportPlugin meek exec $TN_DIR/gomeek/go-meek-server --disable-tls --log $TN_DIR/bridge/pt-meek-server.log" \
+	    "ServerTransportListenAddr meek 127.0.0.1:$TN_PT"
+	;;
 obfs4)
 	tn_bridge \
 	    "ServerTransportPlugin obfs4 exec $OBFS4PROXY -enableLogging -logLevel INFO" \
@@ -92,7 +107,7 @@ if [ "$MODE" != plain ]; then
 	    60 "bridge registered its transport" bridge
 	tn_say "bridge registered its server transport"
 fi
-case $MODE in meek | meek_lite)
+case $MODE in meek | meek_lite | go_server)
 	tn_nginx_front "$TN_FRONT" "$TN_PT"
 	tn_say "nginx front on 127.0.0.1:$TN_FRONT -> meek-server on 127.0.0.1:$TN_PT"
 	;;
@@ -104,7 +119,7 @@ FP=$(tn_bridge_fp)
 [ ${#FP} = 40 ] || tn_fail "no bridge fingerprint"
 
 case $MODE in
-meek)
+meek | go_server)
 	tn_client \
 	    "Bridge meek 127.0.0.1:2 $FP url=https://meek.test/ front=localhost:$TN_FRONT" \
 	    "ClientTransportPlugin meek exec $MEEK_CLIENT --log $TN_DIR/client/pt-meek-client.log --ca $TN_CA"
@@ -147,7 +162,7 @@ GOT=$(sha256sum <"$TN_DIR/fetched" | awk '{ print $1 }')
     tn_fail "page differs: sha256 $GOT, expected $TN_PAGE_SHA ($(stat -c %s "$TN_DIR/fetched") bytes)"
 tn_say "fetched $PAGE_BYTES bytes through tor in $((T_GET / 1000)).$((T_GET % 1000 / 100)) s, sha256 matches"
 
-case $MODE in meek | meek_lite)
+case $MODE in meek | meek_lite | go_server)
 	# The bridge's tor authenticated meek-server on the Extended ORPort and
 	# took the client address from X-Forwarded-For: nginx dials meek-server
 	# from 127.0.0.2 and adds "X-Forwarded-For: 127.0.0.1".

@@ -13,36 +13,14 @@
 #    --check says the handshake was TLS 1.3.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/xlib.sh"
-require go openssl
+require openssl
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
-
-gov=$(go env GOVERSION 2>/dev/null)
-gomaj=${gov#go}
-gomin=${gomaj#*.}
-gomaj=${gomaj%%.*}
-gomin=${gomin%%[!0-9]*}
-if [ "${gomaj:-0}" -lt 1 ] || { [ "$gomaj" = 1 ] && [ "${gomin:-0}" -lt 24 ]; }; then
-	is_ci && die "$gov is older than go1.24 (tests/ext/go-meek/go.mod)"
-	echo "SKIP - $gov is older than go1.24 (tests/ext/go-meek/go.mod)"
-	exit 77
-fi
-# Offline: the modules come from the module cache (setup.sh test fills it
-# with 'go mod download'); nothing is written into the source tree.
-GOMEEK=$MEEK_SRCDIR/tests/ext/go-meek
-gobuild() { # gobuild OUT PACKAGE
-	GOFLAGS=-mod=readonly GOPROXY=off GOTOOLCHAIN=local \
-	    GOCACHE=${MEEK_GOCACHE:-$TMPD/gocache} \
-	    go -C "$GOMEEK" build -o "$1" "$2" >>"$TMPD/gobuild.log" 2>&1
-}
-if ! gobuild "$TMPD/go-meek-server" git.torproject.org/pluggable-transports/meek.git/meek-server ||
-   ! gobuild "$TMPD/go-meek-client" git.torproject.org/pluggable-transports/meek.git/meek-client; then
-	sed 's/^/   go: /' "$TMPD/gobuild.log" | tail -n 5
-	why="Go meek 0.37 is not in the Go module cache (run ./setup.sh test, or: go -C tests/ext/go-meek mod download)"
+if ! why=$(bash "$MEEK_SRCDIR/tests/ext/go-meek/build.sh" "$TMPD"); then
 	is_ci && die "$why"
 	echo "SKIP - $why"
 	exit 77
 fi
-log "built Go meek 0.37 (meek-client, meek-server) with $gov"
+log "$why"
 make_certs
 
 UP=$(mib 4)

@@ -129,14 +129,13 @@ check_tls_failed(const struct proxy *proxy, const struct client_target *t,
 	/* TCP worked a moment ago: a reset or a silence now is the
 	 * handshake's. */
 	char cbuf[16], msg[200], d1[32], d2[32];
-	const char *cls = report_class_at(rc, why, 0, REPORT_DIAL, cbuf,
+	const char *cls = report_class_at(rc, 0, REPORT_DIAL, cbuf,
 	    sizeof cbuf);
 	long long nb = 0, na = 0;
 
 	report_join(msg, sizeof msg, why ? why : meek_strerror(rc),
-	    report_censor_hint(rc, why, 0, REPORT_DIAL));
-	if (rc == MEEK_ECERT && why != NULL && (strstr(why, "expired") ||
-	    strstr(why, "not yet valid"))) {
+	    report_censor_hint(rc, 0, REPORT_DIAL));
+	if (meek_is_cert_dates(rc)) {
 		switch (certdates_probe(proxy, t->front, t->port, t->front,
 		    t->hello, CHECK_TIMEOUT_MS, &nb, &na)) {
 		case CERTDATES_NOT_YET_VALID:
@@ -212,7 +211,7 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	if (fd < 0) {
 		check_step(out, "connect", 0, "%s port %u: %s (class %s)", t->front,
 		    (unsigned)t->port, why ? why : meek_strerror(fd),
-		    report_class(fd, why, 0, cbuf, sizeof cbuf));
+		    report_class(fd, 0, cbuf, sizeof cbuf));
 		return 0;
 	}
 	close(fd);
@@ -252,8 +251,8 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 		check_step(out, "post", 0, "Host %s path %s: %s (class %s)",
 		    t->url.host_header, t->url.path, report_join(msg, sizeof msg,
 		    why ? why : meek_strerror(rc),
-		    report_censor_hint(rc, why, 0, REPORT_REQUEST)),
-		    report_class_at(rc, why, 0, REPORT_REQUEST, cbuf, sizeof cbuf));
+		    report_censor_hint(rc, 0, REPORT_REQUEST)),
+		    report_class_at(rc, 0, REPORT_REQUEST, cbuf, sizeof cbuf));
 		return 0;
 	}
 	if (b->msg.status != 200) {
@@ -261,7 +260,7 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 		stream_close(&s);
 		check_step(out, "post", 0, "Host %s path %s: HTTP %d (class %s: %s)",
 		    t->url.host_header, t->url.path, s4,
-		    report_class(MEEK_EHTTP, NULL, s4, cbuf, sizeof cbuf),
+		    report_class(MEEK_EHTTP, s4, cbuf, sizeof cbuf),
 		    s4 == 403 || s4 == 404 || s4 == 421 ?
 		    "the front does not serve this url: front or url wrong" :
 		    s4 >= 500 ? "the front cannot reach meek-server" :

@@ -397,18 +397,18 @@ httpc_sleep(struct httpc *h, int ms, const char **why)
 	return 0;
 }
 
-/* After "certificate expired" / "not yet valid" (*w, from tlsx509): reads
- * the front's leaf certificate dates for the message (best effort).  Sets
- * *cls and `msg`; returns 1 when the certificate is not valid yet (our
+/* After a certificate failed on its dates (`rc`: meek_is_cert_dates()):
+ * reads the front's leaf certificate dates for the message (best effort).
+ * Sets *cls and `msg`; returns 1 when the certificate is not valid yet (our
  * clock looks wrong). */
 static int
-httpc_cert_dates(struct httpc *h, const char **cls, char *msg, size_t len,
-    const char **w)
+httpc_cert_dates(struct httpc *h, int rc, const char **cls, char *msg,
+    size_t len, const char **w)
 {
 	const struct client_target *t = h->target;
 	long long nb = 0, na = 0;
 	char d1[32], d2[32], d3[32];
-	int not_yet = strstr(*w, "not yet valid") != NULL;
+	int not_yet = rc == MEEK_ECERTNOTYET;
 	enum certdates_verdict v;
 
 	v = certdates_probe(h->proxy, t->front, t->port, t->front, t->hello,
@@ -461,8 +461,8 @@ httpc_classify(const struct httpc *h, int rc, const char **w, char *cbuf,
 	rphase = h->last_phase == HTTPC_PAGE ? REPORT_PAGE :
 	    h->last_phase == HTTPC_ANSWERED ? REPORT_ANY : h->last_dial_failed ?
 	    REPORT_DIAL : REPORT_REQUEST;
-	cls = report_class_at(rc, *w, st, rphase, cbuf, clen);
-	hint = report_censor_hint(rc, *w, st, rphase);
+	cls = report_class_at(rc, st, rphase, cbuf, clen);
+	hint = report_censor_hint(rc, st, rphase);
 	if (hint != NULL)
 		*w = report_join(msg, mlen, *w ? *w : meek_strerror(rc), hint);
 	return cls;
@@ -583,9 +583,8 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 		st = httpc_failed_status(h);
 		httpc_front_label(h, fr, sizeof fr);
 		cls = httpc_classify(h, rc, &w, cbuf, sizeof cbuf, msg, sizeof msg);
-		if (rc == MEEK_ECERT && w != NULL && (strstr(w, "expired") != NULL ||
-		    strstr(w, "not yet valid") != NULL) &&
-		    httpc_cert_dates(h, &cls, msg, sizeof msg, &w) &&
+		if (meek_is_cert_dates(rc) &&
+		    httpc_cert_dates(h, rc, &cls, msg, sizeof msg, &w) &&
 		    clock_ms() < r.clock_until) {
 			/* Our clock is behind the certificate: no front will
 			 * work until NTP has run, and giving up would leave tor

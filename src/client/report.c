@@ -29,10 +29,8 @@ report_enable_status(void)
 }
 
 const char *
-report_class(int rc, const char *why, int status, char *buf, size_t len)
+report_class(int rc, int status, char *buf, size_t len)
 {
-	const char *w = why != NULL ? why : "";
-
 	if (status > 0) {
 		snprintf(buf, len, "http-%d", status);
 		return buf;
@@ -48,22 +46,22 @@ report_class(int rc, const char *why, int status, char *buf, size_t len)
 		return "tcp";
 	case MEEK_ETIMEDOUT:
 		return "timeout";
+	case MEEK_ECERTNAME:
+		return "cert-name-mismatch";
+	case MEEK_ECERTDATES:
+		return "cert-not-yet-valid-or-expired";
+	case MEEK_ECERTEXPIRED:
+		return "cert-expired";
+	case MEEK_ECERTNOTYET:
+		return "cert-not-yet-valid";
+	case MEEK_ECERTCA:
+		return "cert-unknown-ca";
 	case MEEK_ECERT:
-		if (strstr(w, "name") != NULL)
-			return "cert-name-mismatch";
-		/* tlsx509 tells the two apart ("certificate expired",
-		 * "certificate not yet valid"). */
-		if (strstr(w, "expired") != NULL && strstr(w, "not yet") != NULL)
-			return "cert-not-yet-valid-or-expired";
-		if (strstr(w, "expired") != NULL)
-			return "cert-expired";
-		if (strstr(w, "not yet") != NULL)
-			return "cert-not-yet-valid";
-		if (strstr(w, "CA") != NULL || strstr(w, "trusted") != NULL)
-			return "cert-unknown-ca";
 		return "cert";
+	case MEEK_EALERT:
+		return "tls-alert";
 	case MEEK_ETLS:
-		return strstr(w, "alert") != NULL ? "tls-alert" : "tls";
+		return "tls";
 	case MEEK_EPROXY:
 	case MEEK_EAUTH:
 		return "proxy";
@@ -78,18 +76,15 @@ report_class(int rc, const char *why, int status, char *buf, size_t len)
 }
 
 enum report_censor
-report_censor(int rc, const char *why, int status, enum report_phase phase)
+report_censor(int rc, int status, enum report_phase phase)
 {
 	int reset = rc == MEEK_ECLOSED || rc == MEEK_EIO;
-	char cbuf[16];
 
 	if (phase == REPORT_PAGE)
 		return REPORT_BLOCK_PAGE;
 	if (status > 0)
 		return REPORT_CENSOR_NONE;
-	if (phase == REPORT_DIAL && rc == MEEK_ECERT &&
-	    strcmp(report_class(rc, why, 0, cbuf, sizeof cbuf),
-	    "cert-unknown-ca") == 0)
+	if (phase == REPORT_DIAL && rc == MEEK_ECERTCA)
 		return REPORT_MIDDLEBOX;
 	if (phase != REPORT_DIAL && phase != REPORT_REQUEST)
 		return REPORT_CENSOR_NONE;
@@ -102,10 +97,10 @@ report_censor(int rc, const char *why, int status, enum report_phase phase)
 }
 
 const char *
-report_class_at(int rc, const char *why, int status, enum report_phase phase,
+report_class_at(int rc, int status, enum report_phase phase,
     char *buf, size_t len)
 {
-	switch (report_censor(rc, why, status, phase)) {
+	switch (report_censor(rc, status, phase)) {
 	case REPORT_RESET_AFTER_HELLO:
 		return "reset-after-hello";
 	case REPORT_BLACKHOLE:
@@ -117,15 +112,15 @@ report_class_at(int rc, const char *why, int status, enum report_phase phase,
 	case REPORT_MIDDLEBOX:
 	case REPORT_CENSOR_NONE:
 	default:
-		return report_class(rc, why, status, buf, len);
+		return report_class(rc, status, buf, len);
 	}
 }
 
 const char *
-report_censor_hint(int rc, const char *why, int status,
+report_censor_hint(int rc, int status,
     enum report_phase phase)
 {
-	switch (report_censor(rc, why, status, phase)) {
+	switch (report_censor(rc, status, phase)) {
 	case REPORT_RESET_AFTER_HELLO:
 		return "this looks like blocking: the front's TLS handshake was "
 		    "cut right after the ClientHello (SNI filtering?)";

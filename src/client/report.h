@@ -17,16 +17,15 @@
 /* Enables STATUS lines on stdout (managed mode, after VERSION). */
 void report_enable_status(void);
 
-/* Returns the failure class of an error `rc` with detail `why` from
- * dial_stream()/httpc, or of HTTP status `status` (> 0): "dns",
- * "tcp-refused", "tcp-timeout", "tcp", "tls-alert", "tls",
- * "cert-name-mismatch", "cert-expired", "cert-not-yet-valid",
- * "cert-not-yet-valid-or-expired" (a why naming both), "cert-unknown-ca",
- * "cert", "http-NNN", "http-malformed", "connection-closed", "timeout",
- * "proxy", "io".  `buf` (at least 16 bytes) holds the
- * http-NNN form. */
-const char *report_class(int rc, const char *why, int status, char *buf,
-    size_t len);
+/* Returns the failure class of an error code `rc` from dial_stream()/httpc
+ * (decided on the code alone, never on its text), or of HTTP status
+ * `status` (> 0): "dns", "tcp-refused", "tcp-timeout", "tcp", "tls-alert"
+ * (MEEK_EALERT), "tls", "cert-name-mismatch", "cert-expired",
+ * "cert-not-yet-valid", "cert-not-yet-valid-or-expired" (MEEK_ECERTDATES),
+ * "cert-unknown-ca", "cert", "http-NNN", "http-malformed",
+ * "connection-closed", "timeout", "proxy", "io".  `buf` (at least 16
+ * bytes) holds the http-NNN form. */
+const char *report_class(int rc, int status, char *buf, size_t len);
 
 /* How far a failed try got, for the classes a censor causes. */
 enum report_phase {
@@ -55,16 +54,16 @@ enum report_censor {
  * certificate from an unknown CA (class cert-unknown-ca) looks like a
  * TLS-intercepting middlebox.  Based on the codes the dial/stream layer
  * returns, whatever the TLS engine. */
-enum report_censor report_censor(int rc, const char *why, int status,
+enum report_censor report_censor(int rc, int status,
     enum report_phase phase);
 /* As report_class(), with the censor classes "reset-after-hello",
  * "blackhole", "reset-after-request" and "block-page" (a middlebox's
  * certificate keeps its cert-unknown-ca class). */
-const char *report_class_at(int rc, const char *why, int status,
+const char *report_class_at(int rc, int status,
     enum report_phase phase, char *buf, size_t len);
 /* The same rules as a hint for the user ("this looks like blocking: ..."),
  * or NULL when the failure is not one a censor typically causes. */
-const char *report_censor_hint(int rc, const char *why, int status,
+const char *report_censor_hint(int rc, int status,
     enum report_phase phase);
 /* The hint of a web page answering instead of meek-server ("block-page"). */
 #define REPORT_BLOCK_PAGE_HINT "this looks like blocking (a block page, " \

@@ -25,6 +25,12 @@ static const struct {
 	{ MEEK_EVERSION, "no supported version" },
 	{ MEEK_EHTTP, "HTTP error status" },
 	{ MEEK_ECONNTIMEDOUT, "connect timed out" },
+	{ MEEK_ECERTCA, "certificate not trusted" },
+	{ MEEK_ECERTNAME, "certificate name mismatch" },
+	{ MEEK_ECERTEXPIRED, "certificate expired" },
+	{ MEEK_ECERTNOTYET, "certificate not yet valid" },
+	{ MEEK_ECERTDATES, "certificate expired or not yet valid" },
+	{ MEEK_EALERT, "TLS alert from peer" },
 };
 
 const char *

@@ -20,7 +20,10 @@ enum {
 	MEEK_ETOOBIG = -6,      /* body or field over its limit */
 	MEEK_EHEADTOOBIG = -7,  /* HTTP header block over its limit */
 	MEEK_ETLS = -8,         /* TLS handshake or record failure */
-	MEEK_ECERT = -9,        /* certificate not trusted / wrong name / dates */
+	MEEK_ECERT = -9,        /* certificate rejected (other reasons: usage,
+	                         * malformed, weak key, unsupported...); the
+	                         * reasons a client reports apart have their
+	                         * own codes below (meek_is_cert() for all) */
 	MEEK_ERESOLVE = -10,    /* name resolution failed */
 	MEEK_ECONNREFUSED = -11,/* TCP connection refused */
 	MEEK_ECONNECT = -12,    /* other TCP connect failure (unreachable ...) */
@@ -32,8 +35,32 @@ enum {
 	MEEK_EVERSION = -18,    /* no supported managed-proxy version */
 	MEEK_EHTTP = -19,       /* an HTTP peer answered with a non-success status */
 	MEEK_ECONNTIMEDOUT = -20,/* TCP connect timed out (a later wait: ETIMEDOUT) */
-	MEEK_ECODE_MIN = -19
+	MEEK_ECERTCA = -21,     /* certificate: no path to a trust anchor */
+	MEEK_ECERTNAME = -22,   /* certificate: not valid for the name asked */
+	MEEK_ECERTEXPIRED = -23,/* certificate: the leaf's notAfter passed */
+	MEEK_ECERTNOTYET = -24, /* certificate: the leaf's notBefore is ahead */
+	MEEK_ECERTDATES = -25,  /* certificate: out of its dates, which one
+	                         * unknown (an intermediate, BearSSL's engine) */
+	MEEK_EALERT = -26,      /* the TLS peer sent a fatal alert */
+	MEEK_ECODE_MIN = -26
 };
+
+/* 1 when `code` is a certificate rejection (MEEK_ECERT or one of its
+ * reasons), 0 else. */
+static inline int
+meek_is_cert(int code)
+{
+	return code == MEEK_ECERT ||
+	    (code <= MEEK_ECERTCA && code >= MEEK_ECERTDATES);
+}
+
+/* 1 when `code` says the certificate's dates (not the trust or the name)
+ * made it fail: the clock may be wrong. */
+static inline int
+meek_is_cert_dates(int code)
+{
+	return code <= MEEK_ECERTEXPIRED && code >= MEEK_ECERTDATES;
+}
 
 /* Returns a fixed text for `code` ("success" for 0, "unknown error" else). */
 const char *meek_strerror(int code);

@@ -122,15 +122,15 @@ tls_error(const struct tls_conn *t, const char **why)
 		break;
 	case BR_ERR_X509_NOT_TRUSTED:
 		w = "certificate not trusted (unknown CA)";
-		code = MEEK_ECERT;
+		code = MEEK_ECERTCA;
 		break;
 	case BR_ERR_X509_BAD_SERVER_NAME:
 		w = "certificate name mismatch";
-		code = MEEK_ECERT;
+		code = MEEK_ECERTNAME;
 		break;
 	case BR_ERR_X509_EXPIRED:
 		w = "certificate expired or not yet valid";
-		code = MEEK_ECERT;
+		code = MEEK_ECERTDATES;
 		break;
 	case BR_ERR_BAD_VERSION:
 	case BR_ERR_UNSUPPORTED_VERSION:
@@ -151,7 +151,7 @@ tls_error(const struct tls_conn *t, const char **why)
 			code = MEEK_ETLS;
 		} else if (err >= BR_ERR_RECV_FATAL_ALERT) {
 			w = "TLS alert from peer";
-			code = MEEK_ETLS;
+			code = MEEK_EALERT;
 		} else if (err >= BR_ERR_X509_OK) {
 			w = "certificate rejected";
 			code = MEEK_ECERT;

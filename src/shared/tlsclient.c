@@ -465,7 +465,7 @@ tc_alert(struct tlsclient *c, const unsigned char *p, size_t len)
 	if (why == NULL)
 		why = "TLS alert from peer: unknown alert";
 	c->alert_sent = 1;       /* never answer a fatal alert */
-	return tc_fail(c, -1, MEEK_ETLS, why);
+	return tc_fail(c, -1, MEEK_EALERT, why);
 }
 
 /* Reads and opens the next record, handling alerts and TLS 1.3's
@@ -802,6 +802,7 @@ tc_certificate(struct tlsclient *c, int type, const unsigned char *msg,
 	unsigned char *plain = NULL;
 	long long nb = 0, na = 0;
 	const char *why = NULL;
+	enum tlsx509_reason reason = TLSX509_OTHER;
 	int r, alert = AL_DECODE_ERROR;
 
 	msg += 4;
@@ -844,7 +845,7 @@ tc_certificate(struct tlsclient *c, int type, const unsigned char *msg,
 	alert = AL_BAD_CERTIFICATE;
 	nb = na = LLONG_MIN;
 	r = tlsx509_check(c->ta, c->sni[0] != '\0' ? c->sni : NULL, der, der_len,
-	    cm->n, &c->h->key, &nb, &na, &alert, &why, NULL);
+	    cm->n, &c->h->key, &nb, &na, &alert, &why, &reason);
 	if (c->dates_only && nb != LLONG_MIN) {
 		c->dates_ok = 1;
 		c->not_before = nb;
@@ -860,7 +861,8 @@ tc_certificate(struct tlsclient *c, int type, const unsigned char *msg,
 		free(plain);
 	}
 	if (r < 0)
-		return tc_fail(c, alert, r == MEEK_ENOMEM ? MEEK_ENOMEM : MEEK_ECERT,
+		return tc_fail(c, alert, r == MEEK_ENOMEM ? MEEK_ENOMEM :
+		    c->dates_only ? MEEK_ECERT : tlsx509_reason_code(reason),
 		    why != NULL ? why : "certificate rejected");
 	return 0;
 }

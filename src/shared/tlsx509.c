@@ -235,17 +235,17 @@ cert_fail(int *alert, enum tlsx509_reason *reason, const char **why, int a,
 	return MEEK_ECERT;
 }
 
-const char *
-tlsx509_reason_class(enum tlsx509_reason r)
+int
+tlsx509_reason_code(enum tlsx509_reason r)
 {
 	switch (r) {
-	case TLSX509_OK: return "ok";
-	case TLSX509_UNKNOWN_CA: return "cert-unknown-ca";
-	case TLSX509_NAME_MISMATCH: return "cert-name-mismatch";
-	case TLSX509_EXPIRED: return "cert-expired";
-	case TLSX509_NOT_YET_VALID: return "cert-not-yet-valid";
-	case TLSX509_DATES: return "cert-not-yet-valid-or-expired";
-	default: return "cert";
+	case TLSX509_OK: return 0;
+	case TLSX509_UNKNOWN_CA: return MEEK_ECERTCA;
+	case TLSX509_NAME_MISMATCH: return MEEK_ECERTNAME;
+	case TLSX509_EXPIRED: return MEEK_ECERTEXPIRED;
+	case TLSX509_NOT_YET_VALID: return MEEK_ECERTNOTYET;
+	case TLSX509_DATES: return MEEK_ECERTDATES;
+	default: return MEEK_ECERT;
 	}
 }
 

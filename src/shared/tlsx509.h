@@ -43,11 +43,11 @@ enum tlsx509_reason {
 	TLSX509_OTHER           /* weak key, unsupported algorithm, limits, ... */
 };
 
-/* The report class of `r` (src/client/report.h): "cert-unknown-ca",
- * "cert-name-mismatch", "cert-expired", "cert-not-yet-valid",
- * "cert-not-yet-valid-or-expired" (TLSX509_DATES), "cert" (BAD_USAGE,
- * MALFORMED, OTHER, unknown values), "ok" for TLSX509_OK.  A literal. */
-const char *tlsx509_reason_class(enum tlsx509_reason r);
+/* The error code of `r`, for callers above the certificate check:
+ * MEEK_ECERTCA, MEEK_ECERTNAME, MEEK_ECERTEXPIRED, MEEK_ECERTNOTYET,
+ * MEEK_ECERTDATES (TLSX509_DATES), MEEK_ECERT (BAD_USAGE, MALFORMED,
+ * OTHER, unknown values), 0 for TLSX509_OK. */
+int tlsx509_reason_code(enum tlsx509_reason r);
 
 /* The end-entity public key, owned by the struct (no pointers out).
  * Fill it with tlsx509_check(); caller storage (about 700 bytes). */

@@ -413,7 +413,7 @@ START_TEST(tlsx509_requires_server_auth_eku)
 	ck_assert_int_eq(check_one("cli", "front.test", &key, NULL, NULL, &why), MEEK_ECERT);
 	ck_assert_str_eq(why, "certificate not for TLS servers (extended key usage)");
 	ck_assert_int_eq(x_reason, TLSX509_BAD_USAGE);
-	ck_assert_str_eq(tlsx509_reason_class(x_reason), "cert");
+	ck_assert_int_eq(tlsx509_reason_code(x_reason), MEEK_ECERT);
 	ck_assert_int_eq(key.type, 0);
 	ck_assert_int_eq(check_one("srv", "front.test", &key, NULL, NULL, &why), 0);
 	ck_assert_int_eq(key.type, BR_KEYTYPE_EC);
@@ -432,7 +432,7 @@ START_TEST(tlsx509_ignores_cn_and_bare_wildcard_base)
 	ck_assert_int_eq(check_one("cnonly", "front.test", &key, NULL, NULL, &why), MEEK_ECERT);
 	ck_assert_str_eq(why, "certificate name mismatch");
 	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
-	ck_assert_str_eq(tlsx509_reason_class(x_reason), "cert-name-mismatch");
+	ck_assert_int_eq(tlsx509_reason_code(x_reason), MEEK_ECERTNAME);
 	ck_assert_int_eq(check_one("cnonly", "127.0.0.1", &key, NULL, NULL, &why), MEEK_ECERT);
 	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
 	/* a subjectAltName without dNSName: the CN is not used either */
@@ -448,18 +448,18 @@ START_TEST(tlsx509_ignores_cn_and_bare_wildcard_base)
 }
 END_TEST
 
-START_TEST(tlsx509_reason_classes)
+START_TEST(tlsx509_reason_codes)
 {
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_OK), "ok");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_UNKNOWN_CA), "cert-unknown-ca");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_NAME_MISMATCH), "cert-name-mismatch");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_EXPIRED), "cert-expired");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_NOT_YET_VALID), "cert-not-yet-valid");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_DATES), "cert-not-yet-valid-or-expired");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_BAD_USAGE), "cert");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_MALFORMED), "cert");
-	ck_assert_str_eq(tlsx509_reason_class(TLSX509_OTHER), "cert");
-	ck_assert_str_eq(tlsx509_reason_class((enum tlsx509_reason)99), "cert");
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_OK), 0);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_UNKNOWN_CA), MEEK_ECERTCA);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_NAME_MISMATCH), MEEK_ECERTNAME);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_EXPIRED), MEEK_ECERTEXPIRED);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_NOT_YET_VALID), MEEK_ECERTNOTYET);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_DATES), MEEK_ECERTDATES);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_BAD_USAGE), MEEK_ECERT);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_MALFORMED), MEEK_ECERT);
+	ck_assert_int_eq(tlsx509_reason_code(TLSX509_OTHER), MEEK_ECERT);
+	ck_assert_int_eq(tlsx509_reason_code((enum tlsx509_reason)99), MEEK_ECERT);
 }
 END_TEST
 
@@ -509,7 +509,7 @@ START_TEST(tlsx509_validates_chain_through_intermediate)
 	ck_assert_str_eq(why, "certificate not trusted (unknown CA)");
 	ck_assert_int_eq(alert, TLSMSG_ALERT_UNKNOWN_CA);
 	ck_assert_int_eq(reason, TLSX509_UNKNOWN_CA);
-	ck_assert_str_eq(tlsx509_reason_class(reason), "cert-unknown-ca");
+	ck_assert_int_eq(tlsx509_reason_code(reason), MEEK_ECERTCA);
 	/* out of order */
 	chain[0] = inter;
 	chain[1] = leaf;
@@ -583,7 +583,7 @@ tlsx509_suite(void)
 	tcase_add_test(tc, tlsx509_accepts_only_offered_schemes);
 	tcase_add_test(tc, tlsx509_requires_server_auth_eku);
 	tcase_add_test(tc, tlsx509_ignores_cn_and_bare_wildcard_base);
-	tcase_add_test(tc, tlsx509_reason_classes);
+	tcase_add_test(tc, tlsx509_reason_codes);
 	tcase_add_test(tc, tlsx509_matches_ip_literals_against_ip_sans);
 	tcase_add_test(tc, tlsx509_rejects_wrong_name_and_unknown_ca);
 	tcase_add_test(tc, tlsx509_tells_expired_from_not_yet_valid);

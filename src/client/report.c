@@ -14,7 +14,7 @@
 
 struct report_slot {
 	char key[160];          /* front and class */
-	long long last_ms;
+	_Atomic long long last_ms;  /* clock_due()'s record, 0: free */
 };
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -153,27 +153,26 @@ report_join(char *buf, size_t len, const char *why, const char *hint)
 static int
 report_due(const char *front, const char *cls)
 {
-	long long now = clock_ms();
 	char key[sizeof report_slots[0].key];
 	size_t i, victim = 0;
-	int due = 1;
+	int due;
 
 	snprintf(key, sizeof key, "%s %s", front, cls);
 	pthread_mutex_lock(&report_lock);
 	for (i = 0; i < REPORT_SLOTS; i++) {
 		if (strcmp(report_slots[i].key, key) == 0) {
-			due = now - report_slots[i].last_ms >= REPORT_QUIET_MS;
-			victim = i;
-			break;
+			due = clock_due(&report_slots[i].last_ms, REPORT_QUIET_MS);
+			pthread_mutex_unlock(&report_lock);
+			return due;
 		}
 		if (report_slots[i].last_ms < report_slots[victim].last_ms)
 			victim = i;
 	}
-	if (due) {
-		snprintf(report_slots[victim].key, sizeof report_slots[victim].key,
-		    "%s", key);
-		report_slots[victim].last_ms = now;
-	}
+	/* A new front and class: it takes the least recently reported slot. */
+	snprintf(report_slots[victim].key, sizeof report_slots[victim].key,
+	    "%s", key);
+	atomic_store(&report_slots[victim].last_ms, 0);
+	due = clock_due(&report_slots[victim].last_ms, REPORT_QUIET_MS);
 	pthread_mutex_unlock(&report_lock);
 	return due;
 }

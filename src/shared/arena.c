@@ -117,13 +117,11 @@ arena_idle(void)
 {
 #ifdef HAVE_MALLOC_TRIM
 	static _Atomic long long last;
-	long long now = clock_ms(), prev = atomic_load(&last);
 #endif
 
 	arena_stack_idle();
 #ifdef HAVE_MALLOC_TRIM
-	if (now - prev >= ARENA_TRIM_MS &&
-	    atomic_compare_exchange_strong(&last, &prev, now))
+	if (clock_due(&last, ARENA_TRIM_MS))
 		(void)malloc_trim(0);
 #endif
 }

@@ -2,6 +2,7 @@
 #include "shared/clock.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <time.h>
 
 long long
@@ -30,4 +31,16 @@ clock_left(long long deadline)
 	if (left <= 0)
 		return 0;
 	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+int
+clock_due(_Atomic long long *last, long long every_ms)
+{
+	long long now = clock_ms(), prev = atomic_load(last);
+
+	if (prev != 0 && now - prev < every_ms)
+		return 0;
+	if (now == 0)
+		now = 1;        /* 0 means never */
+	return atomic_compare_exchange_strong(last, &prev, now);
 }

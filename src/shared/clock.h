@@ -14,5 +14,10 @@ long long clock_deadline(int timeout_ms);
 /* Milliseconds left before `deadline` (rounded up, at most INT_MAX), 0 when
  * it passed, -1 when there is none: the form every timeout_ms takes. */
 int clock_left(long long deadline);
+/* The one rate limit (a warning at most every N seconds, a trim at most
+ * every N ms...): returns 1, and records now in *last, when *last is 0
+ * (never) or at least `every_ms` have passed since it; 0 else.  Any number
+ * of threads may share one *last: exactly one of them gets the 1. */
+int clock_due(_Atomic long long *last, long long every_ms);
 
 #endif

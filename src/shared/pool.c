@@ -161,7 +161,7 @@ pool_accept_main(void *arg)
 {
 	struct pool_acceptor *a = arg;
 	struct pool *p = a->p;
-	long long last_warn = 0;
+	_Atomic long long last_warn = 0;
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -184,12 +184,9 @@ pool_accept_main(void *arg)
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				long long now = clock_ms();
-				if (now - last_warn > 10000) {
+				if (clock_due(&last_warn, 10000))
 					log_warn("accept: %s; waiting",
 					    strerror(errno));
-					last_warn = now;
-				}
 				/* Back off instead of spinning on a
 				 * readable listener we cannot accept. */
 				poll(&pfd[1], 1, 100);

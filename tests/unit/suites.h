@@ -18,6 +18,7 @@ Suite *proxy_suite(void);
 Suite *pt_suite(void);
 Suite *reflect_suite(void);
 Suite *report_suite(void);
+Suite *clock_suite(void);
 Suite *ptargs_suite(void);
 Suite *server_conf_suite(void);
 Suite *session_table_suite(void);

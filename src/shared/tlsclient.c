@@ -9,9 +9,11 @@
  * compatibility ChangeCipherSpec) and tc_next_msg (handshake messages
  * reassembled across records in the heap buffer `hs`).
  *
- * Input buffer: raw bytes in[0..in_have); the record being used is
- * in[0..rec_len) and, for application data, its plaintext is app[0..app_len)
- * inside it; the bytes after rec_len are the next records, already read.
+ * Input buffer: raw bytes in[in_off..in_have); the record being used is
+ * in[in_off..in_off + rec_len) and, for application data, its plaintext is
+ * app[0..app_len) inside it; the bytes after it are the next records,
+ * already read.  Consumed records only move in_off; the rest moves to the
+ * front when the room behind it could not take a whole record.
  * Output buffer: out[0..out_head) is room for the record header (and TLS
  * 1.2's explicit nonce), the plaintext being collected is
  * out[out_head..out_head + out_len).
@@ -141,7 +143,7 @@ struct tlsclient {
 	unsigned char *hs;
 	size_t hs_len, hs_off, hs_cap;
 	/* Input. */
-	size_t in_have, rec_len;
+	size_t in_off, in_have, rec_len;
 	unsigned char *app;
 	size_t app_len;
 	/* Output. */
@@ -374,8 +376,9 @@ tc_drop_record(struct tlsclient *c)
 {
 	if (c->rec_len == 0)
 		return;
-	memmove(c->in, c->in + c->rec_len, c->in_have - c->rec_len);
-	c->in_have -= c->rec_len;
+	c->in_off += c->rec_len;
+	if (c->in_off == c->in_have)
+		c->in_off = c->in_have = 0;
 	c->rec_len = 0;
 	c->app = NULL;
 	c->app_len = 0;
@@ -390,30 +393,40 @@ tc_in_idle(void *arg)
 	tc_in_put(c);
 }
 
-/* Makes in[0..rec_len) one whole record.  Returns 0 or an error. */
+/* Makes in[in_off..in_off + rec_len) one whole record.  Returns 0 or an
+ * error. */
 static int
 tc_read_record(struct tlsclient *c)
 {
-	size_t need, blen;
+	size_t need, blen, avail;
+	const unsigned char *p;
 	long n;
 	int wait, r;
 
 	tc_drop_record(c);
 	for (;;) {
-		if (c->in_have >= 5) {
-			if (c->in[0] < CT_CCS || c->in[0] > CT_APPDATA ||
-			    c->in[1] != 3)
+		avail = c->in_have - c->in_off;
+		if (avail >= 5) {
+			p = c->in + c->in_off;
+			if (p[0] < CT_CCS || p[0] > CT_APPDATA || p[1] != 3)
 				return tc_fail(c, AL_DECODE_ERROR, MEEK_ETLS,
 				    "TLS record failed: not a TLS record");
-			blen = tc_be16(c->in + 3);
-			if (blen > TLSCLIENT_IN_CAP - 5)
+			blen = tc_be16(p + 3);
+			if (blen > TLSCLIENT_REC_MAX - 5)
 				return tc_fail(c, AL_RECORD_OVERFLOW, MEEK_ETLS,
 				    "TLS record failed: record too large");
 			need = 5 + blen;
-			if (c->in_have >= need) {
+			if (avail >= need) {
 				c->rec_len = need;
 				return 0;
 			}
+		}
+		/* The partial record moves to the front when the room after
+		 * it could not take a whole one. */
+		if (c->in_off > 0 && TLSCLIENT_IN_CAP - c->in_off < TLSCLIENT_REC_MAX) {
+			memmove(c->in, c->in + c->in_off, avail);
+			c->in_off = 0;
+			c->in_have = avail;
 		}
 		wait = tc_wait_ms(c);
 		if (wait == 0)
@@ -482,16 +495,17 @@ tc_open(struct tlsclient *c, unsigned char *type, unsigned char **data,
 		r = tc_read_record(c);
 		if (r < 0)
 			return r;
-		if (c->in[0] == CT_CCS && c->version == 0x0304) {
+		if (c->in[c->in_off] == CT_CCS && c->version == 0x0304) {
 			/* RFC 8446 5: one byte 0x01, unprotected, dropped
 			 * between the ClientHello and the server Finished. */
-			if (!c->ccs_ok || c->rec_len != 6 || c->in[5] != 1)
+			if (!c->ccs_ok || c->rec_len != 6 || c->in[c->in_off + 5] != 1)
 				return tc_fail(c, AL_UNEXPECTED_MESSAGE, MEEK_ETLS,
 				    "TLS handshake failed: unexpected ChangeCipherSpec");
 			tc_drop_record(c);
 			continue;
 		}
-		r = tlsrec_open(&c->rd, c->in, c->rec_len, type, data, len, &why);
+		r = tlsrec_open(&c->rd, c->in + c->in_off, c->rec_len, type, data,
+		    len, &why);
 		if (r == MEEK_ETLS)
 			return tc_fail(c, AL_BAD_RECORD_MAC, MEEK_ETLS,
 			    "TLS record failed: bad record MAC");

@@ -35,8 +35,9 @@
  *   the same.  openssl 3.0's s_server -stateless rejects it (its own
  *   s_client fails the same way unless -no_middlebox).
  *
- * Buffers: one input buffer (a whole record, TLSCLIENT_IN_CAP) and one
- * output buffer (one record being filled, TLSCLIENT_OUT_CAP), about 33 KB,
+ * Buffers: one input buffer (up to four records read at once,
+ * TLSCLIENT_IN_CAP) and one output buffer (one record being filled,
+ * TLSCLIENT_OUT_CAP), about 83 KB (pages touched only as bytes arrive),
  * held only while they hold bytes: after the handshake, a read that finds
  * nothing buffered and no input for ARENA_IDLE_MS gives the input buffer
  * back (arena_poll) for the rest of its wait, tlsclient_flush gives the
@@ -65,7 +66,11 @@
 #include "shared/tlshello.h"
 
 /* Largest record we accept (TLS 1.3: 2^14 + 256 of ciphertext). */
-#define TLSCLIENT_IN_CAP (5 + 16384 + 256)
+#define TLSCLIENT_REC_MAX (5 + 16384 + 256)
+/* The input buffer: room for four whole records, so that one recv() takes
+ * what the socket holds (a bulk download: four records per system call,
+ * not one). */
+#define TLSCLIENT_IN_CAP (4 * TLSCLIENT_REC_MAX)
 /* One record of at most 2^14 plaintext bytes and its protection. */
 #define TLSCLIENT_OUT_CAP (13 + 16384 + 1 + 16 + 32)
 

@@ -37,7 +37,7 @@
 struct pool_worker {
 	struct pool *p;
 	size_t idx;
-	void *bufs;                    /* owned, svc->bufs_size, allocated once */
+	void *bufs;                    /* owned, svc->bufs_size, its own mapping */
 };
 
 struct pool_acceptor {
@@ -371,8 +371,11 @@ pool_worker_main(void *arg)
 			p->idle++;
 			if (pool_wait_idle(p) != 0) {
 				/* Nothing for ARENA_IDLE_MS: an idle worker
-				 * gives back its spare memory, then waits. */
+				 * gives back its spare memory (its buffers'
+				 * pages too: they hold nothing between
+				 * requests), then waits. */
 				pthread_mutex_unlock(&p->lock);
+				arena_drop(w->bufs, p->pc.svc->bufs_size);
 				arena_idle();
 				pthread_mutex_lock(&p->lock);
 				if (p->qhead == NULL && !p->stopping)
@@ -603,7 +606,7 @@ pool_start(struct pool *p, const char **why)
 		struct pool_worker *w = &p->workers[i];
 		w->p = p;
 		w->idx = i;
-		w->bufs = malloc(p->pc.svc->bufs_size);
+		w->bufs = arena_map(p->pc.svc->bufs_size);
 		if (w->bufs == NULL) {
 			*why = "out of memory for worker buffers";
 			return MEEK_ENOMEM;
@@ -611,7 +614,7 @@ pool_start(struct pool *p, const char **why)
 		rc = thread_start(&p->worker_threads[i], p->pc.stack_kb,
 		    "meek-worker", pool_worker_main, w, why);
 		if (rc < 0) {
-			free(w->bufs);
+			arena_unmap(w->bufs, p->pc.svc->bufs_size);
 			w->bufs = NULL;
 			return rc;
 		}
@@ -667,7 +670,7 @@ pool_free(struct pool *p)
 		close(p->acceptors[i].fd);
 	if (p->workers != NULL)
 		for (size_t i = 0; i < (size_t)p->pc.threads; i++)
-			free(p->workers[i].bufs);
+			arena_unmap(p->workers[i].bufs, p->pc.svc->bufs_size);
 	for (int i = 0; i < 2; i++) {
 		if (p->wake[i] >= 0)
 			close(p->wake[i]);

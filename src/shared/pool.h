@@ -34,8 +34,11 @@ enum { POOL_KEEP = 0, POOL_CLOSE = 1 };
 /* What a pool serves: one request at a time on a connection. */
 struct pool_service {
 	/* Reads one request from `c` and answers it, using `bufs` (bufs_size
-	 * bytes, one block per worker, allocated once).  Returns POOL_KEEP
-	 * when the connection may carry another request, else POOL_CLOSE. */
+	 * bytes, one block per worker, allocated once, zeroed; scratch: they
+	 * keep nothing from one call to the next, since a worker idle for
+	 * ARENA_IDLE_MS gives their pages back and they read as zeros again).
+	 * Returns POOL_KEEP when the connection may carry another request,
+	 * else POOL_CLOSE. */
 	int (*serve)(void *ctx, struct conn *c, void *bufs);
 	void *ctx;            /* borrowed, handed to serve() */
 	size_t bufs_size;

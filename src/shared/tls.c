@@ -545,15 +545,22 @@ tls_conn_has_pending(const struct tls_conn *t)
 	return br_ssl_engine_recvapp_buf(t->eng, &len) != NULL && len > 0;
 }
 
+/* 1 with *info filled for a client connection, 0 for a server one. */
+static int
+tls_conn_info(const struct tls_conn *t, struct tlsclient_info *info)
+{
+	if (t->cl == NULL)
+		return 0;
+	tlsclient_get_info(t->cl, info);
+	return 1;
+}
+
 unsigned
 tls_conn_version(const struct tls_conn *t)
 {
 	struct tlsclient_info info;
 
-	if (t->cl == NULL)
-		return 0x0303;
-	tlsclient_get_info(t->cl, &info);
-	return info.version;
+	return tls_conn_info(t, &info) ? info.version : 0x0303;
 }
 
 unsigned
@@ -561,10 +568,7 @@ tls_conn_group(const struct tls_conn *t)
 {
 	struct tlsclient_info info;
 
-	if (t->cl == NULL)
-		return 0;
-	tlsclient_get_info(t->cl, &info);
-	return info.group;
+	return tls_conn_info(t, &info) ? info.group : 0;
 }
 
 int

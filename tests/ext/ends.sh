@@ -17,9 +17,7 @@ make_certs
 
 BOUND=$TIME_FACTOR
 start_source orport
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$orport_ADDR" \
-    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log-level debug \
-    --log "$TMPD/server.log"
+start_server server
 
 # within DT: DT <= BOUND (and not negative beyond clock noise).
 within() {

@@ -12,9 +12,7 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 make_certs
 
 start_source orport
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$orport_ADDR" \
-    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log-level debug \
-    --log "$TMPD/server.log"
+start_server server
 
 run_modes "direct TLS" --url "https://localhost:$server_PORT/" \
     --ca "$PKI/ca.pem"

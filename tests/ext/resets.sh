@@ -20,9 +20,7 @@ make_certs
 RESETS=20
 SIZE=$(mib 32)
 start_source orport
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$orport_ADDR" \
-    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log-level debug \
-    --log "$TMPD/server.log"
+start_server server
 
 # One relay per client, so that each counts only its own session's bytes:
 # 2 x SIZE of payload (and the TLS and HTTP around it) cross it, and the

@@ -163,10 +163,70 @@ mode_only() {
 	return 1
 }
 
+# classic_only LOG N: meek-server's debug log LOG shows N new sessions and
+# no extension session among them.
+classic_only() {
+	local n x
+	n=$(grep -c 'session .*: new' "$1")
+	x=$(grep -c 'extension 1, modes' "$1")
+	[ "$n" = "$2" ] && [ "$x" = 0 ] && return 0
+	echo "   $1: $n new sessions ($2 wanted), $x with the extension"
+	return 1
+}
+
 # start_source NAME: meek-test-echo --source with record $TMPD/NAME.rec.
 start_source() {
 	start_bg "$1" "$MEEK_ECHO" --listen 127.0.0.1:0 --source \
 	    --record "$TMPD/$1.rec"
+}
+
+# start_server NAME ARGS...: meek-server over TLS (the test PKI's RSA
+# certificate) to the ORPort end $orport_ADDR, debug log $TMPD/NAME.log,
+# with ARGS added; sets NAME_ADDR and NAME_PORT.
+start_server() {
+	local name=$1
+	shift
+	start_bg "$name" "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$orport_ADDR" \
+	    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log-level debug \
+	    --log "$TMPD/$name.log" "$@"
+}
+
+# pt_client NAME TRANSPORT CMD...: starts CMD as tor starts a managed
+# client transport (TOR_PT_* for TRANSPORT, a state dir, stdin held open,
+# the test CA in SSL_CERT_FILE for Go peers) and waits for its CMETHOD;
+# sets NAME_SOCKS to the SOCKS address.
+pt_client() {
+	local name=$1 transport=$2 line
+	shift 2
+	mkdir -p "$TMPD/$name.state"
+	STDIN_OPEN=1 spawn "$name" env TOR_PT_MANAGED_TRANSPORT_VER=1 \
+	    TOR_PT_CLIENT_TRANSPORTS="$transport" \
+	    TOR_PT_STATE_LOCATION="$TMPD/$name.state" \
+	    TOR_PT_EXIT_ON_STDIN_CLOSE=0 \
+	    SSL_CERT_FILE="$PKI/ca.pem" SSL_CERT_DIR=/nonexistent "$@"
+	line=$(wait_line "$name" "^CMETHOD $transport socks5 ") ||
+	    die "$name gave no $transport CMETHOD"
+	printf -v "${name}_SOCKS" '%s' "${line##* }"
+	wait_line "$name" '^CMETHODS DONE' 30 >/dev/null || die "$name: no CMETHODS DONE"
+}
+
+# flow_checked NAME WHAT SOCKSADDR LOG FLOW_ARGS...: a flow (FLOW_ARGS give
+# --bytes, --down, --sessions...; a --timeout is added), reported as "WHAT:
+# sessions complete" with its time (on failure the last lines of LOG, a
+# peer's own log), then its sessions matched byte for byte against the
+# echo record $TMPD/orport.rec.
+flow_checked() {
+	local name=$1 what=$2 addr=$3 plog=$4 t0
+	shift 4
+	t0=$(date +%s.%N)
+	if flow "$name" "$addr" "$@" --timeout "$(secs 300)"; then
+		ok "$what: sessions complete ($(elapsed "$t0") s)"
+	else
+		fail "$what: sessions"
+		[ -f "$plog" ] && tail -n 20 "$plog"
+	fi
+	check "$what: SHA-256 both ways equal at the SOCKS and ORPort ends" \
+	    match "$name" "$TMPD/orport.rec"
 }
 
 # elapsed T0: seconds since T0 (date +%s.%N).

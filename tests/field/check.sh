@@ -86,17 +86,11 @@ wait_port "$WEB" nginx || die "nginx did not start"
 # check NAME PORT WANT_RC REGEX...: runs --check on url=https://meek.test/
 # front=localhost:PORT and expects the exit code and every line REGEX.
 run_check() {
-	local name=$1 port=$2 want=$3 rc re
+	local name=$1 port=$2 want=$3
 	shift 3
-	timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" \
-	    --check "url=https://meek.test/ front=localhost:$port" \
-	    >"$TMPD/check.$name" 2>&1
-	rc=$?
-	sed 's/^/   /' "$TMPD/check.$name"
-	check "$name: exit $want (got $rc)" [ "$rc" = "$want" ]
-	for re in "$@"; do
-		check "$name: /$re/" grep -qE -- "$re" "$TMPD/check.$name"
-	done
+	client_check "$name" "$want" \
+	    --check "url=https://meek.test/ front=localhost:$port"
+	check_lines "$name" "$@"
 }
 run_check good "$GOOD" 0 '^  resolve +ok ' '^  connect +ok ' '^  tls +ok ' \
     '^  post +ok .*HTTP 200' '^  meek +ok +meek-server answered' '^verdict: OK'
@@ -110,22 +104,14 @@ run_check http-403 "$P403" 1 '^  tls +ok ' '^  post +FAIL .*HTTP 403 \(class htt
 run_check web-page "$WEB" 1 '^  post +ok ' '^  meek +FAIL +not meek-server: a web page answered \(Content-Type text/html'
 
 # targets= with a dead pair and a good one: one line per pair, exit 0.
-timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --utls HelloChrome_Auto \
-    --check "targets=https://meek.test/|localhost:$DEAD+localhost:$GOOD" \
-    >"$TMPD/check.targets" 2>&1
-rc=$?
-sed 's/^/   /' "$TMPD/check.targets"
-check "targets: exit 0 with one good pair of two (got $rc)" [ "$rc" = 0 ]
+client_check targets 0 --utls HelloChrome_Auto \
+    --check "targets=https://meek.test/|localhost:$DEAD+localhost:$GOOD"
 check "targets: both pairs listed" [ "$(grep -c '^pair ' "$TMPD/check.targets")" = 2 ]
 check "targets: verdict 1 of 2" grep -q '^verdict: OK (1 of 2' "$TMPD/check.targets"
 check "--utls HelloChrome_Auto maps onto Chrome's hello without a note" \
     eval '! grep -q "not a Chrome hello" "$TMPD/check.targets"'
-timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --utls HelloFirefox_Auto \
-    --check "url=https://meek.test/ front=localhost:$GOOD" \
-    >"$TMPD/check.utls" 2>&1
-rc=$?
-sed 's/^/   /' "$TMPD/check.utls"
-check "--utls HelloFirefox_Auto: exit 0 (got $rc)" [ "$rc" = 0 ]
+client_check utls 0 --utls HelloFirefox_Auto \
+    --check "url=https://meek.test/ front=localhost:$GOOD"
 check "--utls HelloFirefox_Auto: the note says Chrome's hello is sent" \
     grep -q 'note: --utls HelloFirefox_Auto is not a Chrome hello' "$TMPD/check.utls"
 

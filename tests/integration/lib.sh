@@ -261,6 +261,36 @@ free_port() {
 	port_pick
 }
 
+# run_shown FILE SECS CMD...: runs CMD for at most SECS seconds, its
+# output (both streams) into FILE and shown indented; returns its status.
+run_shown() {
+	local out=$1 secs=$2 rc
+	shift 2
+	timeout "$secs" "$@" >"$out" 2>&1
+	rc=$?
+	sed 's/^/   /' "$out"
+	return $rc
+}
+
+# client_check NAME WANT ARGS...: meek-client --ca $PKI/ca.pem ARGS (a
+# --check run), its output in $TMPD/check.NAME and shown indented; checks
+# that it exited WANT.  check_lines NAME REGEX...: each REGEX (grep -E)
+# matches a line of that output.
+client_check() {
+	local name=$1 want=$2 rc
+	shift 2
+	run_shown "$TMPD/check.$name" 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" "$@"
+	rc=$?
+	check "$name: exit $want (got $rc)" [ "$rc" = "$want" ]
+}
+check_lines() {
+	local name=$1 re
+	shift
+	for re in "$@"; do
+		check "$name: /$re/" grep -qE -- "$re" "$TMPD/check.$name"
+	done
+}
+
 # sha FILE: the SHA-256 of FILE in hex.
 sha() {
 	sha256sum "$1" | cut -d' ' -f1

@@ -68,12 +68,9 @@ post() {
 # bounded time, output in $TMPD/NAME.log (shown indented); returns its
 # status.
 socks_run() {
-	local name=$1 addr=$2 rc
+	local name=$1 addr=$2
 	shift 2
-	timeout 1200 "$MEEK_SOCKS" --socks "$addr" "$@" >"$TMPD/$name.log" 2>&1
-	rc=$?
-	sed 's/^/   /' "$TMPD/$name.log"
-	return $rc
+	run_shown "$TMPD/$name.log" 1200 "$MEEK_SOCKS" --socks "$addr" "$@"
 }
 
 # php_track NAME: php -S with PHP_CLI_SERVER_WORKERS forks workers that

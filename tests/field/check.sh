@@ -46,7 +46,6 @@ start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
     --disable-tls --log "$TMPD/server.log"
 
 NGX=$TMPD/nginx
-mkdir -p "$NGX/logs" "$NGX/tmp"
 for v in DEAD GOOD NAME UNK FUT EXP P403 WEB; do
 	printf -v "$v" '%s' "$(free_port)" || die "no free port"
 done
@@ -55,33 +54,14 @@ srv() { # port cert body
 	printf 'server { listen 127.0.0.1:%s ssl; ssl_certificate %s/%s.pem; ssl_certificate_key %s/%s.key; %s }\n' \
 	    "$1" "$PKI" "$2" "$PKI" "$2" "$3"
 }
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-cat >"$NGX/nginx.conf" <<EOF2
-$user_line
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log info;
-events { worker_connections 256; }
-http {
-	access_log $NGX/logs/access.log;
-	client_body_temp_path $NGX/tmp/body;
-	proxy_temp_path $NGX/tmp/proxy;
-	fastcgi_temp_path $NGX/tmp/fastcgi;
-	uwsgi_temp_path $NGX/tmp/uwsgi;
-	scgi_temp_path $NGX/tmp/scgi;
+nginx_start nginx "$WEB" "
 	$(srv "$GOOD" rsa "$meek_loc")
 	$(srv "$NAME" nameonly "$meek_loc")
 	$(srv "$UNK" other "$meek_loc")
 	$(srv "$FUT" future "$meek_loc")
 	$(srv "$EXP" expired "$meek_loc")
 	$(srv "$P403" rsa "return 403;")
-	$(srv "$WEB" rsa "default_type text/html; return 200 '<html><body>hello</body></html>';")
-}
-EOF2
-spawn nginx nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
-    -g 'daemon off;'
-wait_port "$WEB" nginx || die "nginx did not start"
+	$(srv "$WEB" rsa "default_type text/html; return 200 '<html><body>hello</body></html>';")"
 
 # check NAME PORT WANT_RC REGEX...: runs --check on url=https://meek.test/
 # front=localhost:PORT and expects the exit code and every line REGEX.

@@ -17,26 +17,10 @@ start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
     --disable-tls --log "$TMPD/server.log"
 
 NGX=$TMPD/nginx
-mkdir -p "$NGX/logs" "$NGX/tmp"
 DEAD=$(free_port) || die "no free port"
 P403=$(free_port) || die "no free port"
 PGOOD=$(free_port) || die "no free port"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-cat >"$NGX/nginx.conf" <<EOF2
-$user_line
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log info;
-events { worker_connections 256; }
-http {
-	log_format front '\$server_port \$host \$status';
-	access_log $NGX/logs/access.log front;
-	client_body_temp_path $NGX/tmp/body;
-	proxy_temp_path $NGX/tmp/proxy;
-	fastcgi_temp_path $NGX/tmp/fastcgi;
-	uwsgi_temp_path $NGX/tmp/uwsgi;
-	scgi_temp_path $NGX/tmp/scgi;
+nginx_start nginx "$P403" "
 	ssl_certificate $PKI/rsa.pem;
 	ssl_certificate_key $PKI/rsa.key;
 	server {
@@ -53,7 +37,7 @@ http {
 		location / {
 			proxy_pass http://127.0.0.1:$server_PORT;
 			proxy_http_version 1.1;
-			proxy_set_header Connection "";
+			proxy_set_header Connection \"\";
 			proxy_request_buffering off;
 			proxy_buffering off;
 			proxy_buffer_size 32k;
@@ -61,12 +45,7 @@ http {
 			proxy_busy_buffers_size 64k;
 			proxy_read_timeout 300s;
 		}
-	}
-}
-EOF2
-spawn nginx nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
-    -g 'daemon off;'
-wait_port "$P403" nginx || die "nginx did not start"
+	}" "\$server_port \$host \$status"
 wait_port "$PGOOD" nginx || die "nginx did not start"
 log "fronts: localhost:$DEAD (closed), localhost:$P403 (403), localhost:$PGOOD (meek)"
 TARGETS="https://meek.test/|localhost:$DEAD+localhost:$P403+localhost:$PGOOD"

@@ -14,24 +14,8 @@ start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
     --disable-tls --log "$TMPD/server.log"
 
 NGX=$TMPD/nginx
-mkdir -p "$NGX/logs" "$NGX/tmp"
 NPORT=$(free_port) || die "no free port for nginx"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
-cat >"$NGX/nginx.conf" <<EOF
-$user_line
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log info;
-events { worker_connections 256; }
-http {
-	log_format front '\$ssl_server_name \$host \$status \$request_method';
-	access_log $NGX/logs/access.log front;
-	client_body_temp_path $NGX/tmp/body;
-	proxy_temp_path $NGX/tmp/proxy;
-	fastcgi_temp_path $NGX/tmp/fastcgi;
-	uwsgi_temp_path $NGX/tmp/uwsgi;
-	scgi_temp_path $NGX/tmp/scgi;
+nginx_start nginx "$NPORT" "
 	ssl_certificate $PKI/rsa.pem;
 	ssl_certificate_key $PKI/rsa.key;
 	server {
@@ -45,7 +29,7 @@ http {
 		location / {
 			proxy_pass http://127.0.0.1:$server_PORT;
 			proxy_http_version 1.1;
-			proxy_set_header Connection "";
+			proxy_set_header Connection \"\";
 			proxy_request_buffering off;
 			proxy_buffering off;
 			proxy_buffer_size 32k;
@@ -53,12 +37,7 @@ http {
 			proxy_busy_buffers_size 64k;
 			proxy_read_timeout 300s;
 		}
-	}
-}
-EOF
-spawn nginx nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
-    -g 'daemon off;'
-wait_port "$NPORT" nginx || die "nginx did not start"
+	}" "\$ssl_server_name \$host \$status \$request_method"
 log "nginx listens on 127.0.0.1:$NPORT"
 
 # The routing itself, seen with curl (SNI localhost in both cases).

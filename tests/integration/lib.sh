@@ -261,6 +261,41 @@ free_port() {
 	port_pick
 }
 
+# nginx_start NAME PORT HTTP_BODY [LOG_FORMAT]: the one nginx starter of
+# the tests: writes $TMPD/NAME/nginx.conf with its own pid, logs and temp
+# paths around HTTP_BODY (the inside of http {}; access log
+# $TMPD/NAME/logs/access.log, in LOG_FORMAT when given), starts nginx in the
+# foreground as the current user and waits for PORT.  Sets NAME_DIR.
+nginx_start() {
+	local name=$1 port=$2 body=$3 dir=$TMPD/$1 user_line="" alog
+	mkdir -p "$dir/logs" "$dir/tmp"
+	[ "$(id -u)" = 0 ] && user_line="user root root;"
+	alog="access_log $dir/logs/access.log;"
+	[ -n "${4:-}" ] && alog="log_format t '$4'; access_log $dir/logs/access.log t;"
+	cat >"$dir/nginx.conf" <<-EOF
+	$user_line
+	worker_processes 1;
+	pid $dir/nginx.pid;
+	error_log $dir/logs/error.log info;
+	events { worker_connections 512; }
+	http {
+		$alog
+		client_body_temp_path $dir/tmp/body;
+		proxy_temp_path $dir/tmp/proxy;
+		fastcgi_temp_path $dir/tmp/fastcgi;
+		uwsgi_temp_path $dir/tmp/uwsgi;
+		scgi_temp_path $dir/tmp/scgi;
+	$body
+	}
+	EOF
+	spawn "$name" nginx -p "$dir" -c "$dir/nginx.conf" \
+	    -e "$dir/logs/error.log" -g 'daemon off;'
+	wait_port "$port" "$name" || { tail -n 20 "$dir/logs/error.log" >&2;
+	    die "nginx $name did not start"; }
+	printf -v "${name}_DIR" '%s' "$dir"
+	log "started nginx $name on 127.0.0.1:$port"
+}
+
 # run_shown FILE SECS CMD...: runs CMD for at most SECS seconds, its
 # output (both streams) into FILE and shown indented; returns its status.
 run_shown() {

@@ -19,7 +19,6 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/rlib.sh"
 PY=${PYTHON:-python3}
-FPM=${PHP_FPM:-$(command -v php-fpm8.2 || command -v php-fpm || echo php-fpm8.2)}
 require "$PY" nginx php curl openssl "$FPM"
 require_built "$MEEK_REFLECT"
 make_certs
@@ -183,57 +182,8 @@ for mode in ini bare; do
 	php_stop "php_$mode"
 done
 
-FDIR=$TMPD/fpm
-mkdir -p "$FDIR"
-user_lines=""
-root_flag=()
-if [ "$(id -u)" = 0 ]; then
-	user_lines="user = root
-group = root"
-	root_flag=(-R)
-fi
-cat >"$FDIR/php-fpm.conf" <<EOF
-[global]
-pid = $FDIR/php-fpm.pid
-error_log = $FDIR/error.log
-daemonize = no
-
-[meek]
-$user_lines
-listen = $FDIR/fpm.sock
-listen.mode = 0600
-pm = static
-pm.max_children = 4
-request_terminate_timeout = 0
-catch_workers_output = yes
-EOF
-spawn fpm "$FPM" -F -y "$FDIR/php-fpm.conf" "${root_flag[@]}"
-for i in $(seq $((START_TIMEOUT * 10))); do
-	[ -S "$FDIR/fpm.sock" ] && break
-	kill -0 "$fpm_PID" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$FDIR/fpm.sock" ] || { cat "$TMPD/fpm.err" "$FDIR/error.log" >&2;
-    die "php-fpm did not start"; }
 WPORT=$(free_port) || die "no free port for nginx"
-# contrib/php/index.php's header lists these settings.
-nginx_start web "$WPORT" "
-	server {
-		listen 127.0.0.1:$WPORT;
-		root $WWW;
-		client_max_body_size 1100k;
-		location / {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param SCRIPT_FILENAME $WWW/index.php;
-			fastcgi_param SCRIPT_NAME /index.php;
-			fastcgi_param MEEK_SERVER_URL http://$FAKE/;
-			fastcgi_pass unix:$FDIR/fpm.sock;
-			fastcgi_buffering off;
-			fastcgi_read_timeout 120s;
-			fastcgi_send_timeout 120s;
-			gzip off;
-		}
-	}"
+php_fpm_front web "$WPORT" "$WWW" "http://$FAKE/" 4
 probe php-fpm "http://127.0.0.1:$WPORT/"
 
 finish

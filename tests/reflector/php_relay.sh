@@ -11,7 +11,6 @@
 # 127.0.0.3:1 although meek-server's own peer is 127.0.0.1.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/rlib.sh"
-FPM=${PHP_FPM:-$(command -v php-fpm8.2 || command -v php-fpm || echo php-fpm8.2)}
 require php nginx curl "$FPM"
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 
@@ -85,58 +84,8 @@ relay_checks phps "http://127.0.0.1:$PPORT/"
 php_stop phps
 
 # 2. nginx + php-fpm on a unix socket in the temp dir, as the current user.
-FDIR=$TMPD/fpm
-mkdir -p "$FDIR"
-user_lines=""
-root_flag=()
-if [ "$(id -u)" = 0 ]; then
-	user_lines="user = root
-group = root"
-	root_flag=(-R)
-fi
-cat >"$FDIR/php-fpm.conf" <<EOF
-[global]
-pid = $FDIR/php-fpm.pid
-error_log = $FDIR/error.log
-daemonize = no
-
-[meek]
-$user_lines
-listen = $FDIR/fpm.sock
-listen.mode = 0600
-pm = static
-pm.max_children = 4
-request_terminate_timeout = 0
-catch_workers_output = yes
-EOF
-spawn fpm "$FPM" -F -y "$FDIR/php-fpm.conf" "${root_flag[@]}"
-for i in $(seq $((START_TIMEOUT * 10))); do
-	[ -S "$FDIR/fpm.sock" ] && break
-	kill -0 "$fpm_PID" 2>/dev/null || break
-	sleep 0.1
-done
-[ -S "$FDIR/fpm.sock" ] || { cat "$TMPD/fpm.err" "$FDIR/error.log" >&2;
-    die "php-fpm did not start"; }
-log "php-fpm listens on $FDIR/fpm.sock"
-
 NPORT=$(free_port) || die "no free port for nginx"
-nginx_start web "$NPORT" "
-	server {
-		listen 127.0.0.1:$NPORT;
-		root $WWW;
-		client_max_body_size 1100k;
-		location / {
-			include /etc/nginx/fastcgi_params;
-			fastcgi_param SCRIPT_FILENAME $WWW/index.php;
-			fastcgi_param SCRIPT_NAME /index.php;
-			fastcgi_param MEEK_SERVER_URL $SURL;
-			fastcgi_pass unix:$FDIR/fpm.sock;
-			fastcgi_buffering off;
-			fastcgi_read_timeout 120s;
-			fastcgi_send_timeout 120s;
-			gzip off;
-		}
-	}"
+php_fpm_front web "$NPORT" "$WWW" "$SURL" 4
 relay_checks fpm "http://127.0.0.1:$NPORT/"
 
 # meek-server gone: the relay answers 502.

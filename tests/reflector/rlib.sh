@@ -2,36 +2,67 @@
 # after tests/integration/lib.sh, bash).
 MEEK_REFLECT=${MEEK_REFLECT:-$MEEK_BUILDDIR/meek-reflect}
 
-# nginx_start NAME PORT HTTP_BODY: writes $TMPD/NAME/nginx.conf with its own
-# pid, logs and temp paths around HTTP_BODY (the inside of http {}), starts
-# nginx in the foreground as the current user and waits for PORT.  Sets
-# NAME_DIR.
-nginx_start() {
-	local name=$1 port=$2 body=$3 dir=$TMPD/$1 user_line=""
-	mkdir -p "$dir/logs" "$dir/tmp"
-	[ "$(id -u)" = 0 ] && user_line="user root root;"
-	cat >"$dir/nginx.conf" <<-EOF
-	$user_line
-	worker_processes 1;
-	pid $dir/nginx.pid;
-	error_log $dir/logs/error.log info;
-	events { worker_connections 512; }
-	http {
-		access_log $dir/logs/access.log;
-		client_body_temp_path $dir/tmp/body;
-		proxy_temp_path $dir/tmp/proxy;
-		fastcgi_temp_path $dir/tmp/fastcgi;
-		uwsgi_temp_path $dir/tmp/uwsgi;
-		scgi_temp_path $dir/tmp/scgi;
-	$body
-	}
+# php-fpm: PHP_FPM, else Debian's versioned or plain name.
+FPM=${PHP_FPM:-$(command -v php-fpm8.2 || command -v php-fpm || echo php-fpm8.2)}
+
+# php_fpm_front NAME PORT WWW SURL CHILDREN: the PHP relay for ordinary web
+# hosting: php-fpm (FPM, a static pool of CHILDREN workers with no time
+# limit, on a unix socket in $TMPD/fpm, as the current user) running
+# WWW/index.php, behind nginx NAME on 127.0.0.1:PORT with the settings
+# contrib/php/index.php's header lists (MEEK_SERVER_URL SURL as a
+# fastcgi_param, no buffering, no gzip).
+php_fpm_front() {
+	local name=$1 port=$2 www=$3 surl=$4 children=$5 fdir=$TMPD/fpm i
+	local user_lines="" root_flag=()
+	mkdir -p "$fdir"
+	if [ "$(id -u)" = 0 ]; then
+		user_lines="user = root
+group = root"
+		root_flag=(-R)
+	fi
+	cat >"$fdir/php-fpm.conf" <<-EOF
+	[global]
+	pid = $fdir/php-fpm.pid
+	error_log = $fdir/error.log
+	daemonize = no
+
+	[meek]
+	$user_lines
+	listen = $fdir/fpm.sock
+	listen.mode = 0600
+	listen.backlog = 128
+	pm = static
+	pm.max_children = $children
+	request_terminate_timeout = 0
+	catch_workers_output = yes
+	php_admin_value[max_execution_time] = 0
 	EOF
-	spawn "$name" nginx -p "$dir" -c "$dir/nginx.conf" \
-	    -e "$dir/logs/error.log" -g 'daemon off;'
-	wait_port "$port" "$name" || { tail -n 20 "$dir/logs/error.log" >&2;
-	    die "nginx $name did not start"; }
-	printf -v "${name}_DIR" '%s' "$dir"
-	log "started nginx $name on 127.0.0.1:$port"
+	spawn fpm "$FPM" -F -y "$fdir/php-fpm.conf" "${root_flag[@]}"
+	for i in $(seq $((START_TIMEOUT * 10))); do
+		[ -S "$fdir/fpm.sock" ] && break
+		kill -0 "$fpm_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -S "$fdir/fpm.sock" ] || { cat "$TMPD/fpm.err" "$fdir/error.log" >&2;
+	    die "php-fpm did not start"; }
+	log "php-fpm listens on $fdir/fpm.sock"
+	nginx_start "$name" "$port" "
+	server {
+		listen 127.0.0.1:$port;
+		root $www;
+		client_max_body_size 1100k;
+		location / {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param SCRIPT_FILENAME $www/index.php;
+			fastcgi_param SCRIPT_NAME /index.php;
+			fastcgi_param MEEK_SERVER_URL $surl;
+			fastcgi_pass unix:$fdir/fpm.sock;
+			fastcgi_buffering off;
+			fastcgi_read_timeout 120s;
+			fastcgi_send_timeout 120s;
+			gzip off;
+		}
+	}"
 }
 
 # useraddr_count REC: USERADDR lines in a meek-test-echo record so far.

@@ -19,11 +19,8 @@ start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
     --disable-tls --log "$TMPD/server.log"
 
 NGX=$TMPD/nginx
-mkdir -p "$NGX/logs" "$NGX/tmp"
 P13=$(free_port) || die "no free port for nginx"
 P12=$(free_port) || die "no free port for nginx"
-user_line=""
-[ "$(id -u)" = 0 ] && user_line="user root root;"
 loc="location / {
 			proxy_pass http://127.0.0.1:$server_PORT;
 			proxy_http_version 1.1;
@@ -32,20 +29,7 @@ loc="location / {
 			proxy_buffering off;
 			proxy_read_timeout 300s;
 		}"
-cat >"$NGX/nginx.conf" <<EOF
-$user_line
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log info;
-events { worker_connections 256; }
-http {
-	log_format tls '\$server_port \$ssl_protocol \$ssl_curve \$ssl_cipher \$ssl_session_reused \$host \$status \$request_method';
-	access_log $NGX/logs/access.log tls;
-	client_body_temp_path $NGX/tmp/body;
-	proxy_temp_path $NGX/tmp/proxy;
-	fastcgi_temp_path $NGX/tmp/fastcgi;
-	uwsgi_temp_path $NGX/tmp/uwsgi;
-	scgi_temp_path $NGX/tmp/scgi;
+nginx_start nginx "$P13" "
 	ssl_certificate $PKI/ec.pem;
 	ssl_certificate_key $PKI/ec.key;
 	server {
@@ -61,12 +45,7 @@ http {
 		ssl_certificate $PKI/rsa.pem;
 		ssl_certificate_key $PKI/rsa.key;
 		$loc
-	}
-}
-EOF
-spawn nginx nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" \
-    -g 'daemon off;'
-wait_port "$P13" nginx || die "nginx did not start"
+	}" "\$server_port \$ssl_protocol \$ssl_curve \$ssl_cipher \$ssl_session_reused \$host \$status \$request_method"
 wait_port "$P12" nginx || die "nginx did not start"
 log "nginx: TLS 1.3 only on 127.0.0.1:$P13, TLS 1.2 only on 127.0.0.1:$P12"
 

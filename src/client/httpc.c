@@ -670,9 +670,18 @@ httpc_set_timeout(struct httpc *h, int ms)
 }
 
 void
+httpc_body_begin(struct httpc *h, struct http_body *b)
+{
+	http_body_begin(b, h->msg, 1);
+	h->keep_alive = h->msg->keep_alive;
+	free(h->msg);
+	h->msg = NULL;
+}
+
+void
 httpc_finish(struct httpc *h)
 {
-	if (h->msg != NULL && !h->msg->keep_alive)
+	if (h->msg != NULL ? !h->msg->keep_alive : !h->keep_alive)
 		httpc_disconnect(h);
 }
 

@@ -57,7 +57,9 @@ struct httpc {
 	struct stream s;         /* s.fd < 0: not connected */
 	unsigned long requests;  /* requests sent on the current connection */
 	struct http_msg *msg;    /* owned, one response head at a time;
-	                            NULL after httpc_idle */
+	                            NULL after httpc_idle and
+	                            httpc_body_begin */
+	int keep_alive;          /* the last answer's, once msg is gone */
 	unsigned char *rbuf;     /* owned read-ahead, HTTP_HEAD_MAX bytes;
 	                            NULL after httpc_idle */
 	char extra[HTTPC_SID_MAX + 80]; /* X-Session-Id and Content-Type lines */
@@ -129,6 +131,10 @@ int httpc_send(struct httpc *h, const char *ext, const void *body,
 void httpc_report(struct httpc *h, int rc, const char *w, const char *action);
 /* Bounds each later wait on the connection by `ms`. */
 void httpc_set_timeout(struct httpc *h, int ms);
+/* Starts reading the body of the answer whose head the last
+ * httpc_send() read: sets up *b and gives back the head's buffer (about
+ * 9 KiB: a streamed answer lasts minutes and needs only *b). */
+void httpc_body_begin(struct httpc *h, struct http_body *b);
 /* Ends an answer whose body was read to its end: closes the connection
  * when the server does not keep it alive. */
 void httpc_finish(struct httpc *h);

@@ -508,7 +508,7 @@ xs_down_main(void *arg)
 
 			if (first_ms == io_ms)
 				left = io_ms;
-			http_body_begin(&b, h->msg, 1);
+			httpc_body_begin(h, &b);
 			rc = xsession_down_read(&d, &h->s, &b, left > 0 ? left : 1,
 			    io_ms, &w);
 			off = d.off;

@@ -27,7 +27,10 @@ start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --url http://127.0.0.1:1/ \
 
 # 1. The front in use starts answering 403 between two steps.
 args="targets=http://meek.test/|127.0.0.1:${frontA_PORT}+127.0.0.1:${frontB_PORT}"
-flip="for f in A B; do [ -s $TMPD/\$f.log ] && { echo 403 >$TMPD/\$f.mode; echo \$f >$TMPD/flipped; wc -l <$TMPD/\$f.log >$TMPD/\$f.before; }; done; true"
+# The front that carried step 1's bytes turns to 403, and only it: the
+# client's polls go on meanwhile, and a front they reach during the flip
+# must not be flipped as well (a slow machine widened that race).
+flip="u=\$(grep -l '^ok 20000' $TMPD/A.log $TMPD/B.log | head -n 1); u=\${u##*/}; u=\${u%.log}; echo 403 >$TMPD/\$u.mode; echo \$u >$TMPD/flipped; wc -l <$TMPD/\$u.log >$TMPD/\$u.before; true"
 log "-- $args; the front in use turns to 403 after step 1"
 if timeout 300 python3 "$FDIR/drive.py" "$client_ADDR" "$args" 20000 3 "$flip" \
     >"$TMPD/drive1.log" 2>&1; then

@@ -408,7 +408,9 @@ httpc_cert_dates(struct httpc *h, int rc, const char **cls, char *msg,
 	const struct client_target *t = h->target;
 	long long nb = 0, na = 0;
 	char d1[32], d2[32], d3[32];
-	int not_yet = rc == MEEK_ECERTNOTYET;
+	/* An intermediate out of its dates (MEEK_ECERTDATES) counts as "not
+	 * yet valid" unless the leaf's own dates say expired, as before. */
+	int not_yet = rc == MEEK_ECERTNOTYET || rc == MEEK_ECERTDATES;
 	enum certdates_verdict v;
 
 	v = certdates_probe(h->proxy, t->front, t->port, t->front, t->hello,

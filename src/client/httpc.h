@@ -99,7 +99,8 @@ void httpc_idle(struct httpc *h);
  * Returns 0, or the MEEK_E* code that ends the session with *why:
  * MEEK_EHTTP (non-200 after every try), MEEK_EIO with *why when a body
  * may have been delivered and cannot be resent, MEEK_ETOOBIG (body over `cap`),
- * MEEK_ECERT / MEEK_ETLS (handshake), a dial error, a stream error,
+ * a certificate code (meek_is_cert()) / MEEK_EALERT / MEEK_ETLS
+ * (handshake), a dial error, a stream error,
  * MEEK_EPROTO (malformed response), MEEK_ECLOSED (stop requested). */
 int httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
     size_t *out_len, const char **why);

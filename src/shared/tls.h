@@ -44,9 +44,10 @@ void tls_anchors_free(struct tls_anchors *ta);
  * checked against the certificate (an IP literal against its iPAddress
  * names).  `mono` is accepted for compatibility: the engine's buffers are
  * the same for both uses.
- * Returns 0 with *out, or MEEK_ECERT (untrusted, wrong name, expired or not
- * yet valid: *why says which), MEEK_ETLS, MEEK_ETIMEDOUT, MEEK_ECLOSED,
- * MEEK_EIO, MEEK_ENOMEM. */
+ * Returns 0 with *out, or a certificate code (meek_is_cert(): MEEK_ECERTCA,
+ * MEEK_ECERTNAME, MEEK_ECERTEXPIRED, MEEK_ECERTNOTYET, MEEK_ECERTDATES,
+ * MEEK_ECERT), MEEK_EALERT (the server's alert), MEEK_ETLS, MEEK_ETIMEDOUT,
+ * MEEK_ECLOSED, MEEK_EIO, MEEK_ENOMEM. */
 int tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
     const char *server_name, enum tlshello_profile hello, int mono,
     int timeout_ms, const char **why);
@@ -103,7 +104,8 @@ int tls_conn_flush(struct tls_conn *t);
  * is done and whose engine is between records: the pages of its record
  * buffer, arena_drop). */
 void tls_conn_idle(struct tls_conn *t);
-/* 1 when decrypted application data is waiting. */
+/* 1 when decrypted application data is waiting (a client connection: or a
+ * whole record already read from the socket, tlsclient_has_pending). */
 int tls_conn_has_pending(const struct tls_conn *t);
 /* 1 when the handshake resumed a cached session (client: the server
  * accepted our TLS 1.3 ticket or echoed our cached TLS 1.2 session id;

@@ -144,6 +144,9 @@ struct tlsclient {
 	size_t hs_len, hs_off, hs_cap;
 	/* Input. */
 	size_t in_off, in_have, rec_len;
+	size_t in_hw;                  /* in[0..in_hw) was ever written: the
+	                                  part to wipe (the rest of the buffer's
+	                                  pages are never touched) */
 	unsigned char *app;
 	size_t app_len;
 	/* Output. */
@@ -235,7 +238,7 @@ tc_buf_put(unsigned char **b, size_t cap)
 }
 
 #define tc_in_get(c) tc_buf_get(&(c)->in, TLSCLIENT_IN_CAP)
-#define tc_in_put(c) tc_buf_put(&(c)->in, TLSCLIENT_IN_CAP)
+#define tc_in_put(c) (tc_buf_put(&(c)->in, (c)->in_hw), (c)->in_hw = 0)
 #define tc_out_get(c) tc_buf_get(&(c)->out, TLSCLIENT_OUT_CAP)
 #define tc_out_put(c) tc_buf_put(&(c)->out, TLSCLIENT_OUT_CAP)
 
@@ -447,6 +450,8 @@ tc_read_record(struct tlsclient *c)
 		if (n < 0)
 			return tc_io_fail(c, (int)n);
 		c->in_have += (size_t)n;
+		if (c->in_have > c->in_hw)
+			c->in_hw = c->in_have;
 		c->heard = 1;
 	}
 }
@@ -2011,7 +2016,20 @@ tlsclient_idle(struct tlsclient *c)
 int
 tlsclient_has_pending(const struct tlsclient *c)
 {
-	return c->app_len > 0;
+	size_t avail;
+	const unsigned char *p;
+
+	if (c->app_len > 0)
+		return 1;
+	/* A whole record already read from the socket (one recv() takes up
+	 * to four): the fd will not turn readable for it. */
+	if (c->in == NULL)
+		return 0;
+	avail = c->in_have - c->in_off - c->rec_len;
+	if (avail < 5)
+		return 0;
+	p = c->in + c->in_off + c->rec_len;
+	return avail >= 5 + (size_t)tc_be16(p + 3);
 }
 
 int

@@ -49,12 +49,13 @@
  * tlsclient_open); later reads and writes wait at most the current timeout
  * each (tlsclient_set_timeout).
  *
- * Errors: MEEK_ECERT (why from tlsx509: "certificate not trusted (unknown
- * CA)", "certificate name mismatch", "certificate expired", "certificate
- * not yet valid", ...); MEEK_ETLS with why "TLS alert from peer: <name>"
- * for an alert received, or "TLS handshake failed: <reason>" / "TLS record
- * failed: <reason>" for a local failure (the matching fatal alert is sent
- * first); MEEK_ETIMEDOUT ("timed out"), MEEK_ECLOSED (close_notify, or EOF:
+ * Errors: a certificate rejection as its reason's code (tlsx509_reason_code:
+ * MEEK_ECERTCA, MEEK_ECERTNAME, MEEK_ECERTEXPIRED, MEEK_ECERTNOTYET,
+ * MEEK_ECERTDATES, else MEEK_ECERT; why from tlsx509, "certificate not
+ * trusted (unknown CA)", ...); MEEK_EALERT with why "TLS alert from peer:
+ * <name>" for a fatal alert received; MEEK_ETLS with why "TLS handshake
+ * failed: <reason>" / "TLS record failed: <reason>" for a local failure
+ * (the matching fatal alert is sent first); MEEK_ETIMEDOUT ("timed out"), MEEK_ECLOSED (close_notify, or EOF:
  * "connection closed by peer"), MEEK_EIO, MEEK_ENOMEM.  After a fatal
  * error every call returns the same error.
  * Thread: a tlsclient has one owner; tlsticket is shared (its own lock).
@@ -107,7 +108,8 @@ int tlsclient_flush(struct tlsclient *c);
 /* The connection will sit unused: the input and output buffers go back if
  * they hold nothing (they come back on the next read or write). */
 void tlsclient_idle(struct tlsclient *c);
-/* 1 when decrypted application data is waiting. */
+/* 1 when decrypted application data is waiting, or a whole record already
+ * read from the socket (so the fd will not turn readable for it). */
 int tlsclient_has_pending(const struct tlsclient *c);
 /* 1 when the handshake resumed (TLS 1.3 PSK accepted, or the TLS 1.2
  * server echoed our cached session id). */

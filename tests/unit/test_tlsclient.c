@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -570,6 +571,7 @@ struct bsrv {
 	struct tls_creds *creds;
 	int nconn;
 	int resumed[4];
+	int burst;              /* "burst" in: three one-byte records out */
 	pthread_t th;
 };
 
@@ -591,10 +593,18 @@ bsrv_main(void *arg)
 			return NULL;
 		if (tls_server_open(&t, fd, s->creds, T_WAIT, &why) == 0) {
 			s->resumed[i] = tls_conn_resumed(t);
-			while ((n = tls_conn_read(t, buf, sizeof buf)) > 0)
+			while ((n = tls_conn_read(t, buf, sizeof buf)) > 0) {
+				if (s->burst && n == 5 && memcmp(buf, "burst", 5) == 0) {
+					for (int k = 0; k < 3; k++)
+						if (tls_conn_write(t, "abc" + k, 1) != 0 ||
+						    tls_conn_flush(t) != 0)
+							break;
+					continue;
+				}
 				if (tls_conn_write(t, buf, (size_t)n) != 0 ||
 				    tls_conn_flush(t) != 0)
 					break;
+			}
 			tls_conn_free(t);
 		} else {
 			s->resumed[i] = -1;
@@ -651,6 +661,68 @@ START_TEST(tlsclient_tls12_bearssl_server)
 }
 END_TEST
 
+/* Records read from the socket ahead of the one in use count as pending:
+ * one recv() takes several, and a caller that polls the fd when nothing is
+ * pending would wait for bytes that already arrived. */
+START_TEST(tlsclient_pending_counts_buffered_records)
+{
+	struct tls_anchors *ta = anchors("ca.pem");
+	struct tlsclient *c = NULL;
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof sin;
+	const char *why = NULL;
+	char p1[128], p2[128], b;
+	struct bsrv s;
+	struct pollfd pfd;
+	int fd, avail = 0;
+
+	tlsticket_clear_all();
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(tls_creds_load(&s.creds, path(p1, "ec.pem"),
+	    path(p2, "ec.key"), &why), 0);
+	s.lfd = net_listen("127.0.0.1:0", 8, &why);
+	ck_assert_int_ge(s.lfd, 0);
+	ck_assert_int_eq(getsockname(s.lfd, (struct sockaddr *)&sin, &sl), 0);
+	s.port = ntohs(sin.sin_port);
+	s.nconn = 1;
+	s.burst = 1;
+	ck_assert_int_eq(pthread_create(&s.th, NULL, bsrv_main, &s), 0);
+	ck_assert_msg(cli_open(&c, &fd, s.port, ta, "bear.front.test", &why) == 0,
+	    "%s", why);
+	tlsclient_set_timeout(c, T_WAIT);
+	ck_assert_int_eq(tlsclient_has_pending(c), 0);
+	ck_assert_int_eq(tlsclient_write(c, "burst", 5), 0);
+	ck_assert_int_eq(tlsclient_flush(c), 0);
+	/* Wait until the three records (TLS 1.2: at least 22 bytes each)
+	 * are all in the socket. */
+	for (int i = 0; i < 500 && avail < 66; i++) {
+		ck_assert_int_eq(ioctl(fd, FIONREAD, &avail), 0);
+		if (avail < 66)
+			usleep(10000);
+	}
+	ck_assert_int_ge(avail, 66);
+	ck_assert_int_eq(tlsclient_read(c, &b, 1), 1);
+	ck_assert_int_eq(b, 'a');
+	/* b and c came with a: the socket is empty, they are pending. */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	ck_assert_int_eq(tlsclient_has_pending(c), 1);
+	ck_assert_int_eq(tlsclient_read(c, &b, 1), 1);
+	ck_assert_int_eq(b, 'b');
+	ck_assert_int_eq(tlsclient_has_pending(c), 1);
+	ck_assert_int_eq(tlsclient_read(c, &b, 1), 1);
+	ck_assert_int_eq(b, 'c');
+	ck_assert_int_eq(tlsclient_has_pending(c), 0);
+	tlsclient_free(c);
+	close(fd);
+	pthread_join(s.th, NULL);
+	close(s.lfd);
+	tls_creds_free(s.creds);
+	tls_anchors_free(ta);
+}
+END_TEST
+
 Suite *
 tlsclient_suite(void)
 {
@@ -674,6 +746,7 @@ tlsclient_suite(void)
 	tcase_add_test(tc, tlsclient_tls12_rsa);
 	tcase_add_test(tc, tlsclient_tls12_ecdsa);
 	tcase_add_test(tc, tlsclient_tls12_bearssl_server);
+	tcase_add_test(tc, tlsclient_pending_counts_buffered_records);
 	tcase_add_test(tc, tlsclient_tls12_resumes_session_id);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("certificates");

@@ -73,11 +73,12 @@ Suite *
 clock_suite(void)
 {
 	Suite *s = suite_create("clock");
-	TCase *tc = tcase_create("due");
+	TCase *deadline = tcase_create("deadline"), *due = tcase_create("due");
 
-	tcase_add_test(tc, clock_deadlines);
-	tcase_add_test(tc, clock_due_first_then_every);
-	tcase_add_test(tc, clock_due_one_winner);
-	suite_add_tcase(s, tc);
+	tcase_add_test(deadline, clock_deadlines);
+	suite_add_tcase(s, deadline);
+	tcase_add_test(due, clock_due_first_then_every);
+	tcase_add_test(due, clock_due_one_winner);
+	suite_add_tcase(s, due);
 	return s;
 }

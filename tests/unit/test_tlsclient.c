@@ -614,28 +614,48 @@ bsrv_main(void *arg)
 	return NULL;
 }
 
+/* Starts the server thread for `nconn` connections (ECDSA certificate),
+ * with tickets cleared first. */
+static void
+bsrv_start(struct bsrv *s, int nconn, int burst)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof sin;
+	const char *why = NULL;
+	char p1[128], p2[128];
+
+	tlsticket_clear_all();
+	memset(s, 0, sizeof *s);
+	ck_assert_int_eq(tls_creds_load(&s->creds, path(p1, "ec.pem"),
+	    path(p2, "ec.key"), &why), 0);
+	s->lfd = net_listen("127.0.0.1:0", 8, &why);
+	ck_assert_int_ge(s->lfd, 0);
+	ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&sin, &sl), 0);
+	s->port = ntohs(sin.sin_port);
+	s->nconn = nconn;
+	s->burst = burst;
+	ck_assert_int_eq(pthread_create(&s->th, NULL, bsrv_main, s), 0);
+}
+
+static void
+bsrv_stop(struct bsrv *s)
+{
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+	tls_creds_free(s->creds);
+}
+
 START_TEST(tlsclient_tls12_bearssl_server)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
 	struct tlsclient *c = NULL;
 	struct tlsclient_info info;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
 	const char *why = NULL;
-	char p1[128], p2[128], buf[64];
+	char buf[64];
 	struct bsrv s;
 	int fd;
 
-	tlsticket_clear_all();
-	memset(&s, 0, sizeof s);
-	ck_assert_int_eq(tls_creds_load(&s.creds, path(p1, "ec.pem"),
-	    path(p2, "ec.key"), &why), 0);
-	s.lfd = net_listen("127.0.0.1:0", 8, &why);
-	ck_assert_int_ge(s.lfd, 0);
-	ck_assert_int_eq(getsockname(s.lfd, (struct sockaddr *)&sin, &sl), 0);
-	s.port = ntohs(sin.sin_port);
-	s.nconn = 2;
-	ck_assert_int_eq(pthread_create(&s.th, NULL, bsrv_main, &s), 0);
+	bsrv_start(&s, 2, 0);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_msg(cli_open(&c, &fd, s.port, ta, "bear.front.test",
 		    &why) == 0, "%s", why);
@@ -652,11 +672,9 @@ START_TEST(tlsclient_tls12_bearssl_server)
 		tlsclient_free(c);
 		close(fd);
 	}
-	pthread_join(s.th, NULL);
+	bsrv_stop(&s);
 	ck_assert_int_eq(s.resumed[0], 0);
 	ck_assert_int_eq(s.resumed[1], 1);
-	close(s.lfd);
-	tls_creds_free(s.creds);
 	tls_anchors_free(ta);
 }
 END_TEST
@@ -668,25 +686,13 @@ START_TEST(tlsclient_pending_counts_buffered_records)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
 	struct tlsclient *c = NULL;
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof sin;
 	const char *why = NULL;
-	char p1[128], p2[128], b;
+	char b;
 	struct bsrv s;
 	struct pollfd pfd;
 	int fd, avail = 0;
 
-	tlsticket_clear_all();
-	memset(&s, 0, sizeof s);
-	ck_assert_int_eq(tls_creds_load(&s.creds, path(p1, "ec.pem"),
-	    path(p2, "ec.key"), &why), 0);
-	s.lfd = net_listen("127.0.0.1:0", 8, &why);
-	ck_assert_int_ge(s.lfd, 0);
-	ck_assert_int_eq(getsockname(s.lfd, (struct sockaddr *)&sin, &sl), 0);
-	s.port = ntohs(sin.sin_port);
-	s.nconn = 1;
-	s.burst = 1;
-	ck_assert_int_eq(pthread_create(&s.th, NULL, bsrv_main, &s), 0);
+	bsrv_start(&s, 1, 1);
 	ck_assert_msg(cli_open(&c, &fd, s.port, ta, "bear.front.test", &why) == 0,
 	    "%s", why);
 	tlsclient_set_timeout(c, T_WAIT);
@@ -716,9 +722,7 @@ START_TEST(tlsclient_pending_counts_buffered_records)
 	ck_assert_int_eq(tlsclient_has_pending(c), 0);
 	tlsclient_free(c);
 	close(fd);
-	pthread_join(s.th, NULL);
-	close(s.lfd);
-	tls_creds_free(s.creds);
+	bsrv_stop(&s);
 	tls_anchors_free(ta);
 }
 END_TEST

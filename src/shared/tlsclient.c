@@ -396,12 +396,25 @@ tc_in_idle(void *arg)
 	tc_in_put(c);
 }
 
+/* The length of the whole record at `p` (`avail` bytes buffered), or 0
+ * while it is not all there. */
+static size_t
+tc_whole_record(const unsigned char *p, size_t avail)
+{
+	size_t need;
+
+	if (avail < 5)
+		return 0;
+	need = 5 + (size_t)tc_be16(p + 3);
+	return avail >= need ? need : 0;
+}
+
 /* Makes in[in_off..in_off + rec_len) one whole record.  Returns 0 or an
  * error. */
 static int
 tc_read_record(struct tlsclient *c)
 {
-	size_t need, blen, avail;
+	size_t need, avail;
 	const unsigned char *p;
 	long n;
 	int wait, r;
@@ -414,12 +427,10 @@ tc_read_record(struct tlsclient *c)
 			if (p[0] < CT_CCS || p[0] > CT_APPDATA || p[1] != 3)
 				return tc_fail(c, AL_DECODE_ERROR, MEEK_ETLS,
 				    "TLS record failed: not a TLS record");
-			blen = tc_be16(p + 3);
-			if (blen > TLSCLIENT_REC_MAX - 5)
+			if (tc_be16(p + 3) > TLSCLIENT_REC_MAX - 5)
 				return tc_fail(c, AL_RECORD_OVERFLOW, MEEK_ETLS,
 				    "TLS record failed: record too large");
-			need = 5 + blen;
-			if (avail >= need) {
+			if ((need = tc_whole_record(p, avail)) > 0) {
 				c->rec_len = need;
 				return 0;
 			}
@@ -2016,8 +2027,7 @@ tlsclient_idle(struct tlsclient *c)
 int
 tlsclient_has_pending(const struct tlsclient *c)
 {
-	size_t avail;
-	const unsigned char *p;
+	size_t next;
 
 	if (c->app_len > 0)
 		return 1;
@@ -2025,11 +2035,8 @@ tlsclient_has_pending(const struct tlsclient *c)
 	 * to four): the fd will not turn readable for it. */
 	if (c->in == NULL)
 		return 0;
-	avail = c->in_have - c->in_off - c->rec_len;
-	if (avail < 5)
-		return 0;
-	p = c->in + c->in_off + c->rec_len;
-	return avail >= 5 + (size_t)tc_be16(p + 3);
+	next = c->in_off + c->rec_len;
+	return tc_whole_record(c->in + next, c->in_have - next) > 0;
 }
 
 int

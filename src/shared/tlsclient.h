@@ -55,9 +55,10 @@
  * trusted (unknown CA)", ...); MEEK_EALERT with why "TLS alert from peer:
  * <name>" for a fatal alert received; MEEK_ETLS with why "TLS handshake
  * failed: <reason>" / "TLS record failed: <reason>" for a local failure
- * (the matching fatal alert is sent first); MEEK_ETIMEDOUT ("timed out"), MEEK_ECLOSED (close_notify, or EOF:
- * "connection closed by peer"), MEEK_EIO, MEEK_ENOMEM.  After a fatal
- * error every call returns the same error.
+ * (the matching fatal alert is sent first); MEEK_ETIMEDOUT ("timed out"),
+ * MEEK_ECLOSED (close_notify, or EOF: "connection closed by peer"),
+ * MEEK_EIO, MEEK_ENOMEM.  After a fatal error every call returns the same
+ * error.
  * Thread: a tlsclient has one owner; tlsticket is shared (its own lock).
  */
 #ifndef MEEK_SHARED_TLSCLIENT_H

@@ -1,10 +1,13 @@
 #include "config.h"
 #include "server/handler.h"
+#include "server/xhandler.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/httpd.h"
 #include "shared/log.h"
 #include "shared/net.h"
+#include "shared/pool.h"
+#include "shared/sessid.h"
 #include "shared/useraddr.h"
 
 #include <stdatomic.h>
@@ -48,97 +51,138 @@ handler_backend(const char *id, size_t len, int n)
 	return (int)(h % (unsigned long)n);
 }
 
-/* The meek exchange for one POST whose body is b->body[0..len).  `open`:
- * the request's X-Meek-Ext op=open, or NULL. */
+/* Answers 503/500 for session_table_get_from's error `rc`. */
 static int
-handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
-    size_t len, const struct ext *open)
+handler_table_error(const struct handler *h, struct conn *c, int rc,
+    int per_source, int keep_alive)
 {
-	const struct http_msg *m = &b->msg;
-	const char *id = http_header_get(m, "X-Session-Id");
-	char sidlog[LOG_SID_LEN], useraddr[NET_ADDRSTR_MAX + 8];
-	char answer[EXT_VALUE_MAX + 1];
-	const char *why = "";
-	struct session *s;
-	size_t idlen;
-	int rc, created, closed, per_source, first = 0;
-	long n;
-
-	if ((idlen = sessid_check(id)) == 0) {
-		log_debug("POST with a missing or bad X-Session-Id: 400");
-		stats_add(h->stats, STATS_4XX, 1);
-		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
-	}
-	/* The source that reaches tor, for its per-source cap. */
-	handler_useraddr(h, m, (const struct sockaddr *)&c->peer, useraddr,
-	    sizeof useraddr);
-	rc = session_table_get_from(h->table, id, idlen, clock_ms(),
-	    h->srccap != NULL ? srccap_slot(h->srccap, useraddr) : -1, &s,
-	    &created, &per_source);
 	if (rc == MEEK_EFULL) {
 		if (per_source)
 			log_debug("--max-per-source reached: 503");
 		else
 			log_debug("session table full: 503");
 		stats_add(h->stats, STATS_5XX, 1);
-		return httpd_reply(&c->st, 503, NULL, m->keep_alive);
+		return httpd_reply(&c->st, 503, NULL, keep_alive);
 	}
+	stats_add(h->stats, STATS_5XX, 1);
+	return httpd_reply(&c->st, 500, NULL, keep_alive);
+}
+
+/* Caller holds s->lock; `s` is an extension session (open or running) and
+ * q a classic-looking POST for it.  Returns 1 when the request goes on as
+ * classic meek; 0 when it was answered here (*verdict): a repeated open
+ * gets the same answer again, a classic request in a running extension
+ * session a 400.  A 0 has unlocked and unreferenced `s`. */
+static int
+handler_ext_session_locked(const struct handler *h, struct conn *c,
+    const struct hreq *q, struct session *s, int keep_alive, int *verdict)
+{
+	char answer[EXT_VALUE_MAX + 1];
+
+	if (q->op == EXT_OP_OPEN && !s->closed) {
+		/* A repeated open (its answer was lost): the same answer,
+		 * nothing else. */
+		snprintf(answer, sizeof answer, "%s", s->ext->answer);
+		session_touch(s, clock_ms());
+		pthread_mutex_unlock(&s->lock);
+		session_unref(s);
+		log_debug("session %s: open repeated", q->sid);
+		*verdict = xhandler_answer_open(c, answer, keep_alive);
+		return 0;
+	}
+	if (s->mode == SESSION_EXT_OPEN) {
+		/* No extension request yet, so no ORPort byte was read:
+		 * classic from here on loses nothing. */
+		session_ext_downgrade_locked(s);
+		log_debug("session %s: classic request after the open: "
+		    "classic", q->sid);
+		return 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	session_unref(s);
+	log_debug("session %s: classic request in an extension session: 400",
+	    q->sid);
+	stats_add(h->stats, STATS_4XX, 1);
+	*verdict = httpd_reply(&c->st, 400, NULL, keep_alive);
+	return 0;
+}
+
+/* The session of classic or open request q: looked up, or created and
+ * dialed (*first = 1) when this is its first request.  Returns 1 with *sp
+ * referenced and locked; 0 when the request was answered (*verdict). */
+static int
+handler_session(const struct handler *h, struct conn *c,
+    const struct http_msg *m, const struct hreq *q, struct session **sp,
+    int *first, int *verdict)
+{
+	char useraddr[NET_ADDRSTR_MAX + 8];
+	struct session_upstream up = h->up;
+	const char *why = "";
+	struct session *s;
+	int rc, created, per_source;
+
+	*first = 0;
+	/* The source that reaches tor, for its per-source cap. */
+	handler_useraddr(h, m, (const struct sockaddr *)&c->peer, useraddr,
+	    sizeof useraddr);
+	rc = session_table_get_from(h->table, q->id, q->idlen, clock_ms(),
+	    h->srccap != NULL ? srccap_slot(h->srccap, useraddr) : -1, &s,
+	    &created, &per_source);
 	if (rc < 0) {
-		stats_add(h->stats, STATS_5XX, 1);
-		return httpd_reply(&c->st, 500, NULL, m->keep_alive);
+		*verdict = handler_table_error(h, c, rc, per_source,
+		    m->keep_alive);
+		return 0;
 	}
-	log_sid(sidlog, s->id);
-
 	pthread_mutex_lock(&s->lock);
-	if (s->mode != SESSION_CLASSIC) {
-		if (open != NULL && !s->closed) {
-			/* A repeated open (its answer was lost): the same
-			 * answer, nothing else. */
-			snprintf(answer, sizeof answer, "%s", s->ext->answer);
-			session_touch(s, clock_ms());
-			pthread_mutex_unlock(&s->lock);
-			session_unref(s);
-			log_debug("session %s: open repeated", sidlog);
-			return xhandler_answer_open(c, answer, m->keep_alive);
-		}
-		if (s->mode == SESSION_EXT_OPEN) {
-			/* No extension request yet, so no ORPort byte was
-			 * read: classic from here on loses nothing. */
-			session_ext_downgrade_locked(s);
-			log_debug("session %s: classic request after the open: "
-			    "classic", sidlog);
-		} else {
-			pthread_mutex_unlock(&s->lock);
-			session_unref(s);
-			log_debug("session %s: classic request in an extension "
-			    "session: 400", sidlog);
-			stats_add(h->stats, STATS_4XX, 1);
-			return httpd_reply(&c->st, 400, NULL, m->keep_alive);
-		}
+	if (s->mode != SESSION_CLASSIC && !handler_ext_session_locked(h, c, q,
+	    s, m->keep_alive, verdict))
+		return 0;
+	if (s->closed || s->fd >= 0) {
+		*sp = s;
+		return 1;
 	}
-	if (!s->closed && s->fd < 0) {
-		/* The first request of a session dials; a concurrent second
-		 * request waits on the lock and finds it dialed. */
-		struct session_upstream up = h->up;
+	/* The first request of a session dials; a concurrent second request
+	 * waits on the lock and finds it dialed. */
+	if (h->norports > 1)
+		up.orport = h->orports[handler_backend(q->id, q->idlen,
+		    h->norports)];
+	if ((rc = session_dial_locked(s, &up, useraddr, &why)) < 0) {
+		pthread_mutex_unlock(&s->lock);
+		log_info("session %s: cannot reach the ORPort: %s", q->sid, why);
+		session_table_remove(h->table, s);
+		session_unref(s);
+		stats_add(h->stats, STATS_5XX, 1);
+		*verdict = httpd_reply(&c->st, 500, NULL, m->keep_alive);
+		return 0;
+	}
+	log_debug("session %s: new", q->sid);
+	*first = 1;
+	*sp = s;
+	return 1;
+}
 
-		if (h->norports > 1)
-			up.orport = h->orports[handler_backend(id, idlen,
-			    h->norports)];
-		rc = session_dial_locked(s, &up, useraddr, &why);
-		if (rc < 0) {
-			pthread_mutex_unlock(&s->lock);
-			log_info("session %s: cannot reach the ORPort: %s",
-			    sidlog, why);
-			session_table_remove(h->table, s);
-			session_unref(s);
-			stats_add(h->stats, STATS_5XX, 1);
-			return httpd_reply(&c->st, 500, NULL, m->keep_alive);
-		}
-		log_debug("session %s: new", sidlog);
-		first = 1;
+/* The meek exchange for one classic POST (or an open, q->op) whose body is
+ * b->body[0..len). */
+static int
+handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
+    size_t len, const struct hreq *q)
+{
+	const struct http_msg *m = &b->msg;
+	char answer[EXT_VALUE_MAX + 1];
+	const char *why = "";
+	struct session *s;
+	int closed, first, verdict;
+	long n;
+
+	if (q->idlen == 0) {
+		log_debug("POST with a missing or bad X-Session-Id: 400");
+		stats_add(h->stats, STATS_4XX, 1);
+		return httpd_reply(&c->st, 400, NULL, m->keep_alive);
 	}
-	if (open != NULL && first && len == 0 &&
-	    xhandler_open_locked(h, s, open, answer)) {
+	if (!handler_session(h, c, m, q, &s, &first, &verdict))
+		return verdict;
+	if (q->op == EXT_OP_OPEN && first && len == 0 &&
+	    xhandler_open_locked(h, s, &q->x, answer)) {
 		session_touch(s, clock_ms());
 		pthread_mutex_unlock(&s->lock);
 		session_unref(s);
@@ -155,11 +199,11 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 		session_table_remove(h->table, s);
 	session_unref(s);
 	if (n < 0) {
-		log_debug("session %s: %s: 500", sidlog, why);
+		log_debug("session %s: %s: 500", q->sid, why);
 		stats_add(h->stats, STATS_5XX, 1);
 		return httpd_reply(&c->st, 500, NULL, m->keep_alive);
 	}
-	log_debug("session %s: %zu bytes up, %ld down%s", sidlog, len, n,
+	log_debug("session %s: %zu bytes up, %ld down%s", q->sid, len, n,
 	    closed ? ", ORPort closed" : "");
 	if (http_write_response(&c->st, 200, "OK", "application/octet-stream",
 	    NULL, b->out, (size_t)n, m->keep_alive) < 0)
@@ -167,13 +211,23 @@ handler_post(const struct handler *h, struct conn *c, struct handler_bufs *b,
 	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
 }
 
-/* 1 when the request may be meek: a POST with a plausible session id and,
- * with --require-header, the secret. */
+/* The dispatch step's classification of the request head in `m`: fills
+ * q (the session id checked once, the op) and returns 1 when the request
+ * may be meek: a POST with, under --require-header, the secret and, under
+ * --fallback, a plausible session id (without a decoy a bad id gets Go's
+ * 400). */
 static int
-handler_is_meek(const struct handler *h, const struct http_msg *m)
+handler_classify(const struct handler *h, const struct http_msg *m,
+    struct hreq *q)
 {
 	const char *v;
 
+	memset(q, 0, sizeof *q);
+	q->op = EXT_OP_NONE;
+	q->id = http_header_get(m, "X-Session-Id");
+	q->idlen = sessid_check(q->id);
+	if (q->idlen > 0)
+		log_sid(q->sid, q->id);
 	if (strcmp(m->method, "POST") != 0)
 		return 0;
 	if (h->req_name != NULL) {
@@ -181,9 +235,27 @@ handler_is_meek(const struct handler *h, const struct http_msg *m)
 		if (v == NULL || strcmp(v, h->req_value) != 0)
 			return 0;
 	}
-	if (h->decoy == NULL)
-		return 1;   /* Go's answers: 400 for a bad id */
-	return sessid_check(http_header_get(m, "X-Session-Id")) > 0;
+	if (h->decoy != NULL && q->idlen == 0)
+		return 0;
+	q->op = xhandler_op(h, m, &q->x);
+	return 1;
+}
+
+/* An op=up, op=stream or op=poll request: its session is looked up, never
+ * created (only an open or a classic request creates one). */
+static int
+handler_ext(const struct handler *h, struct conn *c, struct handler_bufs *b,
+    const struct hreq *q)
+{
+	stats_add(h->stats, STATS_REQUESTS, 1);
+	if (q->idlen == 0) {
+		/* The body is unread: answer and close. */
+		log_debug("POST with a missing or bad X-Session-Id: 400");
+		stats_add(h->stats, STATS_4XX, 1);
+		return httpd_reply(&c->st, 400, NULL, 0);
+	}
+	return xhandler_serve(h, c, b, q,
+	    session_table_lookup(h->table, q->id, q->idlen));
 }
 
 /* Makes the whole request head (or a full read-ahead buffer) sit in c's
@@ -280,9 +352,9 @@ handler_chunked(const struct handler *h, struct conn *c,
 int
 handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 {
-	struct ext x;
+	struct hreq q;
 	size_t len;
-	int verdict, meek, op = EXT_OP_NONE;
+	int verdict, meek;
 	unsigned long long limit = xhandler_body_limit(h);
 
 	if (h->decoy != NULL) {
@@ -303,17 +375,13 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 	if (!httpd_read_head(c, &b->msg, h->decoy != NULL ? ~0ULL : limit,
 	    &verdict))
 		return verdict;
-	meek = handler_is_meek(h, &b->msg);
+	meek = handler_classify(h, &b->msg, &q);
 	if (meek && h->decoy != NULL && b->msg.content_length >= 0 &&
 	    (unsigned long long)b->msg.content_length > limit)
 		meek = 0;   /* too large for meek: the decoy's answer */
-	if (meek)
-		op = xhandler_op(h, &b->msg, &x);
-	if (op == EXT_OP_UP || op == EXT_OP_STREAM || op == EXT_OP_POLL) {
-		/* Bodies up to --max-body, read piece by piece. */
-		stats_add(h->stats, STATS_REQUESTS, 1);
-		return xhandler_serve(h, c, b, op);
-	}
+	if (meek && (q.op == EXT_OP_UP || q.op == EXT_OP_STREAM ||
+	    q.op == EXT_OP_POLL))
+		return handler_ext(h, c, b, &q);   /* bodies up to --max-body */
 	if (h->decoy != NULL && (b->msg.content_length >
 	    (long long)sizeof b->body || (!meek && b->msg.chunked))) {
 		/* Over what a classic request may carry, or a chunked body
@@ -334,8 +402,7 @@ handler_serve(const struct handler *h, struct conn *c, struct handler_bufs *b)
 		return verdict;
 	stats_add(h->stats, STATS_REQUESTS, 1);
 	if (meek)
-		verdict = handler_post(h, c, b, len,
-		    op == EXT_OP_OPEN ? &x : NULL);
+		verdict = handler_post(h, c, b, len, &q);
 	else if (h->decoy != NULL) {
 		stats_add(h->stats, STATS_DECOY, 1);
 		return decoy_proxy(h->decoy, c, &b->msg, b->body, len, NULL,

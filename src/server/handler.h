@@ -1,55 +1,25 @@
 /*
- * handler: serves one HTTP request on a client connection: the meek POST
- * (X-Session-Id -> session transaction -> 200 with ORPort bytes; the
- * requests of protocol extension 1 go to server/xhandler), the
- * happy-little-web-server page for GET /, and the error statuses (400, 404,
- * 405, 413, 431, 500, 501, 503, 505).
+ * handler: the dispatch step for one HTTP request on a client connection,
+ * and classic meek.  It reads the head, classifies the request (a meek
+ * POST, the decoy's, GET / and the error statuses: 400, 404, 405, 413,
+ * 431, 500, 501, 503, 505), checks the session id once, and then:
+ *   op=up/stream/poll   looks the session up (never creates one) and hands
+ *                       the request to server/xhandler;
+ *   classic, op=open    reads the body, looks the session up or creates and
+ *                       dials it, then either accepts the open
+ *                       (xhandler_open_locked) or runs the classic
+ *                       exchange (session_transact_locked: 200 with the
+ *                       ORPort's bytes).
  * Thread: any worker; a struct handler is read-only once set up, the
- * handler_bufs belong to one worker.
+ * handler_bufs belong to one worker (server/hctx.h).
  */
 #ifndef MEEK_SERVER_HANDLER_H
 #define MEEK_SERVER_HANDLER_H
 #include <stddef.h>
 #include <sys/socket.h>
 #include "shared/conn.h"
-#include "shared/pool.h"
-#include "server/session.h"
-#include "server/session_table.h"
 #include "shared/http.h"
-#include "shared/useraddr.h"
-#include "server/decoy.h"
-#include "server/srccap.h"
-#include "server/stats.h"
-#include "server/xhandler.h"
-
-#define HANDLER_IO_TIMEOUT_MS 20000   /* client read/write and idle keep-alive */
-
-struct handler {
-	struct session_table *table;   /* borrowed */
-	struct session_upstream up;
-	/* Several ORPorts (standalone): a session's id picks one, so all its
-	 * requests reach the same backend.  norports 0: up.orport. */
-	const char *const *orports;
-	int norports;
-	const struct decoy *decoy;     /* --fallback, or NULL */
-	const char *req_name;          /* --require-header, or NULL */
-	const char *req_value;
-	struct useraddr_rule useraddr; /* Meek-IP / X-Forwarded-For trust */
-	struct srccap *srccap;         /* per-source caps, or NULL */
-	struct stats *stats;           /* counters, or NULL */
-	struct xconf x;                /* protocol extension 1 limits */
-	struct xstate *xs;             /* its counters (required when
-	                                  x.max_ext > 0) */
-};
-
-/* A worker's buffers, allocated once (about 140 KiB: keep them off the
- * small thread stacks). */
-struct handler_bufs {
-	struct http_msg msg;
-	unsigned char body[HTTP_BODY_MAX];
-	unsigned char out[HTTP_BODY_MAX];
-	struct decoy_bufs decoy;
-};
+#include "server/hctx.h"
 
 /* Reads one request from `c` and answers it.  Returns POOL_KEEP when
  * the connection may carry another request, else POOL_CLOSE (the caller

@@ -7,6 +7,7 @@
 #include "shared/arena.h"
 #include "server/conf.h"
 #include "server/handler.h"
+#include "server/xhandler.h"
 #include "shared/pool.h"
 #include "server/reaper.h"
 #include "server/session_table.h"

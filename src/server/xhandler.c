@@ -20,7 +20,6 @@
  */
 #include "config.h"
 #include "server/xhandler.h"
-#include "server/handler.h"
 #include "server/orport.h"
 #include "shared/clock.h"
 #include "shared/err.h"
@@ -864,11 +863,8 @@ xh_down(struct xreq *r, struct session *s, int op)
 
 int
 xhandler_serve(const struct handler *h, struct conn *c,
-    struct handler_bufs *b, int op)
+    struct handler_bufs *b, const struct hreq *q, struct session *s)
 {
-	const char *id = http_header_get(&b->msg, "X-Session-Id");
-	size_t idlen = sessid_check(id);
-	struct session *s;
 	struct xreq r;
 	int verdict, classic;
 
@@ -877,43 +873,33 @@ xhandler_serve(const struct handler *h, struct conn *c,
 	r.c = c;
 	r.b = b;
 	r.raw = b->msg.version_minor == 0;
-	r.limit = op == EXT_OP_UP ? xhandler_body_limit(h) :
+	r.limit = q->op == EXT_OP_UP ? xhandler_body_limit(h) :
 	    XHANDLER_DOWN_BODY_MAX;
 	http_body_begin(&r.body, &b->msg, 0);
-	if (idlen == 0) {
-		/* The body is unread: answer and close. */
-		log_debug("POST with a missing or bad X-Session-Id: 400");
-		stats_add(h->stats, STATS_4XX, 1);
-		return httpd_reply(&c->st, 400, NULL, 0);
-	}
-	log_sid(r.sid, id);
-	s = session_table_lookup(h->table, id, idlen);
-	if (s != NULL) {
-		pthread_mutex_lock(&s->lock);
-		classic = s->mode == SESSION_CLASSIC;
-		if (!classic && !s->closed) {
-			s->mode = SESSION_EXT;
-			atomic_store(&s->open_pending, 0);
-		}
-		pthread_mutex_unlock(&s->lock);
-		if (classic) {
-			/* Frames must never reach tor as classic payload;
-			 * the two ends disagree for good. */
-			xh_end_session(h, s);
-			session_unref(s);
-			if (xh_drain(&r) < 0)
-				return POOL_CLOSE;
-			return xh_answer_reset(&r, op,
-			    "not an extension session");
-		}
-		session_touch(s, clock_ms());
-	}
+	memcpy(r.sid, q->sid, sizeof r.sid);
 	if (s == NULL) {
 		if (xh_drain(&r) < 0)
 			return POOL_CLOSE;
-		return xh_answer_reset(&r, op, "unknown session");
+		return xh_answer_reset(&r, q->op, "unknown session");
 	}
-	verdict = op == EXT_OP_UP ? xh_up(&r, s) : xh_down(&r, s, op);
+	pthread_mutex_lock(&s->lock);
+	classic = s->mode == SESSION_CLASSIC;
+	if (!classic && !s->closed) {
+		s->mode = SESSION_EXT;
+		atomic_store(&s->open_pending, 0);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (classic) {
+		/* Frames must never reach tor as classic payload; the two
+		 * ends disagree for good. */
+		xh_end_session(h, s);
+		session_unref(s);
+		if (xh_drain(&r) < 0)
+			return POOL_CLOSE;
+		return xh_answer_reset(&r, q->op, "not an extension session");
+	}
+	session_touch(s, clock_ms());
+	verdict = q->op == EXT_OP_UP ? xh_up(&r, s) : xh_down(&r, s, q->op);
 	session_touch(s, clock_ms());
 	session_unref(s);
 	return verdict;

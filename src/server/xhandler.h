@@ -4,8 +4,10 @@
  * op=stream and op=poll requests of extension sessions (frames, offsets,
  * the retransmit window, streamed and held downstream responses).
  *
- * Classic meek never reaches this module but for xhandler_open_locked(),
- * which handler.c calls for a classic-looking POST carrying op=open.
+ * server/handler's dispatch step calls in: xhandler_open_locked() for a
+ * classic-looking POST carrying op=open, xhandler_serve() for the other
+ * ops with the session it looked up.  This module never calls back; what
+ * both read is in server/hctx.h.
  *
  * Held downstream requests: a stream or held poll occupies its worker for
  * its whole life.  The pool runs --threads + --max-ext workers; at most
@@ -19,35 +21,16 @@
  */
 #ifndef MEEK_SERVER_XHANDLER_H
 #define MEEK_SERVER_XHANDLER_H
-#include <stdatomic.h>
 #include <stddef.h>
 #include "shared/conn.h"
 #include "shared/ext.h"
 #include "shared/http.h"
+#include "server/hctx.h"
 #include "server/session.h"
 
 #define XHANDLER_TICK_MS 1000        /* longest wait of a held handler */
 #define XHANDLER_SLACK 4096          /* frame heads beside --max-body */
 #define XHANDLER_DOWN_BODY_MAX 4096  /* body of a stream/poll request */
-
-/* The extension's limits (flags), read-only once set. */
-struct xconf {
-	int max_ext;            /* 0: the extension is off */
-	long long stream_ms;    /* --stream-time */
-	long long hold_ms;      /* --hold-time */
-	long long keepalive_ms; /* EXT_KEEPALIVE_MS */
-	size_t window;          /* --window, bytes */
-	size_t max_body;        /* --max-body, bytes */
-};
-
-/* The extension's shared counters. */
-struct xstate {
-	atomic_int ext_sessions;   /* extension sessions alive */
-	atomic_int held;           /* held downstream requests */
-};
-
-struct handler;
-struct handler_bufs;
 
 /* Sets `x` to the defaults (64 sessions, 50 s, 20 s, 5 s, 1 MiB, 1 MiB). */
 void xconf_init(struct xconf *x);
@@ -74,10 +57,12 @@ int xhandler_open_locked(const struct handler *h, struct session *s,
  * Returns the pool's verdict. */
 int xhandler_answer_open(struct conn *c, const char *answer, int keep_alive);
 
-/* Serves an op=up, op=stream or op=poll request whose head is in b->msg
- * (body not read yet; `op` from xhandler_op).  Returns the pool's
- * verdict. */
+/* Serves an op=up, op=stream or op=poll request (q->op) whose head is in
+ * b->msg (body not read yet).  `s` is the session the dispatch step looked
+ * up by q->id, with a reference this call gives back, or NULL when the
+ * server holds no such session (the answer is a RESET).  Returns the
+ * pool's verdict. */
 int xhandler_serve(const struct handler *h, struct conn *c,
-    struct handler_bufs *b, int op);
+    struct handler_bufs *b, const struct hreq *q, struct session *s);
 
 #endif

@@ -31,12 +31,8 @@
  *   sent again on the same pair after the wait above.  The connection is
  *   closed without reading the answer's body, so the payload in the
  *   caller's buffer stays intact.
- * - Bounds: at most BACKOFF_MAX_TRIES (10) tries of one body (a move at
- *   once to a pair not yet tried in this round is not counted) and
- *   HTTPC_RETRY_TOTAL_MS (75 s) in all; when no front can be reached at
- *   all (no HTTP answer), HTTPC_UNREACHABLE_MS (20 s) from the first such
- *   failure: tor's own retry with a new circuit is then as good, and tor
- *   sees the failure sooner.  Then the session ends.  Go
+ * - Waits, bounds and the end of a request are client/retry's
+ *   (RETRY_BOUNDED): the policy for every mode lives there.  Go
  *   meek-client makes 10 tries 30 s apart (4.5 minutes), when meek-server
  *   (120 s idle expiry) and tor have long given up.
  * - A certificate not valid yet (tlsx509 says "certificate not yet valid";
@@ -54,6 +50,7 @@
  */
 #include "config.h"
 #include "client/httpc.h"
+#include "client/retry.h"
 #include "client/backoff.h"
 #include "client/certdates.h"
 #include "client/report.h"
@@ -477,51 +474,6 @@ httpc_exchange(struct httpc *h, unsigned char *buf, size_t len, size_t cap,
 	return httpc_exchange_ext(h, NULL, buf, len, cap, out_len, why);
 }
 
-/* The retry state of one body's tries (httpc_exchange_ext). */
-struct httpc_retry {
-	long long deadline;       /* HTTPC_RETRY_TOTAL_MS in all */
-	long long clock_until;    /* retries for a clock behind, until */
-	long long unreach_until;  /* set at the first unreachable front */
-	size_t failed_in_row;
-	int waits, same_retry, counted;
-};
-
-/* After a failed try that is retried: what next (the returned action),
- * with *delay before it and *rest when the pair rests. */
-static const char *
-httpc_plan(struct httpc *h, struct httpc_retry *r, enum httpc_phase phase,
-    int st, int *delay, int *rest)
-{
-	const char *action;
-
-	*delay = 0;
-	*rest = 0;
-	if (phase == HTTPC_ANSWERED && st >= 500) {
-		/* The front works; what is behind it does not, yet. */
-		r->failed_in_row = 0;
-		*delay = backoff_retry_delay(++r->waits);
-		action = "retrying on the same front";
-	} else {
-		*rest = 1;
-		if (phase == HTTPC_ANSWERED || phase == HTTPC_PAGE)
-			r->unreach_until = 0;
-		else if (r->unreach_until == 0)
-			r->unreach_until = clock_ms() + HTTPC_UNREACHABLE_MS;
-		r->failed_in_row++;
-		if (r->failed_in_row >= h->ntargets) {
-			r->failed_in_row = 0;
-			*delay = backoff_retry_delay(++r->waits);
-		}
-		action = h->ntargets > 1 ? "trying the next url/front pair" :
-		    "retrying";
-	}
-	/* Moving at once to a pair not tried in this round is not a
-	 * retry: only tries followed by a wait count. */
-	if (*delay > 0 || !*rest)
-		r->counted++;
-	return action;
-}
-
 /* The current front as host:port ([v6]:port) into fr. */
 static void
 httpc_front_label(const struct httpc *h, char *fr, size_t len)
@@ -542,38 +494,28 @@ httpc_end(const struct httpc *h, const char *fr, const char *cls,
 	return rc;
 }
 
-/* Waits `delay` ms, cut to the bounds left. */
-static int
-httpc_wait(struct httpc *h, const struct httpc_retry *r, int delay,
-    const char **why)
-{
-	if (delay > clock_left(r->deadline))
-		delay = clock_left(r->deadline);
-	if (r->unreach_until != 0 && delay > r->unreach_until - clock_ms())
-		delay = (int)(r->unreach_until - clock_ms());
-	return httpc_sleep(h, delay, why);
-}
-
 int
 httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
     size_t len, size_t cap, size_t *out_len, const char **why)
 {
 	char extra[sizeof h->extra + EXT_VALUE_MAX + 32];
 	const char *lines = ext == NULL ? h->extra : extra;
-	struct httpc_retry r = {
-		.deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS),
-		.clock_until = clock_ms() + HTTPC_CLOCK_WAIT_MAX_MS,
-	};
-	enum httpc_phase phase;
+	long long clock_until = clock_ms() + HTTPC_CLOCK_WAIT_MAX_MS;
+	struct retry r;
+	int same_retry = 0;
 
 	*out_len = 0;
 	if (ext != NULL)
 		snprintf(extra, sizeof extra, "%s" EXT_HEADER ": %s\r\n",
 		    h->extra, ext);
+	retry_init(&r, RETRY_BOUNDED, clock_ms());
 	for (;;) {
-		const char *w = NULL, *cls, *action;
+		const char *w = NULL, *cls;
 		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
-		int delay, rest, st, rc;
+		struct retry_fail f;
+		struct retry_step step;
+		enum httpc_phase phase;
+		int rc;
 
 		httpc_pick(h);
 		rc = httpc_try(h, lines, buf, len, cap, out_len, &w);
@@ -582,18 +524,19 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 			return 0;
 		}
 		phase = (enum httpc_phase)h->last_phase;
-		st = httpc_failed_status(h);
+		f.status = httpc_failed_status(h);
+		f.page = phase == HTTPC_PAGE;
 		httpc_front_label(h, fr, sizeof fr);
 		cls = httpc_classify(h, rc, &w, cbuf, sizeof cbuf, msg, sizeof msg);
 		if (meek_is_cert_dates(rc) &&
 		    httpc_cert_dates(h, rc, &cls, msg, sizeof msg, &w) &&
-		    clock_ms() < r.clock_until) {
+		    clock_ms() < clock_until) {
 			/* Our clock is behind the certificate: no front will
 			 * work until NTP has run, and giving up would leave tor
 			 * stuck.  Retry every few seconds, off the budget. */
 			report_failure(h->sid_log, fr, cls, msg,
 			    "retrying every 5 s until the clock is right");
-			r.deadline = clock_deadline(HTTPC_RETRY_TOTAL_MS);
+			retry_restart(&r, clock_ms());
 			if ((rc = httpc_sleep(h, HTTPC_CLOCK_RETRY_MS, why)) != 0)
 				return rc;
 			continue;
@@ -605,7 +548,7 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 			    "response cut short: downstream bytes lost" :
 			    "the request may have reached meek-server and "
 			    "is not resent without the lossless extension", why);
-		if (phase == HTTPC_MAYBE_SENT && !r.same_retry &&
+		if (phase == HTTPC_MAYBE_SENT && !same_retry &&
 		    rc == MEEK_ECLOSED) {
 			/* An empty poll whose connection the server closed
 			 * (FIN) between our staleness check and the request: a
@@ -613,29 +556,28 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 			 * same pair.  A reset or a timeout may have cut off an
 			 * answer that carried downstream bytes: resending the
 			 * poll would then hand tor a gap, so that session ends
-			 * (below) as for a body that may have arrived. */
-			r.same_retry = 1;
+			 * (above) as for a body that may have arrived. */
+			same_retry = 1;
 			log_debug("session %s: poll failed before the answer "
 			    "(%s); retrying it", h->sid_log, meek_strerror(rc));
 			continue;
 		}
-		r.same_retry = 0;
-		action = httpc_plan(h, &r, phase, st, &delay, &rest);
-		if (r.counted >= BACKOFF_MAX_TRIES || clock_left(r.deadline) <= 0 ||
-		    (r.unreach_until != 0 && clock_ms() >= r.unreach_until))
-			return httpc_end(h, fr, cls, w, rc, "giving up",
+		same_retry = 0;
+		retry_failed(&r, &f, h->ntargets, clock_ms(), &step);
+		if (step.next == RETRY_END)
+			return httpc_end(h, fr, cls, w, rc, step.action,
 			    rc == MEEK_EHTTP ?
 			    "server answered non-200 to every try" :
 			    "no url/front pair worked within the retry bounds", why);
 		report_failure(h->sid_log, fr, cls,
-		    w ? w : meek_strerror(rc), action);
-		if (st > 0)
+		    w ? w : meek_strerror(rc), step.action);
+		if (f.status > 0)
 			log_info("session %s: status %d (try %d of %d); next try "
-			    "in %d ms", h->sid_log, st, r.counted, BACKOFF_MAX_TRIES,
-			    delay);
-		if (rest)
+			    "in %d ms", h->sid_log, f.status, r.counted,
+			    BACKOFF_MAX_TRIES, step.delay_ms);
+		if (step.next == RETRY_NEXT)
 			h->dead_until[h->order[h->cur]] = clock_ms() + HTTPC_DEAD_MS;
-		if ((rc = httpc_wait(h, &r, delay, why)) != 0)
+		if ((rc = httpc_sleep(h, step.delay_ms, why)) != 0)
 			return rc;
 	}
 }

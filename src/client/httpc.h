@@ -29,9 +29,7 @@
 #define HTTPC_CONNECT_TIMEOUT_MS 15000
 #define HTTPC_IO_TIMEOUT_MS 30000
 #define HTTPC_SID_MAX 64
-#define HTTPC_RETRY_TOTAL_MS 75000  /* bound on all retries of one body */
 #define HTTPC_DEAD_MS 60000         /* a failed pair rests this long */
-#define HTTPC_UNREACHABLE_MS 20000  /* no front reachable: end the session */
 #define HTTPC_CLOCK_RETRY_MS 5000   /* retry period while our clock is behind */
 #define HTTPC_CLOCK_WAIT_MAX_MS (30 * 60 * 1000) /* ... for at most this long */
 

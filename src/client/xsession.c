@@ -3,6 +3,7 @@
 #include "client/backoff.h"
 #include "client/conf.h"
 #include "client/modemem.h"
+#include "client/retry.h"
 #include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
@@ -44,11 +45,8 @@ xs_clamp(unsigned long v, unsigned long def, unsigned long lo,
 
 /* Failure bookkeeping of one side (spec section 5). */
 struct xs_retry {
-	int fails;
-	long long since;
-	long long unreach_since; /* first of the latest failures without
-	                            any HTTP answer, 0: the last one had one */
-	char why[120];
+	struct retry r;      /* RETRY_RESUME: client/retry's rules */
+	char why[120];       /* the latest failure, for "resumed after" */
 };
 
 enum xs_down_state {
@@ -124,18 +122,6 @@ xsession_choose(unsigned offered, int first, unsigned accepted)
 	if (both & EXT_MODE_POLL)
 		return EXT_MODE_POLL;
 	return 0;
-}
-
-int
-xsession_retry_delay(int fails)
-{
-	if (fails <= 1)
-		return 0;
-	if (fails == 2)
-		return 250;
-	if (fails == 3)
-		return 500;
-	return 1000;
 }
 
 int
@@ -401,56 +387,37 @@ xs_answer_ok(struct httpc *h, const char **w)
 
 
 /* Records a failure; returns the delay before the next try, or -1 when
- * the session must end. */
+ * the session must end.  client/retry decides; the report (LOG and
+ * STATUS with the failure's class) is classic's. */
 static int
 xs_failed(struct xs *x, struct xs_retry *r, struct httpc *h, const char *side,
     int rc, const char *w)
 {
 	const char *what = w != NULL ? w : meek_strerror(rc);
-	int limit;
+	struct retry_fail f = { .status = h->last_status, .page = 0 };
+	struct retry_step step;
 
-	if (r->since == 0)
-		r->since = clock_ms();
-	r->fails++;
 	snprintf(r->why, sizeof r->why, "%s", what);
-	if (h->last_status >= 400 && h->last_status < 500) {
-		/* The front does not serve our url: as classic meek-c. */
-		httpc_next_pair(h);
-	}
-	/* As classic meek-c: when no front answers at all (connection
-	 * refused, timeouts), tor's own retry with a new circuit is as good
-	 * after HTTPC_UNREACHABLE_MS; a server that answers (5xx) gets the
-	 * longer bound, since it may be restarting or overloaded. */
-	if (h->last_status != 0)
-		r->unreach_since = 0;
-	else if (r->unreach_since == 0)
-		r->unreach_since = clock_ms();
-	limit = XSESSION_GIVE_UP_MS;
-	if (r->unreach_since != 0 &&
-	    clock_ms() - r->unreach_since >= HTTPC_UNREACHABLE_MS)
-		limit = HTTPC_UNREACHABLE_MS;
-	else if (clock_ms() - r->since < XSESSION_GIVE_UP_MS)
-		limit = 0;
-	/* Classic's report: LOG and STATUS with the failure's class. */
-	httpc_report(h, rc, w, limit != 0 ? "ending the session" : "resuming");
-	if (limit != 0) {
+	retry_failed(&r->r, &f, h->ntargets, clock_ms(), &step);
+	httpc_report(h, rc, w, step.action);
+	if (step.next == RETRY_END) {
 		log_warn("session %s: ended: no successful %s exchange for %d s "
-		    "(%s)", x->c->sid_log, side, limit / 1000, what);
+		    "(%s)", x->c->sid_log, side, step.bound_ms / 1000, what);
 		return -1;
 	}
+	if (step.next == RETRY_NEXT)
+		httpc_next_pair(h);   /* the front does not serve our url */
 	log_info("session %s: %s request failed (%s); resuming", x->c->sid_log,
 	    side, what);
-	return xsession_retry_delay(r->fails);
+	return step.delay_ms;
 }
 
 static void
 xs_succeeded(struct xs *x, struct xs_retry *r)
 {
-	if (r->fails > 0)
+	if (r->r.fails > 0)
 		log_info("session %s: resumed after %s", x->c->sid_log, r->why);
-	r->fails = 0;
-	r->since = 0;
-	r->unreach_since = 0;
+	retry_succeeded(&r->r);
 }
 
 /*
@@ -472,7 +439,7 @@ xs_down_main(void *arg)
 	struct xs *x = arg;
 	const struct xsession_conf *c = x->c;
 	struct httpc *h = &x->down;
-	struct xs_retry r = { 0, 0, 0, "" };
+	struct xs_retry r = { .r = { .kind = RETRY_RESUME }, .why = "" };
 	int poll_wait = 0, longpoll_fails = 0, classic_noted = 0;
 	uint64_t off = 0;
 
@@ -617,7 +584,7 @@ xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
 {
 	const struct xsession_conf *c = x->c;
 	struct httpc *h = c->http;
-	struct xs_retry r = { 0, 0, 0, "" };
+	struct xs_retry r = { .r = { .kind = RETRY_RESUME }, .why = "" };
 	unsigned char ans[XS_UP_ANSWER_MAX];
 
 	for (;;) {

@@ -38,7 +38,6 @@
 #include "shared/stream.h"
 
 #define XSESSION_FIRST_FRAME_MS 2000   /* stream: head + first frame */
-#define XSESSION_GIVE_UP_MS 75000      /* no successful exchange: end */
 #define XSESSION_POLL_SLACK_MS 10000   /* long-poll answer: hold + this */
 #define XSESSION_SOCKS_WRITE_MS 30000
 
@@ -80,8 +79,6 @@ unsigned xsession_offer(int mode, int mem, int *first);
 /* The mode to use: `first` when the server accepted it, else another
  * offered mode it accepted, else 0 (unusable answer: go classic). */
 unsigned xsession_choose(unsigned offered, int first, unsigned accepted);
-/* Delay before the `fails`-th retry (1-based): 0, 250, 500, then 1000 ms. */
-int xsession_retry_delay(int fails);
 /* Delay before the next long-poll: 0 after data or a held answer, else
  * (an empty answer back in less than half the hold time) the classic
  * schedule from `prev` (100 ms, x1.5, at most 5 s). */

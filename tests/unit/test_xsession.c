@@ -93,16 +93,6 @@ START_TEST(xsession_chooses_first_accepted_mode)
 }
 END_TEST
 
-START_TEST(xsession_retry_schedule_follows_spec)
-{
-	ck_assert_int_eq(xsession_retry_delay(1), 0);
-	ck_assert_int_eq(xsession_retry_delay(2), 250);
-	ck_assert_int_eq(xsession_retry_delay(3), 500);
-	ck_assert_int_eq(xsession_retry_delay(4), 1000);
-	ck_assert_int_eq(xsession_retry_delay(50), 1000);
-}
-END_TEST
-
 START_TEST(xsession_poll_waits_only_after_quick_empty_answers)
 {
 	/* Data or a held answer: poll again at once. */
@@ -455,7 +445,6 @@ xsession_suite(void)
 	tcase_add_test(pure, xsession_offers_by_mode_and_memory);
 	tcase_add_test(pure, xsession_mode_argument_overrides_the_flag);
 	tcase_add_test(pure, xsession_chooses_first_accepted_mode);
-	tcase_add_test(pure, xsession_retry_schedule_follows_spec);
 	tcase_add_test(pure, xsession_poll_waits_only_after_quick_empty_answers);
 	tcase_add_test(pure, xsession_data_skip_drops_what_was_received);
 	tcase_add_test(pure, xsession_up_body_has_data_ack_end_in_order);

@@ -494,6 +494,24 @@ httpc_end(const struct httpc *h, const char *fr, const char *cls,
 	return rc;
 }
 
+/* Why a try that failed in `phase` with `rc` (a body of `len` bytes) must
+ * not be repeated without the lossless extension, or NULL when it may be.
+ * An empty poll whose connection the server closed (FIN) between our
+ * staleness check and the request is a kept-alive connection closed while
+ * idle: repeatable.  A reset or a timeout may have cut off an answer that
+ * carried downstream bytes, and a body may have arrived: resending would
+ * hand tor a gap or a second copy. */
+static const char *
+httpc_unrepeatable(enum httpc_phase phase, size_t len, int rc)
+{
+	if (phase == HTTPC_BODY_LOST)
+		return "response cut short: downstream bytes lost";
+	if (phase == HTTPC_MAYBE_SENT && (len > 0 || rc != MEEK_ECLOSED))
+		return "the request may have reached meek-server and is not "
+		    "resent without the lossless extension";
+	return NULL;
+}
+
 int
 httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
     size_t len, size_t cap, size_t *out_len, const char **why)
@@ -510,7 +528,7 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 		    h->extra, ext);
 	retry_init(&r, RETRY_BOUNDED, clock_ms());
 	for (;;) {
-		const char *w = NULL, *cls;
+		const char *w = NULL, *cls, *lost;
 		char cbuf[16], fr[URL_HOST_MAX + 16], msg[200];
 		struct retry_fail f;
 		struct retry_step step;
@@ -541,22 +559,12 @@ httpc_exchange_ext(struct httpc *h, const char *ext, unsigned char *buf,
 				return rc;
 			continue;
 		}
-		if (phase == HTTPC_BODY_LOST || (phase == HTTPC_MAYBE_SENT &&
-		    (len > 0 || rc != MEEK_ECLOSED)))
+		if ((lost = httpc_unrepeatable(phase, len, rc)) != NULL)
 			return httpc_end(h, fr, cls, w, rc, "ending the session",
-			    phase == HTTPC_BODY_LOST ?
-			    "response cut short: downstream bytes lost" :
-			    "the request may have reached meek-server and "
-			    "is not resent without the lossless extension", why);
-		if (phase == HTTPC_MAYBE_SENT && !same_retry &&
-		    rc == MEEK_ECLOSED) {
-			/* An empty poll whose connection the server closed
-			 * (FIN) between our staleness check and the request: a
-			 * kept-alive connection closed while idle.  Once on the
-			 * same pair.  A reset or a timeout may have cut off an
-			 * answer that carried downstream bytes: resending the
-			 * poll would then hand tor a gap, so that session ends
-			 * (above) as for a body that may have arrived. */
+			    lost, why);
+		if (phase == HTTPC_MAYBE_SENT && !same_retry) {
+			/* An empty poll the server closed before answering
+			 * (httpc_unrepeatable): once on the same pair. */
 			same_retry = 1;
 			log_debug("session %s: poll failed before the answer "
 			    "(%s); retrying it", h->sid_log, meek_strerror(rc));

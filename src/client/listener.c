@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 int
-listener_open(struct listener *l, const char *addr, struct poller *poller,
+listener_open(struct listener *l, const char *addr, struct sessions *sessions,
     const char **why)
 {
 	int fd;
@@ -22,7 +22,7 @@ listener_open(struct listener *l, const char *addr, struct poller *poller,
 	memset(l, 0, sizeof *l);
 	l->fd = -1;
 	l->wake[0] = l->wake[1] = -1;
-	l->poller = poller;
+	l->sessions = sessions;
 	if ((fd = net_listen(addr, 128, why)) < 0)
 		return fd;
 	if (pipe2(l->wake, O_CLOEXEC) != 0) {
@@ -73,7 +73,7 @@ listener_main(void *arg)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		rc = poller_start(l->poller, fd, &why);
+		rc = sessions_start(l->sessions, fd, &why);
 		if (rc == MEEK_EFULL && l->refused++ > 0)
 			log_debug("listener %s: %s", l->addr, why);
 		else if (rc != 0)
@@ -90,7 +90,7 @@ listener_start(struct listener *l, const char **why)
 	const char *w = "";
 
 	/* The accept loop needs no more than a session thread. */
-	if (thread_start(&l->thread, l->poller->stack_kb, "meek-accept",
+	if (thread_start(&l->thread, l->sessions->env.stack_kb, "meek-accept",
 	    listener_main, l, &w) != 0) {
 		if (why)
 			*why = "cannot create the accept thread";

@@ -8,7 +8,7 @@
 #include "client/check.h"
 #include "client/conf.h"
 #include "client/listener.h"
-#include "client/poller.h"
+#include "client/sessions.h"
 #include "client/report.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -32,8 +32,8 @@
 struct client {
 	struct client_conf conf;
 	struct tls_anchors *anchors;
-	struct poller poller;
-	int poller_ready;
+	struct sessions sessions;
+	int sessions_ready;
 	int sigfd;
 	size_t nmethods;                 /* transports tor asked for that we serve */
 	struct {
@@ -160,7 +160,7 @@ main_listen(struct client *c)
 	if (!conf->managed) {
 		c->methods[0].name = "socks";
 		c->methods[0].rc = listener_open(&c->methods[0].l, conf->listen,
-		    &c->poller, &c->methods[0].why);
+		    &c->sessions, &c->methods[0].why);
 		if (c->methods[0].rc != 0) {
 			snprintf(msg, sizeof msg, "cannot listen on %s: %s",
 			    conf->listen, c->methods[0].why ? c->methods[0].why : "-");
@@ -180,7 +180,7 @@ main_listen(struct client *c)
 				continue;
 			c->methods[c->nmethods].name = name;
 			c->methods[c->nmethods].rc = listener_open(
-			    &c->methods[c->nmethods].l, "127.0.0.1:0", &c->poller,
+			    &c->methods[c->nmethods].l, "127.0.0.1:0", &c->sessions,
 			    &c->methods[c->nmethods].why);
 			c->nmethods++;
 		}
@@ -247,9 +247,9 @@ main_setup(struct client *c)
 
 	if (conf->managed)
 		log_set_hook(main_log_hook);
-	if (poller_init(&c->poller, conf, c->anchors, &why) != 0)
+	if (sessions_init(&c->sessions, conf, c->anchors, &why) != 0)
 		return main_fail(c, why);
-	c->poller_ready = 1;
+	c->sessions_ready = 1;
 
 	return main_listen(c);
 }
@@ -332,7 +332,7 @@ main_serve(struct client *c)
 				if (si.ssi_signo == SIGINT && !draining) {
 					log_info("SIGINT: no new connections; "
 					    "waiting for %u sessions (again to exit)",
-					    poller_count(&c->poller));
+					    sessions_count(&c->sessions));
 					main_close_listeners(c);
 					draining = 1;
 				} else {
@@ -348,7 +348,7 @@ main_serve(struct client *c)
 				return 0;
 			}
 		}
-		if (draining && poller_count(&c->poller) == 0) {
+		if (draining && sessions_count(&c->sessions) == 0) {
 			log_info("all sessions ended: exiting");
 			return 0;
 		}
@@ -362,11 +362,11 @@ main_shutdown(struct client *c, int rc)
 	unsigned left = 0;
 
 	main_close_listeners(c);
-	if (c->poller_ready) {
-		poller_stop(&c->poller);
-		left = poller_wait(&c->poller, MAIN_SHUTDOWN_WAIT_MS);
+	if (c->sessions_ready) {
+		sessions_stop(&c->sessions);
+		left = sessions_wait(&c->sessions, MAIN_SHUTDOWN_WAIT_MS);
 		if (left == 0)
-			poller_clear(&c->poller);
+			sessions_clear(&c->sessions);
 		else
 			log_info("%u sessions still busy at exit", left);
 	}

@@ -57,7 +57,7 @@ enum xs_down_state {
 };
 
 struct xs {
-	const struct xsession_conf *c;
+	const struct mode_ctx *c;
 	struct httpc down;
 	int down_ready;
 	unsigned mode;             /* EXT_MODE_STREAM or EXT_MODE_POLL */
@@ -199,40 +199,84 @@ xs_body_some(struct stream *s, struct http_body *b, void *buf, size_t len,
 	return http_body_read(s, b, buf, len, why);
 }
 
+/* Reads the next frame head into *f.  Returns 1 with a frame, 0 at the
+ * body's end (before any byte of a head), or an error code. */
+static int
+xs_down_head(struct xsession_down *d, struct stream *s, struct http_body *b,
+    struct frame *f, int first_ms, int io_ms, const char **why)
+{
+	unsigned char hd[FRAME_HEAD];
+	size_t got;
+	long n;
+	int rc;
+
+	stream_set_timeout(s, d->frames == 0 ? first_ms : io_ms);
+	/* The first byte tells a new frame from the body's end. */
+	if ((n = xs_body_some(s, b, hd, FRAME_HEAD, why)) <= 0)
+		return (int)n;
+	got = (size_t)n;
+	if (got < FRAME_HEAD && (rc = http_body_read_full(s, b, hd + got,
+	    FRAME_HEAD - got, why)) != 0) {
+		if (rc != MEEK_ECLOSED)
+			return rc;
+		if (why)
+			*why = "frame cut short";
+		return MEEK_EPROTO;
+	}
+	if ((rc = frame_get(f, hd, why)) != 0)
+		return rc;
+	if (d->frames++ == 0 && d->first_frame != NULL)
+		d->first_frame(d->ctx);
+	stream_set_timeout(s, io_ms);
+	return 1;
+}
+
+/* Reads a frame's `len` payload bytes in pieces of d->cap; the first
+ * `skip` bytes (and all of them when `out` is 0) are dropped, the rest
+ * written to tor.  Returns 0 or an error code (a cut body: MEEK_EPROTO). */
+static int
+xs_down_payload(struct xsession_down *d, struct stream *s,
+    struct http_body *b, size_t len, size_t skip, int out, const char **why)
+{
+	int rc;
+
+	while (len > 0) {
+		size_t want = len < d->cap ? len : d->cap, drop;
+
+		if ((rc = http_body_read_full(s, b, d->buf, want, why)) != 0)
+			return rc == MEEK_ECLOSED ? MEEK_EPROTO : rc;
+		len -= want;
+		drop = !out ? want : skip < want ? skip : want;
+		skip -= out ? drop : 0;
+		if (want == drop)
+			continue;
+		rc = net_write_all(d->out_fd, d->buf + drop, want - drop,
+		    CTX_SOCKS_WRITE_MS);
+		if (rc != 0) {
+			d->out_failed = 1;
+			if (why)
+				*why = "SOCKS write failed";
+			return rc;
+		}
+		d->off += want - drop;
+		d->got_data = 1;
+		if (d->advance != NULL)
+			d->advance(d->ctx, d->off, want - drop);
+	}
+	return 0;
+}
+
 int
 xsession_down_read(struct xsession_down *d, struct stream *s,
     struct http_body *b, int first_ms, int io_ms, const char **why)
 {
-	unsigned char hd[FRAME_HEAD];
-	int rc;
-
 	for (;;) {
 		struct frame f;
-		size_t got = 0, left, skip = 0;
-		long n;
+		size_t skip = 0;
+		int rc;
 
-		stream_set_timeout(s, d->frames == 0 ? first_ms : io_ms);
-		/* The first byte tells a new frame from the body's end. */
-		n = xs_body_some(s, b, hd, FRAME_HEAD, why);
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			return (int)n;
-		got = (size_t)n;
-		if (got < FRAME_HEAD && (rc = http_body_read_full(s, b, hd + got,
-		    FRAME_HEAD - got, why)) != 0) {
-			if (rc != MEEK_ECLOSED)
-				return rc;
-			if (why)
-				*why = "frame cut short";
-			return MEEK_EPROTO;
-		}
-		if ((rc = frame_get(&f, hd, why)) != 0)
+		if ((rc = xs_down_head(d, s, b, &f, first_ms, io_ms, why)) <= 0)
 			return rc;
-		if (d->frames++ == 0 && d->first_frame != NULL)
-			d->first_frame(d->ctx);
-		stream_set_timeout(s, io_ms);
-		left = f.len;
 		switch (f.type) {
 		case FRAME_DATA:
 			if (xsession_data_skip(d->off, f.off, f.len, &skip) != 0) {
@@ -240,30 +284,9 @@ xsession_down_read(struct xsession_down *d, struct stream *s,
 					*why = "DATA beyond the offset asked for";
 				return MEEK_EPROTO;
 			}
-			while (left > 0) {
-				size_t want = left < d->cap ? left : d->cap, drop;
-
-				if ((rc = http_body_read_full(s, b, d->buf, want,
-				    why)) != 0)
-					return rc == MEEK_ECLOSED ? MEEK_EPROTO : rc;
-				left -= want;
-				drop = skip < want ? skip : want;
-				skip -= drop;
-				if (want > drop) {
-					rc = net_write_all(d->out_fd, d->buf + drop,
-					    want - drop, XSESSION_SOCKS_WRITE_MS);
-					if (rc != 0) {
-						d->out_failed = 1;
-						if (why)
-							*why = "SOCKS write failed";
-						return rc;
-					}
-					d->off += want - drop;
-					d->got_data = 1;
-					if (d->advance != NULL)
-						d->advance(d->ctx, d->off, want - drop);
-				}
-			}
+			if ((rc = xs_down_payload(d, s, b, f.len, skip, 1,
+			    why)) != 0)
+				return rc;
 			break;
 		case FRAME_END:
 			d->have_end = 1;
@@ -280,14 +303,9 @@ xsession_down_read(struct xsession_down *d, struct stream *s,
 			return 0;
 		default:
 			/* ACK, KEEPALIVE: nothing to do; unknown: skip. */
-			while (left > 0) {
-				size_t want = left < d->cap ? left : d->cap;
-
-				if ((rc = http_body_read_full(s, b, d->buf, want,
-				    why)) != 0)
-					return rc == MEEK_ECLOSED ? MEEK_EPROTO : rc;
-				left -= want;
-			}
+			if ((rc = xs_down_payload(d, s, b, f.len, 0, 0,
+			    why)) != 0)
+				return rc;
 			break;
 		}
 	}
@@ -433,52 +451,146 @@ xs_first_frame(void *ctx)
 	xs_succeeded(x, x->down_retry);
 }
 
+/* The down thread's state across its requests. */
+struct xs_dstate {
+	struct xs_retry r;
+	int poll_wait;           /* pacing of early empty answers */
+	int longpoll_fails;      /* failed long-polls in a row */
+	int classic_noted;       /* modemem told: classic here */
+	uint64_t off;            /* next downstream byte wanted */
+};
+
+/* The server's RESET: the session ends (logged unless we ended it). */
+static void
+xs_down_reset(struct xs *x, struct httpc *h, const struct xsession_down *d)
+{
+	char esc[FRAME_RESET_MAX * 4 + 1];
+	int quiet;
+
+	pthread_mutex_lock(&x->lock);
+	quiet = x->stopping || x->end_sent;
+	pthread_mutex_unlock(&x->lock);
+	if (!quiet)
+		log_info("session %s: ended by the server: %s", x->c->sid_log,
+		    log_escape(esc, sizeof esc, d->reason, strlen(d->reason)));
+	httpc_drop(h);
+	xs_down_end(x, XS_RESET);
+}
+
+/* A downstream answer read to its end (`d`), begun at `t0`: the session's
+ * end, a RESET, or the pacing of the next request.  Returns 1 to go on,
+ * 0 when the down side is over. */
+static int
+xs_down_done(struct xs *x, struct httpc *h, struct xs_dstate *st,
+    const struct xsession_down *d, int stream, long long t0)
+{
+	xs_succeeded(x, &st->r);
+	st->longpoll_fails = 0;
+	if (d->reset) {
+		xs_down_reset(x, h, d);
+		return 0;
+	}
+	if (d->have_end && st->off >= d->end_off) {
+		httpc_drop(h);
+		log_info("session %s: closed by the server", x->c->sid_log);
+		xs_down_end(x, XS_ENDED);
+		return 0;
+	}
+	httpc_finish(h);
+	/* A stream has worked through this url/front: a later slow first
+	 * frame is a slow connection, not a buffering front. */
+	if (stream && d->frames > 0)
+		x->may_fallback = 0;
+	/* An answer that ends early and empty (a server or reflector past
+	 * its limits) is paced as classic polls, in both modes. */
+	st->poll_wait = xsession_poll_wait(st->poll_wait, clock_ms() - t0,
+	    stream ? x->stream_ms : x->hold_ms, d->got_data);
+	return st->poll_wait == 0 || httpc_sleep(h, st->poll_wait, NULL) == 0;
+}
+
+/* A downstream request that failed with `rc` (`sent`: it left; `frames`:
+ * frames it carried): the fallback to poll, the long-poll memory, then
+ * client/retry's verdict.  Returns 1 to go on, 0 when over. */
+static int
+xs_down_failed(struct xs *x, struct httpc *h, struct xs_dstate *st,
+    int stream, int sent, int frames, int rc, const char *w)
+{
+	const struct mode_ctx *c = x->c;
+	int delay;
+
+	httpc_drop(h);
+	if (xs_stopping(x))
+		return 0;
+	if (stream && x->may_fallback && sent && frames == 0 &&
+	    rc == MEEK_ETIMEDOUT) {
+		/* No head and first frame within 2 s: a front that buffers
+		 * responses.  The server ends the abandoned stream when the
+		 * poll takes over. */
+		log_info("session %s: falling back to poll: no stream frame "
+		    "within %d s", c->sid_log, XSESSION_FIRST_FRAME_MS / 1000);
+		modemem_set(h->target, MODEMEM_POLL);
+		pthread_mutex_lock(&x->lock);
+		x->mode = EXT_MODE_POLL;  /* the up side reads it */
+		pthread_mutex_unlock(&x->lock);
+		return 1;
+	}
+	if (!stream && sent && (rc == MEEK_ETIMEDOUT ||
+	    h->last_status == 502 || h->last_status == 504)) {
+		if (++st->longpoll_fails >= 2 && !st->classic_noted) {
+			st->classic_noted = 1;
+			log_info("session %s: long-polls fail through this "
+			    "url/front: later sessions there stay classic",
+			    c->sid_log);
+			modemem_set(h->target, MODEMEM_CLASSIC);
+		}
+	} else {
+		st->longpoll_fails = 0;
+	}
+	if ((delay = xs_failed(x, &st->r, h, stream ? "stream" : "poll", rc,
+	    w)) < 0) {
+		xs_down_end(x, XS_FAILED);
+		return 0;
+	}
+	return httpc_sleep(h, delay, NULL) == 0;
+}
+
 static void *
 xs_down_main(void *arg)
 {
 	struct xs *x = arg;
-	const struct xsession_conf *c = x->c;
+	const struct mode_ctx *c = x->c;
 	struct httpc *h = &x->down;
-	struct xs_retry r = { .r = { .kind = RETRY_RESUME }, .why = "" };
-	int poll_wait = 0, longpoll_fails = 0, classic_noted = 0;
-	uint64_t off = 0;
+	struct xs_dstate st = { .r = { .r = { .kind = RETRY_RESUME } } };
 
 	pthread_setname_np(pthread_self(), "meek-down");
-	x->down_retry = &r;
-	for (;;) {
-		struct xsession_down d;
+	x->down_retry = &st.r;
+	while (!xs_stopping(x)) {
+		struct xsession_down d = {
+			.out_fd = c->fd, .buf = c->buf, .cap = c->cap,
+			.off = st.off, .advance = xs_advance,
+			.first_frame = xs_first_frame, .ctx = x,
+		};
 		struct http_body b;
 		unsigned char ack[FRAME_HEAD];
 		const char *w = NULL;
-		int stream = x->mode == EXT_MODE_STREAM, sent = 0, rc, delay;
+		int stream = x->mode == EXT_MODE_STREAM, sent = 0, rc;
 		int io_ms = stream ? (int)(3 * x->keepalive_ms) :
 		    (int)(x->hold_ms + XSESSION_POLL_SLACK_MS);
 		int first_ms = stream && x->may_fallback ?
 		    XSESSION_FIRST_FRAME_MS : io_ms;
 		long long t0 = clock_ms();
 
-		if (xs_stopping(x))
-			break;
-		frame_put_empty(ack, FRAME_ACK, off);
+		frame_put_empty(ack, FRAME_ACK, st.off);
 		rc = httpc_send(h, stream ? x->op_stream : x->op_poll, ack,
 		    sizeof ack, first_ms, &sent, &w);
-		memset(&d, 0, sizeof d);
-		d.out_fd = c->fd;
-		d.buf = c->buf;
-		d.cap = c->cap;
-		d.off = off;
-		d.advance = xs_advance;
-		d.first_frame = xs_first_frame;
-		d.ctx = x;
 		if (rc == 0 && xs_answer_ok(h, &w)) {
-			int left = first_ms - (int)(clock_ms() - t0);
+			int left = first_ms == io_ms ? io_ms :
+			    first_ms - (int)(clock_ms() - t0);
 
-			if (first_ms == io_ms)
-				left = io_ms;
 			httpc_body_begin(h, &b);
 			rc = xsession_down_read(&d, &h->s, &b, left > 0 ? left : 1,
 			    io_ms, &w);
-			off = d.off;
+			st.off = d.off;
 			if (d.out_failed) {
 				if (!xs_stopping(x))
 					log_info("session %s: SOCKS write failed",
@@ -487,86 +599,14 @@ xs_down_main(void *arg)
 				break;
 			}
 			if (rc == 0) {
-				xs_succeeded(x, &r);
-				longpoll_fails = 0;
-				if (d.reset) {
-					int quiet;
-					char esc[FRAME_RESET_MAX * 4 + 1];
-
-					pthread_mutex_lock(&x->lock);
-					quiet = x->stopping || x->end_sent;
-					pthread_mutex_unlock(&x->lock);
-					if (!quiet)
-						log_info("session %s: ended by the "
-						    "server: %s", c->sid_log,
-						    log_escape(esc, sizeof esc,
-						    d.reason, strlen(d.reason)));
-					httpc_drop(h);
-					xs_down_end(x, XS_RESET);
-					break;
-				}
-				if (d.have_end && off >= d.end_off) {
-					httpc_drop(h);
-					log_info("session %s: closed by the server",
-					    c->sid_log);
-					xs_down_end(x, XS_ENDED);
-					break;
-				}
-				httpc_finish(h);
-				/* A stream has worked through this url/front:
-				 * a later slow first frame is a slow
-				 * connection, not a buffering front. */
-				if (stream && d.frames > 0)
-					x->may_fallback = 0;
-				/* An answer that ends early and empty (a
-				 * server or reflector past its limits) is
-				 * paced as classic polls, in both modes. */
-				poll_wait = xsession_poll_wait(poll_wait,
-				    clock_ms() - t0, stream ? x->stream_ms :
-				    x->hold_ms, d.got_data);
-				if (poll_wait > 0 &&
-				    httpc_sleep(h, poll_wait, NULL) != 0)
+				if (!xs_down_done(x, h, &st, &d, stream, t0))
 					break;
 				continue;
 			}
 		} else if (rc == 0) {
 			rc = MEEK_EHTTP;
 		}
-		httpc_drop(h);
-		if (xs_stopping(x))
-			break;
-		if (stream && x->may_fallback && sent && d.frames == 0 &&
-		    rc == MEEK_ETIMEDOUT) {
-			/* No head and first frame within 2 s: a front that
-			 * buffers responses.  The server ends the abandoned
-			 * stream when the poll takes over. */
-			log_info("session %s: falling back to poll: no stream "
-			    "frame within %d s", c->sid_log,
-			    XSESSION_FIRST_FRAME_MS / 1000);
-			modemem_set(h->target, MODEMEM_POLL);
-			pthread_mutex_lock(&x->lock);
-			x->mode = EXT_MODE_POLL;  /* the up side reads it */
-			pthread_mutex_unlock(&x->lock);
-			continue;
-		}
-		if (!stream && sent && (rc == MEEK_ETIMEDOUT ||
-		    h->last_status == 502 || h->last_status == 504)) {
-			if (++longpoll_fails >= 2 && !classic_noted) {
-				classic_noted = 1;
-				log_info("session %s: long-polls fail through "
-				    "this url/front: later sessions there stay "
-				    "classic", c->sid_log);
-				modemem_set(h->target, MODEMEM_CLASSIC);
-			}
-		} else {
-			longpoll_fails = 0;
-		}
-		if ((delay = xs_failed(x, &r, h, stream ? "stream" : "poll", rc,
-		    w)) < 0) {
-			xs_down_end(x, XS_FAILED);
-			break;
-		}
-		if (httpc_sleep(h, delay, NULL) != 0)
+		if (!xs_down_failed(x, h, &st, stream, sent, d.frames, rc, w))
 			break;
 	}
 	return NULL;
@@ -582,7 +622,7 @@ static int
 xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
     int best_effort)
 {
-	const struct xsession_conf *c = x->c;
+	const struct mode_ctx *c = x->c;
 	struct httpc *h = c->http;
 	struct xs_retry r = { .r = { .kind = RETRY_RESUME }, .why = "" };
 	unsigned char ans[XS_UP_ANSWER_MAX];
@@ -664,10 +704,74 @@ xs_up_idle(void *arg)
 	httpc_idle(u->http);
 }
 
+/* Waits for tor's bytes, a wake from the down side, or the shutdown.
+ * Returns 1 when the SOCKS fd is readable, 0 after a wake only, -1 when
+ * the session must end. */
+static int
+xs_up_wait(struct xs *x, struct xs_up_idle *idle)
+{
+	const struct mode_ctx *c = x->c;
+	struct pollfd pfd[3] = {
+		{ .fd = c->fd, .events = POLLIN },
+		{ .fd = x->wake[0], .events = POLLIN },
+		{ .fd = c->stop_fd, .events = POLLIN },
+	};
+
+	if (arena_poll(pfd, 3, -1, xs_up_idle, idle) < 0) {
+		log_warn("session %s: poll failed", c->sid_log);
+		return -1;
+	}
+	if (pfd[2].revents != 0) {
+		log_debug("session %s: shutting down", c->sid_log);
+		return -1;
+	}
+	if (pfd[1].revents != 0)
+		xs_drain(x->wake[0]);
+	return pfd[0].revents != 0;
+}
+
+/* After an up request that carried an ACK of `ack_off` (when `ack`): the
+ * offset acknowledged, and whether the next ACK is due at once.  Returns
+ * the down side's state. */
+static int
+xs_up_acked(struct xs *x, int ack, uint64_t ack_off)
+{
+	int state;
+
+	pthread_mutex_lock(&x->lock);
+	if (ack && ack_off > x->down_acked)
+		x->down_acked = ack_off;
+	/* Bytes that came during this request may already fill a quarter
+	 * window: the server may be waiting for this ACK and send nothing
+	 * more until it comes, so no later wake would. */
+	x->ack_wanted = x->mode == EXT_MODE_STREAM &&
+	    x->down_off - x->down_acked >= x->window / 4;
+	if (x->ack_wanted)
+		xs_wake(x);
+	state = x->down_state;
+	pthread_mutex_unlock(&x->lock);
+	return state;
+}
+
+/* tor closed its side (the END went up): logged unless the server ended
+ * the session first. */
+static void
+xs_up_closed(struct xs *x, int state)
+{
+	unsigned long long down;
+
+	pthread_mutex_lock(&x->lock);
+	down = *x->c->down;
+	pthread_mutex_unlock(&x->lock);
+	if (state != XS_ENDED)
+		log_info("session %s: closed by tor (%llu bytes up, %llu down)",
+		    x->c->sid_log, *x->c->up, down);
+}
+
 static void
 xs_up_loop(struct xs *x)
 {
-	const struct xsession_conf *c = x->c;
+	const struct mode_ctx *c = x->c;
 	/* Uploads: at most up_max per request (64 KiB unless --max-body
 	 * asked for more), so a bulk upload holds no more than that. */
 	size_t body = c->up_max != 0 && c->up_max < x->body ? c->up_max :
@@ -678,32 +782,17 @@ xs_up_loop(struct xs *x)
 	struct xs_up_idle idle = { c->http, &buf };
 
 	for (;;) {
-		struct pollfd pfd[3];
 		uint64_t ack_off;
 		size_t n = 0, len;
-		int eof = 0, ack, state, rc;
+		int end = 0, ack, state, ready;
 
-		pfd[0].fd = c->fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = x->wake[0];
-		pfd[1].events = POLLIN;
-		pfd[2].fd = c->stop_fd;
-		pfd[2].events = POLLIN;
-		if (arena_poll(pfd, 3, -1, xs_up_idle, &idle) < 0) {
-			log_warn("session %s: poll failed", c->sid_log);
+		if ((ready = xs_up_wait(x, &idle)) < 0)
 			break;
-		}
 		if (buf == NULL && (buf = malloc(body + XS_UP_FRAMES)) == NULL) {
 			log_warn("session %s: out of memory for the upload buffer",
 			    c->sid_log);
 			break;
 		}
-		if (pfd[2].revents != 0) {
-			log_debug("session %s: shutting down", c->sid_log);
-			break;
-		}
-		if (pfd[1].revents != 0)
-			xs_drain(x->wake[0]);
 		pthread_mutex_lock(&x->lock);
 		state = x->down_state;
 		ack_off = x->down_off;
@@ -711,25 +800,11 @@ xs_up_loop(struct xs *x)
 		pthread_mutex_unlock(&x->lock);
 		if (state == XS_RESET || state == XS_FAILED)
 			break;
-		if (pfd[0].revents != 0) {
-			/* Everything tor has ready, up to the body size. */
-			while (n < maxdata) {
-				ssize_t r = recv(c->fd, buf + FRAME_HEAD + n,
-				    maxdata - n, MSG_DONTWAIT);
-
-				if (r > 0) {
-					n += (size_t)r;
-					continue;
-				}
-				if (r == 0 || (errno != EAGAIN &&
-				    errno != EWOULDBLOCK && errno != EINTR))
-					eof = 1;
-				if (r < 0 && errno == EINTR)
-					continue;
-				break;
-			}
-		}
-		if (n == 0 && !eof) {
+		/* Everything tor has ready, up to the body size. */
+		if (ready)
+			n = net_read_ready(c->fd, buf + FRAME_HEAD, maxdata, &end);
+		if (n == 0 && end == 0) {
+			/* Nothing to send but an ACK: only a due one. */
 			pthread_mutex_lock(&x->lock);
 			if (!x->ack_wanted)
 				ack = 0;
@@ -737,44 +812,21 @@ xs_up_loop(struct xs *x)
 			if (!ack)
 				continue;
 		}
-		if (eof) {
+		if (end != 0) {
 			pthread_mutex_lock(&x->lock);
 			x->end_sent = 1;
 			pthread_mutex_unlock(&x->lock);
 		}
-		if (n == 0)
-			len = xsession_up_build(buf, up_off, 0, ack, ack_off, eof,
-			    up_off);
-		else
-			len = xsession_up_build(buf, up_off, n, ack, ack_off, eof,
-			    up_off + n);
-		rc = xs_up_send(x, buf, len, up_off + n, eof &&
-		    state == XS_ENDED && n == 0);
-		if (rc != 0)
+		len = xsession_up_build(buf, up_off, n, ack, ack_off, end != 0,
+		    up_off + n);
+		if (xs_up_send(x, buf, len, up_off + n, end != 0 &&
+		    state == XS_ENDED && n == 0) != 0)
 			break;
 		up_off += n;
 		*c->up += n;
-		pthread_mutex_lock(&x->lock);
-		if (ack && ack_off > x->down_acked)
-			x->down_acked = ack_off;
-		/* Bytes that came during this request may already fill a
-		 * quarter window: the server may be waiting for this ACK and
-		 * send nothing more until it comes, so no later wake would. */
-		x->ack_wanted = x->mode == EXT_MODE_STREAM &&
-		    x->down_off - x->down_acked >= x->window / 4;
-		if (x->ack_wanted)
-			xs_wake(x);
-		state = x->down_state;
-		pthread_mutex_unlock(&x->lock);
-		if (eof) {
-			unsigned long long down;
-
-			pthread_mutex_lock(&x->lock);
-			down = *c->down;
-			pthread_mutex_unlock(&x->lock);
-			if (state != XS_ENDED)
-				log_info("session %s: closed by tor (%llu bytes up, "
-				    "%llu down)", c->sid_log, *c->up, down);
+		state = xs_up_acked(x, ack, ack_off);
+		if (end != 0) {
+			xs_up_closed(x, state);
 			break;
 		}
 	}
@@ -785,7 +837,7 @@ xs_up_loop(struct xs *x)
 static void
 xs_run(struct xs *x)
 {
-	const struct xsession_conf *c = x->c;
+	const struct mode_ctx *c = x->c;
 	struct httpc *up = c->http;
 	const char *why = NULL;
 
@@ -838,23 +890,21 @@ xs_run(struct xs *x)
 }
 
 int
-xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
+xsession_open(const struct mode_ctx *c, struct xsession_open *o)
 {
 	struct httpc *h = c->http;
 	struct ext e, a;
 	const char *why = NULL, *v;
 	char value[EXT_VALUE_MAX];
-	unsigned offered, chosen;
+	unsigned offered;
 	int first, rc;
-	struct xs *x;
 
-	*opened = 0;
-	*out_len = 0;
+	memset(o, 0, sizeof *o);
 	offered = xsession_offer(c->mode, c->mode == CLIENT_MODE_AUTO ?
 	    modemem_get(h->target) : MODEMEM_UNKNOWN, &first);
 	if (offered == 0) {
 		log_info("session %s: mode classic", c->sid_log);
-		return XSESSION_CLASSIC;
+		return 0;
 	}
 	memset(&e, 0, sizeof e);
 	e.op = EXT_OP_OPEN;
@@ -863,57 +913,75 @@ xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
 	e.body = (unsigned long)c->max_body;
 	if (ext_format(value, sizeof value, &e) < 0) {
 		log_warn("session %s: cannot format X-Meek-Ext", c->sid_log);
-		return XSESSION_DONE;
+		return MEEK_EINVAL;
 	}
 	/* An empty body: a classic poll if the server does not accept. */
-	rc = httpc_exchange_ext(h, value, c->buf, 0, c->cap, out_len, &why);
+	rc = httpc_exchange_ext(h, value, c->buf, 0, c->cap, &o->first, &why);
 	if (rc != 0) {
 		if (!(rc == MEEK_ECLOSED && net_wait(c->stop_fd, POLLIN, 0) == 1))
 			log_warn("session %s: ended: %s (%s)", c->sid_log,
 			    meek_strerror(rc), why ? why : "-");
-		return XSESSION_DONE;
+		return rc;
 	}
-	*opened = 1;
+	o->sent = 1;
 	v = http_header_get(h->msg, EXT_HEADER);
-	chosen = 0;
 	if (v != NULL && ext_parse(&a, v, NULL) == 0)
-		chosen = xsession_choose(offered, first, a.modes);
-	if (chosen == 0) {
+		o->mode = xsession_choose(offered, first, a.modes);
+	if (o->mode == 0) {
 		/* No header (Go meek-server, a stripping intermediary) or an
 		 * unusable one: classic; the server follows (spec section 1). */
 		log_info("session %s: mode classic", c->sid_log);
-		return XSESSION_CLASSIC;
+		return 0;
 	}
-	if (*out_len > 0)
+	if (o->first > 0)
 		log_debug("session %s: open answer carried %zu body bytes; "
-		    "ignored", c->sid_log, *out_len);
-	*out_len = 0;
-	if ((x = calloc(1, sizeof *x)) == NULL) {
-		log_warn("session %s: out of memory", c->sid_log);
-		return XSESSION_DONE;
-	}
-	x->c = c;
-	x->mode = chosen;
-	x->accepted = a.modes & offered;
-	x->may_fallback = chosen == EXT_MODE_STREAM &&
-	    (x->accepted & EXT_MODE_POLL) != 0;
-	x->body = c->max_body;
-	if (a.body != 0 && a.body < x->body)
-		x->body = a.body;
-	if (x->body < 4096)
-		x->body = 4096;
+		    "ignored", c->sid_log, o->first);
+	o->first = 0;
+	o->accepted = a.modes & offered;
+	o->body = c->max_body;
+	if (a.body != 0 && a.body < o->body)
+		o->body = a.body;
+	if (o->body < 4096)
+		o->body = 4096;
 	/* The server's (or an intermediary's) numbers, within sane ranges:
 	 * a hostile hold=2147483647 must not wrap a read timeout. */
-	x->window = xs_clamp(a.window, EXT_WINDOW_DEFAULT, XS_WINDOW_MIN,
+	o->window = xs_clamp(a.window, EXT_WINDOW_DEFAULT, XS_WINDOW_MIN,
 	    XS_WINDOW_MAX);
-	x->hold_ms = xs_clamp(a.hold_ms, EXT_HOLD_MS_DEFAULT, XS_HOLD_MIN,
+	o->hold_ms = xs_clamp(a.hold_ms, EXT_HOLD_MS_DEFAULT, XS_HOLD_MIN,
 	    XS_HOLD_MAX);
-	x->stream_ms = xs_clamp(a.stream_ms, EXT_STREAM_MS_DEFAULT, XS_STREAM_MIN,
-	    XS_STREAM_MAX);
-	x->keepalive_ms = xs_clamp(a.keepalive_ms, EXT_KEEPALIVE_MS,
+	o->stream_ms = xs_clamp(a.stream_ms, EXT_STREAM_MS_DEFAULT,
+	    XS_STREAM_MIN, XS_STREAM_MAX);
+	o->keepalive_ms = xs_clamp(a.keepalive_ms, EXT_KEEPALIVE_MS,
 	    XS_KEEPALIVE_MIN, XS_KEEPALIVE_MAX);
-	if (x->keepalive_ms > x->stream_ms)
-		x->keepalive_ms = x->stream_ms;
+	if (o->keepalive_ms > o->stream_ms)
+		o->keepalive_ms = o->stream_ms;
+	log_info("session %s: mode %s", c->sid_log, ext_mode_name(o->mode));
+	log_debug("session %s: body %zu, window %lu, hold %lu ms, keepalive "
+	    "%lu ms", c->sid_log, o->body, o->window, o->hold_ms,
+	    o->keepalive_ms);
+	return 0;
+}
+
+void
+xsession_run(const struct mode_ctx *c, const struct xsession_open *o)
+{
+	struct ext e;
+	struct xs *x;
+
+	if ((x = calloc(1, sizeof *x)) == NULL) {
+		log_warn("session %s: out of memory", c->sid_log);
+		return;
+	}
+	x->c = c;
+	x->mode = o->mode;
+	x->accepted = o->accepted;
+	x->may_fallback = o->mode == EXT_MODE_STREAM &&
+	    (o->accepted & EXT_MODE_POLL) != 0;
+	x->body = o->body;
+	x->window = o->window;
+	x->hold_ms = o->hold_ms;
+	x->stream_ms = o->stream_ms;
+	x->keepalive_ms = o->keepalive_ms;
 	memset(&e, 0, sizeof e);
 	e.op = EXT_OP_UP;
 	ext_format(x->op_up, sizeof x->op_up, &e);
@@ -921,11 +989,6 @@ xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len)
 	ext_format(x->op_stream, sizeof x->op_stream, &e);
 	e.op = EXT_OP_POLL;
 	ext_format(x->op_poll, sizeof x->op_poll, &e);
-	log_info("session %s: mode %s", c->sid_log, ext_mode_name(chosen));
-	log_debug("session %s: body %zu, window %lu, hold %lu ms, keepalive "
-	    "%lu ms", c->sid_log, x->body, x->window, x->hold_ms,
-	    x->keepalive_ms);
 	xs_run(x);
 	free(x);
-	return XSESSION_DONE;
 }

@@ -2,14 +2,16 @@
  * xsession: a meek-client session that negotiates meek-c's protocol
  * extension 1 (doc/protocol.md) and, when the server accepts, runs it.
  *
- * The open request (an empty POST with "X-Meek-Ext: 1; op=open; ...") is
- * also a classic poll: when the answer has no X-Meek-Ext the caller goes on
- * with the classic loop, its body being the first downstream bytes.
+ * The open (an empty POST with "X-Meek-Ext: 1; op=open; ...") is its own
+ * request, xsession_open(); to a server that does not speak the extension
+ * it is also a classic poll, so when the answer has no X-Meek-Ext the
+ * session (client/session) runs client/classic, the answer's body being
+ * the first downstream bytes.
  *
  * An extension session uses two threads and two connections to the same
  * url/front pair:
  *  - the calling (session) thread is the upstream side: it waits on the
- *    SOCKS fd, a wake pipe and the poller's stop pipe, reads up to the
+ *    SOCKS fd, a wake pipe and the session set's stop pipe, reads up to the
  *    negotiated body size and POSTs op=up with one DATA frame at its offset
  *    (plus an ACK of the downstream offset when there is something to
  *    acknowledge, plus END at SOCKS EOF), keeping the body until the answer
@@ -18,20 +20,22 @@
  *    requests carrying an ACK of its offset, writes DATA frames to the SOCKS
  *    fd (skipping any part it already has) and, in stream mode, wakes the
  *    upstream side to send an ACK every window/4 bytes.
- * Both resume after failures (spec section 5: at once, 250 ms, 500 ms,
- * 1 s, ...; 4xx moves to the next pair; 75 s without success ends the
- * session).  A stream that shows no frame within 2 s falls back to poll;
+ * Both resume after failures (spec section 5; client/retry's
+ * RETRY_RESUME: at once, 250 ms, 500 ms, 1 s, ...; 4xx moves to the next
+ * pair; 75 s without success ends the session).  A stream that shows no frame within 2 s falls back to poll;
  * two failed long-polls in a row make later sessions classic (modemem).
  *
  * Memory: the upload buffer (body size) is malloc'd and untouched pages stay
  * non-resident; the downstream thread reads through the caller's buffer.
- * Thread: xsession_run() in the session thread; it starts and joins the
+ * Thread: xsession_open() and xsession_run() in the session thread; the
+ * latter starts and joins the
  * downstream thread itself.  The pure helpers below run anywhere.
  */
 #ifndef MEEK_CLIENT_XSESSION_H
 #define MEEK_CLIENT_XSESSION_H
 #include <stddef.h>
 #include <stdint.h>
+#include "client/ctx.h"
 #include "client/httpc.h"
 #include "shared/frame.h"
 #include "shared/http.h"
@@ -39,34 +43,29 @@
 
 #define XSESSION_FIRST_FRAME_MS 2000   /* stream: head + first frame */
 #define XSESSION_POLL_SLACK_MS 10000   /* long-poll answer: hold + this */
-#define XSESSION_SOCKS_WRITE_MS 30000
 
-/* What one session needs from the poller. */
-struct xsession_conf {
-	int fd;                    /* SOCKS connection, owned by the caller */
-	struct httpc *http;        /* the session's httpc: the upstream side */
-	const char *sid;           /* full session id */
-	const char *sid_log;       /* loggable form */
-	int mode;                  /* enum client_mode */
-	size_t max_body;           /* --max-body, bytes */
-	size_t up_max;             /* the largest upload body we build */
-	size_t stack_kb;           /* downstream thread's stack */
-	int stop_fd;               /* poller's stop pipe (read end) */
-	unsigned char *buf;        /* scratch, HTTP_BODY_MAX bytes at least */
-	size_t cap;
-	unsigned long long *up, *down;  /* payload byte counters */
+/* The open's outcome: the mode the session runs and, for an extension
+ * session, the server's numbers within meek-c's ranges. */
+struct xsession_open {
+	int sent;                  /* an open was sent and answered */
+	size_t first;              /* classic after an open: its answer's
+	                              body, downstream bytes in c->buf */
+	unsigned mode;             /* EXT_MODE_STREAM, EXT_MODE_POLL; 0:
+	                              classic */
+	unsigned accepted;         /* the offered modes the server took */
+	size_t body;               /* largest body either way */
+	unsigned long window, hold_ms, stream_ms, keepalive_ms;
 };
 
-enum xsession_result {
-	XSESSION_DONE = 0,         /* the session is over */
-	XSESSION_CLASSIC           /* go on with classic meek */
-};
-
-/* Runs the open and, when the server accepts, the whole extension session.
- * Returns XSESSION_CLASSIC with *opened (the open was sent: its answer's
- * body, *out_len bytes, is in c->buf and is downstream data) or
- * XSESSION_DONE. */
-int xsession_run(const struct xsession_conf *c, int *opened, size_t *out_len);
+/* The negotiation, as its own request: sends the open (an empty POST with
+ * X-Meek-Ext op=open; unless --mode classic or modemem says classic) and
+ * reads its answer into *o.  Returns 0 (o->mode 0: classic, o->first
+ * downstream bytes in c->buf when o->sent), or the error code that ended
+ * the session (logged). */
+int xsession_open(const struct mode_ctx *c, struct xsession_open *o);
+/* Runs the extension session xsession_open() accepted (o->mode != 0)
+ * until it ends, starting and joining the downstream thread. */
+void xsession_run(const struct mode_ctx *c, const struct xsession_open *o);
 
 /*
  * Pure pieces (unit-tested).

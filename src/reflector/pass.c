@@ -288,6 +288,22 @@ pass_small_response(struct conn *c, struct reflect_bufs *b,
 	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
 }
 
+/* meek-server's answer (head in b->resp) to the client: one with a small
+ * known length or none whole, any other streamed.  Returns the verdict. */
+static int
+pass_answer(struct conn *c, struct reflect_bufs *b, struct stream *us,
+    struct pass_req *q, int wait_ms, int *reuse)
+{
+	const struct http_msg *r = &b->resp;
+
+	if ((!r->chunked && r->content_length >= 0 &&
+	    r->content_length <= (long long)sizeof b->out) ||
+	    (r->status >= 100 && r->status < 200) || r->status == 204 ||
+	    r->status == 304)
+		return pass_small_response(c, b, us, q, reuse);
+	return pass_stream_response(c, b, us, q, wait_ms, reuse);
+}
+
 /* Sends the request to meek-server and passes its answer back. */
 static int
 pass_forward(struct reflect *r, struct conn *c, struct reflect_bufs *b,
@@ -359,14 +375,7 @@ pass_forward(struct reflect *r, struct conn *c, struct reflect_bufs *b,
 		    MEEK_EPROTO : rc), why);
 		return httpd_reply(&c->st, 502, NULL, m->keep_alive);
 	}
-	if (!b->resp.chunked && b->resp.content_length >= 0 &&
-	    b->resp.content_length <= (long long)sizeof b->out)
-		verdict = pass_small_response(c, b, us, q, &reuse);
-	else if ((b->resp.status >= 100 && b->resp.status < 200) ||
-	    b->resp.status == 204 || b->resp.status == 304)
-		verdict = pass_small_response(c, b, us, q, &reuse);
-	else
-		verdict = pass_stream_response(c, b, us, q, wait_ms, &reuse);
+	verdict = pass_answer(c, b, us, q, wait_ms, &reuse);
 	upstream_end(r->up, uc, reuse);
 	log_debug("session %s: %llu bytes up, %llu down, status %d (op %s%s)",
 	    q->sidlog, q->up, q->down, b->resp.status, q->op,

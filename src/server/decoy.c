@@ -139,28 +139,19 @@ decoy_chunked_body(const struct decoy *d, struct conn *c, struct stream *up,
 	return 0;
 }
 
-int
-decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
-    const unsigned char *body, size_t len, struct decoy_rest *brest,
-    struct decoy_bufs *b, unsigned char *scratch, size_t cap)
+/* The request head for the decoy (the client's, minus hop-by-hop) into
+ * b->head and its target into b->target, within what the whole head may
+ * take beside the request line and Host (headers that do not fit are
+ * dropped, never a 502). */
+static void
+decoy_request_head(const struct decoy *d, const struct http_msg *m,
+    struct decoy_bufs *b)
 {
-	const struct url *u = d->url;
-	struct http_msg *r = &b->resp;
-	struct stream up;
-	const char *why = "";
-	size_t n = 0, blen = 0;
-	int head_only, streamed, rc, verdict, ok, cut = 0, more = 0;
-	struct http_body rb;
-	long long left = 0, rest;
-	char *target = b->target;
-	size_t room;
+	size_t n = 0, room;
 
-	/* The request head (the client's, minus hop-by-hop) goes in b->head,
-	 * within what the whole head may take beside the request line and
-	 * Host (headers that do not fit are dropped, never a 502). */
-	decoy_target(d, m->method, m->target, target, sizeof b->target);
-	room = strlen(target) + strlen(m->method) + strlen(u->host_header) +
-	    512;
+	decoy_target(d, m->method, m->target, b->target, sizeof b->target);
+	room = strlen(b->target) + strlen(m->method) +
+	    strlen(d->url->host_header) + 512;
 	room = room < sizeof b->head ? sizeof b->head - room : 0;
 	b->head[0] = '\0';
 	for (size_t i = 0; i < m->nheaders && room > 0; i++)
@@ -173,36 +164,44 @@ decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
 	if (!m->keep_alive)
 		decoy_add(b->head, sizeof b->head - 512, &n,
 		    "Connection: close\r\n");
+}
 
-	rc = dial_stream(&up, NULL, u->host, u->port, u->https, d->anchors,
-	    u->host, TLSHELLO_CHROME_WS, b->rbuf, sizeof b->rbuf, DECOY_CONNECT_MS, DECOY_IO_MS,
-	    &why);
-	if (rc < 0)
-		return decoy_fail(c, m, why);
+/* Sends the request to the decoy on `up`: the head, `body` (`len` bytes
+ * read already), and what is left of the client's body, streamed.
+ * Returns 0 (*cut set when the decoy stopped reading: its answer, then
+ * the close), or -1 after answering the client itself (*verdict). */
+static int
+decoy_send_request(const struct decoy *d, struct conn *c, struct stream *up,
+    struct http_msg *m, const unsigned char *body, size_t len,
+    struct decoy_rest *brest, struct decoy_bufs *b, unsigned char *scratch,
+    size_t cap, int *cut, int *verdict)
+{
 	/* A Content-Length body longer than `len`: the rest comes from the
 	 * client now, in pieces. */
-	rest = m->content_length > (long long)len ?
+	long long rest = m->content_length > (long long)len ?
 	    m->content_length - (long long)len : 0;
+	int rc;
+
+	*cut = 0;
 	if ((body == NULL || brest != NULL) && m->chunked) {
 		/* A chunked body not read yet (or not all of it): passed on
 		 * chunked, piece by piece, whatever its size. */
-		rc = decoy_chunked_body(d, c, &up, m, body, len, brest, b,
+		rc = decoy_chunked_body(d, c, up, m, body, len, brest, b,
 		    scratch, cap);
-		if (rc == -2) {
-			stream_close(&up);
-			return decoy_fail(c, m, "cannot write the request");
+		if (rc < 0) {
+			/* -1: the client's body broke off, nothing to
+			 * answer. */
+			*verdict = rc == -2 ? decoy_fail(c, m,
+			    "cannot write the request") : POOL_CLOSE;
+			return -1;
 		}
-		if (rc == -1) {
-			stream_close(&up);
-			return POOL_CLOSE;   /* the client's body broke off */
-		}
-		cut = rc;
-	} else if (http_write_request_head(&up, m->method, u->host_header,
-	    target, b->head, (unsigned long long)len +
+		*cut = rc;
+	} else if (http_write_request_head(up, m->method,
+	    d->url->host_header, b->target, b->head, (unsigned long long)len +
 	    (unsigned long long)rest) < 0 ||
-	    (len > 0 && stream_write(&up, body, len) < 0)) {
-		stream_close(&up);
-		return decoy_fail(c, m, "cannot write the request");
+	    (len > 0 && stream_write(up, body, len) < 0)) {
+		*verdict = decoy_fail(c, m, "cannot write the request");
+		return -1;
 	}
 	while (rest > 0) {
 		long got = stream_read(&c->st, scratch,
@@ -210,58 +209,41 @@ decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
 
 		if (got <= 0) {
 			/* The client stopped sending: nothing to answer. */
-			stream_close(&up);
-			return POOL_CLOSE;
+			*verdict = POOL_CLOSE;
+			return -1;
 		}
 		rest -= got;
-		if (stream_write(&up, scratch, (size_t)got) < 0) {
+		if (stream_write(up, scratch, (size_t)got) < 0) {
 			/* The decoy stopped reading (it may have answered
-			 * already, as nginx does with a 413): its answer,
-			 * then the close. */
-			cut = 1;
+			 * already, as nginx does with a 413). */
+			*cut = 1;
 			break;
 		}
 	}
-	if (stream_flush(&up) < 0)
-		cut = 1;
-	do {
-		rc = http_read_response(&up, r, &why);
-	} while (rc == 0 && r->status >= 100 && r->status < 200);
-	if (rc < 0) {
-		stream_close(&up);
-		return decoy_fail(c, m, why);
-	}
-	/* meek-server's own pages name the decoy's server from now on. */
-	httpd_server_learn(http_header_get(r, "Server"));
+	if (stream_flush(up) < 0)
+		*cut = 1;
+	return 0;
+}
 
-	head_only = strcmp(m->method, "HEAD") == 0 || r->status == 204 ||
-	    r->status == 304;
-	if (!r->keep_alive)
-		cut = 1;   /* the decoy closes after this answer: so do we */
-	streamed = !head_only && !r->chunked && r->content_length >= 0;
-	if (!head_only && !streamed) {
-		/* Chunked or until EOF: buffered, so we can give a length;
-		 * one larger than `scratch` goes on chunked (or, to an
-		 * HTTP/1.0 client, until the close) instead. */
-		http_body_begin(&rb, r, 1);
-		while (blen < cap) {
-			long got = http_body_read(&up, &rb, scratch + blen,
-			    cap - blen, &why);
-			if (got < 0) {
-				stream_close(&up);
-				return decoy_fail(c, m, why);
-			}
-			if (got == 0)
-				break;
-			blen += (size_t)got;
-		}
-		more = blen == cap && !rb.done;
-		if (more && m->version_minor == 0)
-			cut = 1;
-	}
+/* How the decoy's answer goes back. */
+struct decoy_answer {
+	int head_only;        /* HEAD, 204, 304: no body */
+	int streamed;         /* a Content-Length body, copied as it comes */
+	int more;             /* buffered body larger than scratch */
+	int cut;              /* the connection closes after the answer */
+	size_t blen;          /* body bytes buffered in scratch */
+	long long left;       /* streamed body bytes still to copy */
+	struct http_body rb;
+};
 
-	/* The response head, as the decoy sent it minus hop-by-hop. */
-	n = 0;
+/* The answer head, as the decoy sent it minus hop-by-hop, into b->head.
+ * Returns its length. */
+static size_t
+decoy_response_head(const struct http_msg *m, const struct http_msg *r,
+    struct decoy_answer *a, struct decoy_bufs *b)
+{
+	size_t n = 0;
+
 	decoy_add(b->head, sizeof b->head, &n, "HTTP/1.1 %d %s\r\n", r->status,
 	    r->reason != NULL && r->reason[0] != '\0' ? r->reason :
 	    http_reason(r->status));
@@ -269,36 +251,89 @@ decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
 		if (!decoy_skip(r->headers[i].name, NULL))
 			decoy_add(b->head, sizeof b->head - 128, &n, "%s: %s\r\n",
 			    r->headers[i].name, r->headers[i].value);
-	if (head_only) {
+	if (a->head_only) {
 		const char *cl = http_header_get(r, "Content-Length");
 
 		if (cl != NULL)
 			decoy_add(b->head, sizeof b->head, &n,
 			    "Content-Length: %s\r\n", cl);
-	} else if (streamed) {
-		left = r->content_length;
+	} else if (a->streamed) {
+		a->left = r->content_length;
 		decoy_add(b->head, sizeof b->head, &n, "Content-Length: %lld\r\n",
-		    left);
-	} else if (more && !cut) {
+		    a->left);
+	} else if (a->more && !a->cut) {
 		decoy_add(b->head, sizeof b->head, &n,
 		    "Transfer-Encoding: chunked\r\n");
-	} else if (!more) {
+	} else if (!a->more) {
 		decoy_add(b->head, sizeof b->head, &n, "Content-Length: %zu\r\n",
-		    blen);
+		    a->blen);
 	}
 	/* As nginx and most servers say it, even to HTTP/1.1. */
-	decoy_add(b->head, sizeof b->head, &n, m->keep_alive && !cut ?
+	decoy_add(b->head, sizeof b->head, &n, m->keep_alive && !a->cut ?
 	    "Connection: keep-alive\r\n" : "Connection: close\r\n");
 	decoy_add(b->head, sizeof b->head, &n, "\r\n");
+	return n;
+}
 
-	ok = stream_write(&c->st, b->head, n) == 0;
-	if (ok && more)
-		ok = decoy_copy_more(c, &up, &rb, scratch, cap, blen, !cut) == 0;
-	else if (ok && !head_only && !streamed && blen > 0)
-		ok = stream_write(&c->st, scratch, blen) == 0;
-	while (ok && left > 0) {
-		long got = stream_read(&up, scratch,
-		    (size_t)left < cap ? (size_t)left : cap);
+/* Reads the decoy's answer head into b->resp and, for a chunked or
+ * until-EOF body, buffers up to `cap` bytes of it in `scratch` so it can
+ * be given a length (one larger goes on chunked, or to an HTTP/1.0 client
+ * until the close).  Returns 0, or an error code with *why. */
+static int
+decoy_read_answer(struct stream *up, const struct http_msg *m,
+    struct decoy_bufs *b, unsigned char *scratch, size_t cap,
+    struct decoy_answer *a, const char **why)
+{
+	struct http_msg *r = &b->resp;
+	int rc;
+
+	do
+		rc = http_read_response(up, r, why);
+	while (rc == 0 && r->status >= 100 && r->status < 200);
+	if (rc < 0)
+		return rc;
+	/* meek-server's own pages name the decoy's server from now on. */
+	httpd_server_learn(http_header_get(r, "Server"));
+	a->head_only = strcmp(m->method, "HEAD") == 0 || r->status == 204 ||
+	    r->status == 304;
+	if (!r->keep_alive)
+		a->cut = 1;   /* the decoy closes after this answer: so do we */
+	a->streamed = !a->head_only && !r->chunked && r->content_length >= 0;
+	if (a->head_only || a->streamed)
+		return 0;
+	http_body_begin(&a->rb, r, 1);
+	while (a->blen < cap) {
+		long got = http_body_read(up, &a->rb, scratch + a->blen,
+		    cap - a->blen, why);
+
+		if (got < 0)
+			return (int)got;
+		if (got == 0)
+			break;
+		a->blen += (size_t)got;
+	}
+	a->more = a->blen == cap && !a->rb.done;
+	if (a->more && m->version_minor == 0)
+		a->cut = 1;
+	return 0;
+}
+
+/* Sends the answer to the client.  Returns 1 when all of it went. */
+static int
+decoy_send_answer(struct conn *c, struct stream *up, struct decoy_answer *a,
+    const struct decoy_bufs *b, size_t hlen, unsigned char *scratch,
+    size_t cap)
+{
+	int ok = stream_write(&c->st, b->head, hlen) == 0;
+
+	if (ok && a->more)
+		ok = decoy_copy_more(c, up, &a->rb, scratch, cap, a->blen,
+		    !a->cut) == 0;
+	else if (ok && !a->head_only && !a->streamed && a->blen > 0)
+		ok = stream_write(&c->st, scratch, a->blen) == 0;
+	while (ok && a->left > 0) {
+		long got = stream_read(up, scratch,
+		    (size_t)a->left < cap ? (size_t)a->left : cap);
 
 		if (got <= 0 || stream_write(&c->st, scratch, (size_t)got) < 0) {
 			/* The length is promised: a short body must end the
@@ -306,14 +341,43 @@ decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
 			ok = 0;
 			break;
 		}
-		left -= got;
+		a->left -= got;
 	}
-	if (ok)
-		ok = stream_flush(&c->st) == 0;
+	return ok && stream_flush(&c->st) == 0;
+}
+
+int
+decoy_proxy(const struct decoy *d, struct conn *c, struct http_msg *m,
+    const unsigned char *body, size_t len, struct decoy_rest *brest,
+    struct decoy_bufs *b, unsigned char *scratch, size_t cap)
+{
+	const struct url *u = d->url;
+	struct decoy_answer a;
+	struct stream up;
+	const char *why = "";
+	int rc, ok, verdict;
+
+	decoy_request_head(d, m, b);
+	rc = dial_stream(&up, NULL, u->host, u->port, u->https, d->anchors,
+	    u->host, TLSHELLO_CHROME_WS, b->rbuf, sizeof b->rbuf,
+	    DECOY_CONNECT_MS, DECOY_IO_MS, &why);
+	if (rc < 0)
+		return decoy_fail(c, m, why);
+	memset(&a, 0, sizeof a);
+	if (decoy_send_request(d, c, &up, m, body, len, brest, b, scratch, cap,
+	    &a.cut, &verdict) < 0) {
+		stream_close(&up);
+		return verdict;
+	}
+	if (decoy_read_answer(&up, m, b, scratch, cap, &a, &why) < 0) {
+		stream_close(&up);
+		return decoy_fail(c, m, why);
+	}
+	ok = decoy_send_answer(c, &up, &a, b,
+	    decoy_response_head(m, &b->resp, &a, b), scratch, cap);
 	stream_close(&up);
-	verdict = ok && m->keep_alive && !cut ? POOL_KEEP : POOL_CLOSE;
-	log_debug("decoy: %s: %d", m->method, r->status);
-	return verdict;
+	log_debug("decoy: %s: %d", m->method, b->resp.status);
+	return ok && m->keep_alive && !a.cut ? POOL_KEEP : POOL_CLOSE;
 }
 
 /* Writes the head `raw` (`len` bytes) to `up` with the request line's

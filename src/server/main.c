@@ -340,13 +340,14 @@ main_serve_one(void *ctx, struct conn *c, void *bufs)
 	return handler_serve(ctx, c, bufs);
 }
 
-/* Step 4: start the threads and wait.  Returns 0 or 1. */
+/* The handler's context from the flags: the session table, the ORPort
+ * side, the decoy, the secret header, the source rules, the extension's
+ * limits.  Returns 0, or 1 after logging why not. */
 static int
-main_serve(struct server *sv)
+main_handler(struct server *sv)
 {
 	struct conf *c = &sv->conf;
-	struct pool_conf pc;
-	struct sigloop_conf sl;
+	struct handler *h = &sv->handler;
 	const char *why = "";
 
 	main_fit_sessions(c);
@@ -355,17 +356,17 @@ main_serve(struct server *sv)
 	if (sv->table != NULL)
 		session_table_set_limits(sv->table, &sv->srccap,
 		    SESSION_OPEN_MS);
-	sv->handler.srccap = &sv->srccap;
-	sv->handler.table = sv->table;
-	sv->handler.up.orport = c->up_orport;
-	sv->handler.up.extorport = c->up_extorport;
-	sv->handler.up.cookie_file = c->up_cookie;
-	sv->handler.up.turnaround_ms = c->turnaround_ms;
-	sv->handler.up.io_timeout_ms = HANDLER_IO_TIMEOUT_MS;
-	sv->handler.up.stats = &sv->stats;
+	h->srccap = &sv->srccap;
+	h->table = sv->table;
+	h->up.orport = c->up_orport;
+	h->up.extorport = c->up_extorport;
+	h->up.cookie_file = c->up_cookie;
+	h->up.turnaround_ms = c->turnaround_ms;
+	h->up.io_timeout_ms = HANDLER_IO_TIMEOUT_MS;
+	h->up.stats = &sv->stats;
 	if (c->up_extorport == NULL && c->norports > 1) {
-		sv->handler.orports = c->orports;
-		sv->handler.norports = c->norports;
+		h->orports = c->orports;
+		h->norports = c->norports;
 	}
 	if (c->fallback != NULL) {
 		const char *ca;
@@ -380,32 +381,43 @@ main_serve(struct server *sv)
 		sv->decoy.anchors = sv->decoy_anchors;
 		sv->decoy.secret_name = c->req_name[0] != '\0' ? c->req_name :
 		    NULL;
-		sv->handler.decoy = &sv->decoy;
+		h->decoy = &sv->decoy;
 	}
 	if (c->req_name[0] != '\0') {
-		sv->handler.req_name = c->req_name;
-		sv->handler.req_value = c->req_value;
+		h->req_name = c->req_name;
+		h->req_value = c->req_value;
 	}
 	if (c->has_orport_source) {
 		if (srcdial_init(&sv->source, &c->orport_source, &why) < 0) {
 			log_error("%s", why);
 			return 1;
 		}
-		sv->handler.up.source = &sv->source;
+		h->up.source = &sv->source;
 	}
-	sv->handler.useraddr.trusted_proxies = c->trusted_proxies;
-	sv->handler.useraddr.meek_ip_from = c->meek_ip_from;
-	sv->handler.useraddr.nmeek_ip_from = c->nmeek_ip_from;
+	h->useraddr.trusted_proxies = c->trusted_proxies;
+	h->useraddr.meek_ip_from = c->meek_ip_from;
+	h->useraddr.nmeek_ip_from = c->nmeek_ip_from;
 	stats_init(&sv->stats);
-	sv->handler.stats = &sv->stats;
-	xconf_init(&sv->handler.x);
-	sv->handler.x.max_ext = c->max_ext;
-	sv->handler.x.stream_ms = (long long)c->stream_time_s * 1000;
-	sv->handler.x.hold_ms = (long long)c->hold_time_s * 1000;
-	sv->handler.x.window = (size_t)c->window_kb * 1024;
-	sv->handler.x.max_body = (size_t)c->max_body_kb * 1024;
+	h->stats = &sv->stats;
+	xconf_init(&h->x);
+	h->x.max_ext = c->max_ext;
+	h->x.stream_ms = (long long)c->stream_time_s * 1000;
+	h->x.hold_ms = (long long)c->hold_time_s * 1000;
+	h->x.window = (size_t)c->window_kb * 1024;
+	h->x.max_body = (size_t)c->max_body_kb * 1024;
 	xstate_init(&sv->xstate);
-	sv->handler.xs = &sv->xstate;
+	h->xs = &sv->xstate;
+	return 0;
+}
+
+/* The worker pool over the handler, with the listeners bound in step 3.
+ * Returns 0, or 1 after logging why not. */
+static int
+main_pool(struct server *sv)
+{
+	struct conf *c = &sv->conf;
+	struct pool_conf pc;
+
 	memset(&pc, 0, sizeof pc);
 	/* Workers set aside for held streams and long-polls (one per
 	 * extension session), beside --threads for everything else. */
@@ -429,6 +441,19 @@ main_serve(struct server *sv)
 			sv->bind[i].fd = -1;
 		}
 	}
+	return 0;
+}
+
+/* Step 4: start the threads and wait.  Returns 0 or 1. */
+static int
+main_serve(struct server *sv)
+{
+	struct conf *c = &sv->conf;
+	struct sigloop_conf sl;
+	const char *why = "";
+
+	if (main_handler(sv) != 0 || main_pool(sv) != 0)
+		return 1;
 	if (pool_start(sv->pool, &why) < 0 ||
 	    reaper_start(&sv->reaper, sv->table,
 	    (long long)c->session_timeout_s * 1000, (size_t)c->stack_kb,

@@ -32,23 +32,11 @@ orport_write(int fd, const void *buf, size_t n, int timeout_ms,
 size_t
 orport_read(int fd, void *buf, size_t cap, int *ended, struct stats *st)
 {
-	unsigned char *p = buf;
-	size_t n = 0;
+	int end = 0;
+	size_t n = net_read_ready(fd, buf, cap, &end);
 
-	while (n < cap) {
-		ssize_t r = recv(fd, p + n, cap - n, MSG_DONTWAIT);
-
-		if (r > 0) {
-			n += (size_t)r;
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+	if (end != 0)
 		*ended = 1;   /* EOF, or reset: tor's side is over */
-		break;
-	}
 	if (n > 0)   /* the stream loop asks often, mostly for nothing */
 		stats_add(st, STATS_BYTES_DOWN, n);
 	return n;

@@ -59,16 +59,9 @@ reaper_main(void *arg)
 		period = 50;
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop) {
-		struct timespec ts;
+		struct timespec ts = clock_after(CLOCK_MONOTONIC, period);
 		size_t n;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += period / 1000;
-		ts.tv_nsec += (period % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		while (!r->stop &&
 		    pthread_cond_timedwait(&r->cond, &r->lock, &ts) != ETIMEDOUT)
 			;

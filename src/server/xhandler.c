@@ -669,15 +669,8 @@ xh_wait_fds(int orfd, int cfd, int wake, int ms)
 static void
 xh_wait_ack(struct session *s, unsigned long long gen, int ms)
 {
-	struct timespec ts;
+	struct timespec ts = clock_after(CLOCK_MONOTONIC, ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&s->lock);
 	while (!s->closed && s->ext->gen == gen &&
 	    window_space(&s->ext->win) == 0)
@@ -687,8 +680,61 @@ xh_wait_ack(struct session *s, unsigned long long gen, int ms)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The held (or unheld) response after its head: returns XH_OK or
- * XH_CLIENT. */
+/* The frames a downstream request sends next, into r->b->out: DATA from
+ * the window at *sent (at most `room` bytes: *plen) and END once tor's
+ * bytes are all out (*finish).  *full: the window has no space left; *fd:
+ * the ORPort to wait on.  Returns their length, or -1 when the request was
+ * taken over by a newer one or the session ended. */
+static long
+xh_down_frames(struct xreq *r, struct session *s, unsigned long long gen,
+    unsigned long long *sent, size_t room, size_t *plen, int *finish,
+    int *full, int *fd)
+{
+	struct session_ext *x = s->ext;
+	unsigned char *out = r->b->out;
+	size_t n = 0;
+
+	*plen = 0;
+	*finish = 0;
+	pthread_mutex_lock(&s->lock);
+	if (x->gen != gen || s->closed) {
+		pthread_mutex_unlock(&s->lock);
+		return -1;
+	}
+	if (*sent < x->win.base)
+		*sent = x->win.base;
+	xh_fill_locked(r, s);
+	if (*sent < x->win.end && room > 0) {
+		*plen = window_copy(&x->win, *sent, out + FRAME_HEAD, room);
+		frame_put(out, FRAME_DATA, *plen, *sent);
+		n = FRAME_HEAD + *plen;
+		*sent += *plen;
+	}
+	if (x->eof && *sent == x->win.end) {
+		n += frame_put_empty(out + n, FRAME_END, *sent);
+		*finish = 1;
+	}
+	*full = window_space(&x->win) == 0;
+	*fd = s->fd;
+	pthread_mutex_unlock(&s->lock);
+	return (long)n;
+}
+
+/* How long a held downstream request waits before it looks again: the
+ * deadline, a keepalive due, at most XHANDLER_TICK_MS, at least 1 ms. */
+static int
+xh_down_wait_ms(const struct handler *h, int stream, long long now,
+    long long deadline, long long last_send)
+{
+	long long t = deadline - now;
+
+	if (t > XHANDLER_TICK_MS)
+		t = XHANDLER_TICK_MS;
+	if (stream && last_send + h->x.keepalive_ms - now < t)
+		t = last_send + h->x.keepalive_ms - now;
+	return t < 1 ? 1 : (int)t;
+}
+
 static int
 xh_down_loop(struct xreq *r, struct session *s, int op, unsigned long long
     gen, unsigned long long sent, int held, int wake)
@@ -704,44 +750,24 @@ xh_down_loop(struct xreq *r, struct session *s, int op, unsigned long long
 	frame_max = sizeof r->b->out - 2 * FRAME_HEAD;
 	if (frame_max > x->body)
 		frame_max = x->body;
-	if (stream) {
-		size_t n = frame_put_empty(out, FRAME_KEEPALIVE, 0);
-		if (xh_chunk(r, out, n) < 0)
-			return XH_CLIENT;
-	}
+	if (stream && xh_chunk(r, out, frame_put_empty(out, FRAME_KEEPALIVE,
+	    0)) < 0)
+		return XH_CLIENT;
 	for (;;) {
-		long long now = clock_ms(), t;
-		size_t n = 0, plen = 0, room = frame_max;
-		int finish = 0, full, fd;
+		long long now = clock_ms();
+		size_t plen, room = frame_max;
+		int finish, full, fd, t;
+		long n;
 
 		if (!stream && x->body - sent_bytes < room)
 			room = x->body - sent_bytes;
-		pthread_mutex_lock(&s->lock);
-		if (x->gen != gen || s->closed) {
-			/* Taken over by a newer request, or ended. */
-			pthread_mutex_unlock(&s->lock);
-			break;
-		}
-		if (sent < x->win.base)
-			sent = x->win.base;
-		xh_fill_locked(r, s);
-		if (sent < x->win.end && room > 0) {
-			plen = window_copy(&x->win, sent, out + FRAME_HEAD, room);
-			frame_put(out, FRAME_DATA, plen, sent);
-			n = FRAME_HEAD + plen;
-			sent += plen;
-		}
-		if (x->eof && sent == x->win.end) {
-			n += frame_put_empty(out + n, FRAME_END, sent);
-			finish = 1;
-		}
-		full = window_space(&x->win) == 0;
-		fd = s->fd;
-		pthread_mutex_unlock(&s->lock);
+		n = xh_down_frames(r, s, gen, &sent, room, &plen, &finish,
+		    &full, &fd);
+		if (n < 0)
+			break;   /* taken over by a newer request, or ended */
 		session_touch(s, now);
-
 		if (n > 0) {
-			if (xh_chunk(r, out, n) < 0)
+			if (xh_chunk(r, out, (size_t)n) < 0)
 				return XH_CLIENT;
 			last_send = clock_ms();
 			if (plen > 0) {
@@ -756,25 +782,19 @@ xh_down_loop(struct xreq *r, struct session *s, int op, unsigned long long
 		if (!held || (!stream && got_data) || now >= deadline)
 			break;
 		if (stream && now - last_send >= h->x.keepalive_ms) {
-			n = frame_put_empty(out, FRAME_KEEPALIVE, 0);
-			if (xh_chunk(r, out, n) < 0)
+			if (xh_chunk(r, out, frame_put_empty(out,
+			    FRAME_KEEPALIVE, 0)) < 0)
 				return XH_CLIENT;
 			last_send = now;
 			continue;
 		}
-		t = deadline - now;
-		if (t > XHANDLER_TICK_MS)
-			t = XHANDLER_TICK_MS;
-		if (stream && last_send + h->x.keepalive_ms - now < t)
-			t = last_send + h->x.keepalive_ms - now;
-		if (t < 1)
-			t = 1;
+		t = xh_down_wait_ms(h, stream, now, deadline, last_send);
 		if (full) {
-			xh_wait_ack(s, gen, (int)t);
+			xh_wait_ack(s, gen, t);
 			t = 0;
 			fd = -1;
 		}
-		if (xh_wait_fds(fd, r->c->st.fd, wake, (int)t))
+		if (xh_wait_fds(fd, r->c->st.fd, wake, t))
 			return XH_CLIENT;
 	}
 	return XH_OK;

@@ -44,3 +44,18 @@ clock_due(_Atomic long long *last, long long every_ms)
 		now = 1;        /* 0 means never */
 	return atomic_compare_exchange_strong(last, &prev, now);
 }
+
+struct timespec
+clock_after(clockid_t clk, long long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}

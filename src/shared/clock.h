@@ -4,6 +4,7 @@
  */
 #ifndef MEEK_SHARED_CLOCK_H
 #define MEEK_SHARED_CLOCK_H
+#include <time.h>
 
 /* Milliseconds of CLOCK_MONOTONIC (never jumps with the wall clock). */
 long long clock_ms(void);
@@ -19,5 +20,9 @@ int clock_left(long long deadline);
  * (never) or at least `every_ms` have passed since it; 0 else.  Any number
  * of threads may share one *last: exactly one of them gets the 1. */
 int clock_due(_Atomic long long *last, long long every_ms);
+/* The absolute time `ms` (>= 0) from now on clock `clk`, the form
+ * pthread_cond_timedwait() takes: CLOCK_MONOTONIC for a condition
+ * variable set to it, else CLOCK_REALTIME. */
+struct timespec clock_after(clockid_t clk, long long ms);
 
 #endif

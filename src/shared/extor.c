@@ -123,31 +123,23 @@ extor_io_why(int rc)
 	    "ExtORPort I/O error";
 }
 
-int
-extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
-    const char *useraddr, const char *transport, int timeout_ms,
-    const char **why)
+/* The server's auth types, terminated by 00: SAFE_COOKIE (01) must be
+ * among them.  Returns 0 or an error code with *why. */
+static int
+extor_auth_types(int fd, long long dl, const char **why)
 {
-	unsigned char cnonce[EXTOR_NONCE_LEN];
-	unsigned char srv[EXTOR_HASH_LEN + EXTOR_NONCE_LEN];
-	unsigned char mine[EXTOR_HASH_LEN], c, h[4], skip[256];
-	long long dl;
-	const char *dummy;
-	unsigned diff = 0, cmd, len;
+	unsigned char c;
 	int rc, have_cookie = 0;
 
-	if (why == NULL)
-		why = &dummy;
-	dl = clock_deadline(timeout_ms);
-
-	/* Auth types, terminated by 00; SAFE_COOKIE (01) must be among them. */
 	for (size_t i = 0;; i++) {
 		if (i == EXTOR_AUTH_TYPES_MAX) {
 			*why = "ExtORPort auth type list too long";
 			return MEEK_EPROTO;
 		}
-		if ((rc = net_read_full_by(fd, &c, 1, dl)) < 0)
-			goto io;
+		if ((rc = net_read_full_by(fd, &c, 1, dl)) < 0) {
+			*why = extor_io_why(rc);
+			return rc;
+		}
 		if (c == 0x00)
 			break;
 		if (c == 0x01)
@@ -157,6 +149,61 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 		*why = "ExtORPort does not offer SAFE_COOKIE";
 		return MEEK_EPROTO;
 	}
+	return 0;
+}
+
+/* The server's replies until OKAY or DENY; unknown commands are skipped
+ * whole.  Returns 0 (OKAY) or an error code with *why. */
+static int
+extor_reply(int fd, long long dl, const char **why)
+{
+	unsigned char h[4], skip[256];
+	unsigned cmd, len;
+	int rc;
+
+	for (;;) {
+		if ((rc = net_read_full_by(fd, h, 4, dl)) < 0)
+			break;
+		cmd = (unsigned)(h[0] << 8 | h[1]);
+		len = (unsigned)(h[2] << 8 | h[3]);
+		while (len > 0 && rc == 0) {
+			size_t n = len < sizeof skip ? len : sizeof skip;
+
+			rc = net_read_full_by(fd, skip, n, dl);
+			len -= (unsigned)n;
+		}
+		if (rc < 0)
+			break;
+		if (cmd == EXTOR_REPLY_OKAY)
+			return 0;
+		if (cmd == EXTOR_REPLY_DENY) {
+			*why = "ExtORPort denied the connection";
+			return MEEK_EAUTH;
+		}
+	}
+	*why = extor_io_why(rc);
+	return rc;
+}
+
+int
+extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
+    const char *useraddr, const char *transport, int timeout_ms,
+    const char **why)
+{
+	unsigned char cnonce[EXTOR_NONCE_LEN];
+	unsigned char srv[EXTOR_HASH_LEN + EXTOR_NONCE_LEN];
+	unsigned char mine[EXTOR_HASH_LEN], c;
+	long long dl;
+	const char *dummy;
+	unsigned diff = 0;
+	int rc;
+
+	if (why == NULL)
+		why = &dummy;
+	dl = clock_deadline(timeout_ms);
+
+	if ((rc = extor_auth_types(fd, dl, why)) < 0)
+		return rc;
 	c = 0x01;
 	if ((rc = net_write_all_by(fd, &c, 1, dl)) < 0)
 		goto io;
@@ -195,26 +242,7 @@ extor_handshake(int fd, const unsigned char cookie[EXTOR_COOKIE_LEN],
 	    (rc = extor_send_cmd(fd, EXTOR_CMD_DONE, NULL, dl)) < 0)
 		goto io;
 
-	/* Replies until OKAY or DENY; unknown commands are skipped whole. */
-	for (;;) {
-		if ((rc = net_read_full_by(fd, h, 4, dl)) < 0)
-			goto io;
-		cmd = (unsigned)(h[0] << 8 | h[1]);
-		len = (unsigned)(h[2] << 8 | h[3]);
-		while (len > 0) {
-			size_t n = len < sizeof skip ? len : sizeof skip;
-
-			if ((rc = net_read_full_by(fd, skip, n, dl)) < 0)
-				goto io;
-			len -= (unsigned)n;
-		}
-		if (cmd == EXTOR_REPLY_OKAY)
-			return 0;
-		if (cmd == EXTOR_REPLY_DENY) {
-			*why = "ExtORPort denied the connection";
-			return MEEK_EAUTH;
-		}
-	}
+	return extor_reply(fd, dl, why);
 io:
 	*why = extor_io_why(rc);
 	return rc;

@@ -599,6 +599,29 @@ net_write_all(int fd, const void *buf, size_t len, int timeout_ms)
 	return net_writev_all(fd, &v, 1, timeout_ms);
 }
 
+size_t
+net_read_ready(int fd, void *buf, size_t cap, int *ended)
+{
+	unsigned char *p = buf;
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t r = recv(fd, p + n, cap - n, MSG_DONTWAIT);
+
+		if (r > 0) {
+			n += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		*ended = r == 0 ? MEEK_ECLOSED : MEEK_EIO;
+		break;
+	}
+	return n;
+}
+
 long
 net_read_some(int fd, void *buf, size_t len, int timeout_ms)
 {

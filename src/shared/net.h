@@ -76,6 +76,12 @@ int net_read_full(int fd, void *buf, size_t len, int timeout_ms);
 /* One read of at most `len` bytes after waiting up to `timeout_ms`.
  * Returns bytes read (>0), MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO. */
 long net_read_some(int fd, void *buf, size_t len, int timeout_ms);
+/* Reads what socket `fd` holds now into `buf`, up to `cap` bytes, never
+ * waiting (several recv()s while bytes keep coming).  Returns the byte
+ * count; sets *ended to MEEK_ECLOSED at EOF or MEEK_EIO after a read
+ * error (a reset), else leaves it alone: bytes read before the end are
+ * still returned. */
+size_t net_read_ready(int fd, void *buf, size_t cap, int *ended);
 
 /* The same with one absolute deadline (shared/clock.h) over all the waits
  * of a multi-step exchange.  Return as net_read_full / net_write_all. */

@@ -345,14 +345,8 @@ pool_serve(struct pool_worker *w, struct conn *c, int *freed, int *park)
 static int
 pool_wait_idle(struct pool *p)
 {
-	struct timespec ts;
+	struct timespec ts = clock_after(CLOCK_REALTIME, ARENA_IDLE_MS);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)ARENA_IDLE_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	return pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 }
 
@@ -425,22 +419,126 @@ pool_worker_main(void *arg)
 
 /* ---- poller ---- */
 
+/* The poller's parked connections and their poll set (pfd[0] is the wake
+ * pipe; pfd[i + 1] is parked[i]). */
+struct pool_parked {
+	struct conn **conns;
+	struct pollfd *pfd;
+	struct pollfd one;   /* pfd without memory for more: still wait */
+	size_t n, cap;
+};
+
+/* Frees a list of connections linked by ->next. */
+static void
+pool_free_list(struct conn *c)
+{
+	while (c != NULL) {
+		struct conn *nx = c->next;
+
+		conn_free(c);
+		c = nx;
+	}
+}
+
+/* Parks the connections of list `in` (out of memory: the rest is
+ * dropped). */
+static void
+pool_park_adopt(struct pool_parked *ps, struct conn *in)
+{
+	for (; in != NULL; in = in->next) {
+		if (ps->n == ps->cap) {
+			size_t nc = ps->cap ? ps->cap * 2 : 64;
+			struct conn **np = realloc(ps->conns, nc * sizeof *np);
+			struct pollfd *nf = ps->pfd == &ps->one ? NULL :
+			    realloc(ps->pfd, (nc + 1) * sizeof *nf);
+
+			if (np != NULL)
+				ps->conns = np;
+			if (nf != NULL)
+				ps->pfd = nf;
+			if (np == NULL || nf == NULL) {
+				pool_free_list(in);
+				return;
+			}
+			ps->cap = nc;
+		}
+		ps->conns[ps->n++] = in;
+	}
+}
+
+/* Waits for the wake pipe, a parked connection's event or the nearest
+ * deadline. */
+static void
+pool_park_wait(struct pool *p, struct pool_parked *ps)
+{
+	long long now = clock_ms(), timeout = -1;
+	char drain[64];
+
+	ps->pfd[0].fd = p->wake[0];
+	ps->pfd[0].events = POLLIN;
+	for (size_t i = 0; i < ps->n; i++) {
+		long long left = ps->conns[i]->deadline_ms - now;
+
+		ps->pfd[i + 1].fd = ps->conns[i]->st.fd;
+		ps->pfd[i + 1].events = ps->conns[i]->events;
+		ps->pfd[i + 1].revents = 0;
+		if (left < 0)
+			left = 0;
+		if (timeout < 0 || left < timeout)
+			timeout = left;
+	}
+	if (poll(ps->pfd, ps->n + 1, (int)timeout) < 0 && errno != EINTR)
+		log_warn("poller: poll failed: %s", strerror(errno));
+	if (ps->pfd[0].revents & POLLIN)
+		while (read(p->wake[0], drain, sizeof drain) > 0)
+			;
+}
+
+/* After a wait: keeps the connections with nothing to do parked, and
+ * lists the ready ones (*ready) and those past their deadline or done
+ * lingering (*expired). */
+static void
+pool_park_sort(struct pool_parked *ps, struct conn **ready,
+    struct conn **expired)
+{
+	long long now = clock_ms();
+	size_t keep = 0;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		struct conn *c = ps->conns[i];
+		short ev = ps->pfd[i + 1].revents;
+		struct conn **to = NULL;
+
+		if (c->lingering && ev != 0 && now < c->deadline_ms &&
+		    conn_linger_drain(c))
+			to = NULL;   /* still lingering: dropped what came */
+		else if (c->lingering && ev != 0)
+			to = expired;
+		else if (now >= c->deadline_ms)
+			to = expired;   /* before readiness: a byte just in
+			                   time must not extend a dripped head */
+		else if (ev != 0)
+			to = ready;
+		if (to == NULL) {
+			ps->conns[keep++] = c;
+			continue;
+		}
+		c->next = *to;
+		*to = c;
+	}
+	ps->n = keep;
+}
+
 static void *
 pool_poller_main(void *arg)
 {
 	struct pool *p = arg;
-	struct conn **parked = NULL;
-	struct pollfd *pfd = malloc(sizeof *pfd), stop_pfd;
-	size_t n = 0, cap = 0;
+	struct pool_parked ps = { .pfd = malloc(sizeof *ps.pfd) };
 
-	/* pfd[0] is the wake-up pipe: without memory for it, still wait. */
-	if (pfd == NULL)
-		pfd = &stop_pfd;
+	if (ps.pfd == NULL)
+		ps.pfd = &ps.one;
 	for (;;) {
 		struct conn *in, *ready = NULL, *expired = NULL;
-		long long now, timeout = -1;
-		size_t keep = 0;
-		char drain[64];
 
 		pthread_mutex_lock(&p->lock);
 		if (p->stopping) {
@@ -451,74 +549,9 @@ pool_poller_main(void *arg)
 		p->incoming = NULL;
 		pthread_mutex_unlock(&p->lock);
 
-		for (; in != NULL; in = in->next) {
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				struct conn **np = realloc(parked,
-				    nc * sizeof *np);
-				struct pollfd *nf = pfd == &stop_pfd ? NULL :
-				    realloc(pfd, (nc + 1) * sizeof *nf);
-				if (nf != NULL)
-					pfd = nf;
-				if (np == NULL || nf == NULL) {
-					/* Out of memory: drop the rest. */
-					if (np != NULL)
-						parked = np;
-					while (in != NULL) {
-						struct conn *nx = in->next;
-						conn_free(in);
-						in = nx;
-					}
-					break;
-				}
-				parked = np;
-				cap = nc;
-			}
-			parked[n++] = in;
-		}
-
-		now = clock_ms();
-		pfd[0].fd = p->wake[0];
-		pfd[0].events = POLLIN;
-		for (size_t i = 0; i < n; i++) {
-			long long left = parked[i]->deadline_ms - now;
-			pfd[i + 1].fd = parked[i]->st.fd;
-			pfd[i + 1].events = parked[i]->events;
-			pfd[i + 1].revents = 0;
-			if (left < 0)
-				left = 0;
-			if (timeout < 0 || left < timeout)
-				timeout = left;
-		}
-		if (poll(pfd, n + 1, (int)timeout) < 0 && errno != EINTR)
-			log_warn("poller: poll failed: %s", strerror(errno));
-		if (pfd[0].revents & POLLIN)
-			while (read(p->wake[0], drain, sizeof drain) > 0)
-				;
-
-		now = clock_ms();
-		for (size_t i = 0; i < n; i++) {
-			struct conn *c = parked[i];
-			if (c->lingering && pfd[i + 1].revents != 0 &&
-			    now < c->deadline_ms && conn_linger_drain(c)) {
-				/* Still lingering: dropped what came. */
-				parked[keep++] = c;
-			} else if (c->lingering && pfd[i + 1].revents != 0) {
-				c->next = expired;
-				expired = c;
-			} else if (now >= c->deadline_ms) {
-				/* Checked before readiness: a byte just in
-				 * time must not extend a dripped head. */
-				c->next = expired;
-				expired = c;
-			} else if (pfd[i + 1].revents != 0) {
-				c->next = ready;
-				ready = c;
-			} else {
-				parked[keep++] = c;
-			}
-		}
-		n = keep;
+		pool_park_adopt(&ps, in);
+		pool_park_wait(p, &ps);
+		pool_park_sort(&ps, &ready, &expired);
 		if (ready != NULL) {
 			pthread_mutex_lock(&p->lock);
 			while (ready != NULL) {
@@ -531,17 +564,13 @@ pool_poller_main(void *arg)
 			}
 			pthread_mutex_unlock(&p->lock);
 		}
-		while (expired != NULL) {
-			struct conn *nx = expired->next;
-			conn_free(expired);
-			expired = nx;
-		}
+		pool_free_list(expired);
 	}
-	for (size_t i = 0; i < n; i++)
-		conn_free(parked[i]);
-	free(parked);
-	if (pfd != &stop_pfd)
-		free(pfd);
+	for (size_t i = 0; i < ps.n; i++)
+		conn_free(ps.conns[i]);
+	free(ps.conns);
+	if (ps.pfd != &ps.one)
+		free(ps.pfd);
 	return NULL;
 }
 

@@ -138,6 +138,19 @@ proxy_authority(char *buf, size_t len, const char *host, uint16_t port)
 	net_hostport(buf, len, host, port);
 }
 
+/* The status of an HTTP proxy's status line `line` (its first `ll`
+ * bytes, "HTTP/1.x SSS ..."), or -1 when it is not one. */
+static int
+proxy_http_status(const char *line, size_t ll)
+{
+	if (ll < 12 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ')
+		return -1;
+	for (int i = 9; i < 12; i++)
+		if (line[i] < '0' || line[i] > '9')
+			return -1;
+	return (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+}
+
 static int
 proxy_http_connect(int fd, const struct proxy *p, const char *host,
     uint16_t port, long long dl, const char **why)
@@ -200,14 +213,10 @@ proxy_http_connect(int fd, const struct proxy *p, const char *host,
 			break;
 	}
 	line[ll] = '\0';
-	/* "HTTP/1.x SSS": need a 2xx status. */
-	if (ll < 12 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ' ||
-	    line[9] < '0' || line[9] > '9' || line[10] < '0' || line[10] > '9' ||
-	    line[11] < '0' || line[11] > '9') {
+	if ((status = proxy_http_status(line, ll)) < 0) {
 		*why = "proxy: malformed HTTP response";
 		return MEEK_EPROXY;
 	}
-	status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
 	if (status == 407) {
 		*why = "proxy: HTTP proxy authentication failed (407)";
 		return MEEK_EAUTH;

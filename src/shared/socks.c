@@ -315,28 +315,16 @@ socks_io_why(int rc)
 	    "proxy handshake I/O error";
 }
 
-int
-socks5_client_connect(int fd, const char *host, uint16_t port,
-    const char *user, const char *pass, int timeout_ms, const char **why)
+/* The method negotiation and, when the proxy asks for it, the
+ * username/password (RFC 1929) of `user` (NULL: none offered).  Returns 0
+ * or an error code with *why. */
+static int
+socks5_client_auth(int fd, const char *user, size_t ul, const char *pass,
+    size_t pl, long long dl, const char **why)
 {
-	long long dl;
-	unsigned char b[4 + 1 + 255 + 2], r[4];
-	size_t hl = strlen(host), ul = 0, pl = 0, n;
-	const char *dummy;
-	int rc, rep;
-
-	if (why == NULL)
-		why = &dummy;
-	if (user != NULL) {
-		ul = strlen(user);
-		pl = pass != NULL ? strlen(pass) : 0;
-	}
-	if (hl == 0 || hl > 255 || ul > 255 || pl > 255 ||
-	    (user != NULL && ul == 0)) {
-		*why = "SOCKS5 host or credentials too long or empty";
-		return MEEK_EINVAL;
-	}
-	dl = clock_deadline(timeout_ms);
+	unsigned char b[4], r[2];
+	size_t n;
+	int rc;
 
 	b[0] = 0x05;
 	if (user != NULL) {
@@ -375,6 +363,37 @@ socks5_client_connect(int fd, const char *host, uint16_t port,
 		*why = "SOCKS5 proxy offered no acceptable auth method";
 		return MEEK_EPROXY;
 	}
+	return 0;
+io:
+	*why = socks_io_why(rc);
+	return rc;
+}
+
+int
+socks5_client_connect(int fd, const char *host, uint16_t port,
+    const char *user, const char *pass, int timeout_ms, const char **why)
+{
+	long long dl;
+	unsigned char b[4 + 1 + 255 + 2], r[4];
+	size_t hl = strlen(host), ul = 0, pl = 0, n;
+	const char *dummy;
+	int rc, rep;
+
+	if (why == NULL)
+		why = &dummy;
+	if (user != NULL) {
+		ul = strlen(user);
+		pl = pass != NULL ? strlen(pass) : 0;
+	}
+	if (hl == 0 || hl > 255 || ul > 255 || pl > 255 ||
+	    (user != NULL && ul == 0)) {
+		*why = "SOCKS5 host or credentials too long or empty";
+		return MEEK_EINVAL;
+	}
+	dl = clock_deadline(timeout_ms);
+
+	if ((rc = socks5_client_auth(fd, user, ul, pass, pl, dl, why)) < 0)
+		return rc;
 
 	/* CONNECT by name (ATYP 3) so that nothing is resolved locally. */
 	b[0] = 0x05;

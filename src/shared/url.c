@@ -28,12 +28,28 @@ host_ok(const char *s, size_t n)
 	return n > 0;
 }
 
+/* The port in [port, end): 1..65535 in decimal digits, else 0. */
+static unsigned long
+url_port(const char *port, const char *end)
+{
+	unsigned long p = 0;
+
+	if (port == end || end - port > 5)
+		return 0;
+	for (const char *c = port; c < end; c++) {
+		if (*c < '0' || *c > '9')
+			return 0;
+		p = p * 10 + (unsigned long)(*c - '0');
+	}
+	return p <= 65535 ? p : 0;
+}
+
 int
 url_parse(struct url *u, const char *s, const char **why)
 {
 	const char *auth, *end, *host, *port = NULL, *frag;
 	size_t hl, pl;
-	unsigned long p = 0;
+	unsigned long p;
 	int slash;
 
 	memset(u, 0, sizeof *u);
@@ -90,14 +106,7 @@ url_parse(struct url *u, const char *s, const char **why)
 
 	u->port = u->https ? 443 : 80;
 	if (port != NULL) {
-		if (port == end || end - port > 5)
-			return fail(why, "bad port in URL");
-		for (const char *c = port; c < end; c++) {
-			if (*c < '0' || *c > '9')
-				return fail(why, "bad port in URL");
-			p = p * 10 + (unsigned long)(*c - '0');
-		}
-		if (p == 0 || p > 65535)
+		if ((p = url_port(port, end)) == 0)
 			return fail(why, "bad port in URL");
 		u->port = (uint16_t)p;
 		u->port_given = 1;

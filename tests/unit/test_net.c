@@ -231,6 +231,30 @@ START_TEST(net_read_some_times_out)
 }
 END_TEST
 
+START_TEST(net_read_ready_takes_what_is_there)
+{
+	char buf[8];
+	int sv[2], ended = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* Nothing there: 0 at once, no end. */
+	ck_assert_uint_eq(net_read_ready(sv[0], buf, sizeof buf, &ended), 0);
+	ck_assert_int_eq(ended, 0);
+	/* Two writes, one call; at most `cap`, the rest stays. */
+	ck_assert_int_eq(net_write_all(sv[1], "abc", 3, T_WAIT), 0);
+	ck_assert_int_eq(net_write_all(sv[1], "defghij", 7, T_WAIT), 0);
+	ck_assert_uint_eq(net_read_ready(sv[0], buf, sizeof buf, &ended), 8);
+	ck_assert_int_eq(memcmp(buf, "abcdefgh", 8), 0);
+	ck_assert_int_eq(ended, 0);
+	/* Bytes before the EOF come back with the end. */
+	close(sv[1]);
+	ck_assert_uint_eq(net_read_ready(sv[0], buf, sizeof buf, &ended), 2);
+	ck_assert_int_eq(memcmp(buf, "ij", 2), 0);
+	ck_assert_int_eq(ended, MEEK_ECLOSED);
+	close(sv[0]);
+}
+END_TEST
+
 START_TEST(net_write_to_closed_peer_no_sigpipe)
 {
 	static char big[1 << 16];
@@ -591,6 +615,7 @@ net_suite(void)
 	tcase_add_test(tc, net_wait_times_out);
 	tcase_add_test(tc, net_read_full_eof_is_closed);
 	tcase_add_test(tc, net_read_some_times_out);
+	tcase_add_test(tc, net_read_ready_takes_what_is_there);
 	tcase_add_test(tc, net_write_to_closed_peer_no_sigpipe);
 	tcase_add_test(tc, net_write_all_times_out_when_peer_stalls);
 	suite_add_tcase(s, tc);

@@ -13,7 +13,7 @@ main(void)
 		frame_suite,
 		http_suite, httpd_suite, net_suite, orport_suite, proxy_suite, pt_suite, ptargs_suite,
 		reflect_suite, report_suite, retry_suite,
-		server_conf_suite, session_table_suite, sessid_suite, window_suite, xhandler_suite, socks_suite, stream_suite, tls_suite, trust_suite,
+		server_conf_suite, session_suite, session_table_suite, sessid_suite, window_suite, xhandler_suite, socks_suite, stream_suite, tls_suite, trust_suite,
 		url_suite, useraddr_suite, modemem_suite, xsession_suite,
 		keccak_suite, mlkem_suite, pss_suite, tlskeys_suite, tlsrec_suite, tlshello_suite, tlsx509_suite, tlsmsg_suite, tlsticket_suite, tlsclient_suite,
 	};

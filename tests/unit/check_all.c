@@ -11,7 +11,7 @@ main(void)
 	Suite *(*const all[])(void) = {
 		arena_suite, b64_suite, backoff_suite, clock_suite, client_conf_suite, ext_suite, extor_suite,
 		frame_suite,
-		http_suite, httpd_suite, net_suite, orport_suite, proxy_suite, pt_suite, ptargs_suite,
+		http_suite, httpd_suite, net_suite, orport_suite, pool_suite, proxy_suite, pt_suite, ptargs_suite,
 		reflect_suite, report_suite, retry_suite,
 		server_conf_suite, session_suite, session_table_suite, sessid_suite, window_suite, xhandler_suite, socks_suite, stream_suite, tls_suite, trust_suite,
 		url_suite, useraddr_suite, modemem_suite, xsession_suite,

@@ -10,6 +10,7 @@ Suite *retry_suite(void);
 Suite *httpd_suite(void);
 Suite *stream_suite(void);
 Suite *session_suite(void);
+Suite *pool_suite(void);
 Suite *client_conf_suite(void);
 Suite *ext_suite(void);
 Suite *extor_suite(void);

@@ -427,9 +427,12 @@ http_read_head(struct stream *s, struct http_msg *m, int request,
 		n = stream_fill(s);
 		if (n == MEEK_ETOOBIG)
 			return http_fail(why, MEEK_EHEADTOOBIG, "head larger than the read buffer");
+		/* A request cut short by the client's end is not answered
+		 * (nginx does not answer one); a response cut short is
+		 * malformed. */
 		if (n == MEEK_ECLOSED)
-			return started ?
-			    http_fail(why, MEEK_EPROTO, "connection closed inside the head") :
+			return started ? http_fail(why, request ? MEEK_ECLOSED :
+			    MEEK_EPROTO, "connection closed inside the head") :
 			    http_fail(why, MEEK_ECLOSED, "connection closed");
 		if (n == MEEK_ETIMEDOUT)
 			return http_fail(why, MEEK_ETIMEDOUT, started ?

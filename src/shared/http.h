@@ -46,8 +46,9 @@ struct http_msg {
  * 0.  Pure: the pool asks it before it gives a connection to a worker. */
 size_t http_request_head_end(const unsigned char *b, size_t avail);
 /* Reads and parses a request head.  Returns 0; MEEK_ECLOSED when the peer
- * closed before sending a byte (or timed out idle with no byte: then
- * MEEK_ETIMEDOUT); MEEK_EHEADTOOBIG (-> 431); MEEK_EPROTO with *why for any
+ * closed before the head was complete, whether or not it sent a byte (a
+ * request cut short gets no answer, as from nginx; an idle timeout
+ * with no byte is MEEK_ETIMEDOUT); MEEK_EHEADTOOBIG (-> 431); MEEK_EPROTO with *why for any
  * malformed line, bad Content-Length, both CL and chunked, more than
  * HTTP_MAX_HEADERS headers (-> 400); MEEK_EUNSUPPORTED for a version other
  * than HTTP/1.x or a transfer coding other than chunked (m->refuse: 505
@@ -55,7 +56,8 @@ size_t http_request_head_end(const unsigned char *b, size_t avail);
  * MEEK_ETIMEDOUT / MEEK_EIO / MEEK_ETLS mid-head. */
 int http_read_request(struct stream *s, struct http_msg *m, const char **why);
 /* Reads and parses a response head (status line, headers).  Returns 0,
- * MEEK_EHEADTOOBIG, MEEK_EPROTO, MEEK_ECLOSED, MEEK_ETIMEDOUT, MEEK_EIO. */
+ * MEEK_EHEADTOOBIG, MEEK_EPROTO (also for a head cut short by EOF),
+ * MEEK_ECLOSED (EOF before a byte), MEEK_ETIMEDOUT, MEEK_EIO. */
 int http_read_response(struct stream *s, struct http_msg *m, const char **why);
 
 /* Parse a complete head already in memory: `buf` holds `len` bytes ending

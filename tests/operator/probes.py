@@ -23,14 +23,17 @@ def fail(msg):
     print("FAIL - " + msg, flush=True)
 
 
-def exchange(port, data, idle=2.0, total=20.0):
-    """Sends `data`, then reads until the peer closes, or `idle` s pass
-    with nothing new after some bytes.  Returns (bytes, closed)."""
+def exchange(port, data, idle=2.0, total=20.0, half_close=False):
+    """Sends `data` (then shuts down the sending side with `half_close`),
+    then reads until the peer closes, or `idle` s pass with nothing new
+    after some bytes.  Returns (bytes, closed)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=total)
     out, closed = b"", False
     try:
         try:
             s.sendall(data)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
         except OSError:
             pass
         end = time.time() + total
@@ -108,6 +111,22 @@ def probes():
     ]
 
 
+# A head the client cuts short with a half-close: nginx closes
+# without any answer, so meek-server must too.
+CUT_HEAD = b"POST / HTTP/1.1\r\nHost: probe.test\r\nX-Sess"
+
+
+def cut_head(ports):
+    for name, port in ports:
+        out, closed = exchange(port, CUT_HEAD, half_close=True)
+        if out or not closed:
+            fail("a head cut short by a half-close: %s answered %r "
+                 "(closed %s)" % (name, out[:40], closed))
+        else:
+            ok("a head cut short by a half-close: %s closed without an "
+               "answer" % name)
+
+
 def compare(dport, sport):
     for desc, data in probes():
         d, dclosed = exchange(dport, data)
@@ -127,6 +146,7 @@ def compare(dport, sport):
             fail("%s: closed %s, the decoy %s" % (desc, mclosed, dclosed))
         else:
             ok("%s: the decoy's answer (%s)" % (desc, nd[0]))
+    cut_head([("the decoy", dport), ("meek-server", sport)])
 
 
 def own(sport):
@@ -140,6 +160,7 @@ def own(sport):
             fail("%s: own answer %r has no Server" % (desc, status))
         else:
             ok("%s: own answer %s has Server and Date" % (desc, status))
+    cut_head([("meek-server", sport)])
 
 
 def main():

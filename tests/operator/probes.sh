@@ -5,7 +5,8 @@
 # a gzip transfer coding, HTTP/2.0, 65 headers, a garbage head, a long
 # target beside headers near 8 KiB), an absolute-form target and CONNECT
 # get what the decoy (nginx) answers to the same bytes sent to it directly:
-# status, headers but Date, body, and the close.  Only origin-form targets
+# status, headers but Date, body, and the close; a head cut short by a
+# half-close gets no answer from either.  Only origin-form targets
 # reach the decoy.  Without --fallback meek-server's own answers carry a
 # Server and a Date header.  A meek session works beside the probes.
 . "$(dirname "$0")/../integration/lib.sh"

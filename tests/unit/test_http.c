@@ -423,7 +423,9 @@ START_TEST(http_reports_clean_eof_and_idle_timeout)
 	ck_assert_int_eq(request_of("\r\n\r\n"), MEEK_ECLOSED);
 	teardown();
 	setup();
-	ck_assert_int_eq(request_of("GET / HTTP/1.1\r\nHost: a"), MEEK_EPROTO);
+	/* A request cut short by EOF is the client's end, not a malformed
+	 * request: no 400 for it (nginx answers nothing). */
+	ck_assert_int_eq(request_of("GET / HTTP/1.1\r\nHost: a"), MEEK_ECLOSED);
 	teardown();
 	setup();
 	stream_set_timeout(&st, 50);

@@ -560,8 +560,9 @@ xs_down_main(void *arg)
 	struct xs *x = arg;
 	const struct mode_ctx *c = x->c;
 	struct httpc *h = &x->down;
-	struct xs_dstate st = { .r = { .r = { .kind = RETRY_RESUME } } };
+	struct xs_dstate st = { .r = { .why = "" } };
 
+	retry_init(&st.r.r, RETRY_RESUME, clock_ms());
 	pthread_setname_np(pthread_self(), "meek-down");
 	x->down_retry = &st.r;
 	while (!xs_stopping(x)) {
@@ -624,8 +625,10 @@ xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
 {
 	const struct mode_ctx *c = x->c;
 	struct httpc *h = c->http;
-	struct xs_retry r = { .r = { .kind = RETRY_RESUME }, .why = "" };
+	struct xs_retry r = { .why = "" };
 	unsigned char ans[XS_UP_ANSWER_MAX];
+
+	retry_init(&r.r, RETRY_RESUME, clock_ms());
 
 	for (;;) {
 		const char *w = NULL;

@@ -240,7 +240,7 @@ struct decoy_answer {
  * Returns its length. */
 static size_t
 decoy_response_head(const struct http_msg *m, const struct http_msg *r,
-    struct decoy_answer *a, struct decoy_bufs *b)
+    const struct decoy_answer *a, struct decoy_bufs *b)
 {
 	size_t n = 0;
 
@@ -258,7 +258,6 @@ decoy_response_head(const struct http_msg *m, const struct http_msg *r,
 			decoy_add(b->head, sizeof b->head, &n,
 			    "Content-Length: %s\r\n", cl);
 	} else if (a->streamed) {
-		a->left = r->content_length;
 		decoy_add(b->head, sizeof b->head, &n, "Content-Length: %lld\r\n",
 		    a->left);
 	} else if (a->more && !a->cut) {
@@ -299,6 +298,8 @@ decoy_read_answer(struct stream *up, const struct http_msg *m,
 	if (!r->keep_alive)
 		a->cut = 1;   /* the decoy closes after this answer: so do we */
 	a->streamed = !a->head_only && !r->chunked && r->content_length >= 0;
+	if (a->streamed)
+		a->left = r->content_length;
 	if (a->head_only || a->streamed)
 		return 0;
 	http_body_begin(&a->rb, r, 1);

@@ -61,7 +61,7 @@ struct xreq {
 	int raw;                    /* HTTP/1.0 request: a downstream answer
 	                               is its frames until the close, not
 	                               chunked (RFC 9112 forbids that) */
-	char sid[LOG_SID_LEN];
+	const char *sid;            /* the request's loggable session id */
 };
 
 void
@@ -896,7 +896,7 @@ xhandler_serve(const struct handler *h, struct conn *c,
 	r.limit = q->op == EXT_OP_UP ? xhandler_body_limit(h) :
 	    XHANDLER_DOWN_BODY_MAX;
 	http_body_begin(&r.body, &b->msg, 0);
-	memcpy(r.sid, q->sid, sizeof r.sid);
+	r.sid = q->sid;
 	if (s == NULL) {
 		if (xh_drain(&r) < 0)
 			return POOL_CLOSE;

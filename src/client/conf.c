@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,13 @@ static const struct opt client_opts[] = {
 	  "front domain: TCP peer, SNI and certificate name (front= overrides)" },
 	{ "hello", required_argument, OPT_HELLO, "NAME",
 	  "TLS ClientHello: chrome-ws (default; Chrome's WebSocket hello) (hello= overrides)" },
-	{ "help", no_argument, OPT_HELP, NULL, "print this help and exit" },
+	OPT_ROW_HELP(OPT_HELP),
 	{ "helper", optional_argument, OPT_HELPER, "ADDR",
 	  "browser helper (not supported by meek-c)" },
 	{ "listen", required_argument, OPT_LISTEN, "ADDR:PORT",
 	  "standalone SOCKS proxy without tor; prints LISTEN ADDR:PORT" },
-	{ "log", required_argument, OPT_LOG, "FILE", "log to FILE instead of stderr" },
-	{ "log-level", required_argument, OPT_LOG_LEVEL, "LEVEL",
-	  "error, warn, info (default) or debug" },
+	OPT_ROW_LOG(OPT_LOG),
+	OPT_ROW_LOG_LEVEL(OPT_LOG_LEVEL),
 	{ "max-body", required_argument, OPT_MAX_BODY, "KIB",
 	  "largest extension response body in KiB (default 1024); when given, "
 	  "also the largest request body (default 64)" },
@@ -56,7 +56,7 @@ static const struct opt client_opts[] = {
 	  "meek-server URL, Host header and path (url= overrides)" },
 	{ "utls", required_argument, OPT_UTLS, "NAME",
 	  "uTLS hello name (Go meek); mapped onto Chrome's hello (utls= overrides)" },
-	{ "version", no_argument, OPT_VERSION, NULL, "print the version and exit" },
+	OPT_ROW_VERSION(OPT_VERSION),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -127,38 +127,54 @@ conf_fail(struct client_conf *c, const char **why, const char *fmt, ...)
 	return MEEK_EINVAL;
 }
 
+/* The options that keep their argument as it is. */
+static const struct opt_str conf_strs[] = {
+	{ OPT_CA, offsetof(struct client_conf, ca_file) },
+	{ OPT_CHECK, offsetof(struct client_conf, check) },
+	{ OPT_LISTEN, offsetof(struct client_conf, listen) },
+	{ OPT_LOG, offsetof(struct client_conf, log_file) },
+	{ OPT_UTLS, offsetof(struct client_conf, utls) },
+};
+
+/* --targets: kept once it parses. */
+static int
+conf_targets(struct client_conf *c, const char *arg, const char **why)
+{
+	struct client_targets *tmp = malloc(sizeof *tmp);
+	const char *w = NULL;
+	int rc;
+
+	if (tmp == NULL)
+		return conf_fail(c, why, "out of memory");
+	rc = client_conf_parse_targets(arg, NULL, tmp, &w);
+	free(tmp);
+	if (rc != 0)
+		return conf_fail(c, why, "bad --targets: %s", w ? w : "invalid");
+	c->targets = arg;
+	return 0;
+}
+
 static int
 conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_uri,
     const char **why)
 {
 	const char *w = NULL;
 
+	if (opt_set_str(conf_strs, sizeof conf_strs / sizeof conf_strs[0], c,
+	    key, arg))
+		return 0;
 	switch (key) {
-	case OPT_CA:
-		c->ca_file = arg;
-		break;
-	case OPT_CHECK:
-		c->check = arg;
-		break;
 	case OPT_FRONT:
 		if (*arg == '\0' || strlen(arg) >= URL_HOST_MAX)
 			return conf_fail(c, why, "bad --front \"%.64s\"", arg);
 		c->front = arg;
 		break;
-	case OPT_HELP:
-		c->help = 1;
-		break;
+	case OPT_HELP: c->help = 1; break;
 	case OPT_HELPER:
 		if (why)
 			*why = "--helper is not supported: meek-c has no browser "
 			    "helper mode (use --front and url= instead)";
 		return MEEK_EINVAL;
-	case OPT_LISTEN:
-		c->listen = arg;
-		break;
-	case OPT_LOG:
-		c->log_file = arg;
-		break;
 	case OPT_LOG_LEVEL: {
 		int level;
 		if (opt_log_level(arg, &level, why) != 0)
@@ -186,9 +202,7 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 			return conf_fail(c, why, "bad --mode \"%.32s\" (want auto, "
 			    "stream, poll or classic)", arg);
 		break;
-	case OPT_PROXY:
-		*proxy_uri = arg;
-		break;
+	case OPT_PROXY: *proxy_uri = arg; break;
 	case OPT_STACK_SIZE: {
 		int kb;
 		if (opt_int(client_opts, key, arg, 16, 65536, &kb, c->err,
@@ -197,29 +211,12 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		c->stack_kb = (size_t)kb;
 		break;
 	}
-	case OPT_TARGETS: {
-		struct client_targets *tmp = malloc(sizeof *tmp);
-		int rc;
-		if (tmp == NULL)
-			return conf_fail(c, why, "out of memory");
-		rc = client_conf_parse_targets(arg, NULL, tmp, &w);
-		free(tmp);
-		if (rc != 0)
-			return conf_fail(c, why, "bad --targets: %s",
-			    w ? w : "invalid");
-		c->targets = arg;
-		break;
-	}
-	case OPT_UNSAFE_LOGGING:
-		c->unsafe_logging = 1;
-		break;
+	case OPT_TARGETS: return conf_targets(c, arg, why);
+	case OPT_UNSAFE_LOGGING: c->unsafe_logging = 1; break;
 	case OPT_URL:
 		if (url_parse(&c->url, arg, &w) != 0)
 			return conf_fail(c, why, "bad --url: %s", w ? w : "invalid");
 		c->has_url = 1;
-		break;
-	case OPT_UTLS:
-		c->utls = arg;
 		break;
 	case OPT_HELLO: {
 		enum tlshello_profile p;
@@ -228,9 +225,7 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		c->hello = arg;
 		break;
 	}
-	case OPT_VERSION:
-		c->version = 1;
-		break;
+	case OPT_VERSION: c->version = 1; break;
 	default:
 		if (why)
 			*why = "internal error: unhandled option";

@@ -674,10 +674,5 @@ httpc_abort(struct httpc *h)
 int
 httpc_aborted(struct httpc *h)
 {
-	int a;
-
-	pthread_mutex_lock(&h->fd_lock);
-	a = h->aborted;
-	pthread_mutex_unlock(&h->fd_lock);
-	return a;
+	return atomic_load(&h->aborted);
 }

@@ -18,6 +18,7 @@
 #ifndef MEEK_CLIENT_HTTPC_H
 #define MEEK_CLIENT_HTTPC_H
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include "client/conf.h"
 #include "shared/http.h"
@@ -71,7 +72,8 @@ struct httpc {
 	 * and reused. */
 	pthread_mutex_t fd_lock;
 	int lock_ready;
-	int aborted;             /* under fd_lock: httpc_abort() was called */
+	atomic_int aborted;      /* httpc_abort() was called (set under
+	                            fd_lock, read anywhere) */
 };
 
 /* Prepares `h` for session `sid` (at most HTTPC_SID_MAX-1 chars) without

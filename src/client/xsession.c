@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -76,7 +77,8 @@ struct xs {
 	uint64_t down_acked;       /* last ACK the up side sent */
 	int ack_wanted;            /* a wake for an ACK is pending */
 	int down_state;            /* enum xs_down_state */
-	int stopping;              /* the up side ends the session */
+	atomic_int stopping;       /* the up side ends the session (set
+	                              under lock, read anywhere) */
 	int end_sent;              /* END is (being) sent upstream */
 	struct xs_retry *down_retry; /* down thread only */
 };
@@ -338,12 +340,7 @@ xs_drain(int fd)
 static int
 xs_stopping(struct xs *x)
 {
-	int s;
-
-	pthread_mutex_lock(&x->lock);
-	s = x->stopping;
-	pthread_mutex_unlock(&x->lock);
-	return s;
+	return atomic_load(&x->stopping);
 }
 
 /* Down thread: the session ends from the downstream side.  The SOCKS fd is

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <getopt.h>
 #include <sys/socket.h>
@@ -32,25 +33,20 @@ static const struct opt conf_table[] = {
 	  "not supported: use certbot, then --cert and --key" },
 	{ "auth-cookie", required_argument, O_AUTH_COOKIE, "FILE",
 	  "Extended ORPort auth cookie (standalone, with --extorport)" },
-	{ "cert", required_argument, O_CERT, "FILE",
-	  "TLS certificate chain, PEM, leaf first (with --key)" },
-	{ "disable-tls", no_argument, O_DISABLE_TLS, NULL,
-	  "serve plain HTTP (behind a TLS-terminating front)" },
+	OPT_ROW_CERT(O_CERT),
+	OPT_ROW_DISABLE_TLS(O_DISABLE_TLS),
 	{ "extorport", required_argument, O_EXTORPORT, "HOST:PORT",
 	  "tor's Extended ORPort (standalone, with --auth-cookie)" },
 	{ "fallback", required_argument, O_FALLBACK, "URL",
 	  "proxy every non-meek request to this decoy web site" },
-	{ "help", no_argument, O_HELP, NULL, "print this help and exit" },
+	OPT_ROW_HELP(O_HELP),
 	{ "hold-time", required_argument, O_HOLD_TIME, "SECS",
 	  "hold an idle long-poll this long (default 20)" },
-	{ "key", required_argument, O_KEY, "FILE",
-	  "TLS private key, PEM (with --cert)" },
+	OPT_ROW_KEY(O_KEY),
 	{ "listen", required_argument, O_LISTEN, "ADDR:PORT",
 	  "listen address in standalone mode (port 0: any)" },
-	{ "log", required_argument, O_LOG, "FILE",
-	  "log to FILE instead of stderr" },
-	{ "log-level", required_argument, O_LOG_LEVEL, "LEVEL",
-	  "error, warn, info (default) or debug" },
+	OPT_ROW_LOG(O_LOG),
+	OPT_ROW_LOG_LEVEL(O_LOG_LEVEL),
 	{ "max-body", required_argument, O_MAX_BODY, "KIB",
 	  "largest extension body either way (default 1024)" },
 	{ "max-ext", required_argument, O_MAX_EXT, "N",
@@ -69,34 +65,29 @@ static const struct opt conf_table[] = {
 	  "dial the ORPort from these 127.0.0.0/8 addresses in turn" },
 	{ "port", required_argument, O_PORT, "PORT",
 	  "listen on PORT instead of the port tor gave" },
-	{ "queue", required_argument, O_QUEUE, "N",
-	  "accepted connections waiting for a worker (default 64)" },
+	OPT_ROW_QUEUE(O_QUEUE),
 	{ "require-header", required_argument, O_REQUIRE_HEADER, "NAME=VALUE",
 	  "requests without this header are not meek (decoy)" },
 	{ "session-timeout", required_argument, O_SESSION_TIMEOUT, "SECS",
 	  "close sessions idle this long (default 120)" },
-	{ "stack-size", required_argument, O_STACK_SIZE, "KB",
-	  "thread stack size in KiB (default 64)" },
+	OPT_ROW_STACK_SIZE(O_STACK_SIZE),
 	{ "stats", required_argument, O_STATS, "FILE",
 	  "write counters here (Prometheus text format)" },
 	{ "stats-interval", required_argument, O_STATS_INTERVAL, "MINUTES",
 	  "log counters this often, 0: on SIGUSR1 only (default 60)" },
 	{ "stream-time", required_argument, O_STREAM_TIME, "SECS",
 	  "longest life of a streamed response (default 50)" },
-	{ "threads", required_argument, O_THREADS, "N",
-	  "worker threads (default 16)" },
+	OPT_ROW_THREADS(O_THREADS),
 	{ "trusted-proxies", required_argument, O_TRUSTED_PROXIES, "N",
 	  "USERADDR: Nth X-Forwarded-For entry from the right" },
 	{ "turnaround", required_argument, O_TURNAROUND, "MS",
 	  "wait this long for ORPort data before replying (default 10)" },
-	{ "unsafe-logging", no_argument, O_UNSAFE_LOGGING, NULL,
-	  "log client addresses and full session ids" },
+	OPT_ROW_UNSAFE_LOGGING(O_UNSAFE_LOGGING),
 	{ "user", required_argument, O_USER, "NAME",
 	  "drop root privileges to this user after binding" },
 	{ "window", required_argument, O_WINDOW, "KIB",
 	  "retransmit window per extension session (default 1024)" },
-	{ "version", no_argument, O_VERSION, NULL,
-	  "print the version and exit" },
+	OPT_ROW_VERSION(O_VERSION),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -187,9 +178,51 @@ conf_header(struct conf *c, const char *arg, const char **why)
 	return 0;
 }
 
+/* The options that take an integer, with their ranges (--max-body: a DATA
+ * frame's length field has 24 bits), and those that keep their argument. */
+static const struct {
+	int key;
+	long lo, hi;
+	size_t off;      /* of the int in struct conf */
+} conf_ints[] = {
+	{ O_STATS_INTERVAL, 0, 100000, offsetof(struct conf, stats_interval_min) },
+	{ O_TRUSTED_PROXIES, 0, 64, offsetof(struct conf, trusted_proxies) },
+	{ O_MAX_SESSIONS, 1, 10000000, offsetof(struct conf, max_sessions) },
+	{ O_MAX_PER_SOURCE, 0, 10000000, offsetof(struct conf, max_per_source) },
+	{ O_MAX_EXT_PER_SOURCE, 0, 10000000, offsetof(struct conf, max_ext_per_source) },
+	{ O_PORT, 0, 65535, offsetof(struct conf, port) },
+	{ O_QUEUE, 1, 1000000, offsetof(struct conf, queue) },
+	{ O_SESSION_TIMEOUT, 1, 86400, offsetof(struct conf, session_timeout_s) },
+	{ O_STACK_SIZE, 16, 65536, offsetof(struct conf, stack_kb) },
+	{ O_THREADS, 1, 1024, offsetof(struct conf, threads) },
+	{ O_TURNAROUND, 0, 60000, offsetof(struct conf, turnaround_ms) },
+	{ O_MAX_EXT, 0, 4096, offsetof(struct conf, max_ext) },
+	{ O_STREAM_TIME, 1, 3600, offsetof(struct conf, stream_time_s) },
+	{ O_HOLD_TIME, 1, 3600, offsetof(struct conf, hold_time_s) },
+	{ O_WINDOW, 16, 1048576, offsetof(struct conf, window_kb) },
+	{ O_MAX_BODY, 64, 16383, offsetof(struct conf, max_body_kb) },
+};
+
+static const struct opt_str conf_strs[] = {
+	{ O_AUTH_COOKIE, offsetof(struct conf, auth_cookie) },
+	{ O_CERT, offsetof(struct conf, cert) },
+	{ O_STATS, offsetof(struct conf, stats_file) },
+	{ O_USER, offsetof(struct conf, user) },
+	{ O_KEY, offsetof(struct conf, key) },
+	{ O_LOG, offsetof(struct conf, log_file) },
+};
+
 static int
 conf_one(struct conf *c, int key, const char *arg, const char **why)
 {
+	for (size_t i = 0; i < sizeof conf_ints / sizeof conf_ints[0]; i++)
+		if (conf_ints[i].key == key)
+			return conf_int(c, key, arg, conf_ints[i].lo,
+			    conf_ints[i].hi, OPT_FIELD(c, conf_ints[i].off, int),
+			    why);
+	if (opt_set_str(conf_strs, sizeof conf_strs / sizeof conf_strs[0], c,
+	    key, arg))
+		return 0;
 	switch (key) {
 	case O_ACME_EMAIL:
 	case O_ACME_HOSTNAMES:
@@ -197,8 +230,6 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 		    "with certbot (certbot certonly --standalone -d HOST) and "
 		    "pass --cert and --key";
 		return MEEK_EUNSUPPORTED;
-	case O_AUTH_COOKIE: c->auth_cookie = arg; return 0;
-	case O_CERT: c->cert = arg; return 0;
 	case O_DISABLE_TLS: c->disable_tls = 1; return 0;
 	case O_EXTORPORT:
 		c->extorport = arg;
@@ -228,8 +259,6 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 		return 0;
 	case O_REQUIRE_HEADER:
 		return conf_header(c, arg, why);
-	case O_STATS: c->stats_file = arg; return 0;
-	case O_USER: c->user = arg; return 0;
 	case O_ORPORT_SOURCE:
 		if (cidr_parse(&c->orport_source, arg) < 0 ||
 		    c->orport_source.family != AF_INET ||
@@ -243,25 +272,10 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 		}
 		c->has_orport_source = 1;
 		return 0;
-	case O_STATS_INTERVAL:
-		return conf_int(c, key, arg, 0, 100000, &c->stats_interval_min,
-		    why);
-	case O_TRUSTED_PROXIES:
-		return conf_int(c, key, arg, 0, 64, &c->trusted_proxies, why);
-	case O_KEY: c->key = arg; return 0;
 	case O_LISTEN:
 		c->listen = arg;
 		return conf_hostport(c, key, arg, 1, why);
-	case O_LOG: c->log_file = arg; return 0;
 	case O_LOG_LEVEL: return opt_log_level(arg, &c->log_level, why);
-	case O_MAX_SESSIONS:
-		return conf_int(c, key, arg, 1, 10000000, &c->max_sessions, why);
-	case O_MAX_PER_SOURCE:
-		return conf_int(c, key, arg, 0, 10000000, &c->max_per_source,
-		    why);
-	case O_MAX_EXT_PER_SOURCE:
-		return conf_int(c, key, arg, 0, 10000000,
-		    &c->max_ext_per_source, why);
 	case O_ORPORT:
 		if (c->norports >= CONF_MAX_ORPORTS) {
 			*why = "too many --orport";
@@ -271,29 +285,8 @@ conf_one(struct conf *c, int key, const char *arg, const char **why)
 			c->orport = arg;
 		c->orports[c->norports++] = arg;
 		return conf_hostport(c, key, arg, 0, why);
-	case O_PORT: return conf_int(c, key, arg, 0, 65535, &c->port, why);
-	case O_QUEUE: return conf_int(c, key, arg, 1, 1000000, &c->queue, why);
-	case O_SESSION_TIMEOUT:
-		return conf_int(c, key, arg, 1, 86400, &c->session_timeout_s,
-		    why);
-	case O_STACK_SIZE:
-		return conf_int(c, key, arg, 16, 65536, &c->stack_kb, why);
-	case O_THREADS: return conf_int(c, key, arg, 1, 1024, &c->threads, why);
-	case O_TURNAROUND:
-		return conf_int(c, key, arg, 0, 60000, &c->turnaround_ms, why);
 	case O_UNSAFE_LOGGING: c->unsafe_logging = 1; return 0;
 	case O_VERSION: return CONF_VERSION;
-	case O_MAX_EXT:
-		return conf_int(c, key, arg, 0, 4096, &c->max_ext, why);
-	case O_STREAM_TIME:
-		return conf_int(c, key, arg, 1, 3600, &c->stream_time_s, why);
-	case O_HOLD_TIME:
-		return conf_int(c, key, arg, 1, 3600, &c->hold_time_s, why);
-	case O_WINDOW:
-		return conf_int(c, key, arg, 16, 1048576, &c->window_kb, why);
-	case O_MAX_BODY:
-		/* A DATA frame's length field has 24 bits. */
-		return conf_int(c, key, arg, 64, 16383, &c->max_body_kb, why);
 	default:
 		*why = "unknown option";
 		return MEEK_EINVAL;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -17,11 +18,11 @@ struct reaper {
 	struct session_table *table;   /* borrowed */
 	long long idle_ms;
 	pthread_t thread;
-	/* lock guards stop and expired. */
+	/* lock guards stop. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;           /* CLOCK_MONOTONIC */
 	int stop;
-	unsigned long long expired;
+	atomic_ullong expired;         /* the reaper thread adds */
 };
 
 /* One pass; returns how many sessions it closed. */
@@ -70,9 +71,10 @@ reaper_main(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		n = reaper_pass(r);
 		pthread_mutex_lock(&r->lock);
-		r->expired += n;
+		atomic_fetch_add(&r->expired, n);
 		if (clock_ms() - last_report >= REAPER_REPORT_MS) {
-			unsigned long long created, expired = r->expired;
+			unsigned long long created;
+			unsigned long long expired = atomic_load(&r->expired);
 			size_t active;
 
 			pthread_mutex_unlock(&r->lock);
@@ -142,10 +144,5 @@ reaper_stop(struct reaper *r)
 unsigned long long
 reaper_expired(struct reaper *r)
 {
-	unsigned long long n;
-
-	pthread_mutex_lock(&r->lock);
-	n = r->expired;
-	pthread_mutex_unlock(&r->lock);
-	return n;
+	return atomic_load(&r->expired);
 }

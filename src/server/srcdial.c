@@ -5,10 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,23 +31,13 @@ srcdial_init(struct srcdial *d, const struct cidr *c, const char **why)
 	return 0;
 }
 
-static int
-srcdial_errno(int e, const char **why)
-{
-	*why = strerror(e);
-	if (e == EADDRNOTAVAIL || e == EADDRINUSE)
-		*why = "no free local port for the ORPort connection";
-	return e == ETIMEDOUT ? MEEK_ETIMEDOUT : MEEK_ECONNECT;
-}
-
 int
 srcdial_dial(struct srcdial *d, const char *host, uint16_t port,
     int timeout_ms, const char **why)
 {
 	struct sockaddr_in src, dst;
 	unsigned int turn;
-	int fd, e, r = 0, one = 1, fl;
-	socklen_t elen;
+	int fd, e, one = 1;
 
 	memset(&dst, 0, sizeof dst);
 	dst.sin_family = AF_INET;
@@ -65,38 +52,22 @@ srcdial_dial(struct srcdial *d, const char *host, uint16_t port,
 	src.sin_addr.s_addr = htonl(d->first + turn);
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return srcdial_errno(errno, why);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return MEEK_ECONNECT;
+	}
 	/* The port is chosen at connect(), per destination: without this a
 	 * bind() to port 0 would reserve the port for every destination. */
 	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 	    sizeof one);
-	if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0 ||
-	    ((r = connect(fd, (struct sockaddr *)&dst, sizeof dst)) < 0 &&
-	    errno != EINPROGRESS && errno != EINTR)) {
+	if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
 		e = errno;
 		close(fd);
-		return srcdial_errno(e, why);
+		*why = e == EADDRNOTAVAIL || e == EADDRINUSE ?
+		    "no free local port for the ORPort connection" :
+		    strerror(e);
+		return MEEK_ECONNECT;
 	}
-	if (r < 0) {
-		r = net_wait(fd, POLLOUT, timeout_ms);
-		if (r <= 0) {
-			close(fd);
-			*why = r == 0 ? "connect timed out" : "poll failed";
-			return r == 0 ? MEEK_ETIMEDOUT : MEEK_ECONNECT;
-		}
-		e = 0;
-		elen = sizeof e;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
-			e = errno;
-		if (e != 0) {
-			close(fd);
-			return srcdial_errno(e, why);
-		}
-	}
-	fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
+	return net_connect_socket(fd, (struct sockaddr *)&dst, sizeof dst,
+	    timeout_ms, why);
 }

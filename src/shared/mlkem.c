@@ -43,21 +43,6 @@ static const uint16_t mlkem_zetas[128] = {
 	1722, 1212, 1874, 1029, 2110, 2935, 885, 2154,
 };
 
-/* zeta^(2 BitRev7(i) + 1) mod q, for MultiplyNTTs */
-static const uint16_t mlkem_gammas[128] = {
-	17, 3312, 2761, 568, 583, 2746, 2649, 680, 1637, 1692, 723, 2606,
-	2288, 1041, 1100, 2229, 1409, 1920, 2662, 667, 3281, 48, 233, 3096,
-	756, 2573, 2156, 1173, 3015, 314, 3050, 279, 1703, 1626, 1651, 1678,
-	2789, 540, 1789, 1540, 1847, 1482, 952, 2377, 1461, 1868, 2687, 642,
-	939, 2390, 2308, 1021, 2437, 892, 2388, 941, 733, 2596, 2337, 992,
-	268, 3061, 641, 2688, 1584, 1745, 2298, 1031, 2037, 1292, 3220, 109,
-	375, 2954, 2549, 780, 2090, 1239, 1645, 1684, 1063, 2266, 319, 3010,
-	2773, 556, 757, 2572, 2099, 1230, 561, 2768, 2466, 863, 2594, 735,
-	2804, 525, 1092, 2237, 403, 2926, 1026, 2303, 1143, 2186, 2150, 1179,
-	2775, 554, 886, 2443, 1722, 1607, 1212, 2117, 1874, 1455, 1029, 2300,
-	2110, 1219, 2935, 394, 885, 2444, 2154, 1175,
-};
-
 /* ---- arithmetic mod q, constant time ---- */
 
 /* r in [0, 2q) -> r mod q, by a masked subtraction. */
@@ -149,6 +134,17 @@ poly_invntt(struct poly *f)
 		f->c[j] = fq_mul(f->c[j], 3303);
 }
 
+/* zeta^(2 BitRev7(i) + 1) mod q, MultiplyNTTs' gamma: for i = 2j it is
+ * zeta^BitRev7(64 + j) (the NTT's own table), for i = 2j + 1 its
+ * negative. */
+static uint16_t
+basemul_gamma(unsigned i)
+{
+	uint16_t z = mlkem_zetas[64 + i / 2];
+
+	return (i & 1) ? (uint16_t)(Q - z) : z;
+}
+
 /* r += a * b in the NTT domain (Algorithms 11 and 12). */
 static void
 poly_basemul_acc(struct poly *r, const struct poly *a, const struct poly *b)
@@ -157,7 +153,7 @@ poly_basemul_acc(struct poly *r, const struct poly *a, const struct poly *b)
 		uint16_t a0 = a->c[2 * i], a1 = a->c[2 * i + 1];
 		uint16_t b0 = b->c[2 * i], b1 = b->c[2 * i + 1];
 		uint16_t c0 = fq_add(fq_mul(a0, b0),
-		    fq_mul(fq_mul(a1, b1), mlkem_gammas[i]));
+		    fq_mul(fq_mul(a1, b1), basemul_gamma(i)));
 		uint16_t c1 = fq_add(fq_mul(a0, b1), fq_mul(a1, b0));
 
 		r->c[2 * i] = fq_add(r->c[2 * i], c0);

@@ -134,9 +134,13 @@ net_connect_errno(int e, const char **why)
 			*why = "host unreachable";
 		return MEEK_ECONNECT;
 	case EAFNOSUPPORT:
-	case EADDRNOTAVAIL:
 		if (why)
 			*why = "address not available";
+		return MEEK_ECONNECT;
+	case EADDRNOTAVAIL:
+	case EADDRINUSE:
+		if (why)
+			*why = "address not available or no free local port";
 		return MEEK_ECONNECT;
 	default:
 		if (why)
@@ -157,40 +161,28 @@ net_finish_socket(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-/* One non-blocking connect bounded by `deadline`.  Returns the fd or an
- * error code. */
-static int
-net_try_connect(const struct addrinfo *ai, long long deadline,
-    const char **why)
+int
+net_connect_socket(int fd, const struct sockaddr *sa, socklen_t salen,
+    int timeout_ms, const char **why)
 {
-	int fd, e, r;
+	int e, r;
 	socklen_t elen;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    ai->ai_protocol);
-	if (fd < 0)
-		return net_connect_errno(errno, why);
 	/* A non-blocking connect interrupted by a signal goes on in the
 	 * background, as EINPROGRESS does. */
-	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	r = connect(fd, sa, salen);
 	if (r < 0 && errno != EINPROGRESS && errno != EINTR) {
 		e = errno;
 		close(fd);
 		return net_connect_errno(e, why);
 	}
 	if (r < 0) {
-		r = net_wait(fd, POLLOUT, clock_left(deadline));
-		if (r == 0) {
+		r = net_wait(fd, POLLOUT, timeout_ms);
+		if (r <= 0) {
 			close(fd);
 			if (why)
-				*why = "connect timed out";
-			return MEEK_ECONNTIMEDOUT;
-		}
-		if (r < 0) {
-			close(fd);
-			if (why)
-				*why = "poll failed";
-			return MEEK_ECONNECT;
+				*why = r == 0 ? "connect timed out" : "poll failed";
+			return r == 0 ? MEEK_ECONNTIMEDOUT : MEEK_ECONNECT;
 		}
 		e = 0;
 		elen = sizeof e;
@@ -203,6 +195,22 @@ net_try_connect(const struct addrinfo *ai, long long deadline,
 	}
 	net_finish_socket(fd);
 	return fd;
+}
+
+/* One non-blocking connect bounded by `deadline`.  Returns the fd or an
+ * error code. */
+static int
+net_try_connect(const struct addrinfo *ai, long long deadline,
+    const char **why)
+{
+	int fd;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol);
+	if (fd < 0)
+		return net_connect_errno(errno, why);
+	return net_connect_socket(fd, ai->ai_addr, ai->ai_addrlen,
+	    clock_left(deadline), why);
 }
 
 int
@@ -410,27 +418,17 @@ net_addr_str(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
-char *
-net_sockname(int fd, char *buf, size_t len)
+/* The local (peer == 0) or remote address of `fd`, formatted; "?" when
+ * the socket has none. */
+static char *
+net_name(int fd, int peer, int ip_only, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
+	int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &sl) :
+	    getsockname(fd, (struct sockaddr *)&ss, &sl);
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		if (len > 0)
-			snprintf(buf, len, "?");
-		return buf;
-	}
-	return net_addr_format((struct sockaddr *)&ss, buf, len);
-}
-
-char *
-net_peername(int fd, char *buf, size_t len, int ip_only)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
+	if (r < 0) {
 		if (len > 0)
 			snprintf(buf, len, "?");
 		return buf;
@@ -438,6 +436,18 @@ net_peername(int fd, char *buf, size_t len, int ip_only)
 	if (ip_only)
 		return net_ip_format((struct sockaddr *)&ss, buf, len);
 	return net_addr_format((struct sockaddr *)&ss, buf, len);
+}
+
+char *
+net_sockname(int fd, char *buf, size_t len)
+{
+	return net_name(fd, 0, 0, buf, len);
+}
+
+char *
+net_peername(int fd, char *buf, size_t len, int ip_only)
+{
+	return net_name(fd, 1, ip_only, buf, len);
 }
 
 int

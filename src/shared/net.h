@@ -23,6 +23,13 @@ int net_split_hostport(const char *s, char *host, size_t hostlen,
  * `timeout_ms` (over all addresses).  Returns a connected fd, or
  * MEEK_ERESOLVE, MEEK_ECONNREFUSED, MEEK_ECONNTIMEDOUT, MEEK_ECONNECT with *why. */
 int net_dial(const char *host, uint16_t port, int timeout_ms, const char **why);
+/* Connects the non-blocking socket `fd` (bound, or not, as the caller
+ * wants) to `sa` within `timeout_ms`, then makes it blocking with
+ * TCP_NODELAY.  Returns `fd`, or closes it and returns MEEK_ECONNREFUSED,
+ * MEEK_ECONNTIMEDOUT, MEEK_ECONNECT with *why: net_dial's last step, and
+ * server/srcdial's. */
+int net_connect_socket(int fd, const struct sockaddr *sa, socklen_t salen,
+    int timeout_ms, const char **why);
 
 /* Binds and listens on "ip:port" (`addr`, IP literal or "localhost";
  * port 0 picks a free port) with SO_REUSEADDR.  Returns the listening fd or

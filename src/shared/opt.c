@@ -75,6 +75,18 @@ opt_int(const struct opt *t, int key, const char *arg, long lo, long hi,
 }
 
 int
+opt_set_str(const struct opt_str *t, size_t n, void *conf, int key,
+    const char *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].key == key) {
+			*OPT_FIELD(conf, t[i].off, const char *) = arg;
+			return 1;
+		}
+	return 0;
+}
+
+int
 opt_hostport(const struct opt *t, int key, const char *arg, int allow_zero,
     char *err, size_t errlen, const char **why)
 {

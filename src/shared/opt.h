@@ -16,6 +16,37 @@ struct opt {
 	const char *help;     /* one line */
 };
 
+/* Rows for the options that mean the same in every program that has them,
+ * so each is described once; `key` is the program's own code for it. */
+#define OPT_ROW_HELP(key) { "help", no_argument, (key), NULL, "print this help and exit" }
+#define OPT_ROW_VERSION(key) { "version", no_argument, (key), NULL, "print the version and exit" }
+#define OPT_ROW_LOG(key) { "log", required_argument, (key), "FILE", "log to FILE instead of stderr" }
+#define OPT_ROW_LOG_LEVEL(key) { "log-level", required_argument, (key), "LEVEL", "error, warn, info (default) or debug" }
+/* ... and in both servers (meek-server, meek-reflect), whose pools
+ * (shared/pool) have the same defaults. */
+#define OPT_ROW_CERT(key) { "cert", required_argument, (key), "FILE", "TLS certificate chain, PEM, leaf first (with --key)" }
+#define OPT_ROW_KEY(key) { "key", required_argument, (key), "FILE", "TLS private key, PEM (with --cert)" }
+#define OPT_ROW_DISABLE_TLS(key) { "disable-tls", no_argument, (key), NULL, "serve plain HTTP (behind a TLS-terminating front)" }
+#define OPT_ROW_QUEUE(key) { "queue", required_argument, (key), "N", "accepted connections waiting for a worker (default 64)" }
+#define OPT_ROW_STACK_SIZE(key) { "stack-size", required_argument, (key), "KB", "thread stack size in KiB (default 64)" }
+#define OPT_ROW_THREADS(key) { "threads", required_argument, (key), "N", "worker threads (default 16)" }
+#define OPT_ROW_UNSAFE_LOGGING(key) { "unsafe-logging", no_argument, (key), NULL, "log client addresses and full session ids" }
+
+/* The field at byte offset `off` (offsetof) of the struct at `base`, as a
+ * `type *`: option tables that name the conf field an option sets. */
+#define OPT_FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
+
+/* An option that keeps its argument, as it is, in a `const char *` field
+ * of the program's conf struct. */
+struct opt_str {
+	int key;
+	size_t off;      /* offsetof the field */
+};
+/* When `key` is one of the `n` options of `t`, stores `arg` (borrowed)
+ * in that field of `conf` and returns 1; else 0. */
+int opt_set_str(const struct opt_str *t, size_t n, void *conf, int key,
+    const char *arg);
+
 /* Fills `out` (at least as many entries as `t`, plus one) for getopt_long. */
 void opt_longopts(const struct opt *t, struct option *out);
 /* Prints "Usage: <usage>\n\n" then one line per option, aligned. */

@@ -94,6 +94,20 @@ stream_read_transport(struct stream *s, void *buf, size_t len)
 	return n;
 }
 
+/* Moves the unread bytes to the front of the buffer; MEEK_ETOOBIG when
+ * they fill it (no room to read into). */
+static long
+stream_compact(struct stream *s)
+{
+	if (s->rpos > 0) {
+		if (s->rlen > s->rpos)
+			memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
+		s->rlen -= s->rpos;
+		s->rpos = 0;
+	}
+	return s->rlen >= s->rcap ? MEEK_ETOOBIG : 0;
+}
+
 long
 stream_fill_now(struct stream *s, short *events)
 {
@@ -101,14 +115,8 @@ stream_fill_now(struct stream *s, short *events)
 	long n;
 
 	*events = 0;
-	if (s->rpos > 0) {
-		if (s->rlen > s->rpos)
-			memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
-		s->rlen -= s->rpos;
-		s->rpos = 0;
-	}
-	if (s->rlen >= s->rcap)
-		return MEEK_ETOOBIG;
+	if ((n = stream_compact(s)) < 0)
+		return n;
 	room = s->rcap - s->rlen;
 	if (s->tls != NULL) {
 		n = tls_conn_read_now(s->tls, s->rbuf + s->rlen, room, events);
@@ -129,14 +137,8 @@ stream_fill(struct stream *s)
 {
 	long n;
 
-	if (s->rpos > 0) {
-		if (s->rlen > s->rpos)
-			memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
-		s->rlen -= s->rpos;
-		s->rpos = 0;
-	}
-	if (s->rlen >= s->rcap)
-		return MEEK_ETOOBIG;
+	if ((n = stream_compact(s)) < 0)
+		return n;
 	n = stream_read_transport(s, s->rbuf + s->rlen, s->rcap - s->rlen);
 	if (n > 0)
 		s->rlen += (size_t)n;

@@ -993,19 +993,53 @@ tc_retry13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 	return tc_send(c, CT_HANDSHAKE, 0x0303, h->ch, h->ch_len);
 }
 
-/* The TLS 1.3 handshake after the ServerHello `sh` (msg, mlen). */
+/* The server's ALPN choice: one we offered (h2 only in Chrome's https
+ * hello), or none. */
 static int
-tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
-    const unsigned char *shm, size_t shm_len)
+tc_alpn_ok(const struct tlsclient *c, const unsigned char *alpn, size_t len)
 {
-	unsigned char *msg;
-	size_t mlen;
+	return len == 0 || (len == 8 && memcmp(alpn, "http/1.1", 8) == 0) ||
+	    (c->profile == TLSHELLO_CHROME && len == 2 &&
+	    memcmp(alpn, "h2", 2) == 0);
+}
+
+/* CertificateRequest (either version): parsed, remembered (with its
+ * context in TLS 1.3), answered later with an empty Certificate. */
+static int
+tc_cert_request(struct tlsclient *c, const unsigned char *msg, size_t mlen,
+    int tls13)
+{
 	struct tc_hs *h = c->h;
-	struct tlsmsg_encrypted_extensions ee;
-	unsigned char shared[64 + 32], th[TLSKEYS_HASH_MAX];
-	unsigned char fin[TLSKEYS_HASH_MAX], mine[4 + TLSKEYS_HASH_MAX];
+	struct tlsmsg_certificate_request cr;
 	const char *why = NULL;
-	int type, r, ss, psk = 0, have_cert = 0, alert;
+	int alert;
+
+	if (tlsmsg_certificate_request(msg + 4, mlen - 4, tls13, &cr, &alert,
+	    &why) < 0)
+		return tc_fail(c, alert, MEEK_ETLS,
+		    "TLS handshake failed: malformed CertificateRequest");
+	h->cert_request = 1;
+	if (!tls13)
+		return 0;
+	h->cr_ctx_len = cr.context_len;
+	h->cr_ctx = malloc(h->cr_ctx_len + 1);
+	if (h->cr_ctx == NULL)
+		return tc_fail(c, AL_INTERNAL_ERROR, MEEK_ENOMEM, "out of memory");
+	if (h->cr_ctx_len > 0)
+		memcpy(h->cr_ctx, cr.context, h->cr_ctx_len);
+	return 0;
+}
+
+/* TLS 1.3 ServerHello: the suite, group and PSK the server chose, checked
+ * against what we offered; then the shared secret and the handshake keys.
+ * *psk is 1 when the server resumes. */
+static int
+tc_hs13_server_hello(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
+    const unsigned char *shm, size_t shm_len, int *psk)
+{
+	struct tc_hs *h = c->h;
+	unsigned char shared[64 + 32], th[TLSKEYS_HASH_MAX];
+	int r, ss;
 
 	if (!tc_offered13(sh->cipher_suite) ||
 	    (h->hrr && sh->cipher_suite != c->suite))
@@ -1021,6 +1055,7 @@ tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 	    (sh->group != 0x001d && sh->group != 0x11ec))
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: key share for a group we did not send");
+	*psk = 0;
 	if (sh->psk_identity >= 0) {
 		const br_hash_class *th2;
 		enum tlsrec_aead a;
@@ -1033,7 +1068,7 @@ tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 		if (th2 != c->hash)
 			return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 			    "TLS handshake failed: PSK with a different hash");
-		psk = 1;
+		*psk = 1;
 	}
 	if (!h->hrr)
 		tlskeys_transcript_select(&h->tr, c->hash);
@@ -1045,18 +1080,31 @@ tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: bad key share from the server");
 	tlskeys_transcript_hash(&h->tr, th);
-	tlskeys13_early(&h->ks, c->hash, psk ? h->t13.psk : NULL,
-	    psk ? h->t13.psk_len : 0);
+	tlskeys13_early(&h->ks, c->hash, *psk ? h->t13.psk : NULL,
+	    *psk ? h->t13.psk_len : 0);
 	tlskeys13_handshake(&h->ks, shared, (size_t)ss, th);
 	explicit_bzero(shared, sizeof shared);
+	explicit_bzero(th, sizeof th);
 	r = tc_key_change_ok(c);
 	if (r < 0)
 		return r;
 	if ((r = tc_set13(c, &c->rd, h->ks.s_hs)) < 0)
 		return r;
-	c->resumed = psk;
+	c->resumed = *psk;
+	return 0;
+}
 
-	/* EncryptedExtensions. */
+/* EncryptedExtensions: an ALPN we offered, and no ALPS. */
+static int
+tc_hs13_extensions(struct tlsclient *c)
+{
+	struct tc_hs *h = c->h;
+	struct tlsmsg_encrypted_extensions ee;
+	const char *why = NULL;
+	unsigned char *msg;
+	size_t mlen;
+	int r, alert;
+
 	r = tc_expect(c, HS_ENCRYPTED_EXTENSIONS, &msg, &mlen);
 	if (r < 0)
 		return r;
@@ -1064,10 +1112,7 @@ tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 	    &alert, &why) < 0)
 		return tc_fail(c, alert, MEEK_ETLS,
 		    "TLS handshake failed: malformed EncryptedExtensions");
-	if (ee.alpn_len > 0 && !((ee.alpn_len == 8 &&
-	    memcmp(ee.alpn, "http/1.1", 8) == 0) ||
-	    (c->profile == TLSHELLO_CHROME && ee.alpn_len == 2 &&
-	    memcmp(ee.alpn, "h2", 2) == 0)))
+	if (!tc_alpn_ok(c, ee.alpn, ee.alpn_len))
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: server chose an ALPN protocol we did not offer");
 	if (ee.exts & TLSMSG_X_ALPS)
@@ -1078,72 +1123,82 @@ tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 		c->alpn_len = ee.alpn_len;
 	}
 	tlskeys_transcript_add(&h->tr, msg, mlen);
+	return 0;
+}
 
-	/* [CertificateRequest] Certificate CertificateVerify, unless PSK. */
+/* [CertificateRequest] Certificate CertificateVerify (unless PSK), up to
+ * the server's Finished, which is left in *msg for the caller. */
+static int
+tc_hs13_server_auth(struct tlsclient *c, int psk, unsigned char **msg,
+    size_t *mlen)
+{
+	struct tc_hs *h = c->h;
+	int type, r, have_cert = 0;
+
 	for (;;) {
-		r = tc_next_msg(c, &type, &msg, &mlen);
+		r = tc_next_msg(c, &type, msg, mlen);
 		if (r < 0)
 			return r;
 		if (type == HS_CERTIFICATE_REQUEST && !psk && !have_cert &&
-		    !h->cert_request) {
-			struct tlsmsg_certificate_request cr;
-
-			if (tlsmsg_certificate_request(msg + 4, mlen - 4, 1, &cr,
-			    &alert, &why) < 0)
-				return tc_fail(c, alert, MEEK_ETLS,
-				    "TLS handshake failed: malformed CertificateRequest");
-			h->cert_request = 1;
-			h->cr_ctx_len = cr.context_len;
-			h->cr_ctx = malloc(h->cr_ctx_len + 1);
-			if (h->cr_ctx == NULL)
-				return tc_fail(c, AL_INTERNAL_ERROR, MEEK_ENOMEM,
-				    "out of memory");
-			if (h->cr_ctx_len > 0)
-				memcpy(h->cr_ctx, cr.context, h->cr_ctx_len);
-			tlskeys_transcript_add(&h->tr, msg, mlen);
-			continue;
-		}
-		if ((type == HS_CERTIFICATE || type == HS_COMPRESSED_CERTIFICATE) &&
-		    !psk && !have_cert) {
-			r = tc_certificate(c, type, msg, mlen, 1);
-			if (r < 0)
-				return r;
-			tlskeys_transcript_add(&h->tr, msg, mlen);
+		    !h->cert_request)
+			r = tc_cert_request(c, *msg, *mlen, 1);
+		else if ((type == HS_CERTIFICATE ||
+		    type == HS_COMPRESSED_CERTIFICATE) && !psk && !have_cert) {
+			r = tc_certificate(c, type, *msg, *mlen, 1);
 			have_cert = 1;
-			continue;
-		}
-		if (type == HS_CERTIFICATE_VERIFY && have_cert == 1) {
-			r = tc_cert_verify13(c, msg, mlen);
-			if (r < 0)
-				return r;
-			tlskeys_transcript_add(&h->tr, msg, mlen);
+		} else if (type == HS_CERTIFICATE_VERIFY && have_cert == 1) {
+			r = tc_cert_verify13(c, *msg, *mlen);
 			have_cert = 2;
-			continue;
-		}
-		if (type == HS_FINISHED && (psk || have_cert == 2))
-			break;
-		return tc_fail(c, AL_UNEXPECTED_MESSAGE, MEEK_ETLS,
-		    "TLS handshake failed: unexpected handshake message");
+		} else if (type == HS_FINISHED && (psk || have_cert == 2))
+			return 0;
+		else
+			return tc_fail(c, AL_UNEXPECTED_MESSAGE, MEEK_ETLS,
+			    "TLS handshake failed: unexpected handshake message");
+		if (r < 0)
+			return r;
+		tlskeys_transcript_add(&h->tr, *msg, *mlen);
 	}
-	/* server Finished */
+}
+
+/* The server's Finished, checked; then the application keys, and reading
+ * with the server's. */
+static int
+tc_hs13_server_finished(struct tlsclient *c, const unsigned char *msg,
+    size_t mlen)
+{
+	struct tc_hs *h = c->h;
+	unsigned char fin[TLSKEYS_HASH_MAX], th[TLSKEYS_HASH_MAX];
+	int r;
+
 	tlskeys_transcript_hash(&h->tr, th);
 	tlskeys13_finished(c->hash, h->ks.s_hs, th, fin);
-	if (mlen != 4 + c->hash_len || !tlskeys_equal(fin, msg + 4, c->hash_len))
+	r = mlen == 4 + c->hash_len && tlskeys_equal(fin, msg + 4, c->hash_len);
+	explicit_bzero(fin, sizeof fin);
+	if (!r)
 		return tc_fail(c, AL_DECRYPT_ERROR, MEEK_ETLS,
 		    "TLS handshake failed: bad server Finished");
 	tlskeys_transcript_add(&h->tr, msg, mlen);
 	tlskeys_transcript_hash(&h->tr, th);
 	tlskeys13_master(&h->ks, th);
+	explicit_bzero(th, sizeof th);
 	r = tc_key_change_ok(c);
 	if (r < 0)
 		return r;
 	c->ccs_ok = 0;
 	memcpy(c->s_ap, h->ks.s_ap, c->hash_len);
 	memcpy(c->c_ap, h->ks.c_ap, c->hash_len);
-	if ((r = tc_set13(c, &c->rd, c->s_ap)) < 0)
-		return r;
+	return tc_set13(c, &c->rd, c->s_ap);
+}
 
-	/* Our flight: CCS (compatibility), [Certificate], Finished. */
+/* Our flight: CCS (compatibility), [an empty Certificate], Finished; then
+ * the resumption secret, and writing with our application key. */
+static int
+tc_hs13_client_flight(struct tlsclient *c)
+{
+	struct tc_hs *h = c->h;
+	unsigned char th[TLSKEYS_HASH_MAX], mine[4 + TLSKEYS_HASH_MAX];
+	int r;
+
 	if (!h->ccs_sent) {
 		r = tc_send_ccs(c);
 		if (r < 0)
@@ -1181,12 +1236,26 @@ tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 		return r;
 	tlskeys_transcript_hash(&h->tr, th);
 	tlskeys13_resumption(&h->ks, th);
-	memcpy(c->res_master, h->ks.res_master, c->hash_len);
-	if ((r = tc_set13(c, &c->wr, c->c_ap)) < 0)
-		return r;
-	explicit_bzero(fin, sizeof fin);
 	explicit_bzero(th, sizeof th);
-	return 0;
+	memcpy(c->res_master, h->ks.res_master, c->hash_len);
+	return tc_set13(c, &c->wr, c->c_ap);
+}
+
+/* The TLS 1.3 handshake after the ServerHello `sh` (shm, shm_len). */
+static int
+tc_hs13(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
+    const unsigned char *shm, size_t shm_len)
+{
+	unsigned char *msg;
+	size_t mlen;
+	int psk = 0, r;
+
+	if ((r = tc_hs13_server_hello(c, sh, shm, shm_len, &psk)) < 0 ||
+	    (r = tc_hs13_extensions(c)) < 0 ||
+	    (r = tc_hs13_server_auth(c, psk, &msg, &mlen)) < 0 ||
+	    (r = tc_hs13_server_finished(c, msg, mlen)) < 0)
+		return r;
+	return tc_hs13_client_flight(c);
 }
 
 /* ---- TLS 1.2 ---- */
@@ -1399,38 +1468,20 @@ tc_ske12(struct tlsclient *c, const struct tc_suite12 *s,
 	return 0;
 }
 
-/* The TLS 1.2 handshake after the ServerHello `sh`. */
+/* TLS 1.2 ServerHello: a suite we offered and implement (else the reason
+ * it is refused), an ALPN we offered; *s is the suite. */
 static int
-tc_hs12(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
-    const unsigned char *shm, size_t shm_len)
+tc_hs12_suite(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
+    const struct tc_suite12 **s)
 {
-	unsigned char *msg;
-	size_t mlen;
-	struct tc_hs *h = c->h;
-	const struct tc_suite12 *s = NULL;
-	unsigned char master[48], pub[BR_EC_KBUF_PUB_MAX_SIZE], pms[66];
-	unsigned char cke[4 + 1 + BR_EC_KBUF_PUB_MAX_SIZE];
-	unsigned char th[TLSKEYS_HASH_MAX];
-	size_t pub_len = 0, pms_len = 0, n;
-	int type, r, cert = 0, ske = 0, alert;
-	const char *why = NULL;
-	int ems = (sh->exts & TLSMSG_X_EXTENDED_MASTER_SECRET) != 0;
-	int ticket = (sh->exts & TLSMSG_X_SESSION_TICKET) != 0;
-	/* `sh` points into the reassembly buffer, which the next messages
-	 * overwrite: keep what is needed later. */
-	unsigned char sid[32];
-	size_t sid_len = sh->session_id_len;
-
-	if (sid_len > 0)
-		memcpy(sid, sh->session_id, sid_len);
-
+	*s = NULL;
 	if (sh->downgrade != 0)
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: downgrade sentinel in a TLS 1.2 ServerHello");
 	for (size_t i = 0; i < sizeof tc_suites12 / sizeof tc_suites12[0]; i++)
 		if (tc_suites12[i].id == sh->cipher_suite)
-			s = &tc_suites12[i];
-	if (s == NULL) {
+			*s = &tc_suites12[i];
+	if (*s == NULL) {
 		for (size_t i = 0; i < sizeof tc_unimpl12 / sizeof tc_unimpl12[0]; i++)
 			if (tc_unimpl12[i].id == sh->cipher_suite)
 				return tc_fail(c, AL_HANDSHAKE_FAILURE, MEEK_ETLS,
@@ -1438,12 +1489,138 @@ tc_hs12(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: server chose a cipher suite we did not offer");
 	}
-	if (sh->alpn_len > 0 && !((sh->alpn_len == 8 &&
-	    memcmp(sh->alpn, "http/1.1", 8) == 0) ||
-	    (c->profile == TLSHELLO_CHROME && sh->alpn_len == 2 &&
-	    memcmp(sh->alpn, "h2", 2) == 0)))
+	if (!tc_alpn_ok(c, sh->alpn, sh->alpn_len))
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: server chose an ALPN protocol we did not offer");
+	return 0;
+}
+
+/* The server's flight of a full TLS 1.2 handshake: Certificate,
+ * [CertificateStatus], ServerKeyExchange (our share and the premaster
+ * secret come of it), [CertificateRequest], ServerHelloDone. */
+static int
+tc_hs12_server_flight(struct tlsclient *c, const struct tc_suite12 *s,
+    int stapled, unsigned char *pub, size_t *pub_len, unsigned char *pms,
+    size_t *pms_len)
+{
+	struct tc_hs *h = c->h;
+	const char *why = NULL;
+	unsigned char *msg;
+	size_t mlen;
+	int type, r, cert = 0, ske = 0, alert;
+
+	for (;;) {
+		r = tc_next_msg(c, &type, &msg, &mlen);
+		if (r < 0)
+			return r;
+		if (type == HS_CERTIFICATE && !cert) {
+			r = tc_certificate(c, type, msg, mlen, 0);
+			cert = 1;
+		} else if (type == HS_CERTIFICATE_STATUS && cert == 1 && !ske &&
+		    stapled) {
+			const unsigned char *ocsp;
+			size_t olen;
+
+			/* OCSP stapling: parsed, not checked (as Chrome). */
+			if (tlsmsg_certificate_status(msg + 4, mlen - 4, &ocsp,
+			    &olen, &alert, &why) < 0)
+				return tc_fail(c, alert, MEEK_ETLS,
+				    "TLS handshake failed: malformed CertificateStatus");
+			cert = 2;
+		} else if (type == HS_SERVER_KEY_EXCHANGE && cert && !ske) {
+			r = tc_ske12(c, s, msg, mlen, pub, pub_len, pms, pms_len);
+			ske = 1;
+		} else if (type == HS_CERTIFICATE_REQUEST && ske &&
+		    !h->cert_request) {
+			r = tc_cert_request(c, msg, mlen, 0);
+		} else if (type == HS_SERVER_HELLO_DONE && ske) {
+			if (tlsmsg_server_hello_done(msg + 4, mlen - 4, &alert,
+			    &why) < 0)
+				return tc_fail(c, alert, MEEK_ETLS,
+				    "TLS handshake failed: malformed ServerHelloDone");
+			tlskeys_transcript_add(&h->tr, msg, mlen);
+			return 0;
+		} else {
+			return tc_fail(c, AL_UNEXPECTED_MESSAGE, MEEK_ETLS,
+			    "TLS handshake failed: unexpected handshake message");
+		}
+		if (r < 0)
+			return r;
+		tlskeys_transcript_add(&h->tr, msg, mlen);
+	}
+}
+
+/* Our part of a full TLS 1.2 handshake before Finished: [an empty
+ * Certificate], ClientKeyExchange with our share `pub`; then the master
+ * secret from the premaster secret `pms`. */
+static int
+tc_hs12_key_exchange(struct tlsclient *c, const struct tc_suite12 *s,
+    const unsigned char *pub, size_t pub_len, unsigned char *pms,
+    size_t pms_len, unsigned char master[48])
+{
+	struct tc_hs *h = c->h;
+	unsigned char cke[4 + 1 + BR_EC_KBUF_PUB_MAX_SIZE];
+	unsigned char th[TLSKEYS_HASH_MAX];
+	size_t n = 4 + 1 + pub_len;
+	int r;
+
+	if (h->cert_request) {
+		static const unsigned char empty[7] = { HS_CERTIFICATE, 0, 0, 3, 0, 0, 0 };
+
+		tlskeys_transcript_add(&h->tr, empty, sizeof empty);
+		r = tc_send(c, CT_HANDSHAKE, 0x0303, empty, sizeof empty);
+		if (r < 0)
+			return r;
+	}
+	cke[0] = HS_CLIENT_KEY_EXCHANGE;
+	cke[1] = 0;
+	cke[2] = (unsigned char)((n - 4) >> 8);
+	cke[3] = (unsigned char)(n - 4);
+	cke[4] = (unsigned char)pub_len;
+	memcpy(cke + 5, pub, pub_len);
+	tlskeys_transcript_add(&h->tr, cke, n);
+	r = tc_send(c, CT_HANDSHAKE, 0x0303, cke, n);
+	if (r < 0)
+		return r;
+	if (c->ems) {
+		tlskeys_transcript_hash(&h->tr, th);
+		tlskeys12_master_ems(tc_prf(s), pms, pms_len, th, c->hash_len,
+		    master);
+	} else {
+		/* RFC 5246 8.1; servers without RFC 7627 (BearSSL 0.6,
+		 * meek-server) are accepted as Chrome does. */
+		br_tls_prf_seed_chunk seeds[2] = {
+			{ h->client_random, 32 }, { h->server_random, 32 } };
+
+		tc_prf(s)(master, 48, pms, pms_len, "master secret", 2, seeds);
+	}
+	explicit_bzero(th, sizeof th);
+	return 0;
+}
+
+/* The TLS 1.2 handshake after the ServerHello `sh` (shm, shm_len): a
+ * resumption of the cached session, or a full ECDHE handshake. */
+static int
+tc_hs12(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
+    const unsigned char *shm, size_t shm_len)
+{
+	struct tc_hs *h = c->h;
+	const struct tc_suite12 *s;
+	unsigned char master[48], pub[BR_EC_KBUF_PUB_MAX_SIZE], pms[66];
+	size_t pub_len = 0, pms_len = 0;
+	int r;
+	int ems = (sh->exts & TLSMSG_X_EXTENDED_MASTER_SECRET) != 0;
+	int ticket = (sh->exts & TLSMSG_X_SESSION_TICKET) != 0;
+	/* `sh` points into the reassembly buffer, which the next messages
+	 * overwrite: keep what is needed later. */
+	unsigned char sid[32];
+	size_t sid_len = sh->session_id_len;
+	uint16_t suite = (uint16_t)sh->cipher_suite;
+
+	if (sid_len > 0)
+		memcpy(sid, sh->session_id, sid_len);
+	if ((r = tc_hs12_suite(c, sh, &s)) < 0)
+		return r;
 	c->version = 0x0303;
 	c->ems = ems;
 	c->ccs_ok = 0;
@@ -1472,87 +1649,17 @@ tc_hs12(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 	if (h->have12)
 		tlsticket_remove12(c->sni);
 
-	for (;;) {
-		r = tc_next_msg(c, &type, &msg, &mlen);
-		if (r < 0)
-			return r;
-		if (type == HS_CERTIFICATE && !cert) {
-			r = tc_certificate(c, type, msg, mlen, 0);
-			if (r < 0)
-				return r;
-			cert = 1;
-		} else if (type == HS_CERTIFICATE_STATUS && cert == 1 && !ske &&
-		    (sh->exts & TLSMSG_X_STATUS_REQUEST)) {
-			const unsigned char *ocsp;
-			size_t olen;
-
-			/* OCSP stapling: parsed, not checked (as Chrome). */
-			if (tlsmsg_certificate_status(msg + 4, mlen - 4, &ocsp,
-			    &olen, &alert, &why) < 0)
-				return tc_fail(c, alert, MEEK_ETLS,
-				    "TLS handshake failed: malformed CertificateStatus");
-			cert = 2;
-		} else if (type == HS_SERVER_KEY_EXCHANGE && cert && !ske) {
-			r = tc_ske12(c, s, msg, mlen, pub, &pub_len, pms, &pms_len);
-			if (r < 0)
-				return r;
-			ske = 1;
-		} else if (type == HS_CERTIFICATE_REQUEST && ske &&
-		    !h->cert_request) {
-			struct tlsmsg_certificate_request cr;
-
-			if (tlsmsg_certificate_request(msg + 4, mlen - 4, 0, &cr,
-			    &alert, &why) < 0)
-				return tc_fail(c, alert, MEEK_ETLS,
-				    "TLS handshake failed: malformed CertificateRequest");
-			h->cert_request = 1;
-		} else if (type == HS_SERVER_HELLO_DONE && ske) {
-			if (tlsmsg_server_hello_done(msg + 4, mlen - 4, &alert,
-			    &why) < 0)
-				return tc_fail(c, alert, MEEK_ETLS,
-				    "TLS handshake failed: malformed ServerHelloDone");
-			tlskeys_transcript_add(&h->tr, msg, mlen);
-			break;
-		} else {
-			return tc_fail(c, AL_UNEXPECTED_MESSAGE, MEEK_ETLS,
-			    "TLS handshake failed: unexpected handshake message");
-		}
-		tlskeys_transcript_add(&h->tr, msg, mlen);
-	}
-	if (h->cert_request) {
-		static const unsigned char empty[7] = { HS_CERTIFICATE, 0, 0, 3, 0, 0, 0 };
-
-		tlskeys_transcript_add(&h->tr, empty, sizeof empty);
-		r = tc_send(c, CT_HANDSHAKE, 0x0303, empty, sizeof empty);
-		if (r < 0)
-			return r;
-	}
-	n = 4 + 1 + pub_len;
-	cke[0] = HS_CLIENT_KEY_EXCHANGE;
-	cke[1] = 0;
-	cke[2] = (unsigned char)((n - 4) >> 8);
-	cke[3] = (unsigned char)(n - 4);
-	cke[4] = (unsigned char)pub_len;
-	memcpy(cke + 5, pub, pub_len);
-	tlskeys_transcript_add(&h->tr, cke, n);
-	r = tc_send(c, CT_HANDSHAKE, 0x0303, cke, n);
+	r = tc_hs12_server_flight(c, s,
+	    (sh->exts & TLSMSG_X_STATUS_REQUEST) != 0, pub, &pub_len, pms,
+	    &pms_len);
+	if (r == 0)
+		r = tc_hs12_key_exchange(c, s, pub, pub_len, pms, pms_len,
+		    master);
+	explicit_bzero(pms, sizeof pms);
 	if (r < 0) {
-		explicit_bzero(pms, sizeof pms);
+		explicit_bzero(master, sizeof master);
 		return r;
 	}
-	if (ems) {
-		tlskeys_transcript_hash(&h->tr, th);
-		tlskeys12_master_ems(tc_prf(s), pms, pms_len, th, c->hash_len,
-		    master);
-	} else {
-		/* RFC 5246 8.1; servers without RFC 7627 (BearSSL 0.6,
-		 * meek-server) are accepted as Chrome does. */
-		br_tls_prf_seed_chunk seeds[2] = {
-			{ h->client_random, 32 }, { h->server_random, 32 } };
-
-		tc_prf(s)(master, 48, pms, pms_len, "master secret", 2, seeds);
-	}
-	explicit_bzero(pms, sizeof pms);
 	r = tc_client_finished12(c, s, master);
 	if (r == 0)
 		r = tc_server_finished12(c, s, master, ticket);
@@ -1563,7 +1670,7 @@ tc_hs12(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 		memcpy(e.session_id, sid, sid_len);
 		e.session_id_len = sid_len;
 		memcpy(e.master, master, 48);
-		e.cipher_suite = (uint16_t)sh->cipher_suite;
+		e.cipher_suite = suite;
 		e.ems = ems;
 		(void)tlsticket_put12(c->sni, &e);
 		tlsticket12_clear(&e);

@@ -415,15 +415,133 @@ find_fixed(const struct profile *pr, uint16_t t)
 	return NULL;
 }
 
+/* An extension that is a u16 list with GREASE value `grease` first. */
+static void
+put_grease_list(struct w *w, uint16_t t, uint16_t grease, const uint16_t *v,
+    size_t n)
+{
+	put16(w, t);
+	put16(w, (unsigned)(2 + 2 * (1 + n)));
+	put16(w, (unsigned)(2 * (1 + n)));
+	put16(w, grease);
+	for (size_t j = 0; j < n; j++)
+		put16(w, v[j]);
+}
+
+/* Extension `t` of the profile's order (nothing for an empty SNI or
+ * cookie).  Returns 0, or MEEK_EINVAL for a type the profile lacks. */
+static int
+put_ext(struct w *w, const struct tlshello *h, uint16_t t,
+    const unsigned char *cookie, size_t cookie_len)
+{
+	const struct fixed_ext *f;
+	size_t x, y;
+
+	switch (t) {
+	case EXT_SERVER_NAME:
+		if (h->sni[0] == '\0')
+			break;
+		put16(w, t);
+		x = open_len(w, 2);
+		y = open_len(w, 2);
+		put8(w, 0);           /* host_name */
+		put16(w, (unsigned)strlen(h->sni));
+		put(w, h->sni, strlen(h->sni));
+		close_len(w, y, 2);
+		close_len(w, x, 2);
+		break;
+	case EXT_GROUPS:
+		put_grease_list(w, t, h->grease[G_GROUP], groups, NELEM(groups));
+		break;
+	case EXT_SIGALGS:
+		put_grease_list(w, t, h->grease[G_SIGALG], sigalgs,
+		    NELEM(sigalgs));
+		break;
+	case EXT_VERSIONS:
+		put16(w, t);
+		put16(w, 7);
+		put8(w, 6);
+		put16(w, h->grease[G_VERSION]);
+		put16(w, 0x0304);
+		put16(w, 0x0303);
+		break;
+	case EXT_SESSION_TICKET:
+		put16(w, t);           /* empty: no TLS 1.2 ticket cached */
+		put16(w, 0);
+		break;
+	case EXT_COOKIE:
+		if (cookie_len == 0)
+			break;
+		put16(w, t);
+		put16(w, (unsigned)cookie_len + 2);
+		put16(w, (unsigned)cookie_len);
+		put(w, cookie, cookie_len);
+		break;
+	case EXT_KEY_SHARE:
+		put16(w, t);
+		x = open_len(w, 2);
+		y = open_len(w, 2);
+		if (!h->retry) {       /* the retry hello has no GREASE share */
+			put16(w, h->grease[G_GROUP]);
+			put16(w, 1);
+			put8(w, 0);
+		}
+		for (size_t j = 0; j < h->n_groups; j++)
+			put_share(w, h, h->groups[j]);
+		close_len(w, y, 2);
+		close_len(w, x, 2);
+		break;
+	case EXT_ECH:
+		put16(w, t);
+		put16(w, (unsigned)h->ech_len);
+		put(w, h->ech, h->ech_len);
+		break;
+	default:
+		f = find_fixed(&profiles[h->profile], t);
+		if (f == NULL)
+			return MEEK_EINVAL;   /* a profile table bug */
+		put16(w, t);
+		put16(w, (unsigned)f->len);
+		put(w, f->v, f->len);
+		break;
+	}
+	return 0;
+}
+
+/* The pre_shared_key extension, last, with zero binders of the right
+ * length; *binders_off is where they start. */
+static void
+put_psk(struct w *w, const struct tlshello_psk *psk, size_t *binders_off)
+{
+	static const unsigned char zero[48];
+	unsigned char age[4] = { (unsigned char)(psk->obfuscated_age >> 24),
+		(unsigned char)(psk->obfuscated_age >> 16),
+		(unsigned char)(psk->obfuscated_age >> 8),
+		(unsigned char)psk->obfuscated_age };
+	size_t x, y;
+
+	put16(w, EXT_PSK);
+	x = open_len(w, 2);
+	y = open_len(w, 2);
+	put16(w, (unsigned)psk->identity_len);
+	put(w, psk->identity, psk->identity_len);
+	put(w, age, 4);
+	close_len(w, y, 2);
+	*binders_off = w->len;
+	put16(w, (unsigned)psk->binder_len + 1);
+	put8(w, (unsigned)psk->binder_len);
+	put(w, zero, psk->binder_len);
+	close_len(w, x, 2);
+}
+
 static int
 write_hello(const struct tlshello *h, const unsigned char *cookie, size_t cookie_len,
     const struct tlshello_psk *psk, unsigned char *out, size_t cap, size_t *len,
     size_t *binders_off)
 {
-	const struct profile *pr = &profiles[h->profile];
 	const uint16_t *cs = h->aes_hw ? ciphers_aes : ciphers_noaes;
 	struct w w = { out, cap, 0, 0 };
-	size_t at, ext_at, x, y;
+	size_t at, ext_at, x, boff = 0;
 
 	if (psk != NULL && ((psk->binder_len != 32 && psk->binder_len != 48) ||
 	    psk->identity_len == 0 || psk->identity == NULL))
@@ -450,112 +568,16 @@ write_hello(const struct tlshello *h, const unsigned char *cookie, size_t cookie
 
 	put16(&w, h->grease[G_EXT1]);          /* empty GREASE extension first */
 	put16(&w, 0);
-	for (size_t i = 0; i < h->n_order; i++) {
-		uint16_t t = h->order[i];
-		const struct fixed_ext *f;
-		switch (t) {
-		case EXT_SERVER_NAME:
-			if (h->sni[0] == '\0')
-				break;
-			put16(&w, t);
-			x = open_len(&w, 2);
-			y = open_len(&w, 2);
-			put8(&w, 0);           /* host_name */
-			put16(&w, (unsigned)strlen(h->sni));
-			put(&w, h->sni, strlen(h->sni));
-			close_len(&w, y, 2);
-			close_len(&w, x, 2);
-			break;
-		case EXT_GROUPS:
-			put16(&w, t);
-			put16(&w, 2 + 2 * (1 + NELEM(groups)));
-			put16(&w, 2 * (1 + NELEM(groups)));
-			put16(&w, h->grease[G_GROUP]);
-			for (size_t j = 0; j < NELEM(groups); j++)
-				put16(&w, groups[j]);
-			break;
-		case EXT_SIGALGS:
-			put16(&w, t);
-			put16(&w, 2 + 2 * (1 + NELEM(sigalgs)));
-			put16(&w, 2 * (1 + NELEM(sigalgs)));
-			put16(&w, h->grease[G_SIGALG]);
-			for (size_t j = 0; j < NELEM(sigalgs); j++)
-				put16(&w, sigalgs[j]);
-			break;
-		case EXT_VERSIONS:
-			put16(&w, t);
-			put16(&w, 7);
-			put8(&w, 6);
-			put16(&w, h->grease[G_VERSION]);
-			put16(&w, 0x0304);
-			put16(&w, 0x0303);
-			break;
-		case EXT_SESSION_TICKET:
-			put16(&w, t);           /* empty: no TLS 1.2 ticket cached */
-			put16(&w, 0);
-			break;
-		case EXT_COOKIE:
-			if (cookie_len == 0)
-				break;
-			put16(&w, t);
-			put16(&w, (unsigned)cookie_len + 2);
-			put16(&w, (unsigned)cookie_len);
-			put(&w, cookie, cookie_len);
-			break;
-		case EXT_KEY_SHARE:
-			put16(&w, t);
-			x = open_len(&w, 2);
-			y = open_len(&w, 2);
-			if (!h->retry) {       /* the retry hello has no GREASE share */
-				put16(&w, h->grease[G_GROUP]);
-				put16(&w, 1);
-				put8(&w, 0);
-			}
-			for (size_t j = 0; j < h->n_groups; j++)
-				put_share(&w, h, h->groups[j]);
-			close_len(&w, y, 2);
-			close_len(&w, x, 2);
-			break;
-		case EXT_ECH:
-			put16(&w, t);
-			put16(&w, (unsigned)h->ech_len);
-			put(&w, h->ech, h->ech_len);
-			break;
-		default:
-			f = find_fixed(pr, t);
-			if (f == NULL)
-				return MEEK_EINVAL;   /* a profile table bug */
-			put16(&w, t);
-			put16(&w, (unsigned)f->len);
-			put(&w, f->v, f->len);
-			break;
-		}
-	}
+	for (size_t i = 0; i < h->n_order; i++)
+		if (put_ext(&w, h, h->order[i], cookie, cookie_len) != 0)
+			return MEEK_EINVAL;
 	put16(&w, h->grease[G_EXT2]);          /* non-empty GREASE extension last */
 	put16(&w, 1);
 	put8(&w, 0);
+	if (psk != NULL)
+		put_psk(&w, psk, &boff);
 	if (binders_off != NULL)
-		*binders_off = 0;
-	if (psk != NULL) {
-		put16(&w, EXT_PSK);
-		x = open_len(&w, 2);
-		y = open_len(&w, 2);
-		put16(&w, (unsigned)psk->identity_len);
-		put(&w, psk->identity, psk->identity_len);
-		unsigned char age[4] = { (unsigned char)(psk->obfuscated_age >> 24),
-			(unsigned char)(psk->obfuscated_age >> 16),
-			(unsigned char)(psk->obfuscated_age >> 8), (unsigned char)psk->obfuscated_age };
-		put(&w, age, 4);
-		close_len(&w, y, 2);
-		size_t boff = w.len;
-		static const unsigned char zero[48];
-		put16(&w, (unsigned)psk->binder_len + 1);
-		put8(&w, (unsigned)psk->binder_len);
-		put(&w, zero, psk->binder_len);
-		close_len(&w, x, 2);
-		if (binders_off != NULL)
-			*binders_off = boff;
-	}
+		*binders_off = boff;
 	close_len(&w, ext_at, 2);
 	close_len(&w, at, 3);
 	if (w.over)

@@ -338,14 +338,69 @@ sh_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 	return 0;
 }
 
+/* Pass 0 over the ServerHello's extensions: supported_versions alone
+ * decides TLS 1.3 vs 1.2 (and sets out->version); then the extensions each
+ * allows in *allowed. */
+static int
+sh_version(struct rd exts, uint32_t offered, struct tlsmsg_server_hello *out,
+    uint32_t *allowed, int *alert, const char **why)
+{
+	struct rd scan = exts;
+	unsigned v;
+	int sv = 0;
+
+	while (scan.n > 0) {
+		unsigned type;
+		struct rd data;
+
+		if (rd_u16(&scan, &type) != 0 || rd_vec(&scan, 2, 0, 0xffff, &data) != 0)
+			return DECODE("ServerHello: extensions truncated");
+		if (type != 43)
+			continue;
+		if (sv)
+			return ILLEGAL("ServerHello: duplicate extension");
+		sv = 1;
+		if (!(offered & TLSMSG_X_SUPPORTED_VERSIONS))
+			return UNSUPP("ServerHello: supported_versions not offered");
+		if (rd_u16(&data, &v) != 0 || data.n != 0)
+			return DECODE("ServerHello: supported_versions length");
+		if (v != 0x0304)
+			return ILLEGAL("ServerHello: supported_versions selects a version other "
+			    "than TLS 1.3");
+		out->version = 0x0304;
+	}
+	if (sv) {
+		if (out->legacy_version != 0x0303)
+			return ILLEGAL("ServerHello: legacy_version not 0x0303");
+		*allowed = out->hrr ? (TLSMSG_X_SUPPORTED_VERSIONS | TLSMSG_X_KEY_SHARE |
+		    TLSMSG_X_COOKIE | TLSMSG_X_ECH) : (TLSMSG_X_SUPPORTED_VERSIONS |
+		    TLSMSG_X_KEY_SHARE | TLSMSG_X_PRE_SHARED_KEY);
+	} else {
+		if (out->hrr)
+			return ILLEGAL("HelloRetryRequest: no supported_versions");
+		if (out->legacy_version != 0x0303)
+			return fail(alert, why, TLSMSG_ALERT_PROTOCOL_VERSION,
+			    "ServerHello: version older than TLS 1.2");
+		out->version = 0x0303;
+		*allowed = TLSMSG_X_SERVER_NAME | TLSMSG_X_STATUS_REQUEST |
+		    TLSMSG_X_EXTENDED_MASTER_SECRET | TLSMSG_X_RENEGOTIATION_INFO |
+		    TLSMSG_X_ALPN | TLSMSG_X_EC_POINT_FORMATS | TLSMSG_X_SESSION_TICKET |
+		    TLSMSG_X_SCT;
+		if (memcmp(out->random + 24, "DOWNGRD\x01", 8) == 0)
+			out->downgrade = 12;
+		else if (memcmp(out->random + 24, "DOWNGRD\x00", 8) == 0)
+			out->downgrade = 11;
+	}
+	return 0;
+}
+
 int
 tlsmsg_server_hello(const unsigned char *body, size_t len, uint32_t offered,
     struct tlsmsg_server_hello *out, int *alert, const char **why)
 {
-	struct rd r = { body, len }, sid, exts, scan;
+	struct rd r = { body, len }, sid, exts;
 	unsigned v, comp;
 	uint32_t allowed, seen;
-	int sv = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -372,50 +427,8 @@ tlsmsg_server_hello(const unsigned char *body, size_t len, uint32_t offered,
 	}
 	out->hrr = memcmp(out->random, hrr_random, 32) == 0;
 
-	/* Pass 0: supported_versions alone decides TLS 1.3 vs 1.2. */
-	scan = exts;
-	while (scan.n > 0) {
-		unsigned type;
-		struct rd data;
-
-		if (rd_u16(&scan, &type) != 0 || rd_vec(&scan, 2, 0, 0xffff, &data) != 0)
-			return DECODE("ServerHello: extensions truncated");
-		if (type != 43)
-			continue;
-		if (sv)
-			return ILLEGAL("ServerHello: duplicate extension");
-		sv = 1;
-		if (!(offered & TLSMSG_X_SUPPORTED_VERSIONS))
-			return UNSUPP("ServerHello: supported_versions not offered");
-		if (rd_u16(&data, &v) != 0 || data.n != 0)
-			return DECODE("ServerHello: supported_versions length");
-		if (v != 0x0304)
-			return ILLEGAL("ServerHello: supported_versions selects a version other "
-			    "than TLS 1.3");
-		out->version = 0x0304;
-	}
-	if (sv) {
-		if (out->legacy_version != 0x0303)
-			return ILLEGAL("ServerHello: legacy_version not 0x0303");
-		allowed = out->hrr ? (TLSMSG_X_SUPPORTED_VERSIONS | TLSMSG_X_KEY_SHARE |
-		    TLSMSG_X_COOKIE | TLSMSG_X_ECH) : (TLSMSG_X_SUPPORTED_VERSIONS |
-		    TLSMSG_X_KEY_SHARE | TLSMSG_X_PRE_SHARED_KEY);
-	} else {
-		if (out->hrr)
-			return ILLEGAL("HelloRetryRequest: no supported_versions");
-		if (out->legacy_version != 0x0303)
-			return fail(alert, why, TLSMSG_ALERT_PROTOCOL_VERSION,
-			    "ServerHello: version older than TLS 1.2");
-		out->version = 0x0303;
-		allowed = TLSMSG_X_SERVER_NAME | TLSMSG_X_STATUS_REQUEST |
-		    TLSMSG_X_EXTENDED_MASTER_SECRET | TLSMSG_X_RENEGOTIATION_INFO |
-		    TLSMSG_X_ALPN | TLSMSG_X_EC_POINT_FORMATS | TLSMSG_X_SESSION_TICKET |
-		    TLSMSG_X_SCT;
-		if (memcmp(out->random + 24, "DOWNGRD\x01", 8) == 0)
-			out->downgrade = 12;
-		else if (memcmp(out->random + 24, "DOWNGRD\x00", 8) == 0)
-			out->downgrade = 11;
-	}
+	if ((rc = sh_version(exts, offered, out, &allowed, alert, why)) != 0)
+		return rc;
 	if (comp != 0)
 		return ILLEGAL("ServerHello: compression_method not null");
 	/* The cookie is never offered but allowed in HRR (RFC 8446 4.2.2). */

@@ -252,13 +252,106 @@ check_clen(struct tlsrec_dir *d, size_t clen, size_t max, size_t min, const char
 	return 0;
 }
 
+/* A TLS 1.3 record after the keys changed: a compatibility CCS, or a
+ * protected record whose inner content type ends the plaintext. */
+static int
+open13(struct tlsrec_dir *d, unsigned char *rec, size_t clen,
+    unsigned char *type, unsigned char **data, size_t *len, const char **why)
+{
+	unsigned char nonce[12], found = 0;
+	unsigned char *p = rec + TLSREC_HEADER_LEN;
+	size_t inner, tlen;
+	int rc;
+
+	if (rec[0] == TLSREC_TYPE_CCS) {
+		if (clen != 1 || p[0] != 1)
+			return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
+			    "bad change_cipher_spec record", why);
+		*type = TLSREC_TYPE_CCS;
+		*data = p;
+		*len = 1;
+		return 1;            /* no sequence number used */
+	}
+	if (rec[0] != TLSREC_TYPE_APPDATA)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
+		    "unprotected record after the keys changed", why);
+	rc = check_clen(d, clen, TLSREC_CIPHERTEXT13_MAX, TLSREC_TAG_LEN,
+	    "record_overflow: ciphertext over 2^14+256 bytes", why);
+	if (rc != 0)
+		return rc;
+	if (d->seq_used_up)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_INTERNAL_ERROR,
+		    "record sequence number used up", why);
+	inner = clen - TLSREC_TAG_LEN;
+	make_nonce(d, NULL, nonce);
+	if (!aead_run(d, 0, nonce, rec, TLSREC_HEADER_LEN, p, inner, p + inner))
+		return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
+		    "bad_record_mac: record authentication failed", why);
+	if (inner > TLSREC_PLAINTEXT_MAX + 1)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
+		    "record_overflow: plaintext over 2^14 bytes", why);
+	/* The content type is the last non-zero byte (RFC 8446 5.4).  The
+	 * scan's time depends only on the padding length, which the sender
+	 * chose and the record's size already bounds (as in BoringSSL and
+	 * Go); a byte-by-byte constant-time scan cost 4x in bulk speed. */
+	tlen = inner;
+	while (tlen > 0 && p[tlen - 1] == 0)
+		tlen--;
+	if (tlen > 0)
+		found = p[--tlen];
+	if (found == 0)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
+		    "protected record without content type", why);
+	*type = found;
+	*data = p;
+	*len = tlen;
+	return 0;
+}
+
+/* A protected TLS 1.2 record (AES-GCM with its explicit nonce, or
+ * ChaCha20-Poly1305); its content type is the header's. */
+static int
+open12(struct tlsrec_dir *d, unsigned char *rec, size_t clen,
+    unsigned char **data, size_t *len, const char **why)
+{
+	unsigned char nonce[12], aad[13];
+	unsigned char *p = rec + TLSREC_HEADER_LEN;
+	size_t over = d->aead == TLSREC_CHACHA20_POLY1305 ? TLSREC_TAG_LEN :
+	    TLSREC_GCM12_EXPLICIT + TLSREC_TAG_LEN;
+	size_t plen;
+	int rc;
+
+	rc = check_clen(d, clen, TLSREC_CIPHERTEXT12_MAX, over,
+	    "record_overflow: ciphertext over 2^14+2048 bytes", why);
+	if (rc != 0)
+		return rc;
+	plen = clen - over;
+	if (plen > TLSREC_PLAINTEXT_MAX)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
+		    "record_overflow: plaintext over 2^14 bytes", why);
+	if (d->seq_used_up)
+		return fail(d, MEEK_EPROTO, TLSREC_ALERT_INTERNAL_ERROR,
+		    "record sequence number used up", why);
+	aad12(d, rec, plen, aad);
+	if (d->aead == TLSREC_CHACHA20_POLY1305) {
+		make_nonce(d, NULL, nonce);
+	} else {
+		make_nonce(d, p, nonce);
+		p += TLSREC_GCM12_EXPLICIT;
+	}
+	if (!aead_run(d, 0, nonce, aad, sizeof aad, p, plen, p + plen))
+		return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
+		    "bad_record_mac: record authentication failed", why);
+	*data = p;
+	*len = plen;
+	return 0;
+}
+
 int
 tlsrec_open(struct tlsrec_dir *d, unsigned char *rec, size_t rec_len, unsigned char *type,
     unsigned char **data, size_t *len, const char **why)
 {
-	unsigned char nonce[12], aad[13];
-	unsigned char *p;
-	size_t clen, plen;
+	size_t clen;
 	int rc;
 
 	d->alert = 0;
@@ -267,91 +360,23 @@ tlsrec_open(struct tlsrec_dir *d, unsigned char *rec, size_t rec_len, unsigned c
 		return fail(d, MEEK_EPROTO, TLSREC_ALERT_DECODE_ERROR,
 		    "record length disagrees with its header", why);
 	clen = rec_len - TLSREC_HEADER_LEN;
-	p = rec + TLSREC_HEADER_LEN;
 	if (d->aead == TLSREC_NULL) {
 		if (clen > TLSREC_PLAINTEXT_MAX)
 			return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
 			    "record_overflow: plaintext record over 2^14 bytes", why);
 		*type = rec[0];
-		*data = p;
+		*data = rec + TLSREC_HEADER_LEN;
 		*len = clen;
 		return 0;
 	}
 	if (d->tls13) {
-		unsigned char found = 0;
-		size_t inner, tlen = 0;
-
-		if (rec[0] == TLSREC_TYPE_CCS) {
-			if (clen != 1 || p[0] != 1)
-				return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
-				    "bad change_cipher_spec record", why);
-			*type = TLSREC_TYPE_CCS;
-			*data = p;
-			*len = 1;
-			return 0;
-		}
-		if (rec[0] != TLSREC_TYPE_APPDATA)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
-			    "unprotected record after the keys changed", why);
-		rc = check_clen(d, clen, TLSREC_CIPHERTEXT13_MAX, TLSREC_TAG_LEN,
-		    "record_overflow: ciphertext over 2^14+256 bytes", why);
-		if (rc != 0)
-			return rc;
-		if (d->seq_used_up)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_INTERNAL_ERROR,
-			    "record sequence number used up", why);
-		inner = clen - TLSREC_TAG_LEN;
-		make_nonce(d, NULL, nonce);
-		if (!aead_run(d, 0, nonce, rec, TLSREC_HEADER_LEN, p, inner, p + inner))
-			return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
-			    "bad_record_mac: record authentication failed", why);
-		if (inner > TLSREC_PLAINTEXT_MAX + 1)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
-			    "record_overflow: plaintext over 2^14 bytes", why);
-		/* The content type is the last non-zero byte (RFC 8446 5.4).  The
-		 * scan's time depends only on the padding length, which the sender
-		 * chose and the record's size already bounds (as in BoringSSL and
-		 * Go); a byte-by-byte constant-time scan cost 4x in bulk speed. */
-		tlen = inner;
-		while (tlen > 0 && p[tlen - 1] == 0)
-			tlen--;
-		if (tlen > 0)
-			found = p[--tlen];
-		if (found == 0)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE,
-			    "protected record without content type", why);
-		*type = found;
-		*data = p;
-		*len = tlen;
+		rc = open13(d, rec, clen, type, data, len, why);
 	} else {
-		size_t over = d->aead == TLSREC_CHACHA20_POLY1305 ? TLSREC_TAG_LEN :
-		    TLSREC_GCM12_EXPLICIT + TLSREC_TAG_LEN;
-
-		rc = check_clen(d, clen, TLSREC_CIPHERTEXT12_MAX, over,
-		    "record_overflow: ciphertext over 2^14+2048 bytes", why);
-		if (rc != 0)
-			return rc;
-		plen = clen - over;
-		if (plen > TLSREC_PLAINTEXT_MAX)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW,
-			    "record_overflow: plaintext over 2^14 bytes", why);
-		if (d->seq_used_up)
-			return fail(d, MEEK_EPROTO, TLSREC_ALERT_INTERNAL_ERROR,
-			    "record sequence number used up", why);
-		aad12(d, rec, plen, aad);
-		if (d->aead == TLSREC_CHACHA20_POLY1305) {
-			make_nonce(d, NULL, nonce);
-		} else {
-			make_nonce(d, p, nonce);
-			p += TLSREC_GCM12_EXPLICIT;
-		}
-		if (!aead_run(d, 0, nonce, aad, sizeof aad, p, plen, p + plen))
-			return fail(d, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC,
-			    "bad_record_mac: record authentication failed", why);
 		*type = rec[0];
-		*data = p;
-		*len = plen;
+		rc = open12(d, rec, clen, data, len, why);
 	}
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
 	if (d->seq == UINT64_MAX)
 		d->seq_used_up = 1;
 	else

@@ -140,35 +140,61 @@ tlsticket_put13(const char *name, const struct tlsticket13 *t)
 	return 0;
 }
 
-int
-tlsticket_take13(const char *name, long long now_ms, struct tlsticket13 *out)
+/* Runs fn(slot, arg) on name's slot under tlsticket_lock and returns what
+ * it returns; 0 when name has no slot. */
+static int
+with_slot(const char *name, int (*fn)(struct slot *, void *), void *arg)
 {
 	struct slot *sl;
-	int found = 0;
+	int r = 0;
 
 	if (!name_ok(name))
 		return 0;
 	pthread_mutex_lock(&tlsticket_lock);
 	sl = find(name);
-	if (sl != NULL) {
-		sl->stamp = ++clock_stamp;
-		while (sl->n13 > 0 && !found) {
-			struct tlsticket13 *t = &sl->t[sl->n13 - 1];
-
-			if (!expired(t, now_ms)) {
-				*out = *t;
-				found = 1;
-			}
-			drop13(sl, sl->n13 - 1);
-		}
-		/* Older expired ones are of no use either. */
-		for (size_t i = sl->n13; i-- > 0;)
-			if (expired(&sl->t[i], now_ms))
-				drop13(sl, i);
-		slot_tidy(sl);
-	}
+	if (sl != NULL)
+		r = fn(sl, arg);
 	pthread_mutex_unlock(&tlsticket_lock);
+	return r;
+}
+
+struct take13 {
+	long long now_ms;
+	struct tlsticket13 *out;
+};
+
+/* Needs tlsticket_lock.  The newest live ticket of sl, taken (1) or none
+ * (0); the expired ones go. */
+static int
+slot_take13(struct slot *sl, void *arg)
+{
+	struct take13 *a = arg;
+	int found = 0;
+
+	sl->stamp = ++clock_stamp;
+	while (sl->n13 > 0 && !found) {
+		struct tlsticket13 *t = &sl->t[sl->n13 - 1];
+
+		if (!expired(t, a->now_ms)) {
+			*a->out = *t;
+			found = 1;
+		}
+		drop13(sl, sl->n13 - 1);
+	}
+	/* Older expired ones are of no use either. */
+	for (size_t i = sl->n13; i-- > 0;)
+		if (expired(&sl->t[i], a->now_ms))
+			drop13(sl, i);
+	slot_tidy(sl);
 	return found;
+}
+
+int
+tlsticket_take13(const char *name, long long now_ms, struct tlsticket13 *out)
+{
+	struct take13 a = { now_ms, out };
+
+	return with_slot(name, slot_take13, &a);
 }
 
 uint32_t
@@ -198,59 +224,53 @@ tlsticket_put12(const char *name, const struct tlsticket12 *s)
 	return 0;
 }
 
+/* Needs tlsticket_lock. */
+static int
+slot_get12(struct slot *sl, void *out)
+{
+	if (!sl->has12)
+		return 0;
+	sl->stamp = ++clock_stamp;
+	*(struct tlsticket12 *)out = sl->s;
+	return 1;
+}
+
 int
 tlsticket_get12(const char *name, struct tlsticket12 *out)
 {
-	struct slot *sl;
-	int found = 0;
-
-	if (!name_ok(name))
-		return 0;
-	pthread_mutex_lock(&tlsticket_lock);
-	sl = find(name);
-	if (sl != NULL && sl->has12) {
-		sl->stamp = ++clock_stamp;
-		*out = sl->s;
-		found = 1;
-	}
-	pthread_mutex_unlock(&tlsticket_lock);
-	return found;
-}
-
-/* Runs fn on name's slot, if it has one, under tlsticket_lock. */
-static void
-with_slot(const char *name, void (*fn)(struct slot *))
-{
-	struct slot *sl;
-
-	if (!name_ok(name))
-		return;
-	pthread_mutex_lock(&tlsticket_lock);
-	sl = find(name);
-	if (sl != NULL)
-		fn(sl);
-	pthread_mutex_unlock(&tlsticket_lock);
+	return with_slot(name, slot_get12, out);
 }
 
 /* Needs tlsticket_lock.  Wipes the TLS 1.2 session, keeps the tickets. */
-static void
-slot_drop12(struct slot *sl)
+static int
+slot_drop12(struct slot *sl, void *unused)
 {
+	(void)unused;
 	tlsticket12_clear(&sl->s);
 	sl->has12 = 0;
 	slot_tidy(sl);
+	return 0;
 }
 
 void
 tlsticket_remove12(const char *name)
 {
-	with_slot(name, slot_drop12);
+	(void)with_slot(name, slot_drop12, NULL);
+}
+
+/* Needs tlsticket_lock. */
+static int
+slot_forget(struct slot *sl, void *unused)
+{
+	(void)unused;
+	slot_clear(sl);
+	return 0;
 }
 
 void
 tlsticket_forget(const char *name)
 {
-	with_slot(name, slot_clear);
+	(void)with_slot(name, slot_forget, NULL);
 }
 
 void
@@ -261,18 +281,16 @@ tlsticket_clear_all(void)
 	pthread_mutex_unlock(&tlsticket_lock);
 }
 
+/* Needs tlsticket_lock. */
+static int
+slot_count13(struct slot *sl, void *unused)
+{
+	(void)unused;
+	return (int)sl->n13;
+}
+
 size_t
 tlsticket_count13(const char *name)
 {
-	struct slot *sl;
-	size_t n = 0;
-
-	if (!name_ok(name))
-		return 0;
-	pthread_mutex_lock(&tlsticket_lock);
-	sl = find(name);
-	if (sl != NULL)
-		n = sl->n13;
-	pthread_mutex_unlock(&tlsticket_lock);
-	return n;
+	return (size_t)with_slot(name, slot_count13, NULL);
 }

@@ -289,58 +289,44 @@ static const struct x509_err {
 	{ 0, TLSMSG_ALERT_BAD_CERTIFICATE, TLSX509_MALFORMED, "certificate malformed" }
 };
 
-int
-tlsx509_check(const struct tls_anchors *ta, const char *name,
-    const unsigned char *const *der, const size_t *der_len, size_t n,
-    struct tlsx509_key *key, long long *not_before, long long *not_after,
-    int *alert, const char **why, enum tlsx509_reason *reason)
+/* Runs br_x509_minimal over the chain with our anchors and hashes; checks
+ * the DNS name `dns` too (NULL: none).  Returns BearSSL's verdict (0: a
+ * valid chain) and leaves the leaf's key in xc. */
+static int
+chain_run(br_x509_minimal_context *xc, const struct tls_anchors *ta,
+    const char *dns, const unsigned char *const *der, const size_t *der_len,
+    size_t n)
 {
-	br_x509_minimal_context xc;
 	const br_x509_trust_anchor *anchors;
-	const br_x509_pkey *pk;
-	unsigned char ip[16];
-	size_t n_anchors, ip_len = 0, i;
-	long long nb = 0, na = 0, now;
-	struct der san = { NULL, 0 };
-	int server_ok = 0, err;
-	unsigned usages;
-
-	tlsx509_key_clear(key);
-	if (reason != NULL)
-		*reason = TLSX509_OK;
-	if (n == 0)
-		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
-		    TLSX509_MALFORMED, "certificate chain empty");
-	if (name == NULL || name[0] == '\0')
-		return cert_fail(alert, reason, why, TLSMSG_ALERT_INTERNAL_ERROR,
-		    TLSX509_OTHER, "certificate check without a server name");
-	if (net_parse_ip(name, ip, &ip_len) != 0)
-		ip_len = 0;     /* a DNS name */
-	if (leaf_parse(der[0], der_len[0], &nb, &na, &san, &server_ok) != 0)
-		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
-		    TLSX509_MALFORMED, "certificate malformed");
-	if (not_before != NULL)
-		*not_before = nb;
-	if (not_after != NULL)
-		*not_after = na;
+	size_t n_anchors;
 
 	anchors = tls_anchors_list(ta, &n_anchors);
-	br_x509_minimal_init(&xc, &br_sha256_vtable, anchors, n_anchors);
-	br_x509_minimal_set_hash(&xc, br_sha1_ID, &br_sha1_vtable);
-	br_x509_minimal_set_hash(&xc, br_sha224_ID, &br_sha224_vtable);
-	br_x509_minimal_set_hash(&xc, br_sha256_ID, &br_sha256_vtable);
-	br_x509_minimal_set_hash(&xc, br_sha384_ID, &br_sha384_vtable);
-	br_x509_minimal_set_hash(&xc, br_sha512_ID, &br_sha512_vtable);
-	br_x509_minimal_set_rsa(&xc, br_rsa_pkcs1_vrfy_get_default());
-	br_x509_minimal_set_ecdsa(&xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
-	/* NULL: br_x509_minimal checks no name (IP literals are checked below) */
-	xc.vtable->start_chain(&xc.vtable, ip_len != 0 ? NULL : name);
-	for (i = 0; i < n; i++) {
-		xc.vtable->start_cert(&xc.vtable, (uint32_t)der_len[i]);
-		xc.vtable->append(&xc.vtable, der[i], der_len[i]);
-		xc.vtable->end_cert(&xc.vtable);
+	br_x509_minimal_init(xc, &br_sha256_vtable, anchors, n_anchors);
+	br_x509_minimal_set_hash(xc, br_sha1_ID, &br_sha1_vtable);
+	br_x509_minimal_set_hash(xc, br_sha224_ID, &br_sha224_vtable);
+	br_x509_minimal_set_hash(xc, br_sha256_ID, &br_sha256_vtable);
+	br_x509_minimal_set_hash(xc, br_sha384_ID, &br_sha384_vtable);
+	br_x509_minimal_set_hash(xc, br_sha512_ID, &br_sha512_vtable);
+	br_x509_minimal_set_rsa(xc, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_ecdsa(xc, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+	xc->vtable->start_chain(&xc->vtable, dns);
+	for (size_t i = 0; i < n; i++) {
+		xc->vtable->start_cert(&xc->vtable, (uint32_t)der_len[i]);
+		xc->vtable->append(&xc->vtable, der[i], der_len[i]);
+		xc->vtable->end_cert(&xc->vtable);
 	}
-	err = (int)xc.vtable->end_chain(&xc.vtable);
+	return (int)xc->vtable->end_chain(&xc->vtable);
+}
+
+/* BearSSL's verdict as our alert, reason and text; a date error says which
+ * end of the leaf's validity (nb, na) the clock is past. */
+static int
+chain_fail(int err, long long nb, long long na, int *alert, const char **why,
+    enum tlsx509_reason *reason)
+{
+	const struct x509_err *e = x509_errs;
+	long long now;
+
 	if (err == BR_ERR_X509_EXPIRED) {
 		now = (long long)time(NULL);
 		if (now < nb)
@@ -352,23 +338,16 @@ tlsx509_check(const struct tls_anchors *ta, const char *name,
 		return cert_fail(alert, reason, why, TLSMSG_ALERT_CERTIFICATE_EXPIRED,
 		    TLSX509_DATES, "intermediate certificate expired or not yet valid");
 	}
-	if (err != 0) {
-		const struct x509_err *e = x509_errs;
+	while (e->err != 0 && e->err != err)
+		e++;
+	return cert_fail(alert, reason, why, e->alert, e->reason, e->why);
+}
 
-		while (e->err != 0 && e->err != err)
-			e++;
-		return cert_fail(alert, reason, why, e->alert, e->reason, e->why);
-	}
-	/* br_x509_minimal falls back to the subject CN when the leaf has no
-	 * subjectAltName; Chrome does not: such a leaf matches no name. */
-	if (san.p == NULL || (ip_len != 0 && !san_has_ip(san, ip, ip_len)))
-		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
-		    TLSX509_NAME_MISMATCH, "certificate name mismatch");
-	/* br_x509_minimal ignores extKeyUsage */
-	if (!server_ok)
-		return cert_fail(alert, reason, why, TLSMSG_ALERT_UNSUPPORTED_CERTIFICATE,
-		    TLSX509_BAD_USAGE, "certificate not for TLS servers (extended key usage)");
-	pk = xc.vtable->get_pkey(&xc.vtable, &usages);
+/* The leaf's public key, for signatures, into `key`. */
+static int
+key_take(const br_x509_pkey *pk, unsigned usages, struct tlsx509_key *key,
+    int *alert, const char **why, enum tlsx509_reason *reason)
+{
 	if (pk == NULL)
 		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
 		    TLSX509_OTHER, "certificate key missing");
@@ -397,6 +376,56 @@ tlsx509_check(const struct tls_anchors *ta, const char *name,
 		    TLSX509_OTHER, "certificate key type unsupported");
 	}
 	return 0;
+}
+
+int
+tlsx509_check(const struct tls_anchors *ta, const char *name,
+    const unsigned char *const *der, const size_t *der_len, size_t n,
+    struct tlsx509_key *key, long long *not_before, long long *not_after,
+    int *alert, const char **why, enum tlsx509_reason *reason)
+{
+	br_x509_minimal_context xc;
+	const br_x509_pkey *pk;
+	unsigned char ip[16];
+	size_t ip_len = 0;
+	long long nb = 0, na = 0;
+	struct der san = { NULL, 0 };
+	int server_ok = 0, err;
+	unsigned usages;
+
+	tlsx509_key_clear(key);
+	if (reason != NULL)
+		*reason = TLSX509_OK;
+	if (n == 0)
+		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
+		    TLSX509_MALFORMED, "certificate chain empty");
+	if (name == NULL || name[0] == '\0')
+		return cert_fail(alert, reason, why, TLSMSG_ALERT_INTERNAL_ERROR,
+		    TLSX509_OTHER, "certificate check without a server name");
+	if (net_parse_ip(name, ip, &ip_len) != 0)
+		ip_len = 0;     /* a DNS name */
+	if (leaf_parse(der[0], der_len[0], &nb, &na, &san, &server_ok) != 0)
+		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
+		    TLSX509_MALFORMED, "certificate malformed");
+	if (not_before != NULL)
+		*not_before = nb;
+	if (not_after != NULL)
+		*not_after = na;
+	/* NULL: br_x509_minimal checks no name (IP literals are checked below) */
+	err = chain_run(&xc, ta, ip_len != 0 ? NULL : name, der, der_len, n);
+	if (err != 0)
+		return chain_fail(err, nb, na, alert, why, reason);
+	/* br_x509_minimal falls back to the subject CN when the leaf has no
+	 * subjectAltName; Chrome does not: such a leaf matches no name. */
+	if (san.p == NULL || (ip_len != 0 && !san_has_ip(san, ip, ip_len)))
+		return cert_fail(alert, reason, why, TLSMSG_ALERT_BAD_CERTIFICATE,
+		    TLSX509_NAME_MISMATCH, "certificate name mismatch");
+	/* br_x509_minimal ignores extKeyUsage */
+	if (!server_ok)
+		return cert_fail(alert, reason, why, TLSMSG_ALERT_UNSUPPORTED_CERTIFICATE,
+		    TLSX509_BAD_USAGE, "certificate not for TLS servers (extended key usage)");
+	pk = xc.vtable->get_pkey(&xc.vtable, &usages);
+	return key_take(pk, usages, key, alert, why, reason);
 }
 
 /* ---- signatures ---- */

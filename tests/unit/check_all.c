@@ -9,7 +9,7 @@ int
 main(void)
 {
 	Suite *(*const all[])(void) = {
-		arena_suite, b64_suite, backoff_suite, clock_suite, client_conf_suite, ext_suite, extor_suite,
+		arena_suite, b64_suite, backoff_suite, clock_suite, client_conf_suite, client_session_suite, ext_suite, extor_suite,
 		frame_suite,
 		http_suite, httpd_suite, net_suite, orport_suite, pool_suite, proxy_suite, pt_suite, ptargs_suite,
 		reflect_suite, report_suite, retry_suite,

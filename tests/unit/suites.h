@@ -1,7 +1,7 @@
 /* Every unit-test suite; tests/unit/check_all.c runs them all. */
 #ifndef MEEK_TESTS_SUITES_H
 #define MEEK_TESTS_SUITES_H
-#include <check.h>
+#include "tests/unit/unit.h"
 
 Suite *arena_suite(void);
 Suite *b64_suite(void);
@@ -12,6 +12,7 @@ Suite *stream_suite(void);
 Suite *session_suite(void);
 Suite *pool_suite(void);
 Suite *client_conf_suite(void);
+Suite *client_session_suite(void);
 Suite *ext_suite(void);
 Suite *extor_suite(void);
 Suite *frame_suite(void);

@@ -185,21 +185,14 @@ START_TEST(arena_idle_gives_back_the_dead_stack)
 END_TEST
 #endif
 
-Suite *
-arena_suite(void)
-{
-	Suite *s = suite_create("arena");
-	TCase *poll_ = tcase_create("poll");
-	TCase *idle = tcase_create("idle");
-
-	tcase_add_test(poll_, arena_poll_quiet_wait_calls_idle_once);
-	tcase_add_test(poll_, arena_poll_busy_fd_is_not_idle);
-	tcase_add_test(poll_, arena_poll_short_timeout_is_not_idle);
-	tcase_add_test(poll_, arena_poll_input_after_idle_ends_the_wait);
+static const struct unit_test arena_tests[] = {
+	{ "poll", &arena_poll_quiet_wait_calls_idle_once },
+	{ "poll", &arena_poll_busy_fd_is_not_idle },
+	{ "poll", &arena_poll_short_timeout_is_not_idle },
+	{ "poll", &arena_poll_input_after_idle_ends_the_wait },
 #ifdef HAVE_PTHREAD_GETATTR_NP
-	tcase_add_test(idle, arena_idle_gives_back_the_dead_stack);
+	{ "idle", &arena_idle_gives_back_the_dead_stack },
 #endif
-	suite_add_tcase(s, poll_);
-	suite_add_tcase(s, idle);
-	return s;
-}
+};
+
+UNIT_SUITE(arena, arena_tests)

@@ -90,22 +90,13 @@ START_TEST(rand_fills_buffers)
 }
 END_TEST
 
-Suite *
-b64_suite(void)
-{
-	Suite *s = suite_create("b64");
-	TCase *tc;
-
-	tc = tcase_create("encode");
-	tcase_add_test(tc, b64_encodes_rfc4648_vectors);
-	tcase_add_test(tc, b64_uses_plus_and_slash);
-	tcase_add_test(tc, b64_unpadded_8_bytes_is_11_chars);
-	tcase_add_test(tc, b64_rejects_too_small_buffer);
-	suite_add_tcase(s, tc);
-
+static const struct unit_test b64_tests[] = {
+	{ "encode", &b64_encodes_rfc4648_vectors },
+	{ "encode", &b64_uses_plus_and_slash },
+	{ "encode", &b64_unpadded_8_bytes_is_11_chars },
+	{ "encode", &b64_rejects_too_small_buffer },
 	/* rand has no suite of its own; its ids go through b64. */
-	tc = tcase_create("rand");
-	tcase_add_test(tc, rand_fills_buffers);
-	suite_add_tcase(s, tc);
-	return s;
-}
+	{ "rand", &rand_fills_buffers },
+};
+
+UNIT_SUITE(b64, b64_tests)

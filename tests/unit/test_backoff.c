@@ -62,19 +62,12 @@ START_TEST(backoff_retry_delays_double_then_cap)
 }
 END_TEST
 
-Suite *
-backoff_suite(void)
-{
-	Suite *s = suite_create("backoff");
-	TCase *poll = tcase_create("poll_interval");
-	TCase *retry = tcase_create("retry");
+static const struct unit_test backoff_tests[] = {
+	{ "poll_interval", &backoff_starts_at_100ms_after_zero },
+	{ "poll_interval", &backoff_grows_by_half_each_empty_round },
+	{ "poll_interval", &backoff_caps_at_5s },
+	{ "poll_interval", &backoff_resets_to_zero_on_data },
+	{ "retry", &backoff_retry_delays_double_then_cap },
+};
 
-	tcase_add_test(poll, backoff_starts_at_100ms_after_zero);
-	tcase_add_test(poll, backoff_grows_by_half_each_empty_round);
-	tcase_add_test(poll, backoff_caps_at_5s);
-	tcase_add_test(poll, backoff_resets_to_zero_on_data);
-	tcase_add_test(retry, backoff_retry_delays_double_then_cap);
-	suite_add_tcase(s, poll);
-	suite_add_tcase(s, retry);
-	return s;
-}
+UNIT_SUITE(backoff, backoff_tests)

@@ -1,7 +1,8 @@
 /* client_conf: meek-client flags, TOR_PT_* environment, proxy, and the
  * resolution of url=/front=/utls= SOCKS arguments against the flags.
  * Check forks each test by default, so setenv() stays inside one test; every
- * test still starts from a clean TOR_PT_* environment. */
+ * test starts from a clean TOR_PT_* environment all the same (the fixture
+ * clean_env, on every test case). */
 #include "config.h"
 #include "tests/unit/suites.h"
 #include "client/conf.h"
@@ -28,7 +29,6 @@ clean_env(void)
 static void
 managed_env(const char *transports)
 {
-	clean_env();
 	setenv("TOR_PT_MANAGED_TRANSPORT_VER", "1", 1);
 	setenv("TOR_PT_CLIENT_TRANSPORTS", transports, 1);
 	setenv("TOR_PT_EXIT_ON_STDIN_CLOSE", "1", 1);
@@ -51,6 +51,39 @@ parse_expect(struct client_conf *c, int argc, char **argv, int want)
 	return why;
 }
 
+/* Parses argv (NULL-terminated), expects MEEK_EINVAL with a reason that
+ * says `says`. */
+static void
+parse_rejects(struct client_conf *c, char **argv, const char *says)
+{
+	int argc = 0;
+	const char *why;
+
+	while (argv[argc] != NULL)
+		argc++;
+	why = parse_expect(c, argc, argv, MEEK_EINVAL);
+	ck_assert_msg(strstr(why, says) != NULL, "\"%s\" does not say \"%s\"",
+	    why, says);
+}
+
+/* Managed for "meek", with TOR_PT_PROXY set to `proxy`. */
+static void
+proxy_env(const char *proxy)
+{
+	managed_env("meek");
+	setenv("TOR_PT_PROXY", proxy, 1);
+}
+
+/* Expects a proxy of this type and port, from TOR_PT_PROXY or not. */
+static void
+check_proxy(const struct client_conf *c, int from_env, int type, int port)
+{
+	ck_assert_int_eq(c->has_proxy, 1);
+	ck_assert_int_eq(c->proxy_from_env, from_env);
+	ck_assert_int_eq(c->proxy.type, type);
+	ck_assert_int_eq(c->proxy.port, port);
+}
+
 START_TEST(client_conf_parses_every_flag)
 {
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0",
@@ -60,7 +93,6 @@ START_TEST(client_conf_parses_every_flag)
 	    NULL };
 	struct client_conf c;
 
-	clean_env();
 	parse_expect(&c, ARGC(argv), argv, 0);
 	ck_assert_int_eq(c.managed, 0);
 	ck_assert_int_eq(c.has_url, 1);
@@ -85,7 +117,6 @@ START_TEST(client_conf_has_defaults)
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", NULL };
 	struct client_conf c;
 
-	clean_env();
 	parse_expect(&c, ARGC(argv), argv, 0);
 	ck_assert_int_eq(c.has_url, 0);
 	ck_assert_ptr_null(c.front);
@@ -103,7 +134,6 @@ START_TEST(client_conf_help_and_version)
 	char *a2[] = { "meek-client", "--version", NULL };
 	struct client_conf c;
 
-	clean_env();
 	parse_expect(&c, ARGC(a1), a1, 0);
 	ck_assert_int_eq(c.help, 1);
 	client_conf_clear(&c);
@@ -132,7 +162,6 @@ START_TEST(client_conf_rejects_bad_flags)
 	};
 	struct client_conf c;
 
-	clean_env();
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *argv[8] = { "meek-client", "--listen", "127.0.0.1:0" };
 		int argc = 3;
@@ -147,41 +176,36 @@ END_TEST
 
 START_TEST(client_conf_names_the_bad_option)
 {
-	char *a1[] = { "meek-client", "--listen", "127.0.0.1:0", "--bogus", NULL };
-	char *a2[] = { "meek-client", "--listen", "127.0.0.1:0", "--url", NULL };
+	char *argv[][5] = {
+		{ "meek-client", "--listen", "127.0.0.1:0", "--bogus", NULL },
+		{ "meek-client", "--listen", "127.0.0.1:0", "--url", NULL },
+	};
 	struct client_conf c;
-	const char *why;
 
-	clean_env();
-	why = parse_expect(&c, ARGC(a1), a1, MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--bogus"));
-	client_conf_clear(&c);
-	why = parse_expect(&c, ARGC(a2), a2, MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--url"));
-	client_conf_clear(&c);
+	for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++) {
+		/* The reason names the option: argv[i][3]. */
+		parse_rejects(&c, argv[i], argv[i][3]);
+		client_conf_clear(&c);
+	}
 }
 END_TEST
 
 START_TEST(client_conf_rejects_helper)
 {
-	char *a1[] = { "meek-client", "--helper", "127.0.0.1:7000", NULL };
-	char *a2[] = { "meek-client", "--helper", NULL };
-	char *a3[] = { "meek-client", "--helper=127.0.0.1:7000", NULL };
+	char *argv[][4] = {
+		{ "meek-client", "--helper", "127.0.0.1:7000", NULL },
+		{ "meek-client", "--helper", NULL },
+		{ "meek-client", "--helper=127.0.0.1:7000", NULL },
+	};
 	struct client_conf c;
-	const char *why;
 
 	managed_env("meek");
-	why = parse_expect(&c, ARGC(a1), a1, MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "not supported"));
-	/* Managed: main must also tell tor (ENV-ERROR). */
-	ck_assert_int_eq(c.managed, 1);
-	client_conf_clear(&c);
-	why = parse_expect(&c, ARGC(a2), a2, MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "not supported"));
-	client_conf_clear(&c);
-	why = parse_expect(&c, ARGC(a3), a3, MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "not supported"));
-	client_conf_clear(&c);
+	for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++) {
+		parse_rejects(&c, argv[i], "not supported");
+		/* Managed: main must also tell tor (ENV-ERROR). */
+		ck_assert_int_eq(c.managed, 1);
+		client_conf_clear(&c);
+	}
 }
 END_TEST
 
@@ -190,7 +214,6 @@ START_TEST(client_conf_needs_tor_or_listen)
 	char *argv[] = { "meek-client", "--url", "https://meek.example/", NULL };
 	struct client_conf c;
 
-	clean_env();
 	parse_expect(&c, ARGC(argv), argv, MEEK_EINVAL);
 	ck_assert_int_eq(c.managed, 0);
 	client_conf_clear(&c);
@@ -212,7 +235,6 @@ START_TEST(client_conf_reads_managed_env)
 	ck_assert_int_eq(c.has_proxy, 0);
 	ck_assert_int_eq(c.proxy_from_env, 0);
 	client_conf_clear(&c);
-	clean_env();
 }
 END_TEST
 
@@ -221,7 +243,6 @@ START_TEST(client_conf_rejects_bad_env)
 	char *argv[] = { "meek-client", NULL };
 	struct client_conf c;
 
-	clean_env();
 	setenv("TOR_PT_MANAGED_TRANSPORT_VER", "1", 1);
 	/* No TOR_PT_CLIENT_TRANSPORTS. */
 	parse_expect(&c, ARGC(argv), argv, MEEK_EINVAL);
@@ -232,7 +253,6 @@ START_TEST(client_conf_rejects_bad_env)
 	setenv("TOR_PT_MANAGED_TRANSPORT_VER", "2,3", 1);
 	parse_expect(&c, ARGC(argv), argv, MEEK_EVERSION);
 	client_conf_clear(&c);
-	clean_env();
 }
 END_TEST
 
@@ -241,14 +261,10 @@ START_TEST(client_conf_takes_tor_pt_proxy)
 	char *argv[] = { "meek-client", NULL };
 	struct client_conf c;
 
-	managed_env("meek");
-	setenv("TOR_PT_PROXY", "socks5://user:pass@127.0.0.1:1080", 1);
+	proxy_env("socks5://user:pass@127.0.0.1:1080");
 	parse_expect(&c, ARGC(argv), argv, 0);
-	ck_assert_int_eq(c.has_proxy, 1);
-	ck_assert_int_eq(c.proxy_from_env, 1);
-	ck_assert_int_eq(c.proxy.type, PROXY_SOCKS5);
+	check_proxy(&c, 1, PROXY_SOCKS5, 1080);
 	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
-	ck_assert_int_eq(c.proxy.port, 1080);
 	ck_assert_int_eq(c.proxy.has_auth, 1);
 	client_conf_clear(&c);
 
@@ -256,7 +272,6 @@ START_TEST(client_conf_takes_tor_pt_proxy)
 	parse_expect(&c, ARGC(argv), argv, 0);
 	ck_assert_int_eq(c.proxy.type, PROXY_HTTP);
 	client_conf_clear(&c);
-	clean_env();
 }
 END_TEST
 
@@ -270,14 +285,12 @@ START_TEST(client_conf_rejects_bad_tor_pt_proxy)
 	struct client_conf c;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		managed_env("meek");
-		setenv("TOR_PT_PROXY", bad[i], 1);
+		proxy_env(bad[i]);
 		/* MEEK_EPROXY: main prints VERSION 1 then PROXY-ERROR. */
 		parse_expect(&c, ARGC(argv), argv, MEEK_EPROXY);
 		ck_assert_int_eq(c.managed, 1);
 		client_conf_clear(&c);
 	}
-	clean_env();
 }
 END_TEST
 
@@ -287,17 +300,12 @@ START_TEST(client_conf_proxy_flag_overrides_env)
 	char *bad[] = { "meek-client", "--proxy", "gopher://127.0.0.1:70", NULL };
 	struct client_conf c;
 
-	managed_env("meek");
-	setenv("TOR_PT_PROXY", "socks5://127.0.0.1:1080", 1);
+	proxy_env("socks5://127.0.0.1:1080");
 	parse_expect(&c, ARGC(argv), argv, 0);
-	ck_assert_int_eq(c.has_proxy, 1);
-	ck_assert_int_eq(c.proxy_from_env, 0);
-	ck_assert_int_eq(c.proxy.type, PROXY_HTTP);
-	ck_assert_int_eq(c.proxy.port, 8080);
+	check_proxy(&c, 0, PROXY_HTTP, 8080);
 	client_conf_clear(&c);
 	parse_expect(&c, ARGC(bad), bad, MEEK_EPROXY);
 	client_conf_clear(&c);
-	clean_env();
 }
 END_TEST
 
@@ -306,23 +314,27 @@ START_TEST(client_conf_listen_ignores_tor_env)
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", NULL };
 	struct client_conf c;
 
-	managed_env("meek");
-	setenv("TOR_PT_PROXY", "nonsense", 1);
+	proxy_env("nonsense");
 	parse_expect(&c, ARGC(argv), argv, 0);
 	ck_assert_int_eq(c.managed, 0);
 	ck_assert_int_eq(c.has_proxy, 0);
 	client_conf_clear(&c);
-	clean_env();
 }
 END_TEST
 
 START_TEST(client_conf_knows_its_transports)
 {
-	ck_assert_int_eq(client_conf_is_transport("meek"), 1);
-	ck_assert_int_eq(client_conf_is_transport("meek_lite"), 1);
-	ck_assert_int_eq(client_conf_is_transport("obfs4"), 0);
-	ck_assert_int_eq(client_conf_is_transport("MEEK"), 0);
-	ck_assert_int_eq(client_conf_is_transport(""), 0);
+	static const struct {
+		const char *name;
+		int is;
+	} names[] = {
+		{ "meek", 1 }, { "meek_lite", 1 }, { "obfs4", 0 },
+		{ "MEEK", 0 }, { "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		ck_assert_msg(client_conf_is_transport(names[i].name) ==
+		    names[i].is, "\"%s\": want %d", names[i].name, names[i].is);
 }
 END_TEST
 
@@ -346,22 +358,33 @@ flags_conf(struct client_conf *c, const char *url, const char *front,
 		argv[argc++] = "--utls";
 		argv[argc++] = (char *)utls;
 	}
-	clean_env();
 	parse_expect(c, argc, argv, 0);
 }
 
+/* Resolves the SOCKS args `args` against c: with client_conf_resolve into
+ * *one, or (one NULL) with client_conf_resolve_all into *all. */
 static int
-resolve(const struct client_conf *c, const char *args, struct client_target *t,
-    const char **why)
+resolve_args(const struct client_conf *c, const char *args,
+    struct client_target *one, struct client_targets *all, const char **why)
 {
 	struct ptargs a;
 	int rc;
 
 	ptargs_init(&a);
 	ck_assert_int_eq(ptargs_parse(&a, args, strlen(args), NULL), 0);
-	rc = client_conf_resolve(c, &a, t, why);
+	if (one != NULL)
+		rc = client_conf_resolve(c, &a, one, why);
+	else
+		rc = client_conf_resolve_all(c, &a, all, why);
 	ptargs_clear(&a);
 	return rc;
+}
+
+static int
+resolve(const struct client_conf *c, const char *args, struct client_target *t,
+    const char **why)
+{
+	return resolve_args(c, args, t, NULL, why);
 }
 
 START_TEST(client_conf_args_override_flags)
@@ -450,14 +473,7 @@ static int
 resolve_all(const struct client_conf *c, const char *args,
     struct client_targets *t, const char **why)
 {
-	struct ptargs a;
-	int rc;
-
-	ptargs_init(&a);
-	ck_assert_int_eq(ptargs_parse(&a, args, strlen(args), NULL), 0);
-	rc = client_conf_resolve_all(c, &a, t, why);
-	ptargs_clear(&a);
-	return rc;
+	return resolve_args(c, args, NULL, t, why);
 }
 
 START_TEST(client_conf_targets_list_every_pair)
@@ -530,7 +546,6 @@ START_TEST(client_conf_targets_precedence)
 	const char *why;
 
 	ck_assert_ptr_nonnull(t);
-	clean_env();
 	why = parse_expect(&c, ARGC(bad), bad, MEEK_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "--targets"));
 	client_conf_clear(&c);
@@ -562,37 +577,29 @@ START_TEST(client_conf_targets_precedence)
 }
 END_TEST
 
-Suite *
-client_conf_suite(void)
-{
-	Suite *s = suite_create("client_conf");
-	TCase *flags = tcase_create("flags");
-	TCase *env = tcase_create("env");
-	TCase *args = tcase_create("socks_args");
+static const struct unit_test client_conf_tests[] = {
+	{ "flags", &client_conf_parses_every_flag, .setup = clean_env },
+	{ "flags", &client_conf_has_defaults },
+	{ "flags", &client_conf_help_and_version },
+	{ "flags", &client_conf_rejects_bad_flags },
+	{ "flags", &client_conf_names_the_bad_option },
+	{ "flags", &client_conf_rejects_helper },
+	{ "flags", &client_conf_needs_tor_or_listen },
+	{ "flags", &client_conf_knows_its_transports },
+	{ "env", &client_conf_reads_managed_env, .setup = clean_env },
+	{ "env", &client_conf_rejects_bad_env },
+	{ "env", &client_conf_takes_tor_pt_proxy },
+	{ "env", &client_conf_rejects_bad_tor_pt_proxy },
+	{ "env", &client_conf_proxy_flag_overrides_env },
+	{ "env", &client_conf_listen_ignores_tor_env },
+	{ "socks_args", &client_conf_args_override_flags,
+	  .setup = clean_env },
+	{ "socks_args", &client_conf_flags_fill_missing_args },
+	{ "socks_args", &client_conf_without_front_dials_url_host },
+	{ "socks_args", &client_conf_rejects_missing_or_bad_url },
+	{ "socks_args", &client_conf_targets_list_every_pair },
+	{ "socks_args", &client_conf_targets_rejects_bad_lists },
+	{ "socks_args", &client_conf_targets_precedence },
+};
 
-	tcase_add_test(flags, client_conf_parses_every_flag);
-	tcase_add_test(flags, client_conf_has_defaults);
-	tcase_add_test(flags, client_conf_help_and_version);
-	tcase_add_test(flags, client_conf_rejects_bad_flags);
-	tcase_add_test(flags, client_conf_names_the_bad_option);
-	tcase_add_test(flags, client_conf_rejects_helper);
-	tcase_add_test(flags, client_conf_needs_tor_or_listen);
-	tcase_add_test(flags, client_conf_knows_its_transports);
-	tcase_add_test(env, client_conf_reads_managed_env);
-	tcase_add_test(env, client_conf_rejects_bad_env);
-	tcase_add_test(env, client_conf_takes_tor_pt_proxy);
-	tcase_add_test(env, client_conf_rejects_bad_tor_pt_proxy);
-	tcase_add_test(env, client_conf_proxy_flag_overrides_env);
-	tcase_add_test(env, client_conf_listen_ignores_tor_env);
-	tcase_add_test(args, client_conf_args_override_flags);
-	tcase_add_test(args, client_conf_flags_fill_missing_args);
-	tcase_add_test(args, client_conf_without_front_dials_url_host);
-	tcase_add_test(args, client_conf_rejects_missing_or_bad_url);
-	tcase_add_test(args, client_conf_targets_list_every_pair);
-	tcase_add_test(args, client_conf_targets_rejects_bad_lists);
-	tcase_add_test(args, client_conf_targets_precedence);
-	suite_add_tcase(s, flags);
-	suite_add_tcase(s, env);
-	suite_add_tcase(s, args);
-	return s;
-}
+UNIT_SUITE(client_conf, client_conf_tests)

@@ -69,16 +69,10 @@ START_TEST(clock_due_one_winner)
 }
 END_TEST
 
-Suite *
-clock_suite(void)
-{
-	Suite *s = suite_create("clock");
-	TCase *deadline = tcase_create("deadline"), *due = tcase_create("due");
+static const struct unit_test clock_tests[] = {
+	{ "deadline", &clock_deadlines },
+	{ "due", &clock_due_first_then_every },
+	{ "due", &clock_due_one_winner },
+};
 
-	tcase_add_test(deadline, clock_deadlines);
-	suite_add_tcase(s, deadline);
-	tcase_add_test(due, clock_due_first_then_every);
-	tcase_add_test(due, clock_due_one_winner);
-	suite_add_tcase(s, due);
-	return s;
-}
+UNIT_SUITE(clock, clock_tests)

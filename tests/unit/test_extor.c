@@ -3,12 +3,11 @@
  * SAFE_COOKIE HMACs (socketpair, or 127.0.0.1 for extor_dial). */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/extor.h"
 
-#include <arpa/inet.h>
 #include <bearssl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,29 +32,6 @@ struct fake {
 	pthread_t thread;
 };
 
-static int
-get(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void
-tput(int fd, const void *buf, size_t len)
-{
-	if (write(fd, buf, len) != (ssize_t)len)
-		shutdown(fd, SHUT_RDWR);
-}
-
 static void
 hmac(unsigned char out[32], const unsigned char cookie[32], const char *label,
     const unsigned char *cn, const unsigned char *sn)
@@ -77,32 +53,32 @@ fake_serve(struct fake *f, int fd)
 	unsigned char c, cn[32], sn[32], h[32], want[32], hdr[4];
 	char body[256];
 
-	tput(fd, f->auth_types, f->auth_types_len);
-	if (get(fd, &c, 1) < 0 || c != 0x01 || get(fd, cn, 32) < 0)
+	peer_put(fd, f->auth_types, f->auth_types_len);
+	if (peer_get(fd, &c, 1) < 0 || c != 0x01 || peer_get(fd, cn, 32) < 0)
 		return;
 	for (int i = 0; i < 32; i++)
 		sn[i] = (unsigned char)(i * 7 + 3);
 	hmac(h, f->cookie, "ExtORPort authentication server-to-client hash",
 	    cn, sn);
-	tput(fd, h, 32);
-	tput(fd, sn, 32);
-	if (get(fd, h, 32) < 0)
+	peer_put(fd, h, 32);
+	peer_put(fd, sn, 32);
+	if (peer_get(fd, h, 32) < 0)
 		return;
 	hmac(want, f->cookie, "ExtORPort authentication client-to-server hash",
 	    cn, sn);
 	f->hash_ok = memcmp(h, want, 32) == 0;
 	c = (unsigned char)f->hash_ok;
-	tput(fd, &c, 1);
+	peer_put(fd, &c, 1);
 	if (!f->hash_ok)
 		return;
 	for (;;) {
 		unsigned cmd, len;
 
-		if (get(fd, hdr, 4) < 0)
+		if (peer_get(fd, hdr, 4) < 0)
 			return;
 		cmd = (unsigned)(hdr[0] << 8 | hdr[1]);
 		len = (unsigned)(hdr[2] << 8 | hdr[3]);
-		if (len >= sizeof body || get(fd, body, len) < 0)
+		if (len >= sizeof body || peer_get(fd, body, len) < 0)
 			return;
 		body[len] = '\0';
 		if (cmd == 0x0001)
@@ -114,11 +90,11 @@ fake_serve(struct fake *f, int fd)
 	}
 	f->done = 1;
 	if (f->reply == REPLY_OTHER_THEN_OKAY)
-		tput(fd, "\x10\x02\x00\x03" "abc", 7);
+		peer_put(fd, "\x10\x02\x00\x03" "abc", 7);
 	if (f->reply == REPLY_DENY)
-		tput(fd, "\x10\x01\x00\x00", 4);
+		peer_put(fd, "\x10\x01\x00\x00", 4);
 	else
-		tput(fd, "\x10\x00\x00\x00" "HELLO", 9);
+		peer_put(fd, "\x10\x00\x00\x00" "HELLO", 9);
 }
 
 static void *
@@ -126,15 +102,13 @@ fake_main(void *arg)
 {
 	struct fake *f = arg;
 	int fd = f->fd;
-	char c;
 
 	if (f->lfd >= 0 && (fd = accept(f->lfd, NULL, NULL)) < 0)
 		return NULL;
 	fake_serve(f, fd);
 	if (f->lfd >= 0) {
 		/* Keep our bytes until the client closes. */
-		while (read(fd, &c, 1) > 0)
-			;
+		peer_drain(fd);
 		close(fd);
 	}
 	return NULL;
@@ -163,17 +137,13 @@ run_pair(struct fake *f, const unsigned char cookie[32], const char *useraddr,
 {
 	int sp[2], rc;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	peer_pair(sp);
 	f->fd = sp[1];
 	ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_main, f), 0);
 	rc = extor_handshake(sp[0], cookie, useraddr, transport, T_TIMEOUT, why);
-	if (rc == 0) {
-		char b[5];
-
-		/* Bytes after OKAY belong to the relay stream. */
-		ck_assert_int_eq(get(sp[0], b, 5), 0);
-		ck_assert_mem_eq(b, "HELLO", 5);
-	}
+	/* Bytes after OKAY belong to the relay stream. */
+	if (rc == 0)
+		peer_expect(sp[0], "HELLO", 5);
 	close(sp[0]);
 	pthread_join(f->thread, NULL);
 	close(sp[1]);
@@ -315,24 +285,6 @@ START_TEST(extor_cookie_file_checks)
 }
 END_TEST
 
-static int
-listen_loopback(uint16_t *port)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(fd, 4), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
 /* extor_dial against a fake that knows `server_cookie`. */
 static int
 dial_once(const unsigned char server_cookie[32], const char *path,
@@ -344,15 +296,12 @@ dial_once(const unsigned char server_cookie[32], const char *path,
 	int fd;
 
 	fake_init(f, server_cookie);
-	f->lfd = listen_loopback(&port);
+	f->lfd = peer_listen(&port);
 	snprintf(hostport, sizeof hostport, "127.0.0.1:%u", (unsigned)port);
 	ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_main, f), 0);
 	fd = extor_dial(hostport, path, "198.51.100.7:1", "meek", T_TIMEOUT, &why);
 	if (fd >= 0) {
-		char b[5];
-
-		ck_assert_int_eq(get(fd, b, 5), 0);
-		ck_assert_mem_eq(b, "HELLO", 5);
+		peer_expect(fd, "HELLO", 5);
 		close(fd);
 	}
 	pthread_join(f->thread, NULL);
@@ -398,25 +347,16 @@ START_TEST(extor_dial_bad_cookie_file)
 }
 END_TEST
 
-Suite *
-extor_suite(void)
-{
-	Suite *s = suite_create("extor");
-	TCase *tc;
+static const struct unit_test extor_tests[] = {
+	{ "handshake", &extor_handshake_success },
+	{ "handshake", &extor_handshake_skips_null_commands },
+	{ "handshake", &extor_wrong_cookie_is_auth_error },
+	{ "handshake", &extor_deny_is_auth_error },
+	{ "handshake", &extor_requires_safe_cookie },
+	{ "cookie", &extor_cookie_file_checks, .setup = tmp_setup,
+	    .teardown = tmp_teardown },
+	{ "cookie", &extor_dial_rereads_cookie },
+	{ "cookie", &extor_dial_bad_cookie_file },
+};
 
-	tc = tcase_create("handshake");
-	tcase_add_test(tc, extor_handshake_success);
-	tcase_add_test(tc, extor_handshake_skips_null_commands);
-	tcase_add_test(tc, extor_wrong_cookie_is_auth_error);
-	tcase_add_test(tc, extor_deny_is_auth_error);
-	tcase_add_test(tc, extor_requires_safe_cookie);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("cookie");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
-	tcase_add_test(tc, extor_cookie_file_checks);
-	tcase_add_test(tc, extor_dial_rereads_cookie);
-	tcase_add_test(tc, extor_dial_bad_cookie_file);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(extor, extor_tests)

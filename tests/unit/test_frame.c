@@ -69,35 +69,47 @@ START_TEST(frame_unknown_types_are_skippable)
 }
 END_TEST
 
-START_TEST(ext_parses_an_open_request)
+/* Parses the header value `v` into *x: it must be valid. */
+static void
+ext_parse_ok(struct ext *x, const char *v)
 {
-	struct ext x;
 	const char *why = NULL;
 
-	ck_assert_int_eq(ext_parse(&x,
-	    "1; op=open; modes=poll,stream; body=1048576", &why), 0);
+	ck_assert_msg(ext_parse(x, v, &why) == 0, "\"%s\": %s", v,
+	    why != NULL ? why : "?");
+}
+
+START_TEST(ext_parses_an_open_request)
+{
+	static const struct {
+		const char *v;
+		int op;
+	} ops[] = {
+		{ " 1 ;op = up ", EXT_OP_UP },
+		{ "1", EXT_OP_NONE },
+		{ "1;op=push", EXT_OP_UNKNOWN },
+	};
+	struct ext x;
+
+	ext_parse_ok(&x, "1; op=open; modes=poll,stream; body=1048576");
 	ck_assert_int_eq(x.op, EXT_OP_OPEN);
 	ck_assert_uint_eq(x.modes, EXT_MODE_STREAM | EXT_MODE_POLL);
 	ck_assert_int_eq(x.first_mode, (int)EXT_MODE_POLL);
 	ck_assert_uint_eq(x.body, 1048576);
 	ck_assert_uint_eq(x.window, 0);
 
-	ck_assert_int_eq(ext_parse(&x, " 1 ;op = up ", &why), 0);
-	ck_assert_int_eq(x.op, EXT_OP_UP);
-	ck_assert_int_eq(ext_parse(&x, "1", &why), 0);
-	ck_assert_int_eq(x.op, EXT_OP_NONE);
-	ck_assert_int_eq(ext_parse(&x, "1;op=push", &why), 0);
-	ck_assert_int_eq(x.op, EXT_OP_UNKNOWN);
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		ext_parse_ok(&x, ops[i].v);
+		ck_assert_int_eq(x.op, ops[i].op);
+	}
 }
 END_TEST
 
 START_TEST(ext_ignores_unknown_keys_and_modes)
 {
 	struct ext x;
-	const char *why = NULL;
 
-	ck_assert_int_eq(ext_parse(&x,
-	    "1; future=yes; modes=quantum,stream; hold=20000;", &why), 0);
+	ext_parse_ok(&x, "1; future=yes; modes=quantum,stream; hold=20000;");
 	ck_assert_uint_eq(x.modes, EXT_MODE_STREAM);
 	ck_assert_int_eq(x.first_mode, (int)EXT_MODE_STREAM);
 	ck_assert_uint_eq(x.hold_ms, 20000);
@@ -156,29 +168,19 @@ START_TEST(ext_formats_what_it_parses)
 }
 END_TEST
 
-Suite *
-frame_suite(void)
-{
-	Suite *s = suite_create("frame");
-	TCase *tc = tcase_create("heads");
+static const struct unit_test frame_tests[] = {
+	{ "heads", &frame_head_is_big_endian_and_round_trips },
+	{ "heads", &frame_rejects_inconsistent_lengths },
+	{ "heads", &frame_unknown_types_are_skippable },
+};
 
-	tcase_add_test(tc, frame_head_is_big_endian_and_round_trips);
-	tcase_add_test(tc, frame_rejects_inconsistent_lengths);
-	tcase_add_test(tc, frame_unknown_types_are_skippable);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(frame, frame_tests)
 
-Suite *
-ext_suite(void)
-{
-	Suite *s = suite_create("ext");
-	TCase *tc = tcase_create("header");
+static const struct unit_test ext_tests[] = {
+	{ "header", &ext_parses_an_open_request },
+	{ "header", &ext_ignores_unknown_keys_and_modes },
+	{ "header", &ext_rejects_malformed_values },
+	{ "header", &ext_formats_what_it_parses },
+};
 
-	tcase_add_test(tc, ext_parses_an_open_request);
-	tcase_add_test(tc, ext_ignores_unknown_keys_and_modes);
-	tcase_add_test(tc, ext_rejects_malformed_values);
-	tcase_add_test(tc, ext_formats_what_it_parses);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(ext, ext_tests)

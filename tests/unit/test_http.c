@@ -71,36 +71,60 @@ peer_eof(void)
 	shutdown(peer, SHUT_WR);
 }
 
+/* Feeds `str`, ends the peer's side and reads one head with read_head
+ * (http_read_request or http_read_response). */
 static int
-request_of(const char *str)
+head_of(int (*read_head)(struct stream *, struct http_msg *, const char **),
+    const char *str)
 {
 	const char *why = NULL;
 
 	feeds(str);
 	peer_eof();
-	return http_read_request(&st, msg, &why);
+	return read_head(&st, msg, &why);
+}
+
+static int
+request_of(const char *str)
+{
+	return head_of(http_read_request, str);
+}
+
+/* Parses the head `str` with parse_head (http_parse_request_head or
+ * http_parse_response_head); a failure must give a reason. */
+static int
+parse_with(int (*parse_head)(struct http_msg *, const char *, size_t,
+    const char **), const char *str)
+{
+	const char *why = NULL;
+	int rc = parse_head(msg, str, strlen(str), &why);
+
+	if (rc < 0)
+		ck_assert_ptr_nonnull(why);
+	return rc;
 }
 
 static int
 parse_req(const char *str)
 {
-	const char *why = NULL;
-	int rc = http_parse_request_head(msg, str, strlen(str), &why);
-
-	if (rc < 0)
-		ck_assert_ptr_nonnull(why);
-	return rc;
+	return parse_with(http_parse_request_head, str);
 }
 
 static int
 parse_resp(const char *str)
 {
-	const char *why = NULL;
-	int rc = http_parse_response_head(msg, str, strlen(str), &why);
+	return parse_with(http_parse_response_head, str);
+}
 
-	if (rc < 0)
-		ck_assert_ptr_nonnull(why);
-	return rc;
+/* Each of the n heads in bad[] fails to parse (parse_req or parse_resp)
+ * with MEEK_EPROTO. */
+static void
+heads_are_malformed(int (*parse)(const char *), const char *const *bad,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(parse(bad[i]) == MEEK_EPROTO, "head %zu accepted",
+		    i);
 }
 
 static int
@@ -336,24 +360,28 @@ END_TEST
 
 START_TEST(http_rejects_malformed_request_heads)
 {
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\r\n b\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX : a\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX(y): a\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n: a\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nNoColon\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\rb\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\x01\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST  / HTTP/1.1\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST /\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1 \r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / http/1.1\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.10\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("PO\"ST / HTTP/1.1\r\n\r\n"), MEEK_EPROTO);
+	static const char *const bad[] = {
+		"POST / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+		"POST / HTTP/1.1\r\nX : a\r\n\r\n",
+		"POST / HTTP/1.1\r\nX(y): a\r\n\r\n",
+		"POST / HTTP/1.1\r\n: a\r\n\r\n",
+		"POST / HTTP/1.1\r\nNoColon\r\n\r\n",
+		"POST / HTTP/1.1\r\nX: a\rb\r\n\r\n",
+		"POST / HTTP/1.1\r\nX: a\x01\r\n\r\n",
+		"POST  / HTTP/1.1\r\n\r\n",
+		"POST /\r\n\r\n",
+		"POST / HTTP/1.1 \r\n\r\n",
+		"POST / http/1.1\r\n\r\n",
+		"POST / HTTP/1.10\r\n\r\n",
+		"PO\"ST / HTTP/1.1\r\n\r\n",
+		/* the memory parser wants exactly one head */
+		"POST / HTTP/1.1\r\nX: a\r\n",
+		"POST / HTTP/1.1\r\n\r\nbody",
+		"",
+	};
+
+	heads_are_malformed(parse_req, bad, UNIT_N(bad));
 	ck_assert_int_eq(request_of("POST / HTTP/2.0\r\n\r\n"), MEEK_EUNSUPPORTED);
-	/* the memory parser wants exactly one head */
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX: a\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\n\r\nbody"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_req(""), MEEK_EPROTO);
 }
 END_TEST
 
@@ -398,15 +426,13 @@ START_TEST(http_rejects_bad_chunk_syntax)
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		const char *why = NULL;
 		size_t len = 0;
 
 		teardown();
 		setup();
+		/* The head, then the body bad[i] up to the peer's EOF. */
 		feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
-		feeds(bad[i]);
-		peer_eof();
-		ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
+		ck_assert_int_eq(request_of(bad[i]), 0);
 		ck_assert_msg(read_body(0, sizeof body, &len) == MEEK_EPROTO,
 		    "chunked body %zu accepted", i);
 	}
@@ -415,19 +441,20 @@ END_TEST
 
 START_TEST(http_reports_clean_eof_and_idle_timeout)
 {
+	static const char *const ended[] = {
+		"", "\r\n\r\n",
+		/* A request cut short by EOF is the client's end, not a
+		 * malformed request: no 400 for it (nginx answers nothing). */
+		"GET / HTTP/1.1\r\nHost: a",
+	};
 	const char *why = NULL;
 
-	ck_assert_int_eq(request_of(""), MEEK_ECLOSED);
-	teardown();
-	setup();
-	ck_assert_int_eq(request_of("\r\n\r\n"), MEEK_ECLOSED);
-	teardown();
-	setup();
-	/* A request cut short by EOF is the client's end, not a malformed
-	 * request: no 400 for it (nginx answers nothing). */
-	ck_assert_int_eq(request_of("GET / HTTP/1.1\r\nHost: a"), MEEK_ECLOSED);
-	teardown();
-	setup();
+	for (size_t i = 0; i < sizeof ended / sizeof ended[0]; i++) {
+		ck_assert_msg(request_of(ended[i]) == MEEK_ECLOSED,
+		    "request %zu", i);
+		teardown();
+		setup();
+	}
 	stream_set_timeout(&st, 50);
 	ck_assert_int_eq(http_read_request(&st, msg, &why), MEEK_ETIMEDOUT);
 }
@@ -435,25 +462,22 @@ END_TEST
 
 START_TEST(http_truncated_body_is_closed)
 {
+	static const char *const cut[] = {
+		"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabcde",
+		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+	};
 	size_t len = 0;
-	const char *why = NULL;
 
-	feeds("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabcde");
-	peer_eof();
-	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
-	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ECLOSED);
-	teardown();
-	setup();
-	feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
-	peer_eof();
-	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
-	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ECLOSED);
-	teardown();
-	setup();
-	feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n");
-	peer_eof();
-	ck_assert_int_eq(http_read_request(&st, msg, &why), 0);
-	ck_assert_int_eq(read_body(0, sizeof body, &len), MEEK_ECLOSED);
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		if (i > 0) {
+			teardown();
+			setup();
+		}
+		ck_assert_int_eq(request_of(cut[i]), 0);
+		ck_assert_msg(read_body(0, sizeof body, &len) == MEEK_ECLOSED,
+		    "request %zu", i);
+	}
 }
 END_TEST
 
@@ -509,19 +533,16 @@ END_TEST
 
 START_TEST(http_read_to_eof_respects_cap)
 {
-	const char *why = NULL;
 	size_t len = 0;
 
-	feeds("HTTP/1.1 200 OK\r\n\r\n0123456789");
-	peer_eof();
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(head_of(http_read_response,
+	    "HTTP/1.1 200 OK\r\n\r\n0123456789"), 0);
 	ck_assert_int_eq(msg->keep_alive, 1);
 	ck_assert_int_eq(read_body(0, 9, &len), MEEK_ETOOBIG);
 	teardown();
 	setup();
-	feeds("HTTP/1.1 200 OK\r\n\r\n0123456789");
-	peer_eof();
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(head_of(http_read_response,
+	    "HTTP/1.1 200 OK\r\n\r\n0123456789"), 0);
 	ck_assert_int_eq(read_body(0, 10, &len), 0);
 	ck_assert_uint_eq(len, 10);
 	ck_assert_int_eq(msg->keep_alive, 0);
@@ -530,14 +551,18 @@ END_TEST
 
 START_TEST(http_rejects_malformed_status_line)
 {
-	ck_assert_int_eq(parse_resp("HTTP/1.1 20 OK\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("HTTP/1.1 abc OK\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("HTTP/1.1 099 OK\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("HTTP/1.1 2000 OK\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("HTP/1.1 200 OK\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("HTTP/2.0 200 OK\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("HTTP/1.1\r\n\r\n"), MEEK_EPROTO);
-	ck_assert_int_eq(parse_resp("\r\nHTTP/1.1 200 OK\r\n\r\n"), MEEK_EPROTO);
+	static const char *const bad[] = {
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 abc OK\r\n\r\n",
+		"HTTP/1.1 099 OK\r\n\r\n",
+		"HTTP/1.1 2000 OK\r\n\r\n",
+		"HTP/1.1 200 OK\r\n\r\n",
+		"HTTP/2.0 200 OK\r\n\r\n",
+		"HTTP/1.1\r\n\r\n",
+		"\r\nHTTP/1.1 200 OK\r\n\r\n",
+	};
+
+	heads_are_malformed(parse_resp, bad, UNIT_N(bad));
 	ck_assert_int_eq(request_of("SSH-2.0-OpenSSH\r\n\r\n"), MEEK_EPROTO);
 	teardown();
 	setup();
@@ -694,35 +719,34 @@ START_TEST(http_body_reads_content_length_and_stops)
 }
 END_TEST
 
-START_TEST(http_body_reports_errors)
+/* Reads the response head fed so far, then with http_body_read its body's
+ * first 3 bytes and then the error `err`. */
+static void
+body_fails_after_three(int err)
 {
 	struct http_body b;
 	unsigned char out[64];
 	const char *why = NULL;
 
-	feeds("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	    "3\r\nabcX\r\n");
 	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
 	http_body_begin(&b, msg, 1);
 	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), 3);
-	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why),
-	    MEEK_EPROTO);
+	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), err);
+}
+
+START_TEST(http_body_reports_errors)
+{
+	feeds("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabcX\r\n");
+	body_fails_after_three(MEEK_EPROTO);
 }
 END_TEST
 
 START_TEST(http_body_truncated_is_closed)
 {
-	struct http_body b;
-	unsigned char out[64];
-	const char *why = NULL;
-
 	feeds("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc");
 	peer_eof();
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
-	http_body_begin(&b, msg, 1);
-	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), 3);
-	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why),
-	    MEEK_ECLOSED);
+	body_fails_after_three(MEEK_ECLOSED);
 }
 END_TEST
 
@@ -804,16 +828,6 @@ START_TEST(http_writes_request_head_byte_exact)
 }
 END_TEST
 
-static TCase *
-tcase(const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	return tc;
-}
-
 START_TEST(http_request_head_end_finds_whole_heads)
 {
 	static const struct { const char *in; size_t want; } v[] = {
@@ -832,64 +846,48 @@ START_TEST(http_request_head_end_finds_whole_heads)
 }
 END_TEST
 
-Suite *
-http_suite(void)
-{
-	Suite *s = suite_create("http");
-	TCase *tc;
+static const struct unit_test http_tests[] = {
+	{ "requests", &http_reads_post_with_content_length,
+	    .timeout = 60, .setup = setup, .teardown = teardown },
+	{ "requests", &http_request_head_end_finds_whole_heads },
+	{ "requests", &http_reads_chunked_request_body },
+	{ "requests", &http_reads_pipelined_requests },
+	{ "requests", &http_accepts_bare_lf },
+	{ "requests", &http_keep_alive_follows_version_and_connection },
+	{ "requests", &http_header_lookup_is_case_insensitive },
+	{ "limits", &http_rejects_oversized_header, .timeout = 60,
+	    .setup = setup, .teardown = teardown },
+	{ "limits", &http_accepts_head_at_the_limit },
+	{ "limits", &http_rejects_too_many_headers },
+	{ "limits", &http_rejects_body_over_cap },
+	{ "limits", &http_rejects_chunked_body_over_cap },
+	{ "malformed", &http_rejects_bad_content_length, .timeout = 60,
+	    .setup = setup, .teardown = teardown },
+	{ "malformed",
+	    &http_rejects_content_length_with_transfer_encoding },
+	{ "malformed", &http_rejects_unknown_transfer_coding },
+	{ "malformed", &http_rejects_malformed_request_heads },
+	{ "malformed", &http_rejects_bad_chunk_syntax },
+	{ "eof", &http_reports_clean_eof_and_idle_timeout, .timeout = 60,
+	    .setup = setup, .teardown = teardown },
+	{ "eof", &http_truncated_body_is_closed },
+	{ "responses", &http_reads_responses, .timeout = 60,
+	    .setup = setup, .teardown = teardown },
+	{ "responses", &http_read_to_eof_respects_cap },
+	{ "responses", &http_rejects_malformed_status_line },
+	{ "writers", &http_writes_response_byte_exact, .timeout = 60,
+	    .setup = setup, .teardown = teardown },
+	{ "writers", &http_writes_request_byte_exact },
+	{ "writers", &http_writer_output_parses_back },
+	{ "writers", &http_reason_covers_used_statuses },
+	{ "writers", &http_chunk_writers_round_trip },
+	{ "writers", &http_writes_request_head_byte_exact },
+	{ "incremental", &http_body_reads_chunked_in_pieces,
+	    .timeout = 60, .setup = setup, .teardown = teardown },
+	{ "incremental", &http_body_reads_content_length_and_stops },
+	{ "incremental", &http_body_reports_errors },
+	{ "incremental", &http_body_truncated_is_closed },
+	{ "incremental", &http_body_no_body_cases },
+};
 
-	tc = tcase("requests");
-	tcase_add_test(tc, http_reads_post_with_content_length);
-	tcase_add_test(tc, http_request_head_end_finds_whole_heads);
-	tcase_add_test(tc, http_reads_chunked_request_body);
-	tcase_add_test(tc, http_reads_pipelined_requests);
-	tcase_add_test(tc, http_accepts_bare_lf);
-	tcase_add_test(tc, http_keep_alive_follows_version_and_connection);
-	tcase_add_test(tc, http_header_lookup_is_case_insensitive);
-	suite_add_tcase(s, tc);
-
-	tc = tcase("limits");
-	tcase_add_test(tc, http_rejects_oversized_header);
-	tcase_add_test(tc, http_accepts_head_at_the_limit);
-	tcase_add_test(tc, http_rejects_too_many_headers);
-	tcase_add_test(tc, http_rejects_body_over_cap);
-	tcase_add_test(tc, http_rejects_chunked_body_over_cap);
-	suite_add_tcase(s, tc);
-
-	tc = tcase("malformed");
-	tcase_add_test(tc, http_rejects_bad_content_length);
-	tcase_add_test(tc, http_rejects_content_length_with_transfer_encoding);
-	tcase_add_test(tc, http_rejects_unknown_transfer_coding);
-	tcase_add_test(tc, http_rejects_malformed_request_heads);
-	tcase_add_test(tc, http_rejects_bad_chunk_syntax);
-	suite_add_tcase(s, tc);
-
-	tc = tcase("eof");
-	tcase_add_test(tc, http_reports_clean_eof_and_idle_timeout);
-	tcase_add_test(tc, http_truncated_body_is_closed);
-	suite_add_tcase(s, tc);
-
-	tc = tcase("responses");
-	tcase_add_test(tc, http_reads_responses);
-	tcase_add_test(tc, http_read_to_eof_respects_cap);
-	tcase_add_test(tc, http_rejects_malformed_status_line);
-	suite_add_tcase(s, tc);
-
-	tc = tcase("writers");
-	tcase_add_test(tc, http_writes_response_byte_exact);
-	tcase_add_test(tc, http_writes_request_byte_exact);
-	tcase_add_test(tc, http_writer_output_parses_back);
-	tcase_add_test(tc, http_reason_covers_used_statuses);
-	tcase_add_test(tc, http_chunk_writers_round_trip);
-	tcase_add_test(tc, http_writes_request_head_byte_exact);
-	suite_add_tcase(s, tc);
-
-	tc = tcase("incremental");
-	tcase_add_test(tc, http_body_reads_chunked_in_pieces);
-	tcase_add_test(tc, http_body_reads_content_length_and_stops);
-	tcase_add_test(tc, http_body_reports_errors);
-	tcase_add_test(tc, http_body_truncated_is_closed);
-	tcase_add_test(tc, http_body_no_body_cases);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(http, http_tests)

@@ -171,15 +171,10 @@ START_TEST(httpd_answers_other_methods)
 }
 END_TEST
 
-Suite *
-httpd_suite(void)
-{
-	Suite *s = suite_create("httpd");
-	TCase *tc = tcase_create("answers");
+static const struct unit_test httpd_tests[] = {
+	{ "answers", &httpd_answers_other_methods },
+	{ "answers", &httpd_answers_each_kind_of_request,
+	    .loops = (int)UNIT_N(httpd_cases) },
+};
 
-	tcase_add_test(tc, httpd_answers_other_methods);
-	tcase_add_loop_test(tc, httpd_answers_each_kind_of_request, 0,
-	    (int)(sizeof httpd_cases / sizeof httpd_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(httpd, httpd_tests)

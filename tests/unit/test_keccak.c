@@ -174,21 +174,12 @@ START_TEST(keccak_multiple_squeezes_continue_stream)
 }
 END_TEST
 
-Suite *
-keccak_suite(void)
-{
-	Suite *s = suite_create("keccak");
-	TCase *tc;
+static const struct unit_test keccak_tests[] = {
+	{ "fips202", &keccak_sha3_256_known_answers },
+	{ "fips202", &keccak_sha3_512_known_answers },
+	{ "fips202", &keccak_shake_known_answers },
+	{ "incremental", &keccak_incremental_absorb_matches_oneshot },
+	{ "incremental", &keccak_multiple_squeezes_continue_stream },
+};
 
-	tc = tcase_create("fips202");
-	tcase_add_test(tc, keccak_sha3_256_known_answers);
-	tcase_add_test(tc, keccak_sha3_512_known_answers);
-	tcase_add_test(tc, keccak_shake_known_answers);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("incremental");
-	tcase_add_test(tc, keccak_incremental_absorb_matches_oneshot);
-	tcase_add_test(tc, keccak_multiple_squeezes_continue_stream);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(keccak, keccak_tests)

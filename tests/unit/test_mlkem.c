@@ -72,94 +72,125 @@ kat_next(FILE *f, struct kat_line *k)
 	}
 }
 
-START_TEST(mlkem_keygen_matches_acvp)
+/* Runs check(field, ctx) on each data line of the known-answer file `name`,
+ * which must have `nfields` fields; returns the number of lines. */
+static int
+kat_each(const char *name, int nfields, void (*check)(char **field, void *ctx),
+    void *ctx)
+{
+	struct kat_line k = { 0 };
+	FILE *f = kat_open(name);
+	int cases = 0;
+
+	while (kat_next(f, &k)) {
+		ck_assert_int_eq(k.n, nfields);
+		check(k.field, ctx);
+		cases++;
+	}
+	free(k.line);
+	fclose(f);
+	return cases;
+}
+
+/* The implicit-rejection key J(z || c) for the decapsulation key dk. */
+static void
+rejection_key(unsigned char kbar[32], const unsigned char *dk,
+    const unsigned char c[MLKEM_CT_LEN])
+{
+	struct keccak j;
+
+	keccak_shake256_init(&j);
+	keccak_absorb(&j, dk + 2368, 32);
+	keccak_absorb(&j, c, MLKEM_CT_LEN);
+	keccak_squeeze(&j, kbar, 32);
+}
+
+/* keygen.txt: tcId d z dk (ek is part of dk). */
+static void
+keygen_case(char **field, void *ctx)
 {
 	unsigned char d[32], z[32], dk_want[MLKEM_DK_LEN];
 	unsigned char ek[MLKEM_EK_LEN], dk[MLKEM_DK_LEN];
-	struct kat_line k = { 0 };
-	FILE *f = kat_open("keygen.txt");
-	int cases = 0;
 
-	while (kat_next(f, &k)) {
-		ck_assert_int_eq(k.n, 4);
-		unhex(d, 32, k.field[1]);
-		unhex(z, 32, k.field[2]);
-		unhex(dk_want, MLKEM_DK_LEN, k.field[3]);
-		mlkem_keygen_derand(ek, dk, d, z);
-		ck_assert_msg(memcmp(ek, dk_want + 1152, MLKEM_EK_LEN) == 0,
-		    "tcId %s: ek", k.field[0]);
-		ck_assert_msg(memcmp(dk, dk_want, MLKEM_DK_LEN) == 0,
-		    "tcId %s: dk", k.field[0]);
-		cases++;
-	}
-	free(k.line);
-	fclose(f);
-	ck_assert_int_ge(cases, 10);
+	(void)ctx;
+	unhex(d, 32, field[1]);
+	unhex(z, 32, field[2]);
+	unhex(dk_want, MLKEM_DK_LEN, field[3]);
+	mlkem_keygen_derand(ek, dk, d, z);
+	ck_assert_msg(memcmp(ek, dk_want + 1152, MLKEM_EK_LEN) == 0,
+	    "tcId %s: ek", field[0]);
+	ck_assert_msg(memcmp(dk, dk_want, MLKEM_DK_LEN) == 0,
+	    "tcId %s: dk", field[0]);
+}
+
+START_TEST(mlkem_keygen_matches_acvp)
+{
+	ck_assert_int_ge(kat_each("keygen.txt", 4, keygen_case, NULL), 10);
 }
 END_TEST
 
-START_TEST(mlkem_encaps_matches_acvp)
+/* encaps.txt: tcId ek m c k. */
+static void
+encaps_case(char **field, void *ctx)
 {
 	unsigned char ek[MLKEM_EK_LEN], m[32], c_want[MLKEM_CT_LEN], k_want[32];
 	unsigned char ct[MLKEM_CT_LEN], ss[MLKEM_SS_LEN];
-	struct kat_line k = { 0 };
-	FILE *f = kat_open("encaps.txt");
-	int cases = 0;
 
-	while (kat_next(f, &k)) {
-		ck_assert_int_eq(k.n, 5);
-		unhex(ek, sizeof ek, k.field[1]);
-		unhex(m, sizeof m, k.field[2]);
-		unhex(c_want, sizeof c_want, k.field[3]);
-		unhex(k_want, sizeof k_want, k.field[4]);
-		ck_assert_int_eq(mlkem_encaps_derand(ct, ss, ek, m), 0);
-		ck_assert_msg(memcmp(ct, c_want, sizeof ct) == 0, "tcId %s: c",
-		    k.field[0]);
-		ck_assert_msg(memcmp(ss, k_want, sizeof ss) == 0, "tcId %s: k",
-		    k.field[0]);
-		cases++;
-	}
-	free(k.line);
-	fclose(f);
-	ck_assert_int_ge(cases, 10);
+	(void)ctx;
+	unhex(ek, sizeof ek, field[1]);
+	unhex(m, sizeof m, field[2]);
+	unhex(c_want, sizeof c_want, field[3]);
+	unhex(k_want, sizeof k_want, field[4]);
+	ck_assert_int_eq(mlkem_encaps_derand(ct, ss, ek, m), 0);
+	ck_assert_msg(memcmp(ct, c_want, sizeof ct) == 0, "tcId %s: c",
+	    field[0]);
+	ck_assert_msg(memcmp(ss, k_want, sizeof ss) == 0, "tcId %s: k",
+	    field[0]);
+}
+
+START_TEST(mlkem_encaps_matches_acvp)
+{
+	ck_assert_int_ge(kat_each("encaps.txt", 5, encaps_case, NULL), 10);
 }
 END_TEST
+
+/* decaps.txt: tcId valid|modified dk c k; ctx counts each kind. */
+struct decaps_counts {
+	int valid, modified;
+};
+
+static void
+decaps_case(char **field, void *ctx)
+{
+	static unsigned char dk[MLKEM_DK_LEN];
+	unsigned char c[MLKEM_CT_LEN], k_want[32], ss[MLKEM_SS_LEN], kbar[32];
+	struct decaps_counts *n = ctx;
+
+	unhex(dk, sizeof dk, field[2]);
+	unhex(c, sizeof c, field[3]);
+	unhex(k_want, sizeof k_want, field[4]);
+	mlkem_decaps(ss, c, dk);
+	ck_assert_msg(memcmp(ss, k_want, sizeof ss) == 0, "tcId %s (%s)",
+	    field[0], field[1]);
+	rejection_key(kbar, dk, c);
+	if (strcmp(field[1], "modified") == 0) {
+		ck_assert_mem_eq(ss, kbar, 32);
+		n->modified++;
+	} else {
+		ck_assert(memcmp(ss, kbar, 32) != 0);
+		n->valid++;
+	}
+}
 
 /* Valid ciphertexts give the encapsulated key, modified ones the
  * implicit-rejection key; ACVP gives the expected value for both. */
 START_TEST(mlkem_decaps_matches_acvp)
 {
-	static unsigned char dk[MLKEM_DK_LEN];
-	unsigned char c[MLKEM_CT_LEN], k_want[32], ss[MLKEM_SS_LEN], kbar[32];
-	struct kat_line k = { 0 };
-	FILE *f = kat_open("decaps.txt");
-	int valid = 0, modified = 0;
-	struct keccak j;
+	struct decaps_counts n = { 0, 0 };
 
-	while (kat_next(f, &k)) {
-		ck_assert_int_eq(k.n, 5);
-		unhex(dk, sizeof dk, k.field[2]);
-		unhex(c, sizeof c, k.field[3]);
-		unhex(k_want, sizeof k_want, k.field[4]);
-		mlkem_decaps(ss, c, dk);
-		ck_assert_msg(memcmp(ss, k_want, sizeof ss) == 0, "tcId %s (%s)",
-		    k.field[0], k.field[1]);
-		keccak_shake256_init(&j);
-		keccak_absorb(&j, dk + 2368, 32);
-		keccak_absorb(&j, c, sizeof c);
-		keccak_squeeze(&j, kbar, sizeof kbar);
-		if (strcmp(k.field[1], "modified") == 0) {
-			ck_assert_mem_eq(ss, kbar, 32);
-			modified++;
-		} else {
-			ck_assert(memcmp(ss, kbar, 32) != 0);
-			valid++;
-		}
-	}
-	free(k.line);
-	fclose(f);
-	ck_assert_int_ge(valid, 5);
-	ck_assert_int_ge(modified, 5);
+	kat_each("decaps.txt", 5, decaps_case, &n);
+	ck_assert_int_ge(n.valid, 5);
+	ck_assert_int_ge(n.modified, 5);
 }
 END_TEST
 
@@ -218,7 +249,6 @@ roundtrip(void *arg)
 	unsigned char ek[MLKEM_EK_LEN], dk[MLKEM_DK_LEN], ek2[MLKEM_EK_LEN];
 	unsigned char dk2[MLKEM_DK_LEN], ct[MLKEM_CT_LEN], ss[MLKEM_SS_LEN];
 	unsigned char ss2[MLKEM_SS_LEN], kbar[32];
-	struct keccak j;
 	int *ok = arg;
 
 	*ok = 0;
@@ -238,10 +268,7 @@ roundtrip(void *arg)
 	for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
 		ct[flips[i] / 8] ^= (unsigned char)(1u << (flips[i] % 8));
 		mlkem_decaps(ss2, ct, dk);
-		keccak_shake256_init(&j);
-		keccak_absorb(&j, dk + 2368, 32);
-		keccak_absorb(&j, ct, sizeof ct);
-		keccak_squeeze(&j, kbar, sizeof kbar);
+		rejection_key(kbar, dk, ct);
 		if (memcmp(ss2, kbar, sizeof kbar) != 0 ||
 		    memcmp(ss2, ss, sizeof ss) == 0)
 			return NULL;
@@ -285,24 +312,13 @@ START_TEST(mlkem_runs_on_64k_thread_stack)
 }
 END_TEST
 
-Suite *
-mlkem_suite(void)
-{
-	Suite *s = suite_create("mlkem");
-	TCase *tc;
+static const struct unit_test mlkem_tests[] = {
+	{ "acvp", &mlkem_keygen_matches_acvp, .timeout = 60 },
+	{ "acvp", &mlkem_encaps_matches_acvp },
+	{ "acvp", &mlkem_decaps_matches_acvp },
+	{ "kem", &mlkem_encaps_rejects_ek_over_modulus, .timeout = 60 },
+	{ "kem", &mlkem_roundtrip_and_implicit_rejection },
+	{ "kem", &mlkem_runs_on_64k_thread_stack },
+};
 
-	tc = tcase_create("acvp");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, mlkem_keygen_matches_acvp);
-	tcase_add_test(tc, mlkem_encaps_matches_acvp);
-	tcase_add_test(tc, mlkem_decaps_matches_acvp);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("kem");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, mlkem_encaps_rejects_ek_over_modulus);
-	tcase_add_test(tc, mlkem_roundtrip_and_implicit_rejection);
-	tcase_add_test(tc, mlkem_runs_on_64k_thread_stack);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(mlkem, mlkem_tests)

@@ -79,16 +79,11 @@ START_TEST(modemem_full_table_reuses_the_oldest)
 }
 END_TEST
 
-Suite *
-modemem_suite(void)
-{
-	Suite *s = suite_create("modemem");
-	TCase *tc = tcase_create("lookup");
+static const struct unit_test modemem_tests[] = {
+	{ "lookup", &modemem_unknown_pair_is_unknown },
+	{ "lookup", &modemem_remembers_per_url_and_front },
+	{ "lookup", &modemem_never_moves_back_up },
+	{ "lookup", &modemem_full_table_reuses_the_oldest },
+};
 
-	tcase_add_test(tc, modemem_unknown_pair_is_unknown);
-	tcase_add_test(tc, modemem_remembers_per_url_and_front);
-	tcase_add_test(tc, modemem_never_moves_back_up);
-	tcase_add_test(tc, modemem_full_table_reuses_the_oldest);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(modemem, modemem_tests)

@@ -365,46 +365,63 @@ START_TEST(net_hostport_brackets_ipv6)
 }
 END_TEST
 
+/* Fills *ss with the IP literal `ip` (v4 or v6) and `port`. */
+static struct sockaddr *
+sockaddr_of(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	memset(ss, 0, sizeof *ss);
+	if (strchr(ip, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		ck_assert_int_eq(inet_pton(AF_INET6, ip, &s6->sin6_addr), 1);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		ck_assert_int_eq(inet_pton(AF_INET, ip, &s4->sin_addr), 1);
+	}
+	return (struct sockaddr *)ss;
+}
+
 START_TEST(net_formats_addresses)
 {
-	struct sockaddr_in s4;
-	struct sockaddr_in6 s6;
+	static const struct {
+		const char *ip;
+		uint16_t port;
+		const char *addr;	/* net_addr_format */
+		const char *ip_only;	/* net_ip_format */
+	} cases[] = {
+		{ "1.2.3.4", 5, "1.2.3.4:5", "1.2.3.4" },
+		{ "2001:db8::1", 443, "[2001:db8::1]:443", "2001:db8::1" },
+		/* IPv4-mapped peers of a dual-stack listener show as IPv4. */
+		{ "::ffff:192.0.2.1", 443, "192.0.2.1:443", "192.0.2.1" },
+	};
+	struct sockaddr_storage ss;
+	struct sockaddr *sa;
 	char buf[NET_ADDRSTR_MAX];
 
-	memset(&s4, 0, sizeof s4);
-	s4.sin_family = AF_INET;
-	s4.sin_port = htons(5);
-	inet_pton(AF_INET, "1.2.3.4", &s4.sin_addr);
-	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s4, buf, sizeof buf),
-	    "1.2.3.4:5");
-	ck_assert_str_eq(net_ip_format((struct sockaddr *)&s4, buf, sizeof buf),
-	    "1.2.3.4");
-	memset(&s6, 0, sizeof s6);
-	s6.sin6_family = AF_INET6;
-	s6.sin6_port = htons(443);
-	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
-	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s6, buf, sizeof buf),
-	    "[2001:db8::1]:443");
-	ck_assert_str_eq(net_ip_format((struct sockaddr *)&s6, buf, sizeof buf),
-	    "2001:db8::1");
-	/* IPv4-mapped peers of a dual-stack listener show as IPv4. */
-	inet_pton(AF_INET6, "::ffff:192.0.2.1", &s6.sin6_addr);
-	ck_assert_str_eq(net_addr_format((struct sockaddr *)&s6, buf, sizeof buf),
-	    "192.0.2.1:443");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sa = sockaddr_of(&ss, cases[i].ip, cases[i].port);
+		ck_assert_str_eq(net_addr_format(sa, buf, sizeof buf),
+		    cases[i].addr);
+		ck_assert_str_eq(net_ip_format(sa, buf, sizeof buf),
+		    cases[i].ip_only);
+	}
 	/* Longest form fits NET_ADDRSTR_MAX. */
-	inet_pton(AF_INET6, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
-	    &s6.sin6_addr);
-	s6.sin6_port = htons(65535);
-	net_addr_format((struct sockaddr *)&s6, buf, sizeof buf);
+	sa = sockaddr_of(&ss, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+	    65535);
+	net_addr_format(sa, buf, sizeof buf);
 	ck_assert_uint_eq(buf[0], '[');
 	ck_assert_msg(strstr(buf, "]:65535") != NULL, "%s", buf);
 
+	sa = sockaddr_of(&ss, "1.2.3.4", 5);
 	log_set_unsafe(0);
-	ck_assert_str_eq(net_addr_str((struct sockaddr *)&s4, buf, sizeof buf),
-	    "[scrubbed]");
+	ck_assert_str_eq(net_addr_str(sa, buf, sizeof buf), "[scrubbed]");
 	log_set_unsafe(1);
-	ck_assert_str_eq(net_addr_str((struct sockaddr *)&s4, buf, sizeof buf),
-	    "1.2.3.4:5");
+	ck_assert_str_eq(net_addr_str(sa, buf, sizeof buf), "1.2.3.4:5");
 	log_set_unsafe(0);
 	ck_assert_str_eq(net_sockname(-1, buf, sizeof buf), "?");
 	ck_assert_str_eq(net_peername(-1, buf, sizeof buf, 1), "?");
@@ -460,38 +477,24 @@ START_TEST(net_parses_ip_literals)
 }
 END_TEST
 
-Suite *
-net_suite(void)
-{
-	Suite *s = suite_create("net");
-	TCase *tc;
+static const struct unit_test net_tests[] = {
+	{ "parse_format", &net_split_hostport_vectors },
+	{ "parse_format", &net_hostport_brackets_ipv6 },
+	{ "parse_format", &net_formats_addresses },
+	{ "parse_format", &net_detects_ip_literals },
+	{ "parse_format", &net_parses_ip_literals },
+	{ "connect", &net_listen_then_dial, .timeout = 30 },
+	{ "connect", &net_listen_localhost_and_ipv6 },
+	{ "connect", &net_listen_reports_address_in_use },
+	{ "connect", &net_dial_refused },
+	{ "connect", &net_dial_bad_host },
+	{ "io", &net_wait_times_out, .timeout = 30 },
+	{ "io", &net_read_full_eof_is_closed },
+	{ "io", &net_read_some_times_out },
+	{ "io", &net_read_ready_takes_what_is_there },
+	{ "io", &net_write_to_closed_peer_no_sigpipe },
+	{ "io", &net_write_all_times_out_when_peer_stalls },
+	{ "io", &net_writev_sends_every_piece_in_order },
+};
 
-	tc = tcase_create("parse_format");
-	tcase_add_test(tc, net_split_hostport_vectors);
-	tcase_add_test(tc, net_hostport_brackets_ipv6);
-	tcase_add_test(tc, net_formats_addresses);
-	tcase_add_test(tc, net_detects_ip_literals);
-	tcase_add_test(tc, net_parses_ip_literals);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("connect");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, net_listen_then_dial);
-	tcase_add_test(tc, net_listen_localhost_and_ipv6);
-	tcase_add_test(tc, net_listen_reports_address_in_use);
-	tcase_add_test(tc, net_dial_refused);
-	tcase_add_test(tc, net_dial_bad_host);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("io");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, net_wait_times_out);
-	tcase_add_test(tc, net_read_full_eof_is_closed);
-	tcase_add_test(tc, net_read_some_times_out);
-	tcase_add_test(tc, net_read_ready_takes_what_is_there);
-	tcase_add_test(tc, net_write_to_closed_peer_no_sigpipe);
-	tcase_add_test(tc, net_write_all_times_out_when_peer_stalls);
-	tcase_add_test(tc, net_writev_sends_every_piece_in_order);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(net, net_tests)

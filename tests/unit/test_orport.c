@@ -107,18 +107,12 @@ START_TEST(orport_read_error_is_the_end)
 }
 END_TEST
 
-Suite *
-orport_suite(void)
-{
-	Suite *s = suite_create("orport");
-	TCase *tc = tcase_create("rule");
+static const struct unit_test orport_tests[] = {
+	{ "rule", &orport_write_counts_what_tor_got, .timeout = 30 },
+	{ "rule", &orport_write_after_tor_closed_drops_the_bytes },
+	{ "rule", &orport_write_times_out_when_tor_does_not_read },
+	{ "rule", &orport_read_takes_what_is_there_then_the_end },
+	{ "rule", &orport_read_error_is_the_end },
+};
 
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, orport_write_counts_what_tor_got);
-	tcase_add_test(tc, orport_write_after_tor_closed_drops_the_bytes);
-	tcase_add_test(tc, orport_write_times_out_when_tor_does_not_read);
-	tcase_add_test(tc, orport_read_takes_what_is_there_then_the_end);
-	tcase_add_test(tc, orport_read_error_is_the_end);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(orport, orport_tests)

@@ -239,17 +239,11 @@ START_TEST(pool_full_queue_answers_503)
 }
 END_TEST
 
-Suite *
-pool_suite(void)
-{
-	Suite *s = suite_create("pool");
-	TCase *tc = tcase_create("threads");
+/* Each wait is bounded by T_MS; a slow machine gets slack. */
+static const struct unit_test pool_tests[] = {
+	{ "threads", &pool_serves_keep_alive_requests, .timeout = 30 },
+	{ "threads", &pool_deadlines_end_idle_and_dripping_clients },
+	{ "threads", &pool_full_queue_answers_503 },
+};
 
-	tcase_add_test(tc, pool_serves_keep_alive_requests);
-	tcase_add_test(tc, pool_deadlines_end_idle_and_dripping_clients);
-	tcase_add_test(tc, pool_full_queue_answers_503);
-	/* Each wait is bounded by T_MS; a slow machine gets slack. */
-	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(pool, pool_tests)

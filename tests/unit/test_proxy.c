@@ -2,11 +2,10 @@
  * and SOCKS proxies listening on 127.0.0.1 (kernel-picked ports). */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/proxy.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,43 +113,20 @@ struct fake {
 	pthread_t thread;
 };
 
-static int
-get(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void
-tput(int fd, const void *buf, size_t len)
-{
-	if (write(fd, buf, len) != (ssize_t)len)
-		shutdown(fd, SHUT_RDWR);
-}
-
 static void
 fake_http(struct fake *f, int fd)
 {
 	size_t n = 0;
 
 	while (n < sizeof f->head - 1) {
-		if (get(fd, f->head + n, 1) < 0)
+		if (peer_get(fd, f->head + n, 1) < 0)
 			return;
 		n++;
 		if (n >= 4 && memcmp(f->head + n - 4, "\r\n\r\n", 4) == 0)
 			break;
 	}
 	f->head[n] = '\0';
-	tput(fd, f->response, strlen(f->response));
+	peer_put(fd, f->response, strlen(f->response));
 	f->ok = 1;
 }
 
@@ -159,18 +135,18 @@ fake_socks5(struct fake *f, int fd)
 {
 	unsigned char b[8], l;
 
-	if (get(fd, b, 4) < 0 || memcmp(b, "\x05\x02\x00\x02", 4) != 0)
+	if (peer_get(fd, b, 4) < 0 || memcmp(b, "\x05\x02\x00\x02", 4) != 0)
 		return;
-	tput(fd, "\x05\x02", 2);
-	if (get(fd, b, 2) < 0 || get(fd, f->user, b[1]) < 0 ||
-	    get(fd, &l, 1) < 0 || get(fd, f->pass, l) < 0)
+	peer_put(fd, "\x05\x02", 2);
+	if (peer_get(fd, b, 2) < 0 || peer_get(fd, f->user, b[1]) < 0 ||
+	    peer_get(fd, &l, 1) < 0 || peer_get(fd, f->pass, l) < 0)
 		return;
-	tput(fd, "\x01\x00", 2);
-	if (get(fd, b, 5) < 0 || memcmp(b, "\x05\x01\x00\x03", 4) != 0 ||
-	    get(fd, f->host, b[4]) < 0 || get(fd, b, 2) < 0)
+	peer_put(fd, "\x01\x00", 2);
+	if (peer_get(fd, b, 5) < 0 || memcmp(b, "\x05\x01\x00\x03", 4) != 0 ||
+	    peer_get(fd, f->host, b[4]) < 0 || peer_get(fd, b, 2) < 0)
 		return;
 	f->tport = (unsigned)(b[0] << 8 | b[1]);
-	tput(fd, "\x05\x00\x00\x01\x7f\0\0\x01\x04\x38" "HELLO", 15);
+	peer_put(fd, "\x05\x00\x00\x01\x7f\0\0\x01\x04\x38" "HELLO", 15);
 	f->ok = 1;
 }
 
@@ -180,17 +156,17 @@ fake_socks4a(struct fake *f, int fd)
 	unsigned char b[8];
 	size_t n;
 
-	if (get(fd, b, 8) < 0 || memcmp(b, "\x04\x01", 2) != 0 ||
-	    memcmp(b + 4, "\0\0\0\x01", 4) != 0 || get(fd, &b[0], 1) < 0 ||
+	if (peer_get(fd, b, 8) < 0 || memcmp(b, "\x04\x01", 2) != 0 ||
+	    memcmp(b + 4, "\0\0\0\x01", 4) != 0 || peer_get(fd, &b[0], 1) < 0 ||
 	    b[0] != 0)
 		return;
 	for (n = 0; n < sizeof f->host - 1; n++) {
-		if (get(fd, f->host + n, 1) < 0)
+		if (peer_get(fd, f->host + n, 1) < 0)
 			return;
 		if (f->host[n] == '\0')
 			break;
 	}
-	tput(fd, "\x00\x5a\0\0\0\0\0\0HELLO", 13);
+	peer_put(fd, "\x00\x5a\0\0\0\0\0\0HELLO", 13);
 	f->ok = 1;
 }
 
@@ -213,37 +189,14 @@ fake_main(void *arg)
 		fake_socks4a(f, fd);
 		break;
 	case FAKE_ACCEPT:
-		tput(fd, "HELLO", 5);
+		peer_put(fd, "HELLO", 5);
 		f->ok = 1;
 		break;
 	}
 	/* Wait for the client to close so our bytes are not reset away. */
-	{
-		char c;
-
-		while (read(fd, &c, 1) > 0)
-			;
-	}
+	peer_drain(fd);
 	close(fd);
 	return NULL;
-}
-
-static int
-listen_loopback(uint16_t *port)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(listen(fd, 4), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
 }
 
 static void
@@ -252,7 +205,7 @@ fake_start(struct fake *f, enum fake_kind kind, const char *response)
 	memset(f, 0, sizeof *f);
 	f->kind = kind;
 	f->response = response;
-	f->lfd = listen_loopback(&f->port);
+	f->lfd = peer_listen(&f->port);
 	ck_assert_int_eq(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
 
@@ -270,10 +223,7 @@ fake_stop(struct fake *f, int fd)
 static void
 expect_hello(int fd)
 {
-	char b[5];
-
-	ck_assert_int_eq(get(fd, b, 5), 0);
-	ck_assert_mem_eq(b, "HELLO", 5);
+	peer_expect(fd, "HELLO", 5);
 }
 
 static void
@@ -285,6 +235,26 @@ parse_for(struct proxy *p, const char *prefix, const struct fake *f)
 	ck_assert_int_eq(proxy_parse(p, uri, NULL), 0);
 }
 
+/* Starts a fake of `kind`, dials host:port through it (its URI is
+ * prefix127.0.0.1:port) and checks the tunnel's first bytes; returns the
+ * tunnel, for fake_stop(). */
+static int
+dial_via(struct fake *f, enum fake_kind kind, const char *response,
+    const char *prefix, const char *host, uint16_t port)
+{
+	struct proxy p;
+	const char *why = NULL;
+	int fd;
+
+	fake_start(f, kind, response);
+	parse_for(&p, prefix, f);
+	fd = proxy_dial(&p, host, port, T_TIMEOUT, &why);
+	ck_assert_msg(fd >= 0, "proxy_dial: %d %s", fd, why ? why : "");
+	/* The tunnel's first bytes were not swallowed with the head. */
+	expect_hello(fd);
+	return fd;
+}
+
 START_TEST(proxy_http_connect_with_basic_auth)
 {
 	static const char want[] =
@@ -292,18 +262,10 @@ START_TEST(proxy_http_connect_with_basic_auth)
 	    "Host: bridge.example:443\r\n"
 	    "Proxy-Authorization: Basic dXNlcjpwYTpzcw==\r\n\r\n";
 	struct fake f;
-	struct proxy p;
-	const char *why = NULL;
-	int fd;
 
-	fake_start(&f, FAKE_HTTP,
-	    "HTTP/1.1 200 Connection established\r\nVia: x\r\n\r\nHELLO");
-	parse_for(&p, "http://user:pa:ss@", &f);
-	fd = proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, &why);
-	ck_assert_msg(fd >= 0, "proxy_dial: %d %s", fd, why ? why : "");
-	/* The tunnel's first bytes were not swallowed with the head. */
-	expect_hello(fd);
-	fake_stop(&f, fd);
+	fake_stop(&f, dial_via(&f, FAKE_HTTP,
+	    "HTTP/1.1 200 Connection established\r\nVia: x\r\n\r\nHELLO",
+	    "http://user:pa:ss@", "bridge.example", 443));
 	ck_assert_int_eq(f.ok, 1);
 	ck_assert_str_eq(f.head, want);
 }
@@ -315,62 +277,51 @@ START_TEST(proxy_http_connect_ipv6_target_no_auth)
 	    "CONNECT [2001:db8::1]:80 HTTP/1.1\r\n"
 	    "Host: [2001:db8::1]:80\r\n\r\n";
 	struct fake f;
-	struct proxy p;
-	const char *why = NULL;
-	int fd;
 
-	fake_start(&f, FAKE_HTTP, "HTTP/1.0 200 OK\r\n\r\nHELLO");
-	parse_for(&p, "http://", &f);
-	fd = proxy_dial(&p, "2001:db8::1", 80, T_TIMEOUT, &why);
-	ck_assert_msg(fd >= 0, "proxy_dial: %d %s", fd, why ? why : "");
-	expect_hello(fd);
-	fake_stop(&f, fd);
+	fake_stop(&f, dial_via(&f, FAKE_HTTP, "HTTP/1.0 200 OK\r\n\r\nHELLO",
+	    "http://", "2001:db8::1", 80));
 	ck_assert_str_eq(f.head, want);
 }
 END_TEST
 
-START_TEST(proxy_http_refusal)
+/* Dials bridge.example:443 through a FAKE_HTTP answering `response`
+ * (its URI is prefix127.0.0.1:port); returns what proxy_dial returned. */
+static int
+http_dial_result(const char *response, const char *prefix, const char **why)
 {
 	struct fake f;
 	struct proxy p;
+	int rc;
+
+	fake_start(&f, FAKE_HTTP, response);
+	parse_for(&p, prefix, &f);
+	rc = proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, why);
+	fake_stop(&f, rc);
+	return rc;
+}
+
+START_TEST(proxy_http_refusal)
+{
 	const char *why = NULL;
 
-	fake_start(&f, FAKE_HTTP,
-	    "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
-	parse_for(&p, "http://", &f);
-	ck_assert_int_eq(proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, &why),
-	    MEEK_EPROXY);
+	ck_assert_int_eq(http_dial_result(
+	    "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", "http://",
+	    &why), MEEK_EPROXY);
 	ck_assert_ptr_nonnull(why);
-	fake_stop(&f, -1);
-
-	fake_start(&f, FAKE_HTTP,
-	    "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
-	parse_for(&p, "http://a:b@", &f);
-	ck_assert_int_eq(proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, &why),
-	    MEEK_EAUTH);
-	fake_stop(&f, -1);
-
-	fake_start(&f, FAKE_HTTP, "SSH-2.0-OpenSSH\r\n\r\n");
-	parse_for(&p, "http://", &f);
-	ck_assert_int_eq(proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, &why),
-	    MEEK_EPROXY);
-	fake_stop(&f, -1);
+	ck_assert_int_eq(http_dial_result(
+	    "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", "http://a:b@",
+	    &why), MEEK_EAUTH);
+	ck_assert_int_eq(http_dial_result("SSH-2.0-OpenSSH\r\n\r\n", "http://",
+	    &why), MEEK_EPROXY);
 }
 END_TEST
 
 START_TEST(proxy_socks5_dial)
 {
 	struct fake f;
-	struct proxy p;
-	const char *why = NULL;
-	int fd;
 
-	fake_start(&f, FAKE_SOCKS5, NULL);
-	parse_for(&p, "socks5://alice:secret@", &f);
-	fd = proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, &why);
-	ck_assert_msg(fd >= 0, "proxy_dial: %d %s", fd, why ? why : "");
-	expect_hello(fd);
-	fake_stop(&f, fd);
+	fake_stop(&f, dial_via(&f, FAKE_SOCKS5, NULL, "socks5://alice:secret@",
+	    "bridge.example", 443));
 	ck_assert_int_eq(f.ok, 1);
 	ck_assert_str_eq(f.user, "alice");
 	ck_assert_str_eq(f.pass, "secret");
@@ -382,16 +333,9 @@ END_TEST
 START_TEST(proxy_socks4a_dial)
 {
 	struct fake f;
-	struct proxy p;
-	const char *why = NULL;
-	int fd;
 
-	fake_start(&f, FAKE_SOCKS4A, NULL);
-	parse_for(&p, "socks4a://", &f);
-	fd = proxy_dial(&p, "bridge.example", 443, T_TIMEOUT, &why);
-	ck_assert_msg(fd >= 0, "proxy_dial: %d %s", fd, why ? why : "");
-	expect_hello(fd);
-	fake_stop(&f, fd);
+	fake_stop(&f, dial_via(&f, FAKE_SOCKS4A, NULL, "socks4a://",
+	    "bridge.example", 443));
 	ck_assert_str_eq(f.host, "bridge.example");
 }
 END_TEST
@@ -425,7 +369,7 @@ START_TEST(proxy_unreachable_proxy_fails_closed)
 	uint16_t port;
 	char uri[64];
 	const char *why = NULL;
-	int lfd = listen_loopback(&port);
+	int lfd = peer_listen(&port);
 
 	close(lfd);
 	snprintf(uri, sizeof uri, "socks5://127.0.0.1:%u", (unsigned)port);
@@ -434,25 +378,16 @@ START_TEST(proxy_unreachable_proxy_fails_closed)
 }
 END_TEST
 
-Suite *
-proxy_suite(void)
-{
-	Suite *s = suite_create("proxy");
-	TCase *tc;
+static const struct unit_test proxy_tests[] = {
+	{ "parse", &proxy_parses_valid_forms },
+	{ "parse", &proxy_rejects_bad_forms },
+	{ "dial", &proxy_http_connect_with_basic_auth },
+	{ "dial", &proxy_http_connect_ipv6_target_no_auth },
+	{ "dial", &proxy_http_refusal },
+	{ "dial", &proxy_socks5_dial },
+	{ "dial", &proxy_socks4a_dial },
+	{ "dial", &proxy_none_dials_directly },
+	{ "dial", &proxy_unreachable_proxy_fails_closed },
+};
 
-	tc = tcase_create("parse");
-	tcase_add_test(tc, proxy_parses_valid_forms);
-	tcase_add_test(tc, proxy_rejects_bad_forms);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("dial");
-	tcase_add_test(tc, proxy_http_connect_with_basic_auth);
-	tcase_add_test(tc, proxy_http_connect_ipv6_target_no_auth);
-	tcase_add_test(tc, proxy_http_refusal);
-	tcase_add_test(tc, proxy_socks5_dial);
-	tcase_add_test(tc, proxy_socks4a_dial);
-	tcase_add_test(tc, proxy_none_dials_directly);
-	tcase_add_test(tc, proxy_unreachable_proxy_fails_closed);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(proxy, proxy_tests)

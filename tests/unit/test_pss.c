@@ -198,18 +198,11 @@ START_TEST(pss_accepts_modulus_with_leading_zeros)
 }
 END_TEST
 
-Suite *
-pss_suite(void)
-{
-	Suite *s = suite_create("pss");
-	TCase *tc;
+static const struct unit_test pss_tests[] = {
+	{ "verify", &pss_accepts_openssl_signatures, .timeout = 60 },
+	{ "verify", &pss_rejects_other_parameters },
+	{ "verify", &pss_rejects_tampering },
+	{ "verify", &pss_accepts_modulus_with_leading_zeros },
+};
 
-	tc = tcase_create("verify");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, pss_accepts_openssl_signatures);
-	tcase_add_test(tc, pss_rejects_other_parameters);
-	tcase_add_test(tc, pss_rejects_tampering);
-	tcase_add_test(tc, pss_accepts_modulus_with_leading_zeros);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(pss, pss_tests)

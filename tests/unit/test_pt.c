@@ -44,56 +44,53 @@ server_env(void)
 	set("TOR_PT_ORPORT", "127.0.0.1:9001");
 }
 
+/* What the last client_parse() and server_parse() made (each clears its
+ * own before parsing again). */
+static struct pt_client_env ce;
+static struct pt_server_env se;
+
+/* Parses the client environment into ce; returns the result, with *why. */
 static int
 client_parse(const char **why)
 {
-	struct pt_client_env e;
-	int rc;
-
+	pt_client_env_clear(&ce);
 	*why = NULL;
-	rc = pt_client_env_parse(&e, why);
-	pt_client_env_clear(&e);
-	return rc;
+	return pt_client_env_parse(&ce, why);
 }
 
 static int
 server_parse(const char **why)
 {
-	struct pt_server_env e;
-	int rc;
-
+	pt_server_env_clear(&se);
 	*why = NULL;
-	rc = pt_server_env_parse(&e, why);
-	pt_server_env_clear(&e);
-	return rc;
+	return pt_server_env_parse(&se, why);
 }
 
+/* The environment as set is invalid for parse (client_parse or
+ * server_parse): MEEK_EINVAL with a reason.  `what` names the case. */
 static void
-assert_server_einval(void)
+assert_einval(int (*parse)(const char **), const char *what)
 {
 	const char *why;
 
-	ck_assert_int_eq(server_parse(&why), MEEK_EINVAL);
+	ck_assert_msg(parse(&why) == MEEK_EINVAL, "%s", what);
 	ck_assert_ptr_nonnull(why);
 }
 
 START_TEST(pt_client_env_unmanaged_without_version)
 {
-	struct pt_client_env e;
 	const char *why = NULL;
 
 	env_reset();
 	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
-	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
-	ck_assert_int_eq(e.managed, 0);
-	pt_client_env_clear(&e);
+	ck_assert_int_eq(client_parse(&why), 0);
+	ck_assert_int_eq(ce.managed, 0);
 }
 END_TEST
 
 START_TEST(pt_client_env_parses_valid)
 {
 	char dir[] = "/tmp/meek-pt-XXXXXX", state[64];
-	struct pt_client_env e;
 	const char *why = NULL;
 	struct stat st;
 
@@ -105,27 +102,25 @@ START_TEST(pt_client_env_parses_valid)
 	set("TOR_PT_STATE_LOCATION", state);
 	set("TOR_PT_EXIT_ON_STDIN_CLOSE", "1");
 	set("TOR_PT_PROXY", "socks5://127.0.0.1:1080");
-	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
-	ck_assert_int_eq(e.managed, 1);
-	ck_assert_int_eq(e.exit_on_stdin_close, 1);
-	ck_assert_uint_eq(e.ntransports, 2);
-	ck_assert_str_eq(e.transports[0], "meek");
-	ck_assert_str_eq(e.transports[1], "meek_lite");
-	ck_assert_int_eq(pt_client_env_wants(&e, "meek_lite"), 1);
-	ck_assert_int_eq(pt_client_env_wants(&e, "obfs4"), 0);
-	ck_assert_str_eq(e.proxy, "socks5://127.0.0.1:1080");
-	ck_assert_str_eq(e.state_dir, state);
+	ck_assert_int_eq(client_parse(&why), 0);
+	ck_assert_int_eq(ce.managed, 1);
+	ck_assert_int_eq(ce.exit_on_stdin_close, 1);
+	ck_assert_uint_eq(ce.ntransports, 2);
+	ck_assert_str_eq(ce.transports[0], "meek");
+	ck_assert_str_eq(ce.transports[1], "meek_lite");
+	ck_assert_int_eq(pt_client_env_wants(&ce, "meek_lite"), 1);
+	ck_assert_int_eq(pt_client_env_wants(&ce, "obfs4"), 0);
+	ck_assert_str_eq(ce.proxy, "socks5://127.0.0.1:1080");
+	ck_assert_str_eq(ce.state_dir, state);
 	ck_assert_int_eq(stat(state, &st), 0);
 	ck_assert(S_ISDIR(st.st_mode));
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
 	snprintf(state, sizeof state, "%s/a", dir);
 	ck_assert_int_eq(stat(state, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
-	pt_client_env_clear(&e);
 
 	/* An existing state directory is fine. */
-	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
-	pt_client_env_clear(&e);
+	ck_assert_int_eq(client_parse(&why), 0);
 
 	snprintf(state, sizeof state, "%s/a/b", dir);
 	rmdir(state);
@@ -137,17 +132,15 @@ END_TEST
 
 START_TEST(pt_client_env_accepts_version_list_with_1)
 {
-	struct pt_client_env e;
 	const char *why = NULL;
 
 	env_reset();
 	set("TOR_PT_MANAGED_TRANSPORT_VER", "2,1,3");
 	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
-	ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
-	ck_assert_int_eq(e.exit_on_stdin_close, 0);
-	ck_assert_ptr_null(e.proxy);
-	ck_assert_ptr_null(e.state_dir);
-	pt_client_env_clear(&e);
+	ck_assert_int_eq(client_parse(&why), 0);
+	ck_assert_int_eq(ce.exit_on_stdin_close, 0);
+	ck_assert_ptr_null(ce.proxy);
+	ck_assert_ptr_null(ce.state_dir);
 }
 END_TEST
 
@@ -167,30 +160,23 @@ END_TEST
 
 START_TEST(pt_client_env_rejects_missing_transports)
 {
-	const char *why;
-
 	env_reset();
 	set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
-	ck_assert_int_eq(client_parse(&why), MEEK_EINVAL);
-	ck_assert_ptr_nonnull(why);
+	assert_einval(client_parse, "no TOR_PT_CLIENT_TRANSPORTS");
 }
 END_TEST
 
 START_TEST(pt_env_rejects_client_and_server_together)
 {
-	const char *why;
-
 	server_env();
 	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
-	ck_assert_int_eq(client_parse(&why), MEEK_EINVAL);
-	ck_assert_ptr_nonnull(why);
-	assert_server_einval();
+	assert_einval(client_parse, "client and server");
+	assert_einval(server_parse, "client and server");
 }
 END_TEST
 
 START_TEST(pt_env_exit_on_stdin_close_only_for_1)
 {
-	struct pt_client_env e;
 	const char *why;
 	const char *const vals[] = { "0", "yes", "11", "", " 1", "true" };
 
@@ -199,9 +185,8 @@ START_TEST(pt_env_exit_on_stdin_close_only_for_1)
 		set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
 		set("TOR_PT_CLIENT_TRANSPORTS", "meek");
 		set("TOR_PT_EXIT_ON_STDIN_CLOSE", vals[i]);
-		ck_assert_int_eq(pt_client_env_parse(&e, &why), 0);
-		ck_assert_msg(e.exit_on_stdin_close == 0, "\"%s\"", vals[i]);
-		pt_client_env_clear(&e);
+		ck_assert_int_eq(client_parse(&why), 0);
+		ck_assert_msg(ce.exit_on_stdin_close == 0, "\"%s\"", vals[i]);
 	}
 }
 END_TEST
@@ -229,7 +214,6 @@ END_TEST
 
 START_TEST(pt_server_env_parses_valid)
 {
-	struct pt_server_env e;
 	const char *why = NULL;
 
 	server_env();
@@ -239,35 +223,32 @@ START_TEST(pt_server_env_parses_valid)
 	set("TOR_PT_EXTENDED_SERVER_PORT", "127.0.0.1:9002");
 	set("TOR_PT_AUTH_COOKIE_FILE", "/var/lib/tor/cookie");
 	set("TOR_PT_EXIT_ON_STDIN_CLOSE", "1");
-	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
-	ck_assert_int_eq(e.managed, 1);
-	ck_assert_int_eq(e.exit_on_stdin_close, 1);
-	ck_assert_uint_eq(e.ntransports, 2);
-	ck_assert_int_eq(pt_server_env_wants(&e, "other"), 1);
-	ck_assert_int_eq(pt_server_env_wants(&e, "notasked"), 0);
-	ck_assert_uint_eq(e.nbind, 2);
-	ck_assert_str_eq(e.bind[0].transport, "meek");
-	ck_assert_str_eq(pt_server_env_bindaddr(&e, "meek"), "127.0.0.1:8080");
-	ck_assert_str_eq(pt_server_env_bindaddr(&e, "other"), "[::1]:443");
-	ck_assert_ptr_null(pt_server_env_bindaddr(&e, "notasked"));
-	ck_assert_str_eq(e.orport, "127.0.0.1:9001");
-	ck_assert_str_eq(e.ext_port, "127.0.0.1:9002");
-	ck_assert_str_eq(e.cookie_file, "/var/lib/tor/cookie");
-	ck_assert_uint_eq(e.options.n, 0);
-	pt_server_env_clear(&e);
+	ck_assert_int_eq(server_parse(&why), 0);
+	ck_assert_int_eq(se.managed, 1);
+	ck_assert_int_eq(se.exit_on_stdin_close, 1);
+	ck_assert_uint_eq(se.ntransports, 2);
+	ck_assert_int_eq(pt_server_env_wants(&se, "other"), 1);
+	ck_assert_int_eq(pt_server_env_wants(&se, "notasked"), 0);
+	ck_assert_uint_eq(se.nbind, 2);
+	ck_assert_str_eq(se.bind[0].transport, "meek");
+	ck_assert_str_eq(pt_server_env_bindaddr(&se, "meek"), "127.0.0.1:8080");
+	ck_assert_str_eq(pt_server_env_bindaddr(&se, "other"), "[::1]:443");
+	ck_assert_ptr_null(pt_server_env_bindaddr(&se, "notasked"));
+	ck_assert_str_eq(se.orport, "127.0.0.1:9001");
+	ck_assert_str_eq(se.ext_port, "127.0.0.1:9002");
+	ck_assert_str_eq(se.cookie_file, "/var/lib/tor/cookie");
+	ck_assert_uint_eq(se.options.n, 0);
 }
 END_TEST
 
 START_TEST(pt_server_env_unmanaged_without_version)
 {
-	struct pt_server_env e;
 	const char *why = NULL;
 
 	server_env();
 	unsetenv("TOR_PT_MANAGED_TRANSPORT_VER");
-	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
-	ck_assert_int_eq(e.managed, 0);
-	pt_server_env_clear(&e);
+	ck_assert_int_eq(server_parse(&why), 0);
+	ck_assert_int_eq(se.managed, 0);
 }
 END_TEST
 
@@ -285,7 +266,7 @@ START_TEST(pt_server_env_rejects_missing_transports)
 {
 	server_env();
 	unsetenv("TOR_PT_SERVER_TRANSPORTS");
-	assert_server_einval();
+	assert_einval(server_parse, "no TOR_PT_SERVER_TRANSPORTS");
 }
 END_TEST
 
@@ -307,47 +288,40 @@ START_TEST(pt_server_env_rejects_bad_bindaddr)
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		const char *why = NULL;
-
 		server_env();
 		set("TOR_PT_SERVER_BINDADDR", bad[i]);
-		ck_assert_msg(server_parse(&why) == MEEK_EINVAL, "%s", bad[i]);
-		ck_assert_ptr_nonnull(why);
+		assert_einval(server_parse, bad[i]);
 	}
 	server_env();
 	unsetenv("TOR_PT_SERVER_BINDADDR");
-	assert_server_einval();
+	assert_einval(server_parse, "no TOR_PT_SERVER_BINDADDR");
 }
 END_TEST
 
 START_TEST(pt_server_env_empty_ext_port_means_unset)
 {
-	struct pt_server_env e;
 	const char *why = NULL;
 
 	server_env();
 	set("TOR_PT_EXTENDED_SERVER_PORT", "");
-	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
-	ck_assert_ptr_null(e.ext_port);
-	ck_assert_ptr_null(e.cookie_file);
-	ck_assert_str_eq(e.orport, "127.0.0.1:9001");
-	pt_server_env_clear(&e);
+	ck_assert_int_eq(server_parse(&why), 0);
+	ck_assert_ptr_null(se.ext_port);
+	ck_assert_ptr_null(se.cookie_file);
+	ck_assert_str_eq(se.orport, "127.0.0.1:9001");
 }
 END_TEST
 
 START_TEST(pt_server_env_accepts_ext_port_without_orport)
 {
-	struct pt_server_env e;
 	const char *why = NULL;
 
 	server_env();
 	unsetenv("TOR_PT_ORPORT");
 	set("TOR_PT_EXTENDED_SERVER_PORT", "[::1]:9002");
 	set("TOR_PT_AUTH_COOKIE_FILE", "/tmp/cookie");
-	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
-	ck_assert_ptr_null(e.orport);
-	ck_assert_str_eq(e.ext_port, "[::1]:9002");
-	pt_server_env_clear(&e);
+	ck_assert_int_eq(server_parse(&why), 0);
+	ck_assert_ptr_null(se.orport);
+	ck_assert_str_eq(se.ext_port, "[::1]:9002");
 }
 END_TEST
 
@@ -355,7 +329,7 @@ START_TEST(pt_server_env_rejects_ext_port_without_cookie)
 {
 	server_env();
 	set("TOR_PT_EXTENDED_SERVER_PORT", "127.0.0.1:9002");
-	assert_server_einval();
+	assert_einval(server_parse, "no TOR_PT_AUTH_COOKIE_FILE");
 }
 END_TEST
 
@@ -363,29 +337,27 @@ START_TEST(pt_server_env_rejects_no_orport_nor_ext_port)
 {
 	server_env();
 	unsetenv("TOR_PT_ORPORT");
-	assert_server_einval();
+	assert_einval(server_parse, "no TOR_PT_ORPORT");
 	set("TOR_PT_EXTENDED_SERVER_PORT", "");
-	assert_server_einval();
+	assert_einval(server_parse, "no TOR_PT_ORPORT, empty ext port");
 }
 END_TEST
 
 START_TEST(pt_server_env_parses_transport_options)
 {
-	struct pt_server_env e;
 	const char *why = NULL;
 
 	server_env();
 	set("TOR_PT_SERVER_TRANSPORT_OPTIONS",
 	    "meek:url=https\\://x.example/\\;y;meek:k=a\\\\b;"
 	    "other:p=q=r;me\\:ek:c\\;d=e;meek:k=second");
-	ck_assert_int_eq(pt_server_env_parse(&e, &why), 0);
-	ck_assert_uint_eq(e.options.n, 5);
-	ck_assert_str_eq(ptargs_get(&e.options, "meek:url"),
+	ck_assert_int_eq(server_parse(&why), 0);
+	ck_assert_uint_eq(se.options.n, 5);
+	ck_assert_str_eq(ptargs_get(&se.options, "meek:url"),
 	    "https://x.example/;y");
-	ck_assert_str_eq(ptargs_get(&e.options, "meek:k"), "a\\b");
-	ck_assert_str_eq(ptargs_get(&e.options, "other:p"), "q=r");
-	ck_assert_str_eq(ptargs_get(&e.options, "me:ek:c;d"), "e");
-	pt_server_env_clear(&e);
+	ck_assert_str_eq(ptargs_get(&se.options, "meek:k"), "a\\b");
+	ck_assert_str_eq(ptargs_get(&se.options, "other:p"), "q=r");
+	ck_assert_str_eq(ptargs_get(&se.options, "me:ek:c;d"), "e");
 }
 END_TEST
 
@@ -397,40 +369,51 @@ START_TEST(pt_server_env_rejects_bad_transport_options)
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		const char *why = NULL;
-
 		server_env();
 		set("TOR_PT_SERVER_TRANSPORT_OPTIONS", bad[i]);
-		ck_assert_msg(server_parse(&why) == MEEK_EINVAL, "%s", bad[i]);
-		ck_assert_ptr_nonnull(why);
+		assert_einval(server_parse, bad[i]);
 	}
 }
 END_TEST
 
 START_TEST(pt_cstring_encodes_vectors)
 {
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+		{ "a b", "\"a b\"" },
+		{ "", "\"\"" },
+		{ "\"", "\"\\042\"" },
+		{ "\\", "\"\\134\"" },
+		{ "\n", "\"\\012\"" },
+		{ "\t\r\x7f\xff", "\"\\011\\015\\177\\377\"" },
+		{ "!#[]~'", "\"!#[]~'\"" },
+	};
 	char buf[64];
 
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "a b"), "\"a b\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, ""), "\"\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\""), "\"\\042\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\\"), "\"\\134\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\n"), "\"\\012\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "\t\r\x7f\xff"),
-	    "\"\\011\\015\\177\\377\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "!#[]~'"), "\"!#[]~'\"");
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert_str_eq(pt_cstring(buf, sizeof buf, t[i].in),
+		    t[i].want);
 }
 END_TEST
 
 START_TEST(pt_cstring_truncates_whole_escapes)
 {
+	/* Into buf, with room for `cap` bytes. */
+	static const struct {
+		size_t cap;
+		const char *in, *want;
+	} t[] = {
+		{ 8, "abcdefgh", "\"abcde\"" },
+		{ 8, "ab\ncd", "\"ab\"" },
+		{ 8, "a\nbc", "\"a\\012\"" },
+		{ 3, "abc", "\"\"" },
+		{ 2, "abc", "" },
+	};
 	char buf[8];
 
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "abcdefgh"), "\"abcde\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "ab\ncd"), "\"ab\"");
-	ck_assert_str_eq(pt_cstring(buf, sizeof buf, "a\nbc"), "\"a\\012\"");
-	ck_assert_str_eq(pt_cstring(buf, 3, "abc"), "\"\"");
-	ck_assert_str_eq(pt_cstring(buf, 2, "abc"), "");
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert_str_eq(pt_cstring(buf, t[i].cap, t[i].in), t[i].want);
 	buf[0] = 'x';
 	pt_cstring(buf, 0, "abc");
 	ck_assert_int_eq(buf[0], 'x');
@@ -594,45 +577,33 @@ START_TEST(pt_lines_stay_whole_across_threads)
 }
 END_TEST
 
-Suite *
-pt_suite(void)
-{
-	Suite *s = suite_create("pt");
-	TCase *tc;
+static const struct unit_test pt_tests[] = {
+	{ "client_env", &pt_client_env_unmanaged_without_version },
+	{ "client_env", &pt_client_env_parses_valid },
+	{ "client_env", &pt_client_env_accepts_version_list_with_1 },
+	{ "client_env", &pt_client_env_rejects_missing_version_1 },
+	{ "client_env", &pt_client_env_rejects_missing_transports },
+	{ "client_env", &pt_env_rejects_client_and_server_together },
+	{ "client_env", &pt_env_exit_on_stdin_close_only_for_1 },
+	{ "client_env", &pt_env_rejects_uncreatable_state_dir },
+	{ "server_env", &pt_server_env_parses_valid },
+	{ "server_env", &pt_server_env_unmanaged_without_version },
+	{ "server_env", &pt_server_env_rejects_missing_version_1 },
+	{ "server_env", &pt_server_env_rejects_missing_transports },
+	{ "server_env", &pt_server_env_rejects_bad_bindaddr },
+	{ "server_env", &pt_server_env_empty_ext_port_means_unset },
+	{ "server_env", &pt_server_env_accepts_ext_port_without_orport },
+	{ "server_env", &pt_server_env_rejects_ext_port_without_cookie },
+	{ "server_env", &pt_server_env_rejects_no_orport_nor_ext_port },
+	{ "server_env", &pt_server_env_parses_transport_options },
+	{ "server_env", &pt_server_env_rejects_bad_transport_options },
+	{ "lines", &pt_cstring_encodes_vectors },
+	{ "lines", &pt_cstring_truncates_whole_escapes },
+	{ "lines", &pt_writes_protocol_lines },
+	{ "lines", &pt_log_quotes_message },
+	{ "lines", &pt_log_keeps_long_message },
+	{ "lines", &pt_lines_never_split },
+	{ "lines", &pt_lines_stay_whole_across_threads },
+};
 
-	tc = tcase_create("client_env");
-	tcase_add_test(tc, pt_client_env_unmanaged_without_version);
-	tcase_add_test(tc, pt_client_env_parses_valid);
-	tcase_add_test(tc, pt_client_env_accepts_version_list_with_1);
-	tcase_add_test(tc, pt_client_env_rejects_missing_version_1);
-	tcase_add_test(tc, pt_client_env_rejects_missing_transports);
-	tcase_add_test(tc, pt_env_rejects_client_and_server_together);
-	tcase_add_test(tc, pt_env_exit_on_stdin_close_only_for_1);
-	tcase_add_test(tc, pt_env_rejects_uncreatable_state_dir);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("server_env");
-	tcase_add_test(tc, pt_server_env_parses_valid);
-	tcase_add_test(tc, pt_server_env_unmanaged_without_version);
-	tcase_add_test(tc, pt_server_env_rejects_missing_version_1);
-	tcase_add_test(tc, pt_server_env_rejects_missing_transports);
-	tcase_add_test(tc, pt_server_env_rejects_bad_bindaddr);
-	tcase_add_test(tc, pt_server_env_empty_ext_port_means_unset);
-	tcase_add_test(tc, pt_server_env_accepts_ext_port_without_orport);
-	tcase_add_test(tc, pt_server_env_rejects_ext_port_without_cookie);
-	tcase_add_test(tc, pt_server_env_rejects_no_orport_nor_ext_port);
-	tcase_add_test(tc, pt_server_env_parses_transport_options);
-	tcase_add_test(tc, pt_server_env_rejects_bad_transport_options);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("lines");
-	tcase_add_test(tc, pt_cstring_encodes_vectors);
-	tcase_add_test(tc, pt_cstring_truncates_whole_escapes);
-	tcase_add_test(tc, pt_writes_protocol_lines);
-	tcase_add_test(tc, pt_log_quotes_message);
-	tcase_add_test(tc, pt_log_keeps_long_message);
-	tcase_add_test(tc, pt_lines_never_split);
-	tcase_add_test(tc, pt_lines_stay_whole_across_threads);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(pt, pt_tests)

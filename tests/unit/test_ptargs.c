@@ -98,15 +98,24 @@ START_TEST(ptargs_parse_appends_and_add_copies)
 }
 END_TEST
 
+/* Initialises *a and parses the first `len` bytes of s into it: the result
+ * must be `want`, leaving `npairs` pairs. */
+static void
+parse_len(struct ptargs *a, const char *s, size_t len, int want,
+    size_t npairs)
+{
+	const char *why = NULL;
+
+	ptargs_init(a);
+	ck_assert_int_eq(ptargs_parse(a, s, len, &why), want);
+	ck_assert_uint_eq(a->n, npairs);
+}
+
 START_TEST(ptargs_parse_uses_only_len_bytes)
 {
 	struct ptargs a;
-	const char *why;
-	const char s[] = "a=1;b=2";
 
-	ptargs_init(&a);
-	ck_assert_int_eq(ptargs_parse(&a, s, 3, &why), 0);
-	ck_assert_uint_eq(a.n, 1);
+	parse_len(&a, "a=1;b=2", 3, 0, 1);
 	ck_assert_str_eq(ptargs_get(&a, "a"), "1");
 	ptargs_clear(&a);
 }
@@ -118,7 +127,6 @@ START_TEST(ptargs_parses_escape_split_at_255_bytes)
 {
 	char uname[256], passwd[64], joined[320];
 	struct ptargs a;
-	const char *why;
 	size_t n;
 
 	memset(uname, 'a', sizeof uname);
@@ -130,9 +138,7 @@ START_TEST(ptargs_parses_escape_split_at_255_bytes)
 	n = strlen(joined);
 	ck_assert_uint_eq(n, 255 + strlen(passwd));
 
-	ptargs_init(&a);
-	ck_assert_int_eq(ptargs_parse(&a, joined, n, &why), 0);
-	ck_assert_uint_eq(a.n, 2);
+	parse_len(&a, joined, n, 0, 2);
 	/* 250 'a's, then the escaped ';' rejoined, then "x". */
 	ck_assert_uint_eq(strlen(ptargs_get(&a, "url")), 252);
 	ck_assert_str_eq(ptargs_get(&a, "url") + 249, "a;x");
@@ -144,34 +150,19 @@ END_TEST
 START_TEST(ptargs_rejects_nul_byte)
 {
 	struct ptargs a;
-	const char *why;
 
-	ptargs_init(&a);
-	ck_assert_int_eq(ptargs_parse(&a, "a=1\0b", 5, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(a.n, 0);
+	parse_len(&a, "a=1\0b", 5, MEEK_EPROTO, 0);
 	ptargs_clear(&a);
 }
 END_TEST
 
-Suite *
-ptargs_suite(void)
-{
-	Suite *s = suite_create("ptargs");
-	TCase *tc;
+static const struct unit_test ptargs_tests[] = {
+	{ "parse", &ptargs_parse_cases,
+	    .loops = (int)UNIT_N(ptargs_cases) },
+	{ "parse", &ptargs_parse_appends_and_add_copies },
+	{ "parse", &ptargs_parse_uses_only_len_bytes },
+	{ "escapes", &ptargs_parses_escape_split_at_255_bytes },
+	{ "errors", &ptargs_rejects_nul_byte },
+};
 
-	tc = tcase_create("parse");
-	tcase_add_loop_test(tc, ptargs_parse_cases, 0,
-	    (int)(sizeof ptargs_cases / sizeof ptargs_cases[0]));
-	tcase_add_test(tc, ptargs_parse_appends_and_add_copies);
-	tcase_add_test(tc, ptargs_parse_uses_only_len_bytes);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("escapes");
-	tcase_add_test(tc, ptargs_parses_escape_split_at_255_bytes);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_test(tc, ptargs_rejects_nul_byte);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(ptargs, ptargs_tests)

@@ -130,25 +130,24 @@ START_TEST(reflect_conf_option_table_is_complete)
 }
 END_TEST
 
-START_TEST(reflect_conf_requires_url)
+/* --url and --listen are required: a command line without one is rejected
+ * with a reason that names it. */
+static const struct {
+	const char *flags[3];
+	const char *says;
+} required[] = {
+	{ { "--listen", "127.0.0.1:0", "--disable-tls" }, "--url" },
+	{ { "--url", "http://127.0.0.1:1/", "--disable-tls" }, "--listen" },
+};
+
+START_TEST(reflect_conf_requires_url_and_listen)
 {
 	struct rconf c;
 	const char *why;
 
-	ck_assert_int_eq(parse(&c, &why, "--listen", "127.0.0.1:0",
-	    "--disable-tls", NULL), MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--url"));
-}
-END_TEST
-
-START_TEST(reflect_conf_requires_listen)
-{
-	struct rconf c;
-	const char *why;
-
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--disable-tls", NULL), MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--listen"));
+	ck_assert_int_eq(parse(&c, &why, required[_i].flags[0],
+	    required[_i].flags[1], required[_i].flags[2], NULL), MEEK_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, required[_i].says));
 }
 END_TEST
 
@@ -172,13 +171,14 @@ END_TEST
 
 START_TEST(reflect_conf_rejects_bad_listen)
 {
+	static const char *const bad[] = { "nowhere", "127.0.0.1:70000" };
 	struct rconf c;
 	const char *why;
 
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--listen", "nowhere", "--disable-tls", NULL), MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--listen", "127.0.0.1:70000", "--disable-tls", NULL), MEEK_EINVAL);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+		    "--listen", bad[i], "--disable-tls", NULL) == MEEK_EINVAL,
+		    "--listen '%s' accepted", bad[i]);
 }
 END_TEST
 
@@ -199,18 +199,26 @@ END_TEST
 
 START_TEST(reflect_conf_tls_needs_cert_and_key)
 {
+	/* Without --disable-tls: the TLS flags given, and the result. */
+	static const struct {
+		const char *tls[4];
+		int rc;
+	} cases[] = {
+		{ { NULL }, MEEK_EINVAL },
+		{ { "--cert", "/c.pem" }, MEEK_EINVAL },
+		{ { "--key", "/k.pem" }, MEEK_EINVAL },
+		{ { "--cert", "/c.pem", "--key", "/k.pem" }, 0 },
+	};
 	struct rconf c;
 	const char *why;
 
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--listen", "127.0.0.1:0", NULL), MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--listen", "127.0.0.1:0", "--cert", "/c.pem", NULL), MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--listen", "127.0.0.1:0", "--key", "/k.pem", NULL), MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
-	    "--listen", "127.0.0.1:0", "--cert", "/c.pem", "--key", "/k.pem",
-	    NULL), 0);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *const *t = cases[i].tls;
+
+		ck_assert_int_eq(parse(&c, &why, "--url", "http://127.0.0.1:1/",
+		    "--listen", "127.0.0.1:0", t[0], t[1], t[2], t[3], NULL),
+		    cases[i].rc);
+	}
 }
 END_TEST
 
@@ -231,21 +239,17 @@ END_TEST
 
 START_TEST(reflect_conf_rejects_bad_numbers)
 {
+	static const char *const bad[][2] = {
+		{ "--threads", "0" }, { "--threads", "x" }, { "--queue", "0" },
+		{ "--stack-size", "8" }, { "--upstream-idle", "-1" },
+		{ "--log-level", "loud" },
+	};
 	struct rconf c;
 	const char *why;
 
-	ck_assert_int_eq(parse(&c, &why, BASE, "--threads", "0", NULL),
-	    MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, BASE, "--threads", "x", NULL),
-	    MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, BASE, "--queue", "0", NULL),
-	    MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, BASE, "--stack-size", "8", NULL),
-	    MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, BASE, "--upstream-idle", "-1", NULL),
-	    MEEK_EINVAL);
-	ck_assert_int_eq(parse(&c, &why, BASE, "--log-level", "loud", NULL),
-	    MEEK_EINVAL);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(parse(&c, &why, BASE, bad[i][0], bad[i][1],
+		    NULL) == MEEK_EINVAL, "%s %s accepted", bad[i][0], bad[i][1]);
 }
 END_TEST
 
@@ -368,37 +372,25 @@ START_TEST(reflect_ip_overlong_entry_falls_back_to_peer)
 }
 END_TEST
 
-Suite *
-reflect_suite(void)
-{
-	Suite *s = suite_create("reflect");
-	TCase *tc;
+static const struct unit_test reflect_tests[] = {
+	{ "conf", &reflect_conf_has_defaults },
+	{ "conf", &reflect_conf_parses_every_flag },
+	{ "conf", &reflect_conf_help_and_version },
+	{ "conf", &reflect_conf_option_table_is_complete },
+	{ "conf_errors", &reflect_conf_requires_url_and_listen,
+	    .loops = (int)UNIT_N(required) },
+	{ "conf_errors", &reflect_conf_rejects_bad_url },
+	{ "conf_errors", &reflect_conf_rejects_bad_listen },
+	{ "conf_errors", &reflect_conf_disable_tls_excludes_cert },
+	{ "conf_errors", &reflect_conf_tls_needs_cert_and_key },
+	{ "conf_errors", &reflect_conf_rejects_unknown_option },
+	{ "conf_errors", &reflect_conf_rejects_bad_numbers },
+	{ "client_ip", &reflect_ip_is_peer_without_xff_header },
+	{ "client_ip", &reflect_ip_ignores_xff_unless_enabled },
+	{ "client_ip", &reflect_ip_takes_last_xff_entry },
+	{ "client_ip", &reflect_ip_handles_ipv6 },
+	{ "client_ip", &reflect_ip_garbage_last_entry_falls_back_to_peer },
+	{ "client_ip", &reflect_ip_overlong_entry_falls_back_to_peer },
+};
 
-	tc = tcase_create("conf");
-	tcase_add_test(tc, reflect_conf_has_defaults);
-	tcase_add_test(tc, reflect_conf_parses_every_flag);
-	tcase_add_test(tc, reflect_conf_help_and_version);
-	tcase_add_test(tc, reflect_conf_option_table_is_complete);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("conf_errors");
-	tcase_add_test(tc, reflect_conf_requires_url);
-	tcase_add_test(tc, reflect_conf_requires_listen);
-	tcase_add_test(tc, reflect_conf_rejects_bad_url);
-	tcase_add_test(tc, reflect_conf_rejects_bad_listen);
-	tcase_add_test(tc, reflect_conf_disable_tls_excludes_cert);
-	tcase_add_test(tc, reflect_conf_tls_needs_cert_and_key);
-	tcase_add_test(tc, reflect_conf_rejects_unknown_option);
-	tcase_add_test(tc, reflect_conf_rejects_bad_numbers);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("client_ip");
-	tcase_add_test(tc, reflect_ip_is_peer_without_xff_header);
-	tcase_add_test(tc, reflect_ip_ignores_xff_unless_enabled);
-	tcase_add_test(tc, reflect_ip_takes_last_xff_entry);
-	tcase_add_test(tc, reflect_ip_handles_ipv6);
-	tcase_add_test(tc, reflect_ip_garbage_last_entry_falls_back_to_peer);
-	tcase_add_test(tc, reflect_ip_overlong_entry_falls_back_to_peer);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(reflect, reflect_tests)

@@ -69,23 +69,25 @@ END_TEST
 
 START_TEST(report_censor_by_phase)
 {
-	ck_assert_int_eq(report_censor(MEEK_EIO, 0, REPORT_DIAL),
-	    REPORT_RESET_AFTER_HELLO);
-	ck_assert_int_eq(report_censor(MEEK_ECLOSED, 0, REPORT_REQUEST),
-	    REPORT_RESET_AFTER_REQUEST);
-	ck_assert_int_eq(report_censor(MEEK_EPROTO, 200, REPORT_PAGE),
-	    REPORT_BLOCK_PAGE);
-	ck_assert_int_eq(report_censor(MEEK_ECERTCA, 0, REPORT_DIAL),
-	    REPORT_MIDDLEBOX);
-	/* Other certificate failures are not a middlebox's. */
-	ck_assert_int_eq(report_censor(MEEK_ECERTNAME, 0, REPORT_DIAL),
-	    REPORT_CENSOR_NONE);
-	ck_assert_int_eq(report_censor(MEEK_ECERT, 0, REPORT_DIAL),
-	    REPORT_CENSOR_NONE);
-	ck_assert_int_eq(report_censor(MEEK_ECONNREFUSED, 0, REPORT_DIAL),
-	    REPORT_CENSOR_NONE);
-	ck_assert_int_eq(report_censor(MEEK_EHTTP, 403, REPORT_ANY),
-	    REPORT_CENSOR_NONE);
+	static const struct {
+		int rc, status;
+		enum report_phase phase;
+		enum report_censor want;
+	} t[] = {
+		{ MEEK_EIO, 0, REPORT_DIAL, REPORT_RESET_AFTER_HELLO },
+		{ MEEK_ECLOSED, 0, REPORT_REQUEST, REPORT_RESET_AFTER_REQUEST },
+		{ MEEK_EPROTO, 200, REPORT_PAGE, REPORT_BLOCK_PAGE },
+		{ MEEK_ECERTCA, 0, REPORT_DIAL, REPORT_MIDDLEBOX },
+		/* Other certificate failures are not a middlebox's. */
+		{ MEEK_ECERTNAME, 0, REPORT_DIAL, REPORT_CENSOR_NONE },
+		{ MEEK_ECERT, 0, REPORT_DIAL, REPORT_CENSOR_NONE },
+		{ MEEK_ECONNREFUSED, 0, REPORT_DIAL, REPORT_CENSOR_NONE },
+		{ MEEK_EHTTP, 403, REPORT_ANY, REPORT_CENSOR_NONE },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert_int_eq(report_censor(t[i].rc, t[i].status,
+		    t[i].phase), t[i].want);
 }
 END_TEST
 
@@ -110,16 +112,11 @@ START_TEST(report_block_page_and_middlebox_hints)
 }
 END_TEST
 
-Suite *
-report_suite(void)
-{
-	Suite *s = suite_create("report");
-	TCase *tc = tcase_create("classes");
+static const struct unit_test report_tests[] = {
+	{ "classes", &report_timeouts_by_code },
+	{ "classes", &report_classes_by_code },
+	{ "classes", &report_censor_by_phase },
+	{ "classes", &report_block_page_and_middlebox_hints },
+};
 
-	tcase_add_test(tc, report_timeouts_by_code);
-	tcase_add_test(tc, report_classes_by_code);
-	tcase_add_test(tc, report_censor_by_phase);
-	tcase_add_test(tc, report_block_page_and_middlebox_hints);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(report, report_tests)

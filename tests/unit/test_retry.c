@@ -180,22 +180,15 @@ START_TEST(retry_resume_ends_after_75s_without_success)
 }
 END_TEST
 
-Suite *
-retry_suite(void)
-{
-	Suite *s = suite_create("retry");
-	TCase *bounded = tcase_create("bounded");
-	TCase *resume = tcase_create("resume");
+static const struct unit_test retry_tests[] = {
+	{ "bounded", &retry_bounded_5xx_stays_and_backs_off },
+	{ "bounded", &retry_bounded_moves_on_and_waits_after_a_round },
+	{ "bounded", &retry_bounded_gives_up_after_max_tries },
+	{ "bounded", &retry_bounded_total_bound_cuts_the_wait },
+	{ "bounded", &retry_unreachable_ends_after_20s_in_both_kinds },
+	{ "resume", &retry_resume_schedule_follows_spec },
+	{ "resume", &retry_resume_4xx_moves_to_the_next_pair },
+	{ "resume", &retry_resume_ends_after_75s_without_success },
+};
 
-	tcase_add_test(bounded, retry_bounded_5xx_stays_and_backs_off);
-	tcase_add_test(bounded, retry_bounded_moves_on_and_waits_after_a_round);
-	tcase_add_test(bounded, retry_bounded_gives_up_after_max_tries);
-	tcase_add_test(bounded, retry_bounded_total_bound_cuts_the_wait);
-	tcase_add_test(bounded, retry_unreachable_ends_after_20s_in_both_kinds);
-	tcase_add_test(resume, retry_resume_schedule_follows_spec);
-	tcase_add_test(resume, retry_resume_4xx_moves_to_the_next_pair);
-	tcase_add_test(resume, retry_resume_ends_after_75s_without_success);
-	suite_add_tcase(s, bounded);
-	suite_add_tcase(s, resume);
-	return s;
-}
+UNIT_SUITE(retry, retry_tests)

@@ -35,22 +35,59 @@ parse(struct conf *c, const char **why, ...)
 	return conf_parse(c, argc, argv, why);
 }
 
-START_TEST(server_conf_has_go_defaults)
+/* The numbers a parse leaves in a struct conf. */
+struct numbers {
+	int threads, queue, stack_kb, max_sessions, session_timeout_s;
+	int turnaround_ms, port, log_level, unsafe_logging;
+};
+
+static void
+check_numbers(const struct conf *c, const struct numbers *w)
+{
+	ck_assert_int_eq(c->threads, w->threads);
+	ck_assert_int_eq(c->queue, w->queue);
+	ck_assert_int_eq(c->stack_kb, w->stack_kb);
+	ck_assert_int_eq(c->max_sessions, w->max_sessions);
+	ck_assert_int_eq(c->session_timeout_s, w->session_timeout_s);
+	ck_assert_int_eq(c->turnaround_ms, w->turnaround_ms);
+	ck_assert_int_eq(c->port, w->port);
+	ck_assert_int_eq(c->log_level, w->log_level);
+	ck_assert_int_eq(c->unsafe_logging, w->unsafe_logging);
+}
+
+/* A flag list that conf_parse rejects, and a word its reason must say. */
+struct rejected {
+	const char *flags[3];
+	const char *says;
+};
+
+static void
+check_rejected(const struct rejected *r, size_t n)
 {
 	struct conf c;
 	const char *why;
 
+	for (size_t i = 0; i < n; i++) {
+		/* parse() stops at the first NULL: flags[] is NULL-padded. */
+		ck_assert_int_eq(parse(&c, &why, r[i].flags[0], r[i].flags[1],
+		    r[i].flags[2], NULL), MEEK_EINVAL);
+		ck_assert_msg(strstr(why, r[i].says) != NULL,
+		    "reason \"%s\" does not say %s", why, r[i].says);
+	}
+}
+
+START_TEST(server_conf_has_go_defaults)
+{
+	static const struct numbers go = { .threads = 16, .queue = 64,
+	    .stack_kb = 64, .max_sessions = 10000, .session_timeout_s = 120,
+	    .turnaround_ms = 10, .port = -1, .log_level = LOG_INFO,
+	    .unsafe_logging = 0 };
+	struct conf c;
+	const char *why;
+
 	ck_assert_int_eq(parse(&c, &why, NULL), 0);
-	ck_assert_int_eq(c.threads, 16);
-	ck_assert_int_eq(c.queue, 64);
-	ck_assert_int_eq(c.stack_kb, 64);
-	ck_assert_int_eq(c.max_sessions, 10000);
-	ck_assert_int_eq(c.session_timeout_s, 120);
-	ck_assert_int_eq(c.turnaround_ms, 10);
-	ck_assert_int_eq(c.port, -1);
-	ck_assert_int_eq(c.log_level, LOG_INFO);
+	check_numbers(&c, &go);
 	ck_assert_int_eq(c.disable_tls, 0);
-	ck_assert_int_eq(c.unsafe_logging, 0);
 	ck_assert_ptr_null(c.cert);
 	conf_clear(&c);
 }
@@ -58,6 +95,10 @@ END_TEST
 
 START_TEST(server_conf_parses_every_flag)
 {
+	static const struct numbers given = { .threads = 4, .queue = 8,
+	    .stack_kb = 128, .max_sessions = 50, .session_timeout_s = 2,
+	    .turnaround_ms = 25, .port = 8443, .log_level = LOG_DEBUG,
+	    .unsafe_logging = 1 };
 	struct conf c;
 	const char *why;
 
@@ -71,19 +112,11 @@ START_TEST(server_conf_parses_every_flag)
 	ck_assert_str_eq(c.cert, "c.pem");
 	ck_assert_str_eq(c.key, "k.pem");
 	ck_assert_str_eq(c.log_file, "/tmp/x.log");
-	ck_assert_int_eq(c.port, 8443);
 	ck_assert_str_eq(c.listen, "127.0.0.1:0");
 	ck_assert_str_eq(c.orport, "127.0.0.1:9001");
 	ck_assert_str_eq(c.extorport, "[::1]:9002");
 	ck_assert_str_eq(c.auth_cookie, "/tmp/cookie");
-	ck_assert_int_eq(c.threads, 4);
-	ck_assert_int_eq(c.queue, 8);
-	ck_assert_int_eq(c.stack_kb, 128);
-	ck_assert_int_eq(c.max_sessions, 50);
-	ck_assert_int_eq(c.session_timeout_s, 2);
-	ck_assert_int_eq(c.turnaround_ms, 25);
-	ck_assert_int_eq(c.unsafe_logging, 1);
-	ck_assert_int_eq(c.log_level, LOG_DEBUG);
+	check_numbers(&c, &given);
 	conf_clear(&c);
 }
 END_TEST
@@ -141,36 +174,28 @@ END_TEST
 
 START_TEST(server_conf_rejects_unknown_and_missing)
 {
-	struct conf c;
-	const char *why;
+	static const struct rejected bad[] = {
+		{ { "--no-such-flag" }, "--no-such-flag" },
+		{ { "--cert" }, "--cert" },
+		{ { "--disable-tls", "stray" }, "stray" },
+		{ { "--log-level", "loud" }, "--log-level" },
+	};
 
-	ck_assert_int_eq(parse(&c, &why, "--no-such-flag", NULL), MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--no-such-flag"));
-	ck_assert_int_eq(parse(&c, &why, "--cert", NULL), MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--cert"));
-	ck_assert_int_eq(parse(&c, &why, "--disable-tls", "stray", NULL),
-	    MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "stray"));
-	ck_assert_int_eq(parse(&c, &why, "--log-level", "loud", NULL),
-	    MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--log-level"));
+	check_rejected(bad, UNIT_N(bad));
 }
 END_TEST
 
 START_TEST(server_conf_rejects_bad_addresses)
 {
+	static const struct rejected bad[] = {
+		{ { "--listen", "127.0.0.1" }, "--listen" },
+		{ { "--orport", "127.0.0.1:0" }, "--orport" },
+		{ { "--extorport", "h:70000" }, "--extorport" },
+	};
 	struct conf c;
 	const char *why;
 
-	ck_assert_int_eq(parse(&c, &why, "--listen", "127.0.0.1", NULL),
-	    MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--listen"));
-	ck_assert_int_eq(parse(&c, &why, "--orport", "127.0.0.1:0", NULL),
-	    MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--orport"));
-	ck_assert_int_eq(parse(&c, &why, "--extorport", "h:70000", NULL),
-	    MEEK_EINVAL);
-	ck_assert_ptr_nonnull(strstr(why, "--extorport"));
+	check_rejected(bad, UNIT_N(bad));
 	/* port 0 is fine for --listen: the kernel picks one. */
 	ck_assert_int_eq(parse(&c, &why, "--listen", "[::1]:0", NULL), 0);
 }
@@ -392,33 +417,21 @@ START_TEST(server_conf_reads_tor_environment)
 }
 END_TEST
 
-Suite *
-server_conf_suite(void)
-{
-	Suite *s = suite_create("server_conf");
-	TCase *tc;
+static const struct unit_test server_conf_tests[] = {
+	{ "flags", &server_conf_has_go_defaults },
+	{ "flags", &server_conf_parses_every_flag },
+	{ "flags", &server_conf_takes_go_single_dash_flags },
+	{ "flags", &server_conf_help_and_version },
+	{ "flags", &server_conf_help_lists_every_option },
+	{ "errors", &server_conf_rejects_bad_numbers,
+	    .loops = (int)UNIT_N(int_flags) },
+	{ "errors", &server_conf_rejects_unknown_and_missing },
+	{ "errors", &server_conf_rejects_bad_addresses },
+	{ "errors", &server_conf_acme_points_to_certbot },
+	{ "errors", &server_conf_needs_tls_or_disable_tls },
+	{ "errors", &server_conf_standalone_needs_listen_and_upstream },
+	{ "environment", &server_conf_reads_tor_environment,
+	    .loops = (int)UNIT_N(env_cases) },
+};
 
-	tc = tcase_create("flags");
-	tcase_add_test(tc, server_conf_has_go_defaults);
-	tcase_add_test(tc, server_conf_parses_every_flag);
-	tcase_add_test(tc, server_conf_takes_go_single_dash_flags);
-	tcase_add_test(tc, server_conf_help_and_version);
-	tcase_add_test(tc, server_conf_help_lists_every_option);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_loop_test(tc, server_conf_rejects_bad_numbers, 0,
-	    (int)(sizeof int_flags / sizeof int_flags[0]));
-	tcase_add_test(tc, server_conf_rejects_unknown_and_missing);
-	tcase_add_test(tc, server_conf_rejects_bad_addresses);
-	tcase_add_test(tc, server_conf_acme_points_to_certbot);
-	tcase_add_test(tc, server_conf_needs_tls_or_disable_tls);
-	tcase_add_test(tc, server_conf_standalone_needs_listen_and_upstream);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("environment");
-	tcase_add_loop_test(tc, server_conf_reads_tor_environment, 0,
-	    (int)(sizeof env_cases / sizeof env_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(server_conf, server_conf_tests)

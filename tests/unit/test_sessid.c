@@ -22,13 +22,8 @@ START_TEST(sessid_bounds)
 }
 END_TEST
 
-Suite *
-sessid_suite(void)
-{
-	Suite *s = suite_create("sessid");
-	TCase *tc = tcase_create("rule");
+static const struct unit_test sessid_tests[] = {
+	{ "rule", &sessid_bounds },
+};
 
-	tcase_add_test(tc, sessid_bounds);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(sessid, sessid_tests)

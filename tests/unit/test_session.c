@@ -180,17 +180,13 @@ START_TEST(session_ext_counts_come_back)
 }
 END_TEST
 
-Suite *
-session_suite(void)
-{
-	Suite *s = suite_create("session");
-	TCase *tc = tcase_create("orport");
-
+/* The longest wait is one 300 ms turnaround: the default timeout. */
+static const struct unit_test session_tests[] = {
 	/* The longest wait is one 300 ms turnaround: the default timeout. */
-	tcase_add_test(tc, session_transact_carries_bytes_both_ways);
-	tcase_add_test(tc, session_tor_end_closes_the_session);
-	tcase_add_test(tc, session_dial_failure_marks_it_closed);
-	tcase_add_test(tc, session_ext_counts_come_back);
-	suite_add_tcase(s, tc);
-	return s;
-}
+	{ "orport", &session_transact_carries_bytes_both_ways },
+	{ "orport", &session_tor_end_closes_the_session },
+	{ "orport", &session_dial_failure_marks_it_closed },
+	{ "orport", &session_ext_counts_come_back },
+};
+
+UNIT_SUITE(session, session_tests)

@@ -301,22 +301,35 @@ START_TEST(session_table_survives_concurrent_use)
 }
 END_TEST
 
+/* The upstream of the transact tests: never dialed, the session's fd is
+ * one end of a socketpair. */
+static const struct session_upstream pair_up = { "127.0.0.1:1", NULL, NULL,
+    5000, 5000, NULL, NULL };
+
+/* A new session `id` connected to tor's end of a socketpair, sv[1]. */
+static struct session *
+session_on_pair(const char *id, int sv[2])
+{
+	struct session *s = session_new(id, 10, 0);
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	s->fd = sv[0];
+	return s;
+}
+
 START_TEST(session_table_transact_reads_what_is_ready)
 {
-	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000, NULL, NULL };
-	struct session *s = session_new("transact-1", 10, 0);
 	unsigned char out[64];
 	const char *why = "";
 	char got[16];
 	int sv[2];
+	struct session *s = session_on_pair("transact-1", sv);
 	long n;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	s->fd = sv[0];
 	/* tor's answer is already there: returned at once. */
 	ck_assert_int_eq(write(sv[1], "downstream", 10), 10);
 	pthread_mutex_lock(&s->lock);
-	n = session_transact_locked(s, &up, (const unsigned char *)"up", 2,
+	n = session_transact_locked(s, &pair_up, (const unsigned char *)"up", 2,
 	    out, sizeof out, &why);
 	pthread_mutex_unlock(&s->lock);
 	ck_assert_int_eq(n, 10);
@@ -328,10 +341,12 @@ START_TEST(session_table_transact_reads_what_is_ready)
 	ck_assert_int_eq(write(sv[1], "bye", 3), 3);
 	shutdown(sv[1], SHUT_WR);
 	pthread_mutex_lock(&s->lock);
-	n = session_transact_locked(s, &up, NULL, 0, out, sizeof out, &why);
+	n = session_transact_locked(s, &pair_up, NULL, 0, out, sizeof out,
+	    &why);
 	ck_assert_int_eq(n, 3);
 	ck_assert_int_eq(s->closed, 1);
-	n = session_transact_locked(s, &up, NULL, 0, out, sizeof out, &why);
+	n = session_transact_locked(s, &pair_up, NULL, 0, out, sizeof out,
+	    &why);
 	ck_assert_int_eq(n, MEEK_ECLOSED);
 	pthread_mutex_unlock(&s->lock);
 	close(sv[1]);
@@ -341,18 +356,16 @@ END_TEST
 
 START_TEST(session_table_transact_eof_without_data_fails)
 {
-	struct session_upstream up = { "127.0.0.1:1", NULL, NULL, 5000, 5000, NULL, NULL };
-	struct session *s = session_new("transact-2", 10, 0);
 	unsigned char out[64];
 	const char *why = "";
 	int sv[2];
+	struct session *s = session_on_pair("transact-2", sv);
 	long n;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	s->fd = sv[0];
 	close(sv[1]);
 	pthread_mutex_lock(&s->lock);
-	n = session_transact_locked(s, &up, NULL, 0, out, sizeof out, &why);
+	n = session_transact_locked(s, &pair_up, NULL, 0, out, sizeof out,
+	    &why);
 	ck_assert_int_eq(s->closed, 1);
 	pthread_mutex_unlock(&s->lock);
 	ck_assert_int_eq(n, MEEK_ECLOSED);
@@ -430,34 +443,19 @@ START_TEST(session_table_culls_pending_opens_early)
 }
 END_TEST
 
-Suite *
-session_table_suite(void)
-{
-	Suite *s = suite_create("session_table");
-	TCase *tc;
+static const struct unit_test session_table_tests[] = {
+	{ "table", &session_table_inserts_and_finds },
+	{ "table", &session_table_remove_drops_the_table_reference },
+	{ "table", &session_table_refuses_beyond_max },
+	{ "table", &session_table_rejects_overlong_ids },
+	{ "table", &session_table_handles_many_ids },
+	{ "table", &session_table_caps_each_source },
+	{ "expiry", &session_table_culls_idle_sessions },
+	{ "expiry", &session_table_culls_pending_opens_early },
+	{ "concurrency", &session_table_survives_concurrent_use,
+	    .timeout = 120 },
+	{ "transact", &session_table_transact_reads_what_is_ready },
+	{ "transact", &session_table_transact_eof_without_data_fails },
+};
 
-	tc = tcase_create("table");
-	tcase_add_test(tc, session_table_inserts_and_finds);
-	tcase_add_test(tc, session_table_remove_drops_the_table_reference);
-	tcase_add_test(tc, session_table_refuses_beyond_max);
-	tcase_add_test(tc, session_table_rejects_overlong_ids);
-	tcase_add_test(tc, session_table_handles_many_ids);
-	tcase_add_test(tc, session_table_caps_each_source);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("expiry");
-	tcase_add_test(tc, session_table_culls_idle_sessions);
-	tcase_add_test(tc, session_table_culls_pending_opens_early);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("concurrency");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, session_table_survives_concurrent_use);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("transact");
-	tcase_add_test(tc, session_table_transact_reads_what_is_ready);
-	tcase_add_test(tc, session_table_transact_eof_without_data_fails);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(session_table, session_table_tests)

@@ -2,6 +2,7 @@
  * its bytes up front) and client handshakes against fake proxy threads. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/socks.h"
 
@@ -17,7 +18,7 @@ static int sp[2];
 static void
 sp_setup(void)
 {
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	peer_pair(sp);
 }
 
 static void
@@ -34,33 +35,6 @@ static void
 put(int fd, const void *buf, size_t len)
 {
 	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
-}
-
-/* Reads exactly len bytes; returns 0, or -1 on EOF/error. */
-static int
-get(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void
-expect(int fd, const void *want, size_t len)
-{
-	unsigned char got[600];
-
-	ck_assert_uint_le(len, sizeof got);
-	ck_assert_int_eq(get(fd, got, len), 0);
-	ck_assert_mem_eq(got, want, len);
 }
 
 /* After the server side is closed, nothing more may be readable (EOF,
@@ -99,6 +73,31 @@ put_userpass(int fd, const char *args, size_t len)
 		n += len - 255;
 	}
 	put(fd, b, n);
+}
+
+/* Plays tor: the greeting, the arguments as username/password and a
+ * CONNECT to 127.0.0.1:443; the server's handshake must take them into
+ * req. */
+static void
+handshake_with_args(const unsigned char *greet, size_t greet_len,
+    const char *args, size_t len, struct socks_request *req)
+{
+	const char *why = NULL;
+
+	put(sp[1], greet, greet_len);
+	put_userpass(sp[1], args, len);
+	put(sp[1], req5_v4, sizeof req5_v4);
+	ck_assert_int_eq(socks_server_handshake(sp[0], req, T_TIMEOUT, &why),
+	    0);
+}
+
+/* The server replies `rep` to req: tor reads exactly want[len]. */
+static void
+reply_is(const struct socks_request *req, int rep, const void *want,
+    size_t len)
+{
+	ck_assert_int_eq(socks_server_reply(sp[0], req, rep, T_TIMEOUT), 0);
+	peer_expect(sp[1], want, len);
 }
 
 /* One server handshake per case: the bytes tor sends, what
@@ -167,7 +166,7 @@ START_TEST(socks_server_cases)
 	if (rc != 0)
 		ck_assert_msg(why != NULL, "%s: no why", t->name);
 	if (t->out_len > 0)
-		expect(sp[1], t->out, t->out_len);
+		peer_expect(sp[1], t->out, t->out_len);
 	if (rc == 0) {
 		ck_assert_msg(req.version == t->version, "%s: version %d",
 		    t->name, req.version);
@@ -189,20 +188,15 @@ START_TEST(socks_socks5_args_single_nul_password)
 	static const unsigned char rep[] = { 5, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
 	const char *args = "url=https://meek.example/;front=cdn.example";
 	struct socks_request req;
-	const char *why = NULL;
 
-	put(sp[1], greet, sizeof greet);
-	put_userpass(sp[1], args, strlen(args));
-	put(sp[1], req5_v4, sizeof req5_v4);
-	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	handshake_with_args(greet, sizeof greet, args, strlen(args), &req);
 	ck_assert_int_eq(req.version, 5);
 	ck_assert_uint_eq(req.args_len, strlen(args));
 	ck_assert_str_eq(req.args, args);
 	ck_assert_str_eq(req.host, "127.0.0.1");
 	ck_assert_uint_eq(req.port, 443);
-	expect(sp[1], ok, sizeof ok);
-	ck_assert_int_eq(socks_server_reply(sp[0], &req, SOCKS_REP_OK, T_TIMEOUT), 0);
-	expect(sp[1], rep, sizeof rep);
+	peer_expect(sp[1], ok, sizeof ok);
+	reply_is(&req, SOCKS_REP_OK, rep, sizeof rep);
 	expect_eof();
 }
 END_TEST
@@ -212,7 +206,6 @@ START_TEST(socks_socks5_args_split_over_uname_passwd)
 	static const unsigned char greet[] = { 0x05, 0x01, 0x02 };
 	char args[511];
 	struct socks_request req;
-	const char *why = NULL;
 
 	/* 510 bytes with an escape straddling the 255-byte split. */
 	for (size_t i = 0; i < 510; i++)
@@ -220,10 +213,7 @@ START_TEST(socks_socks5_args_split_over_uname_passwd)
 	args[254] = '\\';
 	args[255] = ';';
 	args[510] = '\0';
-	put(sp[1], greet, sizeof greet);
-	put_userpass(sp[1], args, 510);
-	put(sp[1], req5_v4, sizeof req5_v4);
-	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	handshake_with_args(greet, sizeof greet, args, 510, &req);
 	ck_assert_uint_eq(req.args_len, 510);
 	ck_assert_mem_eq(req.args, args, 511);
 
@@ -231,10 +221,7 @@ START_TEST(socks_socks5_args_split_over_uname_passwd)
 	sp_teardown();
 	sp_setup();
 	args[256] = '\0';
-	put(sp[1], greet, sizeof greet);
-	put_userpass(sp[1], args, 256);
-	put(sp[1], req5_v4, sizeof req5_v4);
-	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why), 0);
+	handshake_with_args(greet, sizeof greet, args, 256, &req);
 	ck_assert_uint_eq(req.args_len, 256);
 	ck_assert_str_eq(req.args, args);
 }
@@ -247,9 +234,7 @@ START_TEST(socks_socks5_failure_reply_bytes)
 
 	memset(&req, 0, sizeof req);
 	req.version = 5;
-	ck_assert_int_eq(socks_server_reply(sp[0], &req,
-	    socks_rep_from_err(MEEK_ECONNREFUSED), T_TIMEOUT), 0);
-	expect(sp[1], out, sizeof out);
+	reply_is(&req, socks_rep_from_err(MEEK_ECONNREFUSED), out, sizeof out);
 }
 END_TEST
 
@@ -270,10 +255,8 @@ START_TEST(socks_socks4_request)
 	ck_assert_uint_eq(req.args_len, 3);
 	ck_assert_str_eq(req.host, "192.0.2.7");
 	ck_assert_uint_eq(req.port, 443);
-	ck_assert_int_eq(socks_server_reply(sp[0], &req, SOCKS_REP_OK, T_TIMEOUT), 0);
-	expect(sp[1], ok, sizeof ok);
-	ck_assert_int_eq(socks_server_reply(sp[0], &req, SOCKS_REP_FAIL, T_TIMEOUT), 0);
-	expect(sp[1], no, sizeof no);
+	reply_is(&req, SOCKS_REP_OK, ok, sizeof ok);
+	reply_is(&req, SOCKS_REP_FAIL, no, sizeof no);
 	expect_eof();
 }
 END_TEST
@@ -302,7 +285,7 @@ START_TEST(socks_socks4_userid_limit)
 	put(sp[1], id, 512);
 	ck_assert_int_eq(socks_server_handshake(sp[0], &req, T_TIMEOUT, &why),
 	    MEEK_EPROTO);
-	expect(sp[1], no, sizeof no);
+	peer_expect(sp[1], no, sizeof no);
 }
 END_TEST
 
@@ -369,19 +352,11 @@ struct fake {
 	unsigned port;
 };
 
-/* For fake threads: Check asserts belong to the test's own thread. */
-static void
-tput(int fd, const void *buf, size_t len)
-{
-	if (write(fd, buf, len) != (ssize_t)len)
-		shutdown(fd, SHUT_RDWR);
-}
-
 static int
 get_cstr(int fd, char *dst, size_t max)
 {
 	for (size_t n = 0; n < max; n++) {
-		if (get(fd, dst + n, 1) < 0)
+		if (peer_get(fd, dst + n, 1) < 0)
 			return -1;
 		if (dst[n] == 0)
 			return 0;
@@ -399,36 +374,36 @@ fake5_main(void *arg)
 	if (f->mode == FAKE5_NOAUTH || f->mode == FAKE5_REFUSE) {
 		static const unsigned char g[] = { 5, 1, 0 };
 
-		if (get(fd, b, 3) < 0 || memcmp(b, g, 3) != 0)
+		if (peer_get(fd, b, 3) < 0 || memcmp(b, g, 3) != 0)
 			return NULL;
-		tput(fd, "\x05\x00", 2);
+		peer_put(fd, "\x05\x00", 2);
 	} else {
 		static const unsigned char g[] = { 5, 2, 0, 2 };
 
-		if (get(fd, b, 4) < 0 || memcmp(b, g, 4) != 0)
+		if (peer_get(fd, b, 4) < 0 || memcmp(b, g, 4) != 0)
 			return NULL;
-		tput(fd, "\x05\x02", 2);
-		if (get(fd, b, 2) < 0 || b[0] != 1 || get(fd, f->user, b[1]) < 0 ||
-		    get(fd, &l, 1) < 0 || get(fd, f->pass, l) < 0)
+		peer_put(fd, "\x05\x02", 2);
+		if (peer_get(fd, b, 2) < 0 || b[0] != 1 || peer_get(fd, f->user, b[1]) < 0 ||
+		    peer_get(fd, &l, 1) < 0 || peer_get(fd, f->pass, l) < 0)
 			return NULL;
 		if (f->mode == FAKE5_AUTH_BAD) {
-			tput(fd, "\x01\x01", 2);
+			peer_put(fd, "\x01\x01", 2);
 			f->ok = 1;
 			return NULL;
 		}
-		tput(fd, "\x01\x00", 2);
+		peer_put(fd, "\x01\x00", 2);
 	}
-	if (get(fd, b, 5) < 0 || b[0] != 5 || b[1] != 1 || b[2] != 0 ||
-	    b[3] != 3 || get(fd, f->host, b[4]) < 0 || get(fd, b, 2) < 0)
+	if (peer_get(fd, b, 5) < 0 || b[0] != 5 || b[1] != 1 || b[2] != 0 ||
+	    b[3] != 3 || peer_get(fd, f->host, b[4]) < 0 || peer_get(fd, b, 2) < 0)
 		return NULL;
 	f->port = (unsigned)(b[0] << 8 | b[1]);
 	if (f->mode == FAKE5_REFUSE)
-		tput(fd, "\x05\x05\x00\x01\0\0\0\0\0\0", 10);
+		peer_put(fd, "\x05\x05\x00\x01\0\0\0\0\0\0", 10);
 	else if (f->mode == FAKE5_AUTH)
 		/* BND.ADDR as a name, so the client must honour its length. */
-		tput(fd, "\x05\x00\x00\x03\x04host\x12\x34" "HELLO", 16);
+		peer_put(fd, "\x05\x00\x00\x03\x04host\x12\x34" "HELLO", 16);
 	else
-		tput(fd, "\x05\x00\x00\x04\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x12\x34"
+		peer_put(fd, "\x05\x00\x00\x04\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\x12\x34"
 		    "HELLO", 27);
 	f->ok = 1;
 	return NULL;
@@ -440,16 +415,16 @@ fake4a_main(void *arg)
 	struct fake *f = arg;
 	unsigned char b[8];
 
-	if (get(f->fd, b, 8) < 0 || b[0] != 4 || b[1] != 1 ||
+	if (peer_get(f->fd, b, 8) < 0 || b[0] != 4 || b[1] != 1 ||
 	    memcmp(b + 4, "\0\0\0\x01", 4) != 0 ||
 	    get_cstr(f->fd, f->userid, sizeof f->userid) < 0 ||
 	    get_cstr(f->fd, f->host, sizeof f->host) < 0)
 		return NULL;
 	f->port = (unsigned)(b[2] << 8 | b[3]);
 	if (f->mode == FAKE4A_OK)
-		tput(f->fd, "\x00\x5a\0\0\0\0\0\0HELLO", 13);
+		peer_put(f->fd, "\x00\x5a\0\0\0\0\0\0HELLO", 13);
 	else
-		tput(f->fd, "\x00\x5b\0\0\0\0\0\0", 8);
+		peer_put(f->fd, "\x00\x5b\0\0\0\0\0\0", 8);
 	f->ok = 1;
 	return NULL;
 }
@@ -481,123 +456,77 @@ run_client(struct fake *f, int v5, const char *user, const char *pass,
 	return rc;
 }
 
-static void
-expect_hello(void)
-{
-	expect(sp[0], "HELLO", 5);
-}
+/* One client handshake per case against a fake proxy in `mode`: what the
+ * client sends, what socks5/4a_client_connect() returns, and what the
+ * fake saw (NULL or 0: not checked).  On success the tunnel's first bytes
+ * follow; for a why that is not NULL, the error names it ("": any). */
+static const struct client_case {
+	enum fake_mode mode;
+	const char *user, *pass;
+	int rc;
+	const char *f_user, *f_pass, *f_userid, *f_host;
+	unsigned f_port;
+	const char *why;
+} client_cases[] = {
+	{ FAKE5_NOAUTH, NULL, NULL, 0,
+	  NULL, NULL, NULL, "bridge.example", 443, NULL },
+	{ FAKE5_AUTH, "alice", "s3:cr@t", 0,
+	  "alice", "s3:cr@t", NULL, "bridge.example", 0, NULL },
+	{ FAKE5_AUTH_BAD, "alice", "wrong", MEEK_EAUTH,
+	  NULL, NULL, NULL, NULL, 0, "" },
+	{ FAKE5_REFUSE, NULL, NULL, MEEK_EPROXY,
+	  NULL, NULL, NULL, NULL, 0, "refused" },
+	{ FAKE4A_OK, "uid", NULL, 0,
+	  NULL, NULL, "uid", "bridge.example", 443, NULL },
+	{ FAKE4A_REJECT, NULL, NULL, MEEK_EPROXY,
+	  NULL, NULL, "", NULL, 0, NULL },
+};
 
-START_TEST(socks_client5_no_auth)
+START_TEST(socks_client_cases)
 {
-	struct fake f = { .mode = FAKE5_NOAUTH };
+	const struct client_case *t = &client_cases[_i];
+	struct fake f = { .mode = t->mode };
 	const char *why = NULL;
+	int v5 = t->mode < FAKE4A_OK;
 
-	ck_assert_int_eq(run_client(&f, 1, NULL, NULL, &why), 0);
+	ck_assert_int_eq(run_client(&f, v5, t->user, t->pass, &why), t->rc);
 	ck_assert_int_eq(f.ok, 1);
-	ck_assert_str_eq(f.host, "bridge.example");
-	ck_assert_uint_eq(f.port, 443);
-	expect_hello();
+	if (t->f_user != NULL)
+		ck_assert_str_eq(f.user, t->f_user);
+	if (t->f_pass != NULL)
+		ck_assert_str_eq(f.pass, t->f_pass);
+	if (t->f_userid != NULL)
+		ck_assert_str_eq(f.userid, t->f_userid);
+	if (t->f_host != NULL)
+		ck_assert_str_eq(f.host, t->f_host);
+	if (t->f_port != 0)
+		ck_assert_uint_eq(f.port, t->f_port);
+	if (t->why != NULL) {
+		ck_assert_ptr_nonnull(why);
+		ck_assert_ptr_nonnull(strstr(why, t->why));
+	}
+	if (t->rc == 0)
+		peer_expect(sp[0], "HELLO", 5);
 }
 END_TEST
 
-START_TEST(socks_client5_auth)
-{
-	struct fake f = { .mode = FAKE5_AUTH };
-	const char *why = NULL;
+static const struct unit_test socks_tests[] = {
+	{ "socks5_server", &socks_server_cases,
+	    .loops = (int)UNIT_N(socks_cases), .setup = sp_setup,
+	    .teardown = sp_teardown },
+	{ "socks5_server", &socks_socks5_args_single_nul_password },
+	{ "socks5_server", &socks_socks5_args_split_over_uname_passwd },
+	{ "socks5_server", &socks_socks5_failure_reply_bytes },
+	{ "socks5_server", &socks_rep_mapping },
+	{ "socks4_server", &socks_socks4_request, .setup = sp_setup,
+	    .teardown = sp_teardown },
+	{ "socks4_server", &socks_socks4_userid_limit },
+	{ "bad_input", &socks_rejects_truncated, .setup = sp_setup,
+	    .teardown = sp_teardown },
+	{ "bad_input", &socks_times_out_on_silent_peer },
+	{ "client", &socks_client_cases,
+	    .loops = (int)UNIT_N(client_cases), .setup = sp_setup,
+	    .teardown = sp_teardown },
+};
 
-	ck_assert_int_eq(run_client(&f, 1, "alice", "s3:cr@t", &why), 0);
-	ck_assert_int_eq(f.ok, 1);
-	ck_assert_str_eq(f.user, "alice");
-	ck_assert_str_eq(f.pass, "s3:cr@t");
-	ck_assert_str_eq(f.host, "bridge.example");
-	expect_hello();
-}
-END_TEST
-
-START_TEST(socks_client5_auth_rejected)
-{
-	struct fake f = { .mode = FAKE5_AUTH_BAD };
-	const char *why = NULL;
-
-	ck_assert_int_eq(run_client(&f, 1, "alice", "wrong", &why), MEEK_EAUTH);
-	ck_assert_int_eq(f.ok, 1);
-	ck_assert_ptr_nonnull(why);
-}
-END_TEST
-
-START_TEST(socks_client5_refused)
-{
-	struct fake f = { .mode = FAKE5_REFUSE };
-	const char *why = NULL;
-
-	ck_assert_int_eq(run_client(&f, 1, NULL, NULL, &why), MEEK_EPROXY);
-	ck_assert_int_eq(f.ok, 1);
-	ck_assert_ptr_nonnull(why);
-	ck_assert_ptr_nonnull(strstr(why, "refused"));
-}
-END_TEST
-
-START_TEST(socks_client4a_connect)
-{
-	struct fake f = { .mode = FAKE4A_OK };
-	const char *why = NULL;
-
-	ck_assert_int_eq(run_client(&f, 0, "uid", NULL, &why), 0);
-	ck_assert_int_eq(f.ok, 1);
-	ck_assert_str_eq(f.userid, "uid");
-	ck_assert_str_eq(f.host, "bridge.example");
-	ck_assert_uint_eq(f.port, 443);
-	expect_hello();
-}
-END_TEST
-
-START_TEST(socks_client4a_rejected)
-{
-	struct fake f = { .mode = FAKE4A_REJECT };
-	const char *why = NULL;
-
-	ck_assert_int_eq(run_client(&f, 0, NULL, NULL, &why), MEEK_EPROXY);
-	ck_assert_int_eq(f.ok, 1);
-	ck_assert_str_eq(f.userid, "");
-}
-END_TEST
-
-Suite *
-socks_suite(void)
-{
-	Suite *s = suite_create("socks");
-	TCase *tc;
-
-	tc = tcase_create("socks5_server");
-	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
-	tcase_add_loop_test(tc, socks_server_cases, 0,
-	    (int)(sizeof socks_cases / sizeof socks_cases[0]));
-	tcase_add_test(tc, socks_socks5_args_single_nul_password);
-	tcase_add_test(tc, socks_socks5_args_split_over_uname_passwd);
-	tcase_add_test(tc, socks_socks5_failure_reply_bytes);
-	tcase_add_test(tc, socks_rep_mapping);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("socks4_server");
-	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
-	tcase_add_test(tc, socks_socks4_request);
-	tcase_add_test(tc, socks_socks4_userid_limit);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("bad_input");
-	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
-	tcase_add_test(tc, socks_rejects_truncated);
-	tcase_add_test(tc, socks_times_out_on_silent_peer);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("client");
-	tcase_add_checked_fixture(tc, sp_setup, sp_teardown);
-	tcase_add_test(tc, socks_client5_no_auth);
-	tcase_add_test(tc, socks_client5_auth);
-	tcase_add_test(tc, socks_client5_auth_rejected);
-	tcase_add_test(tc, socks_client5_refused);
-	tcase_add_test(tc, socks_client4a_connect);
-	tcase_add_test(tc, socks_client4a_rejected);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(socks, socks_tests)

@@ -143,17 +143,13 @@ START_TEST(stream_pace_cuts_a_dripping_body)
 }
 END_TEST
 
-Suite *
-stream_suite(void)
-{
-	Suite *s = suite_create("stream");
-	TCase *tc = tcase_create("plain");
-
+/* Every wait here is 50 ms at most: Check's default timeout. */
+static const struct unit_test stream_tests[] = {
 	/* Every wait here is 50 ms at most: Check's default timeout. */
-	tcase_add_test(tc, stream_reads_through_buffer);
-	tcase_add_test(tc, stream_without_buffer_and_unset);
-	tcase_add_test(tc, stream_fill_now_never_blocks);
-	tcase_add_test(tc, stream_pace_cuts_a_dripping_body);
-	suite_add_tcase(s, tc);
-	return s;
-}
+	{ "plain", &stream_reads_through_buffer },
+	{ "plain", &stream_without_buffer_and_unset },
+	{ "plain", &stream_fill_now_never_blocks },
+	{ "plain", &stream_pace_cuts_a_dripping_body },
+};
+
+UNIT_SUITE(stream, stream_tests)

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/peer.h"
 #include "tests/unit/testpki.h"
 #include "shared/err.h"
 #include "shared/net.h"
@@ -24,8 +25,6 @@
 
 #define T_WAIT 20000   /* generous bound for anything that should succeed */
 #define MAX_CONNS 64
-
-static struct testpki pki;
 
 static const char gen_script[] =
 	TESTPKI_SH_HEAD("DNS:front.test,DNS:*.front.test")
@@ -47,24 +46,7 @@ static const char gen_script[] =
 	"cp rsa.pem live.pem\n"
 	"cp rsa.key live.key\n";
 
-/* Unchecked fixture: runs in the runner process, once. */
-static void
-certs_setup(void)
-{
-	testpki_setup(&pki, "tls", gen_script);
-}
-
-static const char *
-path(char *buf, const char *name)
-{
-	return testpki_path(&pki, buf, name);
-}
-
-static struct tls_anchors *
-anchors(const char *file)
-{
-	return testpki_anchors(&pki, file);
-}
+TESTPKI_SUITE("tls", gen_script)
 
 static struct tls_creds *
 creds(const char *cert, const char *key)
@@ -204,15 +186,14 @@ struct cli {
 	unsigned char rbuf[1024];
 };
 
+/* Handshakes as a client on fd (closed on failure); returns its result. */
 static int
-cli_open(struct cli *c, const struct srv *s, const struct tls_anchors *ta,
+cli_start(struct cli *c, int fd, const struct tls_anchors *ta,
     const char *name, int mono, const char **why)
 {
 	struct tls_conn *t = NULL;
-	int fd, r;
+	int r;
 
-	fd = net_dial("127.0.0.1", s->port, T_WAIT, why);
-	ck_assert_msg(fd >= 0, "dial: %s", *why);
 	r = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, mono, T_WAIT,
 	    why);
 	if (r != 0) {
@@ -221,6 +202,40 @@ cli_open(struct cli *c, const struct srv *s, const struct tls_anchors *ta,
 	}
 	stream_init(&c->st, fd, t, c->rbuf, sizeof c->rbuf, T_WAIT);
 	return 0;
+}
+
+static int
+cli_open(struct cli *c, const struct srv *s, const struct tls_anchors *ta,
+    const char *name, int mono, const char **why)
+{
+	int fd;
+
+	fd = net_dial("127.0.0.1", s->port, T_WAIT, why);
+	ck_assert_msg(fd >= 0, "dial: %s", *why);
+	return cli_start(c, fd, ta, name, mono, why);
+}
+
+/* A server thread serving cert/key, and a client's anchors from `ca`. */
+struct rig {
+	struct tls_anchors *ta;
+	struct tls_creds *cr;
+	struct srv s;
+};
+
+static void
+rig_start(struct rig *r, const char *ca, const char *cert, const char *key)
+{
+	r->ta = anchors(ca);
+	r->cr = creds(cert, key);
+	srv_start(&r->s, r->cr);
+}
+
+/* Frees what rig_start loaded; after srv_stop(&r->s). */
+static void
+rig_free(struct rig *r)
+{
+	tls_creds_free(r->cr);
+	tls_anchors_free(r->ta);
 }
 
 /* Sends `len` bytes in 16 KiB rounds and checks they come back. */
@@ -250,30 +265,27 @@ cli_echo(struct cli *c, size_t len)
 static void
 handshake_echo(const char *cert, const char *key, const char *name)
 {
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tls_creds *cr = creds(cert, key);
+	struct rig r;
 	const char *why = NULL;
-	struct srv s;
 	struct cli c;
 
-	srv_start(&s, cr);
+	rig_start(&r, "ca.pem", cert, key);
 	/* Full-duplex buffer, then half-duplex (request/response). */
 	for (int mono = 0; mono <= 1; mono++) {
-		ck_assert_msg(cli_open(&c, &s, ta, name, mono, &why) == 0,
+		ck_assert_msg(cli_open(&c, &r.s, r.ta, name, mono, &why) == 0,
 		    "%s/%s mono=%d: %s", cert, key, mono, why);
 		cli_echo(&c, 5);
 		cli_echo(&c, 100000);
 		stream_close(&c.st);
 	}
-	srv_stop(&s);
-	ck_assert_int_eq(s.nconn, 2);
+	srv_stop(&r.s);
+	ck_assert_int_eq(r.s.nconn, 2);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(s.res[i].open_r, 0);
+		ck_assert_int_eq(r.s.res[i].open_r, 0);
 		/* Our close_notify reads as a clean close. */
-		ck_assert_int_eq(s.res[i].last_read, MEEK_ECLOSED);
+		ck_assert_int_eq(r.s.res[i].last_read, MEEK_ECLOSED);
 	}
-	tls_creds_free(cr);
-	tls_anchors_free(ta);
+	rig_free(&r);
 }
 
 START_TEST(tls_rsa_handshake_echo)
@@ -290,81 +302,69 @@ START_TEST(tls_ec_handshake_echo)
 }
 END_TEST
 
-static void
-expect_cert_error(const char *ca, const char *cert, const char *name,
-    int code, const char *want)
+/* Certificates the client must refuse: trusting `ca`, a server showing
+ * `cert` (rsa.key) reached as `name` fails with `code`, the reason saying
+ * `why`.  One row a run. */
+static const struct cert_error {
+	const char *ca, *cert, *name;
+	int code;
+	const char *why;
+} cert_errors[] = {
+	{ "ca2.pem", "rsa.pem", "x.front.test", MEEK_ECERTCA, "not trusted" },
+	{ "ca.pem", "rsa.pem", "front.example", MEEK_ECERTNAME,
+	  "name mismatch" },
+	{ "ca.pem", "expired.pem", "x.front.test", MEEK_ECERTEXPIRED,
+	  "expired" },
+};
+
+START_TEST(tls_rejects_bad_certificates)
 {
-	struct tls_anchors *ta = anchors(ca);
-	struct tls_creds *cr = creds(cert, "rsa.key");
+	const struct cert_error *t = &cert_errors[_i];
+	struct rig r;
 	const char *why = NULL;
-	struct srv s;
 	struct cli c;
-	int r;
+	int rc;
 
-	srv_start(&s, cr);
-	r = cli_open(&c, &s, ta, name, 1, &why);
-	ck_assert_int_eq(r, code);
+	rig_start(&r, t->ca, t->cert, "rsa.key");
+	rc = cli_open(&c, &r.s, r.ta, t->name, 1, &why);
+	ck_assert_int_eq(rc, t->code);
 	ck_assert_ptr_nonnull(why);
-	ck_assert_msg(strstr(why, want) != NULL, "%s", why);
-	srv_stop(&s);
-	ck_assert_int_eq(s.nconn, 1);
-	ck_assert_int_lt(s.res[0].open_r, 0);
-	tls_creds_free(cr);
-	tls_anchors_free(ta);
-}
-
-START_TEST(tls_rejects_unknown_ca)
-{
-	expect_cert_error("ca2.pem", "rsa.pem", "x.front.test", MEEK_ECERTCA,
-	    "not trusted");
-}
-END_TEST
-
-START_TEST(tls_rejects_wrong_name)
-{
-	expect_cert_error("ca.pem", "rsa.pem", "front.example", MEEK_ECERTNAME,
-	    "name mismatch");
-}
-END_TEST
-
-START_TEST(tls_rejects_expired)
-{
-	expect_cert_error("ca.pem", "expired.pem", "x.front.test", MEEK_ECERTEXPIRED,
-	    "expired");
+	ck_assert_msg(strstr(why, t->why) != NULL, "%s", why);
+	srv_stop(&r.s);
+	ck_assert_int_eq(r.s.nconn, 1);
+	ck_assert_int_lt(r.s.res[0].open_r, 0);
+	rig_free(&r);
 }
 END_TEST
 
 START_TEST(tls_resumes_session)
 {
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tls_creds *cr = creds("ec.pem", "ec.key");
+	struct rig r;
 	const char *why = NULL;
-	struct srv s;
 	struct cli c;
 
-	srv_start(&s, cr);
-	ck_assert_msg(cli_open(&c, &s, ta, "resume.front.test", 1, &why) == 0,
+	rig_start(&r, "ca.pem", "ec.pem", "ec.key");
+	ck_assert_msg(cli_open(&c, &r.s, r.ta, "resume.front.test", 1, &why) == 0,
 	    "%s", why);
 	ck_assert_int_eq(tls_conn_resumed(c.st.tls), 0);
 	cli_echo(&c, 10);
 	stream_close(&c.st);
-	ck_assert_msg(cli_open(&c, &s, ta, "resume.front.test", 1, &why) == 0,
+	ck_assert_msg(cli_open(&c, &r.s, r.ta, "resume.front.test", 1, &why) == 0,
 	    "%s", why);
 	ck_assert_int_eq(tls_conn_resumed(c.st.tls), 1);
 	cli_echo(&c, 10);
 	stream_close(&c.st);
 	/* Another name does not reuse that session. */
-	ck_assert_msg(cli_open(&c, &s, ta, "other.front.test", 1, &why) == 0,
+	ck_assert_msg(cli_open(&c, &r.s, r.ta, "other.front.test", 1, &why) == 0,
 	    "%s", why);
 	ck_assert_int_eq(tls_conn_resumed(c.st.tls), 0);
 	stream_close(&c.st);
-	srv_stop(&s);
-	ck_assert_int_eq(s.nconn, 3);
-	ck_assert_int_eq(s.res[0].resumed, 0);
-	ck_assert_int_eq(s.res[1].resumed, 1);
-	ck_assert_int_eq(s.res[2].resumed, 0);
-	tls_creds_free(cr);
-	tls_anchors_free(ta);
+	srv_stop(&r.s);
+	ck_assert_int_eq(r.s.nconn, 3);
+	ck_assert_int_eq(r.s.res[0].resumed, 0);
+	ck_assert_int_eq(r.s.res[1].resumed, 1);
+	ck_assert_int_eq(r.s.res[2].resumed, 0);
+	rig_free(&r);
 }
 END_TEST
 
@@ -438,15 +438,14 @@ END_TEST
 
 START_TEST(tls_read_timeout_keeps_connection)
 {
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tls_creds *cr = creds("ec.pem", "ec.key");
+	struct rig r;
 	const char *why = NULL;
 	unsigned char buf[16];
-	struct srv s;
 	struct cli c;
 
-	srv_start(&s, cr);
-	ck_assert_msg(cli_open(&c, &s, ta, "t.front.test", 1, &why) == 0, "%s", why);
+	rig_start(&r, "ca.pem", "ec.pem", "ec.key");
+	ck_assert_msg(cli_open(&c, &r.s, r.ta, "t.front.test", 1, &why) == 0,
+	    "%s", why);
 	stream_set_timeout(&c.st, 50);
 	ck_assert_int_eq(stream_read(&c.st, buf, sizeof buf), MEEK_ETIMEDOUT);
 	ck_assert_int_eq(stream_has_pending(&c.st), 0);
@@ -466,10 +465,9 @@ START_TEST(tls_read_timeout_keeps_connection)
 	shutdown(c.st.fd, SHUT_RDWR);
 	close(c.st.fd);
 	tls_conn_free(c.st.tls);
-	srv_stop(&s);
-	ck_assert_int_eq(s.res[0].last_read, MEEK_ECLOSED);
-	tls_creds_free(cr);
-	tls_anchors_free(ta);
+	srv_stop(&r.s);
+	ck_assert_int_eq(r.s.res[0].last_read, MEEK_ECLOSED);
+	rig_free(&r);
 }
 END_TEST
 
@@ -523,23 +521,19 @@ static void *
 step_cli_main(void *arg)
 {
 	struct step_cli *sc = arg;
-	struct tls_conn *t = NULL;
 	const char *why = NULL;
-	unsigned char rbuf[64], buf[4];
-	struct stream st;
+	unsigned char buf[4];
+	struct cli c;
 
-	sc->r = tls_client_open(&t, sc->fd, sc->ta, "t.front.test", TLSHELLO_CHROME_WS, 0, T_WAIT,
-	    &why);
-	if (sc->r != 0) {
-		close(sc->fd);
+	sc->r = cli_start(&c, sc->fd, sc->ta, "t.front.test", 0, &why);
+	if (sc->r != 0)
 		return NULL;
-	}
-	stream_init(&st, sc->fd, t, rbuf, sizeof rbuf, T_WAIT);
-	if (stream_write(&st, "ping", 4) != 0 || stream_flush(&st) != 0)
+	if (stream_write(&c.st, "ping", 4) != 0 || stream_flush(&c.st) != 0)
 		sc->r = -100;
-	else if (stream_read_full(&st, buf, 4) != 0 || memcmp(buf, "pong", 4) != 0)
+	else if (stream_read_full(&c.st, buf, 4) != 0 ||
+	    memcmp(buf, "pong", 4) != 0)
 		sc->r = -101;
-	stream_close(&st);
+	stream_close(&c.st);
 	return NULL;
 }
 
@@ -557,8 +551,8 @@ START_TEST(tls_server_steps_through_a_dripped_handshake)
 	short ev = 0;
 	long n;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+	peer_pair(a);
+	peer_pair(b);
 	sc.fd = a[0];
 	rl.c = a[1];
 	rl.s = b[1];
@@ -603,27 +597,25 @@ END_TEST
 
 START_TEST(tls_read_deadline_bounds_a_dripped_record)
 {
-	struct tls_creds *cr = creds("ec.pem", "ec.key");
-	struct tls_anchors *ta = anchors("ca.pem");
+	struct rig r;
 	struct tls_conn *t = NULL;
 	const char *why = NULL;
 	unsigned char buf[16];
-	struct srv s;
 	struct cli c;
 
 	/* The client side reads with a long timeout but a deadline that has
 	 * passed: with nothing arrived it fails at once, not after T_WAIT. */
-	srv_start(&s, cr);
-	ck_assert_msg(cli_open(&c, &s, ta, "t.front.test", 1, &why) == 0, "%s", why);
+	rig_start(&r, "ca.pem", "ec.pem", "ec.key");
+	ck_assert_msg(cli_open(&c, &r.s, r.ta, "t.front.test", 1, &why) == 0,
+	    "%s", why);
 	t = c.st.tls;
 	cli_echo(&c, 100);
 	tls_conn_set_deadline(t, 1);
 	ck_assert_int_eq(stream_read(&c.st, buf, sizeof buf), MEEK_ETIMEDOUT);
 	tls_conn_set_deadline(t, 0);
 	stream_close(&c.st);
-	srv_stop(&s);
-	tls_creds_free(cr);
-	tls_anchors_free(ta);
+	srv_stop(&r.s);
+	rig_free(&r);
 }
 END_TEST
 
@@ -761,39 +753,23 @@ START_TEST(tls_concurrent_connections_and_reloads)
 }
 END_TEST
 
-Suite *
-tls_suite(void)
-{
-	Suite *s = suite_create("tls");
-	TCase *tc;
+static const struct unit_test tls_tests[] = {
+	{ "files", &tls_anchors_load_bundle, .timeout = 120,
+	    .once = certs_setup },
+	{ "files", &tls_creds_load_errors },
+	{ "files", &tls_creds_load_rejects_empty_files },
+	{ "handshake", &tls_rsa_handshake_echo, .timeout = 120,
+	    .once = certs_setup },
+	{ "handshake", &tls_ec_handshake_echo },
+	{ "handshake", &tls_rejects_bad_certificates,
+	    .loops = (int)UNIT_N(cert_errors) },
+	{ "handshake", &tls_resumes_session },
+	{ "handshake", &tls_read_timeout_keeps_connection },
+	{ "handshake", &tls_server_steps_through_a_dripped_handshake },
+	{ "handshake", &tls_read_deadline_bounds_a_dripped_record },
+	{ "reload", &tls_creds_reload_serves_new_cert, .timeout = 120,
+	    .once = certs_setup },
+	{ "reload", &tls_concurrent_connections_and_reloads },
+};
 
-	tc = tcase_create("files");
-	tcase_add_unchecked_fixture(tc, certs_setup, NULL);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, tls_anchors_load_bundle);
-	tcase_add_test(tc, tls_creds_load_errors);
-	tcase_add_test(tc, tls_creds_load_rejects_empty_files);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("handshake");
-	tcase_add_unchecked_fixture(tc, certs_setup, NULL);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, tls_rsa_handshake_echo);
-	tcase_add_test(tc, tls_ec_handshake_echo);
-	tcase_add_test(tc, tls_rejects_unknown_ca);
-	tcase_add_test(tc, tls_rejects_wrong_name);
-	tcase_add_test(tc, tls_rejects_expired);
-	tcase_add_test(tc, tls_resumes_session);
-	tcase_add_test(tc, tls_read_timeout_keeps_connection);
-	tcase_add_test(tc, tls_server_steps_through_a_dripped_handshake);
-	tcase_add_test(tc, tls_read_deadline_bounds_a_dripped_record);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("reload");
-	tcase_add_unchecked_fixture(tc, certs_setup, NULL);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, tls_creds_reload_serves_new_cert);
-	tcase_add_test(tc, tls_concurrent_connections_and_reloads);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(tls, tls_tests)

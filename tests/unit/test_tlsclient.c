@@ -37,8 +37,6 @@
 
 #define T_WAIT 20000   /* generous bound for anything that should succeed */
 
-static struct testpki pki;
-
 static const char gen_script[] =
 	TESTPKI_SH_HEAD("DNS:front.test,DNS:*.front.test,IP:127.0.0.1")
 	TESTPKI_SH_CAS
@@ -46,24 +44,7 @@ static const char gen_script[] =
 	TESTPKI_SH_LEAVES
 	TESTPKI_SH_EXPIRED;
 
-/* Unchecked fixture: runs in the runner process, once. */
-static void
-certs_setup(void)
-{
-	testpki_setup(&pki, "tlsclient", gen_script);
-}
-
-static const char *
-path(char *buf, const char *name)
-{
-	return testpki_path(&pki, buf, name);
-}
-
-static struct tls_anchors *
-anchors(const char *file)
-{
-	return testpki_anchors(&pki, file);
-}
+TESTPKI_SUITE("tlsclient", gen_script)
 
 static void
 sleep_ms(int ms)
@@ -201,10 +182,25 @@ cli_open(struct tlsclient **c, int *fd, uint16_t port,
 	return r;
 }
 
-/* One GET against s_server -www; checks the page and returns the info. */
+/* An s_server -www and the anchors (ca.pem) to reach it with. */
+struct www {
+	struct ossl o;
+	struct tls_anchors *ta;
+	struct tlsclient_info info;	/* of the last www_get */
+};
+
 static void
-www_get(uint16_t port, const struct tls_anchors *ta, const char *name,
-    struct tlsclient_info *info)
+www_start(struct www *w, const char *cert, const char *key,
+    const char *const *extra)
+{
+	w->ta = anchors("ca.pem");
+	ossl_start(&w->o, cert, key, extra);
+}
+
+/* One GET as `name`; checks the page and leaves its info in w->info.
+ * Returns whether the handshake resumed (info.resumed). */
+static int
+www_get(struct www *w, const char *name)
 {
 	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
 	static char page[65536];
@@ -214,7 +210,7 @@ www_get(uint16_t port, const struct tls_anchors *ta, const char *name,
 	long n;
 	int fd;
 
-	ck_assert_msg(cli_open(&c, &fd, port, ta, name, &why) == 0,
+	ck_assert_msg(cli_open(&c, &fd, w->o.port, w->ta, name, &why) == 0,
 	    "handshake with %s: %s", name, why);
 	ck_assert_int_eq(tlsclient_write(c, req, sizeof req - 1), 0);
 	ck_assert_int_eq(tlsclient_flush(c), 0);
@@ -224,46 +220,70 @@ www_get(uint16_t port, const struct tls_anchors *ta, const char *name,
 	/* s_server -www closes with close_notify. */
 	ck_assert_int_eq(n, MEEK_ECLOSED);
 	ck_assert_msg(strncmp(page, "HTTP/1.0 200 ok", 15) == 0, "page: %.80s", page);
-	tlsclient_get_info(c, info);
+	tlsclient_get_info(c, &w->info);
 	tlsclient_free(c);
 	close(fd);
+	return w->info.resumed;
 }
 
 static void
-tls13_www(const char *cert, const char *key, const char *name)
+www_stop(struct www *w)
 {
-	static const char *const extra[] = { "-tls1_3", "-www", NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl o;
-
-	ossl_start(&o, cert, key, extra);
-	www_get(o.port, ta, name, &info);
-	ck_assert_uint_eq(info.version, 0x0304);
-	ck_assert_int_eq(info.hrr, 0);
-	ck_assert_int_eq(info.resumed, 0);
-	/* openssl 3.0 has no ML-KEM: X25519 from our two shares. */
-	ck_assert_uint_eq(info.group, 0x001d);
-	ossl_stop(&o);
-	tls_anchors_free(ta);
+	ossl_stop(&w->o);
+	tls_anchors_free(w->ta);
 }
 
-START_TEST(tlsclient_tls13_rsa)
-{
-	tls13_www("rsa.pem", "rsa.key", "rsa13.front.test");
-}
-END_TEST
+/* A full handshake with s_server -www, TLS 1.3 or 1.2 (no_tls13): one
+ * row of the table below a run. */
+struct full {
+	int no_tls13;
+	const char *cert, *key, *name;
+};
 
-START_TEST(tlsclient_tls13_ecdsa)
-{
-	tls13_www("ec.pem", "ec.key", "ec13.front.test");
-}
-END_TEST
-
-START_TEST(tlsclient_tls13_ip_literal_name)
-{
+static const struct full full13[] = {
+	{ 0, "rsa.pem", "rsa.key", "rsa13.front.test" },
+	{ 0, "ec.pem", "ec.key", "ec13.front.test" },
 	/* No SNI for an address (as Chrome); the iPAddress SAN matches. */
-	tls13_www("ec.pem", "ec.key", "127.0.0.1");
+	{ 0, "ec.pem", "ec.key", "127.0.0.1" },
+};
+
+static const struct full full12[] = {
+	{ 1, "rsa.pem", "rsa.key", "rsa12.front.test" },
+	{ 1, "ec.pem", "ec.key", "ec12.front.test" },
+};
+
+static void
+full_www(const struct full *r)
+{
+	static const char *const extra13[] = { "-tls1_3", "-www", NULL };
+	static const char *const extra12[] = { "-no_tls1_3", "-www", NULL };
+	struct www w;
+
+	www_start(&w, r->cert, r->key, r->no_tls13 ? extra12 : extra13);
+	www_get(&w, r->name);
+	if (r->no_tls13) {
+		ck_assert_uint_eq(w.info.version, 0x0303);
+		/* openssl does RFC 7627. */
+		ck_assert_int_eq(w.info.ems, 1);
+	} else {
+		ck_assert_uint_eq(w.info.version, 0x0304);
+		ck_assert_int_eq(w.info.hrr, 0);
+		ck_assert_int_eq(w.info.resumed, 0);
+	}
+	/* openssl 3.0 has no ML-KEM: X25519 (in 1.3 from our two shares). */
+	ck_assert_uint_eq(w.info.group, 0x001d);
+	www_stop(&w);
+}
+
+START_TEST(tlsclient_tls13_full_handshake)
+{
+	full_www(&full13[_i]);
+}
+END_TEST
+
+START_TEST(tlsclient_tls12_full_handshake)
+{
+	full_www(&full12[_i]);
 }
 END_TEST
 
@@ -271,18 +291,15 @@ START_TEST(tlsclient_hello_retry_request)
 {
 	static const char *const extra[] = { "-tls1_3", "-www", "-groups", "P-256",
 		NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl o;
+	struct www w;
 
-	ossl_start(&o, "rsa.pem", "rsa.key", extra);
-	www_get(o.port, ta, "hrr.front.test", &info);
-	ck_assert_uint_eq(info.version, 0x0304);
-	ck_assert_int_eq(info.hrr, 1);
-	ck_assert_int_eq(info.hrr_cookie, 0);
-	ck_assert_uint_eq(info.group, 0x0017);
-	ossl_stop(&o);
-	tls_anchors_free(ta);
+	www_start(&w, "rsa.pem", "rsa.key", extra);
+	www_get(&w, "hrr.front.test");
+	ck_assert_uint_eq(w.info.version, 0x0304);
+	ck_assert_int_eq(w.info.hrr, 1);
+	ck_assert_int_eq(w.info.hrr_cookie, 0);
+	ck_assert_uint_eq(w.info.group, 0x0017);
+	www_stop(&w);
 }
 END_TEST
 
@@ -290,53 +307,41 @@ START_TEST(tlsclient_resumes_with_ticket)
 {
 	static const char *const extra[] = { "-tls1_3", "-www", "-num_tickets", "2",
 		NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl o;
+	struct www w;
 
 	tlsticket_clear_all();
-	ossl_start(&o, "rsa.pem", "rsa.key", extra);
-	www_get(o.port, ta, "ticket.front.test", &info);
-	ck_assert_int_eq(info.resumed, 0);
+	www_start(&w, "rsa.pem", "rsa.key", extra);
+	ck_assert_int_eq(www_get(&w, "ticket.front.test"), 0);
 	ck_assert_uint_eq(tlsticket_count13("ticket.front.test"), 2);
-	www_get(o.port, ta, "ticket.front.test", &info);
-	ck_assert_int_eq(info.resumed, 1);
-	ck_assert_uint_eq(info.version, 0x0304);
+	ck_assert_int_eq(www_get(&w, "ticket.front.test"), 1);
+	ck_assert_uint_eq(w.info.version, 0x0304);
 	/* One ticket used up; openssl sends one new ticket after a
 	 * resumption (num_tickets is for full handshakes). */
 	ck_assert_uint_eq(tlsticket_count13("ticket.front.test"), 2);
 	/* Another name has no ticket. */
-	www_get(o.port, ta, "other.front.test", &info);
-	ck_assert_int_eq(info.resumed, 0);
-	ossl_stop(&o);
-	tls_anchors_free(ta);
+	ck_assert_int_eq(www_get(&w, "other.front.test"), 0);
+	www_stop(&w);
 }
 END_TEST
 
 START_TEST(tlsclient_full_handshake_when_ticket_rejected)
 {
 	static const char *const extra[] = { "-tls1_3", "-www", NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl a, b;
+	struct www a, b;
 
 	tlsticket_clear_all();
 	/* Two servers with their own ticket keys, one name: B cannot
 	 * decrypt A's ticket, ignores the PSK, and the handshake is full. */
-	ossl_start(&a, "rsa.pem", "rsa.key", extra);
-	ossl_start(&b, "rsa.pem", "rsa.key", extra);
-	www_get(a.port, ta, "rekey.front.test", &info);
-	ck_assert_int_eq(info.resumed, 0);
+	www_start(&a, "rsa.pem", "rsa.key", extra);
+	www_start(&b, "rsa.pem", "rsa.key", extra);
+	ck_assert_int_eq(www_get(&a, "rekey.front.test"), 0);
 	ck_assert_uint_ge(tlsticket_count13("rekey.front.test"), 1);
-	www_get(b.port, ta, "rekey.front.test", &info);
-	ck_assert_int_eq(info.resumed, 0);
-	ck_assert_uint_eq(info.version, 0x0304);
+	ck_assert_int_eq(www_get(&b, "rekey.front.test"), 0);
+	ck_assert_uint_eq(b.info.version, 0x0304);
 	/* B's own ticket then resumes with B. */
-	www_get(b.port, ta, "rekey.front.test", &info);
-	ck_assert_int_eq(info.resumed, 1);
-	ossl_stop(&a);
-	ossl_stop(&b);
-	tls_anchors_free(ta);
+	ck_assert_int_eq(www_get(&b, "rekey.front.test"), 1);
+	www_stop(&a);
+	www_stop(&b);
 }
 END_TEST
 
@@ -346,16 +351,13 @@ cert_request(const char *version)
 	/* -verify 1: s_server asks for a client certificate but goes on
 	 * without one; we answer with an empty Certificate. */
 	const char *const extra[] = { version, "-www", "-verify", "1", NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl o;
+	struct www w;
 
-	ossl_start(&o, "ec.pem", "ec.key", extra);
-	www_get(o.port, ta, "certreq.front.test", &info);
-	ck_assert_uint_eq(info.version, strcmp(version, "-tls1_3") == 0 ?
+	www_start(&w, "ec.pem", "ec.key", extra);
+	www_get(&w, "certreq.front.test");
+	ck_assert_uint_eq(w.info.version, strcmp(version, "-tls1_3") == 0 ?
 	    0x0304 : 0x0303);
-	ossl_stop(&o);
-	tls_anchors_free(ta);
+	www_stop(&w);
 }
 
 START_TEST(tlsclient_empty_certificate_on_request)
@@ -433,58 +435,22 @@ START_TEST(tlsclient_answers_key_update)
 }
 END_TEST
 
-static void
-tls12_www(const char *cert, const char *key, const char *name)
-{
-	static const char *const extra[] = { "-no_tls1_3", "-www", NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl o;
-
-	ossl_start(&o, cert, key, extra);
-	www_get(o.port, ta, name, &info);
-	ck_assert_uint_eq(info.version, 0x0303);
-	/* openssl does RFC 7627. */
-	ck_assert_int_eq(info.ems, 1);
-	ck_assert_uint_eq(info.group, 0x001d);
-	ossl_stop(&o);
-	tls_anchors_free(ta);
-}
-
-START_TEST(tlsclient_tls12_rsa)
-{
-	tls12_www("rsa.pem", "rsa.key", "rsa12.front.test");
-}
-END_TEST
-
-START_TEST(tlsclient_tls12_ecdsa)
-{
-	tls12_www("ec.pem", "ec.key", "ec12.front.test");
-}
-END_TEST
-
 START_TEST(tlsclient_tls12_resumes_session_id)
 {
 	/* -no_ticket: openssl then resumes by session id (what meek-server's
 	 * BearSSL does too). */
 	static const char *const extra[] = { "-no_tls1_3", "-www", "-no_ticket",
 		NULL };
-	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient_info info;
-	struct ossl o;
+	struct www w;
 
 	tlsticket_clear_all();
-	ossl_start(&o, "ec.pem", "ec.key", extra);
-	www_get(o.port, ta, "sid12.front.test", &info);
-	ck_assert_uint_eq(info.version, 0x0303);
-	ck_assert_int_eq(info.resumed, 0);
-	www_get(o.port, ta, "sid12.front.test", &info);
-	ck_assert_int_eq(info.resumed, 1);
-	ck_assert_int_eq(info.ems, 1);
-	www_get(o.port, ta, "sid12.front.test", &info);
-	ck_assert_int_eq(info.resumed, 1);
-	ossl_stop(&o);
-	tls_anchors_free(ta);
+	www_start(&w, "ec.pem", "ec.key", extra);
+	ck_assert_int_eq(www_get(&w, "sid12.front.test"), 0);
+	ck_assert_uint_eq(w.info.version, 0x0303);
+	ck_assert_int_eq(www_get(&w, "sid12.front.test"), 1);
+	ck_assert_int_eq(w.info.ems, 1);
+	ck_assert_int_eq(www_get(&w, "sid12.front.test"), 1);
+	www_stop(&w);
 }
 END_TEST
 
@@ -507,26 +473,28 @@ expect_cert_error(const char *ca, const char *cert, const char *name,
 	tls_anchors_free(ta);
 }
 
-START_TEST(tlsclient_rejects_unknown_ca)
-{
-	expect_cert_error("ca2.pem", "rsa.pem", "x.front.test", MEEK_ECERTCA,
-	    "certificate not trusted (unknown CA)");
-}
-END_TEST
+/* Certificates the client must refuse: trusting `ca`, a server showing
+ * `cert` reached as each of `names` fails with `code`, the reason saying
+ * `why`.  One row a run. */
+static const struct cert_error {
+	const char *ca, *cert, *names[2];
+	int code;
+	const char *why;
+} cert_errors[] = {
+	{ "ca2.pem", "rsa.pem", { "x.front.test" }, MEEK_ECERTCA,
+	  "certificate not trusted (unknown CA)" },
+	{ "ca.pem", "rsa.pem", { "front.example", "127.0.0.2" }, MEEK_ECERTNAME,
+	  "certificate name mismatch" },
+	{ "ca.pem", "expired.pem", { "x.front.test" }, MEEK_ECERTEXPIRED,
+	  "certificate expired" },
+};
 
-START_TEST(tlsclient_rejects_wrong_name)
+START_TEST(tlsclient_rejects_bad_certificates)
 {
-	expect_cert_error("ca.pem", "rsa.pem", "front.example", MEEK_ECERTNAME,
-	    "certificate name mismatch");
-	expect_cert_error("ca.pem", "rsa.pem", "127.0.0.2", MEEK_ECERTNAME,
-	    "certificate name mismatch");
-}
-END_TEST
+	const struct cert_error *t = &cert_errors[_i];
 
-START_TEST(tlsclient_rejects_expired)
-{
-	expect_cert_error("ca.pem", "expired.pem", "x.front.test", MEEK_ECERTEXPIRED,
-	    "certificate expired");
+	for (size_t i = 0; i < 2 && t->names[i] != NULL; i++)
+		expect_cert_error(t->ca, t->cert, t->names[i], t->code, t->why);
 }
 END_TEST
 
@@ -727,39 +695,25 @@ START_TEST(tlsclient_pending_counts_buffered_records)
 }
 END_TEST
 
-Suite *
-tlsclient_suite(void)
-{
-	Suite *s = suite_create("tlsclient");
-	TCase *tc = tcase_create("openssl13");
+static const struct unit_test tlsclient_tests[] = {
+	{ "openssl13", &tlsclient_tls13_full_handshake,
+	    .loops = (int)UNIT_N(full13), .timeout = 60,
+	    .once = certs_setup },
+	{ "openssl13", &tlsclient_hello_retry_request },
+	{ "openssl13", &tlsclient_resumes_with_ticket },
+	{ "openssl13", &tlsclient_answers_key_update },
+	{ "openssl13", &tlsclient_full_handshake_when_ticket_rejected },
+	{ "openssl13", &tlsclient_empty_certificate_on_request },
+	{ "tls12", &tlsclient_tls12_full_handshake,
+	    .loops = (int)UNIT_N(full12), .timeout = 60,
+	    .once = certs_setup },
+	{ "tls12", &tlsclient_tls12_bearssl_server },
+	{ "tls12", &tlsclient_pending_counts_buffered_records },
+	{ "tls12", &tlsclient_tls12_resumes_session_id },
+	{ "certificates", &tlsclient_rejects_bad_certificates,
+	    .loops = (int)UNIT_N(cert_errors), .timeout = 60,
+	    .once = certs_setup },
+	{ "certificates", &tlsclient_reads_certificate_dates },
+};
 
-	tcase_add_unchecked_fixture(tc, certs_setup, NULL);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, tlsclient_tls13_rsa);
-	tcase_add_test(tc, tlsclient_tls13_ecdsa);
-	tcase_add_test(tc, tlsclient_tls13_ip_literal_name);
-	tcase_add_test(tc, tlsclient_hello_retry_request);
-	tcase_add_test(tc, tlsclient_resumes_with_ticket);
-	tcase_add_test(tc, tlsclient_answers_key_update);
-	tcase_add_test(tc, tlsclient_full_handshake_when_ticket_rejected);
-	tcase_add_test(tc, tlsclient_empty_certificate_on_request);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("tls12");
-	tcase_add_unchecked_fixture(tc, certs_setup, NULL);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, tlsclient_tls12_rsa);
-	tcase_add_test(tc, tlsclient_tls12_ecdsa);
-	tcase_add_test(tc, tlsclient_tls12_bearssl_server);
-	tcase_add_test(tc, tlsclient_pending_counts_buffered_records);
-	tcase_add_test(tc, tlsclient_tls12_resumes_session_id);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("certificates");
-	tcase_add_unchecked_fixture(tc, certs_setup, NULL);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, tlsclient_rejects_unknown_ca);
-	tcase_add_test(tc, tlsclient_rejects_wrong_name);
-	tcase_add_test(tc, tlsclient_rejects_expired);
-	tcase_add_test(tc, tlsclient_reads_certificate_dates);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(tlsclient, tlsclient_tests)

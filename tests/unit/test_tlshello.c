@@ -441,6 +441,29 @@ START_TEST(tlshello_ech_grease_lengths)
 }
 END_TEST
 
+/* Checks that the second hello `b` keeps the first hello `a`'s random,
+ * session id and extensions, in the same order with a cookie extension
+ * inserted; key_share's body too if `same_shares`. */
+static void
+retry_keeps(const struct ph *a, const struct ph *b, int same_shares)
+{
+	ck_assert_mem_eq(a->random, b->random, 32);
+	ck_assert_uint_eq(a->sid_len, b->sid_len);
+	ck_assert_mem_eq(a->sid, b->sid, a->sid_len);
+	ck_assert_uint_eq(b->n_ext, a->n_ext + 1);
+	size_t j = 0;
+	for (size_t i = 0; i < b->n_ext; i++) {
+		if (b->ext[i].type == 0x002c)
+			continue;
+		ck_assert_uint_eq(b->ext[i].type, a->ext[j].type);
+		if (same_shares || b->ext[i].type != 0x0033) {
+			ck_assert_uint_eq(b->ext[i].len, a->ext[j].len);
+			ck_assert_mem_eq(b->ext[i].v, a->ext[j].v, a->ext[j].len);
+		}
+		j++;
+	}
+}
+
 START_TEST(tlshello_retry_keeps_fields)
 {
 	static unsigned char out2[TLSHELLO_MAX];
@@ -461,23 +484,9 @@ START_TEST(tlshello_retry_keeps_fields)
 	    NULL, out2, sizeof out2, &len2, NULL), 0);
 	ck_assert_int_eq(parse(out, len, &a), 0);
 	ck_assert_int_eq(parse(out2, len2, &b), 0);
-	ck_assert_mem_eq(a.random, b.random, 32);
-	ck_assert_uint_eq(a.sid_len, b.sid_len);
-	ck_assert_mem_eq(a.sid, b.sid, a.sid_len);
 	ck_assert_uint_eq(a.n_ciphers, b.n_ciphers);
 	ck_assert_mem_eq(a.ciphers, b.ciphers, a.n_ciphers * 2);
-	/* same order, the cookie inserted */
-	ck_assert_uint_eq(b.n_ext, a.n_ext + 1);
-	size_t j = 0;
-	for (size_t i = 0; i < b.n_ext; i++) {
-		if (b.ext[i].type == 0x002c)
-			continue;
-		ck_assert_uint_eq(b.ext[i].type, a.ext[j].type);
-		if (b.ext[i].type != 0x0033)
-			ck_assert(b.ext[i].len == a.ext[j].len &&
-			    memcmp(b.ext[i].v, a.ext[j].v, a.ext[j].len) == 0);
-		j++;
-	}
+	retry_keeps(&a, &b, 0);
 	const struct ext *c = find(&b, 0x002c), *k = find(&b, 0x0033);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->len, 2 + sizeof cookie);
@@ -636,21 +645,51 @@ share_of(const struct ph *a, uint16_t g, size_t *len)
 	return NULL;
 }
 
+/* Makes the peer's X25519 pair (sk, pk) and checks that `h` derives the
+ * secret the peer does with our X25519 share in `a`. */
+static void
+x25519_agrees(struct tlshello *h, const struct ph *a, unsigned char *sk, unsigned char *pk)
+{
+	unsigned char ss[64], g[32];
+	size_t sl;
+	peer_keypair(BR_EC_curve25519, sk, pk);
+	const unsigned char *ours = share_of(a, TLSHELLO_GROUP_X25519, &sl);
+	ck_assert_uint_eq(sl, 32);
+	memcpy(g, ours, 32);
+	ck_assert(br_ec_all_m31.mul(g, 32, sk, 32, BR_EC_curve25519));
+	ck_assert_int_eq(tlshello_shared_secret(h, TLSHELLO_GROUP_X25519, pk, 32, ss,
+	    sizeof ss), 32);
+	ck_assert_mem_eq(ss, g, 32);
+}
+
+/* Plays the server of X25519MLKEM768 (ML-KEM encapsulation to our ek in
+ * `a`, X25519 from the peer's pair (sk, pk) to our point) into share[] and
+ * checks that `h` derives the same secret. */
+static void
+hybrid_agrees(struct tlshello *h, const struct ph *a, const unsigned char *sk,
+    const unsigned char *pk, unsigned char share[MLKEM_CT_LEN + 32])
+{
+	unsigned char ss[64], g[32], kss[MLKEM_SS_LEN];
+	size_t sl;
+	const unsigned char *ours = share_of(a, TLSHELLO_GROUP_X25519MLKEM768, &sl);
+	ck_assert_uint_eq(sl, MLKEM_EK_LEN + 32);
+	ck_assert_int_eq(mlkem_encaps(share, kss, ours), 0);
+	memcpy(share + MLKEM_CT_LEN, pk, 32);
+	memcpy(g, ours + MLKEM_EK_LEN, 32);
+	ck_assert(br_ec_all_m31.mul(g, 32, sk, 32, BR_EC_curve25519));
+	ck_assert_int_eq(tlshello_shared_secret(h, TLSHELLO_GROUP_X25519MLKEM768, share,
+	    MLKEM_CT_LEN + 32, ss, sizeof ss), MLKEM_SS_LEN + 32);
+	ck_assert_mem_eq(ss, kss, MLKEM_SS_LEN);
+	ck_assert_mem_eq(ss + MLKEM_SS_LEN, g, 32);
+}
+
 START_TEST(tlshello_shared_secret_x25519)
 {
 	struct tlshello h;
 	struct ph a;
-	size_t sl;
 	unsigned char sk[32], pk[32], ss[64], g[32];
 	build_parsed(&h, TLSHELLO_CHROME, "localhost", &a);
-	peer_keypair(BR_EC_curve25519, sk, pk);
-	const unsigned char *ours = share_of(&a, TLSHELLO_GROUP_X25519, &sl);
-	ck_assert_uint_eq(sl, 32);
-	memcpy(g, ours, 32);
-	ck_assert(br_ec_all_m31.mul(g, 32, sk, 32, BR_EC_curve25519));
-	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_X25519, pk, 32, ss,
-	    sizeof ss), 32);
-	ck_assert_mem_eq(ss, g, 32);
+	x25519_agrees(&h, &a, sk, pk);
 	/* a low-order point gives zero: rejected */
 	memset(g, 0, sizeof g);
 	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_X25519, g, 32, ss,
@@ -676,8 +715,8 @@ START_TEST(tlshello_retry_cookie_only_keeps_shares)
 	static unsigned char out2[TLSHELLO_MAX];
 	struct tlshello h;
 	struct ph a, b;
-	size_t len, len2, sl;
-	unsigned char cookie[77], sk[32], pk[32], ss[64], g[32];
+	size_t len, len2;
+	unsigned char cookie[77], sk[32], pk[32], ss[64];
 	memset(cookie, 0x3c, sizeof cookie);
 	ck_assert_int_eq(tlshello_build(&h, TLSHELLO_CHROME, "localhost", NULL, NULL, 0, out,
 	    sizeof out, &len, NULL), 0);
@@ -691,44 +730,16 @@ START_TEST(tlshello_retry_cookie_only_keeps_shares)
 	ck_assert_int_eq(parse(out, len, &a), 0);
 	ck_assert_int_eq(parse(out2, len2, &b), 0);
 	ck_assert_uint_eq(len2, len + 4 + 2 + sizeof cookie);
-	ck_assert_mem_eq(a.random, b.random, 32);
-	ck_assert_uint_eq(a.sid_len, b.sid_len);
-	ck_assert_mem_eq(a.sid, b.sid, a.sid_len);
-	ck_assert_uint_eq(b.n_ext, a.n_ext + 1);
-	size_t j = 0;
-	for (size_t i = 0; i < b.n_ext; i++) {
-		if (b.ext[i].type == 0x002c)
-			continue;
-		ck_assert_uint_eq(b.ext[i].type, a.ext[j].type);
-		ck_assert_uint_eq(b.ext[i].len, a.ext[j].len);
-		ck_assert_mem_eq(b.ext[i].v, a.ext[j].v, a.ext[j].len);
-		j++;
-	}
+	retry_keeps(&a, &b, 1);
 	const struct ext *c = find(&b, 0x002c), *k = find(&b, 0x0033);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(u16(c->v), sizeof cookie);
 	ck_assert_mem_eq(c->v + 2, cookie, sizeof cookie);
 	ck_assert(is_grease(u16(k->v + 2)));   /* the GREASE share is still first */
 	/* both first-hello groups still give their secrets */
-	peer_keypair(BR_EC_curve25519, sk, pk);
-	const unsigned char *ours = share_of(&b, TLSHELLO_GROUP_X25519, &sl);
-	ck_assert_uint_eq(sl, 32);
-	memcpy(g, ours, 32);
-	ck_assert(br_ec_all_m31.mul(g, 32, sk, 32, BR_EC_curve25519));
-	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_X25519, pk, 32, ss,
-	    sizeof ss), 32);
-	ck_assert_mem_eq(ss, g, 32);
-	unsigned char ct[MLKEM_CT_LEN + 32], kss[MLKEM_SS_LEN];
-	ours = share_of(&b, TLSHELLO_GROUP_X25519MLKEM768, &sl);
-	ck_assert_uint_eq(sl, MLKEM_EK_LEN + 32);
-	ck_assert_int_eq(mlkem_encaps(ct, kss, ours), 0);
-	memcpy(ct + MLKEM_CT_LEN, pk, 32);
-	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_X25519MLKEM768, ct,
-	    sizeof ct, ss, sizeof ss), MLKEM_SS_LEN + 32);
-	ck_assert_mem_eq(ss, kss, MLKEM_SS_LEN);
-	memcpy(g, ours + MLKEM_EK_LEN, 32);
-	ck_assert(br_ec_all_m31.mul(g, 32, sk, 32, BR_EC_curve25519));
-	ck_assert_mem_eq(ss + MLKEM_SS_LEN, g, 32);
+	unsigned char ct[MLKEM_CT_LEN + 32];
+	x25519_agrees(&h, &b, sk, pk);
+	hybrid_agrees(&h, &b, sk, pk, ct);
 	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_P256, pk, 32, ss,
 	    sizeof ss), MEEK_EPROTO);
 	tlshello_clear(&h);
@@ -781,22 +792,15 @@ START_TEST(tlshello_shared_secret_hybrid)
 	struct tlshello h;
 	struct ph a;
 	size_t sl;
-	unsigned char sk[32], pk[32], g[32], ss[64];
-	unsigned char share[MLKEM_CT_LEN + 32], kss[MLKEM_SS_LEN];
+	unsigned char sk[32], pk[32], ss[64];
+	unsigned char share[MLKEM_CT_LEN + 32];
 	build_parsed(&h, TLSHELLO_CHROME_WS, "localhost", &a);
-	const unsigned char *ours = share_of(&a, TLSHELLO_GROUP_X25519MLKEM768, &sl);
-	ck_assert_uint_eq(sl, MLKEM_EK_LEN + 32);
 	/* the server: ML-KEM encapsulation to our ek, X25519 to our point */
-	ck_assert_int_eq(mlkem_encaps(share, kss, ours), 0);
 	peer_keypair(BR_EC_curve25519, sk, pk);
-	memcpy(share + MLKEM_CT_LEN, pk, 32);
-	memcpy(g, ours + MLKEM_EK_LEN, 32);
-	ck_assert(br_ec_all_m31.mul(g, 32, sk, 32, BR_EC_curve25519));
-	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_X25519MLKEM768, share,
-	    sizeof share, ss, sizeof ss), 64);
-	ck_assert_mem_eq(ss, kss, 32);
-	ck_assert_mem_eq(ss + 32, g, 32);
+	hybrid_agrees(&h, &a, sk, pk, share);
+	ck_assert_uint_eq(MLKEM_SS_LEN + 32, 64);      /* the secret hybrid_agrees checked */
 	/* the hybrid's X25519 key is not the plain X25519 share's */
+	const unsigned char *ours = share_of(&a, TLSHELLO_GROUP_X25519MLKEM768, &sl);
 	const unsigned char *x = share_of(&a, TLSHELLO_GROUP_X25519, &sl);
 	ck_assert(memcmp(x, ours + MLKEM_EK_LEN, 32) != 0);
 	ck_assert_int_eq(tlshello_shared_secret(&h, TLSHELLO_GROUP_X25519MLKEM768, share,
@@ -846,35 +850,22 @@ START_TEST(tlshello_profile_names)
 }
 END_TEST
 
-Suite *
-tlshello_suite(void)
-{
-	Suite *s = suite_create("tlshello");
-	TCase *tc;
+static const struct unit_test tlshello_tests[] = {
+	{ "chromium", &tlshello_matches_chromium_https },
+	{ "chromium", &tlshello_matches_chromium_wss },
+	{ "chromium", &tlshello_ja4_is_chromiums },
+	{ "chromium", &tlshello_permutes_extensions },
+	{ "chromium", &tlshello_grease_values_valid },
+	{ "chromium", &tlshello_ech_grease_lengths },
+	{ "hellos", &tlshello_retry_keeps_fields },
+	{ "hellos", &tlshello_psk_last_with_binders },
+	{ "hellos", &tlshello_sni_and_limits },
+	{ "hellos", &tlshello_resumes_tls12 },
+	{ "hellos", &tlshello_profile_names },
+	{ "keys", &tlshello_shared_secret_x25519, .timeout = 60 },
+	{ "keys", &tlshello_retry_cookie_only_keeps_shares },
+	{ "keys", &tlshello_shared_secret_p256_p384 },
+	{ "keys", &tlshello_shared_secret_hybrid },
+};
 
-	tc = tcase_create("chromium");
-	tcase_add_test(tc, tlshello_matches_chromium_https);
-	tcase_add_test(tc, tlshello_matches_chromium_wss);
-	tcase_add_test(tc, tlshello_ja4_is_chromiums);
-	tcase_add_test(tc, tlshello_permutes_extensions);
-	tcase_add_test(tc, tlshello_grease_values_valid);
-	tcase_add_test(tc, tlshello_ech_grease_lengths);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("hellos");
-	tcase_add_test(tc, tlshello_retry_keeps_fields);
-	tcase_add_test(tc, tlshello_psk_last_with_binders);
-	tcase_add_test(tc, tlshello_sni_and_limits);
-	tcase_add_test(tc, tlshello_resumes_tls12);
-	tcase_add_test(tc, tlshello_profile_names);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("keys");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, tlshello_shared_secret_x25519);
-	tcase_add_test(tc, tlshello_retry_cookie_only_keeps_shares);
-	tcase_add_test(tc, tlshello_shared_secret_p256_p384);
-	tcase_add_test(tc, tlshello_shared_secret_hybrid);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(tlshello, tlshello_tests)

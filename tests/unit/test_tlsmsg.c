@@ -11,6 +11,7 @@
 #include "shared/err.h"
 #include "shared/tlsmsg.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,24 @@ vc(struct mb *b)
 	}
 }
 
+/* A vector of `n` bytes `c` with a `lb`-byte length. */
+static void
+pvfill(struct mb *b, int lb, unsigned char c, size_t n)
+{
+	vo(b, lb);
+	pfill(b, c, n);
+	vc(b);
+}
+
+/* A vector of the `n` bytes at `p` with a `lb`-byte length. */
+static void
+pvmem(struct mb *b, int lb, const void *p, size_t n)
+{
+	vo(b, lb);
+	pmem(b, p, n);
+	vc(b);
+}
+
 /* An extension with body bytes. */
 static void
 pext(struct mb *b, unsigned type, const void *body, size_t n)
@@ -94,6 +113,37 @@ pext(struct mb *b, unsigned type, const void *body, size_t n)
 	p16(b, type);
 	p16(b, (unsigned)n);
 	pmem(b, body, n);
+}
+
+/* One extension of a hand-built list; a NULL body ends the list. */
+struct xt {
+	unsigned type;
+	const char *body;
+	size_t len;
+};
+
+#define XT_SV13 { 43, "\x03\x04", 2 }         /* supported_versions: TLS 1.3 */
+#define XT_EARLY_DATA_16K { 42, "\x00\x00\x40\x00", 4 }  /* early_data, max 16 KiB */
+#define XT_KS_X25519_1 { 51, "\x00\x1d\x00\x01\x05", 5 }  /* key_share: x25519, 1 byte */
+
+/* An extensions block (2-byte length) of x[0..max), up to a NULL body. */
+static void
+pexts(struct mb *b, const struct xt *x, size_t max)
+{
+	size_t i;
+
+	vo(b, 2);
+	for (i = 0; i < max && x[i].body != NULL; i++)
+		pext(b, x[i].type, x[i].body, x[i].len);
+	vc(b);
+}
+
+/* Checks that case `what` of a parser gave MEEK_EPROTO (rc) with `alert`. */
+static void
+check_rejected(const char *what, int rc, int alert, int want_alert)
+{
+	ck_assert_msg(rc == MEEK_EPROTO, "%s: not rejected (%d)", what, rc);
+	ck_assert_msg(alert == want_alert, "%s: alert %d, want %d", what, alert, want_alert);
 }
 
 static const unsigned char hrr_random[32] = {
@@ -137,9 +187,7 @@ sh13(struct mb *b, int with_psk)
 	p16(b, 51);
 	vo(b, 2);
 	p16(b, 0x001d);
-	vo(b, 2);
-	pfill(b, 0x77, 32);
-	vc(b);
+	pvfill(b, 2, 0x77, 32);
 	vc(b);
 	if (with_psk)
 		pext(b, 41, "\x00\x01", 2);
@@ -252,103 +300,106 @@ START_TEST(tlsmsg_server_hello_tls13)
 }
 END_TEST
 
+/* ServerHellos that tlsmsg_server_hello rejects: sh_head(random (NULL:
+ * 0x42s), suite) and up to three extensions. */
+struct sh_case {
+	const char *what;
+	const unsigned char *random;
+	unsigned suite;
+	struct xt ext[3];
+	int alert;
+	const char *why;                /* NULL: not checked */
+};
+
+static void
+sh_rejects(const struct sh_case *c, size_t n)
+{
+	static struct mb b;
+	struct tlsmsg_server_hello sh;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *why = NULL;
+		int alert = 0, rc;
+
+		sh_head(&b, c[i].random, c[i].suite);
+		pexts(&b, c[i].ext, 3);
+		rc = tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why);
+		check_rejected(c[i].what, rc, alert, c[i].alert);
+		if (c[i].why != NULL)
+			ck_assert_str_eq(why, c[i].why);
+	}
+}
+
+static const struct sh_case sh13_bad[] = {
+	{ "duplicate key_share", NULL, 0x1301, { XT_SV13, XT_KS_X25519_1, XT_KS_X25519_1 },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, "ServerHello: duplicate extension" },
+	{ "ALPN in a TLS 1.3 ServerHello (offered, but belongs in EE)", NULL, 0x1301,
+	  { XT_SV13, { 16, "\x00\x03\x02h2", 5 } }, TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+	{ "an unknown (GREASE) extension", NULL, 0x1301, { XT_SV13, { 0x0a0a, "", 0 } },
+	  TLSMSG_ALERT_UNSUPPORTED_EXTENSION, NULL },
+	{ "supported_versions choosing TLS 1.2", NULL, 0xc02f, { { 43, "\x03\x03", 2 } },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+	{ "a cookie outside an HRR", NULL, 0x1301, { XT_SV13, { 44, "\x00\x01\x01", 3 } },
+	  TLSMSG_ALERT_UNSUPPORTED_EXTENSION, NULL },
+	{ "empty key_exchange", NULL, 0x1301, { XT_SV13, { 51, "\x00\x1d\x00\x00", 4 } },
+	  TLSMSG_ALERT_DECODE_ERROR, NULL },
+};
+
+/* sh13(b, 0) with the byte at `at` set to `v`. */
+static const struct {
+	const char *what;
+	size_t at;
+	unsigned char v;
+	int alert;
+} sh13_poked[] = {
+	{ "compression method 1", 2 + 32 + 1 + 32 + 2, 1, TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	{ "session id of 33 bytes", 34, 33, TLSMSG_ALERT_DECODE_ERROR },
+};
+
 START_TEST(tlsmsg_server_hello_rejects_bad_extensions)
 {
 	static struct mb b;
 	struct tlsmsg_server_hello sh;
-	const char *why = NULL;
-	int alert = 0;
+	size_t i;
 
-	/* duplicate key_share */
-	sh_head(&b, NULL, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 51, "\x00\x1d\x00\x01\x05", 5);
-	pext(&b, 51, "\x00\x1d\x00\x01\x05", 5);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-	ck_assert_str_eq(why, "ServerHello: duplicate extension");
+	sh_rejects(sh13_bad, sizeof sh13_bad / sizeof sh13_bad[0]);
+	for (i = 0; i < sizeof sh13_poked / sizeof sh13_poked[0]; i++) {
+		const char *why = NULL;
+		int alert = 0, rc;
 
-	/* ALPN in a TLS 1.3 ServerHello (offered, but belongs in EE) */
-	sh_head(&b, NULL, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 16, "\x00\x03\x02h2", 5);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* an unknown (GREASE) extension */
-	sh_head(&b, NULL, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 0x0a0a, "", 0);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_UNSUPPORTED_EXTENSION);
-
-	/* supported_versions choosing TLS 1.2 */
-	sh_head(&b, NULL, 0xc02f);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x03", 2);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* a cookie outside an HRR */
-	sh_head(&b, NULL, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 44, "\x00\x01\x01", 3);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_UNSUPPORTED_EXTENSION);
-
-	/* empty key_exchange */
-	sh_head(&b, NULL, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 51, "\x00\x1d\x00\x00", 4);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_DECODE_ERROR);
-
-	/* compression method 1 */
-	sh13(&b, 0);
-	b.d[2 + 32 + 1 + 32 + 2] = 1;
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* session id of 33 bytes */
-	sh13(&b, 0);
-	b.d[34] = 33;
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_DECODE_ERROR);
+		sh13(&b, 0);
+		b.d[sh13_poked[i].at] = sh13_poked[i].v;
+		rc = tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why);
+		check_rejected(sh13_poked[i].what, rc, alert, sh13_poked[i].alert);
+	}
 }
 END_TEST
 
+static const struct sh_case hrr_bad[] = {
+	{ "an HRR key_share with a share", hrr_random, 0x1301, { XT_SV13, XT_KS_X25519_1 },
+	  TLSMSG_ALERT_DECODE_ERROR, NULL },
+	{ "an HRR that changes nothing", hrr_random, 0x1301, { XT_SV13 },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+	{ "an HRR without supported_versions", hrr_random, 0x1301, { { 51, "\x00\x1d", 2 } },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+	{ "pre_shared_key is not allowed in an HRR", hrr_random, 0x1301,
+	  { XT_SV13, { 51, "\x00\x1d", 2 }, { 41, "\x00\x00", 2 } },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+};
+
 START_TEST(tlsmsg_server_hello_detects_hello_retry_request)
 {
+	static const struct xt hrr_ext[] = {
+		XT_SV13, { 51, "\x11\xec", 2 }, { 44, "\x00\x03\xaa\xbb\xcc", 5 },
+	};
 	static struct mb b;
 	struct tlsmsg_server_hello sh;
 	const char *why = NULL;
 	int alert = 0;
 
 	sh_head(&b, hrr_random, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 51, "\x11\xec", 2);
-	pext(&b, 44, "\x00\x03\xaa\xbb\xcc", 5);
-	vc(&b);
+	pexts(&b, hrr_ext, sizeof hrr_ext / sizeof hrr_ext[0]);
 	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why), 0);
 	ck_assert_int_eq(sh.hrr, 1);
 	ck_assert_uint_eq(sh.group, 0x11ec);
@@ -356,50 +407,25 @@ START_TEST(tlsmsg_server_hello_detects_hello_retry_request)
 	ck_assert_uint_eq(sh.cookie_len, 3);
 	ck_assert_uint_eq(sh.cookie[2], 0xcc);
 	SH_PREFIXES_FAIL(&b, &sh);
-
-	/* an HRR key_share with a share: decode_error */
-	sh_head(&b, hrr_random, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 51, "\x00\x1d\x00\x01\x05", 5);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_DECODE_ERROR);
-
-	/* an HRR that changes nothing */
-	sh_head(&b, hrr_random, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* an HRR without supported_versions */
-	sh_head(&b, hrr_random, 0x1301);
-	vo(&b, 2);
-	pext(&b, 51, "\x00\x1d", 2);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* pre_shared_key is not allowed in an HRR */
-	sh_head(&b, hrr_random, 0x1301);
-	vo(&b, 2);
-	pext(&b, 43, "\x03\x04", 2);
-	pext(&b, 51, "\x00\x1d", 2);
-	pext(&b, 41, "\x00\x00", 2);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	sh_rejects(hrr_bad, sizeof hrr_bad / sizeof hrr_bad[0]);
 }
 END_TEST
 
+static const struct sh_case sh12_bad[] = {
+	{ "renegotiation_info that is not the initial empty one", NULL, 0xc02f,
+	  { { 0xff01, "\x01\x00", 2 } }, TLSMSG_ALERT_HANDSHAKE_FAILURE, NULL },
+	{ "ec_point_formats without uncompressed", NULL, 0xc02f, { { 11, "\x01\x01", 2 } },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+	{ "key_share in a TLS 1.2 ServerHello", NULL, 0xc02f, { XT_KS_X25519_1 },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
+};
+
 START_TEST(tlsmsg_server_hello_tls12_and_downgrade_sentinels)
 {
+	static const struct xt sh12_ext[] = {
+		{ 0xff01, "\x00", 1 }, { 23, "", 0 }, { 11, "\x01\x00", 2 },
+		{ 16, "\x00\x09\x08http/1.1", 11 }, { 35, "", 0 },
+	};
 	static struct mb b;
 	struct tlsmsg_server_hello sh;
 	unsigned char r[32];
@@ -408,13 +434,7 @@ START_TEST(tlsmsg_server_hello_tls12_and_downgrade_sentinels)
 
 	memset(r, 0x33, sizeof r);
 	sh_head(&b, r, 0xc02f);
-	vo(&b, 2);
-	pext(&b, 0xff01, "\x00", 1);
-	pext(&b, 23, "", 0);
-	pext(&b, 11, "\x01\x00", 2);
-	pext(&b, 16, "\x00\x09\x08http/1.1", 11);
-	pext(&b, 35, "", 0);
-	vc(&b);
+	pexts(&b, sh12_ext, sizeof sh12_ext / sizeof sh12_ext[0]);
 	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why), 0);
 	ck_assert_uint_eq(sh.version, 0x0303);
 	ck_assert_int_eq(sh.downgrade, 0);
@@ -445,82 +465,49 @@ START_TEST(tlsmsg_server_hello_tls12_and_downgrade_sentinels)
 	    MEEK_EPROTO);
 	ck_assert_int_eq(alert, TLSMSG_ALERT_PROTOCOL_VERSION);
 
-	/* renegotiation_info that is not the initial empty one */
-	sh_head(&b, NULL, 0xc02f);
-	vo(&b, 2);
-	pext(&b, 0xff01, "\x01\x00", 2);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_HANDSHAKE_FAILURE);
-
-	/* ec_point_formats without uncompressed */
-	sh_head(&b, NULL, 0xc02f);
-	vo(&b, 2);
-	pext(&b, 11, "\x01\x01", 2);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-
-	/* key_share in a TLS 1.2 ServerHello */
-	sh_head(&b, NULL, 0xc02f);
-	vo(&b, 2);
-	pext(&b, 51, "\x00\x1d\x00\x01\x05", 5);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_server_hello(b.d, b.n, OFFERED13, &sh, &alert, &why),
-	    MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	sh_rejects(sh12_bad, sizeof sh12_bad / sizeof sh12_bad[0]);
 }
 END_TEST
 
-/* EncryptedExtensions blocks of up to two extensions (type 0xffff ends the
- * list early) that tlsmsg_encrypted_extensions rejects with MEEK_EPROTO. */
+/* EncryptedExtensions blocks of up to two extensions that
+ * tlsmsg_encrypted_extensions rejects with MEEK_EPROTO. */
 struct ee_case {
 	const char *what;
 	uint32_t offered;
-	struct {
-		unsigned type;
-		const char *body;
-		size_t len;
-	} ext[2];
-	unsigned alert;
+	struct xt ext[2];
+	int alert;
 };
 
 static const struct ee_case ee_bad[] = {
 	{ "ALPS without ALPN", OFFERED13,
-	  { { 0x44cd, "", 0 }, { 0xffff, NULL, 0 } }, TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	  { { 0x44cd, "", 0 } }, TLSMSG_ALERT_ILLEGAL_PARAMETER },
 	{ "not offered (ALPS)", OFFERED13 & ~TLSMSG_X_ALPS,
 	  { { 16, "\x00\x03\x02h2", 5 }, { 0x44cd, "", 0 } },
 	  TLSMSG_ALERT_UNSUPPORTED_EXTENSION },
 	{ "key_share does not belong in EE", OFFERED13,
-	  { { 51, "\x00\x1d\x00\x01\x05", 5 }, { 0xffff, NULL, 0 } },
-	  TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	  { XT_KS_X25519_1 }, TLSMSG_ALERT_ILLEGAL_PARAMETER },
 	{ "duplicate", OFFERED13,
 	  { { 0, "", 0 }, { 0, "", 0 } }, TLSMSG_ALERT_ILLEGAL_PARAMETER },
 	{ "two ALPN names", OFFERED13,
-	  { { 16, "\x00\x06\x02h2\x02h3", 8 }, { 0xffff, NULL, 0 } },
-	  TLSMSG_ALERT_DECODE_ERROR },
+	  { { 16, "\x00\x06\x02h2\x02h3", 8 } }, TLSMSG_ALERT_DECODE_ERROR },
 	{ "GREASE echoed", OFFERED13,
-	  { { 0xdada, "", 0 }, { 0xffff, NULL, 0 } }, TLSMSG_ALERT_UNSUPPORTED_EXTENSION },
+	  { { 0xdada, "", 0 } }, TLSMSG_ALERT_UNSUPPORTED_EXTENSION },
 };
 
 START_TEST(tlsmsg_encrypted_extensions_parses_and_checks)
 {
 	static struct mb b;
+	static const struct xt ee_ext[] = {
+		{ 0, "", 0 }, { 16, "\x00\x03\x02h2", 5 }, { 0x44cd, "\x00\x00", 2 },
+		{ 10, "\x00\x04\x00\x1d\x00\x17", 6 }, { 42, "", 0 },
+	};
 	struct tlsmsg_encrypted_extensions ee;
 	const char *why = NULL;
 	int alert = 0;
 	size_t i;
 
 	b.n = 0;
-	vo(&b, 2);
-	pext(&b, 0, "", 0);
-	pext(&b, 16, "\x00\x03\x02h2", 5);
-	pext(&b, 0x44cd, "\x00\x00", 2);
-	pext(&b, 10, "\x00\x04\x00\x1d\x00\x17", 6);
-	pext(&b, 42, "", 0);
-	vc(&b);
+	pexts(&b, ee_ext, sizeof ee_ext / sizeof ee_ext[0]);
 	ck_assert_int_eq(tlsmsg_encrypted_extensions(b.d, b.n, OFFERED13, &ee, &alert, &why),
 	    0);
 	ck_assert_uint_eq(ee.alpn_len, 2);
@@ -541,16 +528,13 @@ START_TEST(tlsmsg_encrypted_extensions_parses_and_checks)
 
 	for (i = 0; i < sizeof ee_bad / sizeof ee_bad[0]; i++) {
 		const struct ee_case *c = &ee_bad[i];
-		size_t j;
+		int rc;
 
 		b.n = 0;
-		vo(&b, 2);
-		for (j = 0; j < 2 && c->ext[j].type != 0xffff; j++)
-			pext(&b, c->ext[j].type, c->ext[j].body, c->ext[j].len);
-		vc(&b);
-		ck_assert_msg(tlsmsg_encrypted_extensions(b.d, b.n, c->offered, &ee, &alert,
-		    &why) == MEEK_EPROTO, "%s: not rejected", c->what);
-		ck_assert_msg(alert == (int)c->alert, "%s: alert %d", c->what, alert);
+		pexts(&b, c->ext, 2);
+		alert = 0;
+		rc = tlsmsg_encrypted_extensions(b.d, b.n, c->offered, &ee, &alert, &why);
+		check_rejected(c->what, rc, alert, c->alert);
 	}
 }
 END_TEST
@@ -567,9 +551,7 @@ cert13(struct mb *b, size_t n, size_t size)
 	p8(b, 0);
 	vo(b, 3);
 	for (i = 0; i < n; i++) {
-		vo(b, 3);
-		pfill(b, (unsigned char)(0x30 + i), size);
-		vc(b);
+		pvfill(b, 3, (unsigned char)(0x30 + i), size);
 		vo(b, 2);
 		if (i == 0) {
 			p16(b, 5);
@@ -627,12 +609,8 @@ START_TEST(tlsmsg_certificate_both_forms)
 	/* TLS 1.2 form */
 	b.n = 0;
 	vo(&b, 3);
-	vo(&b, 3);
-	pfill(&b, 0x30, 50);
-	vc(&b);
-	vo(&b, 3);
-	pfill(&b, 0x31, 60);
-	vc(&b);
+	pvfill(&b, 3, 0x30, 50);
+	pvfill(&b, 3, 0x31, 60);
 	vc(&b);
 	ck_assert_int_eq(tlsmsg_certificate(b.d, b.n, 0, OFFERED13, &c, &alert, &why), 0);
 	ck_assert_uint_eq(c.n, 2);
@@ -691,12 +669,11 @@ brotli_stored(unsigned char *out, const unsigned char *in, size_t n)
 	return o;
 }
 
+/* A CompressedCertificate body into *b: algorithm `alg`, uncompressed_length
+ * `declared`, then the `zn` bytes of compressed data `z`. */
 static void
-compressed(struct mb *b, unsigned alg, size_t declared, const unsigned char *plain, size_t n)
+cc_body(struct mb *b, unsigned alg, size_t declared, const unsigned char *z, size_t zn)
 {
-	static unsigned char z[140000];
-	size_t zn = brotli_stored(z, plain, n);
-
 	b->n = 0;
 	b->sp = 0;
 	p16(b, alg);
@@ -705,6 +682,51 @@ compressed(struct mb *b, unsigned alg, size_t declared, const unsigned char *pla
 	pmem(b, z, zn);
 	vc(b);
 }
+
+static void
+compressed(struct mb *b, unsigned alg, size_t declared, const unsigned char *plain, size_t n)
+{
+	static unsigned char z[140000];
+
+	cc_body(b, alg, declared, z, brotli_stored(z, plain, n));
+}
+
+/* Checks that the body in `b` decompresses into out[0..cap) to `plain`. */
+static void
+cc_ok(const struct mb *b, unsigned char *out, size_t cap, const struct mb *plain)
+{
+	const char *why = NULL;
+	size_t out_len = 0;
+	int alert = 0;
+
+	ck_assert_int_eq(tlsmsg_compressed_certificate(b->d, b->n, out, cap, &out_len, &alert,
+	    &why), 0);
+	ck_assert_uint_eq(out_len, plain->n);
+	ck_assert_int_eq(memcmp(out, plain->d, plain->n), 0);
+}
+
+/* Checks that the body in `b` is rejected (MEEK_EPROTO) with `want_alert`
+ * (0: not checked) and `want_why` (NULL: not checked).  Returns the output
+ * length the call left. */
+static size_t
+cc_rejects(const struct mb *b, unsigned char *out, size_t cap, int want_alert,
+    const char *want_why)
+{
+	const char *why = NULL;
+	size_t out_len = SIZE_MAX;
+	int alert = 0;
+
+	ck_assert_int_eq(tlsmsg_compressed_certificate(b->d, b->n, out, cap, &out_len, &alert,
+	    &why), MEEK_EPROTO);
+	if (want_alert != 0)
+		ck_assert_int_eq(alert, want_alert);
+	if (want_why != NULL)
+		ck_assert_str_eq(why, want_why);
+	return out_len;
+}
+
+#define CC_SHORT "CompressedCertificate: shorter than uncompressed_length"
+#define CC_LONG "CompressedCertificate: longer than uncompressed_length"
 
 START_TEST(tlsmsg_compressed_certificate_brotli)
 {
@@ -717,54 +739,35 @@ START_TEST(tlsmsg_compressed_certificate_brotli)
 
 	cert13(&plain, 3, 25000);       /* > 65536: two meta-blocks */
 	compressed(&b, 2, plain.n, plain.d, plain.n);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), 0);
-	ck_assert_uint_eq(out_len, plain.n);
-	ck_assert_int_eq(memcmp(out, plain.d, plain.n), 0);
-	ck_assert_int_eq(tlsmsg_certificate(out, out_len, 1, OFFERED13, &c, &alert, &why), 0);
+	cc_ok(&b, out, sizeof out, &plain);
+	ck_assert_int_eq(tlsmsg_certificate(out, plain.n, 1, OFFERED13, &c, &alert, &why), 0);
 	ck_assert_uint_eq(c.n, 3);
 	/* the output cap is the declared length, then `cap` */
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, plain.n - 1, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
+	cc_rejects(&b, out, plain.n - 1, TLSMSG_ALERT_BAD_CERTIFICATE, NULL);
 	ALL_PREFIXES_FAIL(tlsmsg_compressed_certificate(b.d, len_, out, sizeof out, &out_len,
 	    &alert, &why), &b);
 
 	/* declared longer / shorter than the data */
 	compressed(&b, 2, plain.n + 1, plain.d, plain.n);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
-	ck_assert_str_eq(why, "CompressedCertificate: shorter than uncompressed_length");
+	cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_BAD_CERTIFICATE, CC_SHORT);
 	compressed(&b, 2, plain.n - 1, plain.d, plain.n);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_str_eq(why, "CompressedCertificate: longer than uncompressed_length");
+	cc_rejects(&b, out, sizeof out, 0, CC_LONG);
 
 	/* over the limit, zero, other algorithms, garbage */
 	compressed(&b, 2, TLSMSG_CERT_MSG_MAX + 1, plain.d, 10);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
+	cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_BAD_CERTIFICATE, NULL);
 	compressed(&b, 2, 0, plain.d, 0);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
+	cc_rejects(&b, out, sizeof out, 0, NULL);
 	compressed(&b, 1, 10, plain.d, 10);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL);
 	compressed(&b, 2, 10, plain.d, 10);
 	b.d[8] ^= 0xff;                   /* the first meta-block header */
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
+	cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_BAD_CERTIFICATE, NULL);
 	/* bytes after the end of the brotli stream */
 	compressed(&b, 2, 10, plain.d, 10);
 	b.d[b.n++] = 0;
 	b.d[7]++;
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
+	cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_BAD_CERTIFICATE, NULL);
 }
 END_TEST
 
@@ -788,17 +791,8 @@ START_TEST(tlsmsg_compressed_certificate_real_brotli)
 
 	cert13(&plain, 3, 100);
 	ck_assert_uint_eq(plain.n, 338);
-	b.n = 0;
-	b.sp = 0;
-	p16(&b, 2);
-	p24(&b, plain.n);
-	vo(&b, 3);
-	pmem(&b, brotli_cert13_3x100, sizeof brotli_cert13_3x100);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), 0);
-	ck_assert_uint_eq(out_len, plain.n);
-	ck_assert_int_eq(memcmp(out, plain.d, plain.n), 0);
+	cc_body(&b, 2, plain.n, brotli_cert13_3x100, sizeof brotli_cert13_3x100);
+	cc_ok(&b, out, sizeof out, &plain);
 	/* a flipped bit in the compressed data is caught (by brotli or by the
 	 * length) or changes the output: never silently the same */
 	b.d[8 + 20] ^= 0x10;
@@ -827,13 +821,7 @@ compressed_file(struct mb *b, const char *name, size_t declared)
 	ck_assert_int_eq(feof(f), 1);
 	fclose(f);
 	ck_assert_uint_gt(zn, 0);
-	b->n = 0;
-	b->sp = 0;
-	p16(b, 2);
-	p24(b, declared);
-	vo(b, 3);
-	pmem(b, z, zn);
-	vc(b);
+	cc_body(b, 2, declared, z, zn);
 }
 
 /* The decoder's memory cap (tlsmsg.c TLSMSG_BROTLI_MEM_MAX), with streams
@@ -844,7 +832,6 @@ START_TEST(tlsmsg_compressed_certificate_memory_cap)
 	static unsigned char out[TLSMSG_CERT_MSG_MAX];
 	static struct tlsmsg_certificate c;
 	const char *why = NULL;
-	size_t out_len = 0;
 	int alert = 0;
 
 	/* 100 KB of certificates in a stream with a 16 MiB window: the
@@ -853,35 +840,22 @@ START_TEST(tlsmsg_compressed_certificate_memory_cap)
 	ck_assert_uint_eq(plain.n, 100043);
 	compressed_file(&b, "cert13-4x25000-w24.br", plain.n);
 	ck_assert_uint_lt(b.n, 200);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), 0);
-	ck_assert_uint_eq(out_len, plain.n);
-	ck_assert_int_eq(memcmp(out, plain.d, plain.n), 0);
-	ck_assert_int_eq(tlsmsg_certificate(out, out_len, 1, OFFERED13, &c, &alert, &why), 0);
+	cc_ok(&b, out, sizeof out, &plain);
+	ck_assert_int_eq(tlsmsg_certificate(out, plain.n, 1, OFFERED13, &c, &alert, &why), 0);
 	ck_assert_uint_eq(c.n, 4);
 
 	/* 14 bytes that inflate to 16 MiB in one meta-block: the ring buffer
 	 * it asks for is over the cap, so the decoder fails before any output */
 	compressed_file(&b, "zeros-16m-w24.br", 100000);
-	alert = 0;
-	why = NULL;
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
-	ck_assert_str_eq(why, "CompressedCertificate: brotli data does not decompress");
-	ck_assert_uint_eq(out_len, 0);
+	ck_assert_uint_eq(cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_BAD_CERTIFICATE,
+	    "CompressedCertificate: brotli data does not decompress"), 0);
 	/* the same 16 MiB with a 128 KiB window fits the cap: the output
 	 * bound (the declared length) stops it instead */
 	compressed_file(&b, "zeros-16m-w17.br", 100000);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_BAD_CERTIFICATE);
-	ck_assert_str_eq(why, "CompressedCertificate: longer than uncompressed_length");
+	cc_rejects(&b, out, sizeof out, TLSMSG_ALERT_BAD_CERTIFICATE, CC_LONG);
 	/* declared at the limit, still stopped there */
 	compressed_file(&b, "zeros-16m-w17.br", TLSMSG_CERT_MSG_MAX);
-	ck_assert_int_eq(tlsmsg_compressed_certificate(b.d, b.n, out, sizeof out, &out_len,
-	    &alert, &why), MEEK_EPROTO);
-	ck_assert_str_eq(why, "CompressedCertificate: longer than uncompressed_length");
+	cc_rejects(&b, out, sizeof out, 0, CC_LONG);
 }
 END_TEST
 
@@ -896,9 +870,7 @@ START_TEST(tlsmsg_small_messages)
 
 	b.n = 0;
 	p16(&b, 0x0804);
-	vo(&b, 2);
-	pfill(&b, 0xee, 256);
-	vc(&b);
+	pvfill(&b, 2, 0xee, 256);
 	ck_assert_int_eq(tlsmsg_certificate_verify(b.d, b.n, &cv, &alert, &why), 0);
 	ck_assert_uint_eq(cv.scheme, 0x0804);
 	ck_assert_uint_eq(cv.sig_len, 256);
@@ -929,9 +901,7 @@ START_TEST(tlsmsg_small_messages)
 
 	b.n = 0;
 	p8(&b, 1);
-	vo(&b, 3);
-	pfill(&b, 0x30, 9);
-	vc(&b);
+	pvfill(&b, 3, 0x30, 9);
 	{
 		const unsigned char *o;
 		size_t ol;
@@ -953,26 +923,39 @@ START_TEST(tlsmsg_small_messages)
 }
 END_TEST
 
+/* TLS 1.3 NewSessionTickets that tlsmsg_new_session_ticket rejects. */
+struct nst_case {
+	const char *what;
+	const char *ticket;
+	size_t ticket_len;
+	struct xt ext[2];
+	int alert;
+};
+
+static const struct nst_case nst13_bad[] = {
+	{ "duplicate early_data", "\x01", 1, { XT_EARLY_DATA_16K, XT_EARLY_DATA_16K },
+	  TLSMSG_ALERT_ILLEGAL_PARAMETER },
+	{ "an empty ticket", "", 0, { { 0, NULL, 0 } }, TLSMSG_ALERT_DECODE_ERROR },
+};
+
 START_TEST(tlsmsg_new_session_ticket_both_forms)
 {
 	static struct mb b;
+	static const struct xt nst_ext[] = {
+		{ 0x1234, "xyz", 3 },           /* unknown: ignored */
+		XT_EARLY_DATA_16K,
+	};
 	struct tlsmsg_new_session_ticket t;
 	const char *why = NULL;
 	int alert = 0;
+	size_t i;
 
 	b.n = 0;
 	p32(&b, 604800);
 	p32(&b, 0xdeadbeef);
-	vo(&b, 1);
-	pfill(&b, 0x01, 8);
-	vc(&b);
-	vo(&b, 2);
-	pfill(&b, 0x7e, 200);
-	vc(&b);
-	vo(&b, 2);
-	pext(&b, 0x1234, "xyz", 3);         /* unknown: ignored */
-	pext(&b, 42, "\x00\x00\x40\x00", 4);
-	vc(&b);
+	pvfill(&b, 1, 0x01, 8);
+	pvfill(&b, 2, 0x7e, 200);
+	pexts(&b, nst_ext, 2);
 	ck_assert_int_eq(tlsmsg_new_session_ticket(b.d, b.n, 1, &t, &alert, &why), 0);
 	ck_assert_uint_eq(t.lifetime, 604800);
 	ck_assert_uint_eq(t.age_add, 0xdeadbeef);
@@ -985,35 +968,26 @@ START_TEST(tlsmsg_new_session_ticket_both_forms)
 	ck_assert_int_eq(tlsmsg_new_session_ticket(b.d, b.n, 1, &t, &alert, &why), MEEK_EPROTO);
 	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
 
-	/* duplicate early_data, an empty ticket */
-	b.n = 0;
-	p32(&b, 100);
-	p32(&b, 1);
-	p8(&b, 0);
-	vo(&b, 2);
-	p8(&b, 1);
-	vc(&b);
-	vo(&b, 2);
-	pext(&b, 42, "\x00\x00\x40\x00", 4);
-	pext(&b, 42, "\x00\x00\x40\x00", 4);
-	vc(&b);
-	ck_assert_int_eq(tlsmsg_new_session_ticket(b.d, b.n, 1, &t, &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-	b.n = 0;
-	p32(&b, 100);
-	p32(&b, 1);
-	p8(&b, 0);
-	p16(&b, 0);
-	p16(&b, 0);
-	ck_assert_int_eq(tlsmsg_new_session_ticket(b.d, b.n, 1, &t, &alert, &why), MEEK_EPROTO);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_DECODE_ERROR);
+	/* lifetime 100, age_add 1, no nonce, then the ticket and extensions */
+	for (i = 0; i < sizeof nst13_bad / sizeof nst13_bad[0]; i++) {
+		const struct nst_case *c = &nst13_bad[i];
+		int rc;
+
+		b.n = 0;
+		p32(&b, 100);
+		p32(&b, 1);
+		p8(&b, 0);
+		pvmem(&b, 2, c->ticket, c->ticket_len);
+		pexts(&b, c->ext, 2);
+		alert = 0;
+		rc = tlsmsg_new_session_ticket(b.d, b.n, 1, &t, &alert, &why);
+		check_rejected(c->what, rc, alert, c->alert);
+	}
 
 	/* TLS 1.2 (RFC 5077) */
 	b.n = 0;
 	p32(&b, 7200);
-	vo(&b, 2);
-	pfill(&b, 0x55, 150);
-	vc(&b);
+	pvfill(&b, 2, 0x55, 150);
 	ck_assert_int_eq(tlsmsg_new_session_ticket(b.d, b.n, 0, &t, &alert, &why), 0);
 	ck_assert_uint_eq(t.lifetime, 7200);
 	ck_assert_uint_eq(t.ticket_len, 150);
@@ -1024,43 +998,34 @@ END_TEST
 START_TEST(tlsmsg_certificate_request_both_forms)
 {
 	static struct mb b;
+	static const struct xt cr13_ext[] = {
+		{ 13, "\x00\x04\x04\x03\x08\x04", 6 }, { 0x7777, "", 0 },
+	};
 	struct tlsmsg_certificate_request cr;
 	const char *why = NULL;
 	int alert = 0;
 
 	b.n = 0;
-	vo(&b, 1);
-	pmem(&b, "ctx", 3);
-	vc(&b);
-	vo(&b, 2);
-	pext(&b, 13, "\x00\x04\x04\x03\x08\x04", 6);
-	pext(&b, 0x7777, "", 0);
-	vc(&b);
+	pvmem(&b, 1, "ctx", 3);
+	pexts(&b, cr13_ext, 2);
 	ck_assert_int_eq(tlsmsg_certificate_request(b.d, b.n, 1, &cr, &alert, &why), 0);
 	ck_assert_uint_eq(cr.context_len, 3);
 	ALL_PREFIXES_FAIL(tlsmsg_certificate_request(b.d, len_, 1, &cr, &alert, &why), &b);
 
+	/* signature_algorithms missing */
 	b.n = 0;
 	p8(&b, 0);
-	vo(&b, 2);
-	pext(&b, 0x7777, "", 0);
-	vc(&b);
+	pexts(&b, cr13_ext + 1, 1);
 	ck_assert_int_eq(tlsmsg_certificate_request(b.d, b.n, 1, &cr, &alert, &why),
 	    MEEK_EPROTO);
 	ck_assert_int_eq(alert, TLSMSG_ALERT_MISSING_EXTENSION);
 
+	/* TLS 1.2: certificate types, signature algorithms, one CA name */
 	b.n = 0;
-	vo(&b, 1);
-	p8(&b, 1);
-	p8(&b, 64);
-	vc(&b);
+	pvmem(&b, 1, "\x01\x40", 2);
+	pvmem(&b, 2, "\x04\x03", 2);
 	vo(&b, 2);
-	p16(&b, 0x0403);
-	vc(&b);
-	vo(&b, 2);
-	vo(&b, 2);
-	pfill(&b, 0x30, 5);
-	vc(&b);
+	pvfill(&b, 2, 0x30, 5);
 	vc(&b);
 	ck_assert_int_eq(tlsmsg_certificate_request(b.d, b.n, 0, &cr, &alert, &why), 0);
 	ALL_PREFIXES_FAIL(tlsmsg_certificate_request(b.d, len_, 0, &cr, &alert, &why), &b);
@@ -1082,9 +1047,7 @@ START_TEST(tlsmsg_server_key_exchange_ecdhe)
 	pfill(&b, 0x99, 64);
 	vc(&b);
 	p16(&b, 0x0403);
-	vo(&b, 2);
-	pfill(&b, 0x30, 71);
-	vc(&b);
+	pvfill(&b, 2, 0x30, 71);
 	ck_assert_int_eq(tlsmsg_server_key_exchange(b.d, b.n, &ske, &alert, &why), 0);
 	ck_assert_uint_eq(ske.group, 0x0017);
 	ck_assert_uint_eq(ske.point_len, 65);
@@ -1100,27 +1063,22 @@ START_TEST(tlsmsg_server_key_exchange_ecdhe)
 }
 END_TEST
 
-Suite *
-tlsmsg_suite(void)
-{
-	Suite *s = suite_create("tlsmsg");
-	TCase *tc = tcase_create("parse");
+static const struct unit_test tlsmsg_tests[] = {
+	{ "parse", &tlsmsg_next_splits_and_bounds_messages,
+	    .timeout = 60 },
+	{ "parse", &tlsmsg_server_hello_tls13 },
+	{ "parse", &tlsmsg_server_hello_rejects_bad_extensions },
+	{ "parse", &tlsmsg_server_hello_detects_hello_retry_request },
+	{ "parse", &tlsmsg_server_hello_tls12_and_downgrade_sentinels },
+	{ "parse", &tlsmsg_encrypted_extensions_parses_and_checks },
+	{ "parse", &tlsmsg_certificate_both_forms },
+	{ "parse", &tlsmsg_compressed_certificate_brotli },
+	{ "parse", &tlsmsg_compressed_certificate_real_brotli },
+	{ "parse", &tlsmsg_compressed_certificate_memory_cap },
+	{ "parse", &tlsmsg_small_messages },
+	{ "parse", &tlsmsg_new_session_ticket_both_forms },
+	{ "parse", &tlsmsg_certificate_request_both_forms },
+	{ "parse", &tlsmsg_server_key_exchange_ecdhe },
+};
 
-	tcase_add_test(tc, tlsmsg_next_splits_and_bounds_messages);
-	tcase_add_test(tc, tlsmsg_server_hello_tls13);
-	tcase_add_test(tc, tlsmsg_server_hello_rejects_bad_extensions);
-	tcase_add_test(tc, tlsmsg_server_hello_detects_hello_retry_request);
-	tcase_add_test(tc, tlsmsg_server_hello_tls12_and_downgrade_sentinels);
-	tcase_add_test(tc, tlsmsg_encrypted_extensions_parses_and_checks);
-	tcase_add_test(tc, tlsmsg_certificate_both_forms);
-	tcase_add_test(tc, tlsmsg_compressed_certificate_brotli);
-	tcase_add_test(tc, tlsmsg_compressed_certificate_real_brotli);
-	tcase_add_test(tc, tlsmsg_compressed_certificate_memory_cap);
-	tcase_add_test(tc, tlsmsg_small_messages);
-	tcase_add_test(tc, tlsmsg_new_session_ticket_both_forms);
-	tcase_add_test(tc, tlsmsg_certificate_request_both_forms);
-	tcase_add_test(tc, tlsmsg_server_key_exchange_ecdhe);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(tlsmsg, tlsmsg_tests)

@@ -244,22 +244,17 @@ START_TEST(tlsticket_threads_hammer)
 }
 END_TEST
 
-Suite *
-tlsticket_suite(void)
-{
-	Suite *s = suite_create("tlsticket");
-	TCase *tc = tcase_create("cache");
+static const struct unit_test tlsticket_tests[] = {
+	{ "cache", &tlsticket_take_is_single_use, .timeout = 60,
+	    .setup = reset, .teardown = reset },
+	{ "cache",
+	    &tlsticket_takes_newest_first_and_keeps_per_name_bound },
+	{ "cache", &tlsticket_expires_by_lifetime_and_seven_days },
+	{ "cache", &tlsticket_rejects_bad_input },
+	{ "cache", &tlsticket_evicts_least_recently_used_name },
+	{ "cache", &tlsticket_tls12_session_is_reusable_and_removable },
+	{ "cache", &tlsticket_obfuscated_age_adds_age_add },
+	{ "cache", &tlsticket_threads_hammer },
+};
 
-	tcase_add_checked_fixture(tc, reset, reset);
-	tcase_add_test(tc, tlsticket_take_is_single_use);
-	tcase_add_test(tc, tlsticket_takes_newest_first_and_keeps_per_name_bound);
-	tcase_add_test(tc, tlsticket_expires_by_lifetime_and_seven_days);
-	tcase_add_test(tc, tlsticket_rejects_bad_input);
-	tcase_add_test(tc, tlsticket_evicts_least_recently_used_name);
-	tcase_add_test(tc, tlsticket_tls12_session_is_reusable_and_removable);
-	tcase_add_test(tc, tlsticket_obfuscated_age_adds_age_add);
-	tcase_add_test(tc, tlsticket_threads_hammer);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(tlsticket, tlsticket_tests)

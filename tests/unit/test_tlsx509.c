@@ -363,88 +363,106 @@ START_TEST(tlsx509_accepts_only_offered_schemes)
 }
 END_TEST
 
+/* One check_one(file, name) with no dates and what it must give. */
+struct name_case {
+	const char *file, *name;
+	int rc;                         /* 0 or MEEK_ECERT */
+	const char *why;                /* NULL: not checked */
+	enum tlsx509_reason reason;     /* TLSX509_OK: not checked */
+	int code;                       /* tlsx509_reason_code(x_reason); 0: not checked */
+	int key;                        /* KEY(key.type); 0: not checked */
+};
+
+#define KEY(type) ((type) + 1)
+#define MISMATCH "certificate name mismatch"
+
+static void
+check_names(const struct name_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct tlsx509_key key;
+		const char *why = NULL;
+		int rc = check_one(c[i].file, c[i].name, &key, NULL, NULL, &why);
+
+		ck_assert_msg(rc == c[i].rc, "%s for %s: %d", c[i].file, c[i].name, rc);
+		if (c[i].why != NULL)
+			ck_assert_str_eq(why, c[i].why);
+		if (c[i].reason != TLSX509_OK)
+			ck_assert_int_eq(x_reason, c[i].reason);
+		if (c[i].code != 0)
+			ck_assert_int_eq(tlsx509_reason_code(x_reason), c[i].code);
+		if (c[i].key != 0)
+			ck_assert_int_eq(key.type, c[i].key - 1);
+	}
+}
+
+#define CHECK_NAMES(cases) check_names((cases), sizeof (cases) / sizeof (cases)[0])
+
 START_TEST(tlsx509_matches_ip_literals_against_ip_sans)
 {
-	struct tlsx509_key key;
-	const char *why = NULL;
+	static const struct name_case c[] = {
+		{ "ip", "127.0.0.1", 0, .key = KEY(BR_KEYTYPE_EC) },
+		{ "ip", "::1", 0 },
+		{ "ip", "0:0::1", 0 },
+		{ "ip", "front.test", 0 },
+		{ "ip", "[::1]", 0 },
+		{ "ip", "127.0.0.2", MEEK_ECERT, MISMATCH, TLSX509_NAME_MISMATCH, .key = KEY(0) },
+		{ "ip", "::2", MEEK_ECERT, MISMATCH },
+		/* a DNS-only leaf never matches an address */
+		{ "p256", "127.0.0.1", MEEK_ECERT, MISMATCH },
+	};
 
-	ck_assert_int_eq(check_one("ip", "127.0.0.1", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(key.type, BR_KEYTYPE_EC);
-	ck_assert_int_eq(check_one("ip", "::1", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("ip", "0:0::1", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("ip", "front.test", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("ip", "[::1]", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("ip", "127.0.0.2", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
-	ck_assert_int_eq(key.type, 0);
-	ck_assert_int_eq(check_one("ip", "::2", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	/* a DNS-only leaf never matches an address */
-	ck_assert_int_eq(check_one("p256", "127.0.0.1", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
+	CHECK_NAMES(c);
 }
 END_TEST
 
 START_TEST(tlsx509_rejects_wrong_name_and_unknown_ca)
 {
-	struct tlsx509_key key;
-	const char *why = NULL;
+	static const struct name_case c[] = {
+		{ "p256", "a.front.test", 0 },
+		{ "p256", "b.a.front.test", MEEK_ECERT, MISMATCH },
+		{ "p256", "other.test", MEEK_ECERT, MISMATCH },
+		{ "stranger", "front.test", MEEK_ECERT, "certificate not trusted (unknown CA)",
+		  TLSX509_UNKNOWN_CA },
+	};
 
-	ck_assert_int_eq(check_one("p256", "a.front.test", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("p256", "b.a.front.test", &key, NULL, NULL, &why),
-	    MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	ck_assert_int_eq(check_one("p256", "other.test", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	ck_assert_int_eq(check_one("stranger", "front.test", &key, NULL, NULL, &why),
-	    MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate not trusted (unknown CA)");
-	ck_assert_int_eq(x_reason, TLSX509_UNKNOWN_CA);
+	CHECK_NAMES(c);
 }
 END_TEST
 
 START_TEST(tlsx509_requires_server_auth_eku)
 {
-	struct tlsx509_key key;
-	const char *why = NULL;
+	static const struct name_case c[] = {
+		/* BearSSL alone accepts this clientAuth-only leaf */
+		{ "cli", "front.test", MEEK_ECERT,
+		  "certificate not for TLS servers (extended key usage)", TLSX509_BAD_USAGE,
+		  MEEK_ECERT, KEY(0) },
+		{ "srv", "front.test", 0, .key = KEY(BR_KEYTYPE_EC) },
+		{ "anyeku", "front.test", 0 },
+		/* no EKU at all: any use (p256's leaf) */
+		{ "p256", "front.test", 0 },
+	};
 
-	/* BearSSL alone accepts this clientAuth-only leaf */
-	ck_assert_int_eq(check_one("cli", "front.test", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate not for TLS servers (extended key usage)");
-	ck_assert_int_eq(x_reason, TLSX509_BAD_USAGE);
-	ck_assert_int_eq(tlsx509_reason_code(x_reason), MEEK_ECERT);
-	ck_assert_int_eq(key.type, 0);
-	ck_assert_int_eq(check_one("srv", "front.test", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(key.type, BR_KEYTYPE_EC);
-	ck_assert_int_eq(check_one("anyeku", "front.test", &key, NULL, NULL, &why), 0);
-	/* no EKU at all: any use (p256's leaf) */
-	ck_assert_int_eq(check_one("p256", "front.test", &key, NULL, NULL, &why), 0);
+	CHECK_NAMES(c);
 }
 END_TEST
 
 START_TEST(tlsx509_ignores_cn_and_bare_wildcard_base)
 {
-	struct tlsx509_key key;
-	const char *why = NULL;
+	static const struct name_case c[] = {
+		/* CN=front.test but no subjectAltName: BearSSL would match the CN */
+		{ "cnonly", "front.test", MEEK_ECERT, MISMATCH, TLSX509_NAME_MISMATCH,
+		  MEEK_ECERTNAME },
+		{ "cnonly", "127.0.0.1", MEEK_ECERT, .reason = TLSX509_NAME_MISMATCH },
+		/* a subjectAltName without dNSName: the CN is not used either */
+		{ "iponly", "127.0.0.1", 0 },
+		{ "iponly", "front.test", MEEK_ECERT, MISMATCH, TLSX509_NAME_MISMATCH },
+		/* "*.front.test" covers one label, not front.test itself */
+		{ "wild", "www.front.test", 0 },
+		{ "wild", "front.test", MEEK_ECERT, MISMATCH, TLSX509_NAME_MISMATCH },
+	};
 
-	/* CN=front.test but no subjectAltName: BearSSL would match the CN */
-	ck_assert_int_eq(check_one("cnonly", "front.test", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
-	ck_assert_int_eq(tlsx509_reason_code(x_reason), MEEK_ECERTNAME);
-	ck_assert_int_eq(check_one("cnonly", "127.0.0.1", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
-	/* a subjectAltName without dNSName: the CN is not used either */
-	ck_assert_int_eq(check_one("iponly", "127.0.0.1", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("iponly", "front.test", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
-	/* "*.front.test" covers one label, not front.test itself */
-	ck_assert_int_eq(check_one("wild", "www.front.test", &key, NULL, NULL, &why), 0);
-	ck_assert_int_eq(check_one("wild", "front.test", &key, NULL, NULL, &why), MEEK_ECERT);
-	ck_assert_str_eq(why, "certificate name mismatch");
-	ck_assert_int_eq(x_reason, TLSX509_NAME_MISMATCH);
+	CHECK_NAMES(c);
 }
 END_TEST
 
@@ -569,26 +587,20 @@ START_TEST(tlsx509_rejects_garbage_and_empty_chains)
 }
 END_TEST
 
-Suite *
-tlsx509_suite(void)
-{
-	Suite *s = suite_create("tlsx509");
-	TCase *tc = tcase_create("certs");
+static const struct unit_test tlsx509_tests[] = {
+	{ "certs", &tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1,
+	    .timeout = 120, .once = x_setup },
+	{ "certs", &tlsx509_accepts_ec_leaves_and_verifies_ecdsa },
+	{ "certs", &tlsx509_rejects_mldsa_and_unknown_schemes },
+	{ "certs", &tlsx509_accepts_only_offered_schemes },
+	{ "certs", &tlsx509_requires_server_auth_eku },
+	{ "certs", &tlsx509_ignores_cn_and_bare_wildcard_base },
+	{ "certs", &tlsx509_reason_codes },
+	{ "certs", &tlsx509_matches_ip_literals_against_ip_sans },
+	{ "certs", &tlsx509_rejects_wrong_name_and_unknown_ca },
+	{ "certs", &tlsx509_tells_expired_from_not_yet_valid },
+	{ "certs", &tlsx509_validates_chain_through_intermediate },
+	{ "certs", &tlsx509_rejects_garbage_and_empty_chains },
+};
 
-	tcase_add_unchecked_fixture(tc, x_setup, NULL);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1);
-	tcase_add_test(tc, tlsx509_accepts_ec_leaves_and_verifies_ecdsa);
-	tcase_add_test(tc, tlsx509_rejects_mldsa_and_unknown_schemes);
-	tcase_add_test(tc, tlsx509_accepts_only_offered_schemes);
-	tcase_add_test(tc, tlsx509_requires_server_auth_eku);
-	tcase_add_test(tc, tlsx509_ignores_cn_and_bare_wildcard_base);
-	tcase_add_test(tc, tlsx509_reason_codes);
-	tcase_add_test(tc, tlsx509_matches_ip_literals_against_ip_sans);
-	tcase_add_test(tc, tlsx509_rejects_wrong_name_and_unknown_ca);
-	tcase_add_test(tc, tlsx509_tells_expired_from_not_yet_valid);
-	tcase_add_test(tc, tlsx509_validates_chain_through_intermediate);
-	tcase_add_test(tc, tlsx509_rejects_garbage_and_empty_chains);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(tlsx509, tlsx509_tests)

@@ -81,16 +81,11 @@ START_TEST(trust_paths_lists_every_path)
 }
 END_TEST
 
-Suite *
-trust_suite(void)
-{
-	Suite *s = suite_create("trust");
-	TCase *tc = tcase_create("choice");
+static const struct unit_test trust_tests[] = {
+	{ "choice", &trust_option_wins },
+	{ "choice", &trust_load_names_source_and_errno },
+	{ "choice", &trust_load_no_certificate },
+	{ "choice", &trust_paths_lists_every_path },
+};
 
-	tcase_add_test(tc, trust_option_wins);
-	tcase_add_test(tc, trust_load_names_source_and_errno);
-	tcase_add_test(tc, trust_load_no_certificate);
-	tcase_add_test(tc, trust_paths_lists_every_path);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(trust, trust_tests)

@@ -16,26 +16,40 @@ parse_ok(const char *s)
 	    why != NULL ? why : "?");
 }
 
+/* url_parse must refuse s: MEEK_EINVAL, with a reason. */
+static void
+parse_bad(const char *s)
+{
+	const char *why = NULL;
+
+	ck_assert_msg(url_parse(&u, s, &why) == MEEK_EINVAL, "accepted %s", s);
+	ck_assert_ptr_nonnull(why);
+}
+
+/* Parses s, which has no port: the scheme's default port, kept out of
+ * Host. */
+static void
+check_default_port(const char *s, int https, const char *host,
+    unsigned port, const char *path)
+{
+	parse_ok(s);
+	ck_assert_int_eq(u.https, https);
+	ck_assert_str_eq(u.host, host);
+	ck_assert_uint_eq(u.port, port);
+	ck_assert_int_eq(u.port_given, 0);
+	ck_assert_str_eq(u.path, path);
+	ck_assert_str_eq(u.host_header, host);
+}
+
 START_TEST(url_https_defaults_to_443)
 {
-	parse_ok("https://meek.example/");
-	ck_assert_int_eq(u.https, 1);
-	ck_assert_str_eq(u.host, "meek.example");
-	ck_assert_uint_eq(u.port, 443);
-	ck_assert_int_eq(u.port_given, 0);
-	ck_assert_str_eq(u.path, "/");
-	ck_assert_str_eq(u.host_header, "meek.example");
+	check_default_port("https://meek.example/", 1, "meek.example", 443, "/");
 }
 END_TEST
 
 START_TEST(url_http_defaults_to_80)
 {
-	parse_ok("http://127.0.0.1/meek");
-	ck_assert_int_eq(u.https, 0);
-	ck_assert_str_eq(u.host, "127.0.0.1");
-	ck_assert_uint_eq(u.port, 80);
-	ck_assert_str_eq(u.path, "/meek");
-	ck_assert_str_eq(u.host_header, "127.0.0.1");
+	check_default_port("http://127.0.0.1/meek", 0, "127.0.0.1", 80, "/meek");
 }
 END_TEST
 
@@ -128,25 +142,18 @@ START_TEST(url_rejects_bad_urls)
 		"https://m\xc3\xa9k.example/",
 	};
 
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		const char *why = NULL;
-
-		ck_assert_msg(url_parse(&u, bad[i], &why) == MEEK_EINVAL,
-		    "accepted %s", bad[i]);
-		ck_assert_ptr_nonnull(why);
-	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		parse_bad(bad[i]);
 
 	memcpy(longhost, "https://", 8);
 	memset(longhost + 8, 'a', 300);
 	strcpy(longhost + 308, "/");
-	ck_assert_int_eq(url_parse(&u, longhost, &(const char *){ NULL }),
-	    MEEK_EINVAL);
+	parse_bad(longhost);
 
 	strcpy(longpath, "https://h/");
 	memset(longpath + 10, 'p', URL_PATH_MAX);
 	longpath[10 + URL_PATH_MAX] = '\0';
-	ck_assert_int_eq(url_parse(&u, longpath, &(const char *){ NULL }),
-	    MEEK_EINVAL);
+	parse_bad(longpath);
 	/* The longest path that fits. */
 	longpath[9 + URL_PATH_MAX - 1] = '\0';
 	parse_ok(longpath);
@@ -154,23 +161,14 @@ START_TEST(url_rejects_bad_urls)
 }
 END_TEST
 
-Suite *
-url_suite(void)
-{
-	Suite *s = suite_create("url");
-	TCase *tc;
+static const struct unit_test url_tests[] = {
+	{ "parse", &url_https_defaults_to_443 },
+	{ "parse", &url_http_defaults_to_80 },
+	{ "parse", &url_scheme_is_case_insensitive },
+	{ "parse", &url_keeps_explicit_ports },
+	{ "parse", &url_parses_ipv6_literal },
+	{ "parse", &url_keeps_query_and_drops_fragment },
+	{ "errors", &url_rejects_bad_urls },
+};
 
-	tc = tcase_create("parse");
-	tcase_add_test(tc, url_https_defaults_to_443);
-	tcase_add_test(tc, url_http_defaults_to_80);
-	tcase_add_test(tc, url_scheme_is_case_insensitive);
-	tcase_add_test(tc, url_keeps_explicit_ports);
-	tcase_add_test(tc, url_parses_ipv6_literal);
-	tcase_add_test(tc, url_keeps_query_and_drops_fragment);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_test(tc, url_rejects_bad_urls);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(url, url_tests)

@@ -151,16 +151,11 @@ START_TEST(useraddr_ip_trims_and_bounds)
 }
 END_TEST
 
-Suite *
-useraddr_suite(void)
-{
-	Suite *s = suite_create("useraddr");
-	TCase *tc = tcase_create("rule");
+static const struct unit_test useraddr_tests[] = {
+	{ "rule", &useraddr_pick_follows_the_rule,
+	    .loops = (int)UNIT_N(pick_cases) },
+	{ "rule", &useraddr_without_rule_is_the_peer },
+	{ "rule", &useraddr_ip_trims_and_bounds },
+};
 
-	tcase_add_loop_test(tc, useraddr_pick_follows_the_rule, 0,
-	    (int)(sizeof pick_cases / sizeof pick_cases[0]));
-	tcase_add_test(tc, useraddr_without_rule_is_the_peer);
-	tcase_add_test(tc, useraddr_ip_trims_and_bounds);
-	suite_add_tcase(s, tc);
-	return s;
-}
+UNIT_SUITE(useraddr, useraddr_tests)

@@ -7,6 +7,19 @@
 
 #include <string.h>
 
+/* Initialises *w with room for `cap` bytes and puts `len` bytes of `c` in;
+ * returns how many it took. */
+static size_t
+window_filled(struct window *w, size_t cap, int c, size_t len)
+{
+	unsigned char buf[64];
+
+	ck_assert_uint_le(len, sizeof buf);
+	memset(buf, c, len);
+	ck_assert_int_eq(window_init(w, cap), 0);
+	return window_put(w, buf, len);
+}
+
 START_TEST(window_starts_empty)
 {
 	struct window w;
@@ -37,8 +50,7 @@ START_TEST(window_stops_taking_when_full)
 	size_t n;
 
 	memset(buf, 'a', sizeof buf);
-	ck_assert_int_eq(window_init(&w, 40), 0);
-	ck_assert_uint_eq(window_put(&w, buf, 30), 30);
+	ck_assert_uint_eq(window_filled(&w, 40, 'a', 30), 30);
 	ck_assert_uint_eq(window_put(&w, buf, 30), 10);
 	ck_assert_uint_eq(window_space(&w), 0);
 	(void)window_tail(&w, &n);
@@ -51,11 +63,8 @@ END_TEST
 START_TEST(window_ack_frees_space)
 {
 	struct window w;
-	unsigned char buf[64];
 
-	memset(buf, 'b', sizeof buf);
-	ck_assert_int_eq(window_init(&w, 40), 0);
-	ck_assert_uint_eq(window_put(&w, buf, 40), 40);
+	ck_assert_uint_eq(window_filled(&w, 40, 'b', 40), 40);
 	ck_assert_int_eq(window_ack(&w, 25), 0);
 	ck_assert_uint_eq(window_space(&w), 25);
 	ck_assert_int_eq(window_holds(&w, 24), 0);
@@ -69,10 +78,8 @@ END_TEST
 START_TEST(window_ack_stale_changes_nothing)
 {
 	struct window w;
-	unsigned char buf[10] = { 0 };
 
-	ck_assert_int_eq(window_init(&w, 40), 0);
-	window_put(&w, buf, 10);
+	window_filled(&w, 40, 0, 10);
 	ck_assert_int_eq(window_ack(&w, 8), 0);
 	ck_assert_int_eq(window_ack(&w, 3), 0);
 	ck_assert_uint_eq(w.base, 8);
@@ -83,10 +90,8 @@ END_TEST
 START_TEST(window_ack_beyond_end_is_an_error)
 {
 	struct window w;
-	unsigned char buf[10] = { 0 };
 
-	ck_assert_int_eq(window_init(&w, 40), 0);
-	window_put(&w, buf, 10);
+	window_filled(&w, 40, 0, 10);
 	ck_assert_int_eq(window_ack(&w, 11), MEEK_EPROTO);
 	ck_assert_uint_eq(w.base, 0);
 	ck_assert_int_eq(window_ack(&w, 10), 0);
@@ -154,24 +159,15 @@ START_TEST(window_tail_reads_in_place)
 }
 END_TEST
 
-Suite *
-window_suite(void)
-{
-	Suite *s = suite_create("window");
-	TCase *fill = tcase_create("fill");
-	TCase *ack = tcase_create("ack");
-	TCase *ring = tcase_create("ring");
+static const struct unit_test window_tests[] = {
+	{ "fill", &window_starts_empty },
+	{ "fill", &window_rejects_zero_size },
+	{ "fill", &window_stops_taking_when_full },
+	{ "ack", &window_ack_frees_space },
+	{ "ack", &window_ack_stale_changes_nothing },
+	{ "ack", &window_ack_beyond_end_is_an_error },
+	{ "ring", &window_wraps_keeping_offsets },
+	{ "ring", &window_tail_reads_in_place },
+};
 
-	tcase_add_test(fill, window_starts_empty);
-	tcase_add_test(fill, window_rejects_zero_size);
-	tcase_add_test(fill, window_stops_taking_when_full);
-	tcase_add_test(ack, window_ack_frees_space);
-	tcase_add_test(ack, window_ack_stale_changes_nothing);
-	tcase_add_test(ack, window_ack_beyond_end_is_an_error);
-	tcase_add_test(ring, window_wraps_keeping_offsets);
-	tcase_add_test(ring, window_tail_reads_in_place);
-	suite_add_tcase(s, fill);
-	suite_add_tcase(s, ack);
-	suite_add_tcase(s, ring);
-	return s;
-}
+UNIT_SUITE(window, window_tests)

@@ -3,6 +3,7 @@
  * 127.0.0.1 (echo, sink or source) in threads of the test. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/peer.h"
 #include "server/handler.h"
 #include "server/session_table.h"
 #include "server/xhandler.h"
@@ -256,8 +257,7 @@ cli_open(struct fx *f)
 	int sv[2];
 
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-	    0);
+	peer_pair(sv);
 	c->f = f;
 	c->sfd = sv[0];
 	stream_init(&c->st, sv[1], NULL, c->rbuf, sizeof c->rbuf, TIMEOUT_MS);
@@ -368,6 +368,38 @@ parse(const unsigned char *b, size_t n, struct got *g)
 	}
 }
 
+/* One extension request, `op` with the frames req[len]: asserts the 200
+ * and parses the answer's frames into g (pointing into out[cap]). */
+static void
+ext_req(struct cli *c, const char *sid, const char *op, const void *req,
+    size_t len, unsigned char *out, size_t cap, struct got *g)
+{
+	size_t n;
+
+	ck_assert_int_eq(cli_req(c, sid, op, req, len, out, cap, &n), 200);
+	parse(out, n, g);
+}
+
+/* Checks that g holds one frame, of this type at this offset. */
+static void
+one_frame_ok(const struct got *g, int type, unsigned long long off)
+{
+	ck_assert_int_eq(g->n, 1);
+	ck_assert_int_eq(g->type[0], type);
+	ck_assert_uint_eq(g->off[0], off);
+}
+
+/* Checks that frame i of g is OR_SOURCE's bytes from *got on; counts them. */
+static void
+source_data_ok(const struct got *g, int i, unsigned long long *got)
+{
+	ck_assert_int_eq(g->type[i], FRAME_DATA);
+	ck_assert_uint_eq(g->off[i], *got);
+	for (size_t k = 0; k < g->len[i]; k++)
+		ck_assert_uint_eq(g->p[i][k], pattern(*got + k));
+	*got += g->len[i];
+}
+
 #define OPEN "1; op=open; modes=stream,poll; body=1048576"
 
 static void
@@ -382,6 +414,37 @@ open_ok(struct cli *c, const char *sid)
 	ck_assert_ptr_nonnull(strstr(c->ext, "modes=stream,poll"));
 }
 
+/* A fixture, one client on it and, unless sid is NULL, sid opened. */
+static struct cli *
+fx_open(struct fx *f, int mode, size_t source_len, int max_ext,
+    size_t window, const char *sid)
+{
+	struct cli *c;
+
+	fx_start(f, mode, source_len, max_ext, window);
+	c = cli_open(f);
+	if (sid != NULL)
+		open_ok(c, sid);
+	return c;
+}
+
+static void
+fx_close(struct fx *f, struct cli *c)
+{
+	cli_close(c);
+	fx_stop(f);
+}
+
+/* The session is gone (out of the table, no extension session left);
+ * then closes as fx_close. */
+static void
+fx_close_freed(struct fx *f, struct cli *c)
+{
+	ck_assert_uint_eq(session_table_count(f->t), 0);
+	ck_assert(fx_ext_count_settles(f, 0));
+	fx_close(f, c);
+}
+
 /* Sends `len` upstream bytes at `off`; checks the ACK. */
 static void
 up_ok(struct cli *c, const char *sid, unsigned long long off, const void *p,
@@ -389,17 +452,12 @@ up_ok(struct cli *c, const char *sid, unsigned long long off, const void *p,
 {
 	unsigned char req[FRAME_HEAD + 256], out[256];
 	struct got g;
-	size_t n;
 
 	ck_assert_uint_le(len, 256);
-	n = put(req, FRAME_DATA, off, p, len);
-	ck_assert_int_eq(cli_req(c, sid, "1; op=up", req, n, out, sizeof out,
-	    &n), 200);
+	ext_req(c, sid, "1; op=up", req, put(req, FRAME_DATA, off, p, len),
+	    out, sizeof out, &g);
 	ck_assert_str_eq(c->ext, "1");
-	parse(out, n, &g);
-	ck_assert_int_eq(g.n, 1);
-	ck_assert_int_eq(g.type[0], FRAME_ACK);
-	ck_assert_uint_eq(g.off[0], want_ack);
+	one_frame_ok(&g, FRAME_ACK, want_ack);
 }
 
 /* Polls from `ack` until `want` downstream bytes are in `dst`. */
@@ -409,14 +467,13 @@ poll_until(struct cli *c, const char *sid, unsigned long long ack,
 {
 	static unsigned char out[1 << 17];
 	unsigned char req[FRAME_HEAD];
-	size_t got = 0, n;
+	size_t got = 0;
 	struct got g;
 
 	while (got < want) {
 		put(req, FRAME_ACK, ack + got, NULL, 0);
-		ck_assert_int_eq(cli_req(c, sid, "1; op=poll", req, sizeof req,
-		    out, sizeof out, &n), 200);
-		parse(out, n, &g);
+		ext_req(c, sid, "1; op=poll", req, sizeof req, out, sizeof out,
+		    &g);
 		for (int i = 0; i < g.n; i++) {
 			ck_assert_int_eq(g.type[i], FRAME_DATA);
 			ck_assert_uint_eq(g.off[i], ack + got);
@@ -435,9 +492,7 @@ START_TEST(xhandler_open_answers_the_header)
 	struct cli *c;
 	char first[EXT_VALUE_MAX + 1];
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "opensession1");
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, "opensession1");
 	ck_assert_ptr_nonnull(strstr(c->ext, "window=65536"));
 	ck_assert_ptr_nonnull(strstr(c->ext, "body=1048576"));
 	ck_assert_ptr_nonnull(strstr(c->ext, "keepalive=5000"));
@@ -449,8 +504,7 @@ START_TEST(xhandler_open_answers_the_header)
 	ck_assert_str_eq(c->ext, first);
 	ck_assert_int_eq(atomic_load(&f.xs.ext_sessions), 1);
 	ck_assert_uint_eq(session_table_count(f.t), 1);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -461,17 +515,14 @@ START_TEST(xhandler_open_past_max_ext_is_classic)
 	struct cli *c;
 	size_t n;
 
-	fx_start(&f, OR_ECHO, 0, 1, 65536);
-	c = cli_open(&f);
-	open_ok(c, "firstsession");
+	c = fx_open(&f, OR_ECHO, 0, 1, 65536, "firstsession");
 	ck_assert_int_eq(cli_req(c, "secondsession", OPEN, "", 0, out,
 	    sizeof out, &n), 200);
 	ck_assert_str_eq(c->ext, "");
 	classic_echo(c, "secondsession", "hi", 2, out);
 	ck_assert_int_eq(memcmp(out, "hi", 2), 0);
 	ck_assert_int_eq(atomic_load(&f.xs.ext_sessions), 1);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -482,14 +533,12 @@ START_TEST(xhandler_open_off_when_max_ext_zero)
 	struct cli *c;
 	size_t n;
 
-	fx_start(&f, OR_ECHO, 0, 0, 65536);
-	c = cli_open(&f);
+	c = fx_open(&f, OR_ECHO, 0, 0, 65536, NULL);
 	ck_assert_int_eq(cli_req(c, "nosuchext01", OPEN, "", 0, out,
 	    sizeof out, &n), 200);
 	ck_assert_str_eq(c->ext, "");
 	ck_assert_uint_eq(n, 0);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -500,16 +549,14 @@ START_TEST(xhandler_classic_request_unchanged)
 	struct fx f;
 	struct cli *c;
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, NULL);
 	classic_echo(c, "classicsess", "ping", 4, out);
 	ck_assert_int_eq(memcmp(out, "ping", 4), 0);
 	ct = http_header_get(&c->m, "Content-Type");
 	ck_assert_ptr_nonnull(ct);
 	ck_assert_str_eq(ct, "application/octet-stream");
 	ck_assert_int_eq(c->m.chunked, 0);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -519,22 +566,16 @@ START_TEST(xhandler_classic_after_open_goes_classic)
 	struct fx f;
 	struct cli *c;
 	struct got g;
-	size_t n;
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "strippedsess");
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, "strippedsess");
 	classic_echo(c, "strippedsess", "abc", 3, out);
 	ck_assert_int_eq(memcmp(out, "abc", 3), 0);
 	ck_assert_int_eq(atomic_load(&f.xs.ext_sessions), 0);
 	/* Frames for it now never reach tor: RESET. */
-	n = put(req, FRAME_DATA, 3, "x", 1);
-	ck_assert_int_eq(cli_req(c, "strippedsess", "1; op=up", req, n, out,
-	    sizeof out, &n), 200);
-	parse(out, n, &g);
+	ext_req(c, "strippedsess", "1; op=up", req,
+	    put(req, FRAME_DATA, 3, "x", 1), out, sizeof out, &g);
 	ck_assert_int_eq(g.type[g.n - 1], FRAME_RESET);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -544,17 +585,14 @@ START_TEST(xhandler_up_then_poll_echoes_with_offsets)
 	struct fx f;
 	struct cli *c;
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "echosession1");
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, "echosession1");
 	up_ok(c, "echosession1", 0, "hello", 5, 5);
 	poll_until(c, "echosession1", 0, back, 5);
 	ck_assert_int_eq(memcmp(back, "hello", 5), 0);
 	up_ok(c, "echosession1", 5, "world", 5, 10);
 	poll_until(c, "echosession1", 5, back, 5);
 	ck_assert_int_eq(memcmp(back, "world", 5), 0);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -566,24 +604,19 @@ START_TEST(xhandler_drops_duplicate_data)
 	struct got g;
 	size_t n;
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "dupsession01");
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, "dupsession01");
 	up_ok(c, "dupsession01", 0, "hello", 5, 5);
 	/* A resumed request: the same bytes again, then new ones; and one
 	 * overlapping. */
 	n = put(req, FRAME_DATA, 0, "hello", 5);
 	n += put(req + n, FRAME_DATA, 3, "lo world", 8);
-	ck_assert_int_eq(cli_req(c, "dupsession01", "1; op=up", req, n, out,
-	    sizeof out, &n), 200);
-	parse(out, n, &g);
+	ext_req(c, "dupsession01", "1; op=up", req, n, out, sizeof out, &g);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_uint_eq(g.off[0], 11);
 	up_ok(c, "dupsession01", 0, "hello", 5, 11);
 	poll_until(c, "dupsession01", 0, back, 11);
 	ck_assert_int_eq(memcmp(back, "hello world", 11), 0);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -593,23 +626,15 @@ START_TEST(xhandler_data_beyond_offset_resets)
 	struct fx f;
 	struct cli *c;
 	struct got g;
-	size_t n;
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "gapsession01");
-	n = put(req, FRAME_DATA, 5, "x", 1);
-	ck_assert_int_eq(cli_req(c, "gapsession01", "1; op=up", req, n, out,
-	    sizeof out, &n), 200);
-	parse(out, n, &g);
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, "gapsession01");
+	ext_req(c, "gapsession01", "1; op=up", req,
+	    put(req, FRAME_DATA, 5, "x", 1), out, sizeof out, &g);
 	ck_assert_int_eq(g.n, 2);
 	ck_assert_int_eq(g.type[0], FRAME_ACK);
 	ck_assert_uint_eq(g.off[0], 0);
 	ck_assert_int_eq(g.type[1], FRAME_RESET);
-	ck_assert_uint_eq(session_table_count(f.t), 0);
-	ck_assert(fx_ext_count_settles(&f, 0));
-	cli_close(c);
-	fx_stop(&f);
+	fx_close_freed(&f, c);
 }
 END_TEST
 
@@ -622,23 +647,19 @@ START_TEST(xhandler_unknown_session_resets)
 	struct got g;
 	size_t n;
 
-	fx_start(&f, OR_ECHO, 0, 4, 65536);
-	c = cli_open(&f);
+	c = fx_open(&f, OR_ECHO, 0, 4, 65536, NULL);
 	for (int i = 0; i < 3; i++) {
 		n = i == 0 ? put(req, FRAME_DATA, 0, "x", 1) :
 		    put(req, FRAME_ACK, 0, NULL, 0);
-		ck_assert_int_eq(cli_req(c, "unknownsess1", ops[i], req, n,
-		    out, sizeof out, &n), 200);
+		ext_req(c, "unknownsess1", ops[i], req, n, out, sizeof out, &g);
 		ck_assert_str_eq(c->ext, "1");
-		parse(out, n, &g);
 		ck_assert_int_eq(g.n, 1);
 		ck_assert_int_eq(g.type[0], FRAME_RESET);
 		ck_assert_uint_eq(g.len[0], strlen("unknown session"));
 		ck_assert_int_eq(memcmp(g.p[0], "unknown session", g.len[0]), 0);
 	}
 	ck_assert_uint_eq(session_table_count(f.t), 0);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -650,27 +671,18 @@ START_TEST(xhandler_end_frees_session)
 	struct got g;
 	size_t n;
 
-	fx_start(&f, OR_SINK, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "endsession01");
+	c = fx_open(&f, OR_SINK, 0, 4, 65536, "endsession01");
 	n = put(req, FRAME_DATA, 0, "abc", 3);
 	n += put(req + n, FRAME_END, 3, NULL, 0);
-	ck_assert_int_eq(cli_req(c, "endsession01", "1; op=up", req, n, out,
-	    sizeof out, &n), 200);
-	parse(out, n, &g);
-	ck_assert_int_eq(g.n, 1);
-	ck_assert_int_eq(g.type[0], FRAME_ACK);
-	ck_assert_uint_eq(g.off[0], 3);
-	ck_assert_uint_eq(session_table_count(f.t), 0);
-	ck_assert(fx_ext_count_settles(&f, 0));
-	cli_close(c);
-	fx_stop(&f);
+	ext_req(c, "endsession01", "1; op=up", req, n, out, sizeof out, &g);
+	one_frame_ok(&g, FRAME_ACK, 3);
+	fx_close_freed(&f, c);
 }
 END_TEST
 
 START_TEST(xhandler_large_up_body_in_pieces)
 {
-	size_t len = 1 << 20, n;
+	size_t len = 1 << 20;
 	unsigned char *req = malloc(FRAME_HEAD + len), out[64];
 	unsigned long long sum = 0;
 	struct fx f;
@@ -684,12 +696,9 @@ START_TEST(xhandler_large_up_body_in_pieces)
 		sum += (unsigned long long)pattern(k) * (k + 1);
 	}
 	frame_put(req, FRAME_DATA, len, 0);
-	fx_start(&f, OR_SINK, 0, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "bigupsession");
-	ck_assert_int_eq(cli_req(c, "bigupsession", "1; op=up", req,
-	    FRAME_HEAD + len, out, sizeof out, &n), 200);
-	parse(out, n, &g);
+	c = fx_open(&f, OR_SINK, 0, 4, 65536, "bigupsession");
+	ext_req(c, "bigupsession", "1; op=up", req, FRAME_HEAD + len, out,
+	    sizeof out, &g);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_uint_eq(g.off[0], len);
 	for (i = 0; i < 3000 && atomic_load(&f.o.sunk) < len; i++)
@@ -697,8 +706,7 @@ START_TEST(xhandler_large_up_body_in_pieces)
 	ck_assert_uint_eq(atomic_load(&f.o.sunk), len);
 	ck_assert_uint_eq(atomic_load(&f.o.sunk_sum), sum);
 	free(req);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -714,24 +722,17 @@ START_TEST(xhandler_orport_eof_sends_end)
 	struct got g;
 	size_t n;
 
-	fx_start(&f, OR_SOURCE, 1000, 4, 65536);
-	c = cli_open(&f);
-	open_ok(c, "eofsession01");
+	c = fx_open(&f, OR_SOURCE, 1000, 4, 65536, "eofsession01");
 	while (!saw_end) {
 		put(req, FRAME_ACK, got, NULL, 0);
-		ck_assert_int_eq(cli_req(c, "eofsession01", "1; op=stream", req,
-		    FRAME_HEAD, out, sizeof out, &n), 200);
+		ext_req(c, "eofsession01", "1; op=stream", req, FRAME_HEAD, out,
+		    sizeof out, &g);
 		ck_assert_int_eq(c->m.chunked, 1);
-		parse(out, n, &g);
 		ck_assert_int_ge(g.n, 1);
 		ck_assert_int_eq(g.type[0], FRAME_KEEPALIVE);
 		for (int i = 1; i < g.n; i++) {
 			if (g.type[i] == FRAME_DATA) {
-				ck_assert_uint_eq(g.off[i], got);
-				for (size_t k = 0; k < g.len[i]; k++)
-					ck_assert_uint_eq(g.p[i][k],
-					    pattern(got + k));
-				got += g.len[i];
+				source_data_ok(&g, i, &got);
 			} else if (g.type[i] == FRAME_END) {
 				ck_assert_uint_eq(g.off[i], 1000);
 				saw_end = 1;
@@ -741,23 +742,15 @@ START_TEST(xhandler_orport_eof_sends_end)
 	ck_assert_uint_eq(got, 1000);
 	/* The session stays until the client's END. */
 	put(req, FRAME_ACK, 1000, NULL, 0);
-	ck_assert_int_eq(cli_req(c, "eofsession01", "1; op=poll", req,
-	    FRAME_HEAD, out, sizeof out, &n), 200);
-	parse(out, n, &g);
-	ck_assert_int_eq(g.n, 1);
-	ck_assert_int_eq(g.type[0], FRAME_END);
-	ck_assert_uint_eq(g.off[0], 1000);
+	ext_req(c, "eofsession01", "1; op=poll", req, FRAME_HEAD, out,
+	    sizeof out, &g);
+	one_frame_ok(&g, FRAME_END, 1000);
 	n = put(req, FRAME_ACK, 1000, NULL, 0);
 	n += put(req + n, FRAME_END, 0, NULL, 0);
-	ck_assert_int_eq(cli_req(c, "eofsession01", "1; op=up", req, n, out,
-	    sizeof out, &n), 200);
-	parse(out, n, &g);
+	ext_req(c, "eofsession01", "1; op=up", req, n, out, sizeof out, &g);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_int_eq(g.type[0], FRAME_ACK);
-	ck_assert_uint_eq(session_table_count(f.t), 0);
-	ck_assert(fx_ext_count_settles(&f, 0));
-	cli_close(c);
-	fx_stop(&f);
+	fx_close_freed(&f, c);
 }
 END_TEST
 
@@ -771,35 +764,26 @@ START_TEST(xhandler_window_bounds_unacked_bytes)
 	struct fx f;
 	struct cli *c;
 	struct got g;
-	size_t n;
 	int saw_end = 0;
 
-	fx_start(&f, OR_SOURCE, 100000, 4, 16384);
-	c = cli_open(&f);
-	open_ok(c, "winsession01");
+	c = fx_open(&f, OR_SOURCE, 100000, 4, 16384, "winsession01");
 	while (!saw_end) {
 		unsigned long long ack = got;
 		put(req, FRAME_ACK, ack, NULL, 0);
-		ck_assert_int_eq(cli_req(c, "winsession01", "1; op=poll", req,
-		    sizeof req, out, sizeof out, &n), 200);
-		parse(out, n, &g);
+		ext_req(c, "winsession01", "1; op=poll", req, sizeof req, out,
+		    sizeof out, &g);
 		for (int i = 0; i < g.n; i++) {
 			if (g.type[i] == FRAME_END) {
 				ck_assert_uint_eq(g.off[i], 100000);
 				saw_end = 1;
 				continue;
 			}
-			ck_assert_int_eq(g.type[i], FRAME_DATA);
-			ck_assert_uint_eq(g.off[i], got);
-			for (size_t k = 0; k < g.len[i]; k++)
-				ck_assert_uint_eq(g.p[i][k], pattern(got + k));
-			got += g.len[i];
+			source_data_ok(&g, i, &got);
 		}
 		ck_assert_uint_le(got - ack, 16384);
 	}
 	ck_assert_uint_eq(got, 100000);
-	cli_close(c);
-	fx_stop(&f);
+	fx_close(&f, c);
 }
 END_TEST
 
@@ -907,37 +891,23 @@ START_TEST(xhandler_held_poll_ends_on_shutdown)
 }
 END_TEST
 
-Suite *
-xhandler_suite(void)
-{
-	Suite *s = suite_create("xhandler");
-	TCase *open = tcase_create("open");
-	TCase *up = tcase_create("up");
-	TCase *down = tcase_create("down");
-	TCase *end = tcase_create("end");
+static const struct unit_test xhandler_tests[] = {
+	{ "open", &xhandler_open_answers_the_header, .timeout = 120 },
+	{ "open", &xhandler_open_past_max_ext_is_classic },
+	{ "open", &xhandler_open_off_when_max_ext_zero },
+	{ "open", &xhandler_classic_request_unchanged },
+	{ "open", &xhandler_classic_after_open_goes_classic },
+	{ "up", &xhandler_up_then_poll_echoes_with_offsets,
+	    .timeout = 120 },
+	{ "up", &xhandler_drops_duplicate_data },
+	{ "up", &xhandler_data_beyond_offset_resets },
+	{ "up", &xhandler_unknown_session_resets },
+	{ "up", &xhandler_large_up_body_in_pieces },
+	{ "down", &xhandler_window_bounds_unacked_bytes, .timeout = 120 },
+	{ "down", &xhandler_new_stream_takes_over },
+	{ "end", &xhandler_end_frees_session, .timeout = 120 },
+	{ "end", &xhandler_orport_eof_sends_end },
+	{ "end", &xhandler_held_poll_ends_on_shutdown },
+};
 
-	tcase_add_test(open, xhandler_open_answers_the_header);
-	tcase_add_test(open, xhandler_open_past_max_ext_is_classic);
-	tcase_add_test(open, xhandler_open_off_when_max_ext_zero);
-	tcase_add_test(open, xhandler_classic_request_unchanged);
-	tcase_add_test(open, xhandler_classic_after_open_goes_classic);
-	tcase_add_test(up, xhandler_up_then_poll_echoes_with_offsets);
-	tcase_add_test(up, xhandler_drops_duplicate_data);
-	tcase_add_test(up, xhandler_data_beyond_offset_resets);
-	tcase_add_test(up, xhandler_unknown_session_resets);
-	tcase_add_test(up, xhandler_large_up_body_in_pieces);
-	tcase_add_test(down, xhandler_window_bounds_unacked_bytes);
-	tcase_add_test(down, xhandler_new_stream_takes_over);
-	tcase_add_test(end, xhandler_end_frees_session);
-	tcase_add_test(end, xhandler_orport_eof_sends_end);
-	tcase_add_test(end, xhandler_held_poll_ends_on_shutdown);
-	tcase_set_timeout(open, 120);
-	tcase_set_timeout(up, 120);
-	tcase_set_timeout(down, 120);
-	tcase_set_timeout(end, 120);
-	suite_add_tcase(s, open);
-	suite_add_tcase(s, up);
-	suite_add_tcase(s, down);
-	suite_add_tcase(s, end);
-	return s;
-}
+UNIT_SUITE(xhandler, xhandler_tests)

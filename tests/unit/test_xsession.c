@@ -152,6 +152,15 @@ START_TEST(xsession_up_body_has_data_ack_end_in_order)
 }
 END_TEST
 
+/* Writes a frame of `type` at `off` with the payload s; returns its size. */
+static size_t
+put_frame(unsigned char *p, int type, uint64_t off, const char *s)
+{
+	frame_put(p, type, strlen(s), off);
+	memcpy(p + FRAME_HEAD, s, strlen(s));
+	return FRAME_HEAD + strlen(s);
+}
+
 START_TEST(xsession_parses_up_answers)
 {
 	unsigned char buf[256];
@@ -166,12 +175,8 @@ START_TEST(xsession_parses_up_answers)
 	ck_assert(have && !reset);
 	ck_assert_uint_eq(ack, 12345);
 	/* An unknown frame is skipped, a RESET read. */
-	frame_put(buf + len, 77, 3, 0);
-	memcpy(buf + len + FRAME_HEAD, "abc", 3);
-	len += FRAME_HEAD + 3;
-	frame_put(buf + len, FRAME_RESET, 4, 0);
-	memcpy(buf + len + FRAME_HEAD, "gone", 4);
-	len += FRAME_HEAD + 4;
+	len += put_frame(buf + len, 77, 0, "abc");
+	len += put_frame(buf + len, FRAME_RESET, 0, "gone");
 	ck_assert_int_eq(xsession_parse_up_answer(buf, len, &ack, &have,
 	    &reset, reason), 0);
 	ck_assert(reset);
@@ -216,16 +221,19 @@ down_first(void *ctx)
 	((struct down_fixture *)ctx)->first_calls++;
 }
 
-/* Writes a response head and `len` body bytes as chunks of 7 bytes. */
+/* The head of every downstream answer. */
+static const char down_head[] = "HTTP/1.1 200 OK\r\n"
+    "Transfer-Encoding: chunked\r\nX-Meek-Ext: 1\r\n\r\n";
+
+/* Writes the response head and `len` body bytes as chunks of 7 bytes. */
 static void
 down_serve(struct down_fixture *f, const unsigned char *body, size_t len,
     int last_chunk)
 {
-	const char *head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "X-Meek-Ext: 1\r\n\r\n";
 	char line[32];
 
-	ck_assert_int_eq(net_write_all(f->http[1], head, strlen(head), 5000), 0);
+	ck_assert_int_eq(net_write_all(f->http[1], down_head,
+	    strlen(down_head), 5000), 0);
 	for (size_t pos = 0; pos < len; pos += 7) {
 		size_t n = len - pos < 7 ? len - pos : 7;
 
@@ -259,11 +267,21 @@ down_setup(struct down_fixture *f, uint64_t off)
 	f->advanced = off;
 }
 
-static int
-down_run(struct down_fixture *f, const char **why)
+/* Reads the answer's head and begins its body. */
+static void
+down_begin(struct down_fixture *f)
 {
 	ck_assert_int_eq(http_read_response(&f->s, &f->msg, NULL), 0);
 	http_body_begin(&f->b, &f->msg, 1);
+}
+
+/* Serves the answer (as down_serve) and reads it with xsession_down_read. */
+static int
+down_run(struct down_fixture *f, const unsigned char *body, size_t len,
+    int last_chunk, const char **why)
+{
+	down_serve(f, body, len, last_chunk);
+	down_begin(f);
 	return xsession_down_read(&f->d, &f->s, &f->b, 10000, 10000, why);
 }
 
@@ -294,9 +312,7 @@ down_teardown(struct down_fixture *f)
 static size_t
 put_data(unsigned char *p, uint64_t off, const char *s)
 {
-	frame_put(p, FRAME_DATA, strlen(s), off);
-	memcpy(p + FRAME_HEAD, s, strlen(s));
-	return FRAME_HEAD + strlen(s);
+	return put_frame(p, FRAME_DATA, off, s);
 }
 
 START_TEST(xsession_down_writes_data_and_skips_duplicates)
@@ -313,11 +329,8 @@ START_TEST(xsession_down_writes_data_and_skips_duplicates)
 	len += put_data(body + len, 0, "0123456789");
 	len += put_data(body + len, 15, "this is more than sixty-four bytes of "
 	    "payload, read in several pieces!");
-	frame_put(body + len, 99, 2, 0);   /* unknown type: skipped */
-	memcpy(body + len + FRAME_HEAD, "zz", 2);
-	len += FRAME_HEAD + 2;
-	down_serve(&f, body, len, 1);
-	ck_assert_int_eq(down_run(&f, NULL), 0);
+	len += put_frame(body + len, 99, 0, "zz");  /* unknown type: skipped */
+	ck_assert_int_eq(down_run(&f, body, len, 1, NULL), 0);
 	ck_assert_int_eq(f.first_calls, 1);
 	ck_assert(f.d.got_data);
 	ck_assert(!f.d.have_end && !f.d.reset);
@@ -338,36 +351,41 @@ START_TEST(xsession_down_rejects_a_gap)
 
 	down_setup(&f, 10);
 	len = put_data(body, 11, "late");
-	down_serve(&f, body, len, 1);
-	ck_assert_int_eq(down_run(&f, NULL), MEEK_EPROTO);
+	ck_assert_int_eq(down_run(&f, body, len, 1, NULL), MEEK_EPROTO);
 	ck_assert(!f.d.got_data);
 	down_teardown(&f);
 }
 END_TEST
 
+/* Sets f up at offset 0 and runs an answer of DATA `data` (at 0) then END
+ * at `end`: read to its end, the END seen. */
+static void
+down_data_then_end(struct down_fixture *f, const char *data, uint64_t end)
+{
+	unsigned char body[64];
+	size_t len;
+
+	down_setup(f, 0);
+	len = put_data(body, 0, data);
+	len += frame_put_empty(body + len, FRAME_END, end);
+	ck_assert_int_eq(down_run(f, body, len, 1, NULL), 0);
+	ck_assert(f->d.have_end);
+}
+
 START_TEST(xsession_down_stops_at_end_and_reset)
 {
 	struct down_fixture f;
 	unsigned char body[128], out[64];
-	size_t len = 0;
+	size_t len;
 
-	down_setup(&f, 0);
-	len += put_data(body + len, 0, "bye");
-	len += frame_put_empty(body + len, FRAME_END, 3);
-	down_serve(&f, body, len, 1);
-	ck_assert_int_eq(down_run(&f, NULL), 0);
-	ck_assert(f.d.have_end);
+	down_data_then_end(&f, "bye", 3);
 	ck_assert_uint_eq(f.d.end_off, 3);
 	ck_assert_uint_eq(down_output(&f, out, sizeof out), 3);
 	down_teardown(&f);
 
 	down_setup(&f, 0);
-	len = 0;
-	frame_put(body, FRAME_RESET, 12, 0);
-	memcpy(body + FRAME_HEAD, "unknown sess", 12);
-	len = FRAME_HEAD + 12;
-	down_serve(&f, body, len, 1);
-	ck_assert_int_eq(down_run(&f, NULL), 0);
+	len = put_frame(body, FRAME_RESET, 0, "unknown sess");
+	ck_assert_int_eq(down_run(&f, body, len, 1, NULL), 0);
 	ck_assert(f.d.reset);
 	ck_assert_str_eq(f.d.reason, "unknown sess");
 	down_teardown(&f);
@@ -377,17 +395,10 @@ END_TEST
 START_TEST(xsession_down_end_beyond_received_keeps_going)
 {
 	struct down_fixture f;
-	unsigned char body[64];
-	size_t len = 0;
 
 	/* END says 10 bytes but only 3 came: the answer is read to its end
 	 * and the caller asks again from offset 3. */
-	down_setup(&f, 0);
-	len += put_data(body + len, 0, "abc");
-	len += frame_put_empty(body + len, FRAME_END, 10);
-	down_serve(&f, body, len, 1);
-	ck_assert_int_eq(down_run(&f, NULL), 0);
-	ck_assert(f.d.have_end);
+	down_data_then_end(&f, "abc", 10);
 	ck_assert_uint_eq(f.d.off, 3);
 	down_teardown(&f);
 }
@@ -403,15 +414,13 @@ START_TEST(xsession_down_cut_short_is_an_error)
 	/* The connection drops inside a DATA payload (no last chunk). */
 	down_setup(&f, 0);
 	len = put_data(body, 0, "abcdefghijklmnop");
-	down_serve(&f, body, len - 4, 0);
-	ck_assert_int_lt(down_run(&f, &why), 0);
+	ck_assert_int_lt(down_run(&f, body, len - 4, 0, &why), 0);
 	down_teardown(&f);
 
 	/* ... or inside a frame head. */
 	down_setup(&f, 0);
 	len = put_data(body, 0, "abc");
-	down_serve(&f, body, 5, 0);
-	ck_assert_int_lt(down_run(&f, &why), 0);
+	ck_assert_int_lt(down_run(&f, body, 5, 0, &why), 0);
 	down_teardown(&f);
 }
 END_TEST
@@ -419,15 +428,13 @@ END_TEST
 START_TEST(xsession_down_times_out_without_a_first_frame)
 {
 	struct down_fixture f;
-	const char *head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-	    "X-Meek-Ext: 1\r\n\r\n";
 
 	/* The head came, no frame follows (and the connection stays open):
 	 * the first-frame bound applies. */
 	down_setup(&f, 0);
-	ck_assert_int_eq(net_write_all(f.http[1], head, strlen(head), 5000), 0);
-	ck_assert_int_eq(http_read_response(&f.s, &f.msg, NULL), 0);
-	http_body_begin(&f.b, &f.msg, 1);
+	ck_assert_int_eq(net_write_all(f.http[1], down_head, strlen(down_head),
+	    5000), 0);
+	down_begin(&f);
 	ck_assert_int_eq(xsession_down_read(&f.d, &f.s, &f.b, 50, 10000, NULL),
 	    MEEK_ETIMEDOUT);
 	ck_assert_int_eq(f.d.frames, 0);
@@ -435,28 +442,21 @@ START_TEST(xsession_down_times_out_without_a_first_frame)
 }
 END_TEST
 
-Suite *
-xsession_suite(void)
-{
-	Suite *s = suite_create("xsession");
-	TCase *pure = tcase_create("pure");
-	TCase *down = tcase_create("down");
+static const struct unit_test xsession_tests[] = {
+	{ "pure", &xsession_offers_by_mode_and_memory },
+	{ "pure", &xsession_mode_argument_overrides_the_flag },
+	{ "pure", &xsession_chooses_first_accepted_mode },
+	{ "pure", &xsession_poll_waits_only_after_quick_empty_answers },
+	{ "pure", &xsession_data_skip_drops_what_was_received },
+	{ "pure", &xsession_up_body_has_data_ack_end_in_order },
+	{ "pure", &xsession_parses_up_answers },
+	{ "down", &xsession_down_writes_data_and_skips_duplicates,
+	    .timeout = 30 },
+	{ "down", &xsession_down_rejects_a_gap },
+	{ "down", &xsession_down_stops_at_end_and_reset },
+	{ "down", &xsession_down_end_beyond_received_keeps_going },
+	{ "down", &xsession_down_cut_short_is_an_error },
+	{ "down", &xsession_down_times_out_without_a_first_frame },
+};
 
-	tcase_add_test(pure, xsession_offers_by_mode_and_memory);
-	tcase_add_test(pure, xsession_mode_argument_overrides_the_flag);
-	tcase_add_test(pure, xsession_chooses_first_accepted_mode);
-	tcase_add_test(pure, xsession_poll_waits_only_after_quick_empty_answers);
-	tcase_add_test(pure, xsession_data_skip_drops_what_was_received);
-	tcase_add_test(pure, xsession_up_body_has_data_ack_end_in_order);
-	tcase_add_test(pure, xsession_parses_up_answers);
-	suite_add_tcase(s, pure);
-	tcase_set_timeout(down, 30);
-	tcase_add_test(down, xsession_down_writes_data_and_skips_duplicates);
-	tcase_add_test(down, xsession_down_rejects_a_gap);
-	tcase_add_test(down, xsession_down_stops_at_end_and_reset);
-	tcase_add_test(down, xsession_down_end_beyond_received_keeps_going);
-	tcase_add_test(down, xsession_down_cut_short_is_an_error);
-	tcase_add_test(down, xsession_down_times_out_without_a_first_frame);
-	suite_add_tcase(s, down);
-	return s;
-}
+UNIT_SUITE(xsession, xsession_tests)

@@ -67,4 +67,28 @@ const char *testpki_path(const struct testpki *pki, char *buf, const char *name)
 /* Trust anchors from <dir>/<file>; asserts on failure. Caller frees them. */
 struct tls_anchors *testpki_anchors(const struct testpki *pki, const char *file);
 
+/*
+ * Defines, in a suite's file, `static struct testpki pki` made from
+ * `script` (a string) under `tag`: the unchecked fixture certs_setup()
+ * (runs in the runner process, once), and path(buf, name) and
+ * anchors(file) as testpki_path and testpki_anchors on that pki.
+ */
+#define TESTPKI_SUITE(tag, script)					\
+	static struct testpki pki;					\
+	static void							\
+	certs_setup(void)						\
+	{								\
+		testpki_setup(&pki, tag, script);			\
+	}								\
+	static const char *						\
+	path(char *buf, const char *name)				\
+	{								\
+		return testpki_path(&pki, buf, name);			\
+	}								\
+	static struct tls_anchors *					\
+	anchors(const char *file)					\
+	{								\
+		return testpki_anchors(&pki, file);			\
+	}
+
 #endif

@@ -55,20 +55,13 @@
 #include "shared/mlkem.h"
 #include "shared/tls.h"
 #include "shared/tlsticket.h"
+#include "tests/tools/tstlib.h"
 
 #include <bearssl.h>
 #include <sys/resource.h>
 
 #define CHUNK 65536
 #define IO_TIMEOUT 120000
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint64_t
 now_ns(void)
@@ -293,28 +286,28 @@ run_drive(const char *socks, const char *args, const char *test, uint64_t bytes,
 
 	int fd = socks_open(socks, args);
 	if (strcmp(test, "download") == 0) {
-		double t0 = now_s();
+		double t0 = tst_now();
 		send_cmd(fd, 'D', bytes);
 		pump_in(fd, bytes);
-		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+		printf("%.1f\n", (double)bytes / 1e6 / (tst_now() - t0));
 	} else if (strcmp(test, "upload") == 0) {
 		unsigned char k;
-		double t0 = now_s();
+		double t0 = tst_now();
 		send_cmd(fd, 'U', bytes);
 		pump_out(fd, bytes);
 		if (net_read_full(fd, &k, 1, IO_TIMEOUT) < 0)
 			die("upload ack", MEEK_EIO);
-		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+		printf("%.1f\n", (double)bytes / 1e6 / (tst_now() - t0));
 	} else if (strcmp(test, "rtt") == 0) {
 		double *ms = calloc((size_t)count, sizeof *ms);
 		unsigned char c;
 		for (int i = 0; i < count; i++) {
-			double t0 = now_s();
+			double t0 = tst_now();
 			send_cmd(fd, 'E', 1);
 			if (net_write_all(fd, "x", 1, IO_TIMEOUT) < 0 ||
 			    net_read_full(fd, &c, 1, IO_TIMEOUT) < 0)
 				die("rtt", MEEK_EIO);
-			ms[i] = (now_s() - t0) * 1000.0;
+			ms[i] = (tst_now() - t0) * 1000.0;
 		}
 		qsort(ms, (size_t)count, sizeof *ms, cmp_double);
 		printf("%.2f %.2f\n", ms[count / 2], ms[(count * 99) / 100 < count ? (count * 99) / 100 : count - 1]);
@@ -434,7 +427,7 @@ run_base(int tls, uint64_t bytes, const char *cert, const char *key,
 			die(why, rc);
 	}
 	fd = loopback_pair(&b.lfd, base_server, &b, &th);
-	t0 = now_s();
+	t0 = tst_now();
 	if (!tls) {
 		pump_out(fd, bytes);
 	} else {
@@ -446,14 +439,14 @@ run_base(int tls, uint64_t bytes, const char *cert, const char *key,
 		tls_pump_out(t, bytes);
 		pthread_join(th, NULL);
 		tls_conn_free(t);
-		printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+		printf("%.1f\n", (double)bytes / 1e6 / (tst_now() - t0));
 		close(fd);
 		tls_anchors_free(ta);
 		tls_creds_free(b.creds);
 		return 0;
 	}
 	pthread_join(th, NULL);
-	printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+	printf("%.1f\n", (double)bytes / 1e6 / (tst_now() - t0));
 	close(fd);
 	return 0;
 }
@@ -569,7 +562,7 @@ run_rawtls(uint64_t bytes, const char *cert_der, const char *key_der,
 		die(why, rc);
 	anchors = tls_anchors_list(ta, &nta);
 	fd = loopback_pair(&r.lfd, rawtls_server, &r, &th);
-	t0 = now_s();
+	t0 = tst_now();
 	br_ssl_client_init_full(&cc, &xc, anchors, nta);
 	br_ssl_engine_set_versions(&cc.eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(&cc.eng, suites, 1);
@@ -586,7 +579,7 @@ run_rawtls(uint64_t bytes, const char *cert_der, const char *key_der,
 	if (br_sslio_flush(&ioc) != 0)
 		die("raw tls flush", MEEK_ETLS);
 	pthread_join(th, NULL);
-	printf("%.1f\n", (double)bytes / 1e6 / (now_s() - t0));
+	printf("%.1f\n", (double)bytes / 1e6 / (tst_now() - t0));
 	close(fd);
 	tls_anchors_free(ta);
 	free((void *)r.chain.data);
@@ -626,12 +619,12 @@ run_tlsout(const char *connect, uint64_t bytes, const char *ca, const char *name
 	if ((rc = tls_anchors_load(&ta, ca, &why)) < 0)
 		die(why, rc);
 	dial_addr(connect, &fd);
-	t0 = now_s();
+	t0 = tst_now();
 	if ((rc = tls_client_open(&t, fd, ta, name, TLSHELLO_CHROME_WS, 0,
 	    IO_TIMEOUT, &why)) < 0)
 		die(why ? why : "tls", rc);
 	tls_pump_out(t, bytes);
-	printf("%.1f 0x%04x\n", (double)bytes / 1e6 / (now_s() - t0),
+	printf("%.1f 0x%04x\n", (double)bytes / 1e6 / (tst_now() - t0),
 	    tls_conn_version(t));
 	tls_conn_free(t);
 	close(fd);
@@ -695,14 +688,14 @@ run_handshakes(const char *connect, const char *ca, const char *name,
 	tlsticket_forget(name);
 	if (resume)
 		one_handshake(connect, ta, name, &version);  /* seeds the cache */
-	t0 = now_s();
+	t0 = tst_now();
 	c0 = cpu_now_ms();
 	for (int i = 0; i < count; i++) {
 		if (!resume)
 			tlsticket_forget(name);
 		resumed += one_handshake(connect, ta, name, &version);
 	}
-	printf("%.1f %.2f %d 0x%04x\n", count / (now_s() - t0),
+	printf("%.1f %.2f %d 0x%04x\n", count / (tst_now() - t0),
 	    (cpu_now_ms() - c0) / count, resumed, version);
 	tls_anchors_free(ta);
 	return 0;
@@ -716,17 +709,17 @@ run_mlkem(int count)
 	double t0, tk = 0, te = 0, td = 0;
 
 	for (int i = 0; i < count; i++) {
-		t0 = now_s();
+		t0 = tst_now();
 		if (mlkem_keygen(ek, dk) != 0)
 			die("mlkem_keygen", MEEK_EIO);
-		tk += now_s() - t0;
-		t0 = now_s();
+		tk += tst_now() - t0;
+		t0 = tst_now();
 		if (mlkem_encaps(ct, ss, ek) != 0)
 			die("mlkem_encaps", MEEK_EIO);
-		te += now_s() - t0;
-		t0 = now_s();
+		te += tst_now() - t0;
+		t0 = tst_now();
 		mlkem_decaps(ss2, ct, dk);
-		td += now_s() - t0;
+		td += tst_now() - t0;
 		if (memcmp(ss, ss2, sizeof ss) != 0)
 			die("mlkem: shared secrets differ", MEEK_EPROTO);
 	}

@@ -43,6 +43,23 @@ follow() {
 	fi
 }
 
+# await SECS WHY TORS FILE ERE PREFIX CMD...: until CMD passes, shows
+# FILE's new ERE lines (follow), fails when one of TORS (space-separated
+# names) has exited, checks the transports, and gives up with WHY after
+# SECS.
+await() {
+	local deadline why=$2 tors=$3 file=$4 ere=$5 prefix=$6 n
+	deadline=$(tn_deadline "$1")
+	shift 6
+	until "$@"; do
+		follow "$file" "$ere" "$prefix"
+		for n in $tors; do tn_alive "$n" || tn_fail "$n exited"; done
+		tn_check_transports
+		[ "$(now)" -lt "$deadline" ] || tn_fail "$why"
+		sleep 0.2
+	done
+}
+
 cat <<EOF
 meek-c demo: Tor traffic through meek, on 127.0.0.1 only.
 
@@ -104,19 +121,14 @@ else
 	FRONT=
 fi
 note "waiting for the authority's first consensus (votes every few seconds)..."
-deadline=$(tn_deadline 150)
 net_ready() { # the same conditions as tn_wait_network
 	grep -q 'current consensus contains exit nodes' "$TN_DIR/bridge/notice.log" &&
 	    grep -Eq "$TN_ENOUGH_DIRINFO" "$TN_DIR/bridge/notice.log" &&
 	    grep -Eq "$TN_HAS_CONSENSUS" "$TN_DIR/exit/notice.log"
 } 2>/dev/null
-until net_ready; do
-	follow "$TN_DIR/bridge/notice.log" 'Bootstrapped|current consensus' "bridge: "
-	for n in auth exit bridge; do tn_alive $n || tn_fail "$n exited"; done
-	tn_check_transports
-	[ "$(now)" -lt "$deadline" ] || tn_fail "no consensus with exits"
-	sleep 0.2
-done
+await 150 "no consensus with exits" "auth exit bridge" \
+    "$TN_DIR/bridge/notice.log" 'Bootstrapped|current consensus' "bridge: " \
+    net_ready
 follow "$TN_DIR/bridge/notice.log" 'Bootstrapped|consensus' "bridge: "
 T_NET=$(($(now) - T0))
 note "network ready after $(secs $T_NET) s"
@@ -129,14 +141,11 @@ tn_client \
 note "Bridge meek 127.0.0.1:2 ${FP:0:8}... url=$URL${FRONT:+ front=$FRONT}"
 T0=$(now)
 tn_start client
-deadline=$(tn_deadline 120)
-until grep -q 'Bootstrapped 100%' "$TN_DIR/client/notice.log" 2>/dev/null; do
-	follow "$TN_DIR/client/notice.log" 'Bootstrapped' "client: "
-	tn_alive client || tn_fail "client tor exited"
-	tn_check_transports
-	[ "$(now)" -lt "$deadline" ] || tn_fail "client did not bootstrap"
-	sleep 0.2
-done
+client_ready() {
+	grep -q 'Bootstrapped 100%' "$TN_DIR/client/notice.log" 2>/dev/null
+}
+await 120 "client did not bootstrap" client \
+    "$TN_DIR/client/notice.log" 'Bootstrapped' "client: " client_ready
 follow "$TN_DIR/client/notice.log" 'Bootstrapped' "client: "
 T_BOOT=$(($(now) - T0))
 note "bootstrapped in $(secs $T_BOOT) s"

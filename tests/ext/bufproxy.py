@@ -13,20 +13,13 @@ bodies need a Content-Length (meek's do)."""
 
 import argparse
 import socket
-import sys
-import threading
 import time
+
+from proxylib import listen_and_serve, say
 
 HEAD_MAX = 65536
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
        "proxy-connection", "te", "upgrade", "trailer"}
-say_lock = threading.Lock()
-
-
-def say(line):
-    with say_lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 class Reader:
@@ -111,45 +104,49 @@ def read_body(r, headers, until_close):
     return r.rest() if until_close else b""
 
 
+def read_message(r, until_close):
+    """A whole message from R: (first line, headers, body), or None."""
+    head = read_head(r)
+    if head is None:
+        return None
+    body = read_body(r, head[1], until_close)
+    return None if body is None else (head[0], head[1], body)
+
+
+def head_bytes(first, headers, length, extra=()):
+    """FIRST and HEADERS less the hop-by-hop ones, then a Content-Length of
+    LENGTH and EXTRA lines: a head to send, blank line included."""
+    lines = [first]
+    for k, v in headers:
+        if k.lower() not in HOP:
+            lines.append(("%s: %s" % (k, v)).encode("latin-1"))
+    lines.append(b"Content-Length: %d" % length)
+    lines.extend(extra)
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
 def serve(client, upstream):
     r = Reader(client)
     try:
         while True:
-            head = read_head(r)
-            if head is None:
+            msg = read_message(r, False)
+            if msg is None:
                 return
-            first, headers = head
-            body = read_body(r, headers, False)
-            if body is None:
-                return
+            first, headers, body = msg
             up = socket.create_connection(upstream, timeout=300)
             try:
-                lines = [first]
-                for k, v in headers:
-                    if k.lower() not in HOP:
-                        lines.append(("%s: %s" % (k, v)).encode("latin-1"))
-                lines.append(b"Content-Length: %d" % len(body))
-                lines.append(b"Connection: close")
-                up.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+                up.sendall(head_bytes(first, headers, len(body),
+                                      [b"Connection: close"]) + body)
                 t0 = time.time()
-                ur = Reader(up)
-                rhead = read_head(ur)
-                if rhead is None:
+                msg = read_message(Reader(up), True)
+                if msg is None:
                     return
-                status, rheaders = rhead
-                rbody = read_body(ur, rheaders, True)
-                if rbody is None:
-                    return
+                status, rheaders, rbody = msg
             finally:
                 up.close()
-            lines = [status]
-            for k, v in rheaders:
-                if k.lower() not in HOP:
-                    lines.append(("%s: %s" % (k, v)).encode("latin-1"))
-            lines.append(b"Content-Length: %d" % len(rbody))
             say("RESPONSE %s %d %.2f" % (status.split(b" ")[1].decode(),
                                          len(rbody), time.time() - t0))
-            client.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + rbody)
+            client.sendall(head_bytes(status, rheaders, len(rbody)) + rbody)
     except (OSError, ValueError):
         pass
     finally:
@@ -161,17 +158,7 @@ def main():
     ap.add_argument("--listen", required=True)
     ap.add_argument("--upstream", required=True)
     a = ap.parse_args()
-    host, port = a.listen.rsplit(":", 1)
-    uhost, uport = a.upstream.rsplit(":", 1)
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, int(port)))
-    ls.listen(64)
-    say("LISTEN %s:%d" % ls.getsockname())
-    while True:
-        c, _ = ls.accept()
-        threading.Thread(target=serve, args=(c, (uhost, int(uport))),
-                         daemon=True).start()
+    listen_and_serve(a.listen, a.upstream, serve, 64)
 
 
 if __name__ == "__main__":

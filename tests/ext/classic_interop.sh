@@ -42,26 +42,29 @@ check "meek_lite: meek-server saw the two sessions, both classic" \
     classic_only "$TMPD/server.log" 2
 stop obfs4
 
+# all_classic NAME WHAT TAG SOCKSADDR CLIENT_LOG SERVER_LOG: 2 interleaved
+# sessions through SOCKSADDR (flow_checked), each of them classic in the
+# client's log, and none an extension session in meek-server's.
+all_classic() {
+	flow_checked "$1" "$2" "$4" "" --bytes "$UP" --down "$DOWN" --sessions 2
+	check "$3: client log says 'mode classic' for each session" \
+	    mode_only "$5" classic 2
+	check "$3: meek-server saw no extension session" \
+	    [ "$(extensions "$6")" = 0 ]
+}
+
 # 2. meek-client --mode classic.
 start_bg classic "$MEEK_CLIENT" --listen 127.0.0.1:0 --mode classic \
     --url "$URL" --ca "$PKI/ca.pem" --log "$TMPD/classic.log"
-flow_checked cl "meek-client --mode classic, 2 interleaved" "$classic_ADDR" "" \
-    --bytes "$UP" --down "$DOWN" --sessions 2
-check "--mode classic: client log says 'mode classic' for each session" \
-    mode_only "$TMPD/classic.log" classic 2
-check "--mode classic: meek-server saw no extension session" \
-    [ "$(extensions "$TMPD/server.log")" = 0 ]
+all_classic cl "meek-client --mode classic, 2 interleaved" "--mode classic" \
+    "$classic_ADDR" "$TMPD/classic.log" "$TMPD/server.log"
 
 # 3. auto against a server with the extension disabled.
 start_bg auto0 "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://localhost:$server0_PORT/" --ca "$PKI/ca.pem" \
     --log "$TMPD/auto0.log"
-flow_checked a0 "meek-client (auto) -> meek-server --max-ext 0, 2 interleaved" "$auto0_ADDR" "" \
-    --bytes "$UP" --down "$DOWN" --sessions 2
-check "--max-ext 0: client log says 'mode classic' for each session" \
-    mode_only "$TMPD/auto0.log" classic 2
-check "--max-ext 0: meek-server accepted no extension session" \
-    [ "$(extensions "$TMPD/server0.log")" = 0 ]
+all_classic a0 "meek-client (auto) -> meek-server --max-ext 0, 2 interleaved" \
+    "--max-ext 0" "$auto0_ADDR" "$TMPD/auto0.log" "$TMPD/server0.log"
 
 # 4. mode= in the SOCKS arguments overrides --mode classic.
 flow_checked arg "--mode classic with SOCKS args mode=stream" "$classic_ADDR" "" \

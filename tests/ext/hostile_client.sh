@@ -45,14 +45,7 @@ done
 
 start_bg capped "$MEEK_CLIENT" --listen 127.0.0.1:0 --max-sessions 2 \
     --url "http://127.0.0.1:$server_PORT/" --log "$TMPD/capped.log"
-out=$("$PY" "$MEEK_SRCDIR/tests/ext/socks_cap.py" "$capped_ADDR" 2 2>&1)
-while IFS= read -r line; do
-	case $line in
-	"ok   - "*) ok "${line#ok   - }" ;;
-	"FAIL - "*) fail "${line#FAIL - }" ;;
-	*) log "$line" ;;
-	esac
-done <<<"$out"
+run_tally "$PY" "$MEEK_SRCDIR/tests/ext/socks_cap.py" "$capped_ADDR" 2
 check "--max-sessions: the refusal is logged once" \
     [ "$(grep -c 'max-sessions reached' "$TMPD/capped.log")" = 1 ]
 check "meek-client --max-sessions 2 still runs" kill -0 "$capped_PID"

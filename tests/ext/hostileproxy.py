@@ -14,17 +14,10 @@ do)."""
 import argparse
 import re
 import socket
-import sys
-import threading
 
-say_lock = threading.Lock()
+from proxylib import listen_and_serve, say
+
 HUGE = "2147483647"
-
-
-def say(line):
-    with say_lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def read_head(sock, buf):
@@ -101,17 +94,7 @@ def main():
     p.add_argument("--listen", default="127.0.0.1:0")
     p.add_argument("--upstream", required=True)
     a = p.parse_args()
-    host, port = a.listen.rsplit(":", 1)
-    uh, up = a.upstream.rsplit(":", 1)
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, int(port)))
-    ls.listen(128)
-    say("LISTEN %s:%d" % ls.getsockname())
-    while True:
-        c, _ = ls.accept()
-        threading.Thread(target=serve, args=(c, (uh, int(up))),
-                         daemon=True).start()
+    listen_and_serve(a.listen, a.upstream, serve, 128)
 
 
 if __name__ == "__main__":

@@ -26,41 +26,7 @@ start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls --xff \
 NPORT=$(free_port) || die "no free port for nginx"
 # contrib/nginx/front.conf, with test names, paths and ports, and a body
 # limit that lets 1 MiB extension bodies through.
-nginx_start front "$NPORT" "
-	upstream meek_reflector {
-		server 127.0.0.1:$reflect_PORT;
-		keepalive 32;
-	}
-	server {
-		listen 127.0.0.1:$NPORT ssl default_server;
-		server_name localhost;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		location / {
-			return 404;
-		}
-	}
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		server_name meek.test;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 1100k;
-		location / {
-			proxy_pass http://meek_reflector;
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_set_header Host \$host;
-			proxy_set_header X-Forwarded-For \$remote_addr;
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_buffer_size 32k;
-			proxy_buffers 4 32k;
-			proxy_busy_buffers_size 64k;
-			proxy_read_timeout 120s;
-			proxy_send_timeout 120s;
-		}
-	}"
+nginx_front front "$NPORT" "$reflect_PORT"
 
 run_modes "front + meek-reflect" --url "https://meek.test/" \
     --front "localhost:$NPORT" --ca "$PKI/ca.pem"

@@ -11,39 +11,10 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO"
 make_certs
 
 # Two leaves with unusual dates (openssl ca can set any validity).
-(
-	set -e
-	cd "$PKI"
-	: >index.txt
-	echo 1000 >serial
-	cat >dates.cnf <<EOF2
-[ca]
-default_ca = c
-[c]
-database = $PKI/index.txt
-new_certs_dir = $PKI
-serial = $PKI/serial
-default_md = sha256
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-EOF2
-	for n in future:20990101000000Z:21000101000000Z \
-	    expired:20000101000000Z:20010101000000Z; do
-		name=${n%%:*} dates=${n#*:}
-		openssl req -new -newkey rsa:2048 -nodes -keyout "$name.key" \
-		    -subj /CN=localhost -out "$name.csr"
-		openssl ca -batch -config dates.cnf -cert ca.pem -keyfile ca.key \
-		    -in "$name.csr" -out "$name.pem" -notext \
-		    -startdate "${dates%%:*}" -enddate "${dates#*:}" \
-		    -extfile leaf.cnf -extensions v3_leaf
-	done
-) >>"$TMPD/pki.log" 2>&1 || die "making the dated certificates failed"
+dated_cert future rsa 20990101000000Z 21000101000000Z
+dated_cert expired rsa 20000101000000Z 20010101000000Z
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --disable-tls --log "$TMPD/server.log"
+start_echo_server --disable-tls
 
 NGX=$TMPD/nginx
 for v in DEAD GOOD NAME UNK FUT EXP P403 WEB; do

@@ -12,9 +12,7 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 FDIR=$MEEK_SRCDIR/tests/field
 make_certs
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --disable-tls --log "$TMPD/server.log"
+start_echo_server --disable-tls
 
 NGX=$TMPD/nginx
 DEAD=$(free_port) || die "no free port"
@@ -34,17 +32,8 @@ nginx_start nginx "$P403" "
 	server {
 		listen 127.0.0.1:$PGOOD ssl;
 		server_name meek.test;
-		location / {
-			proxy_pass http://127.0.0.1:$server_PORT;
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_buffer_size 32k;
-			proxy_buffers 4 32k;
-			proxy_busy_buffers_size 64k;
-			proxy_read_timeout 300s;
-		}
+		$(nginx_loc "127.0.0.1:$server_PORT" "$NGINX_BUFS
+			proxy_read_timeout 300s;")
 	}" "\$server_port \$host \$status"
 wait_port "$PGOOD" nginx || die "nginx did not start"
 log "fronts: localhost:$DEAD (closed), localhost:$P403 (403), localhost:$PGOOD (meek)"
@@ -75,16 +64,11 @@ stop client
 
 # 2. Managed, the pairs from the bridge line's targets= (args), as tor runs
 # it: the failures reach tor as LOG and STATUS lines on stdout.
-export TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_CLIENT_TRANSPORTS=meek_lite \
-    TOR_PT_STATE_LOCATION=$TMPD/state
-STDIN_OPEN=1 spawn pt "$MEEK_CLIENT" --ca "$PKI/ca.pem" --log "$TMPD/pt.log"
-unset TOR_PT_MANAGED_TRANSPORT_VER TOR_PT_CLIENT_TRANSPORTS TOR_PT_STATE_LOCATION
-line=$(wait_line pt '^CMETHOD meek_lite socks5 ') || die "no CMETHOD"
-paddr=${line##* }
+managed_client meek_lite
 check "STATUS TYPE=version follows VERSION" \
     grep -q '^STATUS TYPE=version IMPLEMENTATION=meek-c VERSION=' "$TMPD/pt.out"
 for i in $(seq 16); do
-	timeout 200 "$MEEK_SOCKS" --socks "$paddr" --args "targets=$TARGETS" \
+	timeout 200 "$MEEK_SOCKS" --socks "$pt_SOCKS" --args "targets=$TARGETS" \
 	    --bytes 2K --timeout 120 >>"$TMPD/socks2.log" 2>&1 ||
 	    fail "managed session $i through targets="
 	grep -q 'FAILURE=http-403' "$TMPD/pt.out" &&

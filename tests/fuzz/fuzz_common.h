@@ -4,8 +4,12 @@
  */
 #ifndef MEEK_FUZZ_COMMON_H
 #define MEEK_FUZZ_COMMON_H
+#include "shared/err.h"
+#include "shared/http.h"
+
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +18,38 @@
 /* Inputs larger than this are truncated: they must fit in the socket buffer
  * so that the whole input can be written before the parser runs. */
 #define FUZZ_STREAM_MAX (60 * 1024)
+
+/* Writes the n bytes at p to fd (no SIGPIPE); returns 0 or -1. */
+static inline int
+fuzz_write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Makes a socketpair whose fds[1] -> fds[0] direction holds
+ * FUZZ_STREAM_MAX bytes with room to spare, so that a whole input fits
+ * before anyone reads.  Returns 0 or -1.
+ */
+static inline int
+fuzz_pair_open(int fds[2])
+{
+	int buf = 4 * FUZZ_STREAM_MAX;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+		return -1;
+	(void)setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+	(void)setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+	return 0;
+}
 
 /*
  * Makes a socketpair, writes `data` into one end and shuts its write side
@@ -25,24 +61,14 @@
 static inline int
 fuzz_pair_feed(int fds[2], const uint8_t *data, size_t size)
 {
-	int buf = 4 * FUZZ_STREAM_MAX;
-	size_t off = 0;
-
 	if (size > FUZZ_STREAM_MAX)
 		size = FUZZ_STREAM_MAX;
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+	if (fuzz_pair_open(fds) < 0)
 		return -1;
-	(void)setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-	(void)setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-	while (off < size) {
-		ssize_t n = write(fds[1], data + off, size - off);
-
-		if (n <= 0) {
-			close(fds[0]);
-			close(fds[1]);
-			return -1;
-		}
-		off += (size_t)n;
+	if (fuzz_write_all(fds[1], data, size) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
 	}
 	(void)shutdown(fds[1], SHUT_WR);
 	return 0;
@@ -66,6 +92,79 @@ fuzz_strdup(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/*
+ * rc = parse(&obj, s, &why) on the input as a C string s, with obj filled
+ * with 0xa5 bytes first (a field the parser forgets to set shows); aborts
+ * when it fails without a reason.  For parsers whose results are copies
+ * (s is freed before the caller looks at obj).
+ */
+#define FUZZ_PARSE_CSTRING(rc, parse, obj, data, size)			\
+	do {								\
+		char *fuzz_s_ = fuzz_strdup((data), (size));		\
+		const char *fuzz_why_ = NULL;				\
+									\
+		memset(&(obj), 0xa5, sizeof(obj));			\
+		(rc) = parse(&(obj), fuzz_s_, &fuzz_why_);		\
+		if ((rc) != 0 && fuzz_why_ == NULL)			\
+			abort();					\
+		free(fuzz_s_);						\
+	} while (0)
+
+/* Whether buf[cap] holds a NUL: a field the parser filled is a C string. */
+static inline int
+fuzz_is_cstr(const char *buf, size_t cap)
+{
+	return strnlen(buf, cap) < cap;
+}
+
+/* A heap copy of the input, at least one byte long (caller frees); NULL
+ * when out of memory. */
+static inline unsigned char *
+fuzz_memdup(const uint8_t *data, size_t size)
+{
+	unsigned char *p = malloc(size ? size : 1);
+
+	if (p != NULL)
+		memcpy(p, data, size);
+	return p;
+}
+
+/* "$TMPDIR/name" ("/tmp/name" when TMPDIR is unset or empty) into buf. */
+static inline void
+fuzz_tmp_path(char *buf, size_t cap, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(buf, cap, "%s/%s", tmp != NULL && *tmp != '\0' ? tmp : "/tmp",
+	    name);
+}
+
+/* The contract of a TLS message parser that fails: MEEK_EPROTO with a
+ * reason and an alert to send.  Aborts when it is broken. */
+static inline void
+fuzz_tls_failure_check(int rc, const char *why, int alert)
+{
+	if (rc != MEEK_EPROTO || why == NULL || alert == 0)
+		abort();
+}
+
+/*
+ * Checks the headers of a parsed head (aborts when a check fails): every
+ * name and value is a C string and, with `total` (the lengths of the start
+ * line's strings), they fit in the head; then looks two of them up.
+ */
+static inline void
+fuzz_http_headers_check(const struct http_msg *m, size_t total)
+{
+	for (size_t i = 0; i < m->nheaders; i++)
+		total += strlen(m->headers[i].name) +
+		    strlen(m->headers[i].value);
+	if (m->nheaders > HTTP_MAX_HEADERS || total > HTTP_HEAD_MAX)
+		abort();
+	(void)http_header_get(m, "content-length");
+	(void)http_header_get(m, "X-Session-Id");
 }
 
 #endif

@@ -37,20 +37,6 @@ struct fuzz_peer {
 };
 
 static int
-fuzz_write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 fuzz_read_all(int fd, uint8_t *p, size_t n)
 {
 	while (n > 0) {
@@ -113,16 +99,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_peer pr;
 	pthread_t th;
 	const char *why = NULL;
-	int fds[2], rc, buf = 4 * FUZZ_STREAM_MAX;
+	int fds[2], rc;
 
 	if (size < 1)
 		return 0;
 	if (size > FUZZ_STREAM_MAX)
 		size = FUZZ_STREAM_MAX;
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+	if (fuzz_pair_open(fds) < 0)
 		return 0;
-	(void)setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-	(void)setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
 	pr.fd = fds[1];
 	pr.data = data + 1;
 	pr.size = size - 1;

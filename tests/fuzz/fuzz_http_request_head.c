@@ -8,6 +8,7 @@
 #include "shared/net.h"
 #include "shared/sessid.h"
 #include "shared/useraddr.h"
+#include "fuzz_common.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,7 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_msg m; /* 8 KB head: keep it off the stack */
 	const char *why = NULL;
-	size_t total;
 	int rc;
 
 	if (http_request_head_end(data, size) > size)
@@ -47,14 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sessid_check(http_header_get(&m, "X-Session-Id")) > SESSID_MAX)
 			abort();
 		/* Every pointer must be a C string inside m.head. */
-		total = strlen(m.method) + strlen(m.target);
-		for (size_t i = 0; i < m.nheaders; i++)
-			total += strlen(m.headers[i].name) +
-			    strlen(m.headers[i].value);
-		if (m.nheaders > HTTP_MAX_HEADERS || total > HTTP_HEAD_MAX)
-			abort();
-		(void)http_header_get(&m, "content-length");
-		(void)http_header_get(&m, "X-Session-Id");
+		fuzz_http_headers_check(&m,
+		    strlen(m.method) + strlen(m.target));
 	} else if (rc == MEEK_EPROTO && why == NULL) {
 		/* Contract: a malformed head comes with a reason. */
 		abort();

@@ -48,13 +48,11 @@ fuzz_scratch_remove(void)
 static void
 fuzz_scratch_init(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char tmpl[PATH_MAX];
 
 	if (fuzz_scratch[0] != '\0')
 		return;
-	snprintf(tmpl, sizeof tmpl, "%s/meek-fuzz-pt.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	fuzz_tmp_path(tmpl, sizeof tmpl, "meek-fuzz-pt.XXXXXX");
 	if (mkdtemp(tmpl) == NULL)
 		abort();
 	snprintf(fuzz_scratch, sizeof fuzz_scratch, "%s", tmpl);

@@ -9,6 +9,7 @@
 #include "shared/tlsmsg.h"
 #include "shared/tlsx509.h"
 #include "shared/err.h"
+#include "fuzz_common.h"
 #include "fuzz_keys.h"
 
 #include <bearssl.h>
@@ -23,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tlsx509_key ec, rsa;
 	struct tlsmsg_server_key_exchange ske;
-	unsigned char *buf = malloc(size ? size : 1), *signed_data;
+	unsigned char *buf = fuzz_memdup(data, size), *signed_data;
 	const char *why = NULL;
 	int alert = 0, rc;
 
@@ -31,11 +32,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (ec.type == 0)
 		fuzz_keys(&ec, &rsa);
-	memcpy(buf, data, size);
 	rc = tlsmsg_server_key_exchange(buf, size, &ske, &alert, &why);
 	if (rc != 0) {
-		if (rc != MEEK_EPROTO || why == NULL || alert == 0)
-			abort();
+		fuzz_tls_failure_check(rc, why, alert);
 		free(buf);
 		return 0;
 	}

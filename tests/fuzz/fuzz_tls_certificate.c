@@ -11,6 +11,7 @@
 #include "shared/tlsx509.h"
 #include "shared/tls.h"
 #include "shared/err.h"
+#include "fuzz_common.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -42,14 +43,13 @@ static void
 fuzz_init(void)
 {
 	char path[PATH_MAX];
-	const char *tmp = getenv("TMPDIR"), *why = NULL;
+	const char *why = NULL;
 	FILE *f;
 	int fd;
 
 	if (fuzz_ta != NULL)
 		return;
-	snprintf(path, sizeof path, "%s/meek-fuzz-ca.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	fuzz_tmp_path(path, sizeof path, "meek-fuzz-ca.XXXXXX");
 	fd = mkstemp(path);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
 		abort();
@@ -65,6 +65,7 @@ fuzz_init(void)
 static void
 check_certs(const unsigned char *b, size_t l, int tls13)
 {
+	static const char *const names[] = { "front.test", "127.0.0.1" };
 	static struct tlsmsg_certificate c;
 	static struct tlsx509_key key;
 	const unsigned char *der[TLSMSG_CERT_CHAIN_MAX];
@@ -76,8 +77,7 @@ check_certs(const unsigned char *b, size_t l, int tls13)
 
 	rc = tlsmsg_certificate(b, l, tls13, 0xffffffffu, &c, &alert, &why);
 	if (rc != 0) {
-		if (rc != MEEK_EPROTO || why == NULL || alert == 0)
-			abort();
+		fuzz_tls_failure_check(rc, why, alert);
 		return;
 	}
 	if (c.n == 0 || c.n > TLSMSG_CERT_CHAIN_MAX)
@@ -89,20 +89,16 @@ check_certs(const unsigned char *b, size_t l, int tls13)
 		der[i] = c.e[i].der;
 		der_len[i] = c.e[i].der_len;
 	}
-	rc = tlsx509_check(fuzz_ta, "front.test", der, der_len, c.n, &key, &nb, &na, &alert, &why,
-	    &reason);
-	if (rc != 0 && (rc != MEEK_ECERT || why == NULL))
-		abort();
-	if ((rc == 0) != (reason == TLSX509_OK))
-		abort();
-	if (rc == 0 && key.type == 0)
-		abort();
-	rc = tlsx509_check(fuzz_ta, "127.0.0.1", der, der_len, c.n, &key, &nb, &na, &alert, &why,
-	    &reason);
-	if (rc != 0 && (rc != MEEK_ECERT || why == NULL))
-		abort();
-	if ((rc == 0) != (reason == TLSX509_OK))
-		abort();
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		rc = tlsx509_check(fuzz_ta, names[i], der, der_len, c.n, &key, &nb, &na, &alert,
+		    &why, &reason);
+		if (rc != 0 && (rc != MEEK_ECERT || why == NULL))
+			abort();
+		if ((rc == 0) != (reason == TLSX509_OK))
+			abort();
+		if (rc == 0 && key.type == 0)
+			abort();
+	}
 }
 
 int
@@ -118,10 +114,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0] % 3;
 	len = size - 1;
-	buf = malloc(len ? len : 1);
+	buf = fuzz_memdup(data + 1, len);
 	if (buf == NULL)
 		return 0;
-	memcpy(buf, data + 1, len);
 	if (mode < 2) {
 		check_certs(buf, len, mode == 0);
 	} else {
@@ -135,8 +130,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(exact, fuzz_out, out_len);
 			check_certs(exact, out_len, 1);
 			free(exact);
-		} else if (rc != MEEK_EPROTO || why == NULL || alert == 0) {
-			abort();
+		} else {
+			fuzz_tls_failure_check(rc, why, alert);
 		}
 	}
 	free(buf);

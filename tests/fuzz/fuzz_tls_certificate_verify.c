@@ -10,6 +10,7 @@
 #include "shared/tlsmsg.h"
 #include "shared/tlsx509.h"
 #include "shared/err.h"
+#include "fuzz_common.h"
 #include "fuzz_keys.h"
 
 #include <bearssl.h>
@@ -26,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static unsigned char content[64 + 34 + 32];
 	struct tlsmsg_certificate_verify cv;
 	const struct tlsx509_key *key;
-	unsigned char *buf = malloc(size ? size : 1);
+	unsigned char *buf = fuzz_memdup(data, size);
 	const char *why = NULL;
 	int alert = 0, rc, tls13;
 
@@ -37,11 +38,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(content, ' ', 64);
 		memcpy(content + 64, "TLS 1.3, server CertificateVerify", 34);
 	}
-	memcpy(buf, data, size);
 	rc = tlsmsg_certificate_verify(buf, size, &cv, &alert, &why);
 	if (rc != 0) {
-		if (rc != MEEK_EPROTO || why == NULL || alert == 0)
-			abort();
+		fuzz_tls_failure_check(rc, why, alert);
 		free(buf);
 		return 0;
 	}

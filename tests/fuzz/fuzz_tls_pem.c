@@ -32,12 +32,9 @@ fuzz_cleanup(void)
 static void
 fuzz_init(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	if (fuzz_dir[0] != '\0')
 		return;
-	snprintf(fuzz_dir, sizeof fuzz_dir, "%s/meek-fuzz-tls.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	fuzz_tmp_path(fuzz_dir, sizeof fuzz_dir, "meek-fuzz-tls.XXXXXX");
 	if (mkdtemp(fuzz_dir) == NULL)
 		abort();
 	snprintf(fuzz_cert, sizeof fuzz_cert, "%s/cert.pem", fuzz_dir);

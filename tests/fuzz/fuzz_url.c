@@ -14,22 +14,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct url u;
-	const char *why = NULL;
-	char *s = fuzz_strdup(data, size);
 	int rc;
 
-	memset(&u, 0xa5, sizeof u);
-	rc = url_parse(&u, s, &why);
-	if (rc == 0) {
-		if (strnlen(u.host, sizeof u.host) == sizeof u.host ||
-		    strnlen(u.path, sizeof u.path) == sizeof u.path ||
-		    strnlen(u.host_header, sizeof u.host_header) ==
-		    sizeof u.host_header || u.host[0] == '\0' ||
-		    u.path[0] != '/')
-			abort();
-	} else if (why == NULL) {
+	FUZZ_PARSE_CSTRING(rc, url_parse, u, data, size);
+	if (rc != 0)
+		return 0;
+	if (!fuzz_is_cstr(u.host, sizeof u.host) ||
+	    !fuzz_is_cstr(u.path, sizeof u.path) ||
+	    !fuzz_is_cstr(u.host_header, sizeof u.host_header) ||
+	    u.host[0] == '\0' || u.path[0] != '/')
 		abort();
-	}
-	free(s);
 	return 0;
 }

@@ -90,35 +90,38 @@ class Watch:
             time.sleep(0.1)
 
 
+def honest_request(port, bound, req):
+    """Sends REQ on a connection of its own; returns (seconds, status,
+    headers) of the answer.  Raises OSError, EOFError or ValueError."""
+    t0 = time.time()
+    s = conn(port, timeout=bound + 5)
+    try:
+        s.sendall(req)
+        status, _, hdrs, _ = Reader(s).response()
+    finally:
+        s.close()
+    return time.time() - t0, status, hdrs
+
+
 def honest_classic(port, n, bound):
     sid = "honest-%08d-%06d" % (os.getpid(), n)
-    t0 = time.time()
     try:
-        s = conn(port, timeout=bound + 5)
-        try:
-            s.sendall(post(sid, b"h" * 100, close=True))
-            status, _, _, _ = Reader(s).response()
-        finally:
-            s.close()
+        d, status, _ = honest_request(port, bound,
+                                      post(sid, b"h" * 100, close=True))
     except (OSError, EOFError, ValueError) as e:
         return None, str(e)
-    return time.time() - t0, status
+    return d, status
 
 
 def honest_open(port, n, bound):
     sid = "honestx-%08d-%06d" % (os.getpid(), n)
-    t0 = time.time()
     try:
-        s = conn(port, timeout=bound + 5)
-        try:
-            s.sendall(post(sid, ext=OPEN, close=True))
-            status, _, hdrs, _ = Reader(s).response()
-        finally:
-            s.close()
+        d, status, hdrs = honest_request(port, bound,
+                                         post(sid, ext=OPEN, close=True))
     except (OSError, EOFError, ValueError) as e:
         return False, str(e), None
     return (status == 200 and "modes=" in hdrs.get("x-meek-ext", ""), status,
-            time.time() - t0)
+            d)
 
 
 def attack_flood(a, stats, stop):
@@ -329,20 +332,14 @@ def main():
         elif a.lag:
             fail("takeover: superseded streams end late: p90 %.3f s over "
                  "%.2f (%d)" % (p90, a.lag, len(lag)))
-    if a.max_threads:
-        if 0 < w.max_threads <= a.max_threads:
-            ok("%s: at most %d threads (%d)" % (a.attack, a.max_threads,
-                                                w.max_threads))
+    for what, got, bound in (("threads", w.max_threads, a.max_threads),
+                             ("descriptors", w.max_fds, a.max_fds)):
+        if not bound:
+            continue
+        if 0 < got <= bound:
+            ok("%s: at most %d %s (%d)" % (a.attack, bound, what, got))
         else:
-            fail("%s: %d threads, over %d" % (a.attack, w.max_threads,
-                                              a.max_threads))
-    if a.max_fds:
-        if 0 < w.max_fds <= a.max_fds:
-            ok("%s: at most %d descriptors (%d)" % (a.attack, a.max_fds,
-                                                    w.max_fds))
-        else:
-            fail("%s: %d descriptors, over %d" % (a.attack, w.max_fds,
-                                                  a.max_fds))
+            fail("%s: %d %s, over %d" % (a.attack, got, what, bound))
 
 
 if __name__ == "__main__":

@@ -48,30 +48,17 @@ start_server() {
 # count_lines FILE: counts the "ok   - " / "FAIL - " lines a background
 # checker wrote to FILE (replay, without echoing the other lines).
 count_lines() {
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"ok   - "*) ok "${line#ok   - }" ;;
-		"FAIL - "*) fail "${line#FAIL - }" ;;
-		esac
-	done <"$1"
+	tally quiet <"$1"
 }
 
 # run_py DESC SCRIPT ARGS...: runs a python3 checker that prints its own
 # "ok   - " / "FAIL - " lines; they are counted here.
 run_py() {
-	local desc=$1 out rc line
+	local desc=$1 rc
 	shift
-	out=$("$PY" "$@" 2>&1)
+	run_tally "$PY" "$@"
 	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok   - "*) ok "${line#ok   - }" ;;
-		"FAIL - "*) fail "${line#FAIL - }" ;;
-		*) printf '%s\n' "$line" ;;
-		esac
-	done <<<"$out"
-	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL - ' <<<"$out"; then
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL - ' <<<"$TALLY_OUT"; then
 		fail "$desc exited $rc"
 	fi
 }

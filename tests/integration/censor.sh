@@ -47,16 +47,11 @@ check_class other-ca "$c_other_ca_PORT" tls cert-unknown-ca \
 
 # Managed, as tor runs it: each failure reaches tor as a STATUS line with
 # its class, and as a PT LOG line with the hint.
-export TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_CLIENT_TRANSPORTS=meek_lite \
-    TOR_PT_STATE_LOCATION=$TMPD/state
-STDIN_OPEN=1 spawn pt "$MEEK_CLIENT" --ca "$PKI/ca.pem" --log "$TMPD/pt.log"
-unset TOR_PT_MANAGED_TRANSPORT_VER TOR_PT_CLIENT_TRANSPORTS TOR_PT_STATE_LOCATION
-line=$(wait_line pt '^CMETHOD meek_lite socks5 ') || die "no CMETHOD"
-paddr=${line##* }
+managed_client meek_lite
 for p in "$c_reset_hello_PORT" "$c_blackhole_PORT" "$c_reset_request_PORT" \
     "$c_block_page_PORT" "$c_other_ca_PORT"; do
 	# Each session fails (the front never works): only the reports count.
-	timeout 100 "$MEEK_SOCKS" --socks "$paddr" \
+	timeout 100 "$MEEK_SOCKS" --socks "$pt_SOCKS" \
 	    --args "url=https://localhost:$p/;front=localhost:$p" \
 	    --bytes 1K --timeout 60 >>"$TMPD/socks.log" 2>&1 &
 	PIDS+=("$!")

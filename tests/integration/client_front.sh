@@ -9,9 +9,7 @@ require nginx curl openssl
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 make_certs
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0 --record "$TMPD/echo.rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --disable-tls --log "$TMPD/server.log"
+ECHO_REC=$TMPD/echo.rec start_echo_server --disable-tls
 
 NGX=$TMPD/nginx
 NPORT=$(free_port) || die "no free port for nginx"
@@ -26,17 +24,8 @@ nginx_start nginx "$NPORT" "
 	server {
 		listen 127.0.0.1:$NPORT ssl;
 		server_name meek.test;
-		location / {
-			proxy_pass http://127.0.0.1:$server_PORT;
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_buffer_size 32k;
-			proxy_buffers 4 32k;
-			proxy_busy_buffers_size 64k;
-			proxy_read_timeout 300s;
-		}
+		$(nginx_loc "127.0.0.1:$server_PORT" "$NGINX_BUFS
+			proxy_read_timeout 300s;")
 	}" "\$ssl_server_name \$host \$status \$request_method"
 log "nginx listens on 127.0.0.1:$NPORT"
 
@@ -53,13 +42,9 @@ start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://meek.test/" --front "localhost:$NPORT" --ca "$PKI/ca.pem" \
     --log "$TMPD/client.log"
 log "-- meek-client --url https://meek.test/ --front localhost:$NPORT (port from the front, as Go)"
-if timeout 900 "$MEEK_SOCKS" --socks "$client_ADDR" --bytes 4M --sessions 2 \
-    --timeout 600 >"$TMPD/socks1.log" 2>&1; then
-	ok "fronted via flags: 2 sessions x 4 MiB each way intact"
-else
-	fail "fronted via flags: 2 sessions x 4 MiB"
-fi
-sed 's/^/   /' "$TMPD/socks1.log"
+check "fronted via flags: 2 sessions x 4 MiB each way intact" \
+    run_shown "$TMPD/socks1.log" 900 "$MEEK_SOCKS" --socks "$client_ADDR" \
+    --bytes 4M --sessions 2 --timeout 600
 
 # The same through PT args, on a client whose flags point elsewhere.
 start_bg client2 "$MEEK_CLIENT" --listen 127.0.0.1:0 \
@@ -67,14 +52,10 @@ start_bg client2 "$MEEK_CLIENT" --listen 127.0.0.1:0 \
 # front=HOST:PORT as Go's meek-client and meek_lite take it (the front
 # replaces the url's host:port), so the Host header is exactly meek.test.
 log "-- args url=https://meek.test/;front=localhost:$NPORT"
-if timeout 600 "$MEEK_SOCKS" --socks "$client2_ADDR" \
+check "fronted via PT args: 1 MiB each way intact" \
+    run_shown "$TMPD/socks2.log" 600 "$MEEK_SOCKS" --socks "$client2_ADDR" \
     --args "url=https://meek.test/;front=localhost:$NPORT" --bytes 1M \
-    --timeout 300 >"$TMPD/socks2.log" 2>&1; then
-	ok "fronted via PT args: 1 MiB each way intact"
-else
-	fail "fronted via PT args: 1 MiB"
-fi
-sed 's/^/   /' "$TMPD/socks2.log"
+    --timeout 300
 
 check "nginx log: meek POSTs arrived with SNI localhost and Host meek.test" \
     grep -q '^localhost meek.test 200 POST$' "$NGX/logs/access.log"

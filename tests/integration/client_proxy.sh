@@ -8,9 +8,8 @@ require tinyproxy danted openssl
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 make_certs
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0 --record "$TMPD/echo.rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log "$TMPD/server.log"
+ECHO_REC=$TMPD/echo.rec start_echo_server --cert "$PKI/rsa.pem" \
+    --key "$PKI/rsa.key"
 URL="https://localhost:$server_PORT/"
 
 # --- tinyproxy, foreground, own config; only CONNECT to meek-server's port.
@@ -61,29 +60,28 @@ socks_run() {
 	local addr=$1 bytes=$2
 	shift 2
 	n=$((n + 1))
-	timeout 600 "$MEEK_SOCKS" --socks "$addr" --bytes "$bytes" \
-	    --timeout "${SOCKS_TIMEOUT:-300}" "$@" >"$TMPD/socks.$n.log" 2>&1
-	local rc=$?
-	sed 's/^/   /' "$TMPD/socks.$n.log"
-	return $rc
+	run_shown "$TMPD/socks.$n.log" 600 "$MEEK_SOCKS" --socks "$addr" \
+	    --bytes "$bytes" --timeout "${SOCKS_TIMEOUT:-300}" "$@"
+}
+
+# via_proxy NAME PROXY DESC: meek-client NAME with --proxy PROXY; 2
+# sessions x 2 MiB must come back intact through it.
+via_proxy() {
+	local addrvar="${1}_ADDR"
+	start_bg "$1" "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "$URL" \
+	    --ca "$PKI/ca.pem" --proxy "$2" --log "$TMPD/$1.log"
+	check "--proxy $3: 2 sessions x 2 MiB intact" \
+	    socks_run "${!addrvar}" 2M --sessions 2
 }
 
 # --- HTTP CONNECT through tinyproxy (--proxy)
-start_bg client_http "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "$URL" \
-    --ca "$PKI/ca.pem" --proxy "http://127.0.0.1:$TPORT" \
-    --log "$TMPD/client_http.log"
-check "--proxy http://tinyproxy: 2 sessions x 2 MiB intact" \
-    socks_run "$client_http_ADDR" 2M --sessions 2
+via_proxy client_http "http://127.0.0.1:$TPORT" http://tinyproxy
 check "tinyproxy carried the CONNECTs to meek-server" \
     grep -q "Request (file descriptor [0-9]*): CONNECT localhost:$server_PORT HTTP/1.1" \
     "$TMPD/tinyproxy.log"
 
 # --- SOCKS5 through dante (--proxy)
-start_bg client_socks "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "$URL" \
-    --ca "$PKI/ca.pem" --proxy "socks5://127.0.0.1:$DPORT" \
-    --log "$TMPD/client_socks.log"
-check "--proxy socks5://dante: 2 sessions x 2 MiB intact" \
-    socks_run "$client_socks_ADDR" 2M --sessions 2
+via_proxy client_socks "socks5://127.0.0.1:$DPORT" socks5://dante
 check "dante passed connections to meek-server's port" \
     grep -q "pass([0-9]*): tcp/connect \[: .* -> .* 127\.0\.0\.1\.$server_PORT\$" "$TMPD/danted.log"
 

@@ -9,9 +9,8 @@ require openssl
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 make_certs
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0 --record "$TMPD/echo.rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" --log "$TMPD/server.log"
+ECHO_REC=$TMPD/echo.rec start_echo_server --cert "$PKI/rsa.pem" \
+    --key "$PKI/rsa.key"
 URL="https://localhost:$server_PORT/"
 start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --url "$URL" \
     --ca "$PKI/ca.pem" --log "$TMPD/client.log"

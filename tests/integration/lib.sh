@@ -86,6 +86,18 @@ TEST_DIR=${TEST_DIR:-tests/integration}
 mkdir -p "$MEEK_BUILDDIR/$TEST_DIR" || exit 99
 TMPD=$(mktemp -d "$MEEK_BUILDDIR/$TEST_DIR/tmp.$TEST_NAME.XXXXXX") || exit 99
 
+# reap PID TENTHS: waits up to TENTHS tenths of a second for PID (already
+# signalled) to exit, then kills it and collects it.
+reap() {
+	local i
+	for i in $(seq "$2"); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 cleanup() {
 	local rc=$? pid i san
 	trap - EXIT INT TERM
@@ -93,12 +105,7 @@ cleanup() {
 		kill -TERM "$pid" 2>/dev/null
 	done
 	for pid in "${PIDS[@]}"; do
-		for i in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		reap "$pid" 50
 	done
 	port_release
 	# In a sanitizer build the programs report on stderr (leaks at exit,
@@ -139,17 +146,35 @@ finish() {
 	exit 0
 }
 
-# replay FILE: prints FILE, counting its "ok   - " / "FAIL - " lines here
-# (for checks run in a background subshell, whose counts stay there).
-replay() {
+# tally [quiet]: reads lines on stdin and counts their "ok   - " / "FAIL - "
+# lines here; prints the other lines unless told quiet.  Run it in this
+# shell (a redirect, not a pipe) so that the counts stay.
+tally() {
 	local line
 	while IFS= read -r line; do
 		case $line in
 		"ok   - "*) ok "${line#ok   - }" ;;
 		"FAIL - "*) fail "${line#FAIL - }" ;;
-		*) printf '%s\n' "$line" ;;
+		*) [ "${1:-}" = quiet ] || printf '%s\n' "$line" ;;
 		esac
-	done <"$1"
+	done
+}
+
+# replay FILE: prints FILE, counting its "ok   - " / "FAIL - " lines here
+# (for checks run in a background subshell, whose counts stay there).
+replay() {
+	tally <"$1"
+}
+
+# run_tally CMD...: runs a checker that prints its own "ok   - " / "FAIL - "
+# lines (both streams, kept in TALLY_OUT) and tallies them; returns its
+# status.
+run_tally() {
+	local rc
+	TALLY_OUT=$("$@" 2>&1)
+	rc=$?
+	tally <<<"$TALLY_OUT"
+	return $rc
 }
 
 # spawn NAME CMD...: starts CMD in the background with stdout in
@@ -217,17 +242,47 @@ start_bg() {
 # stop NAME [SIGNAL]: kills a process started with spawn/start_bg (SIGTERM
 # unless told) and waits for it.
 stop() {
-	local pidvar="${1}_PID" sig=${2:-TERM} i
+	local pidvar="${1}_PID" sig=${2:-TERM}
 	local pid=${!pidvar:-}
 	[ -n "$pid" ] || return 0
 	kill "-$sig" "$pid" 2>/dev/null
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
+	reap "$pid" 100
+	return 0
+}
+
+# start_echo_server ARGS...: meek-test-echo "echo" (ECHO_REC set: it
+# records there), then meek-server "server" in front of it on 127.0.0.1
+# (--orport the echo, ARGS, its log in $TMPD/server.log).
+start_echo_server() {
+	local rec=()
+	[ -n "${ECHO_REC:-}" ] && rec=(--record "$ECHO_REC")
+	start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0 "${rec[@]}"
+	start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
+	    "$@" --log "$TMPD/server.log"
+}
+
+# managed_client TRANSPORT: meek-client "pt" in managed mode as tor runs it
+# (TOR_PT_CLIENT_TRANSPORTS=TRANSPORT, state in $TMPD/state, stdin held
+# open, --ca $PKI/ca.pem, log $TMPD/pt.log); waits for its CMETHOD line
+# and sets pt_SOCKS to the SOCKS address it announced.
+managed_client() {
+	local line
+	TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_CLIENT_TRANSPORTS=$1 \
+	    TOR_PT_STATE_LOCATION=$TMPD/state STDIN_OPEN=1 \
+	    spawn pt "$MEEK_CLIENT" --ca "$PKI/ca.pem" --log "$TMPD/pt.log"
+	line=$(wait_line pt "^CMETHOD $1 socks5 ") || die "no CMETHOD"
+	pt_SOCKS=${line##* }
+}
+
+# wait_grep FILE REGEX [SECS]: waits until FILE has a line matching REGEX
+# (grep's basic syntax), at most SECS seconds; 0 when it has one.
+wait_grep() {
+	local i
+	for i in $(seq $((${3:-$START_TIMEOUT} * 10))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
+	grep -q -- "$2" "$1" 2>/dev/null
 }
 
 # port_open PORT: 0 when something accepts TCP connections on 127.0.0.1:PORT.
@@ -296,6 +351,26 @@ nginx_start() {
 	log "started nginx $name on 127.0.0.1:$port"
 }
 
+# nginx_loc UPSTREAM [DIRECTIVES]: prints an nginx location / that passes
+# every request to http://UPSTREAM the way meek needs it (HTTP/1.1
+# keep-alive upstream, no buffering either way), with DIRECTIVES inside.
+# NGINX_BUFS: contrib/nginx's buffer sizes for such a location.
+NGINX_BUFS="proxy_buffer_size 32k;
+		proxy_buffers 4 32k;
+		proxy_busy_buffers_size 64k;"
+nginx_loc() {
+	cat <<-EOF
+	location / {
+			proxy_pass http://$1;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+			proxy_request_buffering off;
+			proxy_buffering off;
+			${2:-}
+		}
+	EOF
+}
+
 # run_shown FILE SECS CMD...: runs CMD for at most SECS seconds, its
 # output (both streams) into FILE and shown indented; returns its status.
 run_shown() {
@@ -324,6 +399,58 @@ check_lines() {
 	for re in "$@"; do
 		check "$name: /$re/" grep -qE -- "$re" "$TMPD/check.$name"
 	done
+}
+
+# dated_cert NAME KEYALG START END: $PKI/NAME.pem/.key, a leaf for
+# localhost (leaf.cnf's v3_leaf) from the test CA, valid from START to END
+# (openssl ca's YYYYMMDDHHMMSSZ, any dates); KEYALG is rsa or ec.  Call
+# after make_certs.
+dated_cert() {
+	(
+		set -e
+		cd "$PKI"
+		if [ ! -e dates.cnf ]; then
+			: >index.txt
+			echo 1000 >serial
+			cat >dates.cnf <<-EOF
+			[ca]
+			default_ca = c
+			[c]
+			database = $PKI/index.txt
+			new_certs_dir = $PKI
+			serial = $PKI/serial
+			default_md = sha256
+			policy = p
+			unique_subject = no
+			[p]
+			commonName = supplied
+			EOF
+		fi
+		if [ "$2" = ec ]; then
+			openssl ecparam -name prime256v1 -genkey -noout -out "$1.key"
+			openssl req -new -key "$1.key" -subj /CN=localhost -out "$1.csr"
+		else
+			openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" \
+			    -subj /CN=localhost -out "$1.csr"
+		fi
+		openssl ca -batch -config dates.cnf -cert ca.pem -keyfile ca.key \
+		    -in "$1.csr" -out "$1.pem" -notext -startdate "$3" -enddate "$4" \
+		    -extfile leaf.cnf -extensions v3_leaf
+	) >>"$TMPD/pki.log" 2>&1 || die "making the dated certificate $1 failed"
+}
+
+# check_targets NAME PORT PAIRS: meek-client --ca $PKI/ca.pem --check with
+# PAIRS url/front pairs that all name localhost:PORT, for at most 120 s;
+# its output in $TMPD/NAME.check (shown indented), its stderr in
+# $TMPD/NAME.check.err; returns its status.
+check_targets() {
+	local targets="https://localhost:$2/|localhost:$2" i rc
+	for i in $(seq 2 "$3"); do targets="$targets+localhost:$2"; done
+	timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --check "targets=$targets" \
+	    >"$TMPD/$1.check" 2>"$TMPD/$1.check.err"
+	rc=$?
+	sed 's/^/   /' "$TMPD/$1.check"
+	return $rc
 }
 
 # sha FILE: the SHA-256 of FILE in hex.

@@ -23,3 +23,14 @@ meek_roundtrip() {
 	done
 	cmp -s "$in" "$out"
 }
+
+# session_check DESC URL SID BYTES [curl args...]: checks (as DESC) that
+# BYTES random bytes sent as session SID come back whole (meek_roundtrip;
+# the files are $TMPD/SID.in and $TMPD/SID.out).
+session_check() {
+	local desc=$1 url=$2 sid=$3
+	head -c "$4" /dev/urandom >"$TMPD/$sid.in"
+	shift 4
+	check "$desc" meek_roundtrip "$url" "$sid" "$TMPD/$sid.in" \
+	    "$TMPD/$sid.out" "$@"
+}

@@ -16,10 +16,8 @@ user=nobody
 uid=$(id -u "$user") || die "no user $user"
 gid=$(id -g "$user")
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
 # The log directory must stay writable only for the log opened as root.
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-    --orport "$echo_ADDR" --user "$user" --log "$TMPD/server.log"
+start_echo_server --disable-tls --user "$user"
 st=/proc/$server_PID/status
 check "uid is $user's ($uid) everywhere" \
     eval '[ "$(awk "/^Uid:/ { print \$2, \$3, \$4, \$5 }" "$st")" = "$uid $uid $uid $uid" ]'
@@ -27,10 +25,8 @@ check "gid is $user's ($gid) everywhere" \
     eval '[ "$(awk "/^Gid:/ { print \$2, \$3, \$4, \$5 }" "$st")" = "$gid $gid $gid $gid" ]'
 check "no root group left" \
     eval '! awk "/^Groups:/" "$st" | grep -qw 0'
-head -c 2000 /dev/urandom >"$TMPD/in"
-check "a meek session works after dropping privileges" \
-    meek_roundtrip "http://127.0.0.1:$server_PORT/" privdrop-sess-01 \
-    "$TMPD/in" "$TMPD/out"
+session_check "a meek session works after dropping privileges" \
+    "http://127.0.0.1:$server_PORT/" privdrop-sess-01 2000
 check "the drop is logged" grep -q "running as user $user" "$TMPD/server.log"
 check "an unknown --user is refused" \
     eval '! "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls --orport "$echo_ADDR" --user no-such-user-h12 >/dev/null 2>&1'

@@ -39,25 +39,14 @@ nginx_start decoy "$dport" "
 	}"
 wait_port "$bport" decoy || die "nginx second port"
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-    --orport "$echo_ADDR" --fallback "http://127.0.0.1:$bport/" \
-    --log "$TMPD/server.log"
+start_echo_server --disable-tls --fallback "http://127.0.0.1:$bport/"
 
 # py DESC ARGS...: probes.py prints its own ok/FAIL lines.
 py() {
-	local desc=$1 out rc line
+	local desc=$1
 	shift
-	out=$("$PY" "$MEEK_SRCDIR/tests/operator/probes.py" "$@" 2>&1)
-	rc=$?
-	while IFS= read -r line; do
-		case $line in
-		"ok   - "*) ok "${line#ok   - }" ;;
-		"FAIL - "*) fail "${line#FAIL - }" ;;
-		*) log "$line" ;;
-		esac
-	done <<<"$out"
-	[ "$rc" = 0 ] || fail "$desc: probes.py exited $rc"
+	run_tally "$PY" "$MEEK_SRCDIR/tests/operator/probes.py" "$@" ||
+	    fail "$desc: probes.py exited $?"
 }
 
 py compare compare "$dport" "$server_PORT"
@@ -68,10 +57,8 @@ check "no absolute-form target reached the decoy" \
 # (port 22 itself: the decoy's own port may begin with 22)
 check "CONNECT did not name host:22 to the decoy" \
     eval '! grep -qE "127\.0\.0\.1:22([^0-9]|$)" "$TMPD/behind.log"'
-head -c 5000 /dev/urandom >"$TMPD/s1.in"
-check "a meek session works beside the probes" \
-    meek_roundtrip "http://127.0.0.1:$server_PORT/" probe-session-0001 \
-    "$TMPD/s1.in" "$TMPD/s1.out"
+session_check "a meek session works beside the probes" \
+    "http://127.0.0.1:$server_PORT/" probe-session-0001 5000
 check "meek-server still runs" kill -0 "$server_PID"
 
 start_bg own "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \

@@ -10,9 +10,7 @@ make_certs
 
 cp "$PKI/rsa.pem" "$TMPD/cert.pem"
 cp "$PKI/rsa.key" "$TMPD/key.pem"
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --cert "$TMPD/cert.pem" --key "$TMPD/key.pem" --log "$TMPD/server.log"
+start_echo_server --cert "$TMPD/cert.pem" --key "$TMPD/key.pem"
 BASE="https://127.0.0.1:$server_PORT/"
 
 serial() {
@@ -46,12 +44,8 @@ cp "$PKI/ec.key" "$TMPD/key.pem.new"
 mv "$TMPD/key.pem.new" "$TMPD/key.pem"
 mv "$TMPD/cert.pem.new" "$TMPD/cert.pem"
 kill -HUP "$server_PID"
-for i in $(seq 100); do
-	grep -q 'SIGHUP: certificate and key reloaded' "$TMPD/server.log" && break
-	sleep 0.1
-done
 check "SIGHUP reload logged" \
-    grep -q 'SIGHUP: certificate and key reloaded' "$TMPD/server.log"
+    wait_grep "$TMPD/server.log" 'SIGHUP: certificate and key reloaded' 10
 check "after SIGHUP: s_client sees the new serial ($want_new)" \
     [ "$(serial)" = "$want_new" ]
 check "the live session kept moving through the reload" wait "$live"
@@ -61,15 +55,9 @@ check "the server is still running" kill -0 "$server_PID"
 # A broken certificate: SIGHUP keeps the current one.
 printf 'not a certificate\n' >"$TMPD/cert.pem"
 kill -HUP "$server_PID"
-for i in $(seq 100); do
-	grep -q 'SIGHUP: certificate reload failed' "$TMPD/server.log" && break
-	sleep 0.1
-done
 check "a failed SIGHUP reload is logged" \
-    grep -q 'SIGHUP: certificate reload failed' "$TMPD/server.log"
+    wait_grep "$TMPD/server.log" 'SIGHUP: certificate reload failed' 10
 check "after a failed reload the new serial stays" [ "$(serial)" = "$want_new" ]
-head -c 700 /dev/urandom >"$TMPD/after.in"
-check "a new session works after the failed reload" \
-    meek_roundtrip "$BASE" after-session-0001 "$TMPD/after.in" \
-    "$TMPD/after.out" --cacert "$PKI/ca.pem"
+session_check "a new session works after the failed reload" \
+    "$BASE" after-session-0001 700 --cacert "$PKI/ca.pem"
 finish

@@ -34,15 +34,9 @@ FAKE=127.0.0.1:$fake_PORT
 probe() {
 	local name=$1 url=$2
 	shift 2
-	if timeout 300 "$PY" "$PEER" probe --url "$url" --control "$FAKE" \
-	    --release-wait "$WAIT" --name "$name" "$@" >"$TMPD/probe_$name.log" 2>&1
-	then
-		sed 's/^/   /' "$TMPD/probe_$name.log"
-		ok "$name: extension requests pass intact and unbuffered"
-	else
-		sed 's/^/   /' "$TMPD/probe_$name.log"
-		fail "$name: extension requests pass intact and unbuffered"
-	fi
+	check "$name: extension requests pass intact and unbuffered" \
+	    run_shown "$TMPD/probe_$name.log" 300 "$PY" "$PEER" probe --url "$url" \
+	    --control "$FAKE" --release-wait "$WAIT" --name "$name" "$@"
 }
 
 # 1. meek-reflect, plain and TLS.
@@ -77,14 +71,10 @@ check "meek-reflect logged the streamed pass-through" \
 # 2. --max-streams.
 start_bg lreflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls \
     --max-streams 1 --url "http://$FAKE/" --log "$TMPD/lreflect.log"
-if timeout 120 "$PY" "$PEER" limits --url "http://127.0.0.1:$lreflect_PORT/" \
-    --control "$FAKE" --release-wait "$WAIT" >"$TMPD/limits.log" 2>&1; then
-	sed 's/^/   /' "$TMPD/limits.log"
-	ok "meek-reflect --max-streams 1: limits hold"
-else
-	sed 's/^/   /' "$TMPD/limits.log"
-	fail "meek-reflect --max-streams 1: limits hold"
-fi
+check "meek-reflect --max-streams 1: limits hold" \
+    run_shown "$TMPD/limits.log" 120 "$PY" "$PEER" limits \
+    --url "http://127.0.0.1:$lreflect_PORT/" --control "$FAKE" \
+    --release-wait "$WAIT"
 stop lreflect
 start_bg zreflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls \
     --max-streams 0 --url "http://$FAKE/" --log "$TMPD/zreflect.log"
@@ -100,18 +90,6 @@ stop zreflect
 
 # 3. nginx front (contrib/nginx/front.conf's settings) -> meek-reflect, and
 # nginx as the reflector (contrib/nginx/reflector.conf's).
-FRONT_LOC="
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_set_header X-Forwarded-For \$remote_addr;
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_buffer_size 32k;
-			proxy_buffers 4 32k;
-			proxy_busy_buffers_size 64k;
-			proxy_read_timeout 120s;
-			proxy_send_timeout 120s;
-			gzip off;"
 NPORT=$(free_port) || die "no free port for nginx"
 nginx_start front "$NPORT" "
 	upstream meek_reflector {
@@ -122,43 +100,16 @@ nginx_start front "$NPORT" "
 		server $FAKE;
 		keepalive 32;
 	}
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		server_name meek.test;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 1100k;
-		location / {
-			proxy_pass http://meek_reflector;
-			proxy_set_header Host \$host;
-			$FRONT_LOC
-		}
-	}
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		server_name nginx.test;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 1100k;
-		location / {
-			proxy_pass http://meek_server;
-			$FRONT_LOC
-		}
-	}
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		server_name buffering.test;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 1100k;
+	$(front_vhost "$NPORT" meek.test meek_reflector "proxy_set_header Host \$host;")
+	$(front_vhost "$NPORT" nginx.test meek_server)
+	$(tls_vhost "$NPORT" buffering.test "client_max_body_size 1100k;
 		location / {
 			proxy_pass http://meek_reflector;
 			proxy_http_version 1.1;
 			proxy_set_header Connection \"\";
 			proxy_buffering on;
 			proxy_ignore_headers X-Accel-Buffering;
-		}
-	}"
+		}")"
 probe front "https://localhost:$NPORT/" --host meek.test --ca "$PKI/ca.pem"
 probe nginx "https://localhost:$NPORT/" --host nginx.test --ca "$PKI/ca.pem"
 probe buffering "https://localhost:$NPORT/" --host buffering.test \

@@ -15,11 +15,7 @@ require php nginx curl "$FPM"
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 
 rec=$TMPD/extor.rec
-start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
-    --cookie "$TMPD/cookie" --record "$rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-    --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
-    --meek-ip-from 127.0.0.1 --log "$TMPD/server.log"
+start_extor_server "" --disable-tls --meek-ip-from 127.0.0.1
 SURL="http://127.0.0.1:$server_PORT/"
 WWW=$TMPD/www
 mkdir -p "$WWW"
@@ -27,7 +23,7 @@ cp "$MEEK_SRCDIR/contrib/php/index.php" "$WWW/index.php" || die "no index.php"
 
 # relay_checks NAME URL: the checks common to both ways of running PHP.
 relay_checks() {
-	local name=$1 url=$2 code line before t0 i
+	local name=$1 url=$2 code line before
 	code=$(curl -sS --max-time 60 -o "$TMPD/page" -w '%{http_code}' "$url")
 	check "$name: GET answers 200 (got $code)" [ "$code" = 200 ]
 	check "$name: GET is the harmless page" \
@@ -40,20 +36,16 @@ relay_checks() {
 	    --url "$url" --log "$TMPD/client_$name.log"
 	local addrvar="client_${name}_ADDR"
 	before=$(useraddr_count "$rec")
-	t0=$(date +%s)
-	if socks_run "socks_$name" "${!addrvar}" --bytes 2M --timeout 1100; then
-		ok "$name: meek-client -> PHP relay -> meek-server: 2 MiB each way intact ($(( $(date +%s) - t0 )) s)"
-	else
-		fail "$name: meek-client -> PHP relay -> meek-server: 2 MiB each way"
-	fi
-	line=$(grep '^USERADDR' "$rec" | sed -n "$((before + 1))p")
+	socks_timed "socks_$name" "${!addrvar}" \
+	    "$name: meek-client -> PHP relay -> meek-server: 2 MiB each way" \
+	    --bytes 2M --timeout 1100
+	line=$(useraddr_after "$rec" "$before")
 	check "$name: meek-client's session has USERADDR 127.0.0.1:1 (got '$line')" \
 	    [ "$line" = "USERADDR 127.0.0.1:1 TRANSPORT meek" ]
 	stop "client_$name"
 
 	# From another loopback address: only Meek-IP can carry it.
 	head -c 1000 /dev/urandom >"$TMPD/in"
-	: >"$TMPD/empty"
 	before=$(useraddr_count "$rec")
 	code=$(post "$url" "meekip-$name-00001" "$TMPD/in" --interface 127.0.0.3)
 	check "$name: POST from 127.0.0.3 answers 200 (got $code)" [ "$code" = 200 ]
@@ -61,13 +53,7 @@ relay_checks() {
 	line=$(wait_useraddr "$rec" "$before")
 	check "$name: the relay's Meek-IP reached USERADDR (got '$line')" \
 	    [ "$line" = "USERADDR 127.0.0.3:1 TRANSPORT meek" ]
-	for i in $(seq 200); do
-		[ "$(fsize "$TMPD/back")" -ge 1000 ] && break
-		post "$url" "meekip-$name-00001" "$TMPD/empty" \
-		    --interface 127.0.0.3 >/dev/null
-		cat "$TMPD/post.body" >>"$TMPD/back"
-		sleep 0.05
-	done
+	drain "$url" "meekip-$name-00001" 1000 "$TMPD/back" --interface 127.0.0.3
 	check "$name: 1000 bytes echoed back through the relay" \
 	    cmp -s "$TMPD/in" "$TMPD/back"
 }

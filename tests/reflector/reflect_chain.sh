@@ -17,55 +17,15 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" "$MEEK_ECHO" \
 make_certs
 
 rec=$TMPD/extor.rec
-start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
-    --cookie "$TMPD/cookie" --record "$rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-    --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
-    --meek-ip-from 127.0.0.1 --log "$TMPD/server.log"
+start_extor_server "" --disable-tls --meek-ip-from 127.0.0.1
 start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls --xff \
     --url "http://127.0.0.1:$server_PORT/" --log-level debug \
     --log "$TMPD/reflect.log"
 
 NPORT=$(free_port) || die "no free port for nginx"
 # contrib/nginx/front.conf's shape, with test names, paths and ports.
-nginx_start front "$NPORT" "
-	upstream meek_reflector {
-		server 127.0.0.1:$reflect_PORT;
-		keepalive 32;
-	}
-	server {
-		listen 127.0.0.1:$NPORT ssl default_server;
-		server_name localhost;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		location / {
-			return 404;
-		}
-	}
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		server_name meek.test;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 1100k;
-		location / {
-			proxy_pass http://meek_reflector;
-			proxy_bind 127.0.0.2;
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_set_header Host \$host;
-			proxy_set_header X-Forwarded-For \$remote_addr;
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_buffer_size 32k;
-			proxy_buffers 4 32k;
-			proxy_busy_buffers_size 64k;
-			proxy_read_timeout 120s;
-			proxy_send_timeout 120s;
-			gzip off;
-		}
-	}"
+nginx_front front "$NPORT" "$reflect_PORT" "ssl_protocols TLSv1.2 TLSv1.3;" \
+    "proxy_bind 127.0.0.2;"
 
 code=$(curl -sS --max-time 60 --cacert "$PKI/ca.pem" -o "$TMPD/page" \
     -w '%{http_code}' -H 'Host: meek.test' "https://localhost:$NPORT/")
@@ -80,13 +40,10 @@ start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://meek.test/" --front "localhost:$NPORT" --ca "$PKI/ca.pem" \
     --log "$TMPD/client.log"
 before=$(useraddr_count "$rec")
-t0=$(date +%s)
-if socks_run socks "$client_ADDR" --bytes 10M --timeout 1100; then
-	ok "client -> front -> reflect -> server: 10 MiB each way intact ($(( $(date +%s) - t0 )) s)"
-else
-	fail "client -> front -> reflect -> server: 10 MiB each way"
-fi
-line=$(grep '^USERADDR' "$rec" | sed -n "$((before + 1))p")
+socks_timed socks "$client_ADDR" \
+    "client -> front -> reflect -> server: 10 MiB each way" --bytes 10M \
+    --timeout 1100
+line=$(useraddr_after "$rec" "$before")
 check "USERADDR via X-Forwarded-For -> Meek-IP: '$line'" \
     [ "$line" = "USERADDR 127.0.0.1:1 TRANSPORT meek" ]
 check "no USERADDR is nginx's own source address 127.0.0.2" \
@@ -94,7 +51,6 @@ check "no USERADDR is nginx's own source address 127.0.0.2" \
 
 # Direct to meek-reflect, as a front that appends to X-Forwarded-For would.
 head -c 1000 /dev/urandom >"$TMPD/in"
-: >"$TMPD/empty"
 RURL="http://127.0.0.1:$reflect_PORT/"
 before=$(useraddr_count "$rec")
 code=$(post "$RURL" xffdirect-0000001 "$TMPD/in" \
@@ -104,12 +60,7 @@ cat "$TMPD/post.body" >"$TMPD/back"
 line=$(wait_useraddr "$rec" "$before")
 check "direct POST: USERADDR '$line' is the last X-Forwarded-For entry" \
     [ "$line" = "USERADDR 203.0.113.7:1 TRANSPORT meek" ]
-for i in $(seq 200); do
-	[ "$(fsize "$TMPD/back")" -ge 1000 ] && break
-	post "$RURL" xffdirect-0000001 "$TMPD/empty" >/dev/null
-	cat "$TMPD/post.body" >>"$TMPD/back"
-	sleep 0.05
-done
+drain "$RURL" xffdirect-0000001 1000 "$TMPD/back"
 check "direct POST: 1000 bytes echoed back through meek-reflect" \
     cmp -s "$TMPD/in" "$TMPD/back"
 check "a POST without X-Session-Id is refused" \
@@ -121,12 +72,8 @@ check "a POST without X-Session-Id is refused" \
 stop server
 # Its ExtORPort connections close with it; the echo's CLOSE line counts
 # what arrived there.
-for i in $(seq $((START_TIMEOUT * 10))); do
-	grep -q '^CLOSE [0-9]* 10485760 ' "$rec" && break
-	sleep 0.1
-done
 check "the ExtORPort end read exactly 10485760 bytes of the session" \
-    grep -q '^CLOSE [0-9]* 10485760 ' "$rec"
+    wait_grep "$rec" '^CLOSE [0-9]* 10485760 '
 code=$(post "$RURL" xffdirect-0000002 "$TMPD/in")
 check "meek-server stopped: direct POST gets 502 (got $code)" [ "$code" = 502 ]
 code=$(post "https://localhost:$NPORT/" frontpost-000003 "$TMPD/in" \

@@ -12,12 +12,8 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" "$MEEK_ECHO" \
 make_certs
 
 rec=$TMPD/extor.rec
-start_bg extor "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
-    --cookie "$TMPD/cookie" --record "$rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 \
-    --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" \
-    --extorport "$extor_ADDR" --auth-cookie "$TMPD/cookie" \
-    --meek-ip-from 127.0.0.1 --log "$TMPD/server.log"
+start_extor_server "" --cert "$PKI/rsa.pem" --key "$PKI/rsa.key" \
+    --meek-ip-from 127.0.0.1
 start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 \
     --cert "$PKI/ec.pem" --key "$PKI/ec.key" \
     --url "https://localhost:$server_PORT/" --ca "$PKI/ca.pem" \

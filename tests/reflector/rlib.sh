@@ -2,6 +2,86 @@
 # after tests/integration/lib.sh, bash).
 MEEK_REFLECT=${MEEK_REFLECT:-$MEEK_BUILDDIR/meek-reflect}
 
+# start_extor_server SUFFIX ARGS...: meek-test-echo "extorSUFFIX" as a
+# fake Extended ORPort (cookie $TMPD/cookieSUFFIX, its record in
+# $TMPD/extorSUFFIX.rec), then meek-server "serverSUFFIX" on 127.0.0.1 in
+# front of it with ARGS, its log in $TMPD/serverSUFFIX.log.
+start_extor_server() {
+	local s=$1 addrvar="extor${1}_ADDR"
+	shift
+	start_bg "extor$s" "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
+	    --cookie "$TMPD/cookie$s" --record "$TMPD/extor$s.rec"
+	start_bg "server$s" "$MEEK_SERVER" --listen 127.0.0.1:0 \
+	    --extorport "${!addrvar}" --auth-cookie "$TMPD/cookie$s" "$@" \
+	    --log "$TMPD/server$s.log"
+}
+
+# tls_vhost PORT NAME DIRECTIVES [default_server]: prints an nginx server
+# for NAME on 127.0.0.1:PORT over TLS (the test PKI's RSA leaf) with
+# DIRECTIVES inside.
+tls_vhost() {
+	cat <<-EOF
+	server {
+			listen 127.0.0.1:$1 ssl${4:+ $4};
+			server_name $2;
+			ssl_certificate $PKI/rsa.pem;
+			ssl_certificate_key $PKI/rsa.key;
+			$3
+		}
+	EOF
+}
+
+# FRONT_LOC: contrib/nginx/front.conf's settings for the proxied location,
+# beyond nginx_loc's.
+FRONT_LOC="proxy_set_header X-Forwarded-For \$remote_addr;
+			$NGINX_BUFS
+			proxy_read_timeout 120s;
+			proxy_send_timeout 120s;
+			gzip off;"
+
+# front_vhost PORT NAME UPSTREAM [DIRECTIVES]: front.conf's fronted host: a
+# tls_vhost for NAME (bodies up to 1100k) whose location / passes to
+# UPSTREAM with FRONT_LOC and DIRECTIVES.
+front_vhost() {
+	tls_vhost "$1" "$2" "client_max_body_size 1100k;
+		$(nginx_loc "$3" "${4:-}
+			$FRONT_LOC")"
+}
+
+# nginx_front NAME PORT REFLECT_PORT [DIRECTIVES [LOC_DIRECTIVES]]:
+# contrib/nginx/front.conf's shape as nginx NAME on 127.0.0.1:PORT: the
+# front's own name localhost is an ordinary site (404; DIRECTIVES added),
+# and Host meek.test goes to meek-reflect on 127.0.0.1:REFLECT_PORT
+# (LOC_DIRECTIVES added to its location).
+nginx_front() {
+	nginx_start "$1" "$2" "
+	upstream meek_reflector {
+		server 127.0.0.1:$3;
+		keepalive 32;
+	}
+	$(tls_vhost "$2" localhost "${4:-}
+		location / {
+			return 404;
+		}" default_server)
+	$(front_vhost "$2" meek.test meek_reflector "${5:-}
+			proxy_set_header Host \$host;")"
+}
+
+# drain URL SID WANT BACK [curl args...]: polls session SID at URL with
+# empty POSTs (at most 200, 50 ms apart), each answer appended to BACK,
+# until BACK has WANT bytes.
+drain() {
+	local url=$1 sid=$2 want=$3 back=$4 i
+	shift 4
+	: >"$TMPD/empty"
+	for i in $(seq 200); do
+		[ "$(fsize "$back")" -ge "$want" ] && break
+		post "$url" "$sid" "$TMPD/empty" "$@" >/dev/null
+		cat "$TMPD/post.body" >>"$back"
+		sleep 0.05
+	done
+}
+
 # php-fpm: PHP_FPM, else Debian's versioned or plain name.
 FPM=${PHP_FPM:-$(command -v php-fpm8.2 || command -v php-fpm || echo php-fpm8.2)}
 
@@ -102,6 +182,25 @@ socks_run() {
 	local name=$1 addr=$2
 	shift 2
 	run_shown "$TMPD/$name.log" 1200 "$MEEK_SOCKS" --socks "$addr" "$@"
+}
+
+# socks_timed NAME ADDR DESC ARGS...: socks_run, reported as "DESC intact"
+# with its time in seconds, or as the failure DESC.
+socks_timed() {
+	local name=$1 addr=$2 desc=$3 t0
+	shift 3
+	t0=$(date +%s)
+	if socks_run "$name" "$addr" "$@"; then
+		ok "$desc intact ($(( $(date +%s) - t0 )) s)"
+	else
+		fail "$desc"
+	fi
+}
+
+# useraddr_after REC BEFORE: the first USERADDR line of REC after its
+# first BEFORE ones.
+useraddr_after() {
+	grep '^USERADDR' "$1" | sed -n "$(($2 + 1))p"
 }
 
 # php_track NAME: php -S with PHP_CLI_SERVER_WORKERS forks workers that

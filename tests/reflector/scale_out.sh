@@ -23,12 +23,7 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 make_certs
 
 for b in a b; do
-	start_bg "extor_$b" "$MEEK_ECHO" --listen 127.0.0.1:0 --extor \
-	    --cookie "$TMPD/cookie_$b" --record "$TMPD/extor_$b.rec"
-	addrvar="extor_${b}_ADDR"
-	start_bg "server_$b" "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-	    --extorport "${!addrvar}" --auth-cookie "$TMPD/cookie_$b" \
-	    --trusted-proxies 1 --log "$TMPD/server_$b.log"
+	start_extor_server "_$b" --disable-tls --trusted-proxies 1
 done
 RA=$TMPD/extor_a.rec
 RB=$TMPD/extor_b.rec
@@ -41,28 +36,7 @@ nginx_start lb "$NPORT" "
 		server 127.0.0.1:$server_b_PORT max_fails=1 fail_timeout=10s;
 		keepalive 64;
 	}
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		server_name localhost;
-		ssl_certificate $PKI/rsa.pem;
-		ssl_certificate_key $PKI/rsa.key;
-		client_max_body_size 1100k;
-		location / {
-			proxy_pass http://meek_servers;
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_set_header X-Forwarded-For \$remote_addr;
-			proxy_next_upstream off;
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_buffer_size 32k;
-			proxy_buffers 4 32k;
-			proxy_busy_buffers_size 64k;
-			proxy_read_timeout 120s;
-			proxy_send_timeout 120s;
-			gzip off;
-		}
-	}"
+	$(front_vhost "$NPORT" localhost meek_servers "proxy_next_upstream off;")"
 
 start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 \
     --url "https://localhost:$NPORT/" --ca "$PKI/ca.pem" \

@@ -14,21 +14,12 @@ require nginx openssl
 require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_ECHO" "$MEEK_SOCKS"
 make_certs
 
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0 --record "$TMPD/echo.rec"
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --disable-tls --log "$TMPD/server.log"
+ECHO_REC=$TMPD/echo.rec start_echo_server --disable-tls
 
 NGX=$TMPD/nginx
 P13=$(free_port) || die "no free port for nginx"
 P12=$(free_port) || die "no free port for nginx"
-loc="location / {
-			proxy_pass http://127.0.0.1:$server_PORT;
-			proxy_http_version 1.1;
-			proxy_set_header Connection \"\";
-			proxy_request_buffering off;
-			proxy_buffering off;
-			proxy_read_timeout 300s;
-		}"
+loc=$(nginx_loc "127.0.0.1:$server_PORT" "proxy_read_timeout 300s;")
 nginx_start nginx "$P13" "
 	ssl_certificate $PKI/ec.pem;
 	ssl_certificate_key $PKI/ec.key;
@@ -56,13 +47,9 @@ session() {
 	    --url "https://meek.test/" --front "localhost:$port" --ca "$PKI/ca.pem" \
 	    --log "$TMPD/client.$name.log"
 	local v="c_${name}_ADDR"
-	if timeout 600 "$MEEK_SOCKS" --socks "${!v}" --bytes "$bytes" --sessions "$n" \
-	    --timeout 400 >"$TMPD/socks.$name.log" 2>&1; then
-		ok "$name: $n sessions x $bytes each way intact through nginx"
-	else
-		fail "$name: $n sessions x $bytes each way through nginx"
-	fi
-	sed 's/^/   /' "$TMPD/socks.$name.log"
+	check "$name: $n sessions x $bytes each way intact through nginx" \
+	    run_shown "$TMPD/socks.$name.log" 600 "$MEEK_SOCKS" --socks "${!v}" \
+	    --bytes "$bytes" --sessions "$n" --timeout 400
 	stop "c_$name"
 }
 session tls13 "$P13" 4M 2

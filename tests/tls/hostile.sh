@@ -32,31 +32,7 @@ make_certs
 HOSTILE=$MEEK_SRCDIR/tests/tls/hostile.py
 
 # An expired EC leaf for localhost (openssl ca sets any validity).
-(
-	set -e
-	cd "$PKI"
-	: >index.txt
-	echo 1000 >serial
-	cat >dates.cnf <<EOF
-[ca]
-default_ca = c
-[c]
-database = $PKI/index.txt
-new_certs_dir = $PKI
-serial = $PKI/serial
-default_md = sha256
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-EOF
-	openssl ecparam -name prime256v1 -genkey -noout -out expired.key
-	openssl req -new -key expired.key -subj /CN=localhost -out expired.csr
-	openssl ca -batch -config dates.cnf -cert ca.pem -keyfile ca.key \
-	    -in expired.csr -out expired.pem -notext \
-	    -startdate 20000101000000Z -enddate 20010101000000Z \
-	    -extfile leaf.cnf -extensions v3_leaf
-) >>"$TMPD/pki.log" 2>&1 || die "making the expired certificate failed"
+dated_cert expired ec 20000101000000Z 20010101000000Z
 
 # name  hostile-mode  certificate  class  reason (ERE, case-insensitive)
 CASES="
@@ -117,15 +93,10 @@ done <<<"$CASES"
 
 # 2. Managed, as tor runs it: one SOCKS session per case (all at once);
 # each bent front must get its STATUS line with the class.
-export TOR_PT_MANAGED_TRANSPORT_VER=1 TOR_PT_CLIENT_TRANSPORTS=meek \
-    TOR_PT_STATE_LOCATION=$TMPD/state
-STDIN_OPEN=1 spawn pt "$MEEK_CLIENT" --ca "$PKI/ca.pem" --log "$TMPD/pt.log"
-unset TOR_PT_MANAGED_TRANSPORT_VER TOR_PT_CLIENT_TRANSPORTS TOR_PT_STATE_LOCATION
-line=$(wait_line pt '^CMETHOD meek socks5 ') || die "no CMETHOD"
-paddr=${line##* }
+managed_client meek
 while read -r name mode cert cls why; do
 	[ -n "$name" ] || continue
-	timeout 200 "$MEEK_SOCKS" --socks "$paddr" \
+	timeout 200 "$MEEK_SOCKS" --socks "$pt_SOCKS" \
 	    --args "url=https://localhost:$(hport "$name")/" --bytes 1000 \
 	    --timeout 90 >"$TMPD/socks.$name.log" 2>&1 &
 	PIDS+=("$!")

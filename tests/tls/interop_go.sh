@@ -39,18 +39,13 @@ log "built gotls-server with $gov"
 N=0
 # go_case NAME PAIRS GOTLS_ARGS...: a Go server, --check with PAIRS pairs.
 go_case() {
-	local name=$1 pairs=$2 targets i rc
+	local name=$1 pairs=$2 rc
 	shift 2
 	N=$((N + 1))
 	start_bg "go$N" "$GOTLS" "$@"
 	local addr_var="go${N}_PORT"
-	local port=${!addr_var}
-	targets="https://localhost:$port/|localhost:$port"
-	for i in $(seq 2 "$pairs"); do targets="$targets+localhost:$port"; done
-	timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --check "targets=$targets" \
-	    >"$TMPD/$name.check" 2>"$TMPD/$name.check.err"
+	check_targets "$name" "${!addr_var}" "$pairs"
 	rc=$?
-	sed 's/^/   /' "$TMPD/$name.check"
 	stop "go$N"
 	grep '^version=' "$TMPD/go$N.err" >"$TMPD/$name.seen"
 	sed 's/^/   go: /' "$TMPD/$name.seen"
@@ -96,20 +91,14 @@ go_case tls12-rsa 1 "${RSA[@]}" -max 1.2 -groups P-256
 seen tls12-rsa 1 '^version=TLS1\.2 group=P-256 suite=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 '
 
 # A meek session through a Go front that accepts only the hybrid.
-start_bg echo "$MEEK_ECHO" --listen 127.0.0.1:0
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --orport "$echo_ADDR" \
-    --disable-tls --log "$TMPD/server.log"
+start_echo_server --disable-tls
 start_bg front "$GOTLS" "${EC[@]}" -groups X25519MLKEM768 \
     -proxy "http://$server_ADDR"
 start_bg client "$MEEK_CLIENT" --listen 127.0.0.1:0 --ca "$PKI/ca.pem" \
     --url "https://localhost:$front_PORT/" --log "$TMPD/client.log"
-if timeout 300 "$MEEK_SOCKS" --socks "$client_ADDR" --bytes 1M --sessions 2 \
-    --timeout 240 >"$TMPD/socks.log" 2>&1; then
-	ok "meek session over the Go hybrid-only front: 2 x 1 MiB each way intact"
-else
-	fail "meek session over the Go hybrid-only front: 2 x 1 MiB"
-fi
-sed 's/^/   /' "$TMPD/socks.log"
+check "meek session over the Go hybrid-only front: 2 x 1 MiB each way intact" \
+    run_shown "$TMPD/socks.log" 300 "$MEEK_SOCKS" --socks "$client_ADDR" \
+    --bytes 1M --sessions 2 --timeout 240
 stop client
 stop front
 grep '^version=' "$TMPD/front.err" >"$TMPD/session.seen"

@@ -33,17 +33,13 @@ N=0
 # runs --check with PAIRS url/front pairs to it; leaves the client's output
 # in $TMPD/NAME.check and the server's trace in $TMPD/NAME.log.
 case_run() {
-	local name=$1 pairs=$2 port targets i rc
+	local name=$1 pairs=$2 port i rc
 	shift 2
 	N=$((N + 1))
 	port=$(free_port) || die "no free port"
 	start_bg "ss$N" python3 "$SSERVER" --port "$port" --log "$TMPD/$name.log" "$@"
-	targets="https://localhost:$port/|localhost:$port"
-	for i in $(seq 2 "$pairs"); do targets="$targets+localhost:$port"; done
-	timeout 120 "$MEEK_CLIENT" --ca "$PKI/ca.pem" --check "targets=$targets" \
-	    >"$TMPD/$name.check" 2>"$TMPD/$name.check.err"
+	check_targets "$name" "$port" "$pairs"
 	rc=$?
-	sed 's/^/   /' "$TMPD/$name.check"
 	check "$name: meek-client --check ran to its verdict (rc $rc)" \
 	    [ "$rc" -le 1 ]
 	# s_server reports each connection's end (the client's last records,

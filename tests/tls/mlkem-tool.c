@@ -12,12 +12,12 @@
  */
 #include "config.h"
 #include "shared/mlkem.h"
+#include "tests/tools/tstlib.h"
 #include "tests/unit/hexdata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void
 puthex(const unsigned char *p, size_t n, int last)
@@ -25,15 +25,6 @@ puthex(const unsigned char *p, size_t n, int last)
 	for (size_t i = 0; i < n; i++)
 		printf("%02x", p[i]);
 	putchar(last ? '\n' : ' ');
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int
@@ -44,18 +35,18 @@ bench(int n)
 	double t0, t1, t2, t3;
 	int i;
 
-	t0 = now();
+	t0 = tst_now();
 	for (i = 0; i < n; i++)
 		if (mlkem_keygen(ek, dk) != 0)
 			return 1;
-	t1 = now();
+	t1 = tst_now();
 	for (i = 0; i < n; i++)
 		if (mlkem_encaps(ct, ss, ek) != 0)
 			return 1;
-	t2 = now();
+	t2 = tst_now();
 	for (i = 0; i < n; i++)
 		mlkem_decaps(ss2, ct, dk);
-	t3 = now();
+	t3 = tst_now();
 	if (memcmp(ss, ss2, sizeof ss) != 0)
 		return 1;
 	printf("keygen %.1f us, encaps %.1f us, decaps %.1f us, keygen+decaps %.1f us"

@@ -37,13 +37,11 @@
  */
 #include "config.h"
 #include "shared/opt.h"
+#include "shared/rand.h"
 
 #include <bearssl.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -52,10 +50,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tstlib.h"
 #include "tststream.h"
 
 #define ECHO_BUF 65536
@@ -119,49 +117,15 @@ echo_record(const struct echo_conf *conf, const char *fmt, ...)
 	pthread_mutex_unlock(&echo_record_lock);
 }
 
-static int
-echo_write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads exactly `len` bytes within `timeout_ms` per wait.  Returns 0, or -1
- * on EOF, error or timeout. */
+/* Reads exactly `len` bytes within `timeout_ms`.  Returns 0, or -1 on EOF,
+ * error or timeout. */
 static int
 echo_read_full(int fd, void *buf, size_t len, int timeout_ms)
 {
-	unsigned char *p = buf;
+	int eof;
 
-	while (len > 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int r = poll(&pfd, 1, timeout_ms);
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return tst_recv_full(fd, buf, len, tst_now() + timeout_ms / 1000.0,
+	    &eof);
 }
 
 static void
@@ -178,24 +142,6 @@ echo_hmac(const unsigned char cookie[32], const char *constant,
 	br_hmac_update(&hc, cnonce, 32);
 	br_hmac_update(&hc, snonce, 32);
 	br_hmac_out(&hc, out);
-}
-
-static int
-echo_random(void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Copies printable bytes of `src` (n bytes) into `dst`, others as '?'. */
@@ -225,7 +171,7 @@ echo_extor_handshake(struct echo_conn *c)
 	unsigned diff = 0;
 	int i;
 
-	if (echo_write_all(c->fd, auth_types, sizeof auth_types) < 0
+	if (tst_send_all(c->fd, auth_types, sizeof auth_types, 0) < 0
 	    || echo_read_full(c->fd, &type, 1, ECHO_EXTOR_TIMEOUT_MS) < 0) {
 		echo_record(conf, "AUTHFAIL %lu no-auth-type", c->id);
 		return -1;
@@ -238,12 +184,12 @@ echo_extor_handshake(struct echo_conn *c)
 		echo_record(conf, "AUTHFAIL %lu no-client-nonce", c->id);
 		return -1;
 	}
-	if (echo_random(snonce, 32) < 0)
+	if (rand_bytes(snonce, 32) < 0)
 		return -1;
 	echo_hmac(conf->cookie, ECHO_SERVER_CONST, cnonce, snonce, shash);
 	memcpy(out, shash, 32);
 	memcpy(out + 32, snonce, 32);
-	if (echo_write_all(c->fd, out, 64) < 0
+	if (tst_send_all(c->fd, out, 64, 0) < 0
 	    || echo_read_full(c->fd, chash, 32, ECHO_EXTOR_TIMEOUT_MS) < 0) {
 		echo_record(conf, "AUTHFAIL %lu no-client-hash", c->id);
 		return -1;
@@ -252,7 +198,7 @@ echo_extor_handshake(struct echo_conn *c)
 	for (i = 0; i < 32; i++)
 		diff |= (unsigned)(want[i] ^ chash[i]);
 	status = diff == 0 ? 0x01 : 0x00;
-	if (echo_write_all(c->fd, &status, 1) < 0 || status != 0x01) {
+	if (tst_send_all(c->fd, &status, 1, 0) < 0 || status != 0x01) {
 		echo_record(conf, "AUTHFAIL %lu bad-client-hash", c->id);
 		return -1;
 	}
@@ -283,33 +229,26 @@ echo_extor_handshake(struct echo_conn *c)
 	hdr[1] = 0x00;
 	hdr[2] = 0x00;
 	hdr[3] = 0x00;
-	return echo_write_all(c->fd, hdr, 4);
+	return tst_send_all(c->fd, hdr, 4, 0);
 }
 
+/* Writes the SHA-256 of what a --source connection read and sent so far,
+ * and the offset of its first wrong upstream byte ("-" when none). */
 static void
-echo_hex(char out[65], const unsigned char digest[32])
+echo_sums(const br_sha256_context *upsha, const br_sha256_context *downsha,
+    unsigned long long bad_at, char uphex[65], char downhex[65],
+    char bad[32])
 {
-	int i;
+	unsigned char digest[32];
 
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
-/* Waits up to `ms` for `events` on fd; returns poll's revents, 0 on
- * timeout, -1 on error. */
-static int
-echo_wait(int fd, short events, int ms)
-{
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = events };
-		int r = poll(&pfd, 1, ms);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		return r == 0 ? 0 : pfd.revents;
-	}
+	br_sha256_out(upsha, digest);
+	tst_hex(uphex, digest);
+	br_sha256_out(downsha, digest);
+	tst_hex(downhex, digest);
+	if (bad_at != ~0ULL)
+		snprintf(bad, 32, "%llu", bad_at);
+	else
+		strcpy(bad, "-");
 }
 
 /* The --source side of one connection (tststream.h); records one SOURCE
@@ -318,9 +257,9 @@ static void
 echo_source(struct echo_conn *c, unsigned char *buf)
 {
 	const struct echo_conf *conf = c->conf;
-	unsigned char head[TSTSTREAM_HEAD], digest[32];
+	unsigned char head[TSTSTREAM_HEAD];
 	unsigned char *wbuf = malloc(ECHO_BUF), *expect = malloc(ECHO_BUF);
-	char uphex[65], downhex[65], bad[32] = "-";
+	char uphex[65], downhex[65], bad[32];
 	struct tststream_head h;
 	struct tststream upgen, downgen;
 	br_sha256_context upsha, downsha;
@@ -357,12 +296,8 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 			 * connection may come much later (a classic session
 			 * lingers until meek-server reaps it). */
 			done = 1;
-			br_sha256_out(&upsha, digest);
-			echo_hex(uphex, digest);
-			br_sha256_out(&downsha, digest);
-			echo_hex(downhex, digest);
-			if (bad_at != ~0ULL)
-				snprintf(bad, sizeof bad, "%llu", bad_at);
+			echo_sums(&upsha, &downsha, bad_at, uphex, downhex,
+			    bad);
 			echo_record(conf, "DONE %lu seed=%016llx up=%llu "
 			    "upsha=%s upbad=%s down=%llu downsha=%s t=%.6f",
 			    c->id, (unsigned long long)h.seed, got, uphex, bad,
@@ -375,7 +310,7 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 			 * on a closed circuit. */
 			int ms = (int)(h.flags >> 32);
 
-			if (ms > 0 && echo_wait(c->fd, POLLIN, ms) != 0) {
+			if (ms > 0 && tst_wait(c->fd, POLLIN, ms) != 0) {
 				ssize_t n = read(c->fd, buf, ECHO_BUF);
 				if (n > 0) {
 					got += (unsigned long long)n;
@@ -398,7 +333,7 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 		    ? h.down - 1 : h.down;
 		if (sent < cap || woff < wlen)
 			ev |= POLLOUT;
-		re = echo_wait(c->fd, ev, -1);
+		re = tst_wait(c->fd, ev, -1);
 		if (re < 0)
 			goto out;
 		if (re & (POLLIN | POLLHUP | POLLERR)) {
@@ -416,22 +351,15 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 				goto out;
 			}
 			if (n > 0) {
-				size_t k = (size_t)n, ok = k;
+				size_t k = (size_t)n, i;
 
-				if (got + k > h.up)
-					ok = h.up > got ? (size_t)(h.up - got) : 0;
-				tststream_fill(&upgen, expect, ok);
-				if (bad_at == ~0ULL) {
-					size_t i = 0;
-					while (i < ok && expect[i] == buf[i])
-						i++;
-					if (i < k) {
-						bad_at = got + i;
-						echo_record(conf, "BADUP %lu "
-						    "seed=%016llx at=%llu",
-						    c->id, (unsigned long long)
-						    h.seed, bad_at);
-					}
+				i = tststream_check(&upgen, expect, buf, k,
+				    h.up > got ? h.up - got : 0);
+				if (bad_at == ~0ULL && i < k) {
+					bad_at = got + i;
+					echo_record(conf, "BADUP %lu "
+					    "seed=%016llx at=%llu", c->id,
+					    (unsigned long long)h.seed, bad_at);
 				}
 				br_sha256_update(&upsha, buf, k);
 				got += k;
@@ -462,12 +390,7 @@ echo_source(struct echo_conn *c, unsigned char *buf)
 		}
 	}
 out:
-	br_sha256_out(&upsha, digest);
-	echo_hex(uphex, digest);
-	br_sha256_out(&downsha, digest);
-	echo_hex(downhex, digest);
-	if (bad_at != ~0ULL)
-		snprintf(bad, sizeof bad, "%llu", bad_at);
+	echo_sums(&upsha, &downsha, bad_at, uphex, downhex, bad);
 	echo_record(conf, "SOURCE %lu seed=%016llx up=%llu upsha=%s upbad=%s "
 	    "down=%llu/%llu downsha=%s t_close=%.6f t_eof=%.6f end=%s", c->id,
 	    (unsigned long long)h.seed, got, uphex, bad, sent,
@@ -486,7 +409,6 @@ echo_conn_main(void *arg)
 	char hex[65];
 	br_sha256_context sha;
 	unsigned long long total = 0;
-	int i;
 
 	echo_record(conf, "CONNECT %lu", c->id);
 	br_sha256_init(&sha);
@@ -507,13 +429,12 @@ echo_conn_main(void *arg)
 		br_sha256_update(&sha, buf, (size_t)n);
 		total += (unsigned long long)n;
 		if (conf->mode == ECHO_MODE_ECHO
-		    && echo_write_all(c->fd, buf, (size_t)n) < 0)
+		    && tst_send_all(c->fd, buf, (size_t)n, 0) < 0)
 			break;
 	}
 out:
 	br_sha256_out(&sha, digest);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	tst_hex(hex, digest);
 	echo_record(conf, "CLOSE %lu %llu %s", c->id, total, hex);
 done:
 	close(c->fd);
@@ -528,7 +449,7 @@ echo_write_cookie(struct echo_conf *conf)
 	unsigned char file[64];
 	int fd;
 
-	if (echo_random(conf->cookie, 32) < 0)
+	if (rand_bytes(conf->cookie, 32) < 0)
 		return -1;
 	memcpy(file, ECHO_COOKIE_HEADER, 32);
 	memcpy(file + 32, conf->cookie, 32);
@@ -540,42 +461,6 @@ echo_write_cookie(struct echo_conf *conf)
 		return -1;
 	}
 	return close(fd);
-}
-
-static int
-echo_listen(const char *addr, char *bound, size_t boundlen)
-{
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof sin;
-	char host[64];
-	const char *colon = strrchr(addr, ':');
-	long port;
-	int fd, one = 1;
-
-	if (colon == NULL || (size_t)(colon - addr) >= sizeof host)
-		return -1;
-	memcpy(host, addr, (size_t)(colon - addr));
-	host[colon - addr] = '\0';
-	port = strtol(colon + 1, NULL, 10);
-	if (port < 0 || port > 65535)
-		return -1;
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-		return -1;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0
-	    || listen(fd, 128) < 0
-	    || getsockname(fd, (struct sockaddr *)&sin, &slen) < 0) {
-		close(fd);
-		return -1;
-	}
-	snprintf(bound, boundlen, "%s:%u", host, (unsigned)ntohs(sin.sin_port));
-	return fd;
 }
 
 enum { OPT_LISTEN = 'l', OPT_EXTOR = 'x', OPT_COOKIE = 'c', OPT_RECORD = 'r',
@@ -607,7 +492,7 @@ main(int argc, char **argv)
 	    "[--extor --cookie FILE]";
 	struct option longopts[sizeof echo_opts / sizeof echo_opts[0]];
 	struct echo_conf conf;
-	pthread_attr_t attr;
+	struct sockaddr_in sin;
 	char bound[80];
 	unsigned long next_id = 1;
 	int c, lfd;
@@ -642,7 +527,8 @@ main(int argc, char **argv)
 		    conf.cookie_path, strerror(errno));
 		return 1;
 	}
-	lfd = echo_listen(conf.listen, bound, sizeof bound);
+	lfd = tst_parse_addr(conf.listen, &sin, 0) < 0 ? -1
+	    : tst_listen(&sin, bound, sizeof bound);
 	if (lfd < 0) {
 		fprintf(stderr, "meek-test-echo: cannot listen on %s: %s\n",
 		    conf.listen, strerror(errno));
@@ -651,27 +537,15 @@ main(int argc, char **argv)
 	printf("LISTEN %s\n", bound);
 	fflush(stdout);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (;;) {
 		struct echo_conn *conn;
-		pthread_t tid;
-		int one = 1;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = tst_accept(lfd);
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED
-			    || errno == EMFILE || errno == ENFILE) {
-				if (errno == EMFILE || errno == ENFILE)
-					usleep(100000);
-				continue;
-			}
 			fprintf(stderr, "meek-test-echo: accept: %s\n",
 			    strerror(errno));
 			return 1;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		conn = malloc(sizeof *conn);
 		if (conn == NULL) {
 			close(fd);
@@ -680,7 +554,7 @@ main(int argc, char **argv)
 		conn->conf = &conf;
 		conn->fd = fd;
 		conn->id = next_id++;
-		if (pthread_create(&tid, &attr, echo_conn_main, conn) != 0) {
+		if (tst_thread(NULL, echo_conn_main, conn) < 0) {
 			close(fd);
 			free(conn);
 		}

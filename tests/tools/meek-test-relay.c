@@ -20,7 +20,6 @@
 #include "config.h"
 #include "shared/opt.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -36,6 +35,9 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "tstlib.h"
+#include "tststream.h"
 
 #define RELAY_BUF 65536
 #define RELAY_MAX_RESETS 1000
@@ -238,73 +240,25 @@ out:
 	return NULL;
 }
 
-static int
-relay_parse_addr(const char *s, struct sockaddr_in *sin)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 0 || port > 65535)
-		return -1;
-	memset(sin, 0, sizeof *sin);
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
-static int
-relay_parse_size(const char *s, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -1;
-	if (*end == 'K' || *end == 'k')
-		v *= 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1024 * 1024, end++;
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* xorshift64*: the reset points only need to be spread, and repeatable
- * from the printed seed. */
-static uint64_t
-relay_rand(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dULL;
-}
-
+/* The reset points come from tststream's xorshift64*: they only need to be
+ * spread, and repeatable from the printed seed. */
 static void
 relay_plan(const struct relay_conf *conf)
 {
-	uint64_t s = conf->seed != 0 ? conf->seed : 1;
+	struct tststream g;
 	unsigned long long slice;
 	int i;
 
 	relay_npoints = conf->resets;
 	if (relay_npoints == 0 || conf->span <= conf->first)
 		return;
+	tststream_init(&g, conf->seed != 0 ? conf->seed : 1);
 	slice = (conf->span - conf->first) / (unsigned long long)relay_npoints;
 	for (i = 0; i < relay_npoints; i++) {
 		/* 10% .. 90% of the slice. */
 		unsigned long long in = slice / 10
-		    + (slice > 0 ? relay_rand(&s) % (slice * 8 / 10 + 1) : 0);
+		    + (slice > 0
+		    ? tststream_next64(&g) % (slice * 8 / 10 + 1) : 0);
 
 		relay_points[i] = conf->first + slice * (unsigned long long)i
 		    + in;
@@ -339,12 +293,9 @@ main(int argc, char **argv)
 	    "[--resets K --span N [--first N] [--seed N]]";
 	struct option longopts[sizeof relay_opts / sizeof relay_opts[0]];
 	struct relay_conf conf;
-	struct sockaddr_in sin;
-	socklen_t slen = sizeof sin;
-	pthread_attr_t attr;
 	unsigned long long v;
 	unsigned long next_id = 1;
-	char host[INET_ADDRSTRLEN];
+	char bound[80];
 	int c, lfd, one = 1, have_listen = 0, have_connect = 0, i;
 
 	memset(&conf, 0, sizeof conf);
@@ -353,31 +304,31 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LISTEN:
-			if (relay_parse_addr(optarg, &conf.listen) < 0)
+			if (tst_parse_addr(optarg, &conf.listen, 0) < 0)
 				goto bad;
 			have_listen = 1;
 			break;
 		case OPT_CONNECT:
-			if (relay_parse_addr(optarg, &conf.connect) < 0)
+			if (tst_parse_addr(optarg, &conf.connect, 0) < 0)
 				goto bad;
 			have_connect = 1;
 			break;
 		case OPT_RESETS:
-			if (relay_parse_size(optarg, &v) < 0
+			if (tst_parse_size(optarg, &v) < 0
 			    || v > RELAY_MAX_RESETS)
 				goto bad;
 			conf.resets = (int)v;
 			break;
 		case OPT_SPAN:
-			if (relay_parse_size(optarg, &conf.span) < 0)
+			if (tst_parse_size(optarg, &conf.span) < 0)
 				goto bad;
 			break;
 		case OPT_FIRST:
-			if (relay_parse_size(optarg, &conf.first) < 0)
+			if (tst_parse_size(optarg, &conf.first) < 0)
 				goto bad;
 			break;
 		case OPT_SEED:
-			if (relay_parse_size(optarg, &v) < 0)
+			if (tst_parse_size(optarg, &v) < 0)
 				goto bad;
 			conf.seed = v;
 			break;
@@ -400,19 +351,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	relay_plan(&conf);
 
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0)
-		return 1;
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(lfd, (struct sockaddr *)&conf.listen, sizeof conf.listen) < 0
-	    || listen(lfd, 128) < 0
-	    || getsockname(lfd, (struct sockaddr *)&sin, &slen) < 0) {
+	lfd = tst_listen(&conf.listen, bound, sizeof bound);
+	if (lfd < 0) {
 		fprintf(stderr, "meek-test-relay: cannot listen: %s\n",
 		    strerror(errno));
 		return 1;
 	}
-	inet_ntop(AF_INET, &sin.sin_addr, host, sizeof host);
-	printf("LISTEN %s:%u\n", host, (unsigned)ntohs(sin.sin_port));
+	printf("LISTEN %s\n", bound);
 	printf("PLAN seed=%llu resets=%d", (unsigned long long)conf.seed,
 	    relay_npoints);
 	for (i = 0; i < relay_npoints; i++)
@@ -420,21 +365,11 @@ main(int argc, char **argv)
 	printf("\n");
 	fflush(stdout);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (;;) {
 		struct relay_conn *conn;
-		pthread_t tid;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), ofd;
+		int fd = tst_accept(lfd), ofd;
 
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED
-			    || errno == EMFILE || errno == ENFILE) {
-				if (errno == EMFILE || errno == ENFILE)
-					usleep(100000);
-				continue;
-			}
 			fprintf(stderr, "meek-test-relay: accept: %s\n",
 			    strerror(errno));
 			return 1;
@@ -448,7 +383,6 @@ main(int argc, char **argv)
 			relay_rst(fd);
 			continue;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		setsockopt(ofd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		conn = malloc(sizeof *conn);
 		if (conn == NULL) {
@@ -461,7 +395,7 @@ main(int argc, char **argv)
 		conn->fd[1] = ofd;
 		conn->id = next_id++;
 		relay_say("CONN %lu", conn->id);
-		if (pthread_create(&tid, &attr, relay_conn_main, conn) != 0) {
+		if (tst_thread(NULL, relay_conn_main, conn) < 0) {
 			relay_rst(fd);
 			relay_rst(ofd);
 			free(conn);

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tstlib.h"
 #include "tststream.h"
 
 #define SOCKS_MAX_SESSIONS 1024
@@ -82,131 +83,12 @@ struct socks_session {
 	char result[768];
 };
 
-/* xorshift64*: a cheap reproducible stream, so the reader can check each
- * echoed byte against what the writer sent without storing it. */
-struct socks_prng {
-	uint64_t s;
-	uint64_t word;
-	int left;
-};
-
-static void
-socks_prng_init(struct socks_prng *p, uint64_t seed)
-{
-	p->s = seed != 0 ? seed : 0x9e3779b97f4a7c15ULL;
-	p->left = 0;
-}
-
-static uint64_t
-socks_prng_next64(struct socks_prng *p)
-{
-	p->s ^= p->s >> 12;
-	p->s ^= p->s << 25;
-	p->s ^= p->s >> 27;
-	return p->s * 0x2545f4914f6cdd1dULL;
-}
-
-static void
-socks_prng_fill(struct socks_prng *p, unsigned char *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p->left == 0) {
-			p->word = socks_prng_next64(p);
-			p->left = 8;
-		}
-		buf[i] = (unsigned char)p->word;
-		p->word >>= 8;
-		p->left--;
-	}
-}
-
-static double
-socks_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Milliseconds left before the deadline (at least 0). */
-static int
-socks_left_ms(const struct socks_conf *conf)
-{
-	double left = conf->deadline - socks_now();
-
-	if (left <= 0)
-		return 0;
-	if (left > 3600)
-		left = 3600;
-	return (int)(left * 1000) + 1;
-}
-
+/* Waits until the deadline for `events` on fd.  Returns 0, or -1 on
+ * timeout or error. */
 static int
 socks_wait(const struct socks_conf *conf, int fd, short events)
 {
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = events };
-		int r = poll(&pfd, 1, socks_left_ms(conf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r > 0 ? 0 : -1;
-	}
-}
-
-static int
-socks_send_all(const struct socks_conf *conf, int fd, const void *buf,
-    size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n;
-
-		if (socks_wait(conf, fd, POLLOUT) < 0)
-			return -1;
-		n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Returns 0, or -1 (error, EOF: *eof set, or deadline). */
-static int
-socks_recv_full(const struct socks_conf *conf, int fd, void *buf, size_t len,
-    int *eof)
-{
-	unsigned char *p = buf;
-
-	*eof = 0;
-	while (len > 0) {
-		ssize_t n;
-
-		if (socks_wait(conf, fd, POLLIN) < 0)
-			return -1;
-		n = recv(fd, p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			*eof = 1;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return tst_wait(fd, events, tst_left_ms(conf->deadline)) > 0 ? 0 : -1;
 }
 
 static int
@@ -253,14 +135,14 @@ socks_handshake5(struct socks_session *s, int fd, const char **why)
 	memcpy(req + 8, &conf->target.sin_port, 2);
 	if (alen > 0) {
 		static const unsigned char hello[4] = { 0x05, 0x02, 0x00, 0x02 };
-		if (socks_send_all(conf, fd, hello, sizeof hello) < 0)
+		if (tst_send_all(fd, hello, sizeof hello, conf->deadline) < 0)
 			goto io;
 	} else {
 		static const unsigned char hello[3] = { 0x05, 0x01, 0x00 };
-		if (socks_send_all(conf, fd, hello, sizeof hello) < 0)
+		if (tst_send_all(fd, hello, sizeof hello, conf->deadline) < 0)
 			goto io;
 	}
-	if (socks_recv_full(conf, fd, buf, 2, &eof) < 0)
+	if (tst_recv_full(fd, buf, 2, conf->deadline, &eof) < 0)
 		goto io;
 	if (buf[0] != 0x05) {
 		*why = "method reply is not SOCKS5";
@@ -297,16 +179,16 @@ socks_handshake5(struct socks_session *s, int fd, const char **why)
 			memcpy(buf + n, conf->args + 255, plen);
 			n += plen;
 		}
-		if (socks_send_all(conf, fd, buf, n) < 0
-		    || socks_recv_full(conf, fd, buf, 2, &eof) < 0)
+		if (tst_send_all(fd, buf, n, conf->deadline) < 0
+		    || tst_recv_full(fd, buf, 2, conf->deadline, &eof) < 0)
 			goto io;
 		if (buf[0] != 0x01 || buf[1] != 0x00) {
 			*why = "username/password (args) rejected";
 			return -1;
 		}
 	}
-	if (socks_send_all(conf, fd, req, sizeof req) < 0
-	    || socks_recv_full(conf, fd, rep, 4, &eof) < 0)
+	if (tst_send_all(fd, req, sizeof req, conf->deadline) < 0
+	    || tst_recv_full(fd, rep, 4, conf->deadline, &eof) < 0)
 		goto io;
 	if (rep[0] != 0x05) {
 		*why = "CONNECT reply is not SOCKS5";
@@ -317,7 +199,7 @@ socks_handshake5(struct socks_session *s, int fd, const char **why)
 	case 0x01: n = 4 + 2; break;
 	case 0x04: n = 16 + 2; break;
 	case 0x03:
-		if (socks_recv_full(conf, fd, skip, 1, &eof) < 0)
+		if (tst_recv_full(fd, skip, 1, conf->deadline, &eof) < 0)
 			goto io;
 		n = (size_t)skip[0] + 2;
 		break;
@@ -325,7 +207,7 @@ socks_handshake5(struct socks_session *s, int fd, const char **why)
 		*why = "CONNECT reply has a bad ATYP";
 		return -1;
 	}
-	if (socks_recv_full(conf, fd, skip, n, &eof) < 0)
+	if (tst_recv_full(fd, skip, n, conf->deadline, &eof) < 0)
 		goto io;
 	if (rep[1] != 0x00) {
 		*why = "CONNECT refused (REP != 0)";
@@ -371,8 +253,8 @@ socks_handshake4(struct socks_session *s, int fd, const char **why)
 		memcpy(buf + n, host, hlen);
 		n += hlen;
 	}
-	if (socks_send_all(conf, fd, buf, n) < 0
-	    || socks_recv_full(conf, fd, buf, 8, &eof) < 0) {
+	if (tst_send_all(fd, buf, n, conf->deadline) < 0
+	    || tst_recv_full(fd, buf, 8, conf->deadline, &eof) < 0) {
 		*why = "SOCKS4 handshake: connection closed or timed out";
 		return -1;
 	}
@@ -383,13 +265,98 @@ socks_handshake4(struct socks_session *s, int fd, const char **why)
 	return 0;
 }
 
-static void
-socks_hex(char out[65], const unsigned char digest[32])
-{
-	int i;
+/* One session's two streams (tststream.h's generator): the upstream it
+ * writes in pieces of random size, hashed as each piece is made, and the
+ * downstream it checks byte by byte as it reads. */
+struct socks_flow {
+	struct tststream up, down, sizes;
+	br_sha256_context hs, hr;
+	unsigned char *wbuf, *rbuf, *expect;    /* SOCKS_PIECE_MAX bytes each */
+	size_t wlen, woff;      /* the piece in wbuf, and how much of it went */
+	unsigned long long sent, recvd, bad_at; /* bad_at: ~0 while all right */
+};
 
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+/* Returns 0, or -1 when out of memory (socks_flow_free is due either way). */
+static int
+socks_flow_init(struct socks_flow *f, uint64_t upseed, uint64_t downseed,
+    uint64_t seed)
+{
+	tststream_init(&f->up, upseed);
+	tststream_init(&f->down, downseed);
+	tststream_init(&f->sizes, seed ^ 0x5555aaaa5555aaaaULL);
+	br_sha256_init(&f->hs);
+	br_sha256_init(&f->hr);
+	f->wbuf = malloc(SOCKS_PIECE_MAX);
+	f->rbuf = malloc(SOCKS_PIECE_MAX);
+	f->expect = malloc(SOCKS_PIECE_MAX);
+	f->wlen = f->woff = 0;
+	f->sent = f->recvd = 0;
+	f->bad_at = ~0ULL;
+	return f->wbuf != NULL && f->rbuf != NULL && f->expect != NULL ? 0 : -1;
+}
+
+static void
+socks_flow_free(struct socks_flow *f)
+{
+	free(f->wbuf);
+	free(f->rbuf);
+	free(f->expect);
+}
+
+/* Makes the next upstream piece once the last one went and fewer than `up`
+ * bytes did, then waits (until the deadline) to read, or to write while a
+ * piece is left.  Returns poll's revents, or 0 on timeout or error. */
+static int
+socks_flow_wait(struct socks_flow *f, const struct socks_conf *conf, int fd,
+    unsigned long long up)
+{
+	short events = POLLIN;
+
+	if (f->wlen == f->woff && f->sent < up) {
+		unsigned long long left = up - f->sent;
+		size_t piece = 1 + (size_t)(tststream_next64(&f->sizes)
+		    % conf->piece_max);
+
+		if (piece > left)
+			piece = (size_t)left;
+		tststream_fill(&f->up, f->wbuf, piece);
+		br_sha256_update(&f->hs, f->wbuf, piece);
+		f->wlen = piece;
+		f->woff = 0;
+	}
+	if (f->woff < f->wlen)
+		events |= POLLOUT;
+	return tst_wait(fd, events, tst_left_ms(conf->deadline));
+}
+
+/* Sends what it can of the piece left.  Returns 0, or -1 with errno on a
+ * write error. */
+static int
+socks_flow_send(struct socks_flow *f, int fd)
+{
+	ssize_t n;
+
+	if (f->woff == f->wlen)
+		return 0;
+	n = send(fd, f->wbuf + f->woff, f->wlen - f->woff, MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	f->woff += (size_t)n;
+	f->sent += (unsigned long long)n;
+	return 0;
+}
+
+/* Checks and hashes the k bytes just read into rbuf, of which only `left`
+ * were due; the first wrong one sets bad_at. */
+static void
+socks_flow_take(struct socks_flow *f, size_t k, unsigned long long left)
+{
+	size_t i = tststream_check(&f->down, f->expect, f->rbuf, k, left);
+
+	if (f->bad_at == ~0ULL && i < k)
+		f->bad_at = f->recvd + i;
+	br_sha256_update(&f->hr, f->rbuf, k);
+	f->recvd += k;
 }
 
 /* Sends and reads back conf->bytes, interleaved.  Returns 0 or -1 with
@@ -401,107 +368,61 @@ socks_exchange(struct socks_session *s, int fd, uint64_t seed,
     unsigned long long *bad_at, const char **why)
 {
 	const struct socks_conf *conf = s->conf;
-	struct socks_prng wgen, rgen, sizes;
-	br_sha256_context hs, hr;
-	unsigned char *wbuf = NULL, *rbuf = NULL, *expect = NULL;
-	size_t wlen = 0, woff = 0;
-	unsigned long long sent = 0, recvd = 0;
+	struct socks_flow f;
 	int rc = -1;
 
-	wbuf = malloc(SOCKS_PIECE_MAX);
-	rbuf = malloc(SOCKS_PIECE_MAX);
-	expect = malloc(SOCKS_PIECE_MAX);
-	if (wbuf == NULL || rbuf == NULL || expect == NULL) {
+	if (socks_flow_init(&f, seed, seed, seed) < 0) {
 		*why = "out of memory";
 		goto out;
 	}
-	socks_prng_init(&wgen, seed);
-	socks_prng_init(&rgen, seed);
-	socks_prng_init(&sizes, seed ^ 0x5555aaaa5555aaaaULL);
-	br_sha256_init(&hs);
-	br_sha256_init(&hr);
-	*bad_at = ~0ULL;
-	while (recvd < conf->bytes) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int r;
+	while (f.recvd < conf->bytes) {
+		int re = socks_flow_wait(&f, conf, fd, conf->bytes);
 
-		if (wlen == woff && sent < conf->bytes) {
-			unsigned long long left = conf->bytes - sent;
-			size_t piece = 1 + (size_t)(socks_prng_next64(&sizes)
-			    % conf->piece_max);
-
-			if (piece > left)
-				piece = (size_t)left;
-			socks_prng_fill(&wgen, wbuf, piece);
-			br_sha256_update(&hs, wbuf, piece);
-			wlen = piece;
-			woff = 0;
-		}
-		if (woff < wlen)
-			pfd.events |= POLLOUT;
-		r = poll(&pfd, 1, socks_left_ms(conf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
+		if (re <= 0) {
 			*why = "timed out";
 			goto out;
 		}
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = recv(fd, rbuf, SOCKS_PIECE_MAX, 0);
+		if (re & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, f.rbuf, SOCKS_PIECE_MAX, 0);
 
 			if (n < 0 && errno != EINTR && errno != EAGAIN) {
 				*why = "read error";
 				goto out;
 			}
 			if (n == 0) {
-				*why = "connection closed before all bytes came back";
+				*why = "connection closed before all bytes "
+				    "came back";
 				goto out;
 			}
 			if (n > 0) {
-				if ((unsigned long long)n > conf->bytes - recvd) {
-					*why = "more bytes came back than were sent";
-					recvd += (unsigned long long)n;
+				if ((unsigned long long)n
+				    > conf->bytes - f.recvd) {
+					*why = "more bytes came back than "
+					    "were sent";
+					f.recvd += (unsigned long long)n;
 					goto out;
 				}
-				socks_prng_fill(&rgen, expect, (size_t)n);
-				if (*bad_at == ~0ULL
-				    && memcmp(expect, rbuf, (size_t)n) != 0) {
-					ssize_t i = 0;
-					while (expect[i] == rbuf[i])
-						i++;
-					*bad_at = recvd + (unsigned long long)i;
-				}
-				br_sha256_update(&hr, rbuf, (size_t)n);
-				recvd += (unsigned long long)n;
+				socks_flow_take(&f, (size_t)n,
+				    conf->bytes - f.recvd);
 			}
 		}
-		if ((pfd.revents & POLLOUT) && woff < wlen) {
-			ssize_t n = send(fd, wbuf + woff, wlen - woff,
-			    MSG_NOSIGNAL);
-
-			if (n < 0 && errno != EINTR && errno != EAGAIN) {
-				*why = "write error";
-				goto out;
-			}
-			if (n > 0) {
-				woff += (size_t)n;
-				sent += (unsigned long long)n;
-			}
+		if ((re & POLLOUT) && socks_flow_send(&f, fd) < 0) {
+			*why = "write error";
+			goto out;
 		}
 	}
-	if (*bad_at != ~0ULL) {
+	if (f.bad_at != ~0ULL) {
 		*why = "echoed bytes differ from the bytes sent";
 		goto out;
 	}
 	rc = 0;
 out:
-	br_sha256_out(&hs, dsent);
-	br_sha256_out(&hr, drecv);
-	*sent_out = sent;
-	*recv_out = recvd;
-	free(wbuf);
-	free(rbuf);
-	free(expect);
+	br_sha256_out(&f.hs, dsent);
+	br_sha256_out(&f.hr, drecv);
+	*sent_out = f.sent;
+	*recv_out = f.recvd;
+	*bad_at = f.bad_at;
+	socks_flow_free(&f);
 	return rc;
 }
 
@@ -513,16 +434,10 @@ static void
 socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 {
 	const struct socks_conf *conf = s->conf;
-	struct tststream upgen, downgen, sizes;
+	struct socks_flow f;
 	struct tststream_head h;
-	br_sha256_context hs, hr;
-	unsigned char *wbuf = malloc(SOCKS_PIECE_MAX);
-	unsigned char *rbuf = malloc(SOCKS_PIECE_MAX);
-	unsigned char *expect = malloc(SOCKS_PIECE_MAX);
 	unsigned char dsent[32], drecv[32];
 	char hsent[65], hrecv[65], bad[48] = "-";
-	unsigned long long sent = 0, recvd = 0, bad_at = ~0ULL;
-	size_t wlen = 0, woff = 0;
 	double t_last = 0, t_eof = 0, t_close = 0, secs, maxgap = 0;
 	const char *why = NULL, *status = "FAIL";
 	int cut = 0;
@@ -533,45 +448,23 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 	h.flags = (conf->orport_close ? TSTSTREAM_CLOSE : 0)
 	    | (conf->up_ack ? TSTSTREAM_ACK : 0)
 	    | (uint64_t)conf->linger_ms << 32;
-	tststream_init(&upgen, seed ^ TSTSTREAM_UP_SALT);
-	tststream_init(&downgen, seed ^ TSTSTREAM_DOWN_SALT);
-	tststream_init(&sizes, seed ^ 0x5555aaaa5555aaaaULL);
-	br_sha256_init(&hs);
-	br_sha256_init(&hr);
-	if (wbuf == NULL || rbuf == NULL || expect == NULL) {
+	if (socks_flow_init(&f, seed ^ TSTSTREAM_UP_SALT,
+	    seed ^ TSTSTREAM_DOWN_SALT, seed) < 0) {
 		why = "out of memory";
 		goto out;
 	}
-	tststream_head_put(wbuf, &h);
-	wlen = TSTSTREAM_HEAD;
-	br_sha256_update(&hs, wbuf, wlen);
-	while (sent < h.up || recvd < h.down) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int r;
+	tststream_head_put(f.wbuf, &h);
+	f.wlen = TSTSTREAM_HEAD;
+	br_sha256_update(&f.hs, f.wbuf, f.wlen);
+	while (f.sent < h.up || f.recvd < h.down) {
+		int re = socks_flow_wait(&f, conf, fd, h.up);
 
-		if (wlen == woff && sent < h.up) {
-			unsigned long long left = h.up - sent;
-			size_t piece = 1 + (size_t)(tststream_next64(&sizes)
-			    % conf->piece_max);
-
-			if (piece > left)
-				piece = (size_t)left;
-			tststream_fill(&upgen, wbuf, piece);
-			br_sha256_update(&hs, wbuf, piece);
-			wlen = piece;
-			woff = 0;
-		}
-		if (woff < wlen)
-			pfd.events |= POLLOUT;
-		r = poll(&pfd, 1, socks_left_ms(conf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
+		if (re <= 0) {
 			why = "timed out";
 			goto out;
 		}
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = recv(fd, rbuf, SOCKS_PIECE_MAX, 0);
+		if (re & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, f.rbuf, SOCKS_PIECE_MAX, 0);
 
 			if (n < 0 && errno != EINTR && errno != EAGAIN) {
 				why = errno == ECONNRESET
@@ -586,45 +479,26 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 				goto out;
 			}
 			if (n > 0) {
-				size_t k = (size_t)n, ok = k, i = 0;
-
-				if (recvd + k > h.down)
-					ok = (size_t)(h.down - recvd);
-				tststream_fill(&downgen, expect, ok);
-				if (bad_at == ~0ULL) {
-					while (i < ok && expect[i] == rbuf[i])
-						i++;
-					if (i < k)
-						bad_at = recvd + i;
-				}
-				br_sha256_update(&hr, rbuf, k);
-				recvd += k;
+				socks_flow_take(&f, (size_t)n,
+				    h.down - f.recvd);
 				/* The longest wait between two reads that
 				 * brought bytes: a stalled session shows. */
-				if (t_last > 0 && tststream_wall() - t_last > maxgap)
+				if (t_last > 0
+				    && tststream_wall() - t_last > maxgap)
 					maxgap = tststream_wall() - t_last;
 				t_last = tststream_wall();
-				if (bad_at != ~0ULL) {
-					why = recvd > h.down
+				if (f.bad_at != ~0ULL) {
+					why = f.recvd > h.down
 					    ? "more bytes came than were asked for"
 					    : "received bytes differ from the stream";
 					goto out;
 				}
 			}
 		}
-		if ((pfd.revents & POLLOUT) && woff < wlen) {
-			ssize_t n = send(fd, wbuf + woff, wlen - woff,
-			    MSG_NOSIGNAL);
-
-			if (n < 0 && errno != EINTR && errno != EAGAIN) {
-				why = "write error";
-				cut = errno == ECONNRESET || errno == EPIPE;
-				goto out;
-			}
-			if (n > 0) {
-				woff += (size_t)n;
-				sent += (unsigned long long)n;
-			}
+		if ((re & POLLOUT) && socks_flow_send(&f, fd) < 0) {
+			why = "write error";
+			cut = errno == ECONNRESET || errno == EPIPE;
+			goto out;
 		}
 	}
 	if (conf->orport_close) {
@@ -637,12 +511,12 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 				why = "no EOF after the last byte";
 				goto out;
 			}
-			n = recv(fd, rbuf, SOCKS_PIECE_MAX, 0);
+			n = recv(fd, f.rbuf, SOCKS_PIECE_MAX, 0);
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n > 0) {
-				recvd += (unsigned long long)n;
-				bad_at = h.down;
+				f.recvd += (unsigned long long)n;
+				f.bad_at = h.down;
 				why = "more bytes came than were asked for";
 				goto out;
 			}
@@ -659,28 +533,26 @@ socks_exchange_src(struct socks_session *s, int fd, uint64_t seed, double t0)
 	if (why == NULL)
 		status = "OK";
 out:
-	if (why != NULL && cut && conf->allow_cut && bad_at == ~0ULL)
+	if (why != NULL && cut && conf->allow_cut && f.bad_at == ~0ULL)
 		status = "CUT";
-	br_sha256_out(&hs, dsent);
-	br_sha256_out(&hr, drecv);
-	socks_hex(hsent, dsent);
-	socks_hex(hrecv, drecv);
-	if (bad_at != ~0ULL)
-		snprintf(bad, sizeof bad, "%llu", bad_at);
-	secs = socks_now() - t0;
+	br_sha256_out(&f.hs, dsent);
+	br_sha256_out(&f.hr, drecv);
+	tst_hex(hsent, dsent);
+	tst_hex(hrecv, drecv);
+	if (f.bad_at != ~0ULL)
+		snprintf(bad, sizeof bad, "%llu", f.bad_at);
+	secs = tst_now() - t0;
 	snprintf(s->result, sizeof s->result,
 	    "session %d: %s%s%s seed=%016llx up=%llu/%llu upsha=%s "
 	    "down=%llu/%llu downsha=%s downbad=%s t_last=%.6f t_eof=%.6f "
 	    "t_close=%.6f maxgap=%.3f (%.1f s, %.1f MB/s down)", s->index,
 	    status,
-	    why ? " " : "", why ? why : "", (unsigned long long)seed, sent,
-	    (unsigned long long)h.up, hsent, recvd, (unsigned long long)h.down,
-	    hrecv, bad, t_last, t_eof, t_close, maxgap, secs,
-	    secs > 0 ? (double)recvd / secs / 1e6 : 0.0);
+	    why ? " " : "", why ? why : "", (unsigned long long)seed, f.sent,
+	    (unsigned long long)h.up, hsent, f.recvd,
+	    (unsigned long long)h.down, hrecv, bad, t_last, t_eof, t_close,
+	    maxgap, secs, secs > 0 ? (double)f.recvd / secs / 1e6 : 0.0);
 	s->ok = status[0] != 'F';
-	free(wbuf);
-	free(rbuf);
-	free(expect);
+	socks_flow_free(&f);
 	/* t_close is the moment of the close itself: the caller closes
 	 * right after this returns. */
 }
@@ -694,7 +566,7 @@ socks_session_main(void *arg)
 	char hsent[65], hrecv[65];
 	unsigned long long sent = 0, recvd = 0, bad_at = ~0ULL;
 	const char *why = "unknown";
-	double t0 = socks_now();
+	double t0 = tst_now();
 	uint64_t seed;
 	int fd, rc;
 
@@ -724,14 +596,14 @@ socks_session_main(void *arg)
 	rc = socks_exchange(s, fd, seed, &sent, &recvd, dsent, drecv, &bad_at,
 	    &why);
 	close(fd);
-	socks_hex(hsent, dsent);
-	socks_hex(hrecv, drecv);
+	tst_hex(hsent, dsent);
+	tst_hex(hrecv, drecv);
 	if (rc == 0 && memcmp(dsent, drecv, 32) == 0) {
 		s->ok = 1;
 		snprintf(s->result, sizeof s->result,
 		    "session %d: OK sent %llu received %llu sha256 %s "
 		    "(%.1f s)", s->index, sent, recvd, hsent,
-		    socks_now() - t0);
+		    tst_now() - t0);
 	} else {
 		char at[64] = "";
 		if (bad_at != ~0ULL)
@@ -741,50 +613,9 @@ socks_session_main(void *arg)
 		    "session %d: FAIL %s: sent %llu/%llu received %llu "
 		    "sha256 sent %.16s... received %.16s...%s (%.1f s)",
 		    s->index, rc == 0 ? "digest mismatch" : why, sent,
-		    conf->bytes, recvd, hsent, hrecv, at, socks_now() - t0);
+		    conf->bytes, recvd, hsent, hrecv, at, tst_now() - t0);
 	}
 	return NULL;
-}
-
-static int
-socks_parse_addr(const char *s, struct sockaddr_in *sin)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
-		return -1;
-	memset(sin, 0, sizeof *sin);
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, host, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
-static int
-socks_parse_size(const char *s, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return -1;
-	if (*end == 'K' || *end == 'k')
-		v *= 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		v *= 1024 * 1024, end++;
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
 }
 
 enum { OPT_SOCKS = 's', OPT_ARGS = 'a', OPT_SOCKS4 = '4', OPT_SOCKS4A = 'A',
@@ -850,61 +681,47 @@ main(int argc, char **argv)
 	conf.proto = SOCKS_PROTO_5;
 	conf.sessions = 1;
 	conf.piece_max = 32768;
-	socks_parse_addr("192.0.2.1:1", &conf.target);
+	tst_parse_addr("192.0.2.1:1", &conf.target, 1);
 	opt_longopts(socks_opts, longopts);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SOCKS:
-			if (socks_parse_addr(optarg, &conf.addr) < 0) {
-				fprintf(stderr, "bad --socks %s\n", optarg);
-				return 2;
-			}
+			if (tst_parse_addr(optarg, &conf.addr, 1) < 0)
+				goto bad;
 			have_addr = 1;
 			break;
 		case OPT_TARGET:
-			if (socks_parse_addr(optarg, &conf.target) < 0) {
-				fprintf(stderr, "bad --target %s\n", optarg);
-				return 2;
-			}
+			if (tst_parse_addr(optarg, &conf.target, 1) < 0)
+				goto bad;
 			break;
 		case OPT_ARGS: conf.args = optarg; break;
 		case OPT_SOCKS4: conf.proto = SOCKS_PROTO_4; break;
 		case OPT_SOCKS4A: conf.proto = SOCKS_PROTO_4A; break;
 		case OPT_BYTES:
-			if (socks_parse_size(optarg, &conf.bytes) < 0) {
-				fprintf(stderr, "bad --bytes %s\n", optarg);
-				return 2;
-			}
+			if (tst_parse_size(optarg, &conf.bytes) < 0)
+				goto bad;
 			have_bytes = 1;
 			break;
 		case OPT_SESSIONS:
-			if (socks_parse_size(optarg, &v) < 0 || v < 1
-			    || v > SOCKS_MAX_SESSIONS) {
-				fprintf(stderr, "bad --sessions %s\n", optarg);
-				return 2;
-			}
+			if (tst_parse_size(optarg, &v) < 0 || v < 1
+			    || v > SOCKS_MAX_SESSIONS)
+				goto bad;
 			conf.sessions = (int)v;
 			break;
 		case OPT_PIECE:
-			if (socks_parse_size(optarg, &v) < 0 || v < 1
-			    || v > SOCKS_PIECE_MAX) {
-				fprintf(stderr, "bad --piece %s\n", optarg);
-				return 2;
-			}
+			if (tst_parse_size(optarg, &v) < 0 || v < 1
+			    || v > SOCKS_PIECE_MAX)
+				goto bad;
 			conf.piece_max = (size_t)v;
 			break;
 		case OPT_TIMEOUT:
 			timeout = atof(optarg);
-			if (timeout <= 0) {
-				fprintf(stderr, "bad --timeout %s\n", optarg);
-				return 2;
-			}
+			if (timeout <= 0)
+				goto bad;
 			break;
 		case OPT_DOWN:
-			if (socks_parse_size(optarg, &conf.down) < 0) {
-				fprintf(stderr, "bad --down %s\n", optarg);
-				return 2;
-			}
+			if (tst_parse_size(optarg, &conf.down) < 0)
+				goto bad;
 			conf.src = 1;
 			break;
 		case OPT_ORCLOSE: conf.orport_close = 1; break;
@@ -913,11 +730,8 @@ main(int argc, char **argv)
 		case OPT_LINGER:
 		case OPT_HOLD:
 		case OPT_DELAY:
-			if (socks_parse_size(optarg, &v) < 0 || v > 3600000) {
-				fprintf(stderr, "bad --%s %s\n", opt_name(socks_opts,
-				    c), optarg);
-				return 2;
-			}
+			if (tst_parse_size(optarg, &v) < 0 || v > 3600000)
+				goto bad;
 			if (c == OPT_LINGER)
 				conf.linger_ms = (unsigned)v;
 			else if (c == OPT_HOLD)
@@ -947,24 +761,18 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	t0 = socks_now();
+	t0 = tst_now();
 	conf.deadline = t0 + timeout;
 	sess = calloc((size_t)conf.sessions, sizeof *sess);
 	if (sess == NULL)
 		return 1;
 	for (i = 0; i < conf.sessions; i++) {
-		pthread_attr_t attr;
-
 		sess[i].conf = &conf;
 		sess[i].index = i;
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&sess[i].tid, &attr, socks_session_main,
-		    &sess[i]) != 0) {
+		if (tst_thread(&sess[i].tid, socks_session_main, &sess[i]) < 0) {
 			fprintf(stderr, "pthread_create failed\n");
 			return 1;
 		}
-		pthread_attr_destroy(&attr);
 	}
 	for (i = 0; i < conf.sessions; i++) {
 		pthread_join(sess[i].tid, NULL);
@@ -976,13 +784,16 @@ main(int argc, char **argv)
 		printf("%s: %d/%d sessions intact, %llu bytes up and %llu down "
 		    "per session, %.1f s\n", failed == 0 ? "PASS" : "FAIL",
 		    conf.sessions - failed, conf.sessions, conf.bytes, conf.down,
-		    socks_now() - t0);
+		    tst_now() - t0);
 	else
 		printf("%s: %d/%d sessions intact, %llu bytes each way per "
 		    "session, %.1f s\n", failed == 0 ? "PASS" : "FAIL",
 		    conf.sessions - failed, conf.sessions, conf.bytes,
-		    socks_now() - t0);
+		    tst_now() - t0);
 	fflush(stdout);
 	free(sess);
 	return failed == 0 ? 0 : 1;
+bad:
+	fprintf(stderr, "bad --%s %s\n", opt_name(socks_opts, c), optarg);
+	return 2;
 }

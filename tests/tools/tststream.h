@@ -94,6 +94,22 @@ tststream_fill(struct tststream *g, unsigned char *buf, size_t n)
 	}
 }
 
+/* Checks the k bytes just read into buf against the stream, of which only
+ * `left` more bytes are due (any past them are wrong): takes those next
+ * bytes from g into `expect` (room for k).  Returns the offset of the first
+ * wrong byte in buf, or k when all are right. */
+static inline size_t
+tststream_check(struct tststream *g, unsigned char *expect,
+    const unsigned char *buf, size_t k, unsigned long long left)
+{
+	size_t ok = left < k ? (size_t)left : k, i = 0;
+
+	tststream_fill(g, expect, ok);
+	while (i < ok && expect[i] == buf[i])
+		i++;
+	return i;
+}
+
 static inline void
 tststream_put64(unsigned char *p, uint64_t v)
 {

@@ -6,8 +6,10 @@
  * answers: 200, the pending downstream bytes, no X-Meek-Ext. */
 #include "config.h"
 #include "tests/unit/suites.h"
+#include "tests/unit/peer.h"
 #include "client/conf.h"
 #include "client/sessions.h"
+#include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/ext.h"
 #include "shared/http.h"
@@ -19,32 +21,31 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define T_MS 5000         /* every wait; a slow machine gets slack */
-#define PEER_MAX 4096     /* bytes the peer keeps of each direction */
+#define SRV_MAX 4096     /* bytes the server keeps of each direction */
 
 /* The meek server: what it saw, and the bytes it has for the client. */
-struct peer {
+struct srv {
 	pthread_mutex_t lock;
 	int requests;
 	int offers;               /* requests that carried X-Meek-Ext */
 	int other_sid;            /* a request with another session id */
 	char sid[128];
-	unsigned char up[PEER_MAX];
+	unsigned char up[SRV_MAX];
 	size_t uplen;
-	unsigned char down[PEER_MAX];
+	unsigned char down[SRV_MAX];
 	size_t downlen;           /* sent with the next answer */
 };
 
-struct peer_bufs {
+struct srv_bufs {
 	struct http_msg m;
 	unsigned char body[65536];
 };
 
 static void
-peer_saw(struct peer *p, const struct http_msg *m, const unsigned char *b,
+srv_saw(struct srv *p, const struct http_msg *m, const unsigned char *b,
     size_t n)
 {
 	const char *sid = http_header_get(m, "X-Session-Id");
@@ -63,11 +64,11 @@ peer_saw(struct peer *p, const struct http_msg *m, const unsigned char *b,
 }
 
 static int
-peer_serve(void *ctx, struct conn *c, void *bufs)
+srv_serve(void *ctx, struct conn *c, void *bufs)
 {
-	struct peer *p = ctx;
-	struct peer_bufs *b = bufs;
-	unsigned char down[PEER_MAX];
+	struct srv *p = ctx;
+	struct srv_bufs *b = bufs;
+	unsigned char down[SRV_MAX];
 	const char *why = "";
 	size_t n = 0, dn;
 
@@ -76,7 +77,7 @@ peer_serve(void *ctx, struct conn *c, void *bufs)
 	    &why) != 0)
 		return POOL_CLOSE;
 	pthread_mutex_lock(&p->lock);
-	peer_saw(p, &b->m, b->body, n);
+	srv_saw(p, &b->m, b->body, n);
 	dn = p->downlen;
 	memcpy(down, p->down, dn);
 	p->downlen = 0;
@@ -89,7 +90,7 @@ peer_serve(void *ctx, struct conn *c, void *bufs)
 
 /* The server, the flags naming it and the session set under test. */
 struct fx {
-	struct peer peer;
+	struct srv srv;
 	struct pool_service svc;
 	struct pool *pool;
 	struct client_conf conf;
@@ -105,10 +106,10 @@ fx_start(struct fx *f, const char *mode, const char *max_sessions)
 	int lfd;
 
 	memset(f, 0, sizeof *f);
-	pthread_mutex_init(&f->peer.lock, NULL);
-	f->svc.serve = peer_serve;
-	f->svc.ctx = &f->peer;
-	f->svc.bufs_size = sizeof(struct peer_bufs);
+	pthread_mutex_init(&f->srv.lock, NULL);
+	f->svc.serve = srv_serve;
+	f->svc.ctx = &f->srv;
+	f->svc.bufs_size = sizeof(struct srv_bufs);
 	f->svc.io_timeout_ms = T_MS;
 	pc.svc = &f->svc;
 	lfd = net_listen("127.0.0.1:0", 16, &why);
@@ -137,7 +138,7 @@ fx_stop(struct fx *f)
 	sessions_clear(&f->set);
 	client_conf_clear(&f->conf);
 	pool_free(f->pool);
-	pthread_mutex_destroy(&f->peer.lock);
+	pthread_mutex_destroy(&f->srv.lock);
 }
 
 /* A session of the set on a socketpair; returns tor's end. */
@@ -147,27 +148,17 @@ fx_session(struct fx *f)
 	const char *why = "";
 	int sv[2];
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	peer_pair(sv);
 	ck_assert_msg(sessions_start(&f->set, sv[1], &why) == 0, "start: %s",
 	    why);
 	return sv[0];
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until the peer has `n` upstream bytes; 1 when it has. */
+/* Waits until the server has `n` upstream bytes; 1 when it has. */
 static int
-peer_has_up(struct peer *p, size_t n)
+srv_has_up(struct srv *p, size_t n)
 {
-	long long end = now_ms() + T_MS;
+	long long end = clock_deadline(T_MS);
 	size_t have;
 
 	do {
@@ -177,12 +168,12 @@ peer_has_up(struct peer *p, size_t n)
 		if (have >= n)
 			return 1;
 		usleep(10000);
-	} while (now_ms() < end);
+	} while (clock_left(end) > 0);
 	return 0;
 }
 
 static void
-peer_send(struct peer *p, const char *s)
+srv_send(struct srv *p, const char *s)
 {
 	pthread_mutex_lock(&p->lock);
 	memcpy(p->down, s, strlen(s));
@@ -214,23 +205,23 @@ START_TEST(client_session_carries_bytes_over_classic_meek)
 	tor = fx_session(&f);
 	ck_assert_msg(socks5_client_connect(tor, "192.0.2.1", 1, NULL, NULL,
 	    T_MS, &why) == 0, "SOCKS: %s", why);
-	peer_send(&f.peer, down);
+	srv_send(&f.srv, down);
 	ck_assert_int_eq(net_write_all(tor, up, strlen(up), T_MS), 0);
-	ck_assert(peer_has_up(&f.peer, strlen(up)));
+	ck_assert(srv_has_up(&f.srv, strlen(up)));
 	ck_assert_int_eq(net_read_full(tor, got, strlen(down), T_MS), 0);
 	ck_assert_int_eq(memcmp(got, down, strlen(down)), 0);
 	ck_assert_int_eq(sessions_count(&f.set), 1);
 	close(tor);
 	ck_assert_uint_eq(sessions_wait(&f.set, T_MS), 0);
-	pthread_mutex_lock(&f.peer.lock);
-	ck_assert_int_eq(memcmp(f.peer.up, up, strlen(up)), 0);
-	ck_assert_uint_eq(f.peer.uplen, strlen(up));
+	pthread_mutex_lock(&f.srv.lock);
+	ck_assert_int_eq(memcmp(f.srv.up, up, strlen(up)), 0);
+	ck_assert_uint_eq(f.srv.uplen, strlen(up));
 	/* The open (when offered) and at least one poll. */
-	ck_assert_int_ge(f.peer.requests, 1 + carry_cases[_i].offers);
-	ck_assert_int_eq(f.peer.offers > 0, carry_cases[_i].offers);
-	ck_assert_int_eq(f.peer.other_sid, 0);
-	ck_assert_uint_eq(strlen(f.peer.sid), 22);
-	pthread_mutex_unlock(&f.peer.lock);
+	ck_assert_int_ge(f.srv.requests, 1 + carry_cases[_i].offers);
+	ck_assert_int_eq(f.srv.offers > 0, carry_cases[_i].offers);
+	ck_assert_int_eq(f.srv.other_sid, 0);
+	ck_assert_uint_eq(strlen(f.srv.sid), 22);
+	pthread_mutex_unlock(&f.srv.lock);
 	fx_stop(&f);
 }
 END_TEST
@@ -248,7 +239,7 @@ START_TEST(client_session_refuses_bad_socks_arguments)
 	    "url=ftp://meek.example/;", "front=cdn.example", T_MS, &why),
 	    MEEK_EPROXY);
 	ck_assert_uint_eq(sessions_wait(&f.set, T_MS), 0);
-	ck_assert_int_eq(f.peer.requests, 0);
+	ck_assert_int_eq(f.srv.requests, 0);
 	close(tor);
 	fx_stop(&f);
 }
@@ -264,8 +255,7 @@ START_TEST(client_sessions_turn_away_one_over_the_cap)
 
 	fx_start(&f, "auto", "1");
 	first = fx_session(&f);          /* silent: it holds the one place */
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	peer_pair(sv);
 	ck_assert_int_eq(net_write_all(sv[0], hello5, sizeof hello5, T_MS), 0);
 	ck_assert_int_eq(sessions_start(&f.set, sv[1], &why), MEEK_EFULL);
 	ck_assert_ptr_nonnull(strstr(why, "--max-sessions"));

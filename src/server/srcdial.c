@@ -52,10 +52,8 @@ srcdial_dial(struct srcdial *d, const char *host, uint16_t port,
 	src.sin_addr.s_addr = htonl(d->first + turn);
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		*why = strerror(errno);
-		return MEEK_ECONNECT;
-	}
+	if (fd < 0)
+		return net_connect_error(errno, why);
 	/* The port is chosen at connect(), per destination: without this a
 	 * bind() to port 0 would reserve the port for every destination. */
 	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
@@ -63,10 +61,7 @@ srcdial_dial(struct srcdial *d, const char *host, uint16_t port,
 	if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
 		e = errno;
 		close(fd);
-		*why = e == EADDRNOTAVAIL || e == EADDRINUSE ?
-		    "no free local port for the ORPort connection" :
-		    strerror(e);
-		return MEEK_ECONNECT;
+		return net_connect_error(e, why);
 	}
 	return net_connect_socket(fd, (struct sockaddr *)&dst, sizeof dst,
 	    timeout_ms, why);

@@ -113,8 +113,8 @@ net_split_hostport(const char *s, char *host, size_t hostlen,
 	return 0;
 }
 
-static int
-net_connect_errno(int e, const char **why)
+int
+net_connect_error(int e, const char **why)
 {
 	switch (e) {
 	case ECONNREFUSED:
@@ -174,7 +174,7 @@ net_connect_socket(int fd, const struct sockaddr *sa, socklen_t salen,
 	if (r < 0 && errno != EINPROGRESS && errno != EINTR) {
 		e = errno;
 		close(fd);
-		return net_connect_errno(e, why);
+		return net_connect_error(e, why);
 	}
 	if (r < 0) {
 		r = net_wait(fd, POLLOUT, timeout_ms);
@@ -190,7 +190,7 @@ net_connect_socket(int fd, const struct sockaddr *sa, socklen_t salen,
 			e = errno;
 		if (e != 0) {
 			close(fd);
-			return net_connect_errno(e, why);
+			return net_connect_error(e, why);
 		}
 	}
 	net_finish_socket(fd);
@@ -208,7 +208,7 @@ net_try_connect(const struct addrinfo *ai, long long deadline,
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    ai->ai_protocol);
 	if (fd < 0)
-		return net_connect_errno(errno, why);
+		return net_connect_error(errno, why);
 	return net_connect_socket(fd, ai->ai_addr, ai->ai_addrlen,
 	    clock_left(deadline), why);
 }

@@ -30,6 +30,9 @@ int net_dial(const char *host, uint16_t port, int timeout_ms, const char **why);
  * server/srcdial's. */
 int net_connect_socket(int fd, const struct sockaddr *sa, socklen_t salen,
     int timeout_ms, const char **why);
+/* The code and reason (a literal) for errno `e` from socket(), bind() or
+ * connect(): MEEK_ECONNREFUSED, MEEK_ECONNTIMEDOUT or MEEK_ECONNECT. */
+int net_connect_error(int e, const char **why);
 
 /* Binds and listens on "ip:port" (`addr`, IP literal or "localhost";
  * port 0 picks a free port) with SO_REUSEADDR.  Returns the listening fd or

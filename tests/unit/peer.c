@@ -1,7 +1,7 @@
 /* peer: see peer.h. */
 #include "config.h"
 #include "tests/unit/peer.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 /* arena: when a thread counts as idle (arena_poll) and what arena_idle
  * gives back (the dead part of the caller's stack). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/arena.h"
 #include "shared/clock.h"
 
@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "arena"
 
 static int idle_calls;
 
@@ -49,7 +51,7 @@ write_later(void *arg)
 	return NULL;
 }
 
-START_TEST(arena_poll_quiet_wait_calls_idle_once)
+UNIT_TEST("poll", arena_poll_quiet_wait_calls_idle_once)
 {
 	int p[2];
 	struct pollfd pfd;
@@ -66,7 +68,7 @@ START_TEST(arena_poll_quiet_wait_calls_idle_once)
 }
 END_TEST
 
-START_TEST(arena_poll_busy_fd_is_not_idle)
+UNIT_TEST("poll", arena_poll_busy_fd_is_not_idle)
 {
 	int p[2];
 	struct pollfd pfd;
@@ -80,7 +82,7 @@ START_TEST(arena_poll_busy_fd_is_not_idle)
 }
 END_TEST
 
-START_TEST(arena_poll_short_timeout_is_not_idle)
+UNIT_TEST("poll", arena_poll_short_timeout_is_not_idle)
 {
 	int p[2];
 	struct pollfd pfd;
@@ -93,7 +95,7 @@ START_TEST(arena_poll_short_timeout_is_not_idle)
 }
 END_TEST
 
-START_TEST(arena_poll_input_after_idle_ends_the_wait)
+UNIT_TEST("poll", arena_poll_input_after_idle_ends_the_wait)
 {
 	int p[2];
 	struct pollfd pfd;
@@ -167,7 +169,7 @@ stack_thread(void *arg)
 	return NULL;
 }
 
-START_TEST(arena_idle_gives_back_the_dead_stack)
+UNIT_TEST("idle", arena_idle_gives_back_the_dead_stack)
 {
 	pthread_attr_t a;
 	pthread_t t;
@@ -184,15 +186,3 @@ START_TEST(arena_idle_gives_back_the_dead_stack)
 }
 END_TEST
 #endif
-
-static const struct unit_test arena_tests[] = {
-	{ "poll", &arena_poll_quiet_wait_calls_idle_once },
-	{ "poll", &arena_poll_busy_fd_is_not_idle },
-	{ "poll", &arena_poll_short_timeout_is_not_idle },
-	{ "poll", &arena_poll_input_after_idle_ends_the_wait },
-#ifdef HAVE_PTHREAD_GETATTR_NP
-	{ "idle", &arena_idle_gives_back_the_dead_stack },
-#endif
-};
-
-UNIT_SUITE(arena, arena_tests)

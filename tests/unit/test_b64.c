@@ -1,10 +1,12 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/b64.h"
 #include "shared/err.h"
 #include "shared/rand.h"
 
 #include <string.h>
+
+#define UNIT_SUITE "b64"
 
 /* RFC 4648 §10. */
 static const char *const vectors[][3] = {
@@ -17,7 +19,7 @@ static const char *const vectors[][3] = {
 	{ "foobar", "Zm9vYmFy", "Zm9vYmFy" },
 };
 
-START_TEST(b64_encodes_rfc4648_vectors)
+UNIT_TEST("encode", b64_encodes_rfc4648_vectors)
 {
 	for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
 		const char *in = vectors[i][0];
@@ -34,7 +36,7 @@ START_TEST(b64_encodes_rfc4648_vectors)
 }
 END_TEST
 
-START_TEST(b64_uses_plus_and_slash)
+UNIT_TEST("encode", b64_uses_plus_and_slash)
 {
 	const unsigned char in[] = { 0xfb, 0xff, 0xbf, 0x00 };
 	char out[B64_ENCODED_SIZE(sizeof in)];
@@ -45,7 +47,7 @@ START_TEST(b64_uses_plus_and_slash)
 END_TEST
 
 /* meek-client session ids: 8 bytes, unpadded, always 11 characters. */
-START_TEST(b64_unpadded_8_bytes_is_11_chars)
+UNIT_TEST("encode", b64_unpadded_8_bytes_is_11_chars)
 {
 	const unsigned char in[8] = { 0 };
 	char out[12];
@@ -55,7 +57,7 @@ START_TEST(b64_unpadded_8_bytes_is_11_chars)
 }
 END_TEST
 
-START_TEST(b64_rejects_too_small_buffer)
+UNIT_TEST("encode", b64_rejects_too_small_buffer)
 {
 	char out[B64_ENCODED_SIZE(6)];
 
@@ -73,7 +75,7 @@ START_TEST(b64_rejects_too_small_buffer)
 }
 END_TEST
 
-START_TEST(rand_fills_buffers)
+UNIT_TEST("rand", rand_fills_buffers)
 {
 	unsigned char a[4096], b[4096];
 	size_t zeros = 0;
@@ -89,14 +91,3 @@ START_TEST(rand_fills_buffers)
 	ck_assert_int_eq(rand_bytes(a, 0), 0);
 }
 END_TEST
-
-static const struct unit_test b64_tests[] = {
-	{ "encode", &b64_encodes_rfc4648_vectors },
-	{ "encode", &b64_uses_plus_and_slash },
-	{ "encode", &b64_unpadded_8_bytes_is_11_chars },
-	{ "encode", &b64_rejects_too_small_buffer },
-	/* rand has no suite of its own; its ids go through b64. */
-	{ "rand", &rand_fills_buffers },
-};
-
-UNIT_SUITE(b64, b64_tests)

@@ -1,15 +1,17 @@
 /* backoff: the poll interval schedule and the non-200 retry delays. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "client/backoff.h"
 
-START_TEST(backoff_starts_at_100ms_after_zero)
+#define UNIT_SUITE "backoff"
+
+UNIT_TEST("poll_interval", backoff_starts_at_100ms_after_zero)
 {
 	ck_assert_int_eq(backoff_next(0, 0), 100);
 }
 END_TEST
 
-START_TEST(backoff_grows_by_half_each_empty_round)
+UNIT_TEST("poll_interval", backoff_grows_by_half_each_empty_round)
 {
 	static const int want[] = { 100, 150, 225, 337, 505, 757, 1135, 1702,
 	    2553, 3829, 5000, 5000 };
@@ -22,7 +24,7 @@ START_TEST(backoff_grows_by_half_each_empty_round)
 }
 END_TEST
 
-START_TEST(backoff_caps_at_5s)
+UNIT_TEST("poll_interval", backoff_caps_at_5s)
 {
 	int cur = 0;
 
@@ -35,7 +37,7 @@ START_TEST(backoff_caps_at_5s)
 }
 END_TEST
 
-START_TEST(backoff_resets_to_zero_on_data)
+UNIT_TEST("poll_interval", backoff_resets_to_zero_on_data)
 {
 	ck_assert_int_eq(backoff_next(0, 1), 0);
 	ck_assert_int_eq(backoff_next(100, 1), 0);
@@ -45,7 +47,7 @@ START_TEST(backoff_resets_to_zero_on_data)
 }
 END_TEST
 
-START_TEST(backoff_retry_delays_double_then_cap)
+UNIT_TEST("retry", backoff_retry_delays_double_then_cap)
 {
 	static const int want[] = { 1000, 2000, 4000, 8000, 10000, 10000,
 	    10000, 10000, 10000 };
@@ -61,13 +63,3 @@ START_TEST(backoff_retry_delays_double_then_cap)
 	ck_assert_int_eq(BACKOFF_MAX_TRIES, 10);
 }
 END_TEST
-
-static const struct unit_test backoff_tests[] = {
-	{ "poll_interval", &backoff_starts_at_100ms_after_zero },
-	{ "poll_interval", &backoff_grows_by_half_each_empty_round },
-	{ "poll_interval", &backoff_caps_at_5s },
-	{ "poll_interval", &backoff_resets_to_zero_on_data },
-	{ "retry", &backoff_retry_delays_double_then_cap },
-};
-
-UNIT_SUITE(backoff, backoff_tests)

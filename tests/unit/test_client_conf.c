@@ -4,13 +4,15 @@
  * test starts from a clean TOR_PT_* environment all the same (the fixture
  * clean_env, on every test case). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "client/conf.h"
 #include "shared/err.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "shared/ptargs.h"
+
+#define UNIT_SUITE "client_conf"
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])) - 1)
 
@@ -84,7 +86,7 @@ check_proxy(const struct client_conf *c, int from_env, int type, int port)
 	ck_assert_int_eq(c->proxy.port, port);
 }
 
-START_TEST(client_conf_parses_every_flag)
+UNIT_TEST("flags", client_conf_parses_every_flag, .setup = clean_env)
 {
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0",
 	    "--url", "https://meek.example:8443/path?q=1", "--front", "cdn.example",
@@ -112,7 +114,7 @@ START_TEST(client_conf_parses_every_flag)
 }
 END_TEST
 
-START_TEST(client_conf_has_defaults)
+UNIT_TEST("flags", client_conf_has_defaults)
 {
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", NULL };
 	struct client_conf c;
@@ -128,7 +130,7 @@ START_TEST(client_conf_has_defaults)
 }
 END_TEST
 
-START_TEST(client_conf_help_and_version)
+UNIT_TEST("flags", client_conf_help_and_version)
 {
 	char *a1[] = { "meek-client", "--help", NULL };
 	char *a2[] = { "meek-client", "--version", NULL };
@@ -143,7 +145,7 @@ START_TEST(client_conf_help_and_version)
 }
 END_TEST
 
-START_TEST(client_conf_rejects_bad_flags)
+UNIT_TEST("flags", client_conf_rejects_bad_flags)
 {
 	static char *const cases[][4] = {
 		{ "--bogus", NULL },
@@ -174,7 +176,7 @@ START_TEST(client_conf_rejects_bad_flags)
 }
 END_TEST
 
-START_TEST(client_conf_names_the_bad_option)
+UNIT_TEST("flags", client_conf_names_the_bad_option)
 {
 	char *argv[][5] = {
 		{ "meek-client", "--listen", "127.0.0.1:0", "--bogus", NULL },
@@ -190,7 +192,7 @@ START_TEST(client_conf_names_the_bad_option)
 }
 END_TEST
 
-START_TEST(client_conf_rejects_helper)
+UNIT_TEST("flags", client_conf_rejects_helper)
 {
 	char *argv[][4] = {
 		{ "meek-client", "--helper", "127.0.0.1:7000", NULL },
@@ -209,7 +211,7 @@ START_TEST(client_conf_rejects_helper)
 }
 END_TEST
 
-START_TEST(client_conf_needs_tor_or_listen)
+UNIT_TEST("flags", client_conf_needs_tor_or_listen)
 {
 	char *argv[] = { "meek-client", "--url", "https://meek.example/", NULL };
 	struct client_conf c;
@@ -220,7 +222,7 @@ START_TEST(client_conf_needs_tor_or_listen)
 }
 END_TEST
 
-START_TEST(client_conf_reads_managed_env)
+UNIT_TEST("env", client_conf_reads_managed_env, .setup = clean_env)
 {
 	char *argv[] = { "meek-client", "--log", "meek-client.log", NULL };
 	struct client_conf c;
@@ -238,7 +240,7 @@ START_TEST(client_conf_reads_managed_env)
 }
 END_TEST
 
-START_TEST(client_conf_rejects_bad_env)
+UNIT_TEST("env", client_conf_rejects_bad_env)
 {
 	char *argv[] = { "meek-client", NULL };
 	struct client_conf c;
@@ -256,7 +258,7 @@ START_TEST(client_conf_rejects_bad_env)
 }
 END_TEST
 
-START_TEST(client_conf_takes_tor_pt_proxy)
+UNIT_TEST("env", client_conf_takes_tor_pt_proxy)
 {
 	char *argv[] = { "meek-client", NULL };
 	struct client_conf c;
@@ -275,7 +277,7 @@ START_TEST(client_conf_takes_tor_pt_proxy)
 }
 END_TEST
 
-START_TEST(client_conf_rejects_bad_tor_pt_proxy)
+UNIT_TEST("env", client_conf_rejects_bad_tor_pt_proxy)
 {
 	static const char *const bad[] = {
 		"ftp://127.0.0.1:21", "socks5://127.0.0.1", "http://127.0.0.1:3128/path",
@@ -294,7 +296,7 @@ START_TEST(client_conf_rejects_bad_tor_pt_proxy)
 }
 END_TEST
 
-START_TEST(client_conf_proxy_flag_overrides_env)
+UNIT_TEST("env", client_conf_proxy_flag_overrides_env)
 {
 	char *argv[] = { "meek-client", "--proxy", "http://127.0.0.1:8080", NULL };
 	char *bad[] = { "meek-client", "--proxy", "gopher://127.0.0.1:70", NULL };
@@ -309,7 +311,7 @@ START_TEST(client_conf_proxy_flag_overrides_env)
 }
 END_TEST
 
-START_TEST(client_conf_listen_ignores_tor_env)
+UNIT_TEST("env", client_conf_listen_ignores_tor_env)
 {
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", NULL };
 	struct client_conf c;
@@ -322,7 +324,7 @@ START_TEST(client_conf_listen_ignores_tor_env)
 }
 END_TEST
 
-START_TEST(client_conf_knows_its_transports)
+UNIT_TEST("flags", client_conf_knows_its_transports)
 {
 	static const struct {
 		const char *name;
@@ -387,7 +389,7 @@ resolve(const struct client_conf *c, const char *args, struct client_target *t,
 	return resolve_args(c, args, t, NULL, why);
 }
 
-START_TEST(client_conf_args_override_flags)
+UNIT_TEST("socks_args", client_conf_args_override_flags, .setup = clean_env)
 {
 	struct client_conf c;
 	struct client_target t;
@@ -405,7 +407,7 @@ START_TEST(client_conf_args_override_flags)
 }
 END_TEST
 
-START_TEST(client_conf_flags_fill_missing_args)
+UNIT_TEST("socks_args", client_conf_flags_fill_missing_args)
 {
 	struct client_conf c;
 	struct client_target t;
@@ -429,7 +431,7 @@ START_TEST(client_conf_flags_fill_missing_args)
 }
 END_TEST
 
-START_TEST(client_conf_without_front_dials_url_host)
+UNIT_TEST("socks_args", client_conf_without_front_dials_url_host)
 {
 	struct client_conf c;
 	struct client_target t;
@@ -449,7 +451,7 @@ START_TEST(client_conf_without_front_dials_url_host)
 }
 END_TEST
 
-START_TEST(client_conf_rejects_missing_or_bad_url)
+UNIT_TEST("socks_args", client_conf_rejects_missing_or_bad_url)
 {
 	struct client_conf c;
 	struct client_target t;
@@ -476,7 +478,7 @@ resolve_all(const struct client_conf *c, const char *args,
 	return resolve_args(c, args, NULL, t, why);
 }
 
-START_TEST(client_conf_targets_list_every_pair)
+UNIT_TEST("socks_args", client_conf_targets_list_every_pair)
 {
 	struct client_targets *t = malloc(sizeof *t);
 
@@ -505,7 +507,7 @@ START_TEST(client_conf_targets_list_every_pair)
 }
 END_TEST
 
-START_TEST(client_conf_targets_rejects_bad_lists)
+UNIT_TEST("socks_args", client_conf_targets_rejects_bad_lists)
 {
 	static const char *const bad[] = {
 		"", ",", "https://a.example/,", ",https://a.example/",
@@ -534,7 +536,7 @@ START_TEST(client_conf_targets_rejects_bad_lists)
 }
 END_TEST
 
-START_TEST(client_conf_targets_precedence)
+UNIT_TEST("socks_args", client_conf_targets_precedence)
 {
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", "--targets",
 	    "https://flag.example/|f1.example+f2.example", "--url",
@@ -576,30 +578,3 @@ START_TEST(client_conf_targets_precedence)
 	free(t);
 }
 END_TEST
-
-static const struct unit_test client_conf_tests[] = {
-	{ "flags", &client_conf_parses_every_flag, .setup = clean_env },
-	{ "flags", &client_conf_has_defaults },
-	{ "flags", &client_conf_help_and_version },
-	{ "flags", &client_conf_rejects_bad_flags },
-	{ "flags", &client_conf_names_the_bad_option },
-	{ "flags", &client_conf_rejects_helper },
-	{ "flags", &client_conf_needs_tor_or_listen },
-	{ "flags", &client_conf_knows_its_transports },
-	{ "env", &client_conf_reads_managed_env, .setup = clean_env },
-	{ "env", &client_conf_rejects_bad_env },
-	{ "env", &client_conf_takes_tor_pt_proxy },
-	{ "env", &client_conf_rejects_bad_tor_pt_proxy },
-	{ "env", &client_conf_proxy_flag_overrides_env },
-	{ "env", &client_conf_listen_ignores_tor_env },
-	{ "socks_args", &client_conf_args_override_flags,
-	  .setup = clean_env },
-	{ "socks_args", &client_conf_flags_fill_missing_args },
-	{ "socks_args", &client_conf_without_front_dials_url_host },
-	{ "socks_args", &client_conf_rejects_missing_or_bad_url },
-	{ "socks_args", &client_conf_targets_list_every_pair },
-	{ "socks_args", &client_conf_targets_rejects_bad_lists },
-	{ "socks_args", &client_conf_targets_precedence },
-};
-
-UNIT_SUITE(client_conf, client_conf_tests)

@@ -5,7 +5,7 @@
  * on the project's own pool (shared/pool) on 127.0.0.1, as Go meek-server
  * answers: 200, the pending downstream bytes, no X-Meek-Ext. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/peer.h"
 #include "client/conf.h"
 #include "client/sessions.h"
@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "client_session"
 
 #define T_MS 5000         /* every wait; a slow machine gets slack */
 #define SRV_MAX 4096     /* bytes the server keeps of each direction */
@@ -192,7 +194,8 @@ static const struct {
 	{ "classic", 0 },
 };
 
-START_TEST(client_session_carries_bytes_over_classic_meek)
+UNIT_TEST("classic", client_session_carries_bytes_over_classic_meek,
+    .loops = (int)UNIT_N(carry_cases), .timeout = 30)
 {
 	static const char up[] = "from tor to the bridge";
 	static const char down[] = "from the bridge to tor";
@@ -226,7 +229,7 @@ START_TEST(client_session_carries_bytes_over_classic_meek)
 }
 END_TEST
 
-START_TEST(client_session_refuses_bad_socks_arguments)
+UNIT_TEST("classic", client_session_refuses_bad_socks_arguments)
 {
 	const char *why = "";
 	struct fx f;
@@ -245,7 +248,7 @@ START_TEST(client_session_refuses_bad_socks_arguments)
 }
 END_TEST
 
-START_TEST(client_sessions_turn_away_one_over_the_cap)
+UNIT_TEST("set", client_sessions_turn_away_one_over_the_cap, .timeout = 30)
 {
 	static const unsigned char hello5[3] = { 0x05, 0x01, 0x00 };
 	unsigned char reply[3];
@@ -272,7 +275,7 @@ START_TEST(client_sessions_turn_away_one_over_the_cap)
 }
 END_TEST
 
-START_TEST(client_sessions_stop_ends_running_sessions)
+UNIT_TEST("set", client_sessions_stop_ends_running_sessions)
 {
 	const char *why = "";
 	unsigned char one;
@@ -297,13 +300,3 @@ START_TEST(client_sessions_stop_ends_running_sessions)
 	fx_stop(&f);
 }
 END_TEST
-
-static const struct unit_test client_session_tests[] = {
-	{ "classic", &client_session_carries_bytes_over_classic_meek,
-	    .loops = (int)UNIT_N(carry_cases), .timeout = 30 },
-	{ "classic", &client_session_refuses_bad_socks_arguments },
-	{ "set", &client_sessions_turn_away_one_over_the_cap, .timeout = 30 },
-	{ "set", &client_sessions_stop_ends_running_sessions },
-};
-
-UNIT_SUITE(client_session, client_session_tests)

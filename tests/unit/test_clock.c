@@ -1,13 +1,15 @@
 /* clock: the monotonic clock, deadlines and the one rate limit (clock_due). */
 #include "config.h"
 #include "shared/clock.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
-START_TEST(clock_deadlines)
+#define UNIT_SUITE "clock"
+
+UNIT_TEST("deadline", clock_deadlines)
 {
 	long long d = clock_deadline(200);
 
@@ -19,7 +21,7 @@ START_TEST(clock_deadlines)
 }
 END_TEST
 
-START_TEST(clock_due_first_then_every)
+UNIT_TEST("due", clock_due_first_then_every)
 {
 	_Atomic long long last = 0;
 
@@ -55,7 +57,7 @@ due_main(void *arg)
 }
 
 /* Threads sharing one record: exactly one call wins. */
-START_TEST(clock_due_one_winner)
+UNIT_TEST("due", clock_due_one_winner)
 {
 	pthread_t t[DUE_THREADS];
 
@@ -68,11 +70,3 @@ START_TEST(clock_due_one_winner)
 	ck_assert_int_eq(atomic_load(&due_hits), 1);
 }
 END_TEST
-
-static const struct unit_test clock_tests[] = {
-	{ "deadline", &clock_deadlines },
-	{ "due", &clock_due_first_then_every },
-	{ "due", &clock_due_one_winner },
-};
-
-UNIT_SUITE(clock, clock_tests)

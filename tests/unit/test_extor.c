@@ -2,7 +2,7 @@
 /* extor: the client against a fake ExtORPort that computes the real
  * SAFE_COOKIE HMACs (socketpair, or 127.0.0.1 for extor_dial). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/extor.h"
@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "extor"
 
 #define T_TIMEOUT 10000
 #define HEADER "! Extended ORPort Auth Cookie !\n"
@@ -150,7 +152,7 @@ run_pair(struct fake *f, const unsigned char cookie[32], const char *useraddr,
 	return rc;
 }
 
-START_TEST(extor_handshake_success)
+UNIT_TEST("handshake", extor_handshake_success)
 {
 	struct fake f;
 	const char *why = NULL;
@@ -169,7 +171,7 @@ START_TEST(extor_handshake_success)
 }
 END_TEST
 
-START_TEST(extor_handshake_skips_null_commands)
+UNIT_TEST("handshake", extor_handshake_skips_null_commands)
 {
 	struct fake f;
 	const char *why = NULL;
@@ -182,7 +184,7 @@ START_TEST(extor_handshake_skips_null_commands)
 }
 END_TEST
 
-START_TEST(extor_wrong_cookie_is_auth_error)
+UNIT_TEST("handshake", extor_wrong_cookie_is_auth_error)
 {
 	unsigned char other[32];
 	struct fake f;
@@ -198,7 +200,7 @@ START_TEST(extor_wrong_cookie_is_auth_error)
 }
 END_TEST
 
-START_TEST(extor_deny_is_auth_error)
+UNIT_TEST("handshake", extor_deny_is_auth_error)
 {
 	struct fake f;
 	const char *why = NULL;
@@ -212,7 +214,7 @@ START_TEST(extor_deny_is_auth_error)
 }
 END_TEST
 
-START_TEST(extor_requires_safe_cookie)
+UNIT_TEST("handshake", extor_requires_safe_cookie)
 {
 	struct fake f;
 	const char *why = NULL;
@@ -262,7 +264,8 @@ write_cookie(const char *header, const unsigned char cookie[32], size_t len)
 	return path;
 }
 
-START_TEST(extor_cookie_file_checks)
+UNIT_TEST("cookie", extor_cookie_file_checks,
+    .setup = tmp_setup, .teardown = tmp_teardown)
 {
 	unsigned char got[32];
 	const char *path, *why = NULL;
@@ -309,7 +312,7 @@ dial_once(const unsigned char server_cookie[32], const char *path,
 	return fd < 0 ? fd : 0;
 }
 
-START_TEST(extor_dial_rereads_cookie)
+UNIT_TEST("cookie", extor_dial_rereads_cookie)
 {
 	unsigned char cookie_b[32];
 	struct fake f;
@@ -328,7 +331,7 @@ START_TEST(extor_dial_rereads_cookie)
 }
 END_TEST
 
-START_TEST(extor_dial_bad_cookie_file)
+UNIT_TEST("cookie", extor_dial_bad_cookie_file)
 {
 	struct fake f;
 	const char *path, *why = NULL;
@@ -346,17 +349,3 @@ START_TEST(extor_dial_bad_cookie_file)
 	}
 }
 END_TEST
-
-static const struct unit_test extor_tests[] = {
-	{ "handshake", &extor_handshake_success },
-	{ "handshake", &extor_handshake_skips_null_commands },
-	{ "handshake", &extor_wrong_cookie_is_auth_error },
-	{ "handshake", &extor_deny_is_auth_error },
-	{ "handshake", &extor_requires_safe_cookie },
-	{ "cookie", &extor_cookie_file_checks, .setup = tmp_setup,
-	    .teardown = tmp_teardown },
-	{ "cookie", &extor_dial_rereads_cookie },
-	{ "cookie", &extor_dial_bad_cookie_file },
-};
-
-UNIT_SUITE(extor, extor_tests)

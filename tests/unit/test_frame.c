@@ -3,11 +3,13 @@
 #include "shared/err.h"
 #include "shared/ext.h"
 #include "shared/frame.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 
 #include <string.h>
 
-START_TEST(frame_head_is_big_endian_and_round_trips)
+#define UNIT_SUITE "frame"
+
+UNIT_TEST("heads", frame_head_is_big_endian_and_round_trips)
 {
 	unsigned char h[FRAME_HEAD];
 	static const unsigned char want[FRAME_HEAD] = {
@@ -35,7 +37,7 @@ START_TEST(frame_head_is_big_endian_and_round_trips)
 }
 END_TEST
 
-START_TEST(frame_rejects_inconsistent_lengths)
+UNIT_TEST("heads", frame_rejects_inconsistent_lengths)
 {
 	unsigned char h[FRAME_HEAD];
 	struct frame f;
@@ -56,7 +58,7 @@ START_TEST(frame_rejects_inconsistent_lengths)
 }
 END_TEST
 
-START_TEST(frame_unknown_types_are_skippable)
+UNIT_TEST("heads", frame_unknown_types_are_skippable)
 {
 	unsigned char h[FRAME_HEAD];
 	struct frame f;
@@ -69,6 +71,9 @@ START_TEST(frame_unknown_types_are_skippable)
 }
 END_TEST
 
+#undef UNIT_SUITE
+#define UNIT_SUITE "ext"
+
 /* Parses the header value `v` into *x: it must be valid. */
 static void
 ext_parse_ok(struct ext *x, const char *v)
@@ -79,7 +84,7 @@ ext_parse_ok(struct ext *x, const char *v)
 	    why != NULL ? why : "?");
 }
 
-START_TEST(ext_parses_an_open_request)
+UNIT_TEST("header", ext_parses_an_open_request)
 {
 	static const struct {
 		const char *v;
@@ -105,7 +110,7 @@ START_TEST(ext_parses_an_open_request)
 }
 END_TEST
 
-START_TEST(ext_ignores_unknown_keys_and_modes)
+UNIT_TEST("header", ext_ignores_unknown_keys_and_modes)
 {
 	struct ext x;
 
@@ -116,7 +121,7 @@ START_TEST(ext_ignores_unknown_keys_and_modes)
 }
 END_TEST
 
-START_TEST(ext_rejects_malformed_values)
+UNIT_TEST("header", ext_rejects_malformed_values)
 {
 	struct ext x;
 	const char *why = NULL;
@@ -135,7 +140,7 @@ START_TEST(ext_rejects_malformed_values)
 }
 END_TEST
 
-START_TEST(ext_formats_what_it_parses)
+UNIT_TEST("header", ext_formats_what_it_parses)
 {
 	struct ext x, y;
 	char buf[EXT_VALUE_MAX];
@@ -167,20 +172,3 @@ START_TEST(ext_formats_what_it_parses)
 	ck_assert_str_eq(ext_mode_name(EXT_MODE_POLL), "poll");
 }
 END_TEST
-
-static const struct unit_test frame_tests[] = {
-	{ "heads", &frame_head_is_big_endian_and_round_trips },
-	{ "heads", &frame_rejects_inconsistent_lengths },
-	{ "heads", &frame_unknown_types_are_skippable },
-};
-
-UNIT_SUITE(frame, frame_tests)
-
-static const struct unit_test ext_tests[] = {
-	{ "header", &ext_parses_an_open_request },
-	{ "header", &ext_ignores_unknown_keys_and_modes },
-	{ "header", &ext_rejects_malformed_values },
-	{ "header", &ext_formats_what_it_parses },
-};
-
-UNIT_SUITE(ext, ext_tests)

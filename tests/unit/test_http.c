@@ -3,13 +3,15 @@
 #include "shared/http.h"
 #include "shared/err.h"
 #include "shared/stream.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "http"
 
 #define TEST_TIMEOUT_MS 30000
 
@@ -148,7 +150,8 @@ drain(char *out, size_t cap)
 	return got;
 }
 
-START_TEST(http_reads_post_with_content_length)
+UNIT_TEST("requests", http_reads_post_with_content_length,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	const char *why = NULL;
 	size_t len = 0;
@@ -171,7 +174,7 @@ START_TEST(http_reads_post_with_content_length)
 }
 END_TEST
 
-START_TEST(http_reads_chunked_request_body)
+UNIT_TEST("requests", http_reads_chunked_request_body)
 {
 	const char *why = NULL;
 	size_t len = 0;
@@ -189,7 +192,7 @@ START_TEST(http_reads_chunked_request_body)
 }
 END_TEST
 
-START_TEST(http_reads_pipelined_requests)
+UNIT_TEST("requests", http_reads_pipelined_requests)
 {
 	const char *why = NULL;
 	size_t len = 0;
@@ -218,7 +221,7 @@ START_TEST(http_reads_pipelined_requests)
 }
 END_TEST
 
-START_TEST(http_accepts_bare_lf)
+UNIT_TEST("requests", http_accepts_bare_lf)
 {
 	ck_assert_int_eq(request_of("\nPOST / HTTP/1.1\nContent-Length: 0\n\n"), 0);
 	ck_assert_str_eq(msg->method, "POST");
@@ -226,7 +229,7 @@ START_TEST(http_accepts_bare_lf)
 }
 END_TEST
 
-START_TEST(http_keep_alive_follows_version_and_connection)
+UNIT_TEST("requests", http_keep_alive_follows_version_and_connection)
 {
 	ck_assert_int_eq(parse_req("GET / HTTP/1.0\r\n\r\n"), 0);
 	ck_assert_int_eq(msg->version_minor, 0);
@@ -245,7 +248,7 @@ START_TEST(http_keep_alive_follows_version_and_connection)
 }
 END_TEST
 
-START_TEST(http_header_lookup_is_case_insensitive)
+UNIT_TEST("requests", http_header_lookup_is_case_insensitive)
 {
 	ck_assert_int_eq(parse_req("POST / HTTP/1.1\r\nX-Session-Id:  \tabc def \t\r\n"
 	    "x-session-id: second\r\nEmpty:\r\n\r\n"), 0);
@@ -256,7 +259,8 @@ START_TEST(http_header_lookup_is_case_insensitive)
 }
 END_TEST
 
-START_TEST(http_rejects_oversized_header)
+UNIT_TEST("limits", http_rejects_oversized_header,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	char *big = malloc(HTTP_HEAD_MAX + 100);
 	const char *why = NULL;
@@ -271,7 +275,7 @@ START_TEST(http_rejects_oversized_header)
 }
 END_TEST
 
-START_TEST(http_accepts_head_at_the_limit)
+UNIT_TEST("limits", http_accepts_head_at_the_limit)
 {
 	char *head = malloc(HTTP_HEAD_MAX);
 	const char *why = NULL;
@@ -300,7 +304,7 @@ many_headers(char *out, size_t cap, int n)
 	snprintf(out + off, cap - off, "\r\n");
 }
 
-START_TEST(http_rejects_too_many_headers)
+UNIT_TEST("limits", http_rejects_too_many_headers)
 {
 	char buf[2048];
 
@@ -313,7 +317,8 @@ START_TEST(http_rejects_too_many_headers)
 }
 END_TEST
 
-START_TEST(http_rejects_bad_content_length)
+UNIT_TEST("malformed", http_rejects_bad_content_length,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	ck_assert_int_eq(request_of("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
 	    MEEK_EPROTO);
@@ -333,7 +338,7 @@ START_TEST(http_rejects_bad_content_length)
 }
 END_TEST
 
-START_TEST(http_rejects_content_length_with_transfer_encoding)
+UNIT_TEST("malformed", http_rejects_content_length_with_transfer_encoding)
 {
 	ck_assert_int_eq(request_of("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n"), MEEK_EPROTO);
@@ -342,7 +347,7 @@ START_TEST(http_rejects_content_length_with_transfer_encoding)
 }
 END_TEST
 
-START_TEST(http_rejects_unknown_transfer_coding)
+UNIT_TEST("malformed", http_rejects_unknown_transfer_coding)
 {
 	ck_assert_int_eq(request_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
 	    MEEK_EUNSUPPORTED);
@@ -358,7 +363,7 @@ START_TEST(http_rejects_unknown_transfer_coding)
 }
 END_TEST
 
-START_TEST(http_rejects_malformed_request_heads)
+UNIT_TEST("malformed", http_rejects_malformed_request_heads)
 {
 	static const char *const bad[] = {
 		"POST / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
@@ -385,7 +390,7 @@ START_TEST(http_rejects_malformed_request_heads)
 }
 END_TEST
 
-START_TEST(http_rejects_body_over_cap)
+UNIT_TEST("limits", http_rejects_body_over_cap)
 {
 	size_t len = 0;
 	const char *why = NULL;
@@ -398,7 +403,7 @@ START_TEST(http_rejects_body_over_cap)
 }
 END_TEST
 
-START_TEST(http_rejects_chunked_body_over_cap)
+UNIT_TEST("limits", http_rejects_chunked_body_over_cap)
 {
 	size_t len = 0;
 	const char *why = NULL;
@@ -413,7 +418,7 @@ START_TEST(http_rejects_chunked_body_over_cap)
 }
 END_TEST
 
-START_TEST(http_rejects_bad_chunk_syntax)
+UNIT_TEST("malformed", http_rejects_bad_chunk_syntax)
 {
 	static const char *const bad[] = {
 		"zz\r\nab\r\n0\r\n\r\n",
@@ -439,7 +444,8 @@ START_TEST(http_rejects_bad_chunk_syntax)
 }
 END_TEST
 
-START_TEST(http_reports_clean_eof_and_idle_timeout)
+UNIT_TEST("eof", http_reports_clean_eof_and_idle_timeout,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	static const char *const ended[] = {
 		"", "\r\n\r\n",
@@ -460,7 +466,7 @@ START_TEST(http_reports_clean_eof_and_idle_timeout)
 }
 END_TEST
 
-START_TEST(http_truncated_body_is_closed)
+UNIT_TEST("eof", http_truncated_body_is_closed)
 {
 	static const char *const cut[] = {
 		"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabcde",
@@ -481,7 +487,8 @@ START_TEST(http_truncated_body_is_closed)
 }
 END_TEST
 
-START_TEST(http_reads_responses)
+UNIT_TEST("responses", http_reads_responses,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	const char *why = NULL;
 	size_t len = 0;
@@ -531,7 +538,7 @@ START_TEST(http_reads_responses)
 }
 END_TEST
 
-START_TEST(http_read_to_eof_respects_cap)
+UNIT_TEST("responses", http_read_to_eof_respects_cap)
 {
 	size_t len = 0;
 
@@ -549,7 +556,7 @@ START_TEST(http_read_to_eof_respects_cap)
 }
 END_TEST
 
-START_TEST(http_rejects_malformed_status_line)
+UNIT_TEST("responses", http_rejects_malformed_status_line)
 {
 	static const char *const bad[] = {
 		"HTTP/1.1 20 OK\r\n\r\n",
@@ -575,7 +582,8 @@ START_TEST(http_rejects_malformed_status_line)
 }
 END_TEST
 
-START_TEST(http_writes_response_byte_exact)
+UNIT_TEST("writers", http_writes_response_byte_exact,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	static const char want[] =
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
@@ -603,7 +611,7 @@ START_TEST(http_writes_response_byte_exact)
 }
 END_TEST
 
-START_TEST(http_writes_request_byte_exact)
+UNIT_TEST("writers", http_writes_request_byte_exact)
 {
 	static const char want[] =
 	    "POST /meek/ HTTP/1.1\r\nHost: meek.example:8443\r\n"
@@ -621,7 +629,7 @@ START_TEST(http_writes_request_byte_exact)
 }
 END_TEST
 
-START_TEST(http_writer_output_parses_back)
+UNIT_TEST("writers", http_writer_output_parses_back)
 {
 	struct stream back;
 	unsigned char *brbuf = malloc(HTTP_HEAD_MAX);
@@ -645,7 +653,7 @@ START_TEST(http_writer_output_parses_back)
 }
 END_TEST
 
-START_TEST(http_reason_covers_used_statuses)
+UNIT_TEST("writers", http_reason_covers_used_statuses)
 {
 	ck_assert_str_eq(http_reason(200), "OK");
 	ck_assert_str_eq(http_reason(400), "Bad Request");
@@ -681,7 +689,8 @@ body_pieces(struct http_body *b, size_t step, unsigned char *out, size_t cap)
 	return n < 0 ? n : (long)got;
 }
 
-START_TEST(http_body_reads_chunked_in_pieces)
+UNIT_TEST("incremental", http_body_reads_chunked_in_pieces,
+    .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	struct http_body b;
 	unsigned char out[64];
@@ -702,7 +711,7 @@ START_TEST(http_body_reads_chunked_in_pieces)
 }
 END_TEST
 
-START_TEST(http_body_reads_content_length_and_stops)
+UNIT_TEST("incremental", http_body_reads_content_length_and_stops)
 {
 	struct http_body b;
 	unsigned char out[64];
@@ -734,7 +743,7 @@ body_fails_after_three(int err)
 	ck_assert_int_eq(http_body_read(&st, &b, out, sizeof out, &why), err);
 }
 
-START_TEST(http_body_reports_errors)
+UNIT_TEST("incremental", http_body_reports_errors)
 {
 	feeds("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3\r\nabcX\r\n");
@@ -742,7 +751,7 @@ START_TEST(http_body_reports_errors)
 }
 END_TEST
 
-START_TEST(http_body_truncated_is_closed)
+UNIT_TEST("incremental", http_body_truncated_is_closed)
 {
 	feeds("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc");
 	peer_eof();
@@ -750,7 +759,7 @@ START_TEST(http_body_truncated_is_closed)
 }
 END_TEST
 
-START_TEST(http_body_no_body_cases)
+UNIT_TEST("incremental", http_body_no_body_cases)
 {
 	struct http_body b;
 	unsigned char out[8];
@@ -770,7 +779,7 @@ START_TEST(http_body_no_body_cases)
 }
 END_TEST
 
-START_TEST(http_chunk_writers_round_trip)
+UNIT_TEST("writers", http_chunk_writers_round_trip)
 {
 	struct http_body b;
 	char out[512];
@@ -810,7 +819,7 @@ START_TEST(http_chunk_writers_round_trip)
 }
 END_TEST
 
-START_TEST(http_writes_request_head_byte_exact)
+UNIT_TEST("writers", http_writes_request_head_byte_exact)
 {
 	char out[256];
 	size_t n;
@@ -828,7 +837,7 @@ START_TEST(http_writes_request_head_byte_exact)
 }
 END_TEST
 
-START_TEST(http_request_head_end_finds_whole_heads)
+UNIT_TEST("requests", http_request_head_end_finds_whole_heads)
 {
 	static const struct { const char *in; size_t want; } v[] = {
 		{ "POST / HTTP/1.1\r\nHost: x\r\n\r\nbody", 28 },
@@ -845,49 +854,3 @@ START_TEST(http_request_head_end_finds_whole_heads)
 		    strlen(v[i].in)) == v[i].want, "case %zu", i);
 }
 END_TEST
-
-static const struct unit_test http_tests[] = {
-	{ "requests", &http_reads_post_with_content_length,
-	    .timeout = 60, .setup = setup, .teardown = teardown },
-	{ "requests", &http_request_head_end_finds_whole_heads },
-	{ "requests", &http_reads_chunked_request_body },
-	{ "requests", &http_reads_pipelined_requests },
-	{ "requests", &http_accepts_bare_lf },
-	{ "requests", &http_keep_alive_follows_version_and_connection },
-	{ "requests", &http_header_lookup_is_case_insensitive },
-	{ "limits", &http_rejects_oversized_header, .timeout = 60,
-	    .setup = setup, .teardown = teardown },
-	{ "limits", &http_accepts_head_at_the_limit },
-	{ "limits", &http_rejects_too_many_headers },
-	{ "limits", &http_rejects_body_over_cap },
-	{ "limits", &http_rejects_chunked_body_over_cap },
-	{ "malformed", &http_rejects_bad_content_length, .timeout = 60,
-	    .setup = setup, .teardown = teardown },
-	{ "malformed",
-	    &http_rejects_content_length_with_transfer_encoding },
-	{ "malformed", &http_rejects_unknown_transfer_coding },
-	{ "malformed", &http_rejects_malformed_request_heads },
-	{ "malformed", &http_rejects_bad_chunk_syntax },
-	{ "eof", &http_reports_clean_eof_and_idle_timeout, .timeout = 60,
-	    .setup = setup, .teardown = teardown },
-	{ "eof", &http_truncated_body_is_closed },
-	{ "responses", &http_reads_responses, .timeout = 60,
-	    .setup = setup, .teardown = teardown },
-	{ "responses", &http_read_to_eof_respects_cap },
-	{ "responses", &http_rejects_malformed_status_line },
-	{ "writers", &http_writes_response_byte_exact, .timeout = 60,
-	    .setup = setup, .teardown = teardown },
-	{ "writers", &http_writes_request_byte_exact },
-	{ "writers", &http_writer_output_parses_back },
-	{ "writers", &http_reason_covers_used_statuses },
-	{ "writers", &http_chunk_writers_round_trip },
-	{ "writers", &http_writes_request_head_byte_exact },
-	{ "incremental", &http_body_reads_chunked_in_pieces,
-	    .timeout = 60, .setup = setup, .teardown = teardown },
-	{ "incremental", &http_body_reads_content_length_and_stops },
-	{ "incremental", &http_body_reports_errors },
-	{ "incremental", &http_body_truncated_is_closed },
-	{ "incremental", &http_body_no_body_cases },
-};
-
-UNIT_SUITE(http, http_tests)

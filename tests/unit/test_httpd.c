@@ -7,7 +7,7 @@
 #include "shared/http.h"
 #include "shared/httpd.h"
 #include "shared/pool.h"
-#include "suites.h"
+#include "tests/unit/unit.h"
 
 #include <check.h>
 #include <netinet/in.h>
@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "httpd"
 
 #define T_MS 5000
 
@@ -95,7 +97,8 @@ httpd_conn(const char *in, size_t len, int *cli)
 	return c;
 }
 
-START_TEST(httpd_answers_each_kind_of_request)
+UNIT_TEST("answers", httpd_answers_each_kind_of_request,
+    .loops = (int)UNIT_N(httpd_cases))
 {
 	const struct httpd_case *t = &httpd_cases[_i];
 	struct http_msg *m = calloc(1, sizeof *m);
@@ -130,7 +133,7 @@ END_TEST
 
 /* Non-POST requests: GET / gets Go's page, another path 404, another
  * method 405 with Allow; the client's keep-alive is kept. */
-START_TEST(httpd_answers_other_methods)
+UNIT_TEST("answers", httpd_answers_other_methods)
 {
 	static const struct {
 		const char *in, *status, *has;
@@ -170,11 +173,3 @@ START_TEST(httpd_answers_other_methods)
 	}
 }
 END_TEST
-
-static const struct unit_test httpd_tests[] = {
-	{ "answers", &httpd_answers_other_methods },
-	{ "answers", &httpd_answers_each_kind_of_request,
-	    .loops = (int)UNIT_N(httpd_cases) },
-};
-
-UNIT_SUITE(httpd, httpd_tests)

@@ -4,11 +4,13 @@
  * rate-boundary cases and the incremental interface.
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/keccak.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#define UNIT_SUITE "keccak"
 
 static void
 hex(char *dst, const unsigned char *p, size_t n)
@@ -22,7 +24,7 @@ hex(char *dst, const unsigned char *p, size_t n)
 #define MSG_896 "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn" \
 	"hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
 
-START_TEST(keccak_sha3_256_known_answers)
+UNIT_TEST("fips202", keccak_sha3_256_known_answers)
 {
 	unsigned char a3[200], out[32];
 	char h[65];
@@ -44,7 +46,7 @@ START_TEST(keccak_sha3_256_known_answers)
 }
 END_TEST
 
-START_TEST(keccak_sha3_512_known_answers)
+UNIT_TEST("fips202", keccak_sha3_512_known_answers)
 {
 	unsigned char a3[200], out[64];
 	char h[129];
@@ -69,7 +71,7 @@ START_TEST(keccak_sha3_512_known_answers)
 }
 END_TEST
 
-START_TEST(keccak_shake_known_answers)
+UNIT_TEST("fips202", keccak_shake_known_answers)
 {
 	unsigned char a3[200], out[512];
 	char h[129];
@@ -100,7 +102,7 @@ END_TEST
 
 /* Absorbing in pieces of every size 1..rate+1 gives the one-shot digest,
  * including pieces that end exactly on the rate boundary. */
-START_TEST(keccak_incremental_absorb_matches_oneshot)
+UNIT_TEST("incremental", keccak_incremental_absorb_matches_oneshot)
 {
 	static const unsigned rates[] = { KECCAK_SHA3_256_RATE, KECCAK_SHA3_512_RATE,
 	    KECCAK_SHAKE128_RATE };
@@ -143,7 +145,7 @@ START_TEST(keccak_incremental_absorb_matches_oneshot)
 END_TEST
 
 /* Several squeezes continue one output stream. */
-START_TEST(keccak_multiple_squeezes_continue_stream)
+UNIT_TEST("incremental", keccak_multiple_squeezes_continue_stream)
 {
 	unsigned char one[600], part[600];
 	struct keccak k;
@@ -173,13 +175,3 @@ START_TEST(keccak_multiple_squeezes_continue_stream)
 	keccak_clear(&k);
 }
 END_TEST
-
-static const struct unit_test keccak_tests[] = {
-	{ "fips202", &keccak_sha3_256_known_answers },
-	{ "fips202", &keccak_sha3_512_known_answers },
-	{ "fips202", &keccak_shake_known_answers },
-	{ "incremental", &keccak_incremental_absorb_matches_oneshot },
-	{ "incremental", &keccak_multiple_squeezes_continue_stream },
-};
-
-UNIT_SUITE(keccak, keccak_tests)

@@ -7,7 +7,7 @@
  * implementation (python cryptography).
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/hexdata.h"
 #include "shared/err.h"
 #include "shared/keccak.h"
@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define UNIT_SUITE "mlkem"
 
 #define MAX_FIELDS 6
 
@@ -123,7 +125,7 @@ keygen_case(char **field, void *ctx)
 	    "tcId %s: dk", field[0]);
 }
 
-START_TEST(mlkem_keygen_matches_acvp)
+UNIT_TEST("acvp", mlkem_keygen_matches_acvp, .timeout = 60)
 {
 	ck_assert_int_ge(kat_each("keygen.txt", 4, keygen_case, NULL), 10);
 }
@@ -148,7 +150,7 @@ encaps_case(char **field, void *ctx)
 	    field[0]);
 }
 
-START_TEST(mlkem_encaps_matches_acvp)
+UNIT_TEST("acvp", mlkem_encaps_matches_acvp)
 {
 	ck_assert_int_ge(kat_each("encaps.txt", 5, encaps_case, NULL), 10);
 }
@@ -184,7 +186,7 @@ decaps_case(char **field, void *ctx)
 
 /* Valid ciphertexts give the encapsulated key, modified ones the
  * implicit-rejection key; ACVP gives the expected value for both. */
-START_TEST(mlkem_decaps_matches_acvp)
+UNIT_TEST("acvp", mlkem_decaps_matches_acvp)
 {
 	struct decaps_counts n = { 0, 0 };
 
@@ -209,7 +211,7 @@ ek_set_coeff(unsigned char *ek, unsigned i, unsigned v)
 	}
 }
 
-START_TEST(mlkem_encaps_rejects_ek_over_modulus)
+UNIT_TEST("kem", mlkem_encaps_rejects_ek_over_modulus, .timeout = 60)
 {
 	static const unsigned where[] = { 0, 1, 255, 256, 511, 767 };
 	static const unsigned bad[] = { 3329, 4095 };
@@ -281,7 +283,7 @@ roundtrip(void *arg)
 	return NULL;
 }
 
-START_TEST(mlkem_roundtrip_and_implicit_rejection)
+UNIT_TEST("kem", mlkem_roundtrip_and_implicit_rejection)
 {
 	int ok;
 
@@ -294,7 +296,7 @@ END_TEST
  * programs' default; where the C library's minimum is larger, as on MIPS
  * with 128 KiB, that minimum); this thread's stack also holds the test's
  * own key buffers. */
-START_TEST(mlkem_runs_on_64k_thread_stack)
+UNIT_TEST("kem", mlkem_runs_on_64k_thread_stack)
 {
 	pthread_attr_t attr;
 	pthread_t t;
@@ -311,14 +313,3 @@ START_TEST(mlkem_runs_on_64k_thread_stack)
 	ck_assert_int_eq(ok, 1);
 }
 END_TEST
-
-static const struct unit_test mlkem_tests[] = {
-	{ "acvp", &mlkem_keygen_matches_acvp, .timeout = 60 },
-	{ "acvp", &mlkem_encaps_matches_acvp },
-	{ "acvp", &mlkem_decaps_matches_acvp },
-	{ "kem", &mlkem_encaps_rejects_ek_over_modulus, .timeout = 60 },
-	{ "kem", &mlkem_roundtrip_and_implicit_rejection },
-	{ "kem", &mlkem_runs_on_64k_thread_stack },
-};
-
-UNIT_SUITE(mlkem, mlkem_tests)

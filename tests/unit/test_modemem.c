@@ -1,11 +1,13 @@
 /* modemem: what meek-client remembers per url/front pair. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "client/modemem.h"
 #include "shared/url.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#define UNIT_SUITE "modemem"
 
 static void
 target(struct client_target *t, const char *url, const char *front,
@@ -17,7 +19,7 @@ target(struct client_target *t, const char *url, const char *front,
 	t->port = port;
 }
 
-START_TEST(modemem_unknown_pair_is_unknown)
+UNIT_TEST("lookup", modemem_unknown_pair_is_unknown)
 {
 	struct client_target t;
 
@@ -27,7 +29,7 @@ START_TEST(modemem_unknown_pair_is_unknown)
 }
 END_TEST
 
-START_TEST(modemem_remembers_per_url_and_front)
+UNIT_TEST("lookup", modemem_remembers_per_url_and_front)
 {
 	struct client_target a, b, c, d;
 
@@ -44,7 +46,7 @@ START_TEST(modemem_remembers_per_url_and_front)
 }
 END_TEST
 
-START_TEST(modemem_never_moves_back_up)
+UNIT_TEST("lookup", modemem_never_moves_back_up)
 {
 	struct client_target a;
 
@@ -58,7 +60,7 @@ START_TEST(modemem_never_moves_back_up)
 }
 END_TEST
 
-START_TEST(modemem_full_table_reuses_the_oldest)
+UNIT_TEST("lookup", modemem_full_table_reuses_the_oldest)
 {
 	struct client_target t;
 	char front[64];
@@ -78,12 +80,3 @@ START_TEST(modemem_full_table_reuses_the_oldest)
 	modemem_reset();
 }
 END_TEST
-
-static const struct unit_test modemem_tests[] = {
-	{ "lookup", &modemem_unknown_pair_is_unknown },
-	{ "lookup", &modemem_remembers_per_url_and_front },
-	{ "lookup", &modemem_never_moves_back_up },
-	{ "lookup", &modemem_full_table_reuses_the_oldest },
-};
-
-UNIT_SUITE(modemem, modemem_tests)

@@ -1,7 +1,7 @@
 /* net: real sockets on 127.0.0.1 with kernel ports (the stream over them:
  * test_stream.c). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "net"
 
 #define T_WAIT 10000   /* generous bound for anything that should succeed */
 
@@ -32,7 +34,7 @@ test_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-START_TEST(net_split_hostport_vectors)
+UNIT_TEST("parse_format", net_split_hostport_vectors)
 {
 	static const struct {
 		const char *in;
@@ -91,7 +93,7 @@ START_TEST(net_split_hostport_vectors)
 }
 END_TEST
 
-START_TEST(net_listen_then_dial)
+UNIT_TEST("connect", net_listen_then_dial, .timeout = 30)
 {
 	const char *why = NULL;
 	char buf[NET_ADDRSTR_MAX], peer[NET_ADDRSTR_MAX];
@@ -119,7 +121,7 @@ START_TEST(net_listen_then_dial)
 }
 END_TEST
 
-START_TEST(net_listen_localhost_and_ipv6)
+UNIT_TEST("connect", net_listen_localhost_and_ipv6)
 {
 	const char *why = NULL;
 	char buf[NET_ADDRSTR_MAX];
@@ -142,7 +144,7 @@ START_TEST(net_listen_localhost_and_ipv6)
 }
 END_TEST
 
-START_TEST(net_listen_reports_address_in_use)
+UNIT_TEST("connect", net_listen_reports_address_in_use)
 {
 	const char *why = NULL;
 	char addr[NET_ADDRSTR_MAX];
@@ -159,7 +161,7 @@ START_TEST(net_listen_reports_address_in_use)
 }
 END_TEST
 
-START_TEST(net_dial_refused)
+UNIT_TEST("connect", net_dial_refused)
 {
 	const char *why = NULL;
 	uint16_t port;
@@ -176,7 +178,7 @@ START_TEST(net_dial_refused)
 }
 END_TEST
 
-START_TEST(net_dial_bad_host)
+UNIT_TEST("connect", net_dial_bad_host)
 {
 	const char *why = NULL;
 
@@ -185,7 +187,7 @@ START_TEST(net_dial_bad_host)
 }
 END_TEST
 
-START_TEST(net_wait_times_out)
+UNIT_TEST("io", net_wait_times_out, .timeout = 30)
 {
 	int sv[2];
 
@@ -201,7 +203,7 @@ START_TEST(net_wait_times_out)
 }
 END_TEST
 
-START_TEST(net_read_full_eof_is_closed)
+UNIT_TEST("io", net_read_full_eof_is_closed)
 {
 	char buf[16];
 	int sv[2];
@@ -217,7 +219,7 @@ START_TEST(net_read_full_eof_is_closed)
 }
 END_TEST
 
-START_TEST(net_read_some_times_out)
+UNIT_TEST("io", net_read_some_times_out)
 {
 	char buf[4];
 	int sv[2];
@@ -231,7 +233,7 @@ START_TEST(net_read_some_times_out)
 }
 END_TEST
 
-START_TEST(net_read_ready_takes_what_is_there)
+UNIT_TEST("io", net_read_ready_takes_what_is_there)
 {
 	char buf[8];
 	int sv[2], ended = 0;
@@ -255,7 +257,7 @@ START_TEST(net_read_ready_takes_what_is_there)
 }
 END_TEST
 
-START_TEST(net_write_to_closed_peer_no_sigpipe)
+UNIT_TEST("io", net_write_to_closed_peer_no_sigpipe)
 {
 	static char big[1 << 16];
 	int sv[2], r = 0;
@@ -292,7 +294,7 @@ t_vwrite_main(void *arg)
 	return NULL;
 }
 
-START_TEST(net_writev_sends_every_piece_in_order)
+UNIT_TEST("io", net_writev_sends_every_piece_in_order)
 {
 	struct t_vwriter w;
 	struct iovec v[NET_IOV_MAX + 1];
@@ -330,7 +332,7 @@ START_TEST(net_writev_sends_every_piece_in_order)
 }
 END_TEST
 
-START_TEST(net_write_all_times_out_when_peer_stalls)
+UNIT_TEST("io", net_write_all_times_out_when_peer_stalls)
 {
 	static char big[1 << 16];
 	int sv[2], r = 0;
@@ -344,7 +346,7 @@ START_TEST(net_write_all_times_out_when_peer_stalls)
 }
 END_TEST
 
-START_TEST(net_hostport_brackets_ipv6)
+UNIT_TEST("parse_format", net_hostport_brackets_ipv6)
 {
 	char buf[NET_ADDRSTR_MAX], small[8];
 
@@ -386,7 +388,7 @@ sockaddr_of(struct sockaddr_storage *ss, const char *ip, uint16_t port)
 	return (struct sockaddr *)ss;
 }
 
-START_TEST(net_formats_addresses)
+UNIT_TEST("parse_format", net_formats_addresses)
 {
 	static const struct {
 		const char *ip;
@@ -428,7 +430,7 @@ START_TEST(net_formats_addresses)
 }
 END_TEST
 
-START_TEST(net_detects_ip_literals)
+UNIT_TEST("parse_format", net_detects_ip_literals)
 {
 	ck_assert_int_eq(net_is_ip_literal("127.0.0.1"), 1);
 	ck_assert_int_eq(net_is_ip_literal("::1"), 1);
@@ -441,7 +443,7 @@ START_TEST(net_detects_ip_literals)
 }
 END_TEST
 
-START_TEST(net_parses_ip_literals)
+UNIT_TEST("parse_format", net_parses_ip_literals)
 {
 	static const unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
 	static const unsigned char lo6[16] = { [15] = 1 };
@@ -476,25 +478,3 @@ START_TEST(net_parses_ip_literals)
 	ck_assert_uint_eq(len, 0);
 }
 END_TEST
-
-static const struct unit_test net_tests[] = {
-	{ "parse_format", &net_split_hostport_vectors },
-	{ "parse_format", &net_hostport_brackets_ipv6 },
-	{ "parse_format", &net_formats_addresses },
-	{ "parse_format", &net_detects_ip_literals },
-	{ "parse_format", &net_parses_ip_literals },
-	{ "connect", &net_listen_then_dial, .timeout = 30 },
-	{ "connect", &net_listen_localhost_and_ipv6 },
-	{ "connect", &net_listen_reports_address_in_use },
-	{ "connect", &net_dial_refused },
-	{ "connect", &net_dial_bad_host },
-	{ "io", &net_wait_times_out, .timeout = 30 },
-	{ "io", &net_read_full_eof_is_closed },
-	{ "io", &net_read_some_times_out },
-	{ "io", &net_read_ready_takes_what_is_there },
-	{ "io", &net_write_to_closed_peer_no_sigpipe },
-	{ "io", &net_write_all_times_out_when_peer_stalls },
-	{ "io", &net_writev_sends_every_piece_in_order },
-};
-
-UNIT_SUITE(net, net_tests)

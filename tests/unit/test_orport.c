@@ -1,7 +1,7 @@
 /* orport: meek-server's ORPort writer and reader (src/server/orport.c):
  * one rule on errors for every mode, and the byte counters. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "server/orport.h"
 #include "server/stats.h"
 #include "shared/err.h"
@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "orport"
 
 static unsigned long long
 counter(struct stats *st, enum stats_counter c)
@@ -20,7 +22,7 @@ counter(struct stats *st, enum stats_counter c)
 	return snap.c[c];
 }
 
-START_TEST(orport_write_counts_what_tor_got)
+UNIT_TEST("rule", orport_write_counts_what_tor_got, .timeout = 30)
 {
 	struct stats st;
 	int sv[2];
@@ -37,7 +39,7 @@ START_TEST(orport_write_counts_what_tor_got)
 }
 END_TEST
 
-START_TEST(orport_write_after_tor_closed_drops_the_bytes)
+UNIT_TEST("rule", orport_write_after_tor_closed_drops_the_bytes)
 {
 	struct stats st;
 	int sv[2];
@@ -52,7 +54,7 @@ START_TEST(orport_write_after_tor_closed_drops_the_bytes)
 }
 END_TEST
 
-START_TEST(orport_write_times_out_when_tor_does_not_read)
+UNIT_TEST("rule", orport_write_times_out_when_tor_does_not_read)
 {
 	static unsigned char big[1 << 20];
 	struct stats st;
@@ -68,7 +70,7 @@ START_TEST(orport_write_times_out_when_tor_does_not_read)
 }
 END_TEST
 
-START_TEST(orport_read_takes_what_is_there_then_the_end)
+UNIT_TEST("rule", orport_read_takes_what_is_there_then_the_end)
 {
 	struct stats st;
 	unsigned char buf[64];
@@ -92,7 +94,7 @@ START_TEST(orport_read_takes_what_is_there_then_the_end)
 }
 END_TEST
 
-START_TEST(orport_read_error_is_the_end)
+UNIT_TEST("rule", orport_read_error_is_the_end)
 {
 	unsigned char buf[8];
 	int ended = 0;
@@ -106,13 +108,3 @@ START_TEST(orport_read_error_is_the_end)
 	close(fd);
 }
 END_TEST
-
-static const struct unit_test orport_tests[] = {
-	{ "rule", &orport_write_counts_what_tor_got, .timeout = 30 },
-	{ "rule", &orport_write_after_tor_closed_drops_the_bytes },
-	{ "rule", &orport_write_times_out_when_tor_does_not_read },
-	{ "rule", &orport_read_takes_what_is_there_then_the_end },
-	{ "rule", &orport_read_error_is_the_end },
-};
-
-UNIT_SUITE(orport, orport_tests)

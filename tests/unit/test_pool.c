@@ -2,7 +2,7 @@
  * sockets on 127.0.0.1: keep-alive requests, the poller's deadlines for
  * idle and dripping clients, and the 503 of a full queue. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/http.h"
 #include "shared/net.h"
@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "pool"
 
 #define T_MS 5000
 
@@ -142,7 +144,7 @@ send_str(int fd, const char *s)
 	ck_assert_int_eq(net_write_all(fd, s, strlen(s), T_MS), 0);
 }
 
-START_TEST(pool_serves_keep_alive_requests)
+UNIT_TEST("threads", pool_serves_keep_alive_requests, .timeout = 30)
 {
 	struct fx f;
 	char out[1024];
@@ -169,7 +171,7 @@ START_TEST(pool_serves_keep_alive_requests)
 }
 END_TEST
 
-START_TEST(pool_deadlines_end_idle_and_dripping_clients)
+UNIT_TEST("threads", pool_deadlines_end_idle_and_dripping_clients)
 {
 	struct fx f;
 	char out[1024];
@@ -203,7 +205,7 @@ START_TEST(pool_deadlines_end_idle_and_dripping_clients)
 }
 END_TEST
 
-START_TEST(pool_full_queue_answers_503)
+UNIT_TEST("threads", pool_full_queue_answers_503)
 {
 	struct fx f;
 	char out[1024], one;
@@ -240,10 +242,3 @@ START_TEST(pool_full_queue_answers_503)
 END_TEST
 
 /* Each wait is bounded by T_MS; a slow machine gets slack. */
-static const struct unit_test pool_tests[] = {
-	{ "threads", &pool_serves_keep_alive_requests, .timeout = 30 },
-	{ "threads", &pool_deadlines_end_idle_and_dripping_clients },
-	{ "threads", &pool_full_queue_answers_503 },
-};
-
-UNIT_SUITE(pool, pool_tests)

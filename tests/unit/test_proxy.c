@@ -1,7 +1,7 @@
 /* proxy: TOR_PT_PROXY parsing vectors, and proxy_dial through fake HTTP
  * and SOCKS proxies listening on 127.0.0.1 (kernel-picked ports). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/proxy.h"
@@ -12,9 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define UNIT_SUITE "proxy"
+
 #define T_TIMEOUT 10000
 
-START_TEST(proxy_parses_valid_forms)
+UNIT_TEST("parse", proxy_parses_valid_forms)
 {
 	struct proxy p;
 	const char *why = NULL;
@@ -51,7 +53,7 @@ START_TEST(proxy_parses_valid_forms)
 }
 END_TEST
 
-START_TEST(proxy_rejects_bad_forms)
+UNIT_TEST("parse", proxy_rejects_bad_forms)
 {
 	static const char *const bad[] = {
 		"socks4a://user:pass@192.0.2.1:9050", /* socks4a password */
@@ -255,7 +257,7 @@ dial_via(struct fake *f, enum fake_kind kind, const char *response,
 	return fd;
 }
 
-START_TEST(proxy_http_connect_with_basic_auth)
+UNIT_TEST("dial", proxy_http_connect_with_basic_auth)
 {
 	static const char want[] =
 	    "CONNECT bridge.example:443 HTTP/1.1\r\n"
@@ -271,7 +273,7 @@ START_TEST(proxy_http_connect_with_basic_auth)
 }
 END_TEST
 
-START_TEST(proxy_http_connect_ipv6_target_no_auth)
+UNIT_TEST("dial", proxy_http_connect_ipv6_target_no_auth)
 {
 	static const char want[] =
 	    "CONNECT [2001:db8::1]:80 HTTP/1.1\r\n"
@@ -300,7 +302,7 @@ http_dial_result(const char *response, const char *prefix, const char **why)
 	return rc;
 }
 
-START_TEST(proxy_http_refusal)
+UNIT_TEST("dial", proxy_http_refusal)
 {
 	const char *why = NULL;
 
@@ -316,7 +318,7 @@ START_TEST(proxy_http_refusal)
 }
 END_TEST
 
-START_TEST(proxy_socks5_dial)
+UNIT_TEST("dial", proxy_socks5_dial)
 {
 	struct fake f;
 
@@ -330,7 +332,7 @@ START_TEST(proxy_socks5_dial)
 }
 END_TEST
 
-START_TEST(proxy_socks4a_dial)
+UNIT_TEST("dial", proxy_socks4a_dial)
 {
 	struct fake f;
 
@@ -340,7 +342,7 @@ START_TEST(proxy_socks4a_dial)
 }
 END_TEST
 
-START_TEST(proxy_none_dials_directly)
+UNIT_TEST("dial", proxy_none_dials_directly)
 {
 	struct fake f;
 	struct proxy p;
@@ -363,7 +365,7 @@ START_TEST(proxy_none_dials_directly)
 }
 END_TEST
 
-START_TEST(proxy_unreachable_proxy_fails_closed)
+UNIT_TEST("dial", proxy_unreachable_proxy_fails_closed)
 {
 	struct proxy p;
 	uint16_t port;
@@ -377,17 +379,3 @@ START_TEST(proxy_unreachable_proxy_fails_closed)
 	ck_assert_int_lt(proxy_dial(&p, "127.0.0.1", 1, T_TIMEOUT, &why), 0);
 }
 END_TEST
-
-static const struct unit_test proxy_tests[] = {
-	{ "parse", &proxy_parses_valid_forms },
-	{ "parse", &proxy_rejects_bad_forms },
-	{ "dial", &proxy_http_connect_with_basic_auth },
-	{ "dial", &proxy_http_connect_ipv6_target_no_auth },
-	{ "dial", &proxy_http_refusal },
-	{ "dial", &proxy_socks5_dial },
-	{ "dial", &proxy_socks4a_dial },
-	{ "dial", &proxy_none_dials_directly },
-	{ "dial", &proxy_unreachable_proxy_fails_closed },
-};
-
-UNIT_SUITE(proxy, proxy_tests)

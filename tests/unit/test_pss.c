@@ -6,13 +6,15 @@
  * hash or PKCS#1 v1.5, and tampered signatures, hashes and lengths.
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/hexdata.h"
 #include "shared/pss.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define UNIT_SUITE "pss"
 
 struct pss_vec {
 	unsigned bits;
@@ -101,7 +103,7 @@ verify(const struct pss_vec *v, const br_hash_class *h, const unsigned char *sig
 
 static struct pss_vec vecs[32];
 
-START_TEST(pss_accepts_openssl_signatures)
+UNIT_TEST("verify", pss_accepts_openssl_signatures, .timeout = 60)
 {
 	size_t n = load(vecs, 32), good = 0, bits2049 = 0;
 
@@ -121,7 +123,7 @@ END_TEST
 
 /* openssl's own signatures with a salt other than the hash length, MGF1
  * over another hash, or PKCS#1 v1.5 padding. */
-START_TEST(pss_rejects_other_parameters)
+UNIT_TEST("verify", pss_rejects_other_parameters)
 {
 	size_t n = load(vecs, 32), bad = 0;
 
@@ -136,7 +138,7 @@ START_TEST(pss_rejects_other_parameters)
 }
 END_TEST
 
-START_TEST(pss_rejects_tampering)
+UNIT_TEST("verify", pss_rejects_tampering)
 {
 	size_t n = load(vecs, 32);
 	unsigned char sig[513], hv[64];
@@ -179,7 +181,7 @@ START_TEST(pss_rejects_tampering)
 END_TEST
 
 /* A modulus with leading zero bytes in memory is the same key. */
-START_TEST(pss_accepts_modulus_with_leading_zeros)
+UNIT_TEST("verify", pss_accepts_modulus_with_leading_zeros)
 {
 	size_t n = load(vecs, 32);
 	unsigned char nz[520], hv[64];
@@ -197,12 +199,3 @@ START_TEST(pss_accepts_modulus_with_leading_zeros)
 	ck_assert_int_eq(pss_verify(&pk, h, hv, v->sig, v->siglen), 1);
 }
 END_TEST
-
-static const struct unit_test pss_tests[] = {
-	{ "verify", &pss_accepts_openssl_signatures, .timeout = 60 },
-	{ "verify", &pss_rejects_other_parameters },
-	{ "verify", &pss_rejects_tampering },
-	{ "verify", &pss_accepts_modulus_with_leading_zeros },
-};
-
-UNIT_SUITE(pss, pss_tests)

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/pt.h"
 
@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "pt"
 
 static const char *const pt_vars[] = {
 	"TOR_PT_MANAGED_TRANSPORT_VER", "TOR_PT_STATE_LOCATION",
@@ -77,7 +79,7 @@ assert_einval(int (*parse)(const char **), const char *what)
 	ck_assert_ptr_nonnull(why);
 }
 
-START_TEST(pt_client_env_unmanaged_without_version)
+UNIT_TEST("client_env", pt_client_env_unmanaged_without_version)
 {
 	const char *why = NULL;
 
@@ -88,7 +90,7 @@ START_TEST(pt_client_env_unmanaged_without_version)
 }
 END_TEST
 
-START_TEST(pt_client_env_parses_valid)
+UNIT_TEST("client_env", pt_client_env_parses_valid)
 {
 	char dir[] = "/tmp/meek-pt-XXXXXX", state[64];
 	const char *why = NULL;
@@ -130,7 +132,7 @@ START_TEST(pt_client_env_parses_valid)
 }
 END_TEST
 
-START_TEST(pt_client_env_accepts_version_list_with_1)
+UNIT_TEST("client_env", pt_client_env_accepts_version_list_with_1)
 {
 	const char *why = NULL;
 
@@ -144,7 +146,7 @@ START_TEST(pt_client_env_accepts_version_list_with_1)
 }
 END_TEST
 
-START_TEST(pt_client_env_rejects_missing_version_1)
+UNIT_TEST("client_env", pt_client_env_rejects_missing_version_1)
 {
 	const char *why;
 	const char *const bad[] = { "2", "", "11", "2,10", "1.0" };
@@ -158,7 +160,7 @@ START_TEST(pt_client_env_rejects_missing_version_1)
 }
 END_TEST
 
-START_TEST(pt_client_env_rejects_missing_transports)
+UNIT_TEST("client_env", pt_client_env_rejects_missing_transports)
 {
 	env_reset();
 	set("TOR_PT_MANAGED_TRANSPORT_VER", "1");
@@ -166,7 +168,7 @@ START_TEST(pt_client_env_rejects_missing_transports)
 }
 END_TEST
 
-START_TEST(pt_env_rejects_client_and_server_together)
+UNIT_TEST("client_env", pt_env_rejects_client_and_server_together)
 {
 	server_env();
 	set("TOR_PT_CLIENT_TRANSPORTS", "meek");
@@ -175,7 +177,7 @@ START_TEST(pt_env_rejects_client_and_server_together)
 }
 END_TEST
 
-START_TEST(pt_env_exit_on_stdin_close_only_for_1)
+UNIT_TEST("client_env", pt_env_exit_on_stdin_close_only_for_1)
 {
 	const char *why;
 	const char *const vals[] = { "0", "yes", "11", "", " 1", "true" };
@@ -191,7 +193,7 @@ START_TEST(pt_env_exit_on_stdin_close_only_for_1)
 }
 END_TEST
 
-START_TEST(pt_env_rejects_uncreatable_state_dir)
+UNIT_TEST("client_env", pt_env_rejects_uncreatable_state_dir)
 {
 	char file[] = "/tmp/meek-pt-XXXXXX", state[64];
 	const char *why = NULL;
@@ -212,7 +214,7 @@ START_TEST(pt_env_rejects_uncreatable_state_dir)
 }
 END_TEST
 
-START_TEST(pt_server_env_parses_valid)
+UNIT_TEST("server_env", pt_server_env_parses_valid)
 {
 	const char *why = NULL;
 
@@ -241,7 +243,7 @@ START_TEST(pt_server_env_parses_valid)
 }
 END_TEST
 
-START_TEST(pt_server_env_unmanaged_without_version)
+UNIT_TEST("server_env", pt_server_env_unmanaged_without_version)
 {
 	const char *why = NULL;
 
@@ -252,7 +254,7 @@ START_TEST(pt_server_env_unmanaged_without_version)
 }
 END_TEST
 
-START_TEST(pt_server_env_rejects_missing_version_1)
+UNIT_TEST("server_env", pt_server_env_rejects_missing_version_1)
 {
 	const char *why;
 
@@ -262,7 +264,7 @@ START_TEST(pt_server_env_rejects_missing_version_1)
 }
 END_TEST
 
-START_TEST(pt_server_env_rejects_missing_transports)
+UNIT_TEST("server_env", pt_server_env_rejects_missing_transports)
 {
 	server_env();
 	unsetenv("TOR_PT_SERVER_TRANSPORTS");
@@ -270,7 +272,7 @@ START_TEST(pt_server_env_rejects_missing_transports)
 }
 END_TEST
 
-START_TEST(pt_server_env_rejects_bad_bindaddr)
+UNIT_TEST("server_env", pt_server_env_rejects_bad_bindaddr)
 {
 	const char *const bad[] = {
 		"meek127.0.0.1:8080",                 /* no '-' */
@@ -298,7 +300,7 @@ START_TEST(pt_server_env_rejects_bad_bindaddr)
 }
 END_TEST
 
-START_TEST(pt_server_env_empty_ext_port_means_unset)
+UNIT_TEST("server_env", pt_server_env_empty_ext_port_means_unset)
 {
 	const char *why = NULL;
 
@@ -311,7 +313,7 @@ START_TEST(pt_server_env_empty_ext_port_means_unset)
 }
 END_TEST
 
-START_TEST(pt_server_env_accepts_ext_port_without_orport)
+UNIT_TEST("server_env", pt_server_env_accepts_ext_port_without_orport)
 {
 	const char *why = NULL;
 
@@ -325,7 +327,7 @@ START_TEST(pt_server_env_accepts_ext_port_without_orport)
 }
 END_TEST
 
-START_TEST(pt_server_env_rejects_ext_port_without_cookie)
+UNIT_TEST("server_env", pt_server_env_rejects_ext_port_without_cookie)
 {
 	server_env();
 	set("TOR_PT_EXTENDED_SERVER_PORT", "127.0.0.1:9002");
@@ -333,7 +335,7 @@ START_TEST(pt_server_env_rejects_ext_port_without_cookie)
 }
 END_TEST
 
-START_TEST(pt_server_env_rejects_no_orport_nor_ext_port)
+UNIT_TEST("server_env", pt_server_env_rejects_no_orport_nor_ext_port)
 {
 	server_env();
 	unsetenv("TOR_PT_ORPORT");
@@ -343,7 +345,7 @@ START_TEST(pt_server_env_rejects_no_orport_nor_ext_port)
 }
 END_TEST
 
-START_TEST(pt_server_env_parses_transport_options)
+UNIT_TEST("server_env", pt_server_env_parses_transport_options)
 {
 	const char *why = NULL;
 
@@ -361,7 +363,7 @@ START_TEST(pt_server_env_parses_transport_options)
 }
 END_TEST
 
-START_TEST(pt_server_env_rejects_bad_transport_options)
+UNIT_TEST("server_env", pt_server_env_rejects_bad_transport_options)
 {
 	const char *const bad[] = {
 		"meek", "meek:k", ":k=v", "meek:=v", "meek:k=v\\", "meek:k=v;",
@@ -376,7 +378,7 @@ START_TEST(pt_server_env_rejects_bad_transport_options)
 }
 END_TEST
 
-START_TEST(pt_cstring_encodes_vectors)
+UNIT_TEST("lines", pt_cstring_encodes_vectors)
 {
 	static const struct {
 		const char *in, *want;
@@ -397,7 +399,7 @@ START_TEST(pt_cstring_encodes_vectors)
 }
 END_TEST
 
-START_TEST(pt_cstring_truncates_whole_escapes)
+UNIT_TEST("lines", pt_cstring_truncates_whole_escapes)
 {
 	/* Into buf, with room for `cap` bytes. */
 	static const struct {
@@ -464,7 +466,7 @@ write_protocol_lines(void)
 	pt_line("X %d", 42);
 }
 
-START_TEST(pt_writes_protocol_lines)
+UNIT_TEST("lines", pt_writes_protocol_lines)
 {
 	ck_assert_str_eq(capture(write_protocol_lines),
 	    "VERSION 1\n"
@@ -492,7 +494,7 @@ write_log_lines(void)
 	pt_log("bogus", "x");
 }
 
-START_TEST(pt_log_quotes_message)
+UNIT_TEST("lines", pt_log_quotes_message)
 {
 	ck_assert_str_eq(capture(write_log_lines),
 	    "LOG SEVERITY=warning MESSAGE=\"say \\042hi\\042\\012C:\\134\"\n"
@@ -511,7 +513,7 @@ write_long_log(void)
 	pt_log("info", msg);
 }
 
-START_TEST(pt_log_keeps_long_message)
+UNIT_TEST("lines", pt_log_keeps_long_message)
 {
 	const char *out = capture(write_long_log);
 
@@ -529,7 +531,7 @@ write_dirty_lines(void)
 	pt_line("%s%c%s", "x", 0, "y");
 }
 
-START_TEST(pt_lines_never_split)
+UNIT_TEST("lines", pt_lines_never_split)
 {
 	ck_assert_str_eq(capture(write_dirty_lines),
 	    "ENV-ERROR bad SMETHOD evil 1.2.3.4:1 \n"
@@ -562,7 +564,7 @@ write_from_threads(void)
 		pthread_join(t[i], NULL);
 }
 
-START_TEST(pt_lines_stay_whole_across_threads)
+UNIT_TEST("lines", pt_lines_stay_whole_across_threads)
 {
 	char *out = capture(write_from_threads), *line, *save = NULL;
 	int n = 0;
@@ -576,34 +578,3 @@ START_TEST(pt_lines_stay_whole_across_threads)
 	ck_assert_int_eq(n, WRITERS * LINES);
 }
 END_TEST
-
-static const struct unit_test pt_tests[] = {
-	{ "client_env", &pt_client_env_unmanaged_without_version },
-	{ "client_env", &pt_client_env_parses_valid },
-	{ "client_env", &pt_client_env_accepts_version_list_with_1 },
-	{ "client_env", &pt_client_env_rejects_missing_version_1 },
-	{ "client_env", &pt_client_env_rejects_missing_transports },
-	{ "client_env", &pt_env_rejects_client_and_server_together },
-	{ "client_env", &pt_env_exit_on_stdin_close_only_for_1 },
-	{ "client_env", &pt_env_rejects_uncreatable_state_dir },
-	{ "server_env", &pt_server_env_parses_valid },
-	{ "server_env", &pt_server_env_unmanaged_without_version },
-	{ "server_env", &pt_server_env_rejects_missing_version_1 },
-	{ "server_env", &pt_server_env_rejects_missing_transports },
-	{ "server_env", &pt_server_env_rejects_bad_bindaddr },
-	{ "server_env", &pt_server_env_empty_ext_port_means_unset },
-	{ "server_env", &pt_server_env_accepts_ext_port_without_orport },
-	{ "server_env", &pt_server_env_rejects_ext_port_without_cookie },
-	{ "server_env", &pt_server_env_rejects_no_orport_nor_ext_port },
-	{ "server_env", &pt_server_env_parses_transport_options },
-	{ "server_env", &pt_server_env_rejects_bad_transport_options },
-	{ "lines", &pt_cstring_encodes_vectors },
-	{ "lines", &pt_cstring_truncates_whole_escapes },
-	{ "lines", &pt_writes_protocol_lines },
-	{ "lines", &pt_log_quotes_message },
-	{ "lines", &pt_log_keeps_long_message },
-	{ "lines", &pt_lines_never_split },
-	{ "lines", &pt_lines_stay_whole_across_threads },
-};
-
-UNIT_SUITE(pt, pt_tests)

@@ -1,9 +1,11 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/ptargs.h"
 
 #include <string.h>
+
+#define UNIT_SUITE "ptargs"
 
 static int
 parse(struct ptargs *a, const char *s, const char **why)
@@ -45,7 +47,7 @@ static const struct ptargs_case {
 	{ "a=1;b=\\", 0, { NULL } },
 };
 
-START_TEST(ptargs_parse_cases)
+UNIT_TEST("parse", ptargs_parse_cases, .loops = (int)UNIT_N(ptargs_cases))
 {
 	const struct ptargs_case *t = &ptargs_cases[_i];
 	struct ptargs a;
@@ -82,7 +84,7 @@ START_TEST(ptargs_parse_cases)
 }
 END_TEST
 
-START_TEST(ptargs_parse_appends_and_add_copies)
+UNIT_TEST("parse", ptargs_parse_appends_and_add_copies)
 {
 	struct ptargs a;
 	const char *why;
@@ -111,7 +113,7 @@ parse_len(struct ptargs *a, const char *s, size_t len, int want,
 	ck_assert_uint_eq(a->n, npairs);
 }
 
-START_TEST(ptargs_parse_uses_only_len_bytes)
+UNIT_TEST("parse", ptargs_parse_uses_only_len_bytes)
 {
 	struct ptargs a;
 
@@ -123,7 +125,7 @@ END_TEST
 
 /* tor cuts args at 255 bytes into UNAME and PASSWD, possibly inside an
  * escape; the SOCKS code joins both halves before parsing. */
-START_TEST(ptargs_parses_escape_split_at_255_bytes)
+UNIT_TEST("escapes", ptargs_parses_escape_split_at_255_bytes)
 {
 	char uname[256], passwd[64], joined[320];
 	struct ptargs a;
@@ -147,7 +149,7 @@ START_TEST(ptargs_parses_escape_split_at_255_bytes)
 }
 END_TEST
 
-START_TEST(ptargs_rejects_nul_byte)
+UNIT_TEST("errors", ptargs_rejects_nul_byte)
 {
 	struct ptargs a;
 
@@ -155,14 +157,3 @@ START_TEST(ptargs_rejects_nul_byte)
 	ptargs_clear(&a);
 }
 END_TEST
-
-static const struct unit_test ptargs_tests[] = {
-	{ "parse", &ptargs_parse_cases,
-	    .loops = (int)UNIT_N(ptargs_cases) },
-	{ "parse", &ptargs_parse_appends_and_add_copies },
-	{ "parse", &ptargs_parse_uses_only_len_bytes },
-	{ "escapes", &ptargs_parses_escape_split_at_255_bytes },
-	{ "errors", &ptargs_rejects_nul_byte },
-};
-
-UNIT_SUITE(ptargs, ptargs_tests)

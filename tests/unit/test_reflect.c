@@ -1,7 +1,7 @@
 /* meek-reflect: its flags (src/reflector/conf.c) and the address it sends
  * as Meek-IP (forward_client_ip in src/reflector/forward.c). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "reflector/conf.h"
 #include "reflector/forward.h"
 #include "shared/err.h"
@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#define UNIT_SUITE "reflect"
 
 #define ARGV_MAX 32
 
@@ -41,7 +43,7 @@ parse(struct rconf *c, const char **why, ...)
 #define BASE "--url", "http://127.0.0.1:8080/", "--listen", "127.0.0.1:0", \
 	"--disable-tls"
 
-START_TEST(reflect_conf_has_defaults)
+UNIT_TEST("conf", reflect_conf_has_defaults)
 {
 	struct rconf c;
 	const char *why;
@@ -68,7 +70,7 @@ START_TEST(reflect_conf_has_defaults)
 }
 END_TEST
 
-START_TEST(reflect_conf_parses_every_flag)
+UNIT_TEST("conf", reflect_conf_parses_every_flag)
 {
 	struct rconf c;
 	const char *why;
@@ -102,7 +104,7 @@ START_TEST(reflect_conf_parses_every_flag)
 }
 END_TEST
 
-START_TEST(reflect_conf_help_and_version)
+UNIT_TEST("conf", reflect_conf_help_and_version)
 {
 	struct rconf c;
 	const char *why;
@@ -112,7 +114,7 @@ START_TEST(reflect_conf_help_and_version)
 }
 END_TEST
 
-START_TEST(reflect_conf_option_table_is_complete)
+UNIT_TEST("conf", reflect_conf_option_table_is_complete)
 {
 	static const char *const names[] = { "ca", "cert", "disable-tls",
 	    "help", "key", "listen", "log", "log-level", "queue",
@@ -140,7 +142,8 @@ static const struct {
 	{ { "--url", "http://127.0.0.1:1/", "--disable-tls" }, "--listen" },
 };
 
-START_TEST(reflect_conf_requires_url_and_listen)
+UNIT_TEST("conf_errors", reflect_conf_requires_url_and_listen,
+    .loops = (int)UNIT_N(required))
 {
 	struct rconf c;
 	const char *why;
@@ -151,7 +154,7 @@ START_TEST(reflect_conf_requires_url_and_listen)
 }
 END_TEST
 
-START_TEST(reflect_conf_rejects_bad_url)
+UNIT_TEST("conf_errors", reflect_conf_rejects_bad_url)
 {
 	static const char *const bad[] = { "ftp://x/", "not a url",
 	    "http://", "" };
@@ -169,7 +172,7 @@ START_TEST(reflect_conf_rejects_bad_url)
 }
 END_TEST
 
-START_TEST(reflect_conf_rejects_bad_listen)
+UNIT_TEST("conf_errors", reflect_conf_rejects_bad_listen)
 {
 	static const char *const bad[] = { "nowhere", "127.0.0.1:70000" };
 	struct rconf c;
@@ -182,7 +185,7 @@ START_TEST(reflect_conf_rejects_bad_listen)
 }
 END_TEST
 
-START_TEST(reflect_conf_disable_tls_excludes_cert)
+UNIT_TEST("conf_errors", reflect_conf_disable_tls_excludes_cert)
 {
 	struct rconf c;
 	const char *why;
@@ -197,7 +200,7 @@ START_TEST(reflect_conf_disable_tls_excludes_cert)
 }
 END_TEST
 
-START_TEST(reflect_conf_tls_needs_cert_and_key)
+UNIT_TEST("conf_errors", reflect_conf_tls_needs_cert_and_key)
 {
 	/* Without --disable-tls: the TLS flags given, and the result. */
 	static const struct {
@@ -222,7 +225,7 @@ START_TEST(reflect_conf_tls_needs_cert_and_key)
 }
 END_TEST
 
-START_TEST(reflect_conf_rejects_unknown_option)
+UNIT_TEST("conf_errors", reflect_conf_rejects_unknown_option)
 {
 	struct rconf c;
 	const char *why;
@@ -237,7 +240,7 @@ START_TEST(reflect_conf_rejects_unknown_option)
 }
 END_TEST
 
-START_TEST(reflect_conf_rejects_bad_numbers)
+UNIT_TEST("conf_errors", reflect_conf_rejects_bad_numbers)
 {
 	static const char *const bad[][2] = {
 		{ "--threads", "0" }, { "--threads", "x" }, { "--queue", "0" },
@@ -290,7 +293,7 @@ client_ip(int use_xff, const char *xff, const char *peer_ip, char *buf,
 	    buf, len);
 }
 
-START_TEST(reflect_ip_is_peer_without_xff_header)
+UNIT_TEST("client_ip", reflect_ip_is_peer_without_xff_header)
 {
 	char buf[NET_ADDRSTR_MAX];
 
@@ -301,7 +304,7 @@ START_TEST(reflect_ip_is_peer_without_xff_header)
 }
 END_TEST
 
-START_TEST(reflect_ip_ignores_xff_unless_enabled)
+UNIT_TEST("client_ip", reflect_ip_ignores_xff_unless_enabled)
 {
 	char buf[NET_ADDRSTR_MAX];
 
@@ -310,7 +313,7 @@ START_TEST(reflect_ip_ignores_xff_unless_enabled)
 }
 END_TEST
 
-START_TEST(reflect_ip_takes_last_xff_entry)
+UNIT_TEST("client_ip", reflect_ip_takes_last_xff_entry)
 {
 	char buf[NET_ADDRSTR_MAX];
 
@@ -327,7 +330,7 @@ START_TEST(reflect_ip_takes_last_xff_entry)
 }
 END_TEST
 
-START_TEST(reflect_ip_handles_ipv6)
+UNIT_TEST("client_ip", reflect_ip_handles_ipv6)
 {
 	char buf[NET_ADDRSTR_MAX];
 
@@ -342,7 +345,7 @@ START_TEST(reflect_ip_handles_ipv6)
 }
 END_TEST
 
-START_TEST(reflect_ip_garbage_last_entry_falls_back_to_peer)
+UNIT_TEST("client_ip", reflect_ip_garbage_last_entry_falls_back_to_peer)
 {
 	static const char *const bad[] = { "203.0.113.7, unknown",
 	    "203.0.113.7, 198.51.100.300", "203.0.113.7:5555",
@@ -358,7 +361,7 @@ START_TEST(reflect_ip_garbage_last_entry_falls_back_to_peer)
 }
 END_TEST
 
-START_TEST(reflect_ip_overlong_entry_falls_back_to_peer)
+UNIT_TEST("client_ip", reflect_ip_overlong_entry_falls_back_to_peer)
 {
 	char xff[600], buf[NET_ADDRSTR_MAX];
 
@@ -371,26 +374,3 @@ START_TEST(reflect_ip_overlong_entry_falls_back_to_peer)
 	    12), "127.0.0.1");
 }
 END_TEST
-
-static const struct unit_test reflect_tests[] = {
-	{ "conf", &reflect_conf_has_defaults },
-	{ "conf", &reflect_conf_parses_every_flag },
-	{ "conf", &reflect_conf_help_and_version },
-	{ "conf", &reflect_conf_option_table_is_complete },
-	{ "conf_errors", &reflect_conf_requires_url_and_listen,
-	    .loops = (int)UNIT_N(required) },
-	{ "conf_errors", &reflect_conf_rejects_bad_url },
-	{ "conf_errors", &reflect_conf_rejects_bad_listen },
-	{ "conf_errors", &reflect_conf_disable_tls_excludes_cert },
-	{ "conf_errors", &reflect_conf_tls_needs_cert_and_key },
-	{ "conf_errors", &reflect_conf_rejects_unknown_option },
-	{ "conf_errors", &reflect_conf_rejects_bad_numbers },
-	{ "client_ip", &reflect_ip_is_peer_without_xff_header },
-	{ "client_ip", &reflect_ip_ignores_xff_unless_enabled },
-	{ "client_ip", &reflect_ip_takes_last_xff_entry },
-	{ "client_ip", &reflect_ip_handles_ipv6 },
-	{ "client_ip", &reflect_ip_garbage_last_entry_falls_back_to_peer },
-	{ "client_ip", &reflect_ip_overlong_entry_falls_back_to_peer },
-};
-
-UNIT_SUITE(reflect, reflect_tests)

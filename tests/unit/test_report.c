@@ -2,11 +2,13 @@
 #include "config.h"
 #include "client/report.h"
 #include "shared/err.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 
 #include <string.h>
 
-START_TEST(report_timeouts_by_code)
+#define UNIT_SUITE "report"
+
+UNIT_TEST("classes", report_timeouts_by_code)
 {
 	char b[16];
 
@@ -27,7 +29,7 @@ START_TEST(report_timeouts_by_code)
 END_TEST
 
 /* Every class comes from the code alone (no text is looked at). */
-START_TEST(report_classes_by_code)
+UNIT_TEST("classes", report_classes_by_code)
 {
 	static const struct { int rc; const char *cls; } t[] = {
 		{ MEEK_ERESOLVE, "dns" },
@@ -67,7 +69,7 @@ START_TEST(report_classes_by_code)
 }
 END_TEST
 
-START_TEST(report_censor_by_phase)
+UNIT_TEST("classes", report_censor_by_phase)
 {
 	static const struct {
 		int rc, status;
@@ -91,7 +93,7 @@ START_TEST(report_censor_by_phase)
 }
 END_TEST
 
-START_TEST(report_block_page_and_middlebox_hints)
+UNIT_TEST("classes", report_block_page_and_middlebox_hints)
 {
 	char b[16], m[300];
 	const char *h;
@@ -111,12 +113,3 @@ START_TEST(report_block_page_and_middlebox_hints)
 	ck_assert_str_eq(report_join(m, sizeof m, "a", NULL), "a");
 }
 END_TEST
-
-static const struct unit_test report_tests[] = {
-	{ "classes", &report_timeouts_by_code },
-	{ "classes", &report_classes_by_code },
-	{ "classes", &report_censor_by_phase },
-	{ "classes", &report_block_page_and_middlebox_hints },
-};
-
-UNIT_SUITE(report, report_tests)

@@ -2,9 +2,11 @@
 #include "config.h"
 #include "client/backoff.h"
 #include "client/retry.h"
-#include "suites.h"
+#include "tests/unit/unit.h"
 
 #include <check.h>
+
+#define UNIT_SUITE "retry"
 
 static const struct retry_fail NO_ANSWER = { 0, 0 };
 static const struct retry_fail BAD_GATEWAY = { 502, 0 };
@@ -40,7 +42,7 @@ ends(struct retry *r, const struct retry_fail *f, long long now)
 	return s.bound_ms;
 }
 
-START_TEST(retry_bounded_5xx_stays_and_backs_off)
+UNIT_TEST("bounded", retry_bounded_5xx_stays_and_backs_off)
 {
 	static const int want[] = { 1000, 2000, 4000, 8000, 10000 };
 	struct retry r;
@@ -55,7 +57,7 @@ START_TEST(retry_bounded_5xx_stays_and_backs_off)
 }
 END_TEST
 
-START_TEST(retry_bounded_moves_on_and_waits_after_a_round)
+UNIT_TEST("bounded", retry_bounded_moves_on_and_waits_after_a_round)
 {
 	struct retry r;
 
@@ -74,7 +76,7 @@ START_TEST(retry_bounded_moves_on_and_waits_after_a_round)
 }
 END_TEST
 
-START_TEST(retry_bounded_gives_up_after_max_tries)
+UNIT_TEST("bounded", retry_bounded_gives_up_after_max_tries)
 {
 	struct retry r;
 	struct retry_step s;
@@ -93,7 +95,7 @@ START_TEST(retry_bounded_gives_up_after_max_tries)
 }
 END_TEST
 
-START_TEST(retry_bounded_total_bound_cuts_the_wait)
+UNIT_TEST("bounded", retry_bounded_total_bound_cuts_the_wait)
 {
 	struct retry r;
 
@@ -109,7 +111,7 @@ START_TEST(retry_bounded_total_bound_cuts_the_wait)
 }
 END_TEST
 
-START_TEST(retry_unreachable_ends_after_20s_in_both_kinds)
+UNIT_TEST("bounded", retry_unreachable_ends_after_20s_in_both_kinds)
 {
 	static const struct { int kind, next; } k[] = {
 		{ RETRY_BOUNDED, RETRY_NEXT }, { RETRY_RESUME, RETRY_AGAIN },
@@ -136,7 +138,7 @@ START_TEST(retry_unreachable_ends_after_20s_in_both_kinds)
 }
 END_TEST
 
-START_TEST(retry_resume_schedule_follows_spec)
+UNIT_TEST("resume", retry_resume_schedule_follows_spec)
 {
 	static const int want[] = { 0, 250, 500, 1000, 1000, 1000 };
 	struct retry r;
@@ -155,7 +157,7 @@ START_TEST(retry_resume_schedule_follows_spec)
 }
 END_TEST
 
-START_TEST(retry_resume_4xx_moves_to_the_next_pair)
+UNIT_TEST("resume", retry_resume_4xx_moves_to_the_next_pair)
 {
 	struct retry r;
 
@@ -166,7 +168,7 @@ START_TEST(retry_resume_4xx_moves_to_the_next_pair)
 }
 END_TEST
 
-START_TEST(retry_resume_ends_after_75s_without_success)
+UNIT_TEST("resume", retry_resume_ends_after_75s_without_success)
 {
 	const long long t = 1000;
 	struct retry r;
@@ -179,16 +181,3 @@ START_TEST(retry_resume_ends_after_75s_without_success)
 	    RETRY_TOTAL_MS);
 }
 END_TEST
-
-static const struct unit_test retry_tests[] = {
-	{ "bounded", &retry_bounded_5xx_stays_and_backs_off },
-	{ "bounded", &retry_bounded_moves_on_and_waits_after_a_round },
-	{ "bounded", &retry_bounded_gives_up_after_max_tries },
-	{ "bounded", &retry_bounded_total_bound_cuts_the_wait },
-	{ "bounded", &retry_unreachable_ends_after_20s_in_both_kinds },
-	{ "resume", &retry_resume_schedule_follows_spec },
-	{ "resume", &retry_resume_4xx_moves_to_the_next_pair },
-	{ "resume", &retry_resume_ends_after_75s_without_success },
-};
-
-UNIT_SUITE(retry, retry_tests)

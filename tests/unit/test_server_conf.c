@@ -1,6 +1,6 @@
 /* meek-server flags and TOR_PT_* environment (src/server/conf.c). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "server/conf.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "server_conf"
 
 #define ARGV_MAX 32
 
@@ -76,7 +78,7 @@ check_rejected(const struct rejected *r, size_t n)
 	}
 }
 
-START_TEST(server_conf_has_go_defaults)
+UNIT_TEST("flags", server_conf_has_go_defaults)
 {
 	static const struct numbers go = { .threads = 16, .queue = 64,
 	    .stack_kb = 64, .max_sessions = 10000, .session_timeout_s = 120,
@@ -93,7 +95,7 @@ START_TEST(server_conf_has_go_defaults)
 }
 END_TEST
 
-START_TEST(server_conf_parses_every_flag)
+UNIT_TEST("flags", server_conf_parses_every_flag)
 {
 	static const struct numbers given = { .threads = 4, .queue = 8,
 	    .stack_kb = 128, .max_sessions = 50, .session_timeout_s = 2,
@@ -121,7 +123,7 @@ START_TEST(server_conf_parses_every_flag)
 }
 END_TEST
 
-START_TEST(server_conf_takes_go_single_dash_flags)
+UNIT_TEST("flags", server_conf_takes_go_single_dash_flags)
 {
 	struct conf c;
 	const char *why;
@@ -134,7 +136,7 @@ START_TEST(server_conf_takes_go_single_dash_flags)
 }
 END_TEST
 
-START_TEST(server_conf_help_and_version)
+UNIT_TEST("flags", server_conf_help_and_version)
 {
 	struct conf c;
 	const char *why;
@@ -154,7 +156,8 @@ static const char *const int_flags[] = {
 };
 static const char *const bad_ints[] = { "x", "", "-1", "12abc", "99999999999" };
 
-START_TEST(server_conf_rejects_bad_numbers)
+UNIT_TEST("errors", server_conf_rejects_bad_numbers,
+    .loops = (int)UNIT_N(int_flags))
 {
 	const char *flag = int_flags[_i];
 	struct conf c;
@@ -172,7 +175,7 @@ START_TEST(server_conf_rejects_bad_numbers)
 }
 END_TEST
 
-START_TEST(server_conf_rejects_unknown_and_missing)
+UNIT_TEST("errors", server_conf_rejects_unknown_and_missing)
 {
 	static const struct rejected bad[] = {
 		{ { "--no-such-flag" }, "--no-such-flag" },
@@ -185,7 +188,7 @@ START_TEST(server_conf_rejects_unknown_and_missing)
 }
 END_TEST
 
-START_TEST(server_conf_rejects_bad_addresses)
+UNIT_TEST("errors", server_conf_rejects_bad_addresses)
 {
 	static const struct rejected bad[] = {
 		{ { "--listen", "127.0.0.1" }, "--listen" },
@@ -201,7 +204,7 @@ START_TEST(server_conf_rejects_bad_addresses)
 }
 END_TEST
 
-START_TEST(server_conf_acme_points_to_certbot)
+UNIT_TEST("errors", server_conf_acme_points_to_certbot)
 {
 	struct conf c;
 	const char *why;
@@ -217,7 +220,7 @@ START_TEST(server_conf_acme_points_to_certbot)
 }
 END_TEST
 
-START_TEST(server_conf_needs_tls_or_disable_tls)
+UNIT_TEST("errors", server_conf_needs_tls_or_disable_tls)
 {
 	struct conf c;
 	const char *why;
@@ -241,7 +244,7 @@ START_TEST(server_conf_needs_tls_or_disable_tls)
 }
 END_TEST
 
-START_TEST(server_conf_standalone_needs_listen_and_upstream)
+UNIT_TEST("errors", server_conf_standalone_needs_listen_and_upstream)
 {
 	struct conf c;
 	const char *why;
@@ -267,7 +270,7 @@ START_TEST(server_conf_standalone_needs_listen_and_upstream)
 }
 END_TEST
 
-START_TEST(server_conf_help_lists_every_option)
+UNIT_TEST("flags", server_conf_help_lists_every_option)
 {
 	const struct opt *t = conf_options();
 	char *text = NULL;
@@ -390,7 +393,8 @@ env_child(const struct env_case *ec, const char *state)
 	return 0;
 }
 
-START_TEST(server_conf_reads_tor_environment)
+UNIT_TEST("environment", server_conf_reads_tor_environment,
+    .loops = (int)UNIT_N(env_cases))
 {
 	char state[] = "/tmp/meek-test-state-XXXXXX";
 	char dir[sizeof state + 8];
@@ -416,22 +420,3 @@ START_TEST(server_conf_reads_tor_environment)
 	rmdir(state);
 }
 END_TEST
-
-static const struct unit_test server_conf_tests[] = {
-	{ "flags", &server_conf_has_go_defaults },
-	{ "flags", &server_conf_parses_every_flag },
-	{ "flags", &server_conf_takes_go_single_dash_flags },
-	{ "flags", &server_conf_help_and_version },
-	{ "flags", &server_conf_help_lists_every_option },
-	{ "errors", &server_conf_rejects_bad_numbers,
-	    .loops = (int)UNIT_N(int_flags) },
-	{ "errors", &server_conf_rejects_unknown_and_missing },
-	{ "errors", &server_conf_rejects_bad_addresses },
-	{ "errors", &server_conf_acme_points_to_certbot },
-	{ "errors", &server_conf_needs_tls_or_disable_tls },
-	{ "errors", &server_conf_standalone_needs_listen_and_upstream },
-	{ "environment", &server_conf_reads_tor_environment,
-	    .loops = (int)UNIT_N(env_cases) },
-};
-
-UNIT_SUITE(server_conf, server_conf_tests)

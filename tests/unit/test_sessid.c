@@ -1,12 +1,14 @@
 /* sessid: the one X-Session-Id rule of meek-server and meek-reflect
  * (src/shared/sessid.c). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/sessid.h"
 
 #include <string.h>
 
-START_TEST(sessid_bounds)
+#define UNIT_SUITE "sessid"
+
+UNIT_TEST("rule", sessid_bounds)
 {
 	char id[SESSID_MAX + 2];
 
@@ -21,9 +23,3 @@ START_TEST(sessid_bounds)
 	ck_assert_uint_eq(sessid_check(id), SESSID_MAX);   /* 128 bytes */
 }
 END_TEST
-
-static const struct unit_test sessid_tests[] = {
-	{ "rule", &sessid_bounds },
-};
-
-UNIT_SUITE(sessid, sessid_tests)

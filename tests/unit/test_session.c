@@ -2,7 +2,7 @@
  * through classic transactions against a real listening socket on
  * 127.0.0.1 (the test plays tor). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "server/session.h"
 #include "shared/err.h"
 #include "shared/net.h"
@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "session"
 
 #define T_MS 5000
 
@@ -76,7 +78,7 @@ tor_close(struct fake_tor *t)
 	close(t->lfd);
 }
 
-START_TEST(session_transact_carries_bytes_both_ways)
+UNIT_TEST("orport", session_transact_carries_bytes_both_ways)
 {
 	struct fake_tor t;
 	struct session_upstream up;
@@ -101,7 +103,7 @@ START_TEST(session_transact_carries_bytes_both_ways)
 }
 END_TEST
 
-START_TEST(session_tor_end_closes_the_session)
+UNIT_TEST("orport", session_tor_end_closes_the_session)
 {
 	struct fake_tor t;
 	struct session_upstream up;
@@ -123,7 +125,7 @@ START_TEST(session_tor_end_closes_the_session)
 }
 END_TEST
 
-START_TEST(session_dial_failure_marks_it_closed)
+UNIT_TEST("orport", session_dial_failure_marks_it_closed)
 {
 	struct fake_tor t;
 	struct session_upstream up = { .turnaround_ms = 10,
@@ -146,7 +148,7 @@ START_TEST(session_dial_failure_marks_it_closed)
 }
 END_TEST
 
-START_TEST(session_ext_counts_come_back)
+UNIT_TEST("orport", session_ext_counts_come_back)
 {
 	struct fake_tor t;
 	struct session_upstream up;
@@ -181,12 +183,3 @@ START_TEST(session_ext_counts_come_back)
 END_TEST
 
 /* The longest wait is one 300 ms turnaround: the default timeout. */
-static const struct unit_test session_tests[] = {
-	/* The longest wait is one 300 ms turnaround: the default timeout. */
-	{ "orport", &session_transact_carries_bytes_both_ways },
-	{ "orport", &session_tor_end_closes_the_session },
-	{ "orport", &session_dial_failure_marks_it_closed },
-	{ "orport", &session_ext_counts_come_back },
-};
-
-UNIT_SUITE(session, session_tests)

@@ -1,7 +1,7 @@
 /* The server's session table and session lifetime (src/server/session_table.c,
  * src/server/session.c). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "server/session.h"
 #include "server/session_table.h"
 #include "server/srccap.h"
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "session_table"
 
 static int
 refs(struct session *s)
@@ -31,7 +33,7 @@ get(struct session_table *t, const char *id, long long now, int *created)
 	return s;
 }
 
-START_TEST(session_table_inserts_and_finds)
+UNIT_TEST("table", session_table_inserts_and_finds)
 {
 	struct session_table *t = session_table_new(100);
 	struct session *a, *b, *c;
@@ -64,7 +66,7 @@ START_TEST(session_table_inserts_and_finds)
 }
 END_TEST
 
-START_TEST(session_table_remove_drops_the_table_reference)
+UNIT_TEST("table", session_table_remove_drops_the_table_reference)
 {
 	struct session_table *t = session_table_new(100);
 	struct session *a;
@@ -92,7 +94,7 @@ START_TEST(session_table_remove_drops_the_table_reference)
 }
 END_TEST
 
-START_TEST(session_table_refuses_beyond_max)
+UNIT_TEST("table", session_table_refuses_beyond_max)
 {
 	struct session_table *t = session_table_new(2);
 	struct session *a, *b, *s = NULL;
@@ -117,7 +119,7 @@ START_TEST(session_table_refuses_beyond_max)
 }
 END_TEST
 
-START_TEST(session_table_rejects_overlong_ids)
+UNIT_TEST("table", session_table_rejects_overlong_ids)
 {
 	struct session_table *t = session_table_new(10);
 	char id[SESSION_ID_MAX + 2];
@@ -135,7 +137,7 @@ START_TEST(session_table_rejects_overlong_ids)
 }
 END_TEST
 
-START_TEST(session_table_culls_idle_sessions)
+UNIT_TEST("expiry", session_table_culls_idle_sessions)
 {
 	struct session_table *t = session_table_new(100);
 	struct session *old, *fresh, *out[8];
@@ -182,7 +184,7 @@ START_TEST(session_table_culls_idle_sessions)
 }
 END_TEST
 
-START_TEST(session_table_handles_many_ids)
+UNIT_TEST("table", session_table_handles_many_ids)
 {
 	enum { N = 20000 };
 	struct session_table *t = session_table_new(N);
@@ -279,7 +281,7 @@ race_reaper(void *p)
 	return NULL;
 }
 
-START_TEST(session_table_survives_concurrent_use)
+UNIT_TEST("concurrency", session_table_survives_concurrent_use, .timeout = 120)
 {
 	enum { W = 4 };
 	struct session_table *t = session_table_new(48);
@@ -317,7 +319,7 @@ session_on_pair(const char *id, int sv[2])
 	return s;
 }
 
-START_TEST(session_table_transact_reads_what_is_ready)
+UNIT_TEST("transact", session_table_transact_reads_what_is_ready)
 {
 	unsigned char out[64];
 	const char *why = "";
@@ -354,7 +356,7 @@ START_TEST(session_table_transact_reads_what_is_ready)
 }
 END_TEST
 
-START_TEST(session_table_transact_eof_without_data_fails)
+UNIT_TEST("transact", session_table_transact_eof_without_data_fails)
 {
 	unsigned char out[64];
 	const char *why = "";
@@ -373,7 +375,7 @@ START_TEST(session_table_transact_eof_without_data_fails)
 }
 END_TEST
 
-START_TEST(session_table_caps_each_source)
+UNIT_TEST("table", session_table_caps_each_source)
 {
 	static struct srccap cap;
 	struct session_table *t = session_table_new(100);
@@ -418,7 +420,7 @@ START_TEST(session_table_caps_each_source)
 }
 END_TEST
 
-START_TEST(session_table_culls_pending_opens_early)
+UNIT_TEST("expiry", session_table_culls_pending_opens_early)
 {
 	struct session_table *t = session_table_new(100);
 	struct session *open, *busy, *out[4];
@@ -442,20 +444,3 @@ START_TEST(session_table_culls_pending_opens_early)
 	session_table_free(t);
 }
 END_TEST
-
-static const struct unit_test session_table_tests[] = {
-	{ "table", &session_table_inserts_and_finds },
-	{ "table", &session_table_remove_drops_the_table_reference },
-	{ "table", &session_table_refuses_beyond_max },
-	{ "table", &session_table_rejects_overlong_ids },
-	{ "table", &session_table_handles_many_ids },
-	{ "table", &session_table_caps_each_source },
-	{ "expiry", &session_table_culls_idle_sessions },
-	{ "expiry", &session_table_culls_pending_opens_early },
-	{ "concurrency", &session_table_survives_concurrent_use,
-	    .timeout = 120 },
-	{ "transact", &session_table_transact_reads_what_is_ready },
-	{ "transact", &session_table_transact_eof_without_data_fails },
-};
-
-UNIT_SUITE(session_table, session_table_tests)

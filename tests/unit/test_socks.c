@@ -1,7 +1,7 @@
 /* socks: server handshake over socketpairs (the test plays tor, writing
  * its bytes up front) and client handshakes against fake proxy threads. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/socks.h"
@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "socks"
 
 #define T_TIMEOUT 10000
 
@@ -153,7 +155,8 @@ static const struct socks_case {
 	  MEEK_EPROTO, { 0 }, 0, 1, NULL, NULL, 0, 0 },
 };
 
-START_TEST(socks_server_cases)
+UNIT_TEST("socks5_server", socks_server_cases,
+    .loops = (int)UNIT_N(socks_cases), .setup = sp_setup, .teardown = sp_teardown)
 {
 	const struct socks_case *t = &socks_cases[_i];
 	struct socks_request req;
@@ -181,7 +184,7 @@ START_TEST(socks_server_cases)
 }
 END_TEST
 
-START_TEST(socks_socks5_args_single_nul_password)
+UNIT_TEST("socks5_server", socks_socks5_args_single_nul_password)
 {
 	static const unsigned char greet[] = { 0x05, 0x02, 0x00, 0x02 };
 	static const unsigned char ok[] = { 0x05, 0x02, 0x01, 0x00 };
@@ -201,7 +204,7 @@ START_TEST(socks_socks5_args_single_nul_password)
 }
 END_TEST
 
-START_TEST(socks_socks5_args_split_over_uname_passwd)
+UNIT_TEST("socks5_server", socks_socks5_args_split_over_uname_passwd)
 {
 	static const unsigned char greet[] = { 0x05, 0x01, 0x02 };
 	char args[511];
@@ -227,7 +230,7 @@ START_TEST(socks_socks5_args_split_over_uname_passwd)
 }
 END_TEST
 
-START_TEST(socks_socks5_failure_reply_bytes)
+UNIT_TEST("socks5_server", socks_socks5_failure_reply_bytes)
 {
 	static const unsigned char out[] = { 5, 5, 0, 1, 0, 0, 0, 0, 0, 0 };
 	struct socks_request req;
@@ -238,7 +241,8 @@ START_TEST(socks_socks5_failure_reply_bytes)
 }
 END_TEST
 
-START_TEST(socks_socks4_request)
+UNIT_TEST("socks4_server", socks_socks4_request,
+    .setup = sp_setup, .teardown = sp_teardown)
 {
 	static const unsigned char in[] = {
 		0x04, 0x01, 0x01, 0xbb, 192, 0, 2, 7, 'k', '=', 'v', 0x00
@@ -261,7 +265,7 @@ START_TEST(socks_socks4_request)
 }
 END_TEST
 
-START_TEST(socks_socks4_userid_limit)
+UNIT_TEST("socks4_server", socks_socks4_userid_limit)
 {
 	static const unsigned char h[] = { 0x04, 0x01, 0x00, 0x50, 1, 2, 3, 4 };
 	static const unsigned char no[] = { 0x00, 0x5b, 0x00, 0x50, 0, 0, 0, 0 };
@@ -289,7 +293,8 @@ START_TEST(socks_socks4_userid_limit)
 }
 END_TEST
 
-START_TEST(socks_rejects_truncated)
+UNIT_TEST("bad_input", socks_rejects_truncated,
+    .setup = sp_setup, .teardown = sp_teardown)
 {
 	static const unsigned char in[] = { 0x05, 0x02, 0x00 };
 	struct socks_request req;
@@ -311,7 +316,7 @@ START_TEST(socks_rejects_truncated)
 }
 END_TEST
 
-START_TEST(socks_times_out_on_silent_peer)
+UNIT_TEST("bad_input", socks_times_out_on_silent_peer)
 {
 	static const unsigned char in[] = { 0x05, 0x01 };
 	struct socks_request req;
@@ -326,7 +331,7 @@ START_TEST(socks_times_out_on_silent_peer)
 }
 END_TEST
 
-START_TEST(socks_rep_mapping)
+UNIT_TEST("socks5_server", socks_rep_mapping)
 {
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ECONNREFUSED), 0x05);
 	ck_assert_int_eq(socks_rep_from_err(MEEK_ETIMEDOUT), 0x06);
@@ -482,7 +487,8 @@ static const struct client_case {
 	  NULL, NULL, "", NULL, 0, NULL },
 };
 
-START_TEST(socks_client_cases)
+UNIT_TEST("client", socks_client_cases,
+    .loops = (int)UNIT_N(client_cases), .setup = sp_setup, .teardown = sp_teardown)
 {
 	const struct client_case *t = &client_cases[_i];
 	struct fake f = { .mode = t->mode };
@@ -509,24 +515,3 @@ START_TEST(socks_client_cases)
 		peer_expect(sp[0], "HELLO", 5);
 }
 END_TEST
-
-static const struct unit_test socks_tests[] = {
-	{ "socks5_server", &socks_server_cases,
-	    .loops = (int)UNIT_N(socks_cases), .setup = sp_setup,
-	    .teardown = sp_teardown },
-	{ "socks5_server", &socks_socks5_args_single_nul_password },
-	{ "socks5_server", &socks_socks5_args_split_over_uname_passwd },
-	{ "socks5_server", &socks_socks5_failure_reply_bytes },
-	{ "socks5_server", &socks_rep_mapping },
-	{ "socks4_server", &socks_socks4_request, .setup = sp_setup,
-	    .teardown = sp_teardown },
-	{ "socks4_server", &socks_socks4_userid_limit },
-	{ "bad_input", &socks_rejects_truncated, .setup = sp_setup,
-	    .teardown = sp_teardown },
-	{ "bad_input", &socks_times_out_on_silent_peer },
-	{ "client", &socks_client_cases,
-	    .loops = (int)UNIT_N(client_cases), .setup = sp_setup,
-	    .teardown = sp_teardown },
-};
-
-UNIT_SUITE(socks, socks_tests)

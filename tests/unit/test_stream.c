@@ -1,7 +1,7 @@
 /* shared/stream over a plain socket (a socketpair): the read-ahead
  * buffer, timeouts, EOF, fill_now and the minimum body pace. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/net.h"
 #include "shared/stream.h"
@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "stream"
 
 #define T_WAIT 10000   /* generous bound for anything that should succeed */
 
@@ -22,7 +24,7 @@ pair_stream(struct stream *s, int sv[2], unsigned char *rbuf, size_t cap)
 	stream_init(s, sv[0], NULL, rbuf, cap, T_WAIT);
 }
 
-START_TEST(stream_reads_through_buffer)
+UNIT_TEST("plain", stream_reads_through_buffer)
 {
 	unsigned char rbuf[8], out[16];
 	struct stream s;
@@ -65,7 +67,7 @@ START_TEST(stream_reads_through_buffer)
 }
 END_TEST
 
-START_TEST(stream_without_buffer_and_unset)
+UNIT_TEST("plain", stream_without_buffer_and_unset)
 {
 	unsigned char out[8];
 	struct stream s;
@@ -85,7 +87,7 @@ START_TEST(stream_without_buffer_and_unset)
 }
 END_TEST
 
-START_TEST(stream_fill_now_never_blocks)
+UNIT_TEST("plain", stream_fill_now_never_blocks)
 {
 	unsigned char rbuf[8];
 	struct stream s;
@@ -110,7 +112,7 @@ START_TEST(stream_fill_now_never_blocks)
 }
 END_TEST
 
-START_TEST(stream_pace_cuts_a_dripping_body)
+UNIT_TEST("plain", stream_pace_cuts_a_dripping_body)
 {
 	unsigned char rbuf[64], out[64];
 	struct stream s;
@@ -144,12 +146,3 @@ START_TEST(stream_pace_cuts_a_dripping_body)
 END_TEST
 
 /* Every wait here is 50 ms at most: Check's default timeout. */
-static const struct unit_test stream_tests[] = {
-	/* Every wait here is 50 ms at most: Check's default timeout. */
-	{ "plain", &stream_reads_through_buffer },
-	{ "plain", &stream_without_buffer_and_unset },
-	{ "plain", &stream_fill_now_never_blocks },
-	{ "plain", &stream_pace_cuts_a_dripping_body },
-};
-
-UNIT_SUITE(stream, stream_tests)

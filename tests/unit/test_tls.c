@@ -4,7 +4,7 @@
  * over 127.0.0.1 with a server thread.
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/peer.h"
 #include "tests/unit/testpki.h"
 #include "shared/err.h"
@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "tls"
 
 #define T_WAIT 20000   /* generous bound for anything that should succeed */
 #define MAX_CONNS 64
@@ -288,14 +290,15 @@ handshake_echo(const char *cert, const char *key, const char *name)
 	rig_free(&r);
 }
 
-START_TEST(tls_rsa_handshake_echo)
+UNIT_TEST("handshake", tls_rsa_handshake_echo,
+    .timeout = 120, .once = certs_setup)
 {
 	handshake_echo("rsa.pem", "rsa.key", "rsa.front.test");
 	handshake_echo("rsa.pem", "rsa8.key", "rsa8.front.test");
 }
 END_TEST
 
-START_TEST(tls_ec_handshake_echo)
+UNIT_TEST("handshake", tls_ec_handshake_echo)
 {
 	handshake_echo("ec.pem", "ec.key", "ec.front.test");
 	handshake_echo("ec.pem", "ec8.key", "front.test");
@@ -317,7 +320,8 @@ static const struct cert_error {
 	  "expired" },
 };
 
-START_TEST(tls_rejects_bad_certificates)
+UNIT_TEST("handshake", tls_rejects_bad_certificates,
+    .loops = (int)UNIT_N(cert_errors))
 {
 	const struct cert_error *t = &cert_errors[_i];
 	struct rig r;
@@ -337,7 +341,7 @@ START_TEST(tls_rejects_bad_certificates)
 }
 END_TEST
 
-START_TEST(tls_resumes_session)
+UNIT_TEST("handshake", tls_resumes_session)
 {
 	struct rig r;
 	const char *why = NULL;
@@ -379,7 +383,8 @@ replace_file(const char *src, const char *dst)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-START_TEST(tls_creds_reload_serves_new_cert)
+UNIT_TEST("reload", tls_creds_reload_serves_new_cert,
+    .timeout = 120, .once = certs_setup)
 {
 	struct tls_anchors *ta1 = anchors("ca.pem"), *ta2 = anchors("ca2.pem");
 	struct tls_creds *cr;
@@ -436,7 +441,7 @@ START_TEST(tls_creds_reload_serves_new_cert)
 }
 END_TEST
 
-START_TEST(tls_read_timeout_keeps_connection)
+UNIT_TEST("handshake", tls_read_timeout_keeps_connection)
 {
 	struct rig r;
 	const char *why = NULL;
@@ -537,7 +542,7 @@ step_cli_main(void *arg)
 	return NULL;
 }
 
-START_TEST(tls_server_steps_through_a_dripped_handshake)
+UNIT_TEST("handshake", tls_server_steps_through_a_dripped_handshake)
 {
 	struct tls_creds *cr = creds("ec.pem", "ec.key");
 	struct step_cli sc = { .ta = anchors("ca.pem") };
@@ -595,7 +600,7 @@ START_TEST(tls_server_steps_through_a_dripped_handshake)
 }
 END_TEST
 
-START_TEST(tls_read_deadline_bounds_a_dripped_record)
+UNIT_TEST("handshake", tls_read_deadline_bounds_a_dripped_record)
 {
 	struct rig r;
 	struct tls_conn *t = NULL;
@@ -619,7 +624,8 @@ START_TEST(tls_read_deadline_bounds_a_dripped_record)
 }
 END_TEST
 
-START_TEST(tls_anchors_load_bundle)
+UNIT_TEST("files", tls_anchors_load_bundle,
+    .timeout = 120, .once = certs_setup)
 {
 	struct tls_anchors *ta = NULL;
 	const char *why = NULL;
@@ -641,7 +647,7 @@ START_TEST(tls_anchors_load_bundle)
 }
 END_TEST
 
-START_TEST(tls_creds_load_errors)
+UNIT_TEST("files", tls_creds_load_errors)
 {
 	struct tls_creds *c = NULL;
 	const char *why = NULL;
@@ -674,7 +680,7 @@ END_TEST
 
 /* Empty files (found by tests/fuzz/fuzz_tls_pem: an empty key file reached
  * memmem(NULL, 0, ...), undefined behaviour that UBSan aborts on). */
-START_TEST(tls_creds_load_rejects_empty_files)
+UNIT_TEST("files", tls_creds_load_rejects_empty_files)
 {
 	struct tls_creds *c = NULL;
 	struct tls_anchors *ta = NULL;
@@ -721,7 +727,7 @@ stress_client(void *arg)
 	return NULL;
 }
 
-START_TEST(tls_concurrent_connections_and_reloads)
+UNIT_TEST("reload", tls_concurrent_connections_and_reloads)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
 	struct tls_creds *cr;
@@ -752,24 +758,3 @@ START_TEST(tls_concurrent_connections_and_reloads)
 	tls_anchors_free(ta);
 }
 END_TEST
-
-static const struct unit_test tls_tests[] = {
-	{ "files", &tls_anchors_load_bundle, .timeout = 120,
-	    .once = certs_setup },
-	{ "files", &tls_creds_load_errors },
-	{ "files", &tls_creds_load_rejects_empty_files },
-	{ "handshake", &tls_rsa_handshake_echo, .timeout = 120,
-	    .once = certs_setup },
-	{ "handshake", &tls_ec_handshake_echo },
-	{ "handshake", &tls_rejects_bad_certificates,
-	    .loops = (int)UNIT_N(cert_errors) },
-	{ "handshake", &tls_resumes_session },
-	{ "handshake", &tls_read_timeout_keeps_connection },
-	{ "handshake", &tls_server_steps_through_a_dripped_handshake },
-	{ "handshake", &tls_read_deadline_bounds_a_dripped_record },
-	{ "reload", &tls_creds_reload_serves_new_cert, .timeout = 120,
-	    .once = certs_setup },
-	{ "reload", &tls_concurrent_connections_and_reloads },
-};
-
-UNIT_SUITE(tls, tls_tests)

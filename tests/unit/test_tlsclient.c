@@ -12,7 +12,7 @@
  * the second ClientHello; the cookie path is left to a scripted server.
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/testpki.h"
 #include "shared/err.h"
 #include "shared/net.h"
@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "tlsclient"
 
 #define T_WAIT 20000   /* generous bound for anything that should succeed */
 
@@ -275,19 +277,21 @@ full_www(const struct full *r)
 	www_stop(&w);
 }
 
-START_TEST(tlsclient_tls13_full_handshake)
+UNIT_TEST("openssl13", tlsclient_tls13_full_handshake,
+    .loops = (int)UNIT_N(full13), .timeout = 60, .once = certs_setup)
 {
 	full_www(&full13[_i]);
 }
 END_TEST
 
-START_TEST(tlsclient_tls12_full_handshake)
+UNIT_TEST("tls12", tlsclient_tls12_full_handshake,
+    .loops = (int)UNIT_N(full12), .timeout = 60, .once = certs_setup)
 {
 	full_www(&full12[_i]);
 }
 END_TEST
 
-START_TEST(tlsclient_hello_retry_request)
+UNIT_TEST("openssl13", tlsclient_hello_retry_request)
 {
 	static const char *const extra[] = { "-tls1_3", "-www", "-groups", "P-256",
 		NULL };
@@ -303,7 +307,7 @@ START_TEST(tlsclient_hello_retry_request)
 }
 END_TEST
 
-START_TEST(tlsclient_resumes_with_ticket)
+UNIT_TEST("openssl13", tlsclient_resumes_with_ticket)
 {
 	static const char *const extra[] = { "-tls1_3", "-www", "-num_tickets", "2",
 		NULL };
@@ -324,7 +328,7 @@ START_TEST(tlsclient_resumes_with_ticket)
 }
 END_TEST
 
-START_TEST(tlsclient_full_handshake_when_ticket_rejected)
+UNIT_TEST("openssl13", tlsclient_full_handshake_when_ticket_rejected)
 {
 	static const char *const extra[] = { "-tls1_3", "-www", NULL };
 	struct www a, b;
@@ -360,7 +364,7 @@ cert_request(const char *version)
 	www_stop(&w);
 }
 
-START_TEST(tlsclient_empty_certificate_on_request)
+UNIT_TEST("openssl13", tlsclient_empty_certificate_on_request)
 {
 	cert_request("-tls1_3");
 	cert_request("-no_tls1_3");
@@ -384,7 +388,7 @@ read_until(struct tlsclient *c, char *buf, size_t cap, const char *want)
 	}
 }
 
-START_TEST(tlsclient_answers_key_update)
+UNIT_TEST("openssl13", tlsclient_answers_key_update)
 {
 	static const char *const extra[] = { "-tls1_3", NULL };
 	struct tls_anchors *ta = anchors("ca.pem");
@@ -435,7 +439,7 @@ START_TEST(tlsclient_answers_key_update)
 }
 END_TEST
 
-START_TEST(tlsclient_tls12_resumes_session_id)
+UNIT_TEST("tls12", tlsclient_tls12_resumes_session_id)
 {
 	/* -no_ticket: openssl then resumes by session id (what meek-server's
 	 * BearSSL does too). */
@@ -489,7 +493,8 @@ static const struct cert_error {
 	  "certificate expired" },
 };
 
-START_TEST(tlsclient_rejects_bad_certificates)
+UNIT_TEST("certificates", tlsclient_rejects_bad_certificates,
+    .loops = (int)UNIT_N(cert_errors), .timeout = 60, .once = certs_setup)
 {
 	const struct cert_error *t = &cert_errors[_i];
 
@@ -515,7 +520,7 @@ cert_dates(const char *cert, const char *const *extra, long long *nb,
 	ossl_stop(&o);
 }
 
-START_TEST(tlsclient_reads_certificate_dates)
+UNIT_TEST("certificates", tlsclient_reads_certificate_dates)
 {
 	static const char *const t13[] = { "-tls1_3", "-www", NULL };
 	static const char *const t12[] = { "-no_tls1_3", "-www", NULL };
@@ -613,7 +618,7 @@ bsrv_stop(struct bsrv *s)
 	tls_creds_free(s->creds);
 }
 
-START_TEST(tlsclient_tls12_bearssl_server)
+UNIT_TEST("tls12", tlsclient_tls12_bearssl_server)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
 	struct tlsclient *c = NULL;
@@ -650,7 +655,7 @@ END_TEST
 /* Records read from the socket ahead of the one in use count as pending:
  * one recv() takes several, and a caller that polls the fd when nothing is
  * pending would wait for bytes that already arrived. */
-START_TEST(tlsclient_pending_counts_buffered_records)
+UNIT_TEST("tls12", tlsclient_pending_counts_buffered_records)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
 	struct tlsclient *c = NULL;
@@ -694,26 +699,3 @@ START_TEST(tlsclient_pending_counts_buffered_records)
 	tls_anchors_free(ta);
 }
 END_TEST
-
-static const struct unit_test tlsclient_tests[] = {
-	{ "openssl13", &tlsclient_tls13_full_handshake,
-	    .loops = (int)UNIT_N(full13), .timeout = 60,
-	    .once = certs_setup },
-	{ "openssl13", &tlsclient_hello_retry_request },
-	{ "openssl13", &tlsclient_resumes_with_ticket },
-	{ "openssl13", &tlsclient_answers_key_update },
-	{ "openssl13", &tlsclient_full_handshake_when_ticket_rejected },
-	{ "openssl13", &tlsclient_empty_certificate_on_request },
-	{ "tls12", &tlsclient_tls12_full_handshake,
-	    .loops = (int)UNIT_N(full12), .timeout = 60,
-	    .once = certs_setup },
-	{ "tls12", &tlsclient_tls12_bearssl_server },
-	{ "tls12", &tlsclient_pending_counts_buffered_records },
-	{ "tls12", &tlsclient_tls12_resumes_session_id },
-	{ "certificates", &tlsclient_rejects_bad_certificates,
-	    .loops = (int)UNIT_N(cert_errors), .timeout = 60,
-	    .once = certs_setup },
-	{ "certificates", &tlsclient_reads_certificate_dates },
-};
-
-UNIT_SUITE(tlsclient, tlsclient_tests)

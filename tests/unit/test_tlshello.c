@@ -1,5 +1,5 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/mlkem.h"
 #include "shared/tlshello.h"
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define UNIT_SUITE "tlshello"
 
 /* The reference hellos: Chromium 156.0.8078.114 captured on loopback
  * (tests/tls/data/, one TLS record each, hex). */
@@ -327,21 +329,21 @@ check_against(enum tlshello_profile p, const char *ref)
 	free(r);
 }
 
-START_TEST(tlshello_matches_chromium_https)
+UNIT_TEST("chromium", tlshello_matches_chromium_https)
 {
 	check_against(TLSHELLO_CHROME, "chromium156-https-1.hex");
 	check_against(TLSHELLO_CHROME, "chromium156-https-2.hex");
 }
 END_TEST
 
-START_TEST(tlshello_matches_chromium_wss)
+UNIT_TEST("chromium", tlshello_matches_chromium_wss)
 {
 	check_against(TLSHELLO_CHROME_WS, "chromium156-wss-1.hex");
 	check_against(TLSHELLO_CHROME_WS, "chromium156-wss-2.hex");
 }
 END_TEST
 
-START_TEST(tlshello_ja4_is_chromiums)
+UNIT_TEST("chromium", tlshello_ja4_is_chromiums)
 {
 	struct tlshello h;
 	struct ph a;
@@ -357,7 +359,7 @@ START_TEST(tlshello_ja4_is_chromiums)
 }
 END_TEST
 
-START_TEST(tlshello_permutes_extensions)
+UNIT_TEST("chromium", tlshello_permutes_extensions)
 {
 	uint16_t first[MAXEXT];
 	int differs = 0;
@@ -381,7 +383,7 @@ START_TEST(tlshello_permutes_extensions)
 }
 END_TEST
 
-START_TEST(tlshello_grease_values_valid)
+UNIT_TEST("chromium", tlshello_grease_values_valid)
 {
 	for (int k = 0; k < 64; k++) {
 		struct tlshello h;
@@ -412,7 +414,7 @@ START_TEST(tlshello_grease_values_valid)
 }
 END_TEST
 
-START_TEST(tlshello_ech_grease_lengths)
+UNIT_TEST("chromium", tlshello_ech_grease_lengths)
 {
 	int seen[4] = { 0 };
 	unsigned char id0 = 0;
@@ -464,7 +466,7 @@ retry_keeps(const struct ph *a, const struct ph *b, int same_shares)
 	}
 }
 
-START_TEST(tlshello_retry_keeps_fields)
+UNIT_TEST("hellos", tlshello_retry_keeps_fields)
 {
 	static unsigned char out2[TLSHELLO_MAX];
 	struct tlshello h;
@@ -514,7 +516,7 @@ START_TEST(tlshello_retry_keeps_fields)
 }
 END_TEST
 
-START_TEST(tlshello_psk_last_with_binders)
+UNIT_TEST("hellos", tlshello_psk_last_with_binders)
 {
 	static unsigned char out2[TLSHELLO_MAX];
 	struct tlshello h;
@@ -558,7 +560,7 @@ START_TEST(tlshello_psk_last_with_binders)
 }
 END_TEST
 
-START_TEST(tlshello_sni_and_limits)
+UNIT_TEST("hellos", tlshello_sni_and_limits)
 {
 	struct tlshello h;
 	struct ph a;
@@ -586,7 +588,7 @@ START_TEST(tlshello_sni_and_limits)
 }
 END_TEST
 
-START_TEST(tlshello_resumes_tls12)
+UNIT_TEST("hellos", tlshello_resumes_tls12)
 {
 	struct tlshello h;
 	struct ph a;
@@ -683,7 +685,7 @@ hybrid_agrees(struct tlshello *h, const struct ph *a, const unsigned char *sk,
 	ck_assert_mem_eq(ss + MLKEM_SS_LEN, g, 32);
 }
 
-START_TEST(tlshello_shared_secret_x25519)
+UNIT_TEST("keys", tlshello_shared_secret_x25519, .timeout = 60)
 {
 	struct tlshello h;
 	struct ph a;
@@ -710,7 +712,7 @@ END_TEST
 /* A HelloRetryRequest with a cookie only (group 0): the second hello differs
  * from the first by the cookie extension alone (key_share byte for byte,
  * GREASE share included) and the first hello's keys still work. */
-START_TEST(tlshello_retry_cookie_only_keeps_shares)
+UNIT_TEST("keys", tlshello_retry_cookie_only_keeps_shares)
 {
 	static unsigned char out2[TLSHELLO_MAX];
 	struct tlshello h;
@@ -746,7 +748,7 @@ START_TEST(tlshello_retry_cookie_only_keeps_shares)
 }
 END_TEST
 
-START_TEST(tlshello_shared_secret_p256_p384)
+UNIT_TEST("keys", tlshello_shared_secret_p256_p384)
 {
 	static const struct { uint16_t group; int curve; size_t plen; } c[] = {
 		{ TLSHELLO_GROUP_P256, BR_EC_secp256r1, 65 },
@@ -787,7 +789,7 @@ START_TEST(tlshello_shared_secret_p256_p384)
 }
 END_TEST
 
-START_TEST(tlshello_shared_secret_hybrid)
+UNIT_TEST("keys", tlshello_shared_secret_hybrid)
 {
 	struct tlshello h;
 	struct ph a;
@@ -812,7 +814,7 @@ START_TEST(tlshello_shared_secret_hybrid)
 }
 END_TEST
 
-START_TEST(tlshello_profile_names)
+UNIT_TEST("hellos", tlshello_profile_names)
 {
 	enum tlshello_profile p;
 	int exact;
@@ -849,23 +851,3 @@ START_TEST(tlshello_profile_names)
 	ck_assert_str_eq(tlshello_group_name(0), "?");
 }
 END_TEST
-
-static const struct unit_test tlshello_tests[] = {
-	{ "chromium", &tlshello_matches_chromium_https },
-	{ "chromium", &tlshello_matches_chromium_wss },
-	{ "chromium", &tlshello_ja4_is_chromiums },
-	{ "chromium", &tlshello_permutes_extensions },
-	{ "chromium", &tlshello_grease_values_valid },
-	{ "chromium", &tlshello_ech_grease_lengths },
-	{ "hellos", &tlshello_retry_keeps_fields },
-	{ "hellos", &tlshello_psk_last_with_binders },
-	{ "hellos", &tlshello_sni_and_limits },
-	{ "hellos", &tlshello_resumes_tls12 },
-	{ "hellos", &tlshello_profile_names },
-	{ "keys", &tlshello_shared_secret_x25519, .timeout = 60 },
-	{ "keys", &tlshello_retry_cookie_only_keeps_shares },
-	{ "keys", &tlshello_shared_secret_p256_p384 },
-	{ "keys", &tlshello_shared_secret_hybrid },
-};
-
-UNIT_SUITE(tlshello, tlshello_tests)

@@ -1,11 +1,13 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/tlskeys.h"
 #include "tests/unit/rfc8448.h"
 #include "tests/unit/vecfile.h"
 
 #include <bearssl.h>
 #include <string.h>
+
+#define UNIT_SUITE "tlskeys"
 
 /*
  * Test vectors.  s1_*, s2_*, s3_*: RFC 8448 (tests/unit/rfc8448.h).
@@ -79,7 +81,7 @@ traffic_eq(const unsigned char *secret, const unsigned char *want_key,
 	ck_assert_mem_eq(iv, want_iv, sizeof iv);
 }
 
-START_TEST(tlskeys_rfc8448_simple_1rtt)
+UNIT_TEST("tls13", tlskeys_rfc8448_simple_1rtt, .setup = vectors_load)
 {
 	struct tlskeys_transcript t;
 	struct tlskeys13 k;
@@ -143,7 +145,7 @@ START_TEST(tlskeys_rfc8448_simple_1rtt)
 }
 END_TEST
 
-START_TEST(tlskeys_rfc8448_resumed_0rtt)
+UNIT_TEST("tls13", tlskeys_rfc8448_resumed_0rtt)
 {
 	struct tlskeys_transcript t;
 	struct tlskeys13 k;
@@ -187,7 +189,7 @@ START_TEST(tlskeys_rfc8448_resumed_0rtt)
 }
 END_TEST
 
-START_TEST(tlskeys_rfc8448_hello_retry)
+UNIT_TEST("tls13", tlskeys_rfc8448_hello_retry)
 {
 	struct tlskeys_transcript t;
 	struct tlskeys13 k;
@@ -220,7 +222,7 @@ END_TEST
 
 /* With SHA-384 selected, the transcript equals a plain SHA-384 of the
  * messages, and the SHA-384 half ran from the start. */
-START_TEST(tlskeys_transcript_selects_sha384)
+UNIT_TEST("tls13", tlskeys_transcript_selects_sha384)
 {
 	struct tlskeys_transcript t;
 	unsigned char th[TLSKEYS_HASH_MAX], want[48], mh[4 + 48];
@@ -258,7 +260,7 @@ END_TEST
 
 /* KeyUpdate: application_traffic_secret_N+1 = Expand-Label(N, "traffic upd",
  * "", Hash.length); checked against the explicit Expand-Label call. */
-START_TEST(tlskeys_update_is_traffic_upd_label)
+UNIT_TEST("tls13", tlskeys_update_is_traffic_upd_label)
 {
 	unsigned char s[32], want[32];
 
@@ -272,7 +274,7 @@ START_TEST(tlskeys_update_is_traffic_upd_label)
 }
 END_TEST
 
-START_TEST(tlskeys_equal_compares)
+UNIT_TEST("tls13", tlskeys_equal_compares)
 {
 	unsigned char a[32], b[32];
 
@@ -288,7 +290,7 @@ START_TEST(tlskeys_equal_compares)
 }
 END_TEST
 
-START_TEST(tlskeys_tls12_ems_key_block_finished)
+UNIT_TEST("tls12", tlskeys_tls12_ems_key_block_finished, .setup = vectors_load)
 {
 	unsigned char m[48], kb[88], fin[12];
 
@@ -309,15 +311,3 @@ START_TEST(tlskeys_tls12_ems_key_block_finished)
 	EQ(fin, t12_sfin384);
 }
 END_TEST
-
-static const struct unit_test tlskeys_tests[] = {
-	{ "tls13", &tlskeys_rfc8448_simple_1rtt, .setup = vectors_load },
-	{ "tls13", &tlskeys_rfc8448_resumed_0rtt },
-	{ "tls13", &tlskeys_rfc8448_hello_retry },
-	{ "tls13", &tlskeys_transcript_selects_sha384 },
-	{ "tls13", &tlskeys_update_is_traffic_upd_label },
-	{ "tls13", &tlskeys_equal_compares },
-	{ "tls12", &tlskeys_tls12_ems_key_block_finished, .setup = vectors_load },
-};
-
-UNIT_SUITE(tlskeys, tlskeys_tests)

@@ -7,7 +7,7 @@
  * (tests/unit/data/brotli/) for the decoder's memory cap.
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/tlsmsg.h"
 
@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define UNIT_SUITE "tlsmsg"
 
 /* A message builder with nested length prefixes. */
 struct mb {
@@ -224,7 +226,7 @@ sh13(struct mb *b, int with_psk)
 		}                                                              \
 	} while (0)
 
-START_TEST(tlsmsg_next_splits_and_bounds_messages)
+UNIT_TEST("parse", tlsmsg_next_splits_and_bounds_messages, .timeout = 60)
 {
 	unsigned char buf[64] = { 2, 0, 0, 3, 'a', 'b', 'c', 20, 0, 0, 1, 'x' };
 	const unsigned char *body;
@@ -261,7 +263,7 @@ START_TEST(tlsmsg_next_splits_and_bounds_messages)
 }
 END_TEST
 
-START_TEST(tlsmsg_server_hello_tls13)
+UNIT_TEST("parse", tlsmsg_server_hello_tls13)
 {
 	static struct mb b;
 	struct tlsmsg_server_hello sh;
@@ -357,7 +359,7 @@ static const struct {
 	{ "session id of 33 bytes", 34, 33, TLSMSG_ALERT_DECODE_ERROR },
 };
 
-START_TEST(tlsmsg_server_hello_rejects_bad_extensions)
+UNIT_TEST("parse", tlsmsg_server_hello_rejects_bad_extensions)
 {
 	static struct mb b;
 	struct tlsmsg_server_hello sh;
@@ -388,7 +390,7 @@ static const struct sh_case hrr_bad[] = {
 	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
 };
 
-START_TEST(tlsmsg_server_hello_detects_hello_retry_request)
+UNIT_TEST("parse", tlsmsg_server_hello_detects_hello_retry_request)
 {
 	static const struct xt hrr_ext[] = {
 		XT_SV13, { 51, "\x11\xec", 2 }, { 44, "\x00\x03\xaa\xbb\xcc", 5 },
@@ -420,7 +422,7 @@ static const struct sh_case sh12_bad[] = {
 	  TLSMSG_ALERT_ILLEGAL_PARAMETER, NULL },
 };
 
-START_TEST(tlsmsg_server_hello_tls12_and_downgrade_sentinels)
+UNIT_TEST("parse", tlsmsg_server_hello_tls12_and_downgrade_sentinels)
 {
 	static const struct xt sh12_ext[] = {
 		{ 0xff01, "\x00", 1 }, { 23, "", 0 }, { 11, "\x01\x00", 2 },
@@ -494,7 +496,7 @@ static const struct ee_case ee_bad[] = {
 	  { { 0xdada, "", 0 } }, TLSMSG_ALERT_UNSUPPORTED_EXTENSION },
 };
 
-START_TEST(tlsmsg_encrypted_extensions_parses_and_checks)
+UNIT_TEST("parse", tlsmsg_encrypted_extensions_parses_and_checks)
 {
 	static struct mb b;
 	static const struct xt ee_ext[] = {
@@ -567,7 +569,7 @@ cert13(struct mb *b, size_t n, size_t size)
 	vc(b);
 }
 
-START_TEST(tlsmsg_certificate_both_forms)
+UNIT_TEST("parse", tlsmsg_certificate_both_forms)
 {
 	static struct mb b;
 	static struct tlsmsg_certificate c;
@@ -728,7 +730,7 @@ cc_rejects(const struct mb *b, unsigned char *out, size_t cap, int want_alert,
 #define CC_SHORT "CompressedCertificate: shorter than uncompressed_length"
 #define CC_LONG "CompressedCertificate: longer than uncompressed_length"
 
-START_TEST(tlsmsg_compressed_certificate_brotli)
+UNIT_TEST("parse", tlsmsg_compressed_certificate_brotli)
 {
 	static struct mb plain, b;
 	static unsigned char out[TLSMSG_CERT_MSG_MAX];
@@ -781,7 +783,7 @@ static const unsigned char brotli_cert13_3x100[57] = {
 	0x05,
 };
 
-START_TEST(tlsmsg_compressed_certificate_real_brotli)
+UNIT_TEST("parse", tlsmsg_compressed_certificate_real_brotli)
 {
 	static struct mb plain, b;
 	static unsigned char out[4096];
@@ -826,7 +828,7 @@ compressed_file(struct mb *b, const char *name, size_t declared)
 
 /* The decoder's memory cap (tlsmsg.c TLSMSG_BROTLI_MEM_MAX), with streams
  * libbrotlienc made (tests/unit/data/brotli/gen.py). */
-START_TEST(tlsmsg_compressed_certificate_memory_cap)
+UNIT_TEST("parse", tlsmsg_compressed_certificate_memory_cap)
 {
 	static struct mb plain, b;
 	static unsigned char out[TLSMSG_CERT_MSG_MAX];
@@ -859,7 +861,7 @@ START_TEST(tlsmsg_compressed_certificate_memory_cap)
 }
 END_TEST
 
-START_TEST(tlsmsg_small_messages)
+UNIT_TEST("parse", tlsmsg_small_messages)
 {
 	static struct mb b;
 	struct tlsmsg_certificate_verify cv;
@@ -938,7 +940,7 @@ static const struct nst_case nst13_bad[] = {
 	{ "an empty ticket", "", 0, { { 0, NULL, 0 } }, TLSMSG_ALERT_DECODE_ERROR },
 };
 
-START_TEST(tlsmsg_new_session_ticket_both_forms)
+UNIT_TEST("parse", tlsmsg_new_session_ticket_both_forms)
 {
 	static struct mb b;
 	static const struct xt nst_ext[] = {
@@ -995,7 +997,7 @@ START_TEST(tlsmsg_new_session_ticket_both_forms)
 }
 END_TEST
 
-START_TEST(tlsmsg_certificate_request_both_forms)
+UNIT_TEST("parse", tlsmsg_certificate_request_both_forms)
 {
 	static struct mb b;
 	static const struct xt cr13_ext[] = {
@@ -1032,7 +1034,7 @@ START_TEST(tlsmsg_certificate_request_both_forms)
 }
 END_TEST
 
-START_TEST(tlsmsg_server_key_exchange_ecdhe)
+UNIT_TEST("parse", tlsmsg_server_key_exchange_ecdhe)
 {
 	static struct mb b;
 	struct tlsmsg_server_key_exchange ske;
@@ -1062,23 +1064,3 @@ START_TEST(tlsmsg_server_key_exchange_ecdhe)
 	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
 }
 END_TEST
-
-static const struct unit_test tlsmsg_tests[] = {
-	{ "parse", &tlsmsg_next_splits_and_bounds_messages,
-	    .timeout = 60 },
-	{ "parse", &tlsmsg_server_hello_tls13 },
-	{ "parse", &tlsmsg_server_hello_rejects_bad_extensions },
-	{ "parse", &tlsmsg_server_hello_detects_hello_retry_request },
-	{ "parse", &tlsmsg_server_hello_tls12_and_downgrade_sentinels },
-	{ "parse", &tlsmsg_encrypted_extensions_parses_and_checks },
-	{ "parse", &tlsmsg_certificate_both_forms },
-	{ "parse", &tlsmsg_compressed_certificate_brotli },
-	{ "parse", &tlsmsg_compressed_certificate_real_brotli },
-	{ "parse", &tlsmsg_compressed_certificate_memory_cap },
-	{ "parse", &tlsmsg_small_messages },
-	{ "parse", &tlsmsg_new_session_ticket_both_forms },
-	{ "parse", &tlsmsg_certificate_request_both_forms },
-	{ "parse", &tlsmsg_server_key_exchange_ecdhe },
-};
-
-UNIT_SUITE(tlsmsg, tlsmsg_tests)

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/tlsrec.h"
 #include "tests/unit/rfc8448.h"
@@ -7,6 +7,8 @@
 
 #include <bearssl.h>
 #include <string.h>
+
+#define UNIT_SUITE "tlsrec"
 
 /*
  * s1_*: RFC 8448 section 3 (Simple 1-RTT Handshake, TLS_AES_128_GCM_SHA256)
@@ -102,7 +104,7 @@ s1_s_hs_plain_fill(void)
 #define OPEN(d, rec, type, plain) open_ok((d), (rec), sizeof (rec), (type), (plain), sizeof (plain))
 #define SEAL(d, type, plain, pad, rec) seal_eq((d), (type), (plain), sizeof (plain), (pad), (rec), sizeof (rec))
 
-START_TEST(tlsrec_rfc8448_records_open)
+UNIT_TEST("vectors", tlsrec_rfc8448_records_open, .setup = vectors_load)
 {
 	struct tlsrec_dir s, c;
 
@@ -129,7 +131,7 @@ START_TEST(tlsrec_rfc8448_records_open)
 }
 END_TEST
 
-START_TEST(tlsrec_rfc8448_records_seal)
+UNIT_TEST("vectors", tlsrec_rfc8448_records_seal)
 {
 	struct tlsrec_dir s, c;
 
@@ -152,7 +154,7 @@ START_TEST(tlsrec_rfc8448_records_seal)
 }
 END_TEST
 
-START_TEST(tlsrec_chacha20_and_aes256_tls13)
+UNIT_TEST("vectors", tlsrec_chacha20_and_aes256_tls13)
 {
 	struct tlsrec_dir d;
 	unsigned char type, *data;
@@ -178,7 +180,7 @@ START_TEST(tlsrec_chacha20_and_aes256_tls13)
 }
 END_TEST
 
-START_TEST(tlsrec_tls12_gcm_and_chacha20)
+UNIT_TEST("vectors", tlsrec_tls12_gcm_and_chacha20)
 {
 	struct tlsrec_dir d;
 
@@ -206,7 +208,7 @@ END_TEST
 
 /* Any flipped bit in header, ciphertext or tag fails with bad_record_mac,
  * and a failed record does not advance the sequence number. */
-START_TEST(tlsrec_rejects_tampering)
+UNIT_TEST("limits", tlsrec_rejects_tampering, .setup = vectors_load)
 {
 	static const struct { enum tlsrec_aead a; int tls13; const unsigned char *k, *iv, *rec;
 	    size_t len; uint64_t seq; } v[] = {
@@ -246,7 +248,7 @@ END_TEST
 
 /* Round trips with padding; an all-zero plaintext (no content type) and a
  * record too short for its tag are rejected. */
-START_TEST(tlsrec_padding_and_inner_type)
+UNIT_TEST("limits", tlsrec_padding_and_inner_type)
 {
 	static const unsigned char zeros[40];
 	struct tlsrec_dir w, r;
@@ -325,7 +327,7 @@ open_overflows(struct tlsrec_dir *r, size_t n)
 	ck_assert_uint_eq(tlsrec_alert(r), TLSREC_ALERT_RECORD_OVERFLOW);
 }
 
-START_TEST(tlsrec_rejects_overflow)
+UNIT_TEST("limits", tlsrec_rejects_overflow)
 {
 	struct tlsrec_dir w, r;
 	unsigned char type, *data;
@@ -375,7 +377,7 @@ START_TEST(tlsrec_rejects_overflow)
 }
 END_TEST
 
-START_TEST(tlsrec_plaintext_and_ccs)
+UNIT_TEST("limits", tlsrec_plaintext_and_ccs)
 {
 	struct tlsrec_dir d;
 	unsigned char type, *data;
@@ -416,7 +418,7 @@ START_TEST(tlsrec_plaintext_and_ccs)
 }
 END_TEST
 
-START_TEST(tlsrec_refuses_sequence_wrap)
+UNIT_TEST("limits", tlsrec_refuses_sequence_wrap)
 {
 	struct tlsrec_dir w, r;
 	unsigned char type, *data;
@@ -435,17 +437,3 @@ START_TEST(tlsrec_refuses_sequence_wrap)
 	ck_assert_uint_eq(tlsrec_alert(&r), TLSREC_ALERT_INTERNAL_ERROR);
 }
 END_TEST
-
-static const struct unit_test tlsrec_tests[] = {
-	{ "vectors", &tlsrec_rfc8448_records_open, .setup = vectors_load },
-	{ "vectors", &tlsrec_rfc8448_records_seal },
-	{ "vectors", &tlsrec_chacha20_and_aes256_tls13 },
-	{ "vectors", &tlsrec_tls12_gcm_and_chacha20 },
-	{ "limits", &tlsrec_rejects_tampering, .setup = vectors_load },
-	{ "limits", &tlsrec_padding_and_inner_type },
-	{ "limits", &tlsrec_rejects_overflow },
-	{ "limits", &tlsrec_plaintext_and_ccs },
-	{ "limits", &tlsrec_refuses_sequence_wrap },
-};
-
-UNIT_SUITE(tlsrec, tlsrec_tests)

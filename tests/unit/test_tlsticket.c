@@ -3,13 +3,15 @@
  * per-name bound, LRU eviction across names, TLS 1.2 sessions, threads).
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/tlsticket.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+#define UNIT_SUITE "tlsticket"
 
 static void
 mk13(struct tlsticket13 *t, unsigned char tag, uint32_t lifetime, long long received)
@@ -33,7 +35,8 @@ reset(void)
 	tlsticket_clear_all();
 }
 
-START_TEST(tlsticket_take_is_single_use)
+UNIT_TEST("cache", tlsticket_take_is_single_use,
+    .timeout = 60, .setup = reset, .teardown = reset)
 {
 	struct tlsticket13 t, out;
 
@@ -52,7 +55,7 @@ START_TEST(tlsticket_take_is_single_use)
 }
 END_TEST
 
-START_TEST(tlsticket_takes_newest_first_and_keeps_per_name_bound)
+UNIT_TEST("cache", tlsticket_takes_newest_first_and_keeps_per_name_bound)
 {
 	struct tlsticket13 t, out;
 	unsigned i;
@@ -70,7 +73,7 @@ START_TEST(tlsticket_takes_newest_first_and_keeps_per_name_bound)
 }
 END_TEST
 
-START_TEST(tlsticket_expires_by_lifetime_and_seven_days)
+UNIT_TEST("cache", tlsticket_expires_by_lifetime_and_seven_days)
 {
 	struct tlsticket13 t, out;
 
@@ -98,7 +101,7 @@ START_TEST(tlsticket_expires_by_lifetime_and_seven_days)
 }
 END_TEST
 
-START_TEST(tlsticket_rejects_bad_input)
+UNIT_TEST("cache", tlsticket_rejects_bad_input)
 {
 	struct tlsticket13 t;
 	char longname[TLSTICKET_NAME_MAX + 2];
@@ -122,7 +125,7 @@ START_TEST(tlsticket_rejects_bad_input)
 }
 END_TEST
 
-START_TEST(tlsticket_evicts_least_recently_used_name)
+UNIT_TEST("cache", tlsticket_evicts_least_recently_used_name)
 {
 	struct tlsticket13 t, out;
 	struct tlsticket12 s;
@@ -150,7 +153,7 @@ START_TEST(tlsticket_evicts_least_recently_used_name)
 }
 END_TEST
 
-START_TEST(tlsticket_tls12_session_is_reusable_and_removable)
+UNIT_TEST("cache", tlsticket_tls12_session_is_reusable_and_removable)
 {
 	struct tlsticket12 s, out;
 
@@ -179,7 +182,7 @@ START_TEST(tlsticket_tls12_session_is_reusable_and_removable)
 }
 END_TEST
 
-START_TEST(tlsticket_obfuscated_age_adds_age_add)
+UNIT_TEST("cache", tlsticket_obfuscated_age_adds_age_add)
 {
 	struct tlsticket13 t;
 
@@ -229,7 +232,7 @@ hammer(void *arg)
 	return taken > 0 ? arg : NULL;
 }
 
-START_TEST(tlsticket_threads_hammer)
+UNIT_TEST("cache", tlsticket_threads_hammer)
 {
 	pthread_t th[HAMMER_THREADS];
 	void *rv;
@@ -243,18 +246,3 @@ START_TEST(tlsticket_threads_hammer)
 	}
 }
 END_TEST
-
-static const struct unit_test tlsticket_tests[] = {
-	{ "cache", &tlsticket_take_is_single_use, .timeout = 60,
-	    .setup = reset, .teardown = reset },
-	{ "cache",
-	    &tlsticket_takes_newest_first_and_keeps_per_name_bound },
-	{ "cache", &tlsticket_expires_by_lifetime_and_seven_days },
-	{ "cache", &tlsticket_rejects_bad_input },
-	{ "cache", &tlsticket_evicts_least_recently_used_name },
-	{ "cache", &tlsticket_tls12_session_is_reusable_and_removable },
-	{ "cache", &tlsticket_obfuscated_age_adds_age_add },
-	{ "cache", &tlsticket_threads_hammer },
-};
-
-UNIT_SUITE(tlsticket, tlsticket_tests)

@@ -4,7 +4,7 @@
  * temporary directory.
  */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/tls.h"
 #include "shared/tlshello.h"
@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "tlsx509"
 
 static char x_dir[64];
 static pid_t x_pid;
@@ -189,7 +191,8 @@ check_one(const char *file, const char *name, struct tlsx509_key *key, long long
 	return rc;
 }
 
-START_TEST(tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1)
+UNIT_TEST("certs", tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1,
+    .timeout = 120, .once = x_setup)
 {
 	static const char *const hs[] = { "sha256", "sha384", "sha512" };
 	struct tlsx509_key key;
@@ -245,7 +248,7 @@ START_TEST(tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1)
 }
 END_TEST
 
-START_TEST(tlsx509_accepts_ec_leaves_and_verifies_ecdsa)
+UNIT_TEST("certs", tlsx509_accepts_ec_leaves_and_verifies_ecdsa)
 {
 	struct tlsx509_key key;
 	const char *why = NULL;
@@ -294,7 +297,7 @@ START_TEST(tlsx509_accepts_ec_leaves_and_verifies_ecdsa)
 }
 END_TEST
 
-START_TEST(tlsx509_rejects_mldsa_and_unknown_schemes)
+UNIT_TEST("certs", tlsx509_rejects_mldsa_and_unknown_schemes)
 {
 	struct tlsx509_key key;
 	const char *why = NULL;
@@ -320,7 +323,7 @@ START_TEST(tlsx509_rejects_mldsa_and_unknown_schemes)
 }
 END_TEST
 
-START_TEST(tlsx509_accepts_only_offered_schemes)
+UNIT_TEST("certs", tlsx509_accepts_only_offered_schemes)
 {
 	struct tlsx509_key key;
 	const char *why = NULL;
@@ -398,7 +401,7 @@ check_names(const struct name_case *c, size_t n)
 
 #define CHECK_NAMES(cases) check_names((cases), sizeof (cases) / sizeof (cases)[0])
 
-START_TEST(tlsx509_matches_ip_literals_against_ip_sans)
+UNIT_TEST("certs", tlsx509_matches_ip_literals_against_ip_sans)
 {
 	static const struct name_case c[] = {
 		{ "ip", "127.0.0.1", 0, .key = KEY(BR_KEYTYPE_EC) },
@@ -416,7 +419,7 @@ START_TEST(tlsx509_matches_ip_literals_against_ip_sans)
 }
 END_TEST
 
-START_TEST(tlsx509_rejects_wrong_name_and_unknown_ca)
+UNIT_TEST("certs", tlsx509_rejects_wrong_name_and_unknown_ca)
 {
 	static const struct name_case c[] = {
 		{ "p256", "a.front.test", 0 },
@@ -430,7 +433,7 @@ START_TEST(tlsx509_rejects_wrong_name_and_unknown_ca)
 }
 END_TEST
 
-START_TEST(tlsx509_requires_server_auth_eku)
+UNIT_TEST("certs", tlsx509_requires_server_auth_eku)
 {
 	static const struct name_case c[] = {
 		/* BearSSL alone accepts this clientAuth-only leaf */
@@ -447,7 +450,7 @@ START_TEST(tlsx509_requires_server_auth_eku)
 }
 END_TEST
 
-START_TEST(tlsx509_ignores_cn_and_bare_wildcard_base)
+UNIT_TEST("certs", tlsx509_ignores_cn_and_bare_wildcard_base)
 {
 	static const struct name_case c[] = {
 		/* CN=front.test but no subjectAltName: BearSSL would match the CN */
@@ -466,7 +469,7 @@ START_TEST(tlsx509_ignores_cn_and_bare_wildcard_base)
 }
 END_TEST
 
-START_TEST(tlsx509_reason_codes)
+UNIT_TEST("certs", tlsx509_reason_codes)
 {
 	ck_assert_int_eq(tlsx509_reason_code(TLSX509_OK), 0);
 	ck_assert_int_eq(tlsx509_reason_code(TLSX509_UNKNOWN_CA), MEEK_ECERTCA);
@@ -481,7 +484,7 @@ START_TEST(tlsx509_reason_codes)
 }
 END_TEST
 
-START_TEST(tlsx509_tells_expired_from_not_yet_valid)
+UNIT_TEST("certs", tlsx509_tells_expired_from_not_yet_valid)
 {
 	struct tlsx509_key key;
 	const char *why = NULL;
@@ -502,7 +505,7 @@ START_TEST(tlsx509_tells_expired_from_not_yet_valid)
 }
 END_TEST
 
-START_TEST(tlsx509_validates_chain_through_intermediate)
+UNIT_TEST("certs", tlsx509_validates_chain_through_intermediate)
 {
 	struct tls_anchors *ta = x_anchors();
 	struct tlsx509_key key;
@@ -540,7 +543,7 @@ START_TEST(tlsx509_validates_chain_through_intermediate)
 }
 END_TEST
 
-START_TEST(tlsx509_rejects_garbage_and_empty_chains)
+UNIT_TEST("certs", tlsx509_rejects_garbage_and_empty_chains)
 {
 	struct tls_anchors *ta = x_anchors();
 	struct tlsx509_key key;
@@ -586,21 +589,3 @@ START_TEST(tlsx509_rejects_garbage_and_empty_chains)
 	tls_anchors_free(ta);
 }
 END_TEST
-
-static const struct unit_test tlsx509_tests[] = {
-	{ "certs", &tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1,
-	    .timeout = 120, .once = x_setup },
-	{ "certs", &tlsx509_accepts_ec_leaves_and_verifies_ecdsa },
-	{ "certs", &tlsx509_rejects_mldsa_and_unknown_schemes },
-	{ "certs", &tlsx509_accepts_only_offered_schemes },
-	{ "certs", &tlsx509_requires_server_auth_eku },
-	{ "certs", &tlsx509_ignores_cn_and_bare_wildcard_base },
-	{ "certs", &tlsx509_reason_codes },
-	{ "certs", &tlsx509_matches_ip_literals_against_ip_sans },
-	{ "certs", &tlsx509_rejects_wrong_name_and_unknown_ca },
-	{ "certs", &tlsx509_tells_expired_from_not_yet_valid },
-	{ "certs", &tlsx509_validates_chain_through_intermediate },
-	{ "certs", &tlsx509_rejects_garbage_and_empty_chains },
-};
-
-UNIT_SUITE(tlsx509, tlsx509_tests)

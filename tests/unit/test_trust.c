@@ -3,7 +3,7 @@
 #include "shared/err.h"
 #include "shared/tls.h"
 #include "shared/trust.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-START_TEST(trust_option_wins)
+#define UNIT_SUITE "trust"
+
+UNIT_TEST("choice", trust_option_wins)
 {
 	enum trust_from from = TRUST_NONE;
 
@@ -29,7 +31,7 @@ START_TEST(trust_option_wins)
 }
 END_TEST
 
-START_TEST(trust_load_names_source_and_errno)
+UNIT_TEST("choice", trust_load_names_source_and_errno)
 {
 	struct tls_anchors *ta = NULL;
 	const char *path = NULL;
@@ -52,7 +54,7 @@ START_TEST(trust_load_names_source_and_errno)
 }
 END_TEST
 
-START_TEST(trust_load_no_certificate)
+UNIT_TEST("choice", trust_load_no_certificate)
 {
 	struct tls_anchors *ta = NULL;
 	const char *path = NULL;
@@ -70,7 +72,7 @@ START_TEST(trust_load_no_certificate)
 }
 END_TEST
 
-START_TEST(trust_paths_lists_every_path)
+UNIT_TEST("choice", trust_paths_lists_every_path)
 {
 	char buf[512];
 
@@ -80,12 +82,3 @@ START_TEST(trust_paths_lists_every_path)
 		ck_assert_msg(strstr(buf, trust_system_path(i)) != NULL, "%s", buf);
 }
 END_TEST
-
-static const struct unit_test trust_tests[] = {
-	{ "choice", &trust_option_wins },
-	{ "choice", &trust_load_names_source_and_errno },
-	{ "choice", &trust_load_no_certificate },
-	{ "choice", &trust_paths_lists_every_path },
-};
-
-UNIT_SUITE(trust, trust_tests)

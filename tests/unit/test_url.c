@@ -1,9 +1,11 @@
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/err.h"
 #include "shared/url.h"
 
 #include <string.h>
+
+#define UNIT_SUITE "url"
 
 static struct url u;
 
@@ -41,19 +43,19 @@ check_default_port(const char *s, int https, const char *host,
 	ck_assert_str_eq(u.host_header, host);
 }
 
-START_TEST(url_https_defaults_to_443)
+UNIT_TEST("parse", url_https_defaults_to_443)
 {
 	check_default_port("https://meek.example/", 1, "meek.example", 443, "/");
 }
 END_TEST
 
-START_TEST(url_http_defaults_to_80)
+UNIT_TEST("parse", url_http_defaults_to_80)
 {
 	check_default_port("http://127.0.0.1/meek", 0, "127.0.0.1", 80, "/meek");
 }
 END_TEST
 
-START_TEST(url_scheme_is_case_insensitive)
+UNIT_TEST("parse", url_scheme_is_case_insensitive)
 {
 	parse_ok("HTTPS://Meek.Example");
 	ck_assert_int_eq(u.https, 1);
@@ -61,7 +63,7 @@ START_TEST(url_scheme_is_case_insensitive)
 }
 END_TEST
 
-START_TEST(url_keeps_explicit_ports)
+UNIT_TEST("parse", url_keeps_explicit_ports)
 {
 	parse_ok("https://meek.example:8443/x");
 	ck_assert_uint_eq(u.port, 8443);
@@ -83,7 +85,7 @@ START_TEST(url_keeps_explicit_ports)
 }
 END_TEST
 
-START_TEST(url_parses_ipv6_literal)
+UNIT_TEST("parse", url_parses_ipv6_literal)
 {
 	parse_ok("https://[::1]:8443/meek/");
 	ck_assert_str_eq(u.host, "::1");
@@ -98,7 +100,7 @@ START_TEST(url_parses_ipv6_literal)
 }
 END_TEST
 
-START_TEST(url_keeps_query_and_drops_fragment)
+UNIT_TEST("parse", url_keeps_query_and_drops_fragment)
 {
 	parse_ok("https://meek.example/a/b?x=1&y=%20#frag");
 	ck_assert_str_eq(u.path, "/a/b?x=1&y=%20");
@@ -112,7 +114,7 @@ START_TEST(url_keeps_query_and_drops_fragment)
 }
 END_TEST
 
-START_TEST(url_rejects_bad_urls)
+UNIT_TEST("errors", url_rejects_bad_urls)
 {
 	char longhost[400], longpath[URL_PATH_MAX + 40];
 	const char *const bad[] = {
@@ -160,15 +162,3 @@ START_TEST(url_rejects_bad_urls)
 	ck_assert_uint_eq(strlen(u.path), URL_PATH_MAX - 1);
 }
 END_TEST
-
-static const struct unit_test url_tests[] = {
-	{ "parse", &url_https_defaults_to_443 },
-	{ "parse", &url_http_defaults_to_80 },
-	{ "parse", &url_scheme_is_case_insensitive },
-	{ "parse", &url_keeps_explicit_ports },
-	{ "parse", &url_parses_ipv6_literal },
-	{ "parse", &url_keeps_query_and_drops_fragment },
-	{ "errors", &url_rejects_bad_urls },
-};
-
-UNIT_SUITE(url, url_tests)

@@ -2,7 +2,7 @@
  * (src/shared/useraddr.c): Meek-IP from trusted peers, X-Forwarded-For's
  * n-th entry from the right, else the peer. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/cidr.h"
 #include "shared/http.h"
 #include "shared/net.h"
@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+
+#define UNIT_SUITE "useraddr"
 
 /* A parsed request head carrying `meek_ip` and `xff` (NULL: absent) in
  * `m`, and the peer `peer_ip` (port 4321) in `ss`. */
@@ -97,7 +99,8 @@ static const struct pick_case pick_cases[] = {
 	{ NULL, 1, "::1", "198.51.100.1", NULL, "::1", USERADDR_PEER },
 };
 
-START_TEST(useraddr_pick_follows_the_rule)
+UNIT_TEST("rule", useraddr_pick_follows_the_rule,
+    .loops = (int)UNIT_N(pick_cases))
 {
 	const struct pick_case *c = &pick_cases[_i];
 	struct useraddr_rule r = { NULL, 0, c->trusted_proxies };
@@ -121,7 +124,7 @@ START_TEST(useraddr_pick_follows_the_rule)
 }
 END_TEST
 
-START_TEST(useraddr_without_rule_is_the_peer)
+UNIT_TEST("rule", useraddr_without_rule_is_the_peer)
 {
 	struct http_msg m;
 	struct sockaddr_storage ss;
@@ -135,7 +138,7 @@ START_TEST(useraddr_without_rule_is_the_peer)
 }
 END_TEST
 
-START_TEST(useraddr_ip_trims_and_bounds)
+UNIT_TEST("rule", useraddr_ip_trims_and_bounds)
 {
 	char ip[16];
 
@@ -150,12 +153,3 @@ START_TEST(useraddr_ip_trims_and_bounds)
 	ck_assert_int_eq(useraddr_xff(ip, sizeof ip, "1.2.3.4", 2), 0);
 }
 END_TEST
-
-static const struct unit_test useraddr_tests[] = {
-	{ "rule", &useraddr_pick_follows_the_rule,
-	    .loops = (int)UNIT_N(pick_cases) },
-	{ "rule", &useraddr_without_rule_is_the_peer },
-	{ "rule", &useraddr_ip_trims_and_bounds },
-};
-
-UNIT_SUITE(useraddr, useraddr_tests)

@@ -1,11 +1,13 @@
 /* The downstream retransmit window of an extension session
  * (src/server/window.c). */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "server/window.h"
 #include "shared/err.h"
 
 #include <string.h>
+
+#define UNIT_SUITE "window"
 
 /* Initialises *w with room for `cap` bytes and puts `len` bytes of `c` in;
  * returns how many it took. */
@@ -20,7 +22,7 @@ window_filled(struct window *w, size_t cap, int c, size_t len)
 	return window_put(w, buf, len);
 }
 
-START_TEST(window_starts_empty)
+UNIT_TEST("fill", window_starts_empty)
 {
 	struct window w;
 
@@ -35,7 +37,7 @@ START_TEST(window_starts_empty)
 }
 END_TEST
 
-START_TEST(window_rejects_zero_size)
+UNIT_TEST("fill", window_rejects_zero_size)
 {
 	struct window w;
 
@@ -43,7 +45,7 @@ START_TEST(window_rejects_zero_size)
 }
 END_TEST
 
-START_TEST(window_stops_taking_when_full)
+UNIT_TEST("fill", window_stops_taking_when_full)
 {
 	struct window w;
 	unsigned char buf[64];
@@ -60,7 +62,7 @@ START_TEST(window_stops_taking_when_full)
 }
 END_TEST
 
-START_TEST(window_ack_frees_space)
+UNIT_TEST("ack", window_ack_frees_space)
 {
 	struct window w;
 
@@ -75,7 +77,7 @@ START_TEST(window_ack_frees_space)
 }
 END_TEST
 
-START_TEST(window_ack_stale_changes_nothing)
+UNIT_TEST("ack", window_ack_stale_changes_nothing)
 {
 	struct window w;
 
@@ -87,7 +89,7 @@ START_TEST(window_ack_stale_changes_nothing)
 }
 END_TEST
 
-START_TEST(window_ack_beyond_end_is_an_error)
+UNIT_TEST("ack", window_ack_beyond_end_is_an_error)
 {
 	struct window w;
 
@@ -100,7 +102,7 @@ START_TEST(window_ack_beyond_end_is_an_error)
 END_TEST
 
 /* Bytes keep their offsets across many wraps of the ring. */
-START_TEST(window_wraps_keeping_offsets)
+UNIT_TEST("ring", window_wraps_keeping_offsets)
 {
 	struct window w;
 	unsigned char in[7], out[64];
@@ -132,7 +134,7 @@ START_TEST(window_wraps_keeping_offsets)
 }
 END_TEST
 
-START_TEST(window_tail_reads_in_place)
+UNIT_TEST("ring", window_tail_reads_in_place)
 {
 	struct window w;
 	unsigned char *t, out[16];
@@ -158,16 +160,3 @@ START_TEST(window_tail_reads_in_place)
 	window_free(&w);
 }
 END_TEST
-
-static const struct unit_test window_tests[] = {
-	{ "fill", &window_starts_empty },
-	{ "fill", &window_rejects_zero_size },
-	{ "fill", &window_stops_taking_when_full },
-	{ "ack", &window_ack_frees_space },
-	{ "ack", &window_ack_stale_changes_nothing },
-	{ "ack", &window_ack_beyond_end_is_an_error },
-	{ "ring", &window_wraps_keeping_offsets },
-	{ "ring", &window_tail_reads_in_place },
-};
-
-UNIT_SUITE(window, window_tests)

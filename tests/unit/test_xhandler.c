@@ -2,7 +2,7 @@
  * through handler_serve): real HTTP over socketpairs, a real ORPort peer on
  * 127.0.0.1 (echo, sink or source) in threads of the test. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "tests/unit/peer.h"
 #include "server/handler.h"
 #include "server/session_table.h"
@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#define UNIT_SUITE "xhandler"
 
 #define TIMEOUT_MS 30000
 #define MAX_PEERS 16
@@ -486,7 +488,7 @@ poll_until(struct cli *c, const char *sid, unsigned long long ack,
 
 /* ---- tests ---- */
 
-START_TEST(xhandler_open_answers_the_header)
+UNIT_TEST("open", xhandler_open_answers_the_header, .timeout = 120)
 {
 	struct fx f;
 	struct cli *c;
@@ -508,7 +510,7 @@ START_TEST(xhandler_open_answers_the_header)
 }
 END_TEST
 
-START_TEST(xhandler_open_past_max_ext_is_classic)
+UNIT_TEST("open", xhandler_open_past_max_ext_is_classic)
 {
 	unsigned char out[64];
 	struct fx f;
@@ -526,7 +528,7 @@ START_TEST(xhandler_open_past_max_ext_is_classic)
 }
 END_TEST
 
-START_TEST(xhandler_open_off_when_max_ext_zero)
+UNIT_TEST("open", xhandler_open_off_when_max_ext_zero)
 {
 	unsigned char out[64];
 	struct fx f;
@@ -542,7 +544,7 @@ START_TEST(xhandler_open_off_when_max_ext_zero)
 }
 END_TEST
 
-START_TEST(xhandler_classic_request_unchanged)
+UNIT_TEST("open", xhandler_classic_request_unchanged)
 {
 	unsigned char out[64];
 	const char *ct;
@@ -560,7 +562,7 @@ START_TEST(xhandler_classic_request_unchanged)
 }
 END_TEST
 
-START_TEST(xhandler_classic_after_open_goes_classic)
+UNIT_TEST("open", xhandler_classic_after_open_goes_classic)
 {
 	unsigned char out[64], req[FRAME_HEAD + 1];
 	struct fx f;
@@ -579,7 +581,7 @@ START_TEST(xhandler_classic_after_open_goes_classic)
 }
 END_TEST
 
-START_TEST(xhandler_up_then_poll_echoes_with_offsets)
+UNIT_TEST("up", xhandler_up_then_poll_echoes_with_offsets, .timeout = 120)
 {
 	unsigned char back[16];
 	struct fx f;
@@ -596,7 +598,7 @@ START_TEST(xhandler_up_then_poll_echoes_with_offsets)
 }
 END_TEST
 
-START_TEST(xhandler_drops_duplicate_data)
+UNIT_TEST("up", xhandler_drops_duplicate_data)
 {
 	unsigned char req[64], out[64], back[16];
 	struct fx f;
@@ -620,7 +622,7 @@ START_TEST(xhandler_drops_duplicate_data)
 }
 END_TEST
 
-START_TEST(xhandler_data_beyond_offset_resets)
+UNIT_TEST("up", xhandler_data_beyond_offset_resets)
 {
 	unsigned char req[64], out[512];
 	struct fx f;
@@ -638,7 +640,7 @@ START_TEST(xhandler_data_beyond_offset_resets)
 }
 END_TEST
 
-START_TEST(xhandler_unknown_session_resets)
+UNIT_TEST("up", xhandler_unknown_session_resets)
 {
 	static const char *ops[] = { "1; op=up", "1; op=poll", "1; op=stream" };
 	unsigned char req[64], out[512];
@@ -663,7 +665,7 @@ START_TEST(xhandler_unknown_session_resets)
 }
 END_TEST
 
-START_TEST(xhandler_end_frees_session)
+UNIT_TEST("end", xhandler_end_frees_session, .timeout = 120)
 {
 	unsigned char req[64], out[64];
 	struct fx f;
@@ -680,7 +682,7 @@ START_TEST(xhandler_end_frees_session)
 }
 END_TEST
 
-START_TEST(xhandler_large_up_body_in_pieces)
+UNIT_TEST("up", xhandler_large_up_body_in_pieces)
 {
 	size_t len = 1 << 20;
 	unsigned char *req = malloc(FRAME_HEAD + len), out[64];
@@ -712,7 +714,7 @@ END_TEST
 
 /* The ORPort sends 1000 bytes and closes: DATA then END in the stream,
  * END again on the next request, then the client's END frees it. */
-START_TEST(xhandler_orport_eof_sends_end)
+UNIT_TEST("end", xhandler_orport_eof_sends_end)
 {
 	unsigned char req[64], out[4096];
 	unsigned long long got = 0;
@@ -756,7 +758,7 @@ END_TEST
 
 /* 100000 ORPort bytes through a 16 KiB window: no response carries bytes
  * beyond the acknowledged offset + 16 KiB. */
-START_TEST(xhandler_window_bounds_unacked_bytes)
+UNIT_TEST("down", xhandler_window_bounds_unacked_bytes, .timeout = 120)
 {
 	static unsigned char out[1 << 17];
 	unsigned char req[FRAME_HEAD];
@@ -806,7 +808,7 @@ read_frame(struct cli *c, struct http_body *b, struct frame *f,
 
 /* A second stream request takes over: the first response ends although
  * its stream time (60 s) is far away. */
-START_TEST(xhandler_new_stream_takes_over)
+UNIT_TEST("down", xhandler_new_stream_takes_over)
 {
 	unsigned char req[FRAME_HEAD], buf[256];
 	struct http_body b1, b2;
@@ -867,7 +869,7 @@ START_TEST(xhandler_new_stream_takes_over)
 END_TEST
 
 /* The pool shuts down a held handler's connection (SIGTERM): it ends. */
-START_TEST(xhandler_held_poll_ends_on_shutdown)
+UNIT_TEST("end", xhandler_held_poll_ends_on_shutdown)
 {
 	unsigned char req[FRAME_HEAD];
 	struct fx f;
@@ -890,24 +892,3 @@ START_TEST(xhandler_held_poll_ends_on_shutdown)
 	fx_stop(&f);
 }
 END_TEST
-
-static const struct unit_test xhandler_tests[] = {
-	{ "open", &xhandler_open_answers_the_header, .timeout = 120 },
-	{ "open", &xhandler_open_past_max_ext_is_classic },
-	{ "open", &xhandler_open_off_when_max_ext_zero },
-	{ "open", &xhandler_classic_request_unchanged },
-	{ "open", &xhandler_classic_after_open_goes_classic },
-	{ "up", &xhandler_up_then_poll_echoes_with_offsets,
-	    .timeout = 120 },
-	{ "up", &xhandler_drops_duplicate_data },
-	{ "up", &xhandler_data_beyond_offset_resets },
-	{ "up", &xhandler_unknown_session_resets },
-	{ "up", &xhandler_large_up_body_in_pieces },
-	{ "down", &xhandler_window_bounds_unacked_bytes, .timeout = 120 },
-	{ "down", &xhandler_new_stream_takes_over },
-	{ "end", &xhandler_end_frees_session, .timeout = 120 },
-	{ "end", &xhandler_orport_eof_sends_end },
-	{ "end", &xhandler_held_poll_ends_on_shutdown },
-};
-
-UNIT_SUITE(xhandler, xhandler_tests)

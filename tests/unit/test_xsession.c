@@ -2,7 +2,7 @@
  * offer and choice, retry and poll schedules, up bodies, up answers) and
  * the reading of downstream answers over a real socketpair. */
 #include "config.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "client/conf.h"
 #include "client/modemem.h"
 #include "client/xsession.h"
@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-START_TEST(xsession_offers_by_mode_and_memory)
+#define UNIT_SUITE "xsession"
+
+UNIT_TEST("pure", xsession_offers_by_mode_and_memory)
 {
 	int first;
 
@@ -42,7 +44,7 @@ START_TEST(xsession_offers_by_mode_and_memory)
 }
 END_TEST
 
-START_TEST(xsession_mode_argument_overrides_the_flag)
+UNIT_TEST("pure", xsession_mode_argument_overrides_the_flag)
 {
 	char *argv[] = { "meek-client", "--listen", "127.0.0.1:0", "--mode",
 	    "poll", "--max-body", "256", NULL };
@@ -76,7 +78,7 @@ START_TEST(xsession_mode_argument_overrides_the_flag)
 }
 END_TEST
 
-START_TEST(xsession_chooses_first_accepted_mode)
+UNIT_TEST("pure", xsession_chooses_first_accepted_mode)
 {
 	unsigned both = EXT_MODE_STREAM | EXT_MODE_POLL;
 
@@ -93,7 +95,7 @@ START_TEST(xsession_chooses_first_accepted_mode)
 }
 END_TEST
 
-START_TEST(xsession_poll_waits_only_after_quick_empty_answers)
+UNIT_TEST("pure", xsession_poll_waits_only_after_quick_empty_answers)
 {
 	/* Data or a held answer: poll again at once. */
 	ck_assert_int_eq(xsession_poll_wait(0, 5, 20000, 1), 0);
@@ -106,7 +108,7 @@ START_TEST(xsession_poll_waits_only_after_quick_empty_answers)
 }
 END_TEST
 
-START_TEST(xsession_data_skip_drops_what_was_received)
+UNIT_TEST("pure", xsession_data_skip_drops_what_was_received)
 {
 	size_t skip = 99;
 
@@ -123,7 +125,7 @@ START_TEST(xsession_data_skip_drops_what_was_received)
 }
 END_TEST
 
-START_TEST(xsession_up_body_has_data_ack_end_in_order)
+UNIT_TEST("pure", xsession_up_body_has_data_ack_end_in_order)
 {
 	unsigned char buf[FRAME_HEAD * 3 + 5];
 	struct frame f;
@@ -161,7 +163,7 @@ put_frame(unsigned char *p, int type, uint64_t off, const char *s)
 	return FRAME_HEAD + strlen(s);
 }
 
-START_TEST(xsession_parses_up_answers)
+UNIT_TEST("pure", xsession_parses_up_answers)
 {
 	unsigned char buf[256];
 	char reason[FRAME_RESET_MAX + 1];
@@ -315,7 +317,8 @@ put_data(unsigned char *p, uint64_t off, const char *s)
 	return put_frame(p, FRAME_DATA, off, s);
 }
 
-START_TEST(xsession_down_writes_data_and_skips_duplicates)
+UNIT_TEST("down", xsession_down_writes_data_and_skips_duplicates,
+    .timeout = 30)
 {
 	struct down_fixture f;
 	unsigned char body[512], out[512];
@@ -343,7 +346,7 @@ START_TEST(xsession_down_writes_data_and_skips_duplicates)
 }
 END_TEST
 
-START_TEST(xsession_down_rejects_a_gap)
+UNIT_TEST("down", xsession_down_rejects_a_gap)
 {
 	struct down_fixture f;
 	unsigned char body[64];
@@ -372,7 +375,7 @@ down_data_then_end(struct down_fixture *f, const char *data, uint64_t end)
 	ck_assert(f->d.have_end);
 }
 
-START_TEST(xsession_down_stops_at_end_and_reset)
+UNIT_TEST("down", xsession_down_stops_at_end_and_reset)
 {
 	struct down_fixture f;
 	unsigned char body[128], out[64];
@@ -392,7 +395,7 @@ START_TEST(xsession_down_stops_at_end_and_reset)
 }
 END_TEST
 
-START_TEST(xsession_down_end_beyond_received_keeps_going)
+UNIT_TEST("down", xsession_down_end_beyond_received_keeps_going)
 {
 	struct down_fixture f;
 
@@ -404,7 +407,7 @@ START_TEST(xsession_down_end_beyond_received_keeps_going)
 }
 END_TEST
 
-START_TEST(xsession_down_cut_short_is_an_error)
+UNIT_TEST("down", xsession_down_cut_short_is_an_error)
 {
 	struct down_fixture f;
 	unsigned char body[64];
@@ -425,7 +428,7 @@ START_TEST(xsession_down_cut_short_is_an_error)
 }
 END_TEST
 
-START_TEST(xsession_down_times_out_without_a_first_frame)
+UNIT_TEST("down", xsession_down_times_out_without_a_first_frame)
 {
 	struct down_fixture f;
 
@@ -441,22 +444,3 @@ START_TEST(xsession_down_times_out_without_a_first_frame)
 	down_teardown(&f);
 }
 END_TEST
-
-static const struct unit_test xsession_tests[] = {
-	{ "pure", &xsession_offers_by_mode_and_memory },
-	{ "pure", &xsession_mode_argument_overrides_the_flag },
-	{ "pure", &xsession_chooses_first_accepted_mode },
-	{ "pure", &xsession_poll_waits_only_after_quick_empty_answers },
-	{ "pure", &xsession_data_skip_drops_what_was_received },
-	{ "pure", &xsession_up_body_has_data_ack_end_in_order },
-	{ "pure", &xsession_parses_up_answers },
-	{ "down", &xsession_down_writes_data_and_skips_duplicates,
-	    .timeout = 30 },
-	{ "down", &xsession_down_rejects_a_gap },
-	{ "down", &xsession_down_stops_at_end_and_reset },
-	{ "down", &xsession_down_end_beyond_received_keeps_going },
-	{ "down", &xsession_down_cut_short_is_an_error },
-	{ "down", &xsession_down_times_out_without_a_first_frame },
-};
-
-UNIT_SUITE(xsession, xsession_tests)

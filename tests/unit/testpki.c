@@ -1,7 +1,7 @@
 /* testpki: see testpki.h. */
 #include "config.h"
 #include "tests/unit/testpki.h"
-#include "tests/unit/suites.h"
+#include "tests/unit/unit.h"
 #include "shared/tls.h"
 
 #include <stdio.h>

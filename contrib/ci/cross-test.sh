@@ -22,7 +22,7 @@ arch=${1:?usage: cross-test.sh ARCH (mipsel, armhf, arm64, amd64...)}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 export DEBIAN_FRONTEND=noninteractive
-apt=(apt-get -o DPkg::Lock::Timeout=300)
+. "$src/contrib/ci/lib.sh"
 
 build_arch=$(dpkg --print-architecture)
 triplet=$(dpkg-architecture -a"$arch" -qDEB_HOST_MULTIARCH 2>/dev/null) ||
@@ -38,37 +38,15 @@ else
 	need=("crossbuild-essential-$arch" "libbearssl-dev:$arch" "check:$arch"
 	    "pkgconf:$arch" "libatomic1:$arch" qemu-user autoconf automake openssl)
 fi
-missing=()
-for p in "${need[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "cross-test: as root, run: apt-get install ${missing[*]}" >&2; exit 1; }
-	if [ $native = no ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-		dpkg --add-architecture "$arch"
-	fi
-	echo "== cross-test: installing ${missing[*]}"
-	# A mirror mid-sync fails one index now and then; apt-get install then
-	# says precisely what is still missing if it matters.
-	apt-get update -qq || echo "cross-test: apt-get update reported errors; trying anyway" >&2
-	"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+foreign=$arch; [ $native = no ] || foreign=
+ci_install cross-test "$foreign" "${need[@]}"
 
 B=$(mktemp -d "${TMPDIR:-/tmp}/meek-cross-$arch.XXXXXX")
 trap '[ -n "${CROSS_TEST_KEEP:-}" ] && echo "cross-test: kept $B" || rm -rf "$B"' EXIT
 
-# Build from a copy regenerated with autoreconf: a VPATH build straight from
-# the source tree would let automake's rebuild rules rewrite its Makefile.in
-# whenever an include.am is newer.  Nothing is written into the source tree.
+# Build from a copy regenerated with autoreconf (ci_source_copy says why).
 top=$B/src
-mkdir -p "$top"
-(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude=./autom4te.cache \
-    --exclude='*.o' --exclude='*.a' --exclude=.deps --exclude=.dirstamp \
-    --exclude='*.log' --exclude='*.trs' --exclude=./debian \
-    --exclude=./config.status --exclude=./Makefile --exclude=./config.h --exclude=./stamp-h1 \
-    --exclude=./meek-client --exclude=./meek-server --exclude=./meek-reflect \
-    -cf - .) | tar -xf - -C "$top"
-(cd "$top" && autoreconf -fi >"$B/autoreconf.log" 2>&1) || { cat "$B/autoreconf.log" >&2; exit 1; }
+ci_source_copy "$src" "$top" "$B/autoreconf.log"
 mkdir -p "$B/build"
 cd "$B/build"
 host_args=()
@@ -106,42 +84,15 @@ status=0
 # otherwise read as a failed test in the CI log.
 sed -n 's/^\([0-9]*\)%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)$/cross-test: Check under qemu: \2 checks, \3 failures, \4 errors (before the emulator-bug check)/p' \
     "$B/check_all.out" | tail -n 1 || true
-failed=$(sed -n 's/^[^:]*:[0-9]*:[FE]:[^:]*:\([^:]*\):.*/\1/p' "$B/check_all.out" | sort -u)
+failed=$(ci_failed_tests "$B/check_all.out")
 if [ $status -ne 0 ]; then
 	grep -E ':[FE]:' "$B/check_all.out" || tail -n 30 "$B/check_all.out"
 fi
 
-# Known emulator bug, proved by a probe rather than assumed: qemu-user up to
-# at least 7.2 hands the host's errno value through getsockopt(SO_ERROR)
-# untranslated, so a refused non-blocking connect reads as 111 (x86's
-# ECONNREFUSED) where MIPS expects 146.  Only net_dial_refused depends on it.
+# qemu-user's known getsockopt(SO_ERROR) errno bug (lib.sh's ci_soerr_probe
+# explains it), proved by a probe rather than assumed.
 if [ $status -ne 0 ] && [ $native = no ] && [ "$failed" = net_dial_refused ]; then
-	cat >"$B/soerr.c" <<'PROBE'
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
-int main(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	socklen_t al = sizeof a, el = sizeof(int);
-	int l = socket(AF_INET, SOCK_STREAM, 0), s, e = 0;
-	struct pollfd p;
-	bind(l, (void *)&a, sizeof a);
-	getsockname(l, (void *)&a, &al);
-	close(l); /* nothing listens on that port now */
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	fcntl(s, F_SETFL, O_NONBLOCK);
-	if (connect(s, (void *)&a, sizeof a) == 0 || errno != EINPROGRESS)
-		return 2;
-	p.fd = s; p.events = POLLOUT;
-	poll(&p, 1, 10000);
-	getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &el);
-	return e == ECONNREFUSED ? 0 : 1;
-}
-PROBE
+	ci_soerr_probe "$B/soerr.c"
 	if "$triplet-gcc" -o "$B/soerr" "$B/soerr.c" && ! "${run[@]}" "$B/soerr"; then
 		echo "cross-test: KNOWN EMULATOR BUG, not a meek-c failure: $(qemu-$qcpu --version | head -n 1)"
 		echo "  does not translate getsockopt(SO_ERROR) errno values, so a refused connect"

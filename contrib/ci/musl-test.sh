@@ -30,7 +30,7 @@ arch=${1:-amd64}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 export DEBIAN_FRONTEND=noninteractive
-apt=(apt-get -o DPkg::Lock::Timeout=300)
+. "$src/contrib/ci/lib.sh"
 links=${MUSL_TEST_LINK:-static dynamic}
 mirror=${MUSL_TEST_MIRROR:-http://deb.debian.org/debian}
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
@@ -43,19 +43,8 @@ mipsel) triplet=mipsel-linux-musl; gcc=mipsel-linux-gnu-gcc; qemu=qemu-mipsel; r
 *) echo "musl-test: ARCH is amd64 or mipsel" >&2; exit 2 ;;
 esac
 need+=(build-essential autoconf automake pkg-config openssl curl file xz-utils)
-missing=()
-for p in "${need[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$(id -u)" -eq 0 ] || { echo "musl-test: as root, run: apt-get install ${missing[*]}" >&2; exit 1; }
-	if [ "$arch" != amd64 ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-		dpkg --add-architecture "$arch"
-	fi
-	echo "== musl-test: installing ${missing[*]}"
-	apt-get update -qq || echo "musl-test: apt-get update reported errors; trying anyway" >&2
-	"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+foreign=$arch; [ "$arch" != amd64 ] || foreign=
+ci_install musl-test "$foreign" "${need[@]}"
 specs=/usr/lib/$triplet/musl-gcc.specs
 [ -f "$specs" ] || { echo "musl-test: $specs missing (musl-dev for $arch)" >&2; exit 1; }
 
@@ -134,14 +123,7 @@ mkdir -p "$B/check-build"
 # From a copy regenerated with autoreconf (as cross-test.sh does): nothing
 # is written into the source tree.
 top=$B/meek-c
-mkdir -p "$top"
-(cd "$src" && tar --exclude=./.git --exclude='./build*' --exclude=./autom4te.cache \
-    --exclude='*.o' --exclude='*.a' --exclude=.deps --exclude=.dirstamp \
-    --exclude='*.log' --exclude='*.trs' --exclude=./debian \
-    --exclude=./config.status --exclude=./Makefile --exclude=./config.h --exclude=./stamp-h1 \
-    --exclude=./meek-client --exclude=./meek-server --exclude=./meek-reflect \
-    -cf - .) | tar -xf - -C "$top"
-(cd "$top" && autoreconf -fi >"$B/autoreconf.log" 2>&1) || { cat "$B/autoreconf.log" >&2; exit 1; }
+ci_source_copy "$src" "$top" "$B/autoreconf.log"
 
 # Runs a program of the build: natively, or under qemu.
 mkwrap() { # mkwrap DIR BUILD PROG...: DIR/PROG runs BUILD/PROG
@@ -271,7 +253,7 @@ STUBS
 # soerr_bug: 0 when a refused non-blocking connect does not read as
 # ECONNREFUSED through getsockopt(SO_ERROR) under the emulator.
 soerr_bug() {
-	sed -n '/^#include <errno.h>$/,/^}$/p' "$src/contrib/ci/cross-test.sh" >"$B/soerr.c"
+	ci_soerr_probe "$B/soerr.c"
 	"$CC" -static -o "$B/soerr" "$B/soerr.c" && ! "${run[@]}" "$B/soerr"
 }
 
@@ -329,9 +311,9 @@ for link in $links; do
 	grep '^[0-9]*%: Checks' "$B/check_all-$link.out" || tail -n 3 "$B/check_all-$link.out"
 	if [ $rc -ne 0 ]; then
 		grep -E ':[FE]:' "$B/check_all-$link.out" | head -n 20
-		failed=$(sed -n 's/^[^:]*:[0-9]*:[FE]:[^:]*:\([^:]*\):.*/\1/p' "$B/check_all-$link.out" | sort -u)
-		# qemu-user's known getsockopt(SO_ERROR) errno bug (cross-test.sh
-		# explains it), proved by the same probe, built with musl here; the
+		failed=$(ci_failed_tests "$B/check_all-$link.out")
+		# qemu-user's known getsockopt(SO_ERROR) errno bug (lib.sh's
+		# ci_soerr_probe explains it), built with musl here; the
 		# one test it breaks is net_dial_refused.
 		if [ -n "$qemu" ] && [ "$failed" = net_dial_refused ] && soerr_bug; then
 			echo "   KNOWN EMULATOR BUG, not a meek-c failure: net_dial_refused only;" \

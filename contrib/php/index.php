@@ -97,14 +97,9 @@ $status = 0;
 $ctype = null;
 $out = null;
 if (function_exists('curl_init')) {
-	$ch = curl_init($MEEK_SERVER_URL);
-	curl_setopt_array($ch, [
-		CURLOPT_POST => true,
-		CURLOPT_POSTFIELDS => $body,
-		CURLOPT_HTTPHEADER => array_merge($headers, ['Expect:']),
+	$ch = meek_curl_post($MEEK_SERVER_URL, $headers, $body, [
 		CURLOPT_RETURNTRANSFER => true,
 		CURLOPT_TIMEOUT => MEEK_TIMEOUT,
-		CURLOPT_FOLLOWLOCATION => false,
 	]);
 	$out = curl_exec($ch);
 	if ($out !== false) {
@@ -215,16 +210,26 @@ function meek_ext($url, $headers, $body)
 	 * client sees frames cut short or no END, and resumes. */
 }
 
-function meek_ext_curl($x, $url, $headers, $body)
+/* A curl handle that POSTs $body with $headers to $url the way both relays
+ * do (no "Expect: 100-continue", no redirects followed), with the options
+ * $opts on top. */
+function meek_curl_post($url, $headers, $body, $opts)
 {
 	$ch = curl_init($url);
 	curl_setopt_array($ch, [
 		CURLOPT_POST => true,
 		CURLOPT_POSTFIELDS => $body,
 		CURLOPT_HTTPHEADER => array_merge($headers, ['Expect:']),
+		CURLOPT_FOLLOWLOCATION => false,
+	] + $opts);
+	return $ch;
+}
+
+function meek_ext_curl($x, $url, $headers, $body)
+{
+	$ch = meek_curl_post($url, $headers, $body, [
 		CURLOPT_TIMEOUT => MEEK_EXT_TIMEOUT,
 		CURLOPT_CONNECTTIMEOUT => MEEK_TIMEOUT,
-		CURLOPT_FOLLOWLOCATION => false,
 		CURLOPT_HEADERFUNCTION => function ($ch, $line) use ($x) {
 			$x->line($line);
 			return strlen($line);

@@ -12,6 +12,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
+#include "shared/opt.h"
 #include "shared/pool.h"
 #include "shared/term.h"
 #include "shared/tls.h"
@@ -51,12 +52,8 @@ main_parse(struct reflector *r, int argc, char **argv)
 
 	rconf_init(&r->conf);
 	rc = rconf_parse(&r->conf, argc, argv, &why);
-	if (rc == RCONF_HELP) {
-		rconf_usage(stdout);
-		exit(0);
-	}
-	if (rc == RCONF_VERSION) {
-		printf("meek-reflect meek-c %s\n", PACKAGE_VERSION);
+	if (rc == RCONF_HELP || rc == RCONF_VERSION) {
+		opt_info("meek-reflect", rconf_usage, rc == RCONF_VERSION);
 		exit(0);
 	}
 	if (rc != 0)

@@ -25,12 +25,15 @@ enum {
 	O_WINDOW, O_MAX_BODY, O_MAX_PER_SOURCE, O_MAX_EXT_PER_SOURCE
 };
 
+/* What both ACME options say: it is not built in (see conf_one). */
+#define CONF_NO_ACME "not supported: use certbot, then --cert and --key"
+
 /* The one option table: getopt_long_only and --help both read it. */
 static const struct opt conf_table[] = {
 	{ "acme-email", required_argument, O_ACME_EMAIL, "EMAIL",
-	  "not supported: use certbot, then --cert and --key" },
+	  CONF_NO_ACME },
 	{ "acme-hostnames", required_argument, O_ACME_HOSTNAMES, "NAMES",
-	  "not supported: use certbot, then --cert and --key" },
+	  CONF_NO_ACME },
 	{ "auth-cookie", required_argument, O_AUTH_COOKIE, "FILE",
 	  "Extended ORPort auth cookie (standalone, with --extorport)" },
 	OPT_ROW_CERT(O_CERT),

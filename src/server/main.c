@@ -17,6 +17,7 @@
 #include "shared/err.h"
 #include "shared/log.h"
 #include "shared/net.h"
+#include "shared/opt.h"
 #include "shared/pt.h"
 #include "shared/term.h"
 #include "shared/tls.h"
@@ -91,12 +92,8 @@ main_parse(struct server *sv, int argc, char **argv)
 
 	conf_init(&sv->conf);
 	rc = conf_parse(&sv->conf, argc, argv, &why);
-	if (rc == CONF_HELP) {
-		conf_usage(stdout);
-		exit(0);
-	}
-	if (rc == CONF_VERSION) {
-		printf("meek-server meek-c %s\n", PACKAGE_VERSION);
+	if (rc == CONF_HELP || rc == CONF_VERSION) {
+		opt_info("meek-server", conf_usage, rc == CONF_VERSION);
 		exit(0);
 	}
 	if (rc < 0)

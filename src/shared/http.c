@@ -13,6 +13,7 @@
 #include "config.h"
 #include "shared/http.h"
 #include "shared/err.h"
+#include "shared/net.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -658,23 +659,31 @@ http_body_read(struct stream *s, struct http_body *b, void *buf, size_t cap,
 	return n;
 }
 
+/* What http_body_read_full's reads need, for net_read_exact(). */
+struct http_body_rd {
+	struct stream *s;
+	struct http_body *b;
+	const char **why;
+};
+
+static long
+http_body_rd(void *ctx, void *buf, size_t len)
+{
+	struct http_body_rd *r = ctx;
+	long n = http_body_read(r->s, r->b, buf, len, r->why);
+
+	if (n == 0)
+		return http_fail(r->why, MEEK_ECLOSED, "body ended early");
+	return n;
+}
+
 int
 http_body_read_full(struct stream *s, struct http_body *b, void *buf,
     size_t len, const char **why)
 {
-	unsigned char *p = buf;
+	struct http_body_rd r = { s, b, why };
 
-	while (len > 0) {
-		long n = http_body_read(s, b, p, len, why);
-
-		if (n == 0)
-			return http_fail(why, MEEK_ECLOSED, "body ended early");
-		if (n < 0)
-			return (int)n;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return net_read_exact(http_body_rd, &r, buf, len);
 }
 
 int
@@ -797,37 +806,38 @@ http_write_response(struct stream *s, int status, const char *reason,
 	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
 }
 
-/* Formats a request head into `head`; returns its length or MEEK_EINVAL. */
+/* Formats a request head and sends it, for both request writers: when
+ * `whole`, with `body` and a flush (http_write_msg); else the head alone,
+ * left unflushed for the caller's body.  Returns 0, a stream error, or
+ * MEEK_EINVAL (a bad method or target, CR/LF in `host`, a head too long). */
 static int
-http_format_request_head(char *head, size_t cap, const char *method,
-    const char *host, const char *target, const char *extra,
-    unsigned long long content_length)
+http_send_request(struct stream *s, const char *method, const char *host,
+    const char *target, const char *extra,
+    unsigned long long content_length, const void *body, size_t len,
+    int whole)
 {
+	char head[HTTP_HEAD_MAX];
 	int n;
 
 	if (strpbrk(method, " \r\n") != NULL || strpbrk(target, " \r\n") != NULL ||
 	    http_has_crlf(host))
 		return MEEK_EINVAL;
-	n = snprintf(head, cap, "%s %s HTTP/1.1\r\nHost: %s\r\n"
+	n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Content-Length: %llu\r\n%s\r\n",
 	    method, target, host, content_length, extra != NULL ? extra : "");
-	if (n < 0 || (size_t)n >= cap)
+	if (n < 0 || (size_t)n >= sizeof head)
 		return MEEK_EINVAL;
-	return n;
+	if (!whole)
+		return stream_write(s, head, (size_t)n);
+	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
 }
 
 int
 http_write_request(struct stream *s, const char *method, const char *host,
     const char *target, const char *extra, const void *body, size_t len)
 {
-	char head[HTTP_HEAD_MAX];
-	int n;
-
-	n = http_format_request_head(head, sizeof head, method, host, target,
-	    extra, len);
-	if (n < 0)
-		return n;
-	return http_write_msg(s, head, (size_t)n, sizeof head, body, len);
+	return http_send_request(s, method, host, target, extra, len, body,
+	    len, 1);
 }
 
 /* A response head without its body: chunked, or ending with the close. */
@@ -885,14 +895,8 @@ http_write_request_head(struct stream *s, const char *method,
     const char *host, const char *target, const char *extra,
     unsigned long long content_length)
 {
-	char head[HTTP_HEAD_MAX];
-	int n;
-
-	n = http_format_request_head(head, sizeof head, method, host, target,
-	    extra, content_length);
-	if (n < 0)
-		return n;
-	return stream_write(s, head, (size_t)n);
+	return http_send_request(s, method, host, target, extra,
+	    content_length, NULL, 0, 0);
 }
 
 const char *

@@ -557,46 +557,68 @@ net_iov_advance(struct iovec *iov, int n, size_t done)
 	return i;
 }
 
+/* One transfer, the part net_read_some (events POLLIN) and net_writev_all
+ * (POLLOUT) share: a socket is tried first without waiting (MSG_DONTWAIT;
+ * a write never raises SIGPIPE) and waited on only when it would block;
+ * another fd (ENOTSOCK: a pipe) is waited on, then read or written.
+ * *is_sock (1 at first) carries that over calls.  Returns what
+ * recvmsg/sendmsg/readv/writev returned (>= 0), or MEEK_ETIMEDOUT /
+ * MEEK_EIO. */
+static long
+net_xfer(int fd, short events, struct iovec *v, int n, int *is_sock,
+    int timeout_ms)
+{
+	struct msghdr msg;
+	ssize_t r;
+	int rc;
+
+	memset(&msg, 0, sizeof msg);
+	msg.msg_iov = v;
+	msg.msg_iovlen = (size_t)n;
+	for (;;) {
+		if (*is_sock) {
+			r = events == POLLIN ? recvmsg(fd, &msg, MSG_DONTWAIT) :
+			    sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (r < 0 && errno == ENOTSOCK) {
+				*is_sock = 0;
+				continue;
+			}
+		} else {
+			if ((rc = net_wait_rc(fd, events, timeout_ms)) != 0)
+				return rc;
+			r = events == POLLIN ? readv(fd, v, n) : writev(fd, v, n);
+		}
+		if (r >= 0)
+			return (long)r;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if ((rc = net_wait_rc(fd, events, timeout_ms)) != 0)
+				return rc;
+			continue;
+		}
+		return MEEK_EIO;
+	}
+}
+
 int
 net_writev_all(int fd, const struct iovec *iov, int n, int timeout_ms)
 {
 	struct iovec v[NET_IOV_MAX];
-	struct msghdr msg;
-	int is_sock = 1, i, r;
-	ssize_t w;
+	int is_sock = 1, i;
+	long w;
 
 	if (n < 0 || n > NET_IOV_MAX)
 		return MEEK_EINVAL;
 	memcpy(v, iov, (size_t)n * sizeof *v);
-	memset(&msg, 0, sizeof msg);
 	i = net_iov_advance(v, n, 0);
 	while (i < n) {
-		/* Try first, wait only when the socket buffer is full. */
-		if (is_sock) {
-			msg.msg_iov = v + i;
-			msg.msg_iovlen = (size_t)(n - i);
-			w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w < 0 && errno == ENOTSOCK) {
-				is_sock = 0;
-				continue;
-			}
-		} else {
-			if ((r = net_wait_rc(fd, POLLOUT, timeout_ms)) != 0)
-				return r;
-			w = writev(fd, v + i, n - i);
-		}
-		if (w > 0) {
-			i += net_iov_advance(v + i, n - i, (size_t)w);
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if ((r = net_wait_rc(fd, POLLOUT, timeout_ms)) != 0)
-				return r;
-			continue;
-		}
-		return MEEK_EIO;
+		if ((w = net_xfer(fd, POLLOUT, v + i, n - i, &is_sock,
+		    timeout_ms)) < 0)
+			return (int)w;
+		if (w == 0)
+			return MEEK_EIO;
+		i += net_iov_advance(v + i, n - i, (size_t)w);
 	}
 	return 0;
 }
@@ -635,71 +657,74 @@ net_read_ready(int fd, void *buf, size_t cap, int *ended)
 long
 net_read_some(int fd, void *buf, size_t len, int timeout_ms)
 {
-	int is_sock = 1, r;
-	ssize_t n;
+	struct iovec v = { buf, len };
+	int is_sock = 1;
+	long n;
 
 	if (len == 0)
 		return 0;
-	for (;;) {
-		if (is_sock) {
-			n = recv(fd, buf, len, MSG_DONTWAIT);
-			if (n < 0 && errno == ENOTSOCK) {
-				is_sock = 0;
-				continue;
-			}
-		} else {
-			if ((r = net_wait_rc(fd, POLLIN, timeout_ms)) != 0)
-				return r;
-			n = read(fd, buf, len);
-		}
-		if (n > 0)
-			return (long)n;
-		if (n == 0)
-			return MEEK_ECLOSED;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			if ((r = net_wait_rc(fd, POLLIN, timeout_ms)) != 0)
-				return r;
-			continue;
-		}
-		return MEEK_EIO;
-	}
+	n = net_xfer(fd, POLLIN, &v, 1, &is_sock, timeout_ms);
+	return n == 0 ? MEEK_ECLOSED : n;
 }
 
 int
-net_read_full(int fd, void *buf, size_t len, int timeout_ms)
+net_read_exact(long (*rd)(void *, void *, size_t), void *ctx, void *buf,
+    size_t len)
 {
 	unsigned char *p = buf;
 	long n;
 
 	while (len > 0) {
-		n = net_read_some(fd, p, len, timeout_ms);
-		if (n < 0)
+		if ((n = rd(ctx, p, len)) < 0)
 			return (int)n;
+		if (n == 0)
+			return MEEK_ECLOSED;
 		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
+/* The fd and the bound on each wait of net_read_full / net_read_full_by. */
+struct net_rd {
+	int fd;
+	int timeout_ms;
+	long long deadline;
+};
+
+static long
+net_rd_some(void *ctx, void *buf, size_t len)
+{
+	const struct net_rd *r = ctx;
+
+	return net_read_some(r->fd, buf, len, r->timeout_ms);
+}
+
+static long
+net_rd_by(void *ctx, void *buf, size_t len)
+{
+	const struct net_rd *r = ctx;
+	int left = clock_left(r->deadline);
+
+	if (left == 0)
+		return MEEK_ETIMEDOUT;
+	return net_read_some(r->fd, buf, len, left);
+}
+
+int
+net_read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct net_rd r = { fd, timeout_ms, 0 };
+
+	return net_read_exact(net_rd_some, &r, buf, len);
+}
+
 int
 net_read_full_by(int fd, void *buf, size_t len, long long deadline)
 {
-	unsigned char *p = buf;
+	struct net_rd r = { fd, 0, deadline };
 
-	while (len > 0) {
-		int left = clock_left(deadline);
-		long n;
-
-		if (left == 0)
-			return MEEK_ETIMEDOUT;
-		if ((n = net_read_some(fd, p, len, left)) < 0)
-			return (int)n;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return net_read_exact(net_rd_by, &r, buf, len);
 }
 
 int

@@ -80,6 +80,15 @@ int net_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 #define NET_IOV_MAX 8
 struct iovec;
 int net_writev_all(int fd, const struct iovec *iov, int n, int timeout_ms);
+/* Reads exactly `len` bytes into `buf` by calling `rd(ctx, p, left)` until
+ * they are in: the one such loop, under net_read_full*, stream_read_full and
+ * http_body_read_full (each reads its own way; net has it as the lowest of
+ * them).  `rd` reads at most `left` bytes into `p` and returns bytes read
+ * (>0), 0 at an end, or a negative MEEK_E* code.  Borrows `ctx` for the
+ * call.  Returns 0, `rd`'s negative code as it is, or MEEK_ECLOSED when
+ * `rd` returns 0 first. */
+int net_read_exact(long (*rd)(void *, void *, size_t), void *ctx, void *buf,
+    size_t len);
 /* Reads exactly `len` bytes, each wait bounded by `timeout_ms`.
  * Returns 0, MEEK_ECLOSED (EOF first), MEEK_ETIMEDOUT, MEEK_EIO. */
 int net_read_full(int fd, void *buf, size_t len, int timeout_ms);

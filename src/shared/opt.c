@@ -46,6 +46,15 @@ opt_usage(FILE *f, const char *usage, const struct opt *t)
 	}
 }
 
+void
+opt_info(const char *prog, void (*usage)(FILE *), int version)
+{
+	if (version)
+		printf("%s meek-c %s\n", prog, PACKAGE_VERSION);
+	else
+		usage(stdout);
+}
+
 const char *
 opt_name(const struct opt *t, int key)
 {

@@ -51,6 +51,9 @@ int opt_set_str(const struct opt_str *t, size_t n, void *conf, int key,
 void opt_longopts(const struct opt *t, struct option *out);
 /* Prints "Usage: <usage>\n\n" then one line per option, aligned. */
 void opt_usage(FILE *f, const char *usage, const struct opt *t);
+/* What --help and --version print, alike in every program: usage(stdout)
+ * when `version` is 0, else the line "<prog> meek-c <PACKAGE_VERSION>". */
+void opt_info(const char *prog, void (*usage)(FILE *), int version);
 /* Number of entries in `t`. */
 size_t opt_count(const struct opt *t);
 /* Runs getopt_long_only (so Go's "-flag" form works too) over `argv` with

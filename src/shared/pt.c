@@ -170,10 +170,14 @@ make_dirs(const char *path)
 	return rc;
 }
 
-/* The part shared by client and server: version, state dir, stdin rule. */
+/* The part shared by client and server: version, state dir, stdin rule,
+ * then the transport names of `var` (TOR_PT_CLIENT_TRANSPORTS or
+ * TOR_PT_SERVER_TRANSPORTS; `missing` says it is unset).  Returns 0 with
+ * *managed 0, reading nothing more, outside a managed tor. */
 static int
 parse_common(int *managed, int *exit_on_stdin_close, char **state_dir,
-    const char **why)
+    const char *var, const char *missing, char names[][PT_NAME_MAX],
+    size_t *count, const char **why)
 {
 	const char *v = getenv("TOR_PT_MANAGED_TRANSPORT_VER");
 	int rc;
@@ -197,23 +201,21 @@ parse_common(int *managed, int *exit_on_stdin_close, char **state_dir,
 		*why = "cannot create TOR_PT_STATE_LOCATION";
 		return MEEK_EIO;
 	}
-	return 0;
+	if ((v = env(var)) == NULL)
+		return fail(why, missing);
+	return parse_names(v, names, count, why);
 }
 
 int
 pt_client_env_parse(struct pt_client_env *e, const char **why)
 {
-	const char *v;
 	int rc;
 
 	memset(e, 0, sizeof *e);
 	rc = parse_common(&e->managed, &e->exit_on_stdin_close, &e->state_dir,
-	    why);
+	    "TOR_PT_CLIENT_TRANSPORTS", "no TOR_PT_CLIENT_TRANSPORTS",
+	    e->transports, &e->ntransports, why);
 	if (rc < 0 || !e->managed)
-		return rc;
-	if ((v = env("TOR_PT_CLIENT_TRANSPORTS")) == NULL)
-		return fail(why, "no TOR_PT_CLIENT_TRANSPORTS");
-	if ((rc = parse_names(v, e->transports, &e->ntransports, why)) < 0)
 		return rc;
 	return dup_env(&e->proxy, "TOR_PT_PROXY");
 }
@@ -359,12 +361,9 @@ pt_server_env_parse(struct pt_server_env *e, const char **why)
 	memset(e, 0, sizeof *e);
 	ptargs_init(&e->options);
 	rc = parse_common(&e->managed, &e->exit_on_stdin_close, &e->state_dir,
-	    why);
+	    "TOR_PT_SERVER_TRANSPORTS", "no TOR_PT_SERVER_TRANSPORTS",
+	    e->transports, &e->ntransports, why);
 	if (rc < 0 || !e->managed)
-		return rc;
-	if ((v = env("TOR_PT_SERVER_TRANSPORTS")) == NULL)
-		return fail(why, "no TOR_PT_SERVER_TRANSPORTS");
-	if ((rc = parse_names(v, e->transports, &e->ntransports, why)) < 0)
 		return rc;
 	if ((v = env("TOR_PT_SERVER_BINDADDR")) == NULL)
 		return fail(why, "no TOR_PT_SERVER_BINDADDR");

@@ -182,20 +182,17 @@ stream_read(struct stream *s, void *buf, size_t len)
 	return stream_read_transport(s, buf, len);
 }
 
+/* stream_read() in net_read_exact()'s shape. */
+static long
+stream_rd(void *s, void *buf, size_t len)
+{
+	return stream_read(s, buf, len);
+}
+
 int
 stream_read_full(struct stream *s, void *buf, size_t len)
 {
-	unsigned char *p = buf;
-	long n;
-
-	while (len > 0) {
-		n = stream_read(s, p, len);
-		if (n < 0)
-			return (int)n;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return net_read_exact(stream_rd, s, buf, len);
 }
 
 int

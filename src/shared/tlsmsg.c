@@ -13,50 +13,6 @@ struct rd {
 };
 
 static int
-rd_u8(struct rd *r, unsigned *v)
-{
-	if (r->n < 1)
-		return -1;
-	*v = r->p[0];
-	r->p++;
-	r->n--;
-	return 0;
-}
-
-static int
-rd_u16(struct rd *r, unsigned *v)
-{
-	if (r->n < 2)
-		return -1;
-	*v = (unsigned)r->p[0] << 8 | r->p[1];
-	r->p += 2;
-	r->n -= 2;
-	return 0;
-}
-
-static int
-rd_u24(struct rd *r, size_t *v)
-{
-	if (r->n < 3)
-		return -1;
-	*v = (size_t)r->p[0] << 16 | (size_t)r->p[1] << 8 | r->p[2];
-	r->p += 3;
-	r->n -= 3;
-	return 0;
-}
-
-static int
-rd_u32(struct rd *r, uint32_t *v)
-{
-	if (r->n < 4)
-		return -1;
-	*v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 | r->p[3];
-	r->p += 4;
-	r->n -= 4;
-	return 0;
-}
-
-static int
 rd_bytes(struct rd *r, size_t len, const unsigned char **p)
 {
 	if (r->n < len)
@@ -67,25 +23,30 @@ rd_bytes(struct rd *r, size_t len, const unsigned char **p)
 	return 0;
 }
 
+/* The big-endian integer in the next `width` (1 to 4) bytes: the one
+ * reader of every u8, u16, u24 and u32 field and vector length. */
+static int
+rd_uint(struct rd *r, size_t width, uint32_t *v)
+{
+	const unsigned char *p;
+	size_t i;
+
+	if (rd_bytes(r, width, &p) != 0)
+		return -1;
+	*v = 0;
+	for (i = 0; i < width; i++)
+		*v = *v << 8 | p[i];
+	return 0;
+}
+
 /* A vector with a `lenbytes`-byte length prefix, length in [min, max]. */
 static int
 rd_vec(struct rd *r, int lenbytes, size_t min, size_t max, struct rd *out)
 {
-	size_t len;
-	unsigned v;
+	uint32_t len;
 
-	if (lenbytes == 1) {
-		if (rd_u8(r, &v) != 0)
-			return -1;
-		len = v;
-	} else if (lenbytes == 2) {
-		if (rd_u16(r, &v) != 0)
-			return -1;
-		len = v;
-	} else if (rd_u24(r, &len) != 0) {
-		return -1;
-	}
-	if (len < min || len > max || rd_bytes(r, len, &out->p) != 0)
+	if (rd_uint(r, (size_t)lenbytes, &len) != 0 || len < min || len > max ||
+	    rd_bytes(r, len, &out->p) != 0)
 		return -1;
 	out->n = len;
 	return 0;
@@ -218,12 +179,12 @@ walk_exts(struct rd *exts, uint32_t offered, uint32_t allowed, int ignore_unknow
 
 	*seen = 0;
 	while (exts->n > 0) {
-		unsigned type;
+		uint32_t type;
 		struct rd data;
 		uint32_t bit;
 		int rc;
 
-		if (rd_u16(exts, &type) != 0 || rd_vec(exts, 2, 0, 0xffff, &data) != 0)
+		if (rd_uint(exts, 2, &type) != 0 || rd_vec(exts, 2, 0, 0xffff, &data) != 0)
 			return DECODE(what_trunc);
 		bit = tlsmsg_ext_bit((uint16_t)type);
 		if (bit == 0) {
@@ -265,14 +226,14 @@ static int
 sh_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 {
 	struct tlsmsg_server_hello *sh = ctx;
-	unsigned v;
+	uint32_t v;
 	struct rd l;
 
 	switch (bit) {
 	case TLSMSG_X_SUPPORTED_VERSIONS:
 		break;  /* pass 0 took it */
 	case TLSMSG_X_KEY_SHARE:
-		if (rd_u16(d, &v) != 0)
+		if (rd_uint(d, 2, &v) != 0)
 			return DECODE("ServerHello: key_share group");
 		sh->group = (uint16_t)v;
 		if (sh->hrr) {
@@ -286,7 +247,7 @@ sh_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 		sh->share_len = l.n;
 		break;
 	case TLSMSG_X_PRE_SHARED_KEY:
-		if (rd_u16(d, &v) != 0 || d->n != 0)
+		if (rd_uint(d, 2, &v) != 0 || d->n != 0)
 			return DECODE("ServerHello: pre_shared_key length");
 		sh->psk_identity = (int)v;
 		break;
@@ -346,14 +307,14 @@ sh_version(struct rd exts, uint32_t offered, struct tlsmsg_server_hello *out,
     uint32_t *allowed, int *alert, const char **why)
 {
 	struct rd scan = exts;
-	unsigned v;
+	uint32_t v;
 	int sv = 0;
 
 	while (scan.n > 0) {
-		unsigned type;
+		uint32_t type;
 		struct rd data;
 
-		if (rd_u16(&scan, &type) != 0 || rd_vec(&scan, 2, 0, 0xffff, &data) != 0)
+		if (rd_uint(&scan, 2, &type) != 0 || rd_vec(&scan, 2, 0, 0xffff, &data) != 0)
 			return DECODE("ServerHello: extensions truncated");
 		if (type != 43)
 			continue;
@@ -362,7 +323,7 @@ sh_version(struct rd exts, uint32_t offered, struct tlsmsg_server_hello *out,
 		sv = 1;
 		if (!(offered & TLSMSG_X_SUPPORTED_VERSIONS))
 			return UNSUPP("ServerHello: supported_versions not offered");
-		if (rd_u16(&data, &v) != 0 || data.n != 0)
+		if (rd_uint(&data, 2, &v) != 0 || data.n != 0)
 			return DECODE("ServerHello: supported_versions length");
 		if (v != 0x0304)
 			return ILLEGAL("ServerHello: supported_versions selects a version other "
@@ -399,13 +360,13 @@ tlsmsg_server_hello(const unsigned char *body, size_t len, uint32_t offered,
     struct tlsmsg_server_hello *out, int *alert, const char **why)
 {
 	struct rd r = { body, len }, sid, exts;
-	unsigned v, comp;
+	uint32_t v, comp;
 	uint32_t allowed, seen;
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->psk_identity = -1;
-	if (rd_u16(&r, &v) != 0)
+	if (rd_uint(&r, 2, &v) != 0)
 		return DECODE("ServerHello: legacy_version");
 	out->legacy_version = (uint16_t)v;
 	if (rd_bytes(&r, 32, &out->random) != 0)
@@ -414,10 +375,10 @@ tlsmsg_server_hello(const unsigned char *body, size_t len, uint32_t offered,
 		return DECODE("ServerHello: session_id length");
 	out->session_id = sid.p;
 	out->session_id_len = sid.n;
-	if (rd_u16(&r, &v) != 0)
+	if (rd_uint(&r, 2, &v) != 0)
 		return DECODE("ServerHello: cipher_suite");
 	out->cipher_suite = (uint16_t)v;
-	if (rd_u8(&r, &comp) != 0)
+	if (rd_uint(&r, 1, &comp) != 0)
 		return DECODE("ServerHello: compression_method");
 	if (r.n == 0) {
 		exts.p = r.p;
@@ -449,7 +410,7 @@ ee_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 {
 	struct tlsmsg_encrypted_extensions *ee = ctx;
 	struct rd l, name;
-	unsigned v;
+	uint32_t v;
 
 	switch (bit) {
 	case TLSMSG_X_SERVER_NAME:
@@ -482,7 +443,7 @@ ee_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 		ee->ech_len = d->n;
 		break;
 	case TLSMSG_X_RECORD_SIZE_LIMIT:
-		if (rd_u16(d, &v) != 0 || d->n != 0)
+		if (rd_uint(d, 2, &v) != 0 || d->n != 0)
 			return DECODE("EncryptedExtensions: record_size_limit length");
 		if (v < 64)
 			return ILLEGAL("EncryptedExtensions: record_size_limit below 64");
@@ -525,11 +486,11 @@ static int
 ce_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 {
 	struct tlsmsg_cert_entry *e = ctx;
-	unsigned type;
+	uint32_t type;
 	struct rd l;
 
 	if (bit == TLSMSG_X_STATUS_REQUEST) {
-		if (rd_u8(d, &type) != 0 || rd_vec(d, 3, 1, 0xffffff, &l) != 0 || d->n != 0)
+		if (rd_uint(d, 1, &type) != 0 || rd_vec(d, 3, 1, 0xffffff, &l) != 0 || d->n != 0)
 			return DECODE("Certificate: status_request (OCSP) length");
 		if (type != 1)
 			return ILLEGAL("Certificate: status_request type not ocsp");
@@ -644,8 +605,8 @@ tlsmsg_compressed_certificate(const unsigned char *body, size_t len, unsigned ch
     size_t cap, size_t *out_len, int *alert, const char **why)
 {
 	struct rd r = { body, len }, comp;
-	unsigned alg;
-	size_t ulen, avail_in, avail_out;
+	uint32_t alg, ulen;
+	size_t avail_in, avail_out;
 	const uint8_t *next_in;
 	uint8_t *next_out;
 	struct brmem mem = { 0 };
@@ -653,7 +614,7 @@ tlsmsg_compressed_certificate(const unsigned char *body, size_t len, unsigned ch
 	BrotliDecoderResult res;
 
 	*out_len = 0;
-	if (rd_u16(&r, &alg) != 0 || rd_u24(&r, &ulen) != 0 ||
+	if (rd_uint(&r, 2, &alg) != 0 || rd_uint(&r, 3, &ulen) != 0 ||
 	    rd_vec(&r, 3, 1, 0xffffff, &comp) != 0 || r.n != 0)
 		return DECODE("CompressedCertificate: length");
 	if (alg != 2)
@@ -693,10 +654,10 @@ tlsmsg_certificate_verify(const unsigned char *body, size_t len,
     struct tlsmsg_certificate_verify *out, int *alert, const char **why)
 {
 	struct rd r = { body, len }, sig;
-	unsigned v;
+	uint32_t v;
 
 	memset(out, 0, sizeof *out);
-	if (rd_u16(&r, &v) != 0 || rd_vec(&r, 2, 0, 0xffff, &sig) != 0 || r.n != 0)
+	if (rd_uint(&r, 2, &v) != 0 || rd_vec(&r, 2, 0, 0xffff, &sig) != 0 || r.n != 0)
 		return DECODE("CertificateVerify: length");
 	out->scheme = (uint16_t)v;
 	out->sig = sig.p;
@@ -721,7 +682,7 @@ nst_ext(void *ctx, uint32_t bit, struct rd *d, int *alert, const char **why)
 
 	/* only early_data is allowed */
 	(void)bit;
-	if (rd_u32(d, &t->max_early_data) != 0 || d->n != 0)
+	if (rd_uint(d, 4, &t->max_early_data) != 0 || d->n != 0)
 		return DECODE("NewSessionTicket: early_data length");
 	t->early_data = 1;
 	return 0;
@@ -735,7 +696,7 @@ tlsmsg_new_session_ticket(const unsigned char *body, size_t len, int tls13,
 	uint32_t seen;
 
 	memset(out, 0, sizeof *out);
-	if (rd_u32(&r, &out->lifetime) != 0)
+	if (rd_uint(&r, 4, &out->lifetime) != 0)
 		return DECODE("NewSessionTicket: lifetime");
 	if (!tls13) {
 		if (rd_vec(&r, 2, 0, 0xffff, &ticket) != 0 || r.n != 0)
@@ -744,7 +705,7 @@ tlsmsg_new_session_ticket(const unsigned char *body, size_t len, int tls13,
 		out->ticket_len = ticket.n;
 		return 0;
 	}
-	if (rd_u32(&r, &out->age_add) != 0 || rd_vec(&r, 1, 0, 255, &nonce) != 0)
+	if (rd_uint(&r, 4, &out->age_add) != 0 || rd_vec(&r, 1, 0, 255, &nonce) != 0)
 		return DECODE("NewSessionTicket: ticket_age_add / ticket_nonce");
 	if (rd_vec(&r, 2, 1, 0xffff, &ticket) != 0)
 		return DECODE("NewSessionTicket: ticket length");
@@ -854,14 +815,14 @@ tlsmsg_server_key_exchange(const unsigned char *body, size_t len,
     struct tlsmsg_server_key_exchange *out, int *alert, const char **why)
 {
 	struct rd r = { body, len }, point, sig;
-	unsigned type, v;
+	uint32_t type, v;
 
 	memset(out, 0, sizeof *out);
-	if (rd_u8(&r, &type) != 0)
+	if (rd_uint(&r, 1, &type) != 0)
 		return DECODE("ServerKeyExchange: curve_type");
 	if (type != 3)
 		return ILLEGAL("ServerKeyExchange: curve_type not named_curve");
-	if (rd_u16(&r, &v) != 0)
+	if (rd_uint(&r, 2, &v) != 0)
 		return DECODE("ServerKeyExchange: named_curve");
 	out->group = (uint16_t)v;
 	if (rd_vec(&r, 1, 1, 255, &point) != 0)
@@ -870,7 +831,7 @@ tlsmsg_server_key_exchange(const unsigned char *body, size_t len,
 	out->point_len = point.n;
 	out->params = body;
 	out->params_len = (size_t)(r.p - body);
-	if (rd_u16(&r, &v) != 0 || rd_vec(&r, 2, 0, 0xffff, &sig) != 0 || r.n != 0)
+	if (rd_uint(&r, 2, &v) != 0 || rd_vec(&r, 2, 0, 0xffff, &sig) != 0 || r.n != 0)
 		return DECODE("ServerKeyExchange: signature length");
 	out->scheme = (uint16_t)v;
 	out->sig = sig.p;
@@ -893,9 +854,9 @@ tlsmsg_certificate_status(const unsigned char *body, size_t len,
     const unsigned char **ocsp, size_t *ocsp_len, int *alert, const char **why)
 {
 	struct rd r = { body, len }, resp;
-	unsigned type;
+	uint32_t type;
 
-	if (rd_u8(&r, &type) != 0 || rd_vec(&r, 3, 1, 0xffffff, &resp) != 0 || r.n != 0)
+	if (rd_uint(&r, 1, &type) != 0 || rd_vec(&r, 3, 1, 0xffffff, &resp) != 0 || r.n != 0)
 		return DECODE("CertificateStatus: length");
 	if (type != 1)
 		return ILLEGAL("CertificateStatus: status_type not ocsp");

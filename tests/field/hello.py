@@ -5,11 +5,17 @@ field by field (the data behind doc/fingerprint.md): Chrome's hello
 GREASE then the TLS 1.3 suites first, supported_versions offering TLS 1.3,
 SNI = the front, ALPN http/1.1 only.  A listener on
 127.0.0.1 takes the two connections of `meek-client --check` (the TCP step,
-then the TLS step), records the first TLS record of the second, and closes.
+then the TLS step), records the first TLS record of the second, and closes;
+tests/tls/hellocap.py's parser takes the hello apart.
 usage: hello.py MEEK_CLIENT [OUT.bin]   (exit 1 when an expectation fails)"""
+import os
 import socket
 import subprocess
 import sys
+
+sys.dont_write_bytecode = True   # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tls"))
+from hellocap import grease, parse, u16  # noqa: E402
 
 SUITES = {
     0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384",
@@ -28,19 +34,10 @@ SUITES = {
 EXTS = {0x0000: "server_name", 0x000a: "supported_groups", 0x000b: "ec_point_formats",
         0x000d: "signature_algorithms", 0x0010: "ALPN", 0xff01: "renegotiation_info",
         0x002b: "supported_versions", 0x0033: "key_share"}
-
-
-def grease(v):
-    return (v & 0x0f0f) == 0x0a0a and (v >> 8) == (v & 0xff)
 GROUPS = {0x17: "secp256r1", 0x18: "secp384r1", 0x19: "secp521r1", 0x1d: "x25519",
           0x11ec: "X25519MLKEM768"}
 HASH = {1: "md5", 2: "sha1", 3: "sha224", 4: "sha256", 5: "sha384", 6: "sha512"}
 SIG = {1: "rsa_pkcs1", 3: "ecdsa"}
-
-
-def u16(b, i):
-    return int.from_bytes(b[i:i + 2], "big")
-
 
 srv = socket.socket()
 srv.bind(("127.0.0.1", 0))
@@ -65,31 +62,18 @@ if len(sys.argv) > 2:
     open(sys.argv[2], "wb").write(d)
 
 bad = []
-h = d[5:]
-print("record version %04x, handshake type %d" % (u16(d, 1), h[0]))
-p = 4
-print("client_version %04x" % u16(h, p))
-p += 2
-print("random[0:4] %s (the rest random)" % h[p:p + 4].hex())
-p += 32
-print("session_id length %d" % h[p])
-p += 1 + h[p]
-n = u16(h, p)
-p += 2
-suites = [u16(h, p + i) for i in range(0, n, 2)]
-p += n
+hello = parse(d)
+print("record version %04x, handshake type %d" % (hello["record_version"], d[5]))
+print("client_version %04x" % hello["client_version"])
+print("random[0:4] %s (the rest random)" % d[11:15].hex())
+print("session_id length %d" % hello["sid_len"])
+suites = hello["ciphers"]
 print("cipher_suites (%d):" % len(suites))
 for s in suites:
     print("  %04x %s" % (s, "GREASE" if grease(s) else SUITES.get(s, "?")))
-print("compression %s" % h[p + 1:p + 1 + h[p]].hex())
-p += 1 + h[p]
-end = p + 2 + u16(h, p)
-p += 2
-exts = []
-while p < end:
-    t, l = u16(h, p), u16(h, p + 2)
-    v = h[p + 4:p + 4 + l]
-    exts.append(t)
+print("compression %s" % hello["compression"])
+exts = [t for t, _ in hello["exts"]]
+for t, v in hello["exts"]:
     desc = v.hex()
     if t == 0x0000:
         desc = "host_name %r" % v[5:].decode()
@@ -114,16 +98,15 @@ while p < end:
         if protos != ["http/1.1"]:
             bad.append("ALPN offers more than http/1.1")
     print("ext %04x %-20s %s" % (t, EXTS.get(t, "?"), desc))
-    p += 4 + l
 if 0x0000 not in exts:
     bad.append("no SNI")
 if 0x0010 not in exts:
     bad.append("no ALPN")
-if u16(h, 4) != 0x0303:
+if hello["client_version"] != 0x0303:
     bad.append("legacy client_version is not 0x0303")
-if u16(d, 1) != 0x0301:
+if hello["record_version"] != 0x0301:
     bad.append("record version is not 0x0301 (Chrome's)")
-if h[4 + 2 + 32] != 32:
+if hello["sid_len"] != 32:
     bad.append("session id is not 32 bytes (TLS 1.3 compatibility mode)")
 if 0x002b not in exts:
     bad.append("no supported_versions")

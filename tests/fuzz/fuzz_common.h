@@ -19,6 +19,10 @@
  * so that the whole input can be written before the parser runs. */
 #define FUZZ_STREAM_MAX (60 * 1024)
 
+/* libFuzzer's entry point, defined by each harness (declared here, once, for
+ * -Wmissing-prototypes). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* Writes the n bytes at p to fd (no SIGPIPE); returns 0 or -1. */
 static inline int
 fuzz_write_all(int fd, const uint8_t *p, size_t n)
@@ -112,6 +116,24 @@ fuzz_strdup(const uint8_t *data, size_t size)
 		free(fuzz_s_);						\
 	} while (0)
 
+/*
+ * Defines the entry point of a harness for a parser of C strings (url,
+ * proxy): FUZZ_PARSE_CSTRING on a `type` and, when it parsed, check(&obj),
+ * which aborts when the result breaks one of the parser's promises.
+ */
+#define FUZZ_CSTRING_HARNESS(type, parse, check)			\
+	int								\
+	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)	\
+	{								\
+		type fuzz_obj_;						\
+		int fuzz_rc_;						\
+									\
+		FUZZ_PARSE_CSTRING(fuzz_rc_, parse, fuzz_obj_, data, size); \
+		if (fuzz_rc_ == 0)					\
+			check(&fuzz_obj_);				\
+		return 0;						\
+	}
+
 /* Whether buf[cap] holds a NUL: a field the parser filled is a C string. */
 static inline int
 fuzz_is_cstr(const char *buf, size_t cap)
@@ -141,6 +163,25 @@ fuzz_tmp_path(char *buf, size_t cap, const char *name)
 	    name);
 }
 
+/*
+ * The first call makes the directory "$TMPDIR/tmpl" (tmpl ends in XXXXXX,
+ * as for mkdtemp) into dir[cap] and registers cleanup() with atexit();
+ * aborts when it cannot.  Returns 1 then, 0 on later calls (dir already
+ * holds the directory).  dir must start empty (static storage).
+ */
+static inline int
+fuzz_scratch_dir(char *dir, size_t cap, const char *tmpl,
+    void (*cleanup)(void))
+{
+	if (dir[0] != '\0')
+		return 0;
+	fuzz_tmp_path(dir, cap, tmpl);
+	if (mkdtemp(dir) == NULL)
+		abort();
+	atexit(cleanup);
+	return 1;
+}
+
 /* The contract of a TLS message parser that fails: MEEK_EPROTO with a
  * reason and an alert to send.  Aborts when it is broken. */
 static inline void
@@ -165,6 +206,26 @@ fuzz_http_headers_check(const struct http_msg *m, size_t total)
 		abort();
 	(void)http_header_get(m, "content-length");
 	(void)http_header_get(m, "X-Session-Id");
+}
+
+/*
+ * Runs the head parser `parse` (http_parse_request_head or
+ * http_parse_response_head) on the raw input and returns the parsed head (in
+ * static storage, overwritten by the next call) or NULL when it failed;
+ * aborts when a malformed head comes without a reason.
+ */
+static inline const struct http_msg *
+fuzz_http_head(int (*parse)(struct http_msg *, const char *, size_t,
+    const char **), const uint8_t *data, size_t size)
+{
+	static struct http_msg m; /* 8 KB head: keep it off the stack */
+	const char *why = NULL;
+	int rc;
+
+	rc = parse(&m, (const char *)data, size, &why);
+	if (rc == MEEK_EPROTO && why == NULL)
+		abort();
+	return rc == 0 ? &m : NULL;
 }
 
 #endif

@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static void
 fuzz_ext(const uint8_t *data, size_t size)
 {

@@ -8,24 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_proxy_check(const struct proxy *p)
 {
-	struct proxy p;
-	int rc;
-
-	FUZZ_PARSE_CSTRING(rc, proxy_parse, p, data, size);
-	if (rc != 0)
-		return 0;
-	if (p.type != PROXY_HTTP && p.type != PROXY_SOCKS5 &&
-	    p.type != PROXY_SOCKS4A)
+	if (p->type != PROXY_HTTP && p->type != PROXY_SOCKS5 &&
+	    p->type != PROXY_SOCKS4A)
 		abort();
-	if (!fuzz_is_cstr(p.host, sizeof p.host) || p.host[0] == '\0')
+	if (!fuzz_is_cstr(p->host, sizeof p->host) || p->host[0] == '\0')
 		abort();
-	if (p.has_auth && (!fuzz_is_cstr(p.user, sizeof p.user) ||
-	    !fuzz_is_cstr(p.pass, sizeof p.pass)))
+	if (p->has_auth && (!fuzz_is_cstr(p->user, sizeof p->user) ||
+	    !fuzz_is_cstr(p->pass, sizeof p->pass)))
 		abort();
-	return 0;
 }
+
+FUZZ_CSTRING_HARNESS(struct proxy, proxy_parse, fuzz_proxy_check)

@@ -19,8 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static const char *const fuzz_vars[] = {
 	"TOR_PT_MANAGED_TRANSPORT_VER",
 	"TOR_PT_CLIENT_TRANSPORTS",
@@ -45,20 +43,6 @@ fuzz_scratch_remove(void)
 	(void)rmdir(fuzz_scratch);
 }
 
-static void
-fuzz_scratch_init(void)
-{
-	char tmpl[PATH_MAX];
-
-	if (fuzz_scratch[0] != '\0')
-		return;
-	fuzz_tmp_path(tmpl, sizeof tmpl, "meek-fuzz-pt.XXXXXX");
-	if (mkdtemp(tmpl) == NULL)
-		abort();
-	snprintf(fuzz_scratch, sizeof fuzz_scratch, "%s", tmpl);
-	atexit(fuzz_scratch_remove);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -69,7 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	fuzz_scratch_init();
+	(void)fuzz_scratch_dir(fuzz_scratch, sizeof fuzz_scratch,
+	    "meek-fuzz-pt.XXXXXX", fuzz_scratch_remove);
 	server = data[0] & 1;
 	while (i <= size && field < FUZZ_NVARS) {
 		const uint8_t *end = memchr(data + i, 0, size - i);

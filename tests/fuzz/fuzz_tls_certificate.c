@@ -20,8 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* A throwaway P-256 test CA (the seeds' chains are signed by it). */
 static const char fuzz_ca_pem[] =
 "-----BEGIN CERTIFICATE-----\n"

@@ -8,12 +8,11 @@
 #include "config.h"
 #include "shared/tlsmsg.h"
 #include "shared/err.h"
+#include "fuzz_common.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define IN(p, n) ((n) == 0 || ((p) >= buf && (p) + (n) <= buf + len))
 

@@ -17,8 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static char fuzz_dir[PATH_MAX], fuzz_cert[PATH_MAX], fuzz_key[PATH_MAX];
 
 static void
@@ -32,14 +30,11 @@ fuzz_cleanup(void)
 static void
 fuzz_init(void)
 {
-	if (fuzz_dir[0] != '\0')
+	if (!fuzz_scratch_dir(fuzz_dir, sizeof fuzz_dir, "meek-fuzz-tls.XXXXXX",
+	    fuzz_cleanup))
 		return;
-	fuzz_tmp_path(fuzz_dir, sizeof fuzz_dir, "meek-fuzz-tls.XXXXXX");
-	if (mkdtemp(fuzz_dir) == NULL)
-		abort();
 	snprintf(fuzz_cert, sizeof fuzz_cert, "%s/cert.pem", fuzz_dir);
 	snprintf(fuzz_key, sizeof fuzz_key, "%s/key.pem", fuzz_dir);
-	atexit(fuzz_cleanup);
 }
 
 static void

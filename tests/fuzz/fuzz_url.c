@@ -8,21 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_url_check(const struct url *u)
 {
-	struct url u;
-	int rc;
-
-	FUZZ_PARSE_CSTRING(rc, url_parse, u, data, size);
-	if (rc != 0)
-		return 0;
-	if (!fuzz_is_cstr(u.host, sizeof u.host) ||
-	    !fuzz_is_cstr(u.path, sizeof u.path) ||
-	    !fuzz_is_cstr(u.host_header, sizeof u.host_header) ||
-	    u.host[0] == '\0' || u.path[0] != '/')
+	if (!fuzz_is_cstr(u->host, sizeof u->host) ||
+	    !fuzz_is_cstr(u->path, sizeof u->path) ||
+	    !fuzz_is_cstr(u->host_header, sizeof u->host_header) ||
+	    u->host[0] == '\0' || u->path[0] != '/')
 		abort();
-	return 0;
 }
+
+FUZZ_CSTRING_HARNESS(struct url, url_parse, fuzz_url_check)

@@ -35,7 +35,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from meekhttp import ok, fail, request_bytes, Reader, HOST  # noqa: E402
+from meekhttp import ok, fail, request_bytes, Reader, HOST, count  # noqa: E402
 
 
 def client_ctx(ca):
@@ -63,13 +63,6 @@ def tcp(port, timeout=10.0):
     s = socket.create_connection((HOST, port), timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
-
-
-def count(path):
-    try:
-        return len(os.listdir(path))
-    except OSError:
-        return -1
 
 
 class Monitor(threading.Thread):

@@ -33,7 +33,7 @@ import time
 
 sys.dont_write_bytecode = True   # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from meekhttp import ok, fail, Reader, HOST  # noqa: E402
+from meekhttp import ok, fail, Reader, HOST, count  # noqa: E402
 
 OPEN = "1; op=open; modes=stream,poll; body=65536"
 
@@ -62,13 +62,6 @@ def frame(ftype, off=0, payload=b""):
     n = len(payload)
     return bytes([ftype, (n >> 16) & 255, (n >> 8) & 255, n & 255]) + \
         struct.pack(">Q", off) + payload
-
-
-def count(path):
-    try:
-        return len(os.listdir(path))
-    except OSError:
-        return -1
 
 
 class Watch:

@@ -2,6 +2,7 @@
 
 Everything talks to 127.0.0.1 over plain sockets so that the tests control
 every byte (pipelining, half-closes, malformed framing)."""
+import os
 import socket
 import time
 
@@ -165,6 +166,15 @@ class Session:
         if self.s is not None:
             self.s.close()
         self.s = self.r = None
+
+
+def count(path):
+    """The entries of the directory path (/proc/PID/task: threads,
+    /proc/PID/fd: descriptors); -1 when it is gone."""
+    try:
+        return len(os.listdir(path))
+    except OSError:
+        return -1
 
 
 def rss_kb(pid):

@@ -463,17 +463,17 @@ echo_write_cookie(struct echo_conf *conf)
 	return close(fd);
 }
 
-enum { OPT_LISTEN = 'l', OPT_EXTOR = 'x', OPT_COOKIE = 'c', OPT_RECORD = 'r',
-	OPT_SINK = 's', OPT_SOURCE = 'S', OPT_HELP = 'h' };
+/* Keys besides tstlib's TST_KEY_HELP and TST_KEY_LISTEN. */
+enum { OPT_EXTOR = 'x', OPT_COOKIE = 'c', OPT_RECORD = 'r',
+	OPT_SINK = 's', OPT_SOURCE = 'S' };
 
 static const struct opt echo_opts[] = {
 	{ "cookie", required_argument, OPT_COOKIE, "FILE",
 	    "ExtORPort cookie file to create (with --extor)" },
 	{ "extor", no_argument, OPT_EXTOR, NULL,
 	    "act as tor's Extended ORPort (SAFE_COOKIE), then echo" },
-	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
-	{ "listen", required_argument, OPT_LISTEN, "IP:PORT",
-	    "address to listen on (port 0: any free port)" },
+	TST_OPT_HELP,
+	TST_OPT_LISTEN,
 	{ "record", required_argument, OPT_RECORD, "FILE",
 	    "append CONNECT/USERADDR/CLOSE lines to FILE" },
 	{ "sink", no_argument, OPT_SINK, NULL,
@@ -490,7 +490,6 @@ main(int argc, char **argv)
 	    "meek-test-echo --listen 127.0.0.1:0 [--sink | --source] "
 	    "[--record FILE] "
 	    "[--extor --cookie FILE]";
-	struct option longopts[sizeof echo_opts / sizeof echo_opts[0]];
 	struct echo_conf conf;
 	struct sockaddr_in sin;
 	char bound[80];
@@ -499,28 +498,18 @@ main(int argc, char **argv)
 
 	memset(&conf, 0, sizeof conf);
 	conf.mode = ECHO_MODE_ECHO;
-	opt_longopts(echo_opts, longopts);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = tst_getopt(argc, argv, echo_opts, usage)) != -1) {
 		switch (c) {
-		case OPT_LISTEN: conf.listen = optarg; break;
+		case TST_KEY_LISTEN: conf.listen = optarg; break;
 		case OPT_EXTOR: conf.extor = 1; break;
 		case OPT_COOKIE: conf.cookie_path = optarg; break;
 		case OPT_RECORD: conf.record = optarg; break;
 		case OPT_SINK: conf.mode = ECHO_MODE_SINK; break;
 		case OPT_SOURCE: conf.mode = ECHO_MODE_SOURCE; break;
-		case OPT_HELP:
-			opt_usage(stdout, usage, echo_opts);
-			return 0;
-		default:
-			opt_usage(stderr, usage, echo_opts);
-			return 2;
 		}
 	}
-	if (conf.listen == NULL || optind != argc
-	    || (conf.extor && conf.cookie_path == NULL)) {
-		opt_usage(stderr, usage, echo_opts);
-		return 2;
-	}
+	if (conf.listen == NULL || (conf.extor && conf.cookie_path == NULL))
+		tst_usage_exit(usage, echo_opts);
 	signal(SIGPIPE, SIG_IGN);
 	if (conf.extor && echo_write_cookie(&conf) < 0) {
 		fprintf(stderr, "meek-test-echo: cannot write cookie %s: %s\n",

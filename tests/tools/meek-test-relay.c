@@ -265,17 +265,17 @@ relay_plan(const struct relay_conf *conf)
 	}
 }
 
-enum { OPT_LISTEN = 'l', OPT_CONNECT = 'c', OPT_RESETS = 'r', OPT_SPAN = 's',
-	OPT_FIRST = 'f', OPT_SEED = 'S', OPT_HELP = 'h' };
+/* Keys besides tstlib's TST_KEY_HELP and TST_KEY_LISTEN. */
+enum { OPT_CONNECT = 'c', OPT_RESETS = 'r', OPT_SPAN = 's',
+	OPT_FIRST = 'f', OPT_SEED = 'S' };
 
 static const struct opt relay_opts[] = {
 	{ "connect", required_argument, OPT_CONNECT, "IP:PORT",
 	    "where each accepted connection is relayed to" },
 	{ "first", required_argument, OPT_FIRST, "N",
 	    "no reset before N bytes were relayed (K/M suffix, default 256K)" },
-	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
-	{ "listen", required_argument, OPT_LISTEN, "IP:PORT",
-	    "address to listen on (port 0: any free port)" },
+	TST_OPT_HELP,
+	TST_OPT_LISTEN,
 	{ "resets", required_argument, OPT_RESETS, "K",
 	    "reset K connections, at points spread over the span (default 0)" },
 	{ "seed", required_argument, OPT_SEED, "N",
@@ -291,7 +291,6 @@ main(int argc, char **argv)
 	static const char usage[] =
 	    "meek-test-relay --listen 127.0.0.1:0 --connect IP:PORT "
 	    "[--resets K --span N [--first N] [--seed N]]";
-	struct option longopts[sizeof relay_opts / sizeof relay_opts[0]];
 	struct relay_conf conf;
 	unsigned long long v;
 	unsigned long next_id = 1;
@@ -300,10 +299,9 @@ main(int argc, char **argv)
 
 	memset(&conf, 0, sizeof conf);
 	conf.first = 256 * 1024;
-	opt_longopts(relay_opts, longopts);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = tst_getopt(argc, argv, relay_opts, usage)) != -1) {
 		switch (c) {
-		case OPT_LISTEN:
+		case TST_KEY_LISTEN:
 			if (tst_parse_addr(optarg, &conf.listen, 0) < 0)
 				goto bad;
 			have_listen = 1;
@@ -332,19 +330,11 @@ main(int argc, char **argv)
 				goto bad;
 			conf.seed = v;
 			break;
-		case OPT_HELP:
-			opt_usage(stdout, usage, relay_opts);
-			return 0;
-		default:
-			opt_usage(stderr, usage, relay_opts);
-			return 2;
 		}
 	}
-	if (!have_listen || !have_connect || optind != argc
-	    || (conf.resets > 0 && conf.span <= conf.first)) {
-		opt_usage(stderr, usage, relay_opts);
-		return 2;
-	}
+	if (!have_listen || !have_connect
+	    || (conf.resets > 0 && conf.span <= conf.first))
+		tst_usage_exit(usage, relay_opts);
 	if (conf.seed == 0 && getrandom(&conf.seed, sizeof conf.seed, 0)
 	    != (ssize_t)sizeof conf.seed)
 		conf.seed = (uint64_t)getpid();

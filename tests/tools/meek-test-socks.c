@@ -618,11 +618,11 @@ socks_session_main(void *arg)
 	return NULL;
 }
 
+/* Keys besides tstlib's TST_KEY_HELP. */
 enum { OPT_SOCKS = 's', OPT_ARGS = 'a', OPT_SOCKS4 = '4', OPT_SOCKS4A = 'A',
 	OPT_BYTES = 'b', OPT_SESSIONS = 'n', OPT_TIMEOUT = 't', OPT_PIECE = 'p',
 	OPT_TARGET = 'T', OPT_DOWN = 'd', OPT_ORCLOSE = 'E', OPT_CUT = 'C',
-	OPT_LINGER = 'L', OPT_HOLD = 'H', OPT_DELAY = 'D', OPT_HELP = 'h',
-	OPT_UPACK = 'K' };
+	OPT_LINGER = 'L', OPT_HOLD = 'H', OPT_DELAY = 'D', OPT_UPACK = 'K' };
 
 static const struct opt socks_opts[] = {
 	{ "allow-cut", no_argument, OPT_CUT, NULL,
@@ -635,7 +635,7 @@ static const struct opt socks_opts[] = {
 	    "wait MS after the SOCKS handshake before sending" },
 	{ "down", required_argument, OPT_DOWN, "N",
 	    "meek-test-echo --source: N bytes down, --bytes up (K/M suffix)" },
-	{ "help", no_argument, OPT_HELP, NULL, "show this help" },
+	TST_OPT_HELP,
 	{ "hold", required_argument, OPT_HOLD, "MS",
 	    "with --down: wait MS after the last byte before closing" },
 	{ "linger", required_argument, OPT_LINGER, "MS",
@@ -670,7 +670,6 @@ main(int argc, char **argv)
 	    "[--socks4 | --socks4a] --bytes N [--sessions K] [--timeout SECS] "
 	    "[--piece N] [--target IP:PORT] [--delay MS] "
 	    "[--down N [--orport-close [--linger MS] | --hold MS] [--up-ack] [--allow-cut]]";
-	struct option longopts[sizeof socks_opts / sizeof socks_opts[0]];
 	struct socks_conf conf;
 	struct socks_session *sess;
 	unsigned long long v;
@@ -682,8 +681,7 @@ main(int argc, char **argv)
 	conf.sessions = 1;
 	conf.piece_max = 32768;
 	tst_parse_addr("192.0.2.1:1", &conf.target, 1);
-	opt_longopts(socks_opts, longopts);
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = tst_getopt(argc, argv, socks_opts, usage)) != -1) {
 		switch (c) {
 		case OPT_SOCKS:
 			if (tst_parse_addr(optarg, &conf.addr, 1) < 0)
@@ -739,18 +737,10 @@ main(int argc, char **argv)
 			else
 				conf.delay_ms = (int)v;
 			break;
-		case OPT_HELP:
-			opt_usage(stdout, usage, socks_opts);
-			return 0;
-		default:
-			opt_usage(stderr, usage, socks_opts);
-			return 2;
 		}
 	}
-	if (!have_addr || !have_bytes || optind != argc) {
-		opt_usage(stderr, usage, socks_opts);
-		return 2;
-	}
+	if (!have_addr || !have_bytes)
+		tst_usage_exit(usage, socks_opts);
 	if (conf.src && conf.bytes < TSTSTREAM_HEAD) {
 		fprintf(stderr, "--down needs --bytes %d or more (the header)\n",
 		    TSTSTREAM_HEAD);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
@@ -209,4 +210,38 @@ tst_hex(char out[65], const unsigned char digest[32])
 
 	for (i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+void
+tst_usage_exit(const char *usage, const struct opt *t)
+{
+	opt_usage(stderr, usage, t);
+	exit(2);
+}
+
+int
+tst_getopt(int argc, char **argv, const struct opt *t, const char *usage)
+{
+	static struct option *longopts;     /* of `built`, made once */
+	static const struct opt *built;
+	int c;
+
+	if (built != t) {
+		free(longopts);
+		longopts = calloc(opt_count(t) + 1, sizeof *longopts);
+		if (longopts == NULL) {
+			fprintf(stderr, "out of memory\n");
+			exit(1);
+		}
+		opt_longopts(t, longopts);
+		built = t;
+	}
+	c = getopt_long(argc, argv, "", longopts, NULL);
+	if (c == TST_KEY_HELP) {
+		opt_usage(stdout, usage, t);
+		exit(0);
+	}
+	if (c == '?' || c == ':' || (c == -1 && optind != argc))
+		tst_usage_exit(usage, t);
+	return c;
 }

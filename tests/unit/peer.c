@@ -2,6 +2,9 @@
 #include "config.h"
 #include "tests/unit/peer.h"
 #include "tests/unit/unit.h"
+#include "shared/http.h"
+#include "shared/net.h"
+#include "shared/pool.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -74,4 +77,33 @@ peer_listen(uint16_t *port)
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	*port = ntohs(sin.sin_port);
 	return fd;
+}
+
+struct pool *
+peer_pool(const struct pool_service *svc, int threads, int queue, char *addr,
+    size_t addrlen)
+{
+	struct pool_conf pc = { .threads = threads, .queue = queue,
+	    .stack_kb = 256, .svc = svc };
+	const char *why = "";
+	struct pool *p;
+	int lfd;
+
+	lfd = net_listen("127.0.0.1:0", 16, &why);
+	ck_assert_msg(lfd >= 0, "listen: %s", why);
+	ck_assert_ptr_nonnull(net_sockname(lfd, addr, addrlen));
+	ck_assert_ptr_nonnull(p = pool_new(&pc));
+	ck_assert_int_eq(pool_add_listener(p, lfd), 0);
+	ck_assert_msg(pool_start(p, &why) == 0, "start: %s", why);
+	return p;
+}
+
+int
+peer_answer(struct conn *c, const struct http_msg *m, const char *type,
+    const void *body, size_t len)
+{
+	if (http_write_response(&c->st, 200, "OK", type, NULL, body, len,
+	    m->keep_alive) < 0)
+		return POOL_CLOSE;
+	return m->keep_alive ? POOL_KEEP : POOL_CLOSE;
 }

@@ -84,10 +84,7 @@ srv_serve(void *ctx, struct conn *c, void *bufs)
 	memcpy(down, p->down, dn);
 	p->downlen = 0;
 	pthread_mutex_unlock(&p->lock);
-	if (http_write_response(&c->st, 200, "OK", "application/octet-stream",
-	    NULL, down, dn, b->m.keep_alive) < 0)
-		return POOL_CLOSE;
-	return b->m.keep_alive ? POOL_KEEP : POOL_CLOSE;
+	return peer_answer(c, &b->m, "application/octet-stream", down, dn);
 }
 
 /* The server, the flags naming it and the session set under test. */
@@ -102,10 +99,8 @@ struct fx {
 static void
 fx_start(struct fx *f, const char *mode, const char *max_sessions)
 {
-	struct pool_conf pc = { .threads = 2, .queue = 8, .stack_kb = 256 };
 	char addr[NET_ADDRSTR_MAX], url[96];
 	const char *why = "";
-	int lfd;
 
 	memset(f, 0, sizeof *f);
 	pthread_mutex_init(&f->srv.lock, NULL);
@@ -113,14 +108,8 @@ fx_start(struct fx *f, const char *mode, const char *max_sessions)
 	f->svc.ctx = &f->srv;
 	f->svc.bufs_size = sizeof(struct srv_bufs);
 	f->svc.io_timeout_ms = T_MS;
-	pc.svc = &f->svc;
-	lfd = net_listen("127.0.0.1:0", 16, &why);
-	ck_assert_msg(lfd >= 0, "listen: %s", why);
-	ck_assert_ptr_nonnull(net_sockname(lfd, addr, sizeof addr));
+	f->pool = peer_pool(&f->svc, 2, 8, addr, sizeof addr);
 	snprintf(url, sizeof url, "http://%s/", addr);
-	ck_assert_ptr_nonnull(f->pool = pool_new(&pc));
-	ck_assert_int_eq(pool_add_listener(f->pool, lfd), 0);
-	ck_assert_msg(pool_start(f->pool, &why) == 0, "start: %s", why);
 	{
 		char *argv[] = { "meek-client", "--listen", "127.0.0.1:0",
 		    "--url", url, "--mode", (char *)mode, "--max-sessions",

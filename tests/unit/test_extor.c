@@ -152,77 +152,57 @@ run_pair(struct fake *f, const unsigned char cookie[32], const char *useraddr,
 	return rc;
 }
 
-UNIT_TEST("handshake", extor_handshake_success)
+/* extor_handshake against the fake: what the fake offers and answers, the
+ * client's cookie and commands, and what comes of it at both ends. */
+static const struct {
+	const char *auth_types;      /* the fake's, up to and including 00 */
+	size_t auth_types_len;
+	enum fake_reply reply;
+	int other_cookie;            /* the client's cookie is one bit off */
+	const char *useraddr, *transport;    /* the client's; NULL: none */
+	int rc;
+	int hash_ok, done;           /* at the fake */
+	const char *got_useraddr, *got_transport;
+} handshakes[] = {
+	/* Success: other auth types may precede SAFE_COOKIE; an unknown
+	 * reply before OKAY is skipped. */
+	{ "\x02\x01\x00", 3, REPLY_OTHER_THEN_OKAY, 0, "192.0.2.9:1", "meek",
+	    0, 1, 1, "192.0.2.9:1", "meek" },
+	/* NULL useraddr and transport: their commands are skipped. */
+	{ "\x01\x00", 2, REPLY_OKAY, 0, NULL, NULL,
+	    0, 1, 1, "", "" },
+	/* A wrong cookie is an auth error, before any command. */
+	{ "\x01\x00", 2, REPLY_OKAY, 1, "192.0.2.9:1", "meek",
+	    MEEK_EAUTH, 0, 0, "", "" },
+	/* DENY after the commands is an auth error too. */
+	{ "\x01\x00", 2, REPLY_DENY, 0, "[2001:db8::1]:1", "meek",
+	    MEEK_EAUTH, 1, 1, "[2001:db8::1]:1", "meek" },
+	/* No SAFE_COOKIE offered. */
+	{ "\x02\x00", 2, REPLY_OKAY, 0, NULL, "meek",
+	    MEEK_EPROTO, 0, 0, "", "" },
+};
+
+UNIT_TEST("handshake", extor_handshake_cases,
+    .loops = (int)UNIT_N(handshakes))
 {
+	unsigned char cookie[32];
 	struct fake f;
 	const char *why = NULL;
 
+	memcpy(cookie, cookie_a, 32);
+	cookie[31] ^= (unsigned char)handshakes[_i].other_cookie;
 	fake_init(&f, cookie_a);
-	/* Other auth types may precede SAFE_COOKIE; an unknown reply before
-	 * OKAY is skipped. */
-	f.auth_types = "\x02\x01\x00";
-	f.auth_types_len = 3;
-	f.reply = REPLY_OTHER_THEN_OKAY;
-	ck_assert_int_eq(run_pair(&f, cookie_a, "192.0.2.9:1", "meek", &why), 0);
-	ck_assert_int_eq(f.hash_ok, 1);
-	ck_assert_int_eq(f.done, 1);
-	ck_assert_str_eq(f.useraddr, "192.0.2.9:1");
-	ck_assert_str_eq(f.transport, "meek");
-}
-END_TEST
-
-UNIT_TEST("handshake", extor_handshake_skips_null_commands)
-{
-	struct fake f;
-	const char *why = NULL;
-
-	fake_init(&f, cookie_a);
-	ck_assert_int_eq(run_pair(&f, cookie_a, NULL, NULL, &why), 0);
-	ck_assert_int_eq(f.done, 1);
-	ck_assert_str_eq(f.useraddr, "");
-	ck_assert_str_eq(f.transport, "");
-}
-END_TEST
-
-UNIT_TEST("handshake", extor_wrong_cookie_is_auth_error)
-{
-	unsigned char other[32];
-	struct fake f;
-	const char *why = NULL;
-
-	memcpy(other, cookie_a, 32);
-	other[31] ^= 1;
-	fake_init(&f, cookie_a);
-	ck_assert_int_eq(run_pair(&f, other, "192.0.2.9:1", "meek", &why),
-	    MEEK_EAUTH);
-	ck_assert_ptr_nonnull(why);
-	ck_assert_int_eq(f.done, 0);
-}
-END_TEST
-
-UNIT_TEST("handshake", extor_deny_is_auth_error)
-{
-	struct fake f;
-	const char *why = NULL;
-
-	fake_init(&f, cookie_a);
-	f.reply = REPLY_DENY;
-	ck_assert_int_eq(run_pair(&f, cookie_a, "[2001:db8::1]:1", "meek", &why),
-	    MEEK_EAUTH);
-	ck_assert_int_eq(f.done, 1);
-	ck_assert_str_eq(f.useraddr, "[2001:db8::1]:1");
-}
-END_TEST
-
-UNIT_TEST("handshake", extor_requires_safe_cookie)
-{
-	struct fake f;
-	const char *why = NULL;
-
-	fake_init(&f, cookie_a);
-	f.auth_types = "\x02\x00";
-	ck_assert_int_eq(run_pair(&f, cookie_a, NULL, "meek", &why), MEEK_EPROTO);
-	ck_assert_ptr_nonnull(why);
+	f.auth_types = handshakes[_i].auth_types;
+	f.auth_types_len = handshakes[_i].auth_types_len;
+	f.reply = handshakes[_i].reply;
+	ck_assert_int_eq(run_pair(&f, cookie, handshakes[_i].useraddr,
+	    handshakes[_i].transport, &why), handshakes[_i].rc);
+	if (handshakes[_i].rc != 0)
+		ck_assert_ptr_nonnull(why);
+	ck_assert_int_eq(f.hash_ok, handshakes[_i].hash_ok);
+	ck_assert_int_eq(f.done, handshakes[_i].done);
+	ck_assert_str_eq(f.useraddr, handshakes[_i].got_useraddr);
+	ck_assert_str_eq(f.transport, handshakes[_i].got_transport);
 }
 END_TEST
 

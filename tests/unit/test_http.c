@@ -137,6 +137,45 @@ read_body(int head_response, size_t cap, size_t *len)
 	return http_read_body(&st, msg, head_response, body, cap, len, &why);
 }
 
+/* On a fresh stream: `head`, then `rest` up to the peer's EOF; the request
+ * head reads, and its body fails with `want`.  `what` and i name the case
+ * in the failure. */
+static void
+body_fails(const char *head, const char *rest, int want, const char *what,
+    size_t i)
+{
+	size_t len = 0;
+
+	teardown();
+	setup();
+	feeds(head);
+	ck_assert_int_eq(request_of(rest), 0);
+	ck_assert_msg(read_body(0, sizeof body, &len) == want, "%s %zu", what,
+	    i);
+}
+
+/* Reads the next response head from st: it has `status`. */
+static void
+next_response(int status)
+{
+	const char *why = NULL;
+
+	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	ck_assert_int_eq(msg->status, status);
+}
+
+/* Reads the body of the message in msg (of a response to HEAD when
+ * head_response): it is `want`, all of it. */
+static void
+body_is(int head_response, const char *want)
+{
+	size_t len = 0, n = strlen(want);
+
+	ck_assert_int_eq(read_body(head_response, sizeof body, &len), 0);
+	ck_assert_uint_eq(len, n);
+	ck_assert_mem_eq(body, want, n);
+}
+
 /* Reads everything the stream side wrote, after it shut down writing. */
 static size_t
 drain(char *out, size_t cap)
@@ -430,17 +469,9 @@ UNIT_TEST("malformed", http_rejects_bad_chunk_syntax)
 		"-2\r\nab\r\n0\r\n\r\n",
 	};
 
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		size_t len = 0;
-
-		teardown();
-		setup();
-		/* The head, then the body bad[i] up to the peer's EOF. */
-		feeds("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
-		ck_assert_int_eq(request_of(bad[i]), 0);
-		ck_assert_msg(read_body(0, sizeof body, &len) == MEEK_EPROTO,
-		    "chunked body %zu accepted", i);
-	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		body_fails("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		    bad[i], MEEK_EPROTO, "accepted chunked body", i);
 }
 END_TEST
 
@@ -473,17 +504,9 @@ UNIT_TEST("eof", http_truncated_body_is_closed)
 		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
 		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
 	};
-	size_t len = 0;
 
-	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
-		if (i > 0) {
-			teardown();
-			setup();
-		}
-		ck_assert_int_eq(request_of(cut[i]), 0);
-		ck_assert_msg(read_body(0, sizeof body, &len) == MEEK_ECLOSED,
-		    "request %zu", i);
-	}
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
+		body_fails("", cut[i], MEEK_ECLOSED, "request", i);
 }
 END_TEST
 
@@ -491,7 +514,6 @@ UNIT_TEST("responses", http_reads_responses,
     .timeout = 60, .setup = setup, .teardown = teardown)
 {
 	const char *why = NULL;
-	size_t len = 0;
 
 	feeds("HTTP/1.1 100 Continue\r\n\r\n"
 	    "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndata"
@@ -501,38 +523,24 @@ UNIT_TEST("responses", http_reads_responses,
 	    "HTTP/1.1 304\r\nContent-Length: 5\r\n\r\n"
 	    "HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nrest of it");
 	peer_eof();
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
-	ck_assert_int_eq(msg->status, 100);
-	ck_assert_int_eq(read_body(1, sizeof body, &len), 0);
-	ck_assert_uint_eq(len, 0);
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
-	ck_assert_int_eq(msg->status, 200);
+	next_response(100);
+	body_is(1, "");
+	next_response(200);
 	ck_assert_str_eq(msg->reason, "OK");
 	ck_assert_ptr_null(msg->method);
-	ck_assert_int_eq(read_body(1, sizeof body, &len), 0);
-	ck_assert_uint_eq(len, 4);
-	ck_assert_mem_eq(body, "data", 4);
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
+	body_is(1, "data");
+	next_response(200);
 	ck_assert_int_eq(msg->chunked, 1);
-	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
-	ck_assert_uint_eq(len, 3);
-	ck_assert_mem_eq(body, "abc", 3);
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
-	ck_assert_int_eq(msg->status, 204);
-	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
-	ck_assert_uint_eq(len, 0);
+	body_is(0, "abc");
+	next_response(204);
+	body_is(0, "");
 	/* 304 has no body whatever its Content-Length says */
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
-	ck_assert_int_eq(msg->status, 304);
+	next_response(304);
 	ck_assert_str_eq(msg->reason, "");
-	ck_assert_int_eq(read_body(1, sizeof body, &len), 0);
-	ck_assert_uint_eq(len, 0);
-	ck_assert_int_eq(http_read_response(&st, msg, &why), 0);
-	ck_assert_int_eq(msg->status, 404);
+	body_is(1, "");
+	next_response(404);
 	ck_assert_int_eq(msg->version_minor, 0);
-	ck_assert_int_eq(read_body(0, sizeof body, &len), 0);
-	ck_assert_uint_eq(len, 10);
-	ck_assert_mem_eq(body, "rest of it", 10);
+	body_is(0, "rest of it");
 	ck_assert_int_eq(msg->keep_alive, 0);
 	ck_assert_int_eq(http_read_response(&st, msg, &why), MEEK_ECLOSED);
 }

@@ -3,6 +3,7 @@
  * idle and dripping clients, and the 503 of a full queue. */
 #include "config.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/peer.h"
 #include "shared/err.h"
 #include "shared/http.h"
 #include "shared/net.h"
@@ -48,10 +49,8 @@ svc_serve(void *ctx, struct conn *c, void *bufs)
 		ck_assert_int_eq(write(st->started[1], "s", 1), 1);
 		(void)net_read_full(st->release[0], &one, 1, T_MS);
 	}
-	if (http_write_response(&c->st, 200, "OK", "text/plain", NULL,
-	    b->m.target, strlen(b->m.target), b->m.keep_alive) < 0)
-		return POOL_CLOSE;
-	return b->m.keep_alive ? POOL_KEEP : POOL_CLOSE;
+	return peer_answer(c, &b->m, "text/plain", b->m.target,
+	    strlen(b->m.target));
 }
 
 struct fx {
@@ -65,11 +64,8 @@ struct fx {
 static void
 fx_start(struct fx *f, int threads, int queue, int io_ms)
 {
-	struct pool_conf pc = { .threads = threads, .queue = queue,
-	    .stack_kb = 256 };
 	const char *why = "";
 	char host[NET_ADDRSTR_MAX];
-	int lfd;
 
 	memset(f, 0, sizeof *f);
 	ck_assert_int_eq(pipe(f->st.started), 0);
@@ -78,15 +74,9 @@ fx_start(struct fx *f, int threads, int queue, int io_ms)
 	f->svc.ctx = &f->st;
 	f->svc.bufs_size = sizeof(struct svc_bufs);
 	f->svc.io_timeout_ms = io_ms;
-	pc.svc = &f->svc;
-	lfd = net_listen("127.0.0.1:0", 16, &why);
-	ck_assert_msg(lfd >= 0, "listen: %s", why);
-	ck_assert_ptr_nonnull(net_sockname(lfd, f->addr, sizeof f->addr));
+	f->p = peer_pool(&f->svc, threads, queue, f->addr, sizeof f->addr);
 	ck_assert_int_eq(net_split_hostport(f->addr, host, sizeof host,
 	    &f->port, 0, &why), 0);
-	ck_assert_ptr_nonnull(f->p = pool_new(&pc));
-	ck_assert_int_eq(pool_add_listener(f->p, lfd), 0);
-	ck_assert_msg(pool_start(f->p, &why) == 0, "start: %s", why);
 }
 
 static void

@@ -68,6 +68,14 @@ server_parse(const char **why)
 	return pt_server_env_parse(&se, why);
 }
 
+/* The fields that a parsed pt_client_env and pt_server_env share. */
+#define ASSERT_ENV_HEAD(e, want_managed, want_exit, want_ntransports)	\
+	do {								\
+		ck_assert_int_eq((e).managed, (want_managed));		\
+		ck_assert_int_eq((e).exit_on_stdin_close, (want_exit));	\
+		ck_assert_uint_eq((e).ntransports, (want_ntransports));	\
+	} while (0)
+
 /* The environment as set is invalid for parse (client_parse or
  * server_parse): MEEK_EINVAL with a reason.  `what` names the case. */
 static void
@@ -105,9 +113,7 @@ UNIT_TEST("client_env", pt_client_env_parses_valid)
 	set("TOR_PT_EXIT_ON_STDIN_CLOSE", "1");
 	set("TOR_PT_PROXY", "socks5://127.0.0.1:1080");
 	ck_assert_int_eq(client_parse(&why), 0);
-	ck_assert_int_eq(ce.managed, 1);
-	ck_assert_int_eq(ce.exit_on_stdin_close, 1);
-	ck_assert_uint_eq(ce.ntransports, 2);
+	ASSERT_ENV_HEAD(ce, 1, 1, 2);
 	ck_assert_str_eq(ce.transports[0], "meek");
 	ck_assert_str_eq(ce.transports[1], "meek_lite");
 	ck_assert_int_eq(pt_client_env_wants(&ce, "meek_lite"), 1);
@@ -226,9 +232,7 @@ UNIT_TEST("server_env", pt_server_env_parses_valid)
 	set("TOR_PT_AUTH_COOKIE_FILE", "/var/lib/tor/cookie");
 	set("TOR_PT_EXIT_ON_STDIN_CLOSE", "1");
 	ck_assert_int_eq(server_parse(&why), 0);
-	ck_assert_int_eq(se.managed, 1);
-	ck_assert_int_eq(se.exit_on_stdin_close, 1);
-	ck_assert_uint_eq(se.ntransports, 2);
+	ASSERT_ENV_HEAD(se, 1, 1, 2);
 	ck_assert_int_eq(pt_server_env_wants(&se, "other"), 1);
 	ck_assert_int_eq(pt_server_env_wants(&se, "notasked"), 0);
 	ck_assert_uint_eq(se.nbind, 2);

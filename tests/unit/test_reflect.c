@@ -2,6 +2,7 @@
  * as Meek-IP (forward_client_ip in src/reflector/forward.c). */
 #include "config.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/argv.h"
 #include "reflector/conf.h"
 #include "reflector/forward.h"
 #include "shared/err.h"
@@ -11,37 +12,45 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #define UNIT_SUITE "reflect"
 
-#define ARGV_MAX 32
-
-/* Parses a NULL-terminated flag list (argv[0] added) into `c`. */
-static int
-parse(struct rconf *c, const char **why, ...)
-{
-	static char *argv[ARGV_MAX];
-	const char *a;
-	va_list ap;
-	int argc = 0;
-
-	argv[argc++] = (char *)"meek-reflect";
-	va_start(ap, why);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < ARGV_MAX - 1)
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
-	rconf_init(c);
-	*why = "";
-	return rconf_parse(c, argc, argv, why);
-}
+/* parse(&c, &why, flags..., NULL): see argv.h. */
+UNIT_ARGV_PARSER(parse, struct rconf, "meek-reflect", rconf_init, rconf_parse)
 
 /* The smallest valid command line, with extra flags in front. */
 #define BASE "--url", "http://127.0.0.1:8080/", "--listen", "127.0.0.1:0", \
 	"--disable-tls"
+
+/* The numbers a parse leaves in a struct rconf. */
+struct numbers {
+	int threads, queue, stack_kb, upstream_idle, log_level;
+	int disable_tls, xff, unsafe_logging;
+};
+
+static void
+check_numbers(const struct rconf *c, const struct numbers *w)
+{
+	ck_assert_int_eq(c->threads, w->threads);
+	ck_assert_int_eq(c->queue, w->queue);
+	ck_assert_int_eq(c->stack_kb, w->stack_kb);
+	ck_assert_int_eq(c->upstream_idle, w->upstream_idle);
+	ck_assert_int_eq(c->log_level, w->log_level);
+	ck_assert_int_eq(c->disable_tls, w->disable_tls);
+	ck_assert_int_eq(c->xff, w->xff);
+	ck_assert_int_eq(c->unsafe_logging, w->unsafe_logging);
+}
+
+/* What BASE alone leaves, and what the flags of
+ * reflect_conf_parses_every_flag do. */
+static const struct numbers defaults = { .threads = 16, .queue = 64,
+    .stack_kb = 64, .upstream_idle = 32, .log_level = LOG_INFO,
+    .disable_tls = 1, .xff = 0, .unsafe_logging = 0 };
+static const struct numbers given = { .threads = 3, .queue = 7,
+    .stack_kb = 128, .upstream_idle = 0, .log_level = LOG_DEBUG,
+    .disable_tls = 0, .xff = 1, .unsafe_logging = 1 };
 
 UNIT_TEST("conf", reflect_conf_has_defaults)
 {
@@ -49,14 +58,7 @@ UNIT_TEST("conf", reflect_conf_has_defaults)
 	const char *why;
 
 	ck_assert_int_eq(parse(&c, &why, BASE, NULL), 0);
-	ck_assert_int_eq(c.threads, 16);
-	ck_assert_int_eq(c.queue, 64);
-	ck_assert_int_eq(c.stack_kb, 64);
-	ck_assert_int_eq(c.upstream_idle, 32);
-	ck_assert_int_eq(c.log_level, LOG_INFO);
-	ck_assert_int_eq(c.disable_tls, 1);
-	ck_assert_int_eq(c.xff, 0);
-	ck_assert_int_eq(c.unsafe_logging, 0);
+	check_numbers(&c, &defaults);
 	ck_assert_ptr_null(c.cert);
 	ck_assert_ptr_null(c.key);
 	ck_assert_ptr_null(c.ca);
@@ -93,14 +95,7 @@ UNIT_TEST("conf", reflect_conf_parses_every_flag)
 	ck_assert_str_eq(c.key, "/k.pem");
 	ck_assert_str_eq(c.ca, "/ca.pem");
 	ck_assert_str_eq(c.log_file, "/tmp/r.log");
-	ck_assert_int_eq(c.log_level, LOG_DEBUG);
-	ck_assert_int_eq(c.threads, 3);
-	ck_assert_int_eq(c.queue, 7);
-	ck_assert_int_eq(c.stack_kb, 128);
-	ck_assert_int_eq(c.upstream_idle, 0);
-	ck_assert_int_eq(c.unsafe_logging, 1);
-	ck_assert_int_eq(c.xff, 1);
-	ck_assert_int_eq(c.disable_tls, 0);
+	check_numbers(&c, &given);
 }
 END_TEST
 

@@ -1,11 +1,11 @@
 /* meek-server flags and TOR_PT_* environment (src/server/conf.c). */
 #include "config.h"
 #include "tests/unit/unit.h"
+#include "tests/unit/argv.h"
 #include "server/conf.h"
 #include "shared/err.h"
 #include "shared/log.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,27 +15,8 @@
 
 #define UNIT_SUITE "server_conf"
 
-#define ARGV_MAX 32
-
-/* Parses a NULL-terminated flag list (argv[0] added) into `c`. */
-static int
-parse(struct conf *c, const char **why, ...)
-{
-	static char *argv[ARGV_MAX];
-	const char *a;
-	va_list ap;
-	int argc = 0;
-
-	argv[argc++] = (char *)"meek-server";
-	va_start(ap, why);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < ARGV_MAX - 1)
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
-	conf_init(c);
-	*why = "";
-	return conf_parse(c, argc, argv, why);
-}
+/* parse(&c, &why, flags..., NULL): see argv.h. */
+UNIT_ARGV_PARSER(parse, struct conf, "meek-server", conf_init, conf_parse)
 
 /* The numbers a parse leaves in a struct conf. */
 struct numbers {

@@ -217,6 +217,17 @@ cli_open(struct cli *c, const struct srv *s, const struct tls_anchors *ta,
 	return cli_start(c, fd, ta, name, mono, why);
 }
 
+/* cli_open that must succeed. */
+static void
+cli_ok(struct cli *c, const struct srv *s, const struct tls_anchors *ta,
+    const char *name, int mono)
+{
+	const char *why = NULL;
+
+	ck_assert_msg(cli_open(c, s, ta, name, mono, &why) == 0, "%s: %s", name,
+	    why);
+}
+
 /* A server thread serving cert/key, and a client's anchors from `ca`. */
 struct rig {
 	struct tls_anchors *ta;
@@ -344,23 +355,19 @@ END_TEST
 UNIT_TEST("handshake", tls_resumes_session)
 {
 	struct rig r;
-	const char *why = NULL;
 	struct cli c;
 
 	rig_start(&r, "ca.pem", "ec.pem", "ec.key");
-	ck_assert_msg(cli_open(&c, &r.s, r.ta, "resume.front.test", 1, &why) == 0,
-	    "%s", why);
+	cli_ok(&c, &r.s, r.ta, "resume.front.test", 1);
 	ck_assert_int_eq(tls_conn_resumed(c.st.tls), 0);
 	cli_echo(&c, 10);
 	stream_close(&c.st);
-	ck_assert_msg(cli_open(&c, &r.s, r.ta, "resume.front.test", 1, &why) == 0,
-	    "%s", why);
+	cli_ok(&c, &r.s, r.ta, "resume.front.test", 1);
 	ck_assert_int_eq(tls_conn_resumed(c.st.tls), 1);
 	cli_echo(&c, 10);
 	stream_close(&c.st);
 	/* Another name does not reuse that session. */
-	ck_assert_msg(cli_open(&c, &r.s, r.ta, "other.front.test", 1, &why) == 0,
-	    "%s", why);
+	cli_ok(&c, &r.s, r.ta, "other.front.test", 1);
 	ck_assert_int_eq(tls_conn_resumed(c.st.tls), 0);
 	stream_close(&c.st);
 	srv_stop(&r.s);
@@ -397,13 +404,13 @@ UNIT_TEST("reload", tls_creds_reload_serves_new_cert,
 	replace_file("rsa.pem", "live.pem");
 	cr = creds("live.pem", "live.key");
 	srv_start(&s, cr);
-	ck_assert_msg(cli_open(&a, &s, ta1, "a.front.test", 0, &why) == 0, "%s", why);
+	cli_ok(&a, &s, ta1, "a.front.test", 0);
 	cli_echo(&a, 100);
 
 	/* Forced reload: new connections get the certificate from CA 2. */
 	replace_file("rsa-ca2.pem", "live.pem");
 	ck_assert_msg(tls_creds_reload(cr, &why) == 0, "%s", why);
-	ck_assert_msg(cli_open(&b, &s, ta2, "b.front.test", 0, &why) == 0, "%s", why);
+	cli_ok(&b, &s, ta2, "b.front.test", 0);
 	cli_echo(&b, 100);
 	stream_close(&b.st);
 	ck_assert_int_eq(cli_open(&b, &s, ta1, "c.front.test", 0, &why), MEEK_ECERTCA);
@@ -413,7 +420,7 @@ UNIT_TEST("reload", tls_creds_reload_serves_new_cert,
 	/* A broken file is refused and the current certificate stays. */
 	replace_file("garbage.pem", "live.pem");
 	ck_assert_int_lt(tls_creds_reload(cr, &why), 0);
-	ck_assert_msg(cli_open(&b, &s, ta2, "d.front.test", 0, &why) == 0, "%s", why);
+	cli_ok(&b, &s, ta2, "d.front.test", 0);
 	stream_close(&b.st);
 
 	/* Changed files are picked up without a call (checked once a
@@ -444,13 +451,11 @@ END_TEST
 UNIT_TEST("handshake", tls_read_timeout_keeps_connection)
 {
 	struct rig r;
-	const char *why = NULL;
 	unsigned char buf[16];
 	struct cli c;
 
 	rig_start(&r, "ca.pem", "ec.pem", "ec.key");
-	ck_assert_msg(cli_open(&c, &r.s, r.ta, "t.front.test", 1, &why) == 0,
-	    "%s", why);
+	cli_ok(&c, &r.s, r.ta, "t.front.test", 1);
 	stream_set_timeout(&c.st, 50);
 	ck_assert_int_eq(stream_read(&c.st, buf, sizeof buf), MEEK_ETIMEDOUT);
 	ck_assert_int_eq(stream_has_pending(&c.st), 0);
@@ -604,15 +609,13 @@ UNIT_TEST("handshake", tls_read_deadline_bounds_a_dripped_record)
 {
 	struct rig r;
 	struct tls_conn *t = NULL;
-	const char *why = NULL;
 	unsigned char buf[16];
 	struct cli c;
 
 	/* The client side reads with a long timeout but a deadline that has
 	 * passed: with nothing arrived it fails at once, not after T_WAIT. */
 	rig_start(&r, "ca.pem", "ec.pem", "ec.key");
-	ck_assert_msg(cli_open(&c, &r.s, r.ta, "t.front.test", 1, &why) == 0,
-	    "%s", why);
+	cli_ok(&c, &r.s, r.ta, "t.front.test", 1);
 	t = c.st.tls;
 	cli_echo(&c, 100);
 	tls_conn_set_deadline(t, 1);

@@ -184,6 +184,26 @@ cli_open(struct tlsclient **c, int *fd, uint16_t port,
 	return r;
 }
 
+/* cli_open that must succeed. */
+static struct tlsclient *
+cli_ok(int *fd, uint16_t port, const struct tls_anchors *ta, const char *name)
+{
+	struct tlsclient *c = NULL;
+	const char *why = NULL;
+
+	ck_assert_msg(cli_open(&c, fd, port, ta, name, &why) == 0,
+	    "handshake with %s: %s", name, why);
+	return c;
+}
+
+/* Frees what cli_ok opened. */
+static void
+cli_close(struct tlsclient *c, int fd)
+{
+	tlsclient_free(c);
+	close(fd);
+}
+
 /* An s_server -www and the anchors (ca.pem) to reach it with. */
 struct www {
 	struct ossl o;
@@ -206,14 +226,12 @@ www_get(struct www *w, const char *name)
 {
 	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
 	static char page[65536];
-	struct tlsclient *c = NULL;
-	const char *why = NULL;
+	struct tlsclient *c;
 	size_t got = 0;
 	long n;
 	int fd;
 
-	ck_assert_msg(cli_open(&c, &fd, w->o.port, w->ta, name, &why) == 0,
-	    "handshake with %s: %s", name, why);
+	c = cli_ok(&fd, w->o.port, w->ta, name);
 	ck_assert_int_eq(tlsclient_write(c, req, sizeof req - 1), 0);
 	ck_assert_int_eq(tlsclient_flush(c), 0);
 	while ((n = tlsclient_read(c, page + got, sizeof page - 1 - got)) > 0)
@@ -223,8 +241,7 @@ www_get(struct www *w, const char *name)
 	ck_assert_int_eq(n, MEEK_ECLOSED);
 	ck_assert_msg(strncmp(page, "HTTP/1.0 200 ok", 15) == 0, "page: %.80s", page);
 	tlsclient_get_info(c, &w->info);
-	tlsclient_free(c);
-	close(fd);
+	cli_close(c, fd);
 	return w->info.resumed;
 }
 
@@ -392,16 +409,14 @@ UNIT_TEST("openssl13", tlsclient_answers_key_update)
 {
 	static const char *const extra[] = { "-tls1_3", NULL };
 	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient *c = NULL;
+	struct tlsclient *c;
 	struct tlsclient_info info;
-	const char *why = NULL;
 	char buf[4096];
 	struct ossl o;
 	int fd;
 
 	ossl_start(&o, "ec.pem", "ec.key", extra);
-	ck_assert_msg(cli_open(&c, &fd, o.port, ta, "ku.front.test", &why) == 0,
-	    "%s", why);
+	c = cli_ok(&fd, o.port, ta, "ku.front.test");
 	tlsclient_set_timeout(c, T_WAIT);
 	ck_assert_int_eq(tlsclient_write(c, "hello-1\n", 8), 0);
 	ck_assert_int_eq(tlsclient_flush(c), 0);
@@ -432,8 +447,7 @@ UNIT_TEST("openssl13", tlsclient_answers_key_update)
 	ck_assert(ossl_wait_for(&o, "hello-3"));
 	tlsclient_get_info(c, &info);
 	ck_assert_uint_eq(info.key_updates, 2);
-	tlsclient_free(c);
-	close(fd);
+	cli_close(c, fd);
 	ossl_stop(&o);
 	tls_anchors_free(ta);
 }
@@ -621,17 +635,15 @@ bsrv_stop(struct bsrv *s)
 UNIT_TEST("tls12", tlsclient_tls12_bearssl_server)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient *c = NULL;
+	struct tlsclient *c;
 	struct tlsclient_info info;
-	const char *why = NULL;
 	char buf[64];
 	struct bsrv s;
 	int fd;
 
 	bsrv_start(&s, 2, 0);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_msg(cli_open(&c, &fd, s.port, ta, "bear.front.test",
-		    &why) == 0, "%s", why);
+		c = cli_ok(&fd, s.port, ta, "bear.front.test");
 		tlsclient_get_info(c, &info);
 		ck_assert_uint_eq(info.version, 0x0303);
 		/* BearSSL 0.6 does not implement RFC 7627: accepted, as
@@ -642,8 +654,7 @@ UNIT_TEST("tls12", tlsclient_tls12_bearssl_server)
 		ck_assert_int_eq(tlsclient_flush(c), 0);
 		tlsclient_set_timeout(c, T_WAIT);
 		read_until(c, buf, sizeof buf, "ping");
-		tlsclient_free(c);
-		close(fd);
+		cli_close(c, fd);
 	}
 	bsrv_stop(&s);
 	ck_assert_int_eq(s.resumed[0], 0);
@@ -658,16 +669,14 @@ END_TEST
 UNIT_TEST("tls12", tlsclient_pending_counts_buffered_records)
 {
 	struct tls_anchors *ta = anchors("ca.pem");
-	struct tlsclient *c = NULL;
-	const char *why = NULL;
+	struct tlsclient *c;
 	char b;
 	struct bsrv s;
 	struct pollfd pfd;
 	int fd, avail = 0;
 
 	bsrv_start(&s, 1, 1);
-	ck_assert_msg(cli_open(&c, &fd, s.port, ta, "bear.front.test", &why) == 0,
-	    "%s", why);
+	c = cli_ok(&fd, s.port, ta, "bear.front.test");
 	tlsclient_set_timeout(c, T_WAIT);
 	ck_assert_int_eq(tlsclient_has_pending(c), 0);
 	ck_assert_int_eq(tlsclient_write(c, "burst", 5), 0);
@@ -693,8 +702,7 @@ UNIT_TEST("tls12", tlsclient_pending_counts_buffered_records)
 	ck_assert_int_eq(tlsclient_read(c, &b, 1), 1);
 	ck_assert_int_eq(b, 'c');
 	ck_assert_int_eq(tlsclient_has_pending(c), 0);
-	tlsclient_free(c);
-	close(fd);
+	cli_close(c, fd);
 	bsrv_stop(&s);
 	tls_anchors_free(ta);
 }

@@ -81,6 +81,25 @@ traffic_eq(const unsigned char *secret, const unsigned char *want_key,
 	ck_assert_mem_eq(iv, want_iv, sizeof iv);
 }
 
+/* The server's flight after ServerHello, as RFC 8448 sections 3 and 5 both
+ * send it: adds EncryptedExtensions `ee`, Certificate (s1_cert, both
+ * sections' certificate) and CertificateVerify `cv` to `t`, then checks the
+ * server Finished over them against `want` (32 bytes), left in `v`. */
+static void
+server_flight_eq(struct tlskeys_transcript *t, const struct tlskeys13 *k,
+    const unsigned char *ee, size_t ee_len, const unsigned char *cv,
+    size_t cv_len, const unsigned char *want, unsigned char *v)
+{
+	unsigned char th[TLSKEYS_HASH_MAX];
+
+	add_msgs(t, ee, ee_len);
+	add_msgs(t, s1_cert, sizeof s1_cert);
+	add_msgs(t, cv, cv_len);
+	tlskeys_transcript_hash(t, th);
+	tlskeys13_finished(H256, k->s_hs, th, v);
+	ck_assert_mem_eq(v, want, 32);
+}
+
 UNIT_TEST("tls13", tlskeys_rfc8448_simple_1rtt, .setup = vectors_load)
 {
 	struct tlskeys_transcript t;
@@ -102,12 +121,8 @@ UNIT_TEST("tls13", tlskeys_rfc8448_simple_1rtt, .setup = vectors_load)
 	traffic_eq(k.s_hs, s1_s_hs_key, s1_s_hs_iv);
 	traffic_eq(k.c_hs, s1_c_hs_key, s1_c_hs_iv);
 
-	ADD(&t, s1_ee);
-	ADD(&t, s1_cert);
-	ADD(&t, s1_cv);
-	tlskeys_transcript_hash(&t, th);
-	tlskeys13_finished(H256, k.s_hs, th, v);
-	EQ(v, s1_s_fin);
+	server_flight_eq(&t, &k, s1_ee, sizeof s1_ee, s1_cv, sizeof s1_cv,
+	    s1_s_fin, v);
 	ck_assert_mem_eq(s1_s_fin_msg + 4, v, 32);
 	ck_assert_int_eq(tlskeys_equal(v, s1_s_fin, 32), 1);
 
@@ -206,12 +221,8 @@ UNIT_TEST("tls13", tlskeys_rfc8448_hello_retry)
 
 	tlskeys13_early(&k, H256, NULL, 0);
 	handshake_eq(&k, s3_shared, sizeof s3_shared, th, s3_hs, s3_c_hs, s3_s_hs);
-	ADD(&t, s3_ee);
-	ADD(&t, s1_cert);
-	ADD(&t, s3_cv);
-	tlskeys_transcript_hash(&t, th);
-	tlskeys13_finished(H256, k.s_hs, th, v);
-	EQ(v, s3_s_fin);
+	server_flight_eq(&t, &k, s3_ee, sizeof s3_ee, s3_cv, sizeof s3_cv,
+	    s3_s_fin, v);
 	ADD(&t, s3_s_fin_msg);
 	tlskeys_transcript_hash(&t, th);
 	tlskeys13_finished(H256, k.c_hs, th, v);
@@ -290,24 +301,43 @@ UNIT_TEST("tls13", tlskeys_equal_compares)
 }
 END_TEST
 
-UNIT_TEST("tls12", tlskeys_tls12_ems_key_block_finished, .setup = vectors_load)
+/* The TLS 1.2 EMS schedule for each PRF: master secret, key block and one
+ * side's Finished, against the vectors above. */
+struct t12_case {
+	br_tls_prf_impl prf;
+	const unsigned char *session;
+	size_t session_len;
+	const unsigned char *master;	/* 48 bytes */
+	const unsigned char *kb;
+	size_t kb_len;
+	int from_client;
+	const unsigned char *fin_hash;
+	size_t fin_hash_len;
+	const unsigned char *fin;	/* 12 bytes */
+};
+
+static const struct t12_case t12_cases[] = {
+	{ br_tls12_sha256_prf, t12_session256, sizeof t12_session256, t12_master256,
+	    t12_kb256, sizeof t12_kb256, 1, t12_fin_hash256, sizeof t12_fin_hash256,
+	    t12_cfin256 },
+	{ br_tls12_sha384_prf, t12_session384, sizeof t12_session384, t12_master384,
+	    t12_kb384, sizeof t12_kb384, 0, t12_fin_hash384, sizeof t12_fin_hash384,
+	    t12_sfin384 },
+};
+
+UNIT_TEST("tls12", tlskeys_tls12_ems_key_block_finished, .setup = vectors_load,
+    .loops = UNIT_N(t12_cases))
 {
+	const struct t12_case *c = &t12_cases[_i];
 	unsigned char m[48], kb[88], fin[12];
 
-	tlskeys12_master_ems(br_tls12_sha256_prf, t12_pms, sizeof t12_pms, t12_session256,
-	    sizeof t12_session256, m);
-	EQ(m, t12_master256);
-	tlskeys12_key_block(br_tls12_sha256_prf, m, t12_sr, t12_cr, kb, 40);
-	ck_assert_mem_eq(kb, t12_kb256, 40);
-	tlskeys12_finished(br_tls12_sha256_prf, m, 1, t12_fin_hash256, 32, fin);
-	EQ(fin, t12_cfin256);
-
-	tlskeys12_master_ems(br_tls12_sha384_prf, t12_pms, sizeof t12_pms, t12_session384,
-	    sizeof t12_session384, m);
-	EQ(m, t12_master384);
-	tlskeys12_key_block(br_tls12_sha384_prf, m, t12_sr, t12_cr, kb, 88);
-	ck_assert_mem_eq(kb, t12_kb384, 88);
-	tlskeys12_finished(br_tls12_sha384_prf, m, 0, t12_fin_hash384, 48, fin);
-	EQ(fin, t12_sfin384);
+	tlskeys12_master_ems(c->prf, t12_pms, sizeof t12_pms, c->session,
+	    c->session_len, m);
+	ck_assert_mem_eq(m, c->master, sizeof m);
+	tlskeys12_key_block(c->prf, m, t12_sr, t12_cr, kb, c->kb_len);
+	ck_assert_mem_eq(kb, c->kb, c->kb_len);
+	tlskeys12_finished(c->prf, m, c->from_client, c->fin_hash,
+	    c->fin_hash_len, fin);
+	ck_assert_mem_eq(fin, c->fin, sizeof fin);
 }
 END_TEST

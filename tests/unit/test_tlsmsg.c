@@ -693,10 +693,14 @@ compressed(struct mb *b, unsigned alg, size_t declared, const unsigned char *pla
 	cc_body(b, alg, declared, z, brotli_stored(z, plain, n));
 }
 
-/* Checks that the body in `b` decompresses into out[0..cap) to `plain`. */
+/* Checks that the body in `b` decompresses into out[0..cap) to `plain`,
+ * a cert13() of `n` entries, and that the output parses as that
+ * Certificate. */
 static void
-cc_ok(const struct mb *b, unsigned char *out, size_t cap, const struct mb *plain)
+cc_ok(const struct mb *b, unsigned char *out, size_t cap, const struct mb *plain,
+    size_t n)
 {
+	static struct tlsmsg_certificate c;
 	const char *why = NULL;
 	size_t out_len = 0;
 	int alert = 0;
@@ -705,6 +709,8 @@ cc_ok(const struct mb *b, unsigned char *out, size_t cap, const struct mb *plain
 	    &why), 0);
 	ck_assert_uint_eq(out_len, plain->n);
 	ck_assert_int_eq(memcmp(out, plain->d, plain->n), 0);
+	ck_assert_int_eq(tlsmsg_certificate(out, plain->n, 1, OFFERED13, &c, &alert, &why), 0);
+	ck_assert_uint_eq(c.n, n);
 }
 
 /* Checks that the body in `b` is rejected (MEEK_EPROTO) with `want_alert`
@@ -734,16 +740,13 @@ UNIT_TEST("parse", tlsmsg_compressed_certificate_brotli)
 {
 	static struct mb plain, b;
 	static unsigned char out[TLSMSG_CERT_MSG_MAX];
-	static struct tlsmsg_certificate c;
 	const char *why = NULL;
 	size_t out_len = 0;
 	int alert = 0;
 
 	cert13(&plain, 3, 25000);       /* > 65536: two meta-blocks */
 	compressed(&b, 2, plain.n, plain.d, plain.n);
-	cc_ok(&b, out, sizeof out, &plain);
-	ck_assert_int_eq(tlsmsg_certificate(out, plain.n, 1, OFFERED13, &c, &alert, &why), 0);
-	ck_assert_uint_eq(c.n, 3);
+	cc_ok(&b, out, sizeof out, &plain, 3);
 	/* the output cap is the declared length, then `cap` */
 	cc_rejects(&b, out, plain.n - 1, TLSMSG_ALERT_BAD_CERTIFICATE, NULL);
 	ALL_PREFIXES_FAIL(tlsmsg_compressed_certificate(b.d, len_, out, sizeof out, &out_len,
@@ -794,7 +797,7 @@ UNIT_TEST("parse", tlsmsg_compressed_certificate_real_brotli)
 	cert13(&plain, 3, 100);
 	ck_assert_uint_eq(plain.n, 338);
 	cc_body(&b, 2, plain.n, brotli_cert13_3x100, sizeof brotli_cert13_3x100);
-	cc_ok(&b, out, sizeof out, &plain);
+	cc_ok(&b, out, sizeof out, &plain, 3);
 	/* a flipped bit in the compressed data is caught (by brotli or by the
 	 * length) or changes the output: never silently the same */
 	b.d[8 + 20] ^= 0x10;
@@ -832,9 +835,6 @@ UNIT_TEST("parse", tlsmsg_compressed_certificate_memory_cap)
 {
 	static struct mb plain, b;
 	static unsigned char out[TLSMSG_CERT_MSG_MAX];
-	static struct tlsmsg_certificate c;
-	const char *why = NULL;
-	int alert = 0;
 
 	/* 100 KB of certificates in a stream with a 16 MiB window: the
 	 * decoder sizes its ring buffer from the data, within the cap */
@@ -842,9 +842,7 @@ UNIT_TEST("parse", tlsmsg_compressed_certificate_memory_cap)
 	ck_assert_uint_eq(plain.n, 100043);
 	compressed_file(&b, "cert13-4x25000-w24.br", plain.n);
 	ck_assert_uint_lt(b.n, 200);
-	cc_ok(&b, out, sizeof out, &plain);
-	ck_assert_int_eq(tlsmsg_certificate(out, plain.n, 1, OFFERED13, &c, &alert, &why), 0);
-	ck_assert_uint_eq(c.n, 4);
+	cc_ok(&b, out, sizeof out, &plain, 4);
 
 	/* 14 bytes that inflate to 16 MiB in one meta-block: the ring buffer
 	 * it asks for is over the cap, so the decoder fails before any output */

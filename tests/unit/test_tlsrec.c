@@ -246,6 +246,31 @@ UNIT_TEST("limits", tlsrec_rejects_tampering, .setup = vectors_load)
 }
 END_TEST
 
+/* Checks that `d` refuses the `n` bytes in buf with `rc` and `alert`. */
+static void
+open_fails(struct tlsrec_dir *d, size_t n, int rc, unsigned alert)
+{
+	unsigned char type, *data;
+	size_t len;
+	const char *why;
+
+	ck_assert_int_eq(tlsrec_open(d, buf, n, &type, &data, &len, &why), rc);
+	ck_assert_uint_eq(tlsrec_alert(d), alert);
+}
+
+/* Opens the `n` bytes in buf with `d`, which must succeed; returns the
+ * plaintext's length. */
+static size_t
+open_len(struct tlsrec_dir *d, size_t n)
+{
+	unsigned char type, *data;
+	size_t len;
+	const char *why;
+
+	ck_assert_int_eq(tlsrec_open(d, buf, n, &type, &data, &len, &why), 0);
+	return len;
+}
+
 /* Round trips with padding; an all-zero plaintext (no content type) and a
  * record too short for its tag are rejected. */
 UNIT_TEST("limits", tlsrec_padding_and_inner_type)
@@ -280,13 +305,11 @@ UNIT_TEST("limits", tlsrec_padding_and_inner_type)
 		/* "Content type" 0: the whole inner plaintext is zeros. */
 		memcpy(buf + 5, zeros, 8);
 		n = tlsrec_seal(&w, 0, 0x0303, buf, 8, 4);
-		ck_assert_int_eq(tlsrec_open(&r, buf, n, &type, &data, &len, &why), MEEK_EPROTO);
-		ck_assert_uint_eq(tlsrec_alert(&r), TLSREC_ALERT_UNEXPECTED_MESSAGE);
+		open_fails(&r, n, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE);
 
 		/* Shorter than a tag. */
 		memcpy(buf, "\x17\x03\x03\x00\x0f", 5);
-		ck_assert_int_eq(tlsrec_open(&r, buf, 20, &type, &data, &len, &why), MEEK_ETLS);
-		ck_assert_uint_eq(tlsrec_alert(&r), TLSREC_ALERT_BAD_RECORD_MAC);
+		open_fails(&r, 20, MEEK_ETLS, TLSREC_ALERT_BAD_RECORD_MAC);
 	}
 }
 END_TEST
@@ -318,21 +341,14 @@ chacha_record(size_t n)
 static void
 open_overflows(struct tlsrec_dir *r, size_t n)
 {
-	unsigned char type, *data;
-	size_t len;
-	const char *why;
-
 	set_len(n);
-	ck_assert_int_eq(tlsrec_open(r, buf, 5 + n, &type, &data, &len, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(tlsrec_alert(r), TLSREC_ALERT_RECORD_OVERFLOW);
+	open_fails(r, 5 + n, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW);
 }
 
 UNIT_TEST("limits", tlsrec_rejects_overflow)
 {
 	struct tlsrec_dir w, r;
-	unsigned char type, *data;
-	size_t len, n;
-	const char *why;
+	size_t n;
 
 	/* Sealing over 2^14 bytes of plaintext (content + padding) is refused. */
 	ends_init(&w, &r, TLSREC_AES128_GCM, x_key16, x_iv12);
@@ -343,19 +359,16 @@ UNIT_TEST("limits", tlsrec_rejects_overflow)
 	memset(buf + 5, 0x61, TLSREC_PLAINTEXT_MAX);
 	n = tlsrec_seal(&w, 23, 0x0303, buf, TLSREC_PLAINTEXT_MAX, 0);
 	ck_assert_uint_eq(n, 5 + TLSREC_PLAINTEXT_MAX + 17);
-	ck_assert_int_eq(tlsrec_open(&r, buf, n, &type, &data, &len, &why), 0);
-	ck_assert_uint_eq(len, TLSREC_PLAINTEXT_MAX);
+	ck_assert_uint_eq(open_len(&r, n), TLSREC_PLAINTEXT_MAX);
 
 	/* A peer's 2^14 + 1 bytes of content (+ type) authenticates but overflows. */
 	tlsrec_dir_init(&r, TLSREC_CHACHA20_POLY1305, 1, x_key32, x_iv12);
 	n = chacha_record(TLSREC_PLAINTEXT_MAX + 2);
-	ck_assert_int_eq(tlsrec_open(&r, buf, n, &type, &data, &len, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(tlsrec_alert(&r), TLSREC_ALERT_RECORD_OVERFLOW);
+	open_fails(&r, n, MEEK_EPROTO, TLSREC_ALERT_RECORD_OVERFLOW);
 	/* One byte less is fine. */
 	tlsrec_dir_init(&r, TLSREC_CHACHA20_POLY1305, 1, x_key32, x_iv12);
 	n = chacha_record(TLSREC_PLAINTEXT_MAX + 1);
-	ck_assert_int_eq(tlsrec_open(&r, buf, n, &type, &data, &len, &why), 0);
-	ck_assert_uint_eq(len, TLSREC_PLAINTEXT_MAX);
+	ck_assert_uint_eq(open_len(&r, n), TLSREC_PLAINTEXT_MAX);
 
 	/* Ciphertext over 2^14 + 256 is refused before any decryption. */
 	tlsrec_dir_init(&r, TLSREC_AES128_GCM, 1, x_key16, x_iv12);
@@ -372,8 +385,7 @@ UNIT_TEST("limits", tlsrec_rejects_overflow)
 
 	/* Header length disagreeing with the record length. */
 	set_len(10);
-	ck_assert_int_eq(tlsrec_open(&r, buf, 16, &type, &data, &len, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(tlsrec_alert(&r), TLSREC_ALERT_DECODE_ERROR);
+	open_fails(&r, 16, MEEK_EPROTO, TLSREC_ALERT_DECODE_ERROR);
 }
 END_TEST
 
@@ -405,12 +417,10 @@ UNIT_TEST("limits", tlsrec_plaintext_and_ccs)
 	ck_assert_uint_eq(len, 1);
 	ck_assert_uint_eq(tlsrec_seq(&d), 0);
 	memcpy(buf, "\x14\x03\x03\x00\x01\x02", 6);
-	ck_assert_int_eq(tlsrec_open(&d, buf, 6, &type, &data, &len, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(tlsrec_alert(&d), TLSREC_ALERT_UNEXPECTED_MESSAGE);
+	open_fails(&d, 6, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE);
 	/* An unprotected handshake record once keys are on. */
 	memcpy(buf, "\x16\x03\x03\x00\x05hello", 10);
-	ck_assert_int_eq(tlsrec_open(&d, buf, 10, &type, &data, &len, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(tlsrec_alert(&d), TLSREC_ALERT_UNEXPECTED_MESSAGE);
+	open_fails(&d, 10, MEEK_EPROTO, TLSREC_ALERT_UNEXPECTED_MESSAGE);
 	/* The real record still opens afterwards (seq untouched). */
 	s1_s_hs_plain_fill();
 	OPEN(&d, s1_s_hs_rec, 22, s1_s_hs_plain);
@@ -421,19 +431,16 @@ END_TEST
 UNIT_TEST("limits", tlsrec_refuses_sequence_wrap)
 {
 	struct tlsrec_dir w, r;
-	unsigned char type, *data;
-	size_t len, n;
-	const char *why;
+	size_t n;
 
 	ends_init(&w, &r, TLSREC_CHACHA20_POLY1305, x_key32, x_iv12);
 	w.seq = r.seq = UINT64_MAX;
 	memcpy(buf + 5, "x", 1);
 	n = tlsrec_seal(&w, 23, 0x0303, buf, 1, 0);
 	ck_assert_uint_gt(n, 0);
-	ck_assert_int_eq(tlsrec_open(&r, buf, n, &type, &data, &len, &why), 0);
+	ck_assert_uint_eq(open_len(&r, n), 1);
 	ck_assert_uint_eq(tlsrec_seal(&w, 23, 0x0303, buf, 1, 0), 0);
 	ck_assert_uint_eq(tlsrec_alert(&w), TLSREC_ALERT_INTERNAL_ERROR);
-	ck_assert_int_eq(tlsrec_open(&r, buf, n, &type, &data, &len, &why), MEEK_EPROTO);
-	ck_assert_uint_eq(tlsrec_alert(&r), TLSREC_ALERT_INTERNAL_ERROR);
+	open_fails(&r, n, MEEK_EPROTO, TLSREC_ALERT_INTERNAL_ERROR);
 }
 END_TEST

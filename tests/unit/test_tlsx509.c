@@ -191,60 +191,93 @@ check_one(const char *file, const char *name, struct tlsx509_key *key, long long
 	return rc;
 }
 
+/* What the signature checks below share: the message (msg.bin), one
+ * signature over it (a file of the test dir), and the alert and reason of
+ * the last vs_verify(). */
+struct vs {
+	unsigned char *msg, *sig;
+	size_t msg_len, sig_len;
+	int alert;
+	const char *why;
+};
+
+/* Loads msg.bin, no signature yet. */
+static void
+vs_init(struct vs *v)
+{
+	memset(v, 0, sizeof *v);
+	v->msg = slurp("msg.bin", &v->msg_len);
+}
+
+/* Replaces the signature with the one in file `name`. */
+static void
+vs_sig(struct vs *v, const char *name)
+{
+	free(v->sig);
+	v->sig = slurp(name, &v->sig_len);
+}
+
+/* tlsx509_verify of the message and signature under `scheme`. */
+static int
+vs_verify(struct vs *v, const struct tlsx509_key *key, uint16_t scheme, int tls13)
+{
+	return tlsx509_verify(key, scheme, tls13, v->msg, v->msg_len, v->sig, v->sig_len,
+	    &v->alert, &v->why);
+}
+
+static void
+vs_free(struct vs *v)
+{
+	free(v->msg);
+	free(v->sig);
+}
+
 UNIT_TEST("certs", tlsx509_accepts_rsa_leaf_and_verifies_pss_and_pkcs1,
     .timeout = 120, .once = x_setup)
 {
 	static const char *const hs[] = { "sha256", "sha384", "sha512" };
 	struct tlsx509_key key;
 	const char *why = NULL;
-	unsigned char *msg, *sig;
-	size_t msg_len, sig_len, i;
+	struct vs v;
+	size_t i;
 	char f[32];
-	int alert;
 
 	ck_assert_int_eq(check_one("rsa", "front.test", &key, NULL, NULL, &why), 0);
 	ck_assert_int_eq(key.type, BR_KEYTYPE_RSA);
 	ck_assert_uint_eq(key.n_len, 256);
-	msg = slurp("msg.bin", &msg_len);
+	vs_init(&v);
 	for (i = 0; i < 3; i++) {
+		uint16_t pss = (uint16_t)(0x0804 + i), pkcs1 = (uint16_t)(0x0401 + 0x100 * i);
+
 		snprintf(f, sizeof f, "pss_%s.sig", hs[i]);
-		sig = slurp(f, &sig_len);
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0804 + i), 1, msg, msg_len,
-		    sig, sig_len, &alert, &why), 0);
+		vs_sig(&v, f);
+		ck_assert_int_eq(vs_verify(&v, &key, pss, 1), 0);
 		/* wrong hash, tampered message, tampered signature */
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0804 + (i + 1) % 3), 1, msg,
-		    msg_len, sig, sig_len, &alert, &why), MEEK_ETLS);
-		ck_assert_int_eq(alert, TLSMSG_ALERT_DECRYPT_ERROR);
-		msg[0] ^= 1;
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0804 + i), 1, msg, msg_len,
-		    sig, sig_len, &alert, &why), MEEK_ETLS);
-		msg[0] ^= 1;
-		sig[sig_len / 2] ^= 0x40;
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0804 + i), 1, msg, msg_len,
-		    sig, sig_len, &alert, &why), MEEK_ETLS);
-		ck_assert_str_eq(why, "signature verification failed");
-		free(sig);
+		ck_assert_int_eq(vs_verify(&v, &key, (uint16_t)(0x0804 + (i + 1) % 3), 1),
+		    MEEK_ETLS);
+		ck_assert_int_eq(v.alert, TLSMSG_ALERT_DECRYPT_ERROR);
+		v.msg[0] ^= 1;
+		ck_assert_int_eq(vs_verify(&v, &key, pss, 1), MEEK_ETLS);
+		v.msg[0] ^= 1;
+		v.sig[v.sig_len / 2] ^= 0x40;
+		ck_assert_int_eq(vs_verify(&v, &key, pss, 1), MEEK_ETLS);
+		ck_assert_str_eq(v.why, "signature verification failed");
 
 		snprintf(f, sizeof f, "pkcs1_%s.sig", hs[i]);
-		sig = slurp(f, &sig_len);
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0401 + 0x100 * i), 0, msg,
-		    msg_len, sig, sig_len, &alert, &why), 0);
+		vs_sig(&v, f);
+		ck_assert_int_eq(vs_verify(&v, &key, pkcs1, 0), 0);
 		/* PKCS#1 v1.5 is TLS 1.2 only; not a PSS signature either */
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0401 + 0x100 * i), 1, msg,
-		    msg_len, sig, sig_len, &alert, &why), MEEK_ETLS);
-		ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0804 + i), 1, msg, msg_len,
-		    sig, sig_len, &alert, &why), MEEK_ETLS);
-		msg[3] ^= 0x80;
-		ck_assert_int_eq(tlsx509_verify(&key, (uint16_t)(0x0401 + 0x100 * i), 0, msg,
-		    msg_len, sig, sig_len, &alert, &why), MEEK_ETLS);
-		msg[3] ^= 0x80;
-		free(sig);
+		ck_assert_int_eq(vs_verify(&v, &key, pkcs1, 1), MEEK_ETLS);
+		ck_assert_int_eq(v.alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+		ck_assert_int_eq(vs_verify(&v, &key, pss, 1), MEEK_ETLS);
+		v.msg[3] ^= 0x80;
+		ck_assert_int_eq(vs_verify(&v, &key, pkcs1, 0), MEEK_ETLS);
+		v.msg[3] ^= 0x80;
 	}
 	/* an ECDSA scheme with an RSA key */
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0403, 1, msg, msg_len, msg, msg_len, &alert,
-	    &why), MEEK_ETLS);
-	free(msg);
+	ck_assert_int_eq(tlsx509_verify(&key, 0x0403, 1, v.msg, v.msg_len, v.msg, v.msg_len,
+	    &v.alert, &v.why), MEEK_ETLS);
+	vs_free(&v);
 }
 END_TEST
 
@@ -252,48 +285,35 @@ UNIT_TEST("certs", tlsx509_accepts_ec_leaves_and_verifies_ecdsa)
 {
 	struct tlsx509_key key;
 	const char *why = NULL;
-	unsigned char *msg, *sig;
-	size_t msg_len, sig_len;
-	int alert;
+	struct vs v;
 
-	msg = slurp("msg.bin", &msg_len);
+	vs_init(&v);
 	ck_assert_int_eq(check_one("p256", "front.test", &key, NULL, NULL, &why), 0);
 	ck_assert_int_eq(key.type, BR_KEYTYPE_EC);
 	ck_assert_int_eq(key.curve, BR_EC_secp256r1);
 	ck_assert_uint_eq(key.q_len, 65);
-	sig = slurp("p256.sig", &sig_len);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0403, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), 0);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0403, 0, msg, msg_len, sig, sig_len, &alert,
-	    &why), 0);
-	msg[msg_len - 1] ^= 1;
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0403, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), MEEK_ETLS);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_DECRYPT_ERROR);
-	msg[msg_len - 1] ^= 1;
+	vs_sig(&v, "p256.sig");
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0403, 1), 0);
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0403, 0), 0);
+	v.msg[v.msg_len - 1] ^= 1;
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0403, 1), MEEK_ETLS);
+	ck_assert_int_eq(v.alert, TLSMSG_ALERT_DECRYPT_ERROR);
+	v.msg[v.msg_len - 1] ^= 1;
 	/* RSA scheme with an EC key */
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0804, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), MEEK_ETLS);
-	free(sig);
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0804, 1), MEEK_ETLS);
 	/* TLS 1.3 binds the curve to the scheme; TLS 1.2 does not */
-	sig = slurp("p256_sha384.sig", &sig_len);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0503, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), MEEK_ETLS);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0503, 0, msg, msg_len, sig, sig_len, &alert,
-	    &why), 0);
-	free(sig);
+	vs_sig(&v, "p256_sha384.sig");
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0503, 1), MEEK_ETLS);
+	ck_assert_int_eq(v.alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0503, 0), 0);
 
 	ck_assert_int_eq(check_one("p384", "www.front.test", &key, NULL, NULL, &why), 0);
 	ck_assert_int_eq(key.curve, BR_EC_secp384r1);
-	sig = slurp("p384.sig", &sig_len);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0503, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), 0);
-	sig[sig_len - 1] ^= 1;
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0503, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), MEEK_ETLS);
-	free(sig);
-	free(msg);
+	vs_sig(&v, "p384.sig");
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0503, 1), 0);
+	v.sig[v.sig_len - 1] ^= 1;
+	ck_assert_int_eq(vs_verify(&v, &key, 0x0503, 1), MEEK_ETLS);
+	vs_free(&v);
 }
 END_TEST
 
@@ -327,8 +347,7 @@ UNIT_TEST("certs", tlsx509_accepts_only_offered_schemes)
 {
 	struct tlsx509_key key;
 	const char *why = NULL;
-	unsigned char *msg, *sig;
-	size_t msg_len, sig_len;
+	struct vs vs;
 	int alert = 0;
 	unsigned v;
 
@@ -336,19 +355,15 @@ UNIT_TEST("certs", tlsx509_accepts_only_offered_schemes)
 	 * any key check, in TLS 1.3 and 1.2 */
 	ck_assert_int_eq(tlshello_offers_sigalg(0x0603), 0);
 	ck_assert_int_eq(check_one("p256", "front.test", &key, NULL, NULL, &why), 0);
-	msg = slurp("msg.bin", &msg_len);
-	sig = slurp("p256.sig", &sig_len);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0603, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), MEEK_ETLS);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-	ck_assert_ptr_nonnull(strstr(why, "0x0603"));
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0603, 0, msg, msg_len, sig, sig_len, &alert,
-	    &why), MEEK_ETLS);
-	ck_assert_int_eq(alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
-	ck_assert_int_eq(tlsx509_verify(&key, 0x0403, 1, msg, msg_len, sig, sig_len, &alert,
-	    &why), 0);
-	free(sig);
-	free(msg);
+	vs_init(&vs);
+	vs_sig(&vs, "p256.sig");
+	ck_assert_int_eq(vs_verify(&vs, &key, 0x0603, 1), MEEK_ETLS);
+	ck_assert_int_eq(vs.alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	ck_assert_ptr_nonnull(strstr(vs.why, "0x0603"));
+	ck_assert_int_eq(vs_verify(&vs, &key, 0x0603, 0), MEEK_ETLS);
+	ck_assert_int_eq(vs.alert, TLSMSG_ALERT_ILLEGAL_PARAMETER);
+	ck_assert_int_eq(vs_verify(&vs, &key, 0x0403, 1), 0);
+	vs_free(&vs);
 	/* every scheme tlsx509_verify gets past its scheme check is offered:
 	 * an unoffered one always fails with illegal_parameter */
 	for (v = 0; v <= 0xffff; v++) {

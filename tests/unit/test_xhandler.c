@@ -462,28 +462,43 @@ up_ok(struct cli *c, const char *sid, unsigned long long off, const void *p,
 	one_frame_ok(&g, FRAME_ACK, want_ack);
 }
 
-/* Polls from `ack` until `want` downstream bytes are in `dst`. */
+/* Polls from `ack` until `len` downstream bytes came, and checks they
+ * are `want`. */
 static void
-poll_until(struct cli *c, const char *sid, unsigned long long ack,
-    unsigned char *dst, size_t want)
+poll_is(struct cli *c, const char *sid, unsigned long long ack,
+    const void *want, size_t len)
 {
 	static unsigned char out[1 << 17];
-	unsigned char req[FRAME_HEAD];
+	unsigned char req[FRAME_HEAD], dst[256];
 	size_t got = 0;
 	struct got g;
 
-	while (got < want) {
+	ck_assert_uint_le(len, sizeof dst);
+	while (got < len) {
 		put(req, FRAME_ACK, ack + got, NULL, 0);
 		ext_req(c, sid, "1; op=poll", req, sizeof req, out, sizeof out,
 		    &g);
 		for (int i = 0; i < g.n; i++) {
 			ck_assert_int_eq(g.type[i], FRAME_DATA);
 			ck_assert_uint_eq(g.off[i], ack + got);
-			ck_assert_uint_le(got + g.len[i], want);
+			ck_assert_uint_le(got + g.len[i], len);
 			memcpy(dst + got, g.p[i], g.len[i]);
 			got += g.len[i];
 		}
 	}
+	ck_assert_int_eq(memcmp(dst, want, len), 0);
+}
+
+/* Sends an ACK at 0 as `op` (a request the server holds) and checks the
+ * 200 head. */
+static void
+held_req(struct cli *c, const char *sid, const char *op)
+{
+	unsigned char req[FRAME_HEAD];
+
+	put(req, FRAME_ACK, 0, NULL, 0);
+	cli_send(c, sid, op, req, sizeof req);
+	ck_assert_int_eq(c->m.status, 200);
 }
 
 /* ---- tests ---- */
@@ -583,24 +598,21 @@ END_TEST
 
 UNIT_TEST("up", xhandler_up_then_poll_echoes_with_offsets, .timeout = 120)
 {
-	unsigned char back[16];
 	struct fx f;
 	struct cli *c;
 
 	c = fx_open(&f, OR_ECHO, 0, 4, 65536, "echosession1");
 	up_ok(c, "echosession1", 0, "hello", 5, 5);
-	poll_until(c, "echosession1", 0, back, 5);
-	ck_assert_int_eq(memcmp(back, "hello", 5), 0);
+	poll_is(c, "echosession1", 0, "hello", 5);
 	up_ok(c, "echosession1", 5, "world", 5, 10);
-	poll_until(c, "echosession1", 5, back, 5);
-	ck_assert_int_eq(memcmp(back, "world", 5), 0);
+	poll_is(c, "echosession1", 5, "world", 5);
 	fx_close(&f, c);
 }
 END_TEST
 
 UNIT_TEST("up", xhandler_drops_duplicate_data)
 {
-	unsigned char req[64], out[64], back[16];
+	unsigned char req[64], out[64];
 	struct fx f;
 	struct cli *c;
 	struct got g;
@@ -616,8 +628,7 @@ UNIT_TEST("up", xhandler_drops_duplicate_data)
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_uint_eq(g.off[0], 11);
 	up_ok(c, "dupsession01", 0, "hello", 5, 11);
-	poll_until(c, "dupsession01", 0, back, 11);
-	ck_assert_int_eq(memcmp(back, "hello world", 11), 0);
+	poll_is(c, "dupsession01", 0, "hello world", 11);
 	fx_close(&f, c);
 }
 END_TEST
@@ -823,9 +834,7 @@ UNIT_TEST("down", xhandler_new_stream_takes_over)
 	c2 = cli_open(&f);
 	c3 = cli_open(&f);
 	open_ok(c3, "takesession1");
-	put(req, FRAME_ACK, 0, NULL, 0);
-	cli_send(c1, "takesession1", "1; op=stream", req, sizeof req);
-	ck_assert_int_eq(c1->m.status, 200);
+	held_req(c1, "takesession1", "1; op=stream");
 	ck_assert_int_eq(c1->m.chunked, 1);
 	v = http_header_get(&c1->m, "X-Accel-Buffering");
 	ck_assert_ptr_nonnull(v);
@@ -871,7 +880,6 @@ END_TEST
 /* The pool shuts down a held handler's connection (SIGTERM): it ends. */
 UNIT_TEST("end", xhandler_held_poll_ends_on_shutdown)
 {
-	unsigned char req[FRAME_HEAD];
 	struct fx f;
 	struct cli *c1, *c2;
 
@@ -879,9 +887,7 @@ UNIT_TEST("end", xhandler_held_poll_ends_on_shutdown)
 	c1 = cli_open(&f);
 	c2 = cli_open(&f);
 	open_ok(c2, "stopsession1");
-	put(req, FRAME_ACK, 0, NULL, 0);
-	cli_send(c1, "stopsession1", "1; op=poll", req, sizeof req);
-	ck_assert_int_eq(c1->m.status, 200);
+	held_req(c1, "stopsession1", "1; op=poll");
 	/* Held now (hold time 60 s); what pool_free does: */
 	shutdown(c1->sfd, SHUT_RDWR);
 	pthread_join(c1->th, NULL);

@@ -35,7 +35,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from meekhttp import ok, fail, request_bytes, Reader, HOST, count  # noqa: E402
+from meekhttp import ok, fail, request_bytes, Reader, HOST, count, \
+    add_probe_args  # noqa: E402
 
 
 def client_ctx(ca):
@@ -261,13 +262,10 @@ def main():
     ap.add_argument("--ca", default="")
     ap.add_argument("--conns", type=int, default=80)
     ap.add_argument("--interval", type=float, default=10.0)
-    ap.add_argument("--rate", type=float, default=250.0)
     ap.add_argument("--workers", type=int, default=80,
                     help="reject: the server's workers (threads + max-ext)")
     ap.add_argument("--queue", type=int, default=64)
-    ap.add_argument("--secs", type=float, default=25.0)
-    ap.add_argument("--every", type=float, default=0.5)
-    ap.add_argument("--bound", type=float, default=2.0)
+    add_probe_args(ap, secs=25.0, rate=250.0)
     ap.add_argument("--thread-slack", type=int, default=4,
                     help="threads allowed above the count before the attack")
     ap.add_argument("--fd-slack", type=int, default=0,

@@ -33,7 +33,8 @@ import time
 
 sys.dont_write_bytecode = True   # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from meekhttp import ok, fail, Reader, HOST, count  # noqa: E402
+from meekhttp import ok, fail, Reader, HOST, count, \
+    add_probe_args  # noqa: E402
 
 OPEN = "1; op=open; modes=stream,poll; body=65536"
 
@@ -227,12 +228,9 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("pid", type=int)
     p.add_argument("--src", default="127.0.0.2")
-    p.add_argument("--secs", type=float, default=10)
-    p.add_argument("--every", type=float, default=0.5)
-    p.add_argument("--bound", type=float, default=2)
+    add_probe_args(p, secs=10.0, rate=200.0)
     p.add_argument("--sessions", type=int, default=247)
     p.add_argument("--opens", type=int, default=64)
-    p.add_argument("--rate", type=float, default=200)
     p.add_argument("--honest-ext", action="store_true")
     p.add_argument("--accept", default="200",
                    help="honest statuses that count as answered (200,503)")

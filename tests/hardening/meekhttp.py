@@ -168,6 +168,16 @@ class Session:
         self.s = self.r = None
 
 
+def add_probe_args(ap, secs, rate):
+    """The options of the honest probe both attack tools run beside their
+    attack: for --secs seconds, a request every --every seconds, each
+    answered within --bound seconds; the attack's --rate a second."""
+    ap.add_argument("--secs", type=float, default=secs)
+    ap.add_argument("--every", type=float, default=0.5)
+    ap.add_argument("--bound", type=float, default=2.0)
+    ap.add_argument("--rate", type=float, default=rate)
+
+
 def count(path):
     """The entries of the directory path (/proc/PID/task: threads,
     /proc/PID/fd: descriptors); -1 when it is gone."""

@@ -2,7 +2,7 @@
  * as Meek-IP (forward_client_ip in src/reflector/forward.c). */
 #include "config.h"
 #include "tests/unit/unit.h"
-#include "tests/unit/argv.h"
+#include "tests/unit/confsuite.h"
 #include "reflector/conf.h"
 #include "reflector/forward.h"
 #include "shared/err.h"
@@ -17,7 +17,7 @@
 
 #define UNIT_SUITE "reflect"
 
-/* parse(&c, &why, flags..., NULL): see argv.h. */
+/* parse(&c, &why, flags..., NULL): see confsuite.h. */
 UNIT_ARGV_PARSER(parse, struct rconf, "meek-reflect", rconf_init, rconf_parse)
 
 /* The smallest valid command line, with extra flags in front. */
@@ -25,30 +25,18 @@ UNIT_ARGV_PARSER(parse, struct rconf, "meek-reflect", rconf_init, rconf_parse)
 	"--disable-tls"
 
 /* The numbers a parse leaves in a struct rconf. */
-struct numbers {
-	int threads, queue, stack_kb, upstream_idle, log_level;
-	int disable_tls, xff, unsafe_logging;
-};
-
-static void
-check_numbers(const struct rconf *c, const struct numbers *w)
-{
-	ck_assert_int_eq(c->threads, w->threads);
-	ck_assert_int_eq(c->queue, w->queue);
-	ck_assert_int_eq(c->stack_kb, w->stack_kb);
-	ck_assert_int_eq(c->upstream_idle, w->upstream_idle);
-	ck_assert_int_eq(c->log_level, w->log_level);
-	ck_assert_int_eq(c->disable_tls, w->disable_tls);
-	ck_assert_int_eq(c->xff, w->xff);
-	ck_assert_int_eq(c->unsafe_logging, w->unsafe_logging);
-}
+#define F(f) UNIT_INT_FIELD(struct rconf, f)
+static const struct unit_int_field numbers[] = { F(threads), F(queue),
+    F(stack_kb), F(upstream_idle), F(log_level), F(disable_tls), F(xff),
+    F(unsafe_logging) };
+#undef F
 
 /* What BASE alone leaves, and what the flags of
  * reflect_conf_parses_every_flag do. */
-static const struct numbers defaults = { .threads = 16, .queue = 64,
+static const struct rconf defaults = { .threads = 16, .queue = 64,
     .stack_kb = 64, .upstream_idle = 32, .log_level = LOG_INFO,
     .disable_tls = 1, .xff = 0, .unsafe_logging = 0 };
-static const struct numbers given = { .threads = 3, .queue = 7,
+static const struct rconf given = { .threads = 3, .queue = 7,
     .stack_kb = 128, .upstream_idle = 0, .log_level = LOG_DEBUG,
     .disable_tls = 0, .xff = 1, .unsafe_logging = 1 };
 
@@ -58,7 +46,7 @@ UNIT_TEST("conf", reflect_conf_has_defaults)
 	const char *why;
 
 	ck_assert_int_eq(parse(&c, &why, BASE, NULL), 0);
-	check_numbers(&c, &defaults);
+	unit_ints_eq(&c, &defaults, numbers, UNIT_N(numbers));
 	ck_assert_ptr_null(c.cert);
 	ck_assert_ptr_null(c.key);
 	ck_assert_ptr_null(c.ca);
@@ -95,7 +83,7 @@ UNIT_TEST("conf", reflect_conf_parses_every_flag)
 	ck_assert_str_eq(c.key, "/k.pem");
 	ck_assert_str_eq(c.ca, "/ca.pem");
 	ck_assert_str_eq(c.log_file, "/tmp/r.log");
-	check_numbers(&c, &given);
+	unit_ints_eq(&c, &given, numbers, UNIT_N(numbers));
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 /* meek-server flags and TOR_PT_* environment (src/server/conf.c). */
 #include "config.h"
 #include "tests/unit/unit.h"
-#include "tests/unit/argv.h"
+#include "tests/unit/confsuite.h"
 #include "server/conf.h"
 #include "shared/err.h"
 #include "shared/log.h"
@@ -15,28 +15,15 @@
 
 #define UNIT_SUITE "server_conf"
 
-/* parse(&c, &why, flags..., NULL): see argv.h. */
+/* parse(&c, &why, flags..., NULL): see confsuite.h. */
 UNIT_ARGV_PARSER(parse, struct conf, "meek-server", conf_init, conf_parse)
 
 /* The numbers a parse leaves in a struct conf. */
-struct numbers {
-	int threads, queue, stack_kb, max_sessions, session_timeout_s;
-	int turnaround_ms, port, log_level, unsafe_logging;
-};
-
-static void
-check_numbers(const struct conf *c, const struct numbers *w)
-{
-	ck_assert_int_eq(c->threads, w->threads);
-	ck_assert_int_eq(c->queue, w->queue);
-	ck_assert_int_eq(c->stack_kb, w->stack_kb);
-	ck_assert_int_eq(c->max_sessions, w->max_sessions);
-	ck_assert_int_eq(c->session_timeout_s, w->session_timeout_s);
-	ck_assert_int_eq(c->turnaround_ms, w->turnaround_ms);
-	ck_assert_int_eq(c->port, w->port);
-	ck_assert_int_eq(c->log_level, w->log_level);
-	ck_assert_int_eq(c->unsafe_logging, w->unsafe_logging);
-}
+#define F(f) UNIT_INT_FIELD(struct conf, f)
+static const struct unit_int_field numbers[] = { F(threads), F(queue),
+    F(stack_kb), F(max_sessions), F(session_timeout_s), F(turnaround_ms),
+    F(port), F(log_level), F(unsafe_logging) };
+#undef F
 
 /* A flag list that conf_parse rejects, and a word its reason must say. */
 struct rejected {
@@ -61,7 +48,7 @@ check_rejected(const struct rejected *r, size_t n)
 
 UNIT_TEST("flags", server_conf_has_go_defaults)
 {
-	static const struct numbers go = { .threads = 16, .queue = 64,
+	static const struct conf go = { .threads = 16, .queue = 64,
 	    .stack_kb = 64, .max_sessions = 10000, .session_timeout_s = 120,
 	    .turnaround_ms = 10, .port = -1, .log_level = LOG_INFO,
 	    .unsafe_logging = 0 };
@@ -69,7 +56,7 @@ UNIT_TEST("flags", server_conf_has_go_defaults)
 	const char *why;
 
 	ck_assert_int_eq(parse(&c, &why, NULL), 0);
-	check_numbers(&c, &go);
+	unit_ints_eq(&c, &go, numbers, UNIT_N(numbers));
 	ck_assert_int_eq(c.disable_tls, 0);
 	ck_assert_ptr_null(c.cert);
 	conf_clear(&c);
@@ -78,7 +65,7 @@ END_TEST
 
 UNIT_TEST("flags", server_conf_parses_every_flag)
 {
-	static const struct numbers given = { .threads = 4, .queue = 8,
+	static const struct conf given = { .threads = 4, .queue = 8,
 	    .stack_kb = 128, .max_sessions = 50, .session_timeout_s = 2,
 	    .turnaround_ms = 25, .port = 8443, .log_level = LOG_DEBUG,
 	    .unsafe_logging = 1 };
@@ -99,7 +86,7 @@ UNIT_TEST("flags", server_conf_parses_every_flag)
 	ck_assert_str_eq(c.orport, "127.0.0.1:9001");
 	ck_assert_str_eq(c.extorport, "[::1]:9002");
 	ck_assert_str_eq(c.auth_cookie, "/tmp/cookie");
-	check_numbers(&c, &given);
+	unit_ints_eq(&c, &given, numbers, UNIT_N(numbers));
 	conf_clear(&c);
 }
 END_TEST

@@ -1,7 +1,10 @@
 /*
- * argv: the command line a conf suite hands its parser, written as a C
- * argument list.  Shared by the suites of meek-server and meek-reflect,
- * whose parsers take (conf, argc, argv, why) after an init of the conf:
+ * confsuite: what the suites of meek-server's and meek-reflect's option
+ * parsers share.
+ *
+ * UNIT_ARGV_PARSER: the command line a conf suite hands its parser, written
+ * as a C argument list, for parsers that take (conf, argc, argv, why) after
+ * an init of the conf:
  *
  *	UNIT_ARGV_PARSER(parse, struct conf, "meek-server", conf_init,
  *	    conf_parse)
@@ -15,10 +18,13 @@
  * argv is static, as the parser may keep pointers into it: one parse at
  * a time, test thread.
  */
-#ifndef MEEK_TESTS_ARGV_H
-#define MEEK_TESTS_ARGV_H
+#ifndef MEEK_TESTS_CONFSUITE_H
+#define MEEK_TESTS_CONFSUITE_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <check.h>
 
 #define UNIT_ARGV_MAX 32
 
@@ -42,5 +48,29 @@
 		*why = "";						\
 		return parse(c, argc, argv, why);			\
 	}
+
+/* An int field of a conf struct, by name and offset: a list of them says
+ * which numbers a suite compares. */
+struct unit_int_field {
+	const char *name;
+	size_t off;
+};
+#define UNIT_INT_FIELD(type, f) { #f, offsetof(type, f) }
+
+/* Asserts that each of the n int fields f is the same in got and want (two
+ * structs of one type; want is usually a static one with only those fields
+ * set), naming the first that differs.  Test thread. */
+static inline void
+unit_ints_eq(const void *got, const void *want,
+    const struct unit_int_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int a, b;
+
+		memcpy(&a, (const char *)got + f[i].off, sizeof a);
+		memcpy(&b, (const char *)want + f[i].off, sizeof b);
+		ck_assert_msg(a == b, "%s is %d, want %d", f[i].name, a, b);
+	}
+}
 
 #endif

@@ -96,11 +96,10 @@ client_conf_resolve_mode(const struct client_conf *c,
 	const char *m = ptargs_get(args, "mode");
 
 	*mode = c->mode;
-	if (m != NULL && client_conf_mode(m, mode) != 0) {
-		if (why)
-			*why = "bad mode= (want auto, stream, poll or classic)";
-		return MEEK_EINVAL;
-	}
+	if (m != NULL && client_conf_mode(m, mode) != 0)
+		return meek_fail(why,
+		    "bad mode= (want auto, stream, poll or classic)",
+		    MEEK_EINVAL);
 	return 0;
 }
 
@@ -122,9 +121,7 @@ conf_fail(struct client_conf *c, const char **why, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err, sizeof c->err, fmt, ap);
 	va_end(ap);
-	if (why)
-		*why = c->err;
-	return MEEK_EINVAL;
+	return meek_fail(why, c->err, MEEK_EINVAL);
 }
 
 /* The options that keep their argument as it is. */
@@ -171,10 +168,9 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 		break;
 	case OPT_HELP: c->help = 1; break;
 	case OPT_HELPER:
-		if (why)
-			*why = "--helper is not supported: meek-c has no browser "
-			    "helper mode (use --front and url= instead)";
-		return MEEK_EINVAL;
+		return meek_fail(why,
+		    "--helper is not supported: meek-c has no browser "
+		    "helper mode (use --front and url= instead)", MEEK_EINVAL);
 	case OPT_LOG_LEVEL: {
 		int level;
 		if (opt_log_level(arg, &level, why) != 0)
@@ -227,9 +223,8 @@ conf_flag(struct client_conf *c, int key, const char *arg, const char **proxy_ur
 	}
 	case OPT_VERSION: c->version = 1; break;
 	default:
-		if (why)
-			*why = "internal error: unhandled option";
-		return MEEK_EINVAL;
+		return meek_fail(why, "internal error: unhandled option",
+		    MEEK_EINVAL);
 	}
 	return 0;
 }
@@ -308,17 +303,15 @@ client_conf_parse(struct client_conf *c, int argc, char **argv,
 			c->proxy_from_env = 1;
 		}
 	} else {
-		if (why)
-			*why = "not launched by tor (TOR_PT_MANAGED_TRANSPORT_VER is "
-			    "unset): use --listen ADDR:PORT for standalone mode";
-		return MEEK_EINVAL;
+		return meek_fail(why,
+		    "not launched by tor (TOR_PT_MANAGED_TRANSPORT_VER is "
+		    "unset): use --listen ADDR:PORT for standalone mode",
+		    MEEK_EINVAL);
 	}
 	if (proxy_uri != NULL) {
-		if (proxy_parse(&c->proxy, proxy_uri, &w) != 0) {
-			if (why)
-				*why = w ? w : "invalid proxy URI";
-			return MEEK_EPROXY;
-		}
+		if (proxy_parse(&c->proxy, proxy_uri, &w) != 0)
+			return meek_fail(why, w ? w : "invalid proxy URI",
+			    MEEK_EPROXY);
 		c->has_proxy = 1;
 	}
 	return 0;
@@ -346,18 +339,15 @@ conf_front(struct client_target *t, const char *front, const char **why)
 		snprintf(t->front, sizeof t->front, "%s", t->url.host);
 		t->port = t->url.port;
 	} else if (strlen(front) >= sizeof t->front) {
-		if (why)
-			*why = "front= is too long";
-		return MEEK_EINVAL;
+		return meek_fail(why, "front= is too long", MEEK_EINVAL);
 	} else if (net_split_hostport(front, host, sizeof host, &port, 0, &w) == 0) {
 		/* "cdn.example:8443" names the port as Go's URL.Host would. */
 		snprintf(t->front, sizeof t->front, "%s", host);
 		t->port = port;
 	} else if (front[0] == '[' || (strchr(front, ':') != NULL &&
 	    !net_is_ip_literal(front))) {
-		if (why)
-			*why = "bad front= (want HOST or HOST:PORT)";
-		return MEEK_EINVAL;
+		return meek_fail(why, "bad front= (want HOST or HOST:PORT)",
+		    MEEK_EINVAL);
 	} else {
 		/* Go replaces the url's host:port with the front, so a front
 		 * without a port means the scheme's default port. */
@@ -377,11 +367,9 @@ client_conf_hello(const char *hello, const char *utls,
 	if (from_utls != NULL)
 		*from_utls = 0;
 	if (hello != NULL) {
-		if (tlshello_profile_parse(hello, out) != 0) {
-			if (why)
-				*why = "unknown hello (want chrome-ws)";
-			return MEEK_EINVAL;
-		}
+		if (tlshello_profile_parse(hello, out) != 0)
+			return meek_fail(why, "unknown hello (want chrome-ws)",
+			    MEEK_EINVAL);
 		if (*out == TLSHELLO_CHROME) {
 			*out = TLSHELLO_CHROME_WS;
 			if (why)
@@ -441,16 +429,15 @@ client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
 		if (url_parse(&t->url, u, &w) != 0) {
 			/* url_parse says what is wrong ("URL scheme is not
 			 * http or https", "bad port in URL", ...). */
-			if (why)
-				*why = w != NULL ? w : "bad url= argument";
-			return MEEK_EINVAL;
+			return meek_fail(why,
+			    w != NULL ? w : "bad url= argument",
+			    MEEK_EINVAL);
 		}
 	} else if (c->has_url) {
 		t->url = c->url;
 	} else {
-		if (why)
-			*why = "no url= argument and no --url";
-		return MEEK_EINVAL;
+		return meek_fail(why, "no url= argument and no --url",
+		    MEEK_EINVAL);
 	}
 	if (front == NULL)
 		front = c->front;
@@ -473,11 +460,8 @@ client_conf_parse_targets(const char *spec, const char *utls,
 	/* Entries are cleared as they are filled: the 16 slots are 46 KB,
 	 * and a session's pages stay untouched (not resident) beyond n. */
 	out->n = 0;
-	if (spec == NULL || *spec == '\0') {
-		if (why)
-			*why = "empty targets list";
-		return MEEK_EINVAL;
-	}
+	if (spec == NULL || *spec == '\0')
+		return meek_fail(why, "empty targets list", MEEK_EINVAL);
 	/* Pairs are separated by ',', a url from its fronts by '|', fronts
 	 * by '+'; none of the three may appear unescaped in a front, and a
 	 * ',' or '|' in a url would have to be percent-encoded anyway. */
@@ -487,50 +471,40 @@ client_conf_parse_targets(const char *spec, const char *utls,
 		const char *uw = NULL;
 		struct url u;
 
-		if (len == 0 || len >= sizeof buf) {
-			if (why)
-				*why = len == 0 ? "empty entry in targets" :
-				    "targets entry too long";
-			return MEEK_EINVAL;
-		}
+		if (len == 0 || len >= sizeof buf)
+			return meek_fail(why,
+			    len == 0 ? "empty entry in targets" :
+			    "targets entry too long", MEEK_EINVAL);
 		memcpy(buf, p, len);
 		buf[len] = '\0';
 		p += len;
-		if (*p == ',' && *++p == '\0') {
-			if (why)
-				*why = "empty entry in targets";
-			return MEEK_EINVAL;
-		}
+		if (*p == ',' && *++p == '\0')
+			return meek_fail(why, "empty entry in targets",
+			    MEEK_EINVAL);
 		bar = strchr(buf, '|');
 		if (bar != NULL)
 			*bar = '\0';
-		if (url_parse(&u, buf, &uw) != 0) {
-			if (why)
-				*why = "bad url in targets";
-			return MEEK_EINVAL;
-		}
+		if (url_parse(&u, buf, &uw) != 0)
+			return meek_fail(why, "bad url in targets",
+			    MEEK_EINVAL);
 		f = bar != NULL ? bar + 1 : NULL;
-		if (f != NULL && *f == '\0') {
-			if (why)
-				*why = "url with '|' but no front in targets";
-			return MEEK_EINVAL;
-		}
+		if (f != NULL && *f == '\0')
+			return meek_fail(why,
+			    "url with '|' but no front in targets",
+			    MEEK_EINVAL);
 		do {
 			struct client_target *t;
 
 			next = f != NULL ? strchr(f, '+') : NULL;
 			if (next != NULL)
 				*next++ = '\0';
-			if (f != NULL && *f == '\0') {
-				if (why)
-					*why = "empty front in targets";
-				return MEEK_EINVAL;
-			}
-			if (out->n == CLIENT_TARGETS_MAX) {
-				if (why)
-					*why = "more than 16 url/front pairs in targets";
-				return MEEK_EINVAL;
-			}
+			if (f != NULL && *f == '\0')
+				return meek_fail(why, "empty front in targets",
+				    MEEK_EINVAL);
+			if (out->n == CLIENT_TARGETS_MAX)
+				return meek_fail(why,
+				    "more than 16 url/front pairs in targets",
+				    MEEK_EINVAL);
 			t = &out->t[out->n];
 			memset(t, 0, sizeof *t);
 			t->url = u;

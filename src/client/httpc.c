@@ -81,11 +81,9 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 
 	memset(h, 0, sizeof *h);
 	h->s.fd = -1;
-	if (ntargets == 0 || ntargets > CLIENT_TARGETS_MAX) {
-		if (why)
-			*why = "bad number of url/front pairs";
-		return MEEK_EINVAL;
-	}
+	if (ntargets == 0 || ntargets > CLIENT_TARGETS_MAX)
+		return meek_fail(why, "bad number of url/front pairs",
+		    MEEK_EINVAL);
 	h->targets = targets;
 	h->ntargets = ntargets;
 	/* Fisher-Yates: every session spreads over the pairs. */
@@ -103,16 +101,12 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 	h->anchors = anchors;
 	h->stop_fd = stop_fd;
 	for (size_t i = 0; i < ntargets; i++)
-		if (targets[i].url.https && anchors == NULL) {
-			if (why)
-				*why = "https url but no trust anchors loaded";
-			return MEEK_EINVAL;
-		}
-	if (strlen(sid) >= HTTPC_SID_MAX) {
-		if (why)
-			*why = "session id too long";
-		return MEEK_EINVAL;
-	}
+		if (targets[i].url.https && anchors == NULL)
+			return meek_fail(why,
+			    "https url but no trust anchors loaded",
+			    MEEK_EINVAL);
+	if (strlen(sid) >= HTTPC_SID_MAX)
+		return meek_fail(why, "session id too long", MEEK_EINVAL);
 	log_sid(h->sid_log, sid);
 	snprintf(h->extra, sizeof h->extra, "X-Session-Id: %s\r\n"
 	    "Content-Type: application/octet-stream\r\n", sid);
@@ -122,9 +116,7 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 	h->rbuf = malloc(HTTP_HEAD_MAX);
 	if (h->msg == NULL || h->rbuf == NULL) {
 		httpc_clear(h);
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	}
 	return 0;
 }
@@ -155,9 +147,7 @@ httpc_bufs(struct httpc *h, const char **why)
 		stream_set_rbuf(&h->s, h->rbuf, HTTP_HEAD_MAX);
 	if (h->msg != NULL && h->rbuf != NULL)
 		return 0;
-	if (why)
-		*why = "out of memory";
-	return MEEK_ENOMEM;
+	return meek_fail(why, "out of memory", MEEK_ENOMEM);
 }
 
 static void
@@ -208,9 +198,7 @@ httpc_connect(struct httpc *h, const char **why)
 	pthread_mutex_unlock(&h->fd_lock);
 	if (aborted) {
 		stream_close(&ns);
-		if (why)
-			*why = "shutting down";
-		return MEEK_ECLOSED;
+		return meek_fail(why, "shutting down", MEEK_ECLOSED);
 	}
 	h->requests = 0;
 	return 0;
@@ -260,11 +248,8 @@ httpc_request(struct httpc *h, const char *extra, const void *body,
 	pthread_mutex_lock(&h->fd_lock);
 	aborted = h->aborted;
 	pthread_mutex_unlock(&h->fd_lock);
-	if (aborted) {
-		if (why)
-			*why = "shutting down";
-		return MEEK_ECLOSED;
-	}
+	if (aborted)
+		return meek_fail(why, "shutting down", MEEK_ECLOSED);
 	if ((rc = httpc_bufs(h, why)) != 0)
 		return rc;
 	if (h->s.fd >= 0 && httpc_is_stale(h))
@@ -316,17 +301,15 @@ httpc_try(struct httpc *h, const char *extra, unsigned char *buf, size_t len,
 	if (h->msg->status != 200) {
 		h->last_phase = HTTPC_ANSWERED;
 		httpc_disconnect(h);
-		if (why)
-			*why = "server answered with a non-200 status";
-		return MEEK_EHTTP;
+		return meek_fail(why, "server answered with a non-200 status",
+		    MEEK_EHTTP);
 	}
 	if (!httpc_is_meek(h->msg)) {
 		h->last_phase = HTTPC_PAGE;
 		httpc_disconnect(h);
-		if (why)
-			*why = "a web page answered (Content-Type not "
-			    "application/octet-stream)";
-		return MEEK_EPROTO;
+		return meek_fail(why,
+		    "a web page answered (Content-Type not "
+		    "application/octet-stream)", MEEK_EPROTO);
 	}
 	h->last_phase = HTTPC_BODY_LOST;
 	*out_len = 0;
@@ -383,11 +366,8 @@ httpc_sleep(struct httpc *h, int ms, const char **why)
 	if (ms <= 0)
 		return 0;
 	if (h->stop_fd >= 0) {
-		if (net_wait(h->stop_fd, POLLIN, ms) != 0) {
-			if (why)
-				*why = "shutting down";
-			return MEEK_ECLOSED;
-		}
+		if (net_wait(h->stop_fd, POLLIN, ms) != 0)
+			return meek_fail(why, "shutting down", MEEK_ECLOSED);
 	} else {
 		poll(NULL, 0, ms);
 	}

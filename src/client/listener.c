@@ -27,9 +27,7 @@ listener_open(struct listener *l, const char *addr, struct sessions *sessions,
 		return fd;
 	if (pipe2(l->wake, O_CLOEXEC) != 0) {
 		close(fd);
-		if (why)
-			*why = "pipe failed";
-		return MEEK_EIO;
+		return meek_fail(why, "pipe failed", MEEK_EIO);
 	}
 	l->fd = fd;
 	net_sockname(fd, l->addr, sizeof l->addr);
@@ -92,9 +90,8 @@ listener_start(struct listener *l, const char **why)
 	/* The accept loop needs no more than a session thread. */
 	if (thread_start(&l->thread, l->sessions->env.stack_kb, "meek-accept",
 	    listener_main, l, &w) != 0) {
-		if (why)
-			*why = "cannot create the accept thread";
-		return MEEK_EIO;
+		return meek_fail(why, "cannot create the accept thread",
+		    MEEK_EIO);
 	}
 	l->running = 1;
 	return 0;

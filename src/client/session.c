@@ -180,9 +180,8 @@ session_start(const struct session_env *env, int fd, const char **why)
 	 * client_session). */
 	if ((s = malloc(sizeof *s)) == NULL) {
 		close(fd);
-		if (why)
-			*why = "out of memory for a session";
-		return MEEK_ENOMEM;
+		return meek_fail(why, "out of memory for a session",
+		    MEEK_ENOMEM);
 	}
 	memset(s, 0, offsetof(struct client_session, targets));
 	s->targets.n = 0;
@@ -191,9 +190,8 @@ session_start(const struct session_env *env, int fd, const char **why)
 	if (thread_start_detached(env->stack_kb, session_main, s, &w) != 0) {
 		close(fd);
 		free(s);
-		if (why)
-			*why = "cannot create a session thread";
-		return MEEK_EIO;
+		return meek_fail(why, "cannot create a session thread",
+		    MEEK_EIO);
 	}
 	return 0;
 }

@@ -36,11 +36,8 @@ sessions_init(struct sessions *p, const struct client_conf *conf,
 	p->env.owner = p;
 	p->max_sessions = conf->max_sessions > 0 ?
 	    (unsigned)conf->max_sessions : UINT_MAX;
-	if (pipe2(p->stop_pipe, O_CLOEXEC) != 0) {
-		if (why)
-			*why = "pipe failed";
-		return MEEK_EIO;
-	}
+	if (pipe2(p->stop_pipe, O_CLOEXEC) != 0)
+		return meek_fail(why, "pipe failed", MEEK_EIO);
 	p->env.stop_fd = p->stop_pipe[0];
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->idle, NULL);
@@ -79,9 +76,9 @@ sessions_start(struct sessions *p, int fd, const char **why)
 	if (p->nsessions >= p->max_sessions) {
 		pthread_mutex_unlock(&p->lock);
 		sessions_turn_away(fd);
-		if (why)
-			*why = "--max-sessions reached: SOCKS connection refused";
-		return MEEK_EFULL;
+		return meek_fail(why,
+		    "--max-sessions reached: SOCKS connection refused",
+		    MEEK_EFULL);
 	}
 	p->nsessions++;
 	pthread_mutex_unlock(&p->lock);

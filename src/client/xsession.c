@@ -221,9 +221,7 @@ xs_down_head(struct xsession_down *d, struct stream *s, struct http_body *b,
 	    FRAME_HEAD - got, why)) != 0) {
 		if (rc != MEEK_ECLOSED)
 			return rc;
-		if (why)
-			*why = "frame cut short";
-		return MEEK_EPROTO;
+		return meek_fail(why, "frame cut short", MEEK_EPROTO);
 	}
 	if ((rc = frame_get(f, hd, why)) != 0)
 		return rc;
@@ -281,11 +279,10 @@ xsession_down_read(struct xsession_down *d, struct stream *s,
 			return rc;
 		switch (f.type) {
 		case FRAME_DATA:
-			if (xsession_data_skip(d->off, f.off, f.len, &skip) != 0) {
-				if (why)
-					*why = "DATA beyond the offset asked for";
-				return MEEK_EPROTO;
-			}
+			if (xsession_data_skip(d->off, f.off, f.len, &skip) != 0)
+				return meek_fail(why,
+				    "DATA beyond the offset asked for",
+				    MEEK_EPROTO);
 			if ((rc = xs_down_payload(d, s, b, f.len, skip, 1,
 			    why)) != 0)
 				return rc;

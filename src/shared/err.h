@@ -10,6 +10,8 @@
 #ifndef MEEK_SHARED_ERR_H
 #define MEEK_SHARED_ERR_H
 
+#include <stddef.h>
+
 enum {
 	MEEK_OK = 0,
 	MEEK_EIO = -1,          /* read/write failed (errno-level) */
@@ -44,6 +46,18 @@ enum {
 	MEEK_EALERT = -26,      /* the TLS peer sent a fatal alert */
 	MEEK_ECODE_MIN = -26
 };
+
+/* How a function with a `why` fails, in one place: points *why (when why
+ * is not NULL) at `text` (a literal, or storage that outlives the call's
+ * use of it) and returns `code`, as in
+ * `return meek_fail(why, "out of memory", MEEK_ENOMEM);`. */
+static inline int
+meek_fail(const char **why, const char *text, int code)
+{
+	if (why != NULL)
+		*why = text;
+	return code;
+}
 
 /* 1 when `code` is a certificate rejection (MEEK_ECERT or one of its
  * reasons), 0 else. */

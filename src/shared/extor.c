@@ -39,11 +39,9 @@ extor_cookie_read(const char *path, unsigned char cookie[EXTOR_COOKIE_LEN],
 	int fd, rc = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (why)
-			*why = "cannot open ExtORPort cookie file";
-		return MEEK_EIO;
-	}
+	if (fd < 0)
+		return meek_fail(why, "cannot open ExtORPort cookie file",
+		    MEEK_EIO);
 	/* Read one byte more than expected to notice an oversized file. */
 	while (got < sizeof buf) {
 		n = read(fd, buf + got, sizeof buf - got);

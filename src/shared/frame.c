@@ -37,25 +37,20 @@ frame_get(struct frame *f, const unsigned char in[FRAME_HEAD],
 	case FRAME_ACK:
 	case FRAME_KEEPALIVE:
 	case FRAME_END:
-		if (f->len != 0) {
-			if (why)
-				*why = "ACK, KEEPALIVE or END frame with a payload";
-			return MEEK_EPROTO;
-		}
+		if (f->len != 0)
+			return meek_fail(why,
+			    "ACK, KEEPALIVE or END frame with a payload",
+			    MEEK_EPROTO);
 		break;
 	case FRAME_RESET:
-		if (f->len > FRAME_RESET_MAX) {
-			if (why)
-				*why = "RESET reason too long";
-			return MEEK_EPROTO;
-		}
+		if (f->len > FRAME_RESET_MAX)
+			return meek_fail(why, "RESET reason too long",
+			    MEEK_EPROTO);
 		break;
 	default:
 		break;   /* unknown: the caller skips f->len bytes */
 	}
 	return 0;
 bad_empty:
-	if (why)
-		*why = "DATA frame without payload";
-	return MEEK_EPROTO;
+	return meek_fail(why, "DATA frame without payload", MEEK_EPROTO);
 }

@@ -27,11 +27,8 @@ log_open(const char *path, const char **why)
 
 	if (path != NULL) {
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			if (why)
-				*why = "cannot open log file";
-			return MEEK_EIO;
-		}
+		if (fd < 0)
+			return meek_fail(why, "cannot open log file", MEEK_EIO);
 	}
 	pthread_mutex_lock(&log_lock);
 	if (log_fd >= 0)

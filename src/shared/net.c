@@ -47,67 +47,39 @@ net_split_hostport(const char *s, char *host, size_t hostlen,
 	const char *h, *colon;
 	size_t hl;
 
-	if (s == NULL || *s == '\0') {
-		if (why)
-			*why = "empty address";
-		return MEEK_EINVAL;
-	}
+	if (s == NULL || *s == '\0')
+		return meek_fail(why, "empty address", MEEK_EINVAL);
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
 
-		if (end == NULL) {
-			if (why)
-				*why = "missing ']' in IPv6 address";
-			return MEEK_EINVAL;
-		}
+		if (end == NULL)
+			return meek_fail(why, "missing ']' in IPv6 address",
+			    MEEK_EINVAL);
 		h = s + 1;
 		hl = (size_t)(end - h);
-		if (end[1] != ':') {
-			if (why)
-				*why = "missing port";
-			return MEEK_EINVAL;
-		}
+		if (end[1] != ':')
+			return meek_fail(why, "missing port", MEEK_EINVAL);
 		colon = end + 1;
-		if (memchr(h, '[', hl) != NULL) {
-			if (why)
-				*why = "bad IPv6 address";
-			return MEEK_EINVAL;
-		}
+		if (memchr(h, '[', hl) != NULL)
+			return meek_fail(why, "bad IPv6 address", MEEK_EINVAL);
 	} else {
 		colon = strrchr(s, ':');
-		if (colon == NULL) {
-			if (why)
-				*why = "missing port";
-			return MEEK_EINVAL;
-		}
+		if (colon == NULL)
+			return meek_fail(why, "missing port", MEEK_EINVAL);
 		h = s;
 		hl = (size_t)(colon - s);
-		if (memchr(h, ':', hl) != NULL) {
-			if (why)
-				*why = "IPv6 address needs brackets";
-			return MEEK_EINVAL;
-		}
-		if (memchr(h, ']', hl) != NULL) {
-			if (why)
-				*why = "bad host";
-			return MEEK_EINVAL;
-		}
+		if (memchr(h, ':', hl) != NULL)
+			return meek_fail(why, "IPv6 address needs brackets",
+			    MEEK_EINVAL);
+		if (memchr(h, ']', hl) != NULL)
+			return meek_fail(why, "bad host", MEEK_EINVAL);
 	}
-	if (hl == 0) {
-		if (why)
-			*why = "missing host";
-		return MEEK_EINVAL;
-	}
-	if (hl >= hostlen) {
-		if (why)
-			*why = "host too long";
-		return MEEK_EINVAL;
-	}
-	if (net_parse_port(colon + 1, port, allow_zero) < 0) {
-		if (why)
-			*why = "bad port";
-		return MEEK_EINVAL;
-	}
+	if (hl == 0)
+		return meek_fail(why, "missing host", MEEK_EINVAL);
+	if (hl >= hostlen)
+		return meek_fail(why, "host too long", MEEK_EINVAL);
+	if (net_parse_port(colon + 1, port, allow_zero) < 0)
+		return meek_fail(why, "bad port", MEEK_EINVAL);
 	memcpy(host, h, hl);
 	host[hl] = '\0';
 	return 0;
@@ -118,34 +90,22 @@ net_connect_error(int e, const char **why)
 {
 	switch (e) {
 	case ECONNREFUSED:
-		if (why)
-			*why = "connection refused";
-		return MEEK_ECONNREFUSED;
+		return meek_fail(why, "connection refused", MEEK_ECONNREFUSED);
 	case ETIMEDOUT:
-		if (why)
-			*why = "connect timed out";
-		return MEEK_ECONNTIMEDOUT;
+		return meek_fail(why, "connect timed out", MEEK_ECONNTIMEDOUT);
 	case ENETUNREACH:
-		if (why)
-			*why = "network unreachable";
-		return MEEK_ECONNECT;
+		return meek_fail(why, "network unreachable", MEEK_ECONNECT);
 	case EHOSTUNREACH:
-		if (why)
-			*why = "host unreachable";
-		return MEEK_ECONNECT;
+		return meek_fail(why, "host unreachable", MEEK_ECONNECT);
 	case EAFNOSUPPORT:
-		if (why)
-			*why = "address not available";
-		return MEEK_ECONNECT;
+		return meek_fail(why, "address not available", MEEK_ECONNECT);
 	case EADDRNOTAVAIL:
 	case EADDRINUSE:
-		if (why)
-			*why = "address not available or no free local port";
-		return MEEK_ECONNECT;
+		return meek_fail(why,
+		    "address not available or no free local port",
+		    MEEK_ECONNECT);
 	default:
-		if (why)
-			*why = "connect failed";
-		return MEEK_ECONNECT;
+		return meek_fail(why, "connect failed", MEEK_ECONNECT);
 	}
 }
 
@@ -282,23 +242,18 @@ net_listen(const char *addr, int backlog, const char **why)
 		/* Loopback only, IPv4 first as Go does for "localhost". */
 		strcpy(host, "127.0.0.1");
 	} else if (!net_is_ip_literal(host)) {
-		if (why)
-			*why = "listen address must be an IP address or localhost";
-		return MEEK_EINVAL;
+		return meek_fail(why,
+		    "listen address must be an IP address or localhost",
+		    MEEK_EINVAL);
 	}
 	hints.ai_flags |= AI_NUMERICHOST;
 	snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
-	if (getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL) {
-		if (why)
-			*why = "bad listen address";
-		return MEEK_EINVAL;
-	}
+	if (getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL)
+		return meek_fail(why, "bad listen address", MEEK_EINVAL);
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		freeaddrinfo(res);
-		if (why)
-			*why = "cannot create socket";
-		return MEEK_EIO;
+		return meek_fail(why, "cannot create socket", MEEK_EIO);
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
@@ -327,9 +282,9 @@ net_listen(const char *addr, int backlog, const char **why)
 	if (listen(fd, backlog > 0 ? backlog : SOMAXCONN) < 0) {
 		e = errno;
 		close(fd);
-		if (why)
-			*why = e == EADDRINUSE ? "address already in use" : "listen failed";
-		return MEEK_EIO;
+		return meek_fail(why,
+		    e == EADDRINUSE ? "address already in use" : "listen failed",
+		    MEEK_EIO);
 	}
 	return fd;
 }

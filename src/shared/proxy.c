@@ -17,9 +17,7 @@
 static int
 proxy_fail(const char **why, const char *text)
 {
-	if (why)
-		*why = text;
-	return MEEK_EINVAL;
+	return meek_fail(why, text, MEEK_EINVAL);
 }
 
 /* Parses "host:port" or "[v6]:port" of length `n` into p->host/p->port. */

@@ -250,11 +250,8 @@ tls_client_open(struct tls_conn **out, int fd, const struct tls_anchors *ta,
 
 	(void)mono;     /* tlsclient's buffers are the same either way */
 	t = calloc(1, sizeof *t);
-	if (t == NULL) {
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
-	}
+	if (t == NULL)
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	t->fd = fd;
 	t->timeout_ms = timeout_ms;
 	r = tlsclient_open(&t->cl, fd, ta, server_name, hello, timeout_ms, why);
@@ -276,11 +273,8 @@ tls_server_new(struct tls_conn **out, int fd, struct tls_creds *c,
 	int r;
 
 	t = tls_conn_alloc(fd, 0, 0);
-	if (t == NULL) {
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
-	}
+	if (t == NULL)
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	s = tlscreds_get(c);
 	t->snap = s;
 	t->eng = &t->u->s.eng;
@@ -339,17 +333,13 @@ tls_pump(struct tls_conn *t, unsigned target, const char **why)
 				continue;
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				return POLLOUT;
-			if (why)
-				*why = "I/O error";
-			return MEEK_EIO;
+			return meek_fail(why, "I/O error", MEEK_EIO);
 		}
 		if (st & target)
 			return 0;
-		if (st & BR_SSL_RECVAPP) {
-			if (why)
-				*why = "unexpected application data";
-			return MEEK_ETLS;
-		}
+		if (st & BR_SSL_RECVAPP)
+			return meek_fail(why, "unexpected application data",
+			    MEEK_ETLS);
 		if (st & BR_SSL_RECVREC) {
 			p = br_ssl_engine_recvrec_buf(t->eng, &len);
 			n = recv(t->fd, p, len, MSG_DONTWAIT);
@@ -357,18 +347,15 @@ tls_pump(struct tls_conn *t, unsigned target, const char **why)
 				br_ssl_engine_recvrec_ack(t->eng, (size_t)n);
 				continue;
 			}
-			if (n == 0) {
-				if (why)
-					*why = "connection closed by peer";
-				return MEEK_ECLOSED;
-			}
+			if (n == 0)
+				return meek_fail(why,
+				    "connection closed by peer",
+				    MEEK_ECLOSED);
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return POLLIN;
-			if (why)
-				*why = "I/O error";
-			return MEEK_EIO;
+			return meek_fail(why, "I/O error", MEEK_EIO);
 		}
 		if (flushed)
 			return POLLIN;

@@ -122,9 +122,7 @@ tls_anchors_load(struct tls_anchors **out, const char *path, const char **why)
 	a = calloc(1, sizeof *a);
 	if (a == NULL) {
 		free(data);
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	}
 	r = tlspem_walk(data, len, tls_anchors_add, a, why);
 	free(data);

@@ -1840,11 +1840,8 @@ tlsclient_cert_dates(int fd, const char *server_name,
 {
 	struct tlsclient *c = NULL;
 
-	if (server_name == NULL || *server_name == '\0') {
-		if (why)
-			*why = "no server name";
-		return MEEK_EINVAL;
-	}
+	if (server_name == NULL || *server_name == '\0')
+		return meek_fail(why, "no server name", MEEK_EINVAL);
 	return tc_open_conn(&c, fd, NULL, server_name, profile, timeout_ms, 1,
 	    not_before, not_after, why);
 }
@@ -1858,17 +1855,12 @@ tc_open_conn(struct tlsclient **out, int fd, const struct tls_anchors *ta,
 	int r;
 
 	c = calloc(1, sizeof *c);
-	if (c == NULL) {
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
-	}
+	if (c == NULL)
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	c->h = calloc(1, sizeof *c->h);
 	if (c->h == NULL) {
 		free(c);
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	}
 	c->fd = fd;
 	c->ta = ta;
@@ -1881,9 +1873,8 @@ tc_open_conn(struct tlsclient **out, int fd, const struct tls_anchors *ta,
 		if (strlen(server_name) >= sizeof c->sni) {
 			free(c->h);
 			free(c);
-			if (why)
-				*why = "server name too long";
-			return MEEK_EINVAL;
+			return meek_fail(why, "server name too long",
+			    MEEK_EINVAL);
 		}
 		memcpy(c->sni, server_name, strlen(server_name) + 1);
 	}

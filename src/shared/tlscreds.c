@@ -196,22 +196,19 @@ tls_snap_check(struct tls_snap *s, const char **why)
 	br_x509_decoder_init(&dc, NULL, NULL);
 	br_x509_decoder_push(&dc, s->chain[0].data, s->chain[0].data_len);
 	pk = br_x509_decoder_get_pkey(&dc);
-	if (pk == NULL) {
-		if (why)
-			*why = "cannot decode the certificate";
-		return MEEK_EPROTO;
-	}
+	if (pk == NULL)
+		return meek_fail(why, "cannot decode the certificate",
+		    MEEK_EPROTO);
 	s->issuer_key_type = (unsigned)br_x509_decoder_get_signer_key_type(&dc);
 	/* BearSSL counts days from 0000-01-01; 719528 of them to 1970. */
 	s->not_after = ((long long)dc.notafter_days - 719528) * 86400 +
 	    (long long)dc.notafter_seconds;
 	if (s->issuer_key_type != BR_KEYTYPE_RSA && s->issuer_key_type != BR_KEYTYPE_EC)
 		s->issuer_key_type = BR_KEYTYPE_RSA;
-	if (pk->key_type != s->key_type) {
-		if (why)
-			*why = "private key does not match the certificate";
-		return MEEK_EPROTO;
-	}
+	if (pk->key_type != s->key_type)
+		return meek_fail(why,
+		    "private key does not match the certificate",
+		    MEEK_EPROTO);
 	if (s->key_type == BR_KEYTYPE_RSA) {
 		unsigned char n[4096 / 8 + 8];    /* BearSSL max RSA size */
 		br_rsa_compute_modulus cm = br_rsa_compute_modulus_get_default();
@@ -238,11 +235,10 @@ tls_snap_check(struct tls_snap *s, const char **why)
 			return MEEK_EPROTO;
 		}
 	}
-	if (!ok) {
-		if (why)
-			*why = "private key does not match the certificate";
-		return MEEK_EPROTO;
-	}
+	if (!ok)
+		return meek_fail(why,
+		    "private key does not match the certificate",
+		    MEEK_EPROTO);
 	return 0;
 }
 
@@ -257,11 +253,8 @@ tls_snap_load(struct tls_snap **out, const char *cert_path,
 	int r;
 
 	s = calloc(1, sizeof *s);
-	if (s == NULL) {
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
-	}
+	if (s == NULL)
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	s->refs = 1;
 	r = tlspem_read_file(cert_path, &data, &len, why);
 	if (r == MEEK_EIO && why)
@@ -438,11 +431,8 @@ tls_creds_load(struct tls_creds **out, const char *cert_path,
 	int r;
 
 	c = calloc(1, sizeof *c);
-	if (c == NULL) {
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
-	}
+	if (c == NULL)
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	c->cert_path = strdup(cert_path);
 	c->key_path = strdup(key_path);
 	c->cache.store = calloc(TLS_SERVER_CACHE_N, 100);
@@ -451,9 +441,7 @@ tls_creds_load(struct tls_creds **out, const char *cert_path,
 		free(c->key_path);
 		free(c->cache.store);
 		free(c);
-		if (why)
-			*why = "out of memory";
-		return MEEK_ENOMEM;
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	}
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->cache.lock, NULL);

@@ -59,11 +59,8 @@ tlspem_read_file(const char *path, unsigned char **out, size_t *outlen,
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (why)
-			*why = "cannot open file";
-		return MEEK_EIO;
-	}
+	if (fd < 0)
+		return meek_fail(why, "cannot open file", MEEK_EIO);
 	for (;;) {
 		n = read(fd, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)
@@ -74,26 +71,20 @@ tlspem_read_file(const char *path, unsigned char **out, size_t *outlen,
 			close(fd);
 			free(b.p);
 			errno = e;
-			if (why)
-				*why = "cannot read file";
-			return MEEK_EIO;
+			return meek_fail(why, "cannot read file", MEEK_EIO);
 		}
 		if (n == 0)
 			break;
 		if (b.len + (size_t)n > TLS_FILE_MAX) {
 			close(fd);
 			free(b.p);
-			if (why)
-				*why = "file too large";
-			return MEEK_EIO;
+			return meek_fail(why, "file too large", MEEK_EIO);
 		}
 		tlspem_buf_append(&b, chunk, (size_t)n);
 		if (b.oom) {
 			close(fd);
 			free(b.p);
-			if (why)
-				*why = "out of memory";
-			return MEEK_ENOMEM;
+			return meek_fail(why, "out of memory", MEEK_ENOMEM);
 		}
 	}
 	close(fd);
@@ -102,11 +93,8 @@ tlspem_read_file(const char *path, unsigned char **out, size_t *outlen,
 		 * explicit_bzero(), which must not get NULL even for length 0
 		 * (found by tests/fuzz/fuzz_tls_pem with an empty key file). */
 		b.p = malloc(1);
-		if (b.p == NULL) {
-			if (why)
-				*why = "out of memory";
-			return MEEK_ENOMEM;
-		}
+		if (b.p == NULL)
+			return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	}
 	*out = b.p;
 	*outlen = b.len;
@@ -145,9 +133,8 @@ tlspem_walk(const unsigned char *src, size_t len,
 			inobj = 0;
 			if (b.oom) {
 				free(b.p);
-				if (why)
-					*why = "out of memory";
-				return MEEK_ENOMEM;
+				return meek_fail(why, "out of memory",
+				    MEEK_ENOMEM);
 			}
 			r = fn(arg, name, b.p, b.len);
 			if (r < 0) {
@@ -157,9 +144,7 @@ tlspem_walk(const unsigned char *src, size_t len,
 			break;
 		case BR_PEM_ERROR:
 			free(b.p);
-			if (why)
-				*why = "malformed PEM";
-			return MEEK_EPROTO;
+			return meek_fail(why, "malformed PEM", MEEK_EPROTO);
 		default:
 			break;
 		}
@@ -171,11 +156,8 @@ tlspem_walk(const unsigned char *src, size_t len,
 		}
 	}
 	free(b.p);
-	if (inobj) {
-		if (why)
-			*why = "unfinished PEM object";
-		return MEEK_EPROTO;
-	}
+	if (inobj)
+		return meek_fail(why, "unfinished PEM object", MEEK_EPROTO);
 	return 0;
 }
 

@@ -506,6 +506,7 @@ main(int argc, char **argv)
 		case OPT_RECORD: conf.record = optarg; break;
 		case OPT_SINK: conf.mode = ECHO_MODE_SINK; break;
 		case OPT_SOURCE: conf.mode = ECHO_MODE_SOURCE; break;
+		default: tst_usage_exit(usage, echo_opts);
 		}
 	}
 	if (conf.listen == NULL || (conf.extor && conf.cookie_path == NULL))

@@ -330,6 +330,8 @@ main(int argc, char **argv)
 				goto bad;
 			conf.seed = v;
 			break;
+		default:
+			tst_usage_exit(usage, relay_opts);
 		}
 	}
 	if (!have_listen || !have_connect

@@ -737,6 +737,8 @@ main(int argc, char **argv)
 			else
 				conf.delay_ms = (int)v;
 			break;
+		default:
+			tst_usage_exit(usage, socks_opts);
 		}
 	}
 	if (!have_addr || !have_bytes)

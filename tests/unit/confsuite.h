@@ -50,12 +50,15 @@
 	}
 
 /* An int field of a conf struct, by name and offset: a list of them says
- * which numbers a suite compares. */
+ * which numbers a suite compares.  A field that is not int-sized does not
+ * compile (the array of size -1). */
 struct unit_int_field {
 	const char *name;
 	size_t off;
 };
-#define UNIT_INT_FIELD(type, f) { #f, offsetof(type, f) }
+#define UNIT_INT_FIELD(type, f)						\
+	{ #f, offsetof(type, f) +					\
+	    0 * sizeof(char[sizeof(((type *)0)->f) == sizeof(int) ? 1 : -1]) }
 
 /* Asserts that each of the n int fields f is the same in got and want (two
  * structs of one type; want is usually a static one with only those fields

@@ -23,7 +23,8 @@ check_jobs=${CHECK_JOBS:-$((jobs * 3))}
 packages=(build-essential autoconf automake pkg-config libbearssl-dev check
 	debhelper dh-autoreconf
 	tor nginx php-cli php-fpm php-curl curl openssl obfs4proxy tinyproxy dante-server
-	python3 iproute2 clang libclang-rt-14-dev libbrotli-dev chromium gnutls-bin)
+	python3 iproute2 clang libclang-rt-14-dev libbrotli-dev libnghttp2-dev chromium gnutls-bin
+	python3-h2 python3-hpack)
 
 install_missing() {
 	local missing=() p

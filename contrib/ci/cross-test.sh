@@ -31,7 +31,7 @@ cpu=$(dpkg-architecture -a"$arch" -qDEB_HOST_GNU_CPU 2>/dev/null)
 native=no; [ "$arch" = "$build_arch" ] && native=yes
 
 if [ $native = yes ]; then
-	need=(build-essential autoconf automake libbearssl-dev libbrotli-dev check pkg-config openssl)
+	need=(build-essential autoconf automake libbearssl-dev libbrotli-dev libnghttp2-dev check pkg-config openssl)
 else
 	# qemu's name for the CPU: Debian's GNU CPU name except for arm64.
 	case $cpu in aarch64) qcpu=aarch64 ;; i686 | i586 | i486) qcpu=i386 ;; *) qcpu=$cpu ;; esac
@@ -51,18 +51,24 @@ mkdir -p "$B/build"
 cd "$B/build"
 host_args=()
 [ $native = yes ] || host_args=(--host="$triplet" --build="$(dpkg-architecture -qDEB_BUILD_GNU_TYPE)")
-# libbrotlidec for ARCH: not installed as libbrotli-dev:ARCH, because a
-# multi-arch library must have the same version for every architecture and
-# bookworm-security updates brotli for amd64 only; the target's .deb is
-# unpacked into a private directory and linked statically instead.
+# libbrotlidec and libnghttp2 for ARCH: not installed as libbrotli-dev:ARCH
+# and libnghttp2-dev:ARCH, because a multi-arch library must have the same
+# version for every architecture and bookworm-security updates brotli for
+# amd64 only (it has no mipsel builds: nghttp2's next security update skews
+# the same way); the target's .debs are unpacked into a private directory
+# and their static libraries linked instead.
 if [ $native = no ]; then
 	mkdir -p "$B/deb" "$B/sysroot"
-	(cd "$B/deb" && apt-get download "libbrotli-dev:$arch" >/dev/null 2>&1) ||
-		{ echo "cross-test: apt-get download libbrotli-dev:$arch failed" >&2; exit 1; }
-	dpkg-deb -x "$B"/deb/libbrotli-dev_*.deb "$B/sysroot"
+	for p in libbrotli-dev libnghttp2-dev; do
+		(cd "$B/deb" && apt-get download "$p:$arch" >/dev/null 2>&1) ||
+			{ echo "cross-test: apt-get download $p:$arch failed" >&2; exit 1; }
+		dpkg-deb -x "$B"/deb/"$p"_*.deb "$B/sysroot"
+	done
 	lib=$B/sysroot/usr/lib/$triplet
 	export BROTLI_CFLAGS="-I$B/sysroot/usr/include"
 	export BROTLI_LIBS="$lib/libbrotlidec.a $lib/libbrotlicommon.a"
+	export NGHTTP2_CFLAGS="-I$B/sysroot/usr/include"
+	export NGHTTP2_LIBS="$lib/libnghttp2.a"
 fi
 echo "== cross-test: configure ${host_args[*]:-(native)}"
 "$top/configure" -q "${host_args[@]}" CFLAGS="${CFLAGS:--g -O2}" ||

@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 [ "$(id -u)" -eq 0 ] || { echo "deb-test: installing packages needs root" >&2; exit 1; }
 
-builddeps=(build-essential dpkg-dev debhelper dh-autoreconf libbearssl-dev check pkg-config openssl
+builddeps=(build-essential dpkg-dev debhelper dh-autoreconf libbearssl-dev libbrotli-dev libnghttp2-dev check pkg-config openssl
 	apparmor)  # apparmor: apparmor_parser compiles tor's profile with our include
 missing=()
 for p in "${builddeps[@]}"; do
@@ -63,9 +63,19 @@ grep -E '^(PASS|FAIL|ERROR|SKIP|# (TOTAL|PASS|FAIL|ERROR)):' "$T/build.log" || t
 debs=("$T"/meek-c-*_"$ver"_*.deb)
 debs=($(printf '%s\n' "${debs[@]}" | grep -v -- '-dbgsym_'))
 [ ${#debs[@]} -ge 2 ] || { echo "deb-test: expected two packages, got: ${debs[*]}" >&2; exit 1; }
+status=0
 for d in "${debs[@]}"; do
-	echo "== $(basename "$d"): $(dpkg-deb -f "$d" Depends)"
+	dep=$(dpkg-deb -f "$d" Depends)
+	echo "== $(basename "$d"): $dep"
 	dpkg-deb -c "$d" | awk '{print "   " $NF}'
+	# ${shlibs:Depends}: meek-client links libnghttp2 (HTTP/2), the
+	# server's programs do not.
+	case $(dpkg-deb -f "$d" Package) in
+	meek-c-client) grep -Eq '(^|, )libnghttp2-[0-9]+( |,|$)' <<<"$dep" ||
+		{ echo "FAIL: meek-c-client does not depend on libnghttp2"; status=1; } ;;
+	*) ! grep -q libnghttp2 <<<"$dep" ||
+		{ echo "FAIL: $(dpkg-deb -f "$d" Package) depends on libnghttp2"; status=1; } ;;
+	esac
 done
 
 for d in "${debs[@]}"; do
@@ -79,7 +89,6 @@ apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${deb
 contents=$(for d in "${debs[@]}"; do dpkg-deb -c "$d"; done)
 progs=$(sed -n 's|.* \./usr/bin/\(.*\)$|\1|p' <<<"$contents" | sort)
 [ -n "$progs" ] || { echo "deb-test: the packages ship no program" >&2; exit 1; }
-status=0
 for prog in $progs; do
 	if out=$("/usr/bin/$prog" --help 2>&1) && echo "$out" | grep -q "^Usage: $prog"; then
 		echo "ok: /usr/bin/$prog --help"

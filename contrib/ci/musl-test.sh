@@ -17,8 +17,10 @@
 # Sources, from Debian's archive through apt (a private deb-src list in the
 # work dir; the system's apt configuration is not changed): bearssl
 # (0.6+dfsg.1: the bearssl.org 0.6 release without its prebuilt T0Comp.exe)
-# check (0.15.2, so the unit tests link against musl) and brotli (1.0.9:
-# its decoder only, for certificate compression).  With
+# check (0.15.2, so the unit tests link against musl), brotli (1.0.9:
+# its decoder only, for certificate compression) and nghttp2 (1.52.0 with
+# Debian's patches, security fixes among them: its library only, for
+# meek-client's HTTP/2).  With
 # BEARSSL_TARBALL=/path/bearssl-0.6.tar.gz, the bearssl.org tarball is used
 # instead, after checking it against the sha256 pinned in
 # contrib/openwrt/bearssl/Makefile.  BearSSL is built with the make
@@ -42,7 +44,7 @@ mipsel) triplet=mipsel-linux-musl; gcc=mipsel-linux-gnu-gcc; qemu=qemu-mipsel; r
 	need=(gcc-mipsel-linux-gnu musl-dev:mipsel qemu-user) ;;
 *) echo "musl-test: ARCH is amd64 or mipsel" >&2; exit 2 ;;
 esac
-need+=(build-essential autoconf automake pkg-config openssl curl file xz-utils)
+need+=(build-essential dpkg-dev autoconf automake pkg-config openssl curl file xz-utils)
 foreign=$arch; [ "$arch" != amd64 ] || foreign=
 ci_install musl-test "$foreign" "${need[@]}"
 specs=/usr/lib/$triplet/musl-gcc.specs
@@ -89,6 +91,14 @@ tar -xf "$B"/dl/brotli_*.orig.tar.* -C "$B/src"
 bs=$(echo "$B"/src/bearssl-*)
 ck=$(echo "$B"/src/check-*)
 br=$(echo "$B"/src/brotli-*)
+# nghttp2 unpacked with dpkg-source: the upstream tarball with Debian's
+# patches applied (bookworm's security fixes live in those patches, not in
+# the .orig tarball).  apt checked the files against the signed index;
+# dpkg-source's own signature check only warns without debian-keyring.
+debsrc nghttp2
+(cd "$B/src" && dpkg-source -x "$B"/dl/nghttp2_*.dsc nghttp2) >"$B/apt/nghttp2-unpack.log" 2>&1 ||
+	{ cat "$B/apt/nghttp2-unpack.log" >&2; exit 1; }
+ng=$B/src/nghttp2
 
 # --- BearSSL, as contrib/openwrt/bearssl/Makefile builds it ---------------
 echo "== musl-test: BearSSL ($triplet)"
@@ -108,6 +118,25 @@ done && ar rcs "$B/sysroot/lib/libbrotlidec.a" ./*.o) >"$B/brotli.log" 2>&1 ||
 	{ tail -n 30 "$B/brotli.log" >&2; exit 1; }
 cp -r "$br/c/include/brotli" "$B/sysroot/include/"
 BROTLI=(BROTLI_CFLAGS="-I$B/sysroot/include" BROTLI_LIBS="$B/sysroot/lib/libbrotlidec.a")
+
+# --- libnghttp2 (static), as OpenWrt's libnghttp2 provides it -------------
+# Its lib/ only (no tools, no C++): lib/*.c with the few HAVE_* macros its
+# configure would find on Linux, and nghttp2ver.h made from its template
+# with the version of its configure.ac.
+echo "== musl-test: libnghttp2 ($triplet)"
+ngver=$(sed -n 's/^AC_INIT(\[nghttp2\], *\[\([0-9][0-9.]*\)\].*/\1/p' "$ng/configure.ac")
+[ -n "$ngver" ] || { echo "musl-test: no version in $ng/configure.ac" >&2; exit 1; }
+mkdir -p "$B/nghttp2" "$B/sysroot/include/nghttp2"
+sed -e "s/@PACKAGE_VERSION@/$ngver/" \
+    -e "s/@PACKAGE_VERSION_NUM@/$(IFS=. read -r a b c <<<"$ngver"; printf '0x%02x%02x%02x' "$a" "$b" "$c")/" \
+    "$ng/lib/includes/nghttp2/nghttp2ver.h.in" >"$B/sysroot/include/nghttp2/nghttp2ver.h"
+cp "$ng/lib/includes/nghttp2/nghttp2.h" "$B/sysroot/include/nghttp2/"
+(cd "$B/nghttp2" && for f in "$ng"/lib/*.c; do
+	"$CC" -Os -fPIC -DBUILDING_NGHTTP2 -DHAVE_ARPA_INET_H -DHAVE_NETINET_IN_H -DHAVE_TIME_H \
+	    -DHAVE_CLOCK_GETTIME -I"$B/sysroot/include" -I"$ng/lib" -c "$f" -o "$(basename "${f%.c}").o" || exit 1
+done && ar rcs "$B/sysroot/lib/libnghttp2.a" ./*.o) >"$B/nghttp2.log" 2>&1 ||
+	{ tail -n 30 "$B/nghttp2.log" >&2; exit 1; }
+NGHTTP2=(NGHTTP2_CFLAGS="-I$B/sysroot/include" NGHTTP2_LIBS="$B/sysroot/lib/libnghttp2.a")
 
 # --- Check (static) --------------------------------------------------------
 echo "== musl-test: Check ($triplet)"
@@ -291,7 +320,7 @@ for link in $links; do
 	host=(); [ "$arch" = amd64 ] || host=(--host="$triplet" --build="$(gcc -dumpmachine)")
 	(cd "$bd" && "$top/configure" -q "${host[@]}" CC="$CC" CFLAGS="-g -O2" \
 	    PKG_CONFIG_LIBDIR="$B/sysroot/lib/pkgconfig" PKG_CONFIG_PATH= \
-	    BEARSSL_CFLAGS="-I$bs/inc" "${BROTLI[@]}" "${extra[@]}") >"$B/configure-$link.log" 2>&1 ||
+	    BEARSSL_CFLAGS="-I$bs/inc" "${BROTLI[@]}" "${NGHTTP2[@]}" "${extra[@]}") >"$B/configure-$link.log" 2>&1 ||
 		{ cat "$B/configure-$link.log" >&2; tail -n 30 "$bd/config.log" >&2; status=1; continue; }
 	make -C "$bd" -j"$jobs" all tests/unit/check_all tests/tools/meek-test-echo \
 	    tests/tools/meek-test-socks >"$B/make-$link.log" 2>&1 ||

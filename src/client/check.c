@@ -2,6 +2,7 @@
 #include "client/check.h"
 #include "client/certdates.h"
 #include "client/httpc.h"
+#include "client/h2conn.h"
 #include "client/report.h"
 #include "shared/b64.h"
 #include "shared/dial.h"
@@ -190,6 +191,40 @@ check_meek(const struct client_target *t, struct check_buf *b,
 	return 1;
 }
 
+/* Step 4's request on `s`: an empty POST with the header lines `extra`
+ * and its answer's head into b->msg; over HTTP/2 when ALPN picked h2 (as
+ * a session would: `s` becomes the answer body's stream).  Returns 0 or
+ * an error with *why (`s` closed then). */
+static int
+check_post(const struct client_target *t, struct check_buf *b,
+    struct stream *s, const char *extra, const char **why)
+{
+	struct h2conn *c;
+	struct h2conn_req *q;
+	int rc;
+
+	if (s->tls == NULL || !tls_conn_h2(s->tls)) {
+		rc = http_write_request(s, "POST", t->url.host_header, t->url.path,
+		    extra, NULL, 0);
+		if (rc == 0)
+			rc = http_read_response(s, &b->msg, why);
+		if (rc != 0)
+			stream_close(s);
+		return rc;
+	}
+	if ((rc = h2conn_start(&c, s, t, why)) != 0)
+		return rc;
+	rc = h2conn_request(c, t->url.host_header, t->url.path, extra, NULL, 0,
+	    &q, why);
+	if (rc == 0 && (rc = h2conn_wait_head(q, &b->msg, CHECK_TIMEOUT_MS,
+	    why)) != 0)
+		h2conn_req_free(q);
+	else if (rc == 0)
+		h2conn_req_stream(q, s, HTTPC_H2_FD_TAG, CHECK_TIMEOUT_MS);
+	h2conn_unref(c);   /* the request holds the connection now */
+	return rc;
+}
+
 /* Tests one pair; returns 1 when a meek-server answered. */
 static int
 check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
@@ -200,7 +235,7 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	unsigned char raw[16];
 	const char *why = NULL;
 	struct stream s;
-	int rc, fd;
+	int rc, fd, h2;
 
 	/* 1. Name resolution (the proxy resolves when there is one). */
 	if (!check_resolve(t, proxy, out))
@@ -242,10 +277,8 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 	}
 	snprintf(extra, sizeof extra, "X-Session-Id: %s\r\n"
 	    "Content-Type: application/octet-stream\r\n", sid);
-	rc = http_write_request(&s, "POST", t->url.host_header, t->url.path,
-	    extra, NULL, 0);
-	if (rc == 0)
-		rc = http_read_response(&s, &b->msg, &why);
+	h2 = s.tls != NULL && tls_conn_h2(s.tls);
+	rc = check_post(t, b, &s, extra, &why);
 	if (rc != 0) {
 		stream_close(&s);
 		check_step(out, "post", 0, "Host %s path %s: %s (class %s)",
@@ -267,8 +300,8 @@ check_pair(const struct client_conf *c, const struct tls_anchors *anchors,
 		    "unexpected answer");
 		return 0;
 	}
-	check_step(out, "post", 1, "Host %s path %s: HTTP 200", t->url.host_header,
-	    t->url.path);
+	check_step(out, "post", 1, "Host %s path %s: HTTP 200%s",
+	    t->url.host_header, t->url.path, h2 ? " (HTTP/2)" : "");
 
 	/* 5. Is it meek-server? */
 	return check_meek(t, b, &s, out);

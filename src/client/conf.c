@@ -29,7 +29,7 @@ static const struct opt client_opts[] = {
 	{ "front", required_argument, OPT_FRONT, "HOST",
 	  "front domain: TCP peer, SNI and certificate name (front= overrides)" },
 	{ "hello", required_argument, OPT_HELLO, "NAME",
-	  "TLS ClientHello: chrome-ws (default; Chrome's WebSocket hello) (hello= overrides)" },
+	  "TLS ClientHello: chrome (default; Chrome's https hello, HTTP/2 when the front picks h2) or chrome-ws (Chrome's WebSocket hello, HTTP/1.1 only) (hello= overrides)" },
 	OPT_ROW_HELP(OPT_HELP),
 	{ "helper", optional_argument, OPT_HELPER, "ADDR",
 	  "browser helper (not supported by meek-c)" },
@@ -363,25 +363,17 @@ client_conf_hello(const char *hello, const char *utls,
 {
 	int exact = 1;
 
-	*out = TLSHELLO_CHROME_WS;
+	*out = TLSHELLO_CHROME;
 	if (from_utls != NULL)
 		*from_utls = 0;
 	if (hello != NULL) {
 		if (tlshello_profile_parse(hello, out) != 0)
-			return meek_fail(why, "unknown hello (want chrome-ws)",
-			    MEEK_EINVAL);
-		if (*out == TLSHELLO_CHROME) {
-			*out = TLSHELLO_CHROME_WS;
-			if (why)
-				*why = "hello=chrome needs HTTP/2, which meek-client "
-				    "does not speak yet; use chrome-ws";
-			return MEEK_EUNSUPPORTED;
-		}
+			return meek_fail(why, "unknown hello (want chrome or "
+			    "chrome-ws)", MEEK_EINVAL);
 		return 0;
 	}
 	if (utls != NULL && *utls != '\0') {
-		/* uTLS's Chrome hellos offer h2; until HTTP/2 exists they
-		 * map onto Chrome's http/1.1-only (WebSocket) hello. */
+		/* uTLS's Chrome hellos offer h2, as Chrome's own does. */
 		(void)tlshello_from_utls(utls, &exact);
 		if (from_utls != NULL)
 			*from_utls = exact ? 1 : 2;

@@ -113,7 +113,7 @@ int client_conf_is_transport(const char *name);
 /* Resolves the target of one SOCKS connection from its arguments `args`
  * and the flags in `c`: url= and front= and utls= override --url, --front
  * and --utls.  The hello (t->hello): hello=, else utls= (mapped by
- * client_conf_hello), else --hello, else --utls, else chrome-ws.  A front of the form host:port names the port too; otherwise,
+ * client_conf_hello), else --hello, else --utls, else chrome.  A front of the form host:port names the port too; otherwise,
  * as in Go (the front replaces the url's host:port), the scheme's default
  * port is used.  Returns 0, or MEEK_EINVAL with *why (no url from
  * either source, bad url, bad front). */
@@ -121,12 +121,11 @@ int client_conf_resolve(const struct client_conf *c, const struct ptargs *args,
     struct client_target *t, const char **why);
 
 /* Chooses the ClientHello profile from a hello name (`hello`, may be NULL)
- * or else a uTLS name (`utls`, may be NULL): "chrome-ws" (the default),
- * "chrome" refused until meek-client speaks HTTP/2; a uTLS name maps to
- * chrome-ws (*from_utls = 1, or 2 when it was not a Chrome/randomized name:
+ * or else a uTLS name (`utls`, may be NULL): "chrome" (the default: ALPN
+ * h2, http/1.1) or "chrome-ws" (http/1.1 only); a uTLS name maps to
+ * chrome (*from_utls = 1, or 2 when it was not a Chrome/randomized name:
  * the caller logs that Chrome's hello is sent instead).  Returns 0, or
- * MEEK_EINVAL (unknown hello name) / MEEK_EUNSUPPORTED ("hello=chrome needs
- * HTTP/2, which meek-client does not speak yet; use chrome-ws") with *why. */
+ * MEEK_EINVAL (unknown hello name) with *why. */
 int client_conf_hello(const char *hello, const char *utls,
     enum tlshello_profile *out, int *from_utls, const char **why);
 

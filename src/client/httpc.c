@@ -50,6 +50,7 @@
  */
 #include "config.h"
 #include "client/httpc.h"
+#include "client/h2conn.h"
 #include "client/retry.h"
 #include "client/backoff.h"
 #include "client/certdates.h"
@@ -114,7 +115,11 @@ httpc_init(struct httpc *h, const struct client_target *targets,
 	h->lock_ready = 1;
 	h->msg = malloc(sizeof *h->msg);
 	h->rbuf = malloc(HTTP_HEAD_MAX);
-	if (h->msg == NULL || h->rbuf == NULL) {
+	if ((h->link = calloc(1, sizeof *h->link)) != NULL) {
+		pthread_mutex_init(&h->link->lock, NULL);
+		h->link->refs = 1;
+	}
+	if (h->msg == NULL || h->rbuf == NULL || h->link == NULL) {
 		httpc_clear(h);
 		return meek_fail(why, "out of memory", MEEK_ENOMEM);
 	}
@@ -128,6 +133,8 @@ httpc_idle(struct httpc *h)
 		return;
 	if (h->s.fd >= 0 && h->s.tls != NULL)
 		tls_conn_idle(h->s.tls);
+	/* (An HTTP/2 connection's thread gives its TLS buffers back itself
+	 * while no stream is open.) */
 	free(h->msg);
 	free(h->rbuf);
 	h->msg = NULL;
@@ -143,7 +150,7 @@ httpc_bufs(struct httpc *h, const char **why)
 	if (h->msg == NULL)
 		h->msg = malloc(sizeof *h->msg);
 	if (h->rbuf == NULL && (h->rbuf = malloc(HTTP_HEAD_MAX)) != NULL &&
-	    h->s.fd >= 0)
+	    h->s.fd >= 0 && h->s.ops == NULL)
 		stream_set_rbuf(&h->s, h->rbuf, HTTP_HEAD_MAX);
 	if (h->msg != NULL && h->rbuf != NULL)
 		return 0;
@@ -163,10 +170,38 @@ httpc_disconnect(struct httpc *h)
 	h->requests = 0;
 }
 
+/* Drops `h`'s reference on its link (the last one closes its HTTP/2
+ * connection). */
+static void
+httpc_link_release(struct httpc *h)
+{
+	struct httpc_link *l = h->link;
+	struct h2conn *c = NULL;
+	int last;
+
+	if (l == NULL)
+		return;
+	h->link = NULL;
+	pthread_mutex_lock(&l->lock);
+	last = --l->refs == 0;
+	if (last) {
+		c = l->conn;
+		l->conn = NULL;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (!last)
+		return;
+	if (c != NULL)
+		h2conn_unref(c);
+	pthread_mutex_destroy(&l->lock);
+	free(l);
+}
+
 void
 httpc_clear(struct httpc *h)
 {
 	httpc_disconnect(h);
+	httpc_link_release(h);
 	free(h->msg);
 	free(h->rbuf);
 	h->msg = NULL;
@@ -227,21 +262,116 @@ httpc_is_meek(const struct http_msg *m)
 	    strncasecmp(ct, "application/octet-stream", 24) == 0;
 }
 
-/* One request and its response. */
+/* A connection for the next request, under the link's lock (a follower
+ * waits while its leader dials, and both then share an HTTP/2 one): the
+ * link's HTTP/2 connection when it is usable for this pair (*out, one
+ * reference), else a new connection: HTTP/2 when ALPN picked h2 (it goes
+ * to the link and *out), else HTTP/1.1 in h->s (*out NULL). */
+static int
+httpc_conn(struct httpc *h, struct h2conn **out, const char **why)
+{
+	struct httpc_link *l = h->link;
+	struct h2conn *old = NULL;
+	struct stream ns;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&l->lock);
+	if (l->conn != NULL && h2conn_usable(l->conn, h->target)) {
+		h2conn_ref(l->conn);
+		*out = l->conn;
+		pthread_mutex_unlock(&l->lock);
+		return 0;
+	}
+	old = l->conn;
+	l->conn = NULL;
+	rc = httpc_connect(h, why);
+	if (rc == 0 && h->s.tls != NULL && tls_conn_h2(h->s.tls)) {
+		/* The stream moves to the connection's thread. */
+		pthread_mutex_lock(&h->fd_lock);
+		ns = h->s;
+		h->s.fd = -1;
+		h->s.tls = NULL;
+		pthread_mutex_unlock(&h->fd_lock);
+		if ((rc = h2conn_start(&l->conn, &ns, h->target, why)) == 0) {
+			h2conn_ref(l->conn);
+			*out = l->conn;
+			log_info("session %s: HTTP/2 connection to front %s",
+			    h->sid_log, h->target->front);
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (old != NULL)
+		h2conn_unref(old);
+	return rc;
+}
+
+/* The request over HTTP/2 connection `c`: a stream, its answer's head
+ * into h->msg, and h->s the answer body's stream.  As httpc_request(); a
+ * request the front cannot have processed (refused, GOAWAY) stays
+ * HTTPC_UNSENT. */
+static int
+httpc_h2_request(struct httpc *h, struct h2conn *c, const char *extra,
+    const void *body, size_t len, int head_ms, const char **why)
+{
+	const struct url *u = &h->target->url;
+	struct h2conn_req *q;
+	int rc, aborted, refused;
+
+	rc = h2conn_request(c, u->host_header, u->path, extra, body, len, &q,
+	    why);
+	if (rc != 0)
+		return rc;
+	h->requests++;
+	pthread_mutex_lock(&h->fd_lock);
+	aborted = h->aborted;
+	if (!aborted)
+		h->h2q = q;
+	pthread_mutex_unlock(&h->fd_lock);
+	if (aborted) {
+		h2conn_req_free(q);
+		return meek_fail(why, "shutting down", MEEK_ECLOSED);
+	}
+	h->last_phase = HTTPC_MAYBE_SENT;
+	rc = h2conn_wait_head(q, h->msg, head_ms > 0 ? head_ms :
+	    HTTPC_IO_TIMEOUT_MS, why);
+	refused = rc != 0 && h2conn_req_refused(q);
+	pthread_mutex_lock(&h->fd_lock);
+	h->h2q = NULL;
+	if (rc == 0)
+		h2conn_req_stream(q, &h->s, HTTPC_H2_FD_TAG, HTTPC_IO_TIMEOUT_MS);
+	pthread_mutex_unlock(&h->fd_lock);
+	if (rc != 0) {
+		h2conn_req_free(q);
+		if (refused)
+			h->last_phase = HTTPC_UNSENT;
+		log_debug("session %s: HTTP/2 stream failed before its answer "
+		    "(%s)%s", h->sid_log, why != NULL && *why != NULL ? *why :
+		    meek_strerror(rc),
+		    refused ? ": the front did not process it" : "");
+		return rc;
+	}
+	h->last_status = h->msg->status;
+	return 0;
+}
+
 /* The one request try of every mode: connects when needed (replacing a
  * stale kept-alive connection), writes the POST with the `extra` header
  * lines and `len` body bytes, reads the answer's head into h->msg, each
  * wait bounded by `head_ms` (<= 0: HTTPC_IO_TIMEOUT_MS).  Sets
  * h->last_phase, h->last_dial_failed and h->last_status.  Returns 0 for any
- * status, or an error with *why (the connection closed). */
+ * status, or an error with *why (the connection closed).  Over HTTP/2 a
+ * request the front refused (a GOAWAY crossing it) goes again at once on a
+ * new connection, twice at most. */
 static int
 httpc_request(struct httpc *h, const char *extra, const void *body,
     size_t len, int head_ms, const char **why)
 {
 	const struct url *u = &h->target->url;
-	int rc, aborted;
+	int rc, aborted, tries = 0;
 	long n;
 
+again:
 	h->last_phase = HTTPC_UNSENT;
 	h->last_dial_failed = 0;
 	h->last_status = 0;
@@ -252,11 +382,23 @@ httpc_request(struct httpc *h, const char *extra, const void *body,
 		return meek_fail(why, "shutting down", MEEK_ECLOSED);
 	if ((rc = httpc_bufs(h, why)) != 0)
 		return rc;
-	if (h->s.fd >= 0 && httpc_is_stale(h))
-		httpc_disconnect(h);
-	if (h->s.fd < 0 && (rc = httpc_connect(h, why)) != 0) {
-		h->last_dial_failed = 1;
-		return rc;
+	if (h->s.ops != NULL || (h->s.fd >= 0 && httpc_is_stale(h)))
+		httpc_disconnect(h);   /* (HTTP/2: the last answer's stream) */
+	if (h->s.fd < 0) {
+		struct h2conn *c;
+
+		if ((rc = httpc_conn(h, &c, why)) != 0) {
+			h->last_dial_failed = 1;
+			return rc;
+		}
+		if (c != NULL) {
+			rc = httpc_h2_request(h, c, extra, body, len, head_ms, why);
+			h2conn_unref(c);
+			if (rc != 0 && h->last_phase == HTTPC_UNSENT &&
+			    tries++ < 2 && !httpc_aborted(h))
+				goto again;
+			return rc;
+		}
 	}
 	stream_set_timeout(&h->s, HTTPC_IO_TIMEOUT_MS);
 	h->requests++;
@@ -613,7 +755,8 @@ httpc_body_begin(struct httpc *h, struct http_body *b)
 void
 httpc_finish(struct httpc *h)
 {
-	if (h->msg != NULL ? !h->msg->keep_alive : !h->keep_alive)
+	if (h->s.ops != NULL ||
+	    (h->msg != NULL ? !h->msg->keep_alive : !h->keep_alive))
 		httpc_disconnect(h);
 }
 
@@ -639,6 +782,13 @@ httpc_follow(struct httpc *h, const struct httpc *src)
 	memcpy(h->dead_until, src->dead_until, sizeof h->dead_until);
 	h->cur = src->cur;
 	h->target = src->target;
+	if (src->link != NULL && src->link != h->link) {
+		httpc_link_release(h);
+		pthread_mutex_lock(&src->link->lock);
+		src->link->refs++;
+		pthread_mutex_unlock(&src->link->lock);
+		h->link = src->link;
+	}
 }
 
 void
@@ -646,7 +796,11 @@ httpc_abort(struct httpc *h)
 {
 	pthread_mutex_lock(&h->fd_lock);
 	h->aborted = 1;
-	if (h->s.fd >= 0)
+	if (h->h2q != NULL)
+		h2conn_req_abort(h->h2q);
+	else if (h->s.ops != NULL)
+		h2conn_req_abort(h->s.ops_ctx);
+	else if (h->s.fd >= 0)
 		shutdown(h->s.fd, SHUT_RDWR);
 	pthread_mutex_unlock(&h->fd_lock);
 }

@@ -8,7 +8,10 @@
  * name), the Host header and path come from target->url.  When a proxy is
  * configured every connection goes through it.  The connection is kept
  * alive across exchanges and reopened when the server closes it; a reopened
- * TLS connection resumes its session (tls module cache).
+ * TLS connection resumes its session (tls module cache).  When the front's
+ * ALPN picks h2 the connection is an HTTP/2 one (client/h2conn.c) shared
+ * through h->link with the httpcs that follow this one, each request a
+ * stream; else HTTP/1.1, one connection per httpc.
  * Thread: owner only (the session thread, or an extension session's
  * downstream thread), except httpc_abort() which any thread may call.
  * An httpc borrows `target`,
@@ -33,6 +36,19 @@
 #define HTTPC_DEAD_MS 60000         /* a failed pair rests this long */
 #define HTTPC_CLOCK_RETRY_MS 5000   /* retry period while our clock is behind */
 #define HTTPC_CLOCK_WAIT_MAX_MS (30 * 60 * 1000) /* ... for at most this long */
+#define HTTPC_H2_FD_TAG 0x7fffffff  /* s.fd of an HTTP/2 answer's stream */
+
+struct h2conn;
+struct h2conn_req;
+/* The connection an httpc shares with the httpcs that follow it
+ * (httpc_follow: an extension session's downstream side): when the
+ * front's ALPN picked h2, every request of the session is a stream on
+ * it.  Refcounted; its lock is taken before an httpc's fd_lock. */
+struct httpc_link {
+	pthread_mutex_t lock;
+	int refs;                /* under lock */
+	struct h2conn *conn;     /* NULL: none (or HTTP/1.1) */
+};
 
 /* How far the last failed try got. */
 enum httpc_phase {
@@ -53,7 +69,11 @@ struct httpc {
 	const struct proxy *proxy;          /* NULL: direct */
 	const struct tls_anchors *anchors;  /* needed for https */
 	int stop_fd;             /* readable: stop waiting between retries */
-	struct stream s;         /* s.fd < 0: not connected */
+	struct httpc_link *link; /* shared with followers, owned refcounted */
+	struct stream s;         /* s.fd < 0: not connected; over HTTP/2
+	                            (s.ops != NULL) the current answer's body */
+	struct h2conn_req *h2q;  /* an HTTP/2 request waiting for its head
+	                            (under fd_lock, for httpc_abort) */
 	unsigned long requests;  /* requests sent on the current connection */
 	struct http_msg *msg;    /* owned, one response head at a time;
 	                            NULL after httpc_idle and
@@ -144,7 +164,8 @@ void httpc_drop(struct httpc *h);
 /* Lets the current url/front pair rest HTTPC_DEAD_MS and moves to the
  * next one (after a 4xx). */
 void httpc_next_pair(struct httpc *h);
-/* Uses the same url/front pair as `src` (same order, same position). */
+/* Uses the same url/front pair as `src` (same order, same position) and
+ * shares its connection link (one HTTP/2 connection for both). */
 void httpc_follow(struct httpc *h, const struct httpc *src);
 /* Waits `ms` unless h->stop_fd becomes readable (MEEK_ECLOSED). */
 int httpc_sleep(struct httpc *h, int ms, const char **why);

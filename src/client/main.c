@@ -123,7 +123,7 @@ main_check(struct client *c)
 		(void)client_conf_hello(NULL, conf->utls, &p, &from_utls, NULL);
 		if (from_utls == 2)
 			printf("note: --utls %s is not a Chrome hello; Chrome's "
-			    "(chrome-ws) is sent instead\n", conf->utls);
+			    "(chrome) is sent instead\n", conf->utls);
 	}
 	rc = check_run(conf, c->anchors, stdout);
 	tls_anchors_free(c->anchors);
@@ -225,7 +225,7 @@ main_setup(struct client *c)
 		(void)client_conf_hello(NULL, conf->utls, &p, &from_utls, NULL);
 		if (from_utls == 2)
 			log_info("--utls %s is not a Chrome hello: sending Chrome's "
-			    "(chrome-ws) instead", log_escape(esc, sizeof esc,
+			    "(chrome) instead", log_escape(esc, sizeof esc,
 			    conf->utls, strlen(conf->utls)));
 	}
 	if (conf->has_proxy)

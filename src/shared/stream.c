@@ -22,8 +22,19 @@ stream_init(struct stream *s, int fd, struct tls_conn *tls,
 	s->pace_bytes = 0;
 	s->pace_grace_ms = 0;
 	s->pace_rate = 0;
+	s->ops = NULL;
+	s->ops_ctx = NULL;
 	if (tls != NULL)
 		tls_conn_set_timeout(tls, timeout_ms);
+}
+
+void
+stream_init_ops(struct stream *s, const struct stream_ops *ops, void *ctx,
+    int fd_tag, int timeout_ms)
+{
+	stream_init(s, fd_tag, NULL, NULL, 0, timeout_ms);
+	s->ops = ops;
+	s->ops_ctx = ctx;
 }
 
 void
@@ -82,7 +93,9 @@ stream_read_transport(struct stream *s, void *buf, size_t len)
 		if (s->tls != NULL)
 			tls_conn_set_deadline(s->tls, t0 + wait);
 	}
-	if (s->tls != NULL)
+	if (s->ops != NULL)
+		n = s->ops->read(s->ops_ctx, buf, len, wait);
+	else if (s->tls != NULL)
 		n = tls_conn_read(s->tls, buf, len);
 	else
 		n = net_read_some(s->fd, buf, len, wait);
@@ -118,7 +131,13 @@ stream_fill_now(struct stream *s, short *events)
 	if ((n = stream_compact(s)) < 0)
 		return n;
 	room = s->rcap - s->rlen;
-	if (s->tls != NULL) {
+	if (s->ops != NULL) {
+		n = s->ops->read(s->ops_ctx, s->rbuf + s->rlen, room, 0);
+		if (n == MEEK_ETIMEDOUT) {
+			*events = POLLIN;
+			n = 0;
+		}
+	} else if (s->tls != NULL) {
 		n = tls_conn_read_now(s->tls, s->rbuf + s->rlen, room, events);
 	} else {
 		n = net_read_some(s->fd, s->rbuf + s->rlen, room, 0);
@@ -200,6 +219,8 @@ stream_write(struct stream *s, const void *buf, size_t len)
 {
 	if (len == 0)
 		return 0;
+	if (s->ops != NULL)
+		return MEEK_EINVAL;
 	if (s->tls != NULL)
 		return tls_conn_write(s->tls, buf, len);
 	return net_write_all(s->fd, buf, len, s->timeout_ms);
@@ -210,6 +231,8 @@ stream_writev(struct stream *s, const struct iovec *iov, int n)
 {
 	int i, rc;
 
+	if (s->ops != NULL)
+		return MEEK_EINVAL;
 	if (s->tls == NULL)
 		return net_writev_all(s->fd, iov, n, s->timeout_ms);
 	if (n < 0 || n > NET_IOV_MAX)
@@ -233,6 +256,8 @@ stream_has_pending(const struct stream *s)
 {
 	if (s->rlen > s->rpos)
 		return 1;
+	if (s->ops != NULL)
+		return s->ops->pending(s->ops_ctx);
 	return s->tls != NULL && tls_conn_has_pending(s->tls);
 }
 
@@ -241,9 +266,15 @@ stream_close(struct stream *s)
 {
 	if (s->fd < 0)
 		return;
-	if (s->tls != NULL)
-		tls_conn_free(s->tls);
-	close(s->fd);
+	if (s->ops != NULL) {
+		s->ops->close(s->ops_ctx);
+		s->ops = NULL;
+		s->ops_ctx = NULL;
+	} else {
+		if (s->tls != NULL)
+			tls_conn_free(s->tls);
+		close(s->fd);
+	}
 	s->fd = -1;
 	s->tls = NULL;
 	s->rpos = s->rlen = 0;

@@ -13,6 +13,18 @@
 #include <stddef.h>
 
 struct tls_conn;
+struct stream;
+
+/* A stream that is not a socket (one HTTP/2 request's response body,
+ * client/h2conn.c): stream_read and friends call these instead of the
+ * socket, stream_write fails with MEEK_EINVAL.  read: as stream_read()'s
+ * transport read, waiting at most s->timeout_ms (-1: no bound);
+ * pending: 1 when bytes can be read at once; close: frees ctx. */
+struct stream_ops {
+	long (*read)(void *ctx, void *buf, size_t len, int timeout_ms);
+	int (*pending)(const void *ctx);
+	void (*close)(void *ctx);
+};
 
 struct stream {
 	int fd;
@@ -24,12 +36,20 @@ struct stream {
 	long long pace_waited_ms;      /* spent waiting in reads since */
 	unsigned long long pace_bytes; /* received since the begin */
 	int pace_grace_ms, pace_rate;  /* bytes per second */
+	const struct stream_ops *ops;  /* NULL: fd (and tls) */
+	void *ops_ctx;
 };
 
 /* Initializes `s` over `fd` (and `tls` when not NULL, already set up on the
  * same fd) with read-ahead buffer `rbuf` of `rcap` bytes. */
 void stream_init(struct stream *s, int fd, struct tls_conn *tls,
     unsigned char *rbuf, size_t rcap, int timeout_ms);
+/* Initializes `s` over `ops` and `ctx` (owned by the stream until
+ * stream_close()), no read-ahead buffer; s->fd is `fd_tag`, a number the
+ * owner may test (>= 0: open) but that the stream never reads, writes,
+ * shuts down or closes. */
+void stream_init_ops(struct stream *s, const struct stream_ops *ops,
+    void *ctx, int fd_tag, int timeout_ms);
 void stream_set_timeout(struct stream *s, int timeout_ms);
 /* Replaces the read-ahead buffer (NULL: none, until the next call) of a
  * stream with no buffered bytes (stream_has_pending() == 0 for them);
@@ -79,7 +99,7 @@ int stream_flush(struct stream *s);
  * or decrypted TLS data pending). */
 int stream_has_pending(const struct stream *s);
 /* Sends close_notify (TLS, best effort, no waiting), closes the fd, frees
- * the tls_conn.  Safe on a stream that was never initialized with fd -1. */
+ * the tls_conn (ops: ops->close(ctx) only).  Safe on a stream that was never initialized with fd -1. */
 void stream_close(struct stream *s);
 
 #endif

@@ -380,6 +380,15 @@ tls_conn_read_now(struct tls_conn *t, void *buf, size_t len, short *events)
 	*events = 0;
 	if (len == 0)
 		return 0;
+	if (t->cl != NULL) {
+		/* Our client engine reads whole records: one that has begun
+		 * to arrive is waited for (its timeout), none is not. */
+		if (!tlsclient_has_pending(t->cl) && net_wait(t->fd, POLLIN, 0) == 0) {
+			*events = POLLIN;
+			return 0;
+		}
+		return tlsclient_read(t->cl, buf, len);
+	}
 	r = tls_pump(t, BR_SSL_RECVAPP, NULL);
 	if (r < 0)
 		return r;
@@ -548,6 +557,14 @@ tls_conn_version(const struct tls_conn *t)
 	struct tlsclient_info info;
 
 	return tls_conn_info(t, &info) ? info.version : 0x0303;
+}
+
+int
+tls_conn_h2(const struct tls_conn *t)
+{
+	struct tlsclient_info info;
+
+	return tls_conn_info(t, &info) ? info.h2 : 0;
 }
 
 unsigned

@@ -87,7 +87,9 @@ int tls_conn_handshake_step(struct tls_conn *t, const char **why);
 /* Reads decrypted application data without blocking: bytes (>0), or 0
  * with *events (POLLIN / POLLOUT) when nothing can be read now, or
  * MEEK_ECLOSED, MEEK_EIO, MEEK_ETLS.  A record cut short stays buffered in
- * the engine: the connection remains usable. */
+ * the engine: the connection remains usable.  A client connection (our
+ * own engine reads whole records) waits, within its timeout, for the rest
+ * of a record that has begun to arrive. */
 long tls_conn_read_now(struct tls_conn *t, void *buf, size_t len,
     short *events);
 
@@ -116,6 +118,8 @@ unsigned tls_conn_version(const struct tls_conn *t);
 /* The key exchange group the handshake used (TLSHELLO_GROUP_*; client
  * connections only, 0 on a server connection). */
 unsigned tls_conn_group(const struct tls_conn *t);
+/* 1 when ALPN selected "h2" (client connections only). */
+int tls_conn_h2(const struct tls_conn *t);
 /* Sends close_notify without waiting for the peer's, then frees. */
 void tls_conn_free(struct tls_conn *t);
 

@@ -1492,6 +1492,10 @@ tc_hs12_suite(struct tlsclient *c, const struct tlsmsg_server_hello *sh,
 	if (!tc_alpn_ok(c, sh->alpn, sh->alpn_len))
 		return tc_fail(c, AL_ILLEGAL_PARAMETER, MEEK_ETLS,
 		    "TLS handshake failed: server chose an ALPN protocol we did not offer");
+	if (sh->alpn_len > 0 && sh->alpn_len <= sizeof c->alpn) {
+		memcpy(c->alpn, sh->alpn, sh->alpn_len);
+		c->alpn_len = sh->alpn_len;
+	}
 	return 0;
 }
 
@@ -2155,6 +2159,7 @@ tlsclient_get_info(const struct tlsclient *c, struct tlsclient_info *out)
 	out->hrr_cookie = c->hrr_cookie;
 	out->ems = c->ems;
 	out->key_updates = c->key_updates;
+	out->h2 = c->alpn_len == 2 && memcmp(c->alpn, "h2", 2) == 0;
 }
 
 void

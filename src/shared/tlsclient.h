@@ -125,6 +125,7 @@ struct tlsclient_info {
 	int hrr_cookie;          /* ... that carried a cookie */
 	int ems;                 /* TLS 1.2: extended master secret */
 	unsigned key_updates;    /* KeyUpdates received */
+	int h2;                  /* ALPN selected "h2" */
 };
 void tlsclient_get_info(const struct tlsclient *c, struct tlsclient_info *out);
 /* Sends close_notify if it fits in the socket buffer now (no waiting),

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Captures the TLS ClientHello meek-client sends to a front and prints it
 field by field (the data behind doc/fingerprint.md): Chrome's hello
-(tlshello, profile chrome-ws): record version 0x0301, a 32-byte session id,
-GREASE then the TLS 1.3 suites first, supported_versions offering TLS 1.3,
-SNI = the front, ALPN http/1.1 only.  A listener on
+(tlshello, profile chrome, the default): record version 0x0301, a 32-byte
+session id, GREASE then the TLS 1.3 suites first, supported_versions
+offering TLS 1.3, SNI = the front, ALPN h2 then http/1.1 (meek-client
+speaks HTTP/2 when the front picks it).  A listener on
 127.0.0.1 takes the two connections of `meek-client --check` (the TCP step,
 then the TLS step), records the first TLS record of the second, and closes;
 tests/tls/hellocap.py's parser takes the hello apart.
@@ -95,8 +96,8 @@ for t, v in hello["exts"]:
             protos.append(v[i + 1:i + 1 + v[i]].decode())
             i += 1 + v[i]
         desc = ", ".join(protos)
-        if protos != ["http/1.1"]:
-            bad.append("ALPN offers more than http/1.1")
+        if protos != ["h2", "http/1.1"]:
+            bad.append("ALPN is not h2, http/1.1")
     print("ext %04x %-20s %s" % (t, EXTS.get(t, "?"), desc))
 if 0x0000 not in exts:
     bad.append("no SNI")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The ClientHello meek-client sends (doc/fingerprint.md): Chrome's, with
 # GREASE then the TLS 1.3 suites (AES-128-GCM first with AES-NI, ChaCha20
-# without, as Chrome), SNI = the front, ALPN offering only http/1.1 (what we
-# speak).  tests/field/hello.py captures it on a loopback listener and
+# without, as Chrome), SNI = the front, ALPN offering h2 and http/1.1 (both
+# spoken).  tests/field/hello.py captures it on a loopback listener and
 # dissects it.
 . "$(dirname "$0")/../integration/lib.sh"
 require python3

@@ -7,9 +7,13 @@
 #   FUZZ_ONLY     space-separated harness names to restrict to (optional)
 #   FUZZ_JOBS     harnesses fuzzed at once (default 1)
 #   BEARSSL_CFLAGS / BEARSSL_LIBS
+#   NGHTTP2_CFLAGS / NGHTTP2_LIBS (default: pkg-config libnghttp2)
 #
 # The library sources are compiled into the harnesses (not libmeek.a) so that
-# the sanitizers and the coverage instrumentation cover them.  Everything is
+# the sanitizers and the coverage instrumentation cover them; a harness of
+# a program's module (harness_src below: e.g. fuzz_h2sess, meek-client's
+# src/client/h2sess.c) gets that module's sources the same way, linked into
+# it alone.  Everything is
 # written under $MEEK_BUILDDIR/tests/fuzz: binaries, the object files, and a
 # scratch copy of each seed corpus the fuzzer may grow (the source tree is
 # never written).  Before fuzzing, every seed and every input under
@@ -26,14 +30,27 @@ OUT=$BLD/tests/fuzz
 NAMES="http_request_head http_response_head http_body socks ptargs pt_env url
 proxy extor tls_pem frames decoy_target tls_server_hello tls_encrypted_extensions tls_certificate
 tls_certificate_verify tls_new_session_ticket tls12_server_key_exchange tls_record tlshello
-tlsclient"
+tlsclient h2sess"
 [ -n "${FUZZ_ONLY:-}" ] && NAMES=$FUZZ_ONLY
 # Every module of libmeek (src/shared/*.c: none has a main()).
 LIBSRC=$(cd "$SRC/src/shared" && for f in *.c; do printf '%s ' "${f%.c}"; done)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
--I$SRC/src -I$SRC -I$BLD ${BEARSSL_CFLAGS:-}"
-LIBS="${BEARSSL_LIBS:--lbearssl} -lbrotlidec -lpthread"
+-I$SRC/src -I$SRC -I$BLD ${BEARSSL_CFLAGS:-}
+${NGHTTP2_CFLAGS-$(pkg-config --cflags libnghttp2 2>/dev/null)}"
+LIBS="${BEARSSL_LIBS:--lbearssl} -lbrotlidec
+${NGHTTP2_LIBS:-$(pkg-config --libs libnghttp2 2>/dev/null || echo -lnghttp2)} -lpthread"
+
+# harness_src NAME: the sources outside src/shared that harness NAME needs
+# (paths under the source dir), one a line; nothing for most harnesses.
+harness_src() {
+	case $1 in
+	h2sess) echo src/client/h2sess.c ;;
+	esac
+}
+# harness_obj PATH: the object file of such a source (src/client/h2sess.c:
+# $OUT/obj/src/client/h2sess.o; libmeek's objects are $OUT/obj/*.o).
+harness_obj() { local p=${1%.c}; echo "$OUT/obj/$p.o"; }
 
 command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found" >&2; exit 1; }
 [ -f "$BLD/config.h" ] || { echo "fuzz: no config.h in $BLD (configure first)" >&2; exit 1; }
@@ -56,14 +73,41 @@ for m in $LIBSRC; do
 	fi
 done
 
+# The harnesses' own module objects (harness_src), instrumented the same
+# way; rebuilt when the source, a header of its directory or of src/shared,
+# or config.h is newer.
+for n in $NAMES; do
+	for s in $(harness_src "$n"); do
+		o=$(harness_obj "$s")
+		stale=0
+		[ -f "$o" ] || stale=1
+		for f in "$SRC/$s" "$SRC/$(dirname "$s")/"*.h "$SRC/src/shared/"*.h "$BLD/config.h"; do
+			[ "$stale" = 1 ] && break
+			[ "$f" -nt "$o" ] && stale=1
+		done
+		if [ "$stale" = 1 ]; then
+			echo "  CC(fuzz) $s"
+			mkdir -p "$(dirname "$o")" || exit 1
+			# shellcheck disable=SC2086
+			$CC $CFLAGS -fsanitize=fuzzer-no-link,address,undefined \
+			    -c -o "$o" "$SRC/$s" || exit 1
+		fi
+	done
+done
+
 for n in $NAMES; do
 	b=$OUT/fuzz_$n
+	extra=
+	for s in $(harness_src "$n"); do extra="$extra $(harness_obj "$s")"; done
+	newer=
+	# shellcheck disable=SC2086
+	[ ! -f "$b" ] || newer=$(find "$OUT/obj" -maxdepth 1 -newer "$b" -name '*.o' 2>/dev/null;
+	    for o in $extra; do [ "$o" -nt "$b" ] && echo "$o"; done)
 	if [ ! -f "$b" ] || [ "$SRC/tests/fuzz/fuzz_$n.c" -nt "$b" ] ||
 	    [ "$SRC/tests/fuzz/fuzz_common.h" -nt "$b" ] ||
-	    [ "$SRC/tests/fuzz/fuzz_keys.h" -nt "$b" ] ||
-	    [ -n "$(find "$OUT/obj" -newer "$b" -name '*.o' 2>/dev/null)" ]; then
+	    [ "$SRC/tests/fuzz/fuzz_keys.h" -nt "$b" ] || [ -n "$newer" ]; then
 		echo "  CCLD(fuzz) tests/fuzz/fuzz_$n"
-		objs=
+		objs=$extra
 		for m in $LIBSRC; do objs="$objs $OUT/obj/$m.o"; done
 		# shellcheck disable=SC2086
 		$CC $CFLAGS -fsanitize=fuzzer,address,undefined -o "$b" \

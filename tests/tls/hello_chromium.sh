@@ -2,8 +2,9 @@
 # Our ClientHello (src/shared/tlshello.c) against Debian's chromium, live:
 # a headless Chromium loads a loopback page that fetches https:// and opens
 # wss:// WebSockets to two loopback listeners, which keep its ClientHellos;
-# tests/tls/hello-tool gives ours (and meek-client --hello, once it has the
-# option).  chrome must match Chromium's https hello, chrome-ws its wss one:
+# tests/tls/hello-tool gives ours, and so does meek-client (its default
+# hello, which is chrome, and --hello chrome-ws).  chrome and meek-client's
+# default must match Chromium's https hello, chrome-ws its wss one:
 # JA4, extension set, cipher / group / signature / ALPN lists, GREASE
 # positions, key shares, fixed extension bodies, ECH GREASE lengths, and a
 # different extension order per connection.  When Chromium changes, the
@@ -34,23 +35,18 @@ compare ours-chrome chromium-https
 compare ours-chrome-ws chromium-wss
 
 if [ -x "$MEEK_CLIENT" ] && "$MEEK_CLIENT" --help 2>&1 | grep -q -- --hello; then
-	# Until meek-client speaks HTTP/2 it refuses the chrome profile (ALPN
-	# h2); hello-tool covers that profile above.
-	if timeout 10 "$MEEK_CLIENT" --hello chrome --listen 127.0.0.1:0 --url https://127.0.0.1/ \
-	    >"$TMPD/refuse.out" 2>&1; then
-		fail "meek-client --hello chrome was accepted (it needs HTTP/2)"
-	else
-		check "meek-client --hello chrome is refused with the reason" \
-		    grep -q 'needs HTTP/2' "$TMPD/refuse.out"
-	fi
-	for p in chrome-ws; do
+	# "default": meek-client without --hello (the chrome profile: ALPN
+	# h2,http/1.1 and ALPS, Chromium's https hello).
+	for p in default chrome chrome-ws; do
+		what="meek-client --hello $p"
+		[ "$p" = default ] && what="meek-client (default hello)"
 		if timeout 120 python3 "$CAP" meek "$MEEK_CLIENT" "$TMPD" "$p" >"$TMPD/meek.out" 2>&1; then
-			ok "meek-client --hello $p sent a ClientHello"
-			[ "$p" = chrome ] && ref=chromium-https || ref=chromium-wss
+			ok "$what sent a ClientHello"
+			[ "$p" = chrome-ws ] && ref=chromium-wss || ref=chromium-https
 			compare "meek-$p" "$ref"
 		else
 			cat "$TMPD/meek.out"
-			fail "meek-client --hello $p sent no ClientHello"
+			fail "$what sent no ClientHello"
 		fi
 	done
 else

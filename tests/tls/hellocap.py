@@ -9,7 +9,8 @@ usage:
   hellocap.py tool HELLO_TOOL OUTDIR N     N hellos per profile from tests/tls/hello-tool
                                            (OUTDIR/ours-{chrome,chrome-ws}-I.hex)
   hellocap.py meek MEEK_CLIENT OUTDIR PROFILE   the hello of `meek-client --hello PROFILE
-                                           --check` (OUTDIR/meek-PROFILE-1.hex)
+                                           --check` (OUTDIR/meek-PROFILE-1.hex); PROFILE
+                                           "default" runs it without --hello
   hellocap.py compare OURS_PREFIX CHROMIUM_PREFIX   ok/FAIL lines; prints a diff of the
                                            dissections when something moved
 Every socket is on 127.0.0.1; every wait is bounded; only the processes
@@ -360,7 +361,8 @@ def cmd_meek(meek, outdir, prof):
     listener keeps the first connection that carries a ClientHello."""
     c = Catcher()
     err = open(os.path.join(outdir, "meek-client-%s.err" % prof), "w")
-    proc = subprocess.Popen([meek, "--ca", "/dev/null", "--hello", prof, "--check",
+    hello = [] if prof == "default" else ["--hello", prof]
+    proc = subprocess.Popen([meek, "--ca", "/dev/null"] + hello + ["--check",
                              "url=https://meek.example/ front=localhost:%d" % c.port],
                             stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
                             start_new_session=True)

@@ -54,7 +54,6 @@ struct h2conn_req {
 	struct h2conn *c;
 	struct h2req *r;
 	int aborted;             /* under c->lock */
-	int timeout_ms;          /* body reads */
 };
 
 static void
@@ -582,7 +581,6 @@ void
 h2conn_req_stream(struct h2conn_req *q, struct stream *s, int fd_tag,
     int timeout_ms)
 {
-	q->timeout_ms = timeout_ms;
 	stream_init_ops(s, &h2conn_body_ops, q, fd_tag, timeout_ms);
 }
 

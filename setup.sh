@@ -145,6 +145,8 @@ test)
 		if [ "$f" != 0 ]; then
 			status=1
 			grep -h -A40 '^FAIL\|^ERROR' "$dir"/test-suite.log 2>/dev/null | head -300
+			echo "== $name: the failed checks (each test's FAIL lines):"
+			grep -h -B2 -A6 '^FAIL - ' "$dir"/test-suite.log 2>/dev/null | head -120
 		fi
 	}
 	checks "make check" build

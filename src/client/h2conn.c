@@ -8,12 +8,13 @@
  * requesting threads write a byte to the wake pipe when they add work
  * (a request, a drained queue, a reset); the connection thread broadcasts
  * the condition variable whenever a request may have changed.
- * While no stream is open the TLS buffers go back (tls_conn_idle), as an
- * idle HTTP/1.1 connection's do.
+ * When nothing comes for ARENA_IDLE_MS (arena_poll) its buffers go back,
+ * open streams or not, as an idle HTTP/1.1 connection's do.
  */
 #include "config.h"
 #include "client/h2conn.h"
 #include "client/h2sess.h"
+#include "shared/arena.h"
 #include "shared/clock.h"
 #include "shared/err.h"
 #include "shared/net.h"
@@ -133,9 +134,37 @@ h2conn_feed(struct h2conn *c)
 	return k > 0;
 }
 
+/* arena_poll's idle hook (the connection thread, the lock not held):
+ * nothing came for a while, so the read buffer (when it holds nothing
+ * unread), the write buffer and the TLS record buffers go back until the
+ * next bytes, as an idle HTTP/1.1 connection's do, and so do the answer
+ * queues that hold nothing (h2sess_idle).  Also while streams
+ * are open: an extension session's download waits on its stream for
+ * minutes. */
+static void
+h2conn_idle_bufs(void *arg)
+{
+	struct h2conn *c = arg;
+
+	if (c->rbuf != NULL && c->s.rlen == c->s.rpos) {
+		stream_set_rbuf(&c->s, NULL, 0);
+		free(c->rbuf);
+		c->rbuf = NULL;
+	}
+	free(c->out);
+	c->out = NULL;
+	c->out_cap = 0;
+	if (c->s.tls != NULL)
+		tls_conn_idle(c->s.tls);
+	pthread_mutex_lock(&c->lock);
+	h2sess_idle(c->h2);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Waits at most `ms` (-1: no bound) for the wake pipe and, when `sock`,
  * for input on the socket.  Returns 1 when the socket is readable (or
- * hung up: the read says how). */
+ * hung up: the read says how).  A wait with nothing coming gives the
+ * buffers back (h2conn_idle_bufs). */
 static int
 h2conn_poll(struct h2conn *c, int sock, int ms)
 {
@@ -148,7 +177,7 @@ h2conn_poll(struct h2conn *c, int sock, int ms)
 	p[1].fd = c->s.fd;
 	p[1].events = POLLIN;
 	p[1].revents = 0;
-	if (poll(p, sock ? 2 : 1, ms) <= 0)
+	if (arena_poll(p, sock ? 2 : 1, ms, h2conn_idle_bufs, c) <= 0)
 		return 0;
 	if ((p[0].revents & POLLIN) != 0)
 		while (read(c->wake[0], junk, sizeof junk) > 0)
@@ -163,24 +192,6 @@ h2conn_fail(struct h2conn *c, int code)
 	pthread_mutex_lock(&c->lock);
 	h2conn_fail_locked(c, code);
 	pthread_mutex_unlock(&c->lock);
-}
-
-/* No stream is open and nothing is unread: the read, write and TLS
- * buffers go back until the next request (as an idle HTTP/1.1
- * connection's do). */
-static void
-h2conn_idle_bufs(struct h2conn *c)
-{
-	if (c->rbuf != NULL && c->s.rlen == c->s.rpos) {
-		stream_set_rbuf(&c->s, NULL, 0);
-		free(c->rbuf);
-		c->rbuf = NULL;
-	}
-	free(c->out);
-	c->out = NULL;
-	c->out_cap = 0;
-	if (c->s.tls != NULL)
-		tls_conn_idle(c->s.tls);
 }
 
 /* Makes sure the read buffer is there.  Returns 0 or MEEK_ENOMEM. */
@@ -220,7 +231,7 @@ h2conn_salvage(struct h2conn *c)
  * write.  A read waits for the rest of a record that began to arrive
  * (bounded by H2CONN_IO_MS), never for one that has not. */
 static void
-h2conn_io(struct h2conn *c, size_t olen, int want_read, int idle)
+h2conn_io(struct h2conn *c, size_t olen, int want_read)
 {
 	long n;
 	int rc;
@@ -242,8 +253,6 @@ h2conn_io(struct h2conn *c, size_t olen, int want_read, int idle)
 		return;
 	}
 	if (!stream_has_pending(&c->s)) {
-		if (olen == 0 && idle)
-			h2conn_idle_bufs(c);
 		if (!h2conn_poll(c, 1, olen > 0 ? 0 : -1))
 			return;
 	}
@@ -263,7 +272,7 @@ h2conn_main(void *arg)
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
 		size_t olen;
-		int want_read, idle;
+		int want_read;
 
 		while (h2conn_feed(c))
 			;
@@ -272,7 +281,6 @@ h2conn_main(void *arg)
 			h2conn_fail_locked(c, MEEK_ECLOSED);
 		want_read = !c->dead && !h2sess_blocked(c->h2) &&
 		    (c->rbuf == NULL || c->s.rlen < c->s.rcap);
-		idle = h2sess_open_streams(c->h2) == 0;
 		if (c->dead && c->s.fd >= 0) {
 			/* Closed here, in the thread that owns the stream. */
 			stream_close(&c->s);
@@ -280,7 +288,7 @@ h2conn_main(void *arg)
 		}
 		pthread_mutex_unlock(&c->lock);
 		if (c->s.fd >= 0)
-			h2conn_io(c, olen, want_read, idle);
+			h2conn_io(c, olen, want_read);
 		else
 			h2conn_poll(c, 0, -1);
 		pthread_mutex_lock(&c->lock);

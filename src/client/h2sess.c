@@ -198,15 +198,18 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user)
 	return 0;
 }
 
-/* Room for `len` more queued bytes (compacting, then growing to what
- * is needed, in steps of 16 KiB: the queue stops at H2SESS_QUEUE_CAP plus
- * one DATA frame). */
+/* Room for `len` more queued bytes after the queued ones: compacting
+ * only when the tail is short (so each byte moves about once), then
+ * growing to what is needed, in steps of 16 KiB (the queue stops at
+ * H2SESS_QUEUE_CAP plus one DATA frame). */
 static int
 h2_queue_room(struct h2req *r, size_t len)
 {
 	unsigned char *nq;
 	size_t want;
 
+	if (r->qcap - r->qpos - r->qlen >= len)
+		return 0;
 	if (r->qpos > 0 && r->qlen > 0)
 		memmove(r->q, r->q + r->qpos, r->qlen);
 	r->qpos = 0;
@@ -536,14 +539,15 @@ h2sess_goaway(const struct h2sess *s)
 	return s->goaway;
 }
 
-size_t
-h2sess_open_streams(const struct h2sess *s)
+void
+h2sess_idle(struct h2sess *s)
 {
-	size_t n = 0;
-
-	for (const struct h2req *r = s->reqs; r != NULL; r = r->next)
-		n += !r->closed;
-	return n;
+	for (struct h2req *r = s->reqs; r != NULL; r = r->next)
+		if (r->qlen == 0 && r->q != NULL) {
+			free(r->q);
+			r->q = NULL;
+			r->qcap = r->qpos = 0;
+		}
 }
 
 void
@@ -600,12 +604,8 @@ h2req_read(struct h2req *r, void *buf, size_t len)
 		memcpy(buf, r->q + r->qpos, len);
 		r->qpos += len;
 		r->qlen -= len;
-		if (r->qlen == 0) {
-			/* An idle stream holds no buffer. */
-			free(r->q);
-			r->q = NULL;
-			r->qcap = r->qpos = 0;
-		}
+		if (r->qlen == 0)
+			r->qpos = 0;    /* kept for the next DATA: h2sess_idle */
 		return (long)len;
 	}
 	if (r->ended)

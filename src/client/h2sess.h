@@ -15,7 +15,8 @@
  * takes it; once a queue holds H2SESS_QUEUE_CAP bytes the session stops
  * taking input (h2sess_recv returns short, h2sess_blocked() is 1) until a
  * reader drains it, so a slow reader holds at most that much per request
- * (TCP's flow control holds the rest back at the front).
+ * (TCP's flow control holds the rest back at the front).  A drained queue
+ * is kept for the next DATA until h2sess_idle().
  *
  * Ownership: the session owns its requests.  A request stays valid after
  * its stream closed until the caller releases it (h2req_release); the
@@ -65,13 +66,14 @@ int h2sess_send(struct h2sess *s, const unsigned char **data, size_t *len,
     const char **why);
 /* 1 while a full queue stops h2sess_recv. */
 int h2sess_blocked(const struct h2sess *s);
+/* Nothing came for a while: the queues that hold nothing go back (a
+ * drained queue is kept for the next DATA until then). */
+void h2sess_idle(struct h2sess *s);
 /* 1 when the connection is finished (both sides said GOAWAY, or a fatal
  * error): nothing more to read or write. */
 int h2sess_done(const struct h2sess *s);
 /* 1 once the front sent GOAWAY (no new request may start here). */
 int h2sess_goaway(const struct h2sess *s);
-/* Requests whose stream is not closed yet. */
-size_t h2sess_open_streams(const struct h2sess *s);
 /* The connection failed (reset, EOF, timeout) with `code`: every request
  * not at its end fails with it (a request the front cannot have
  * processed -- above a GOAWAY's last stream, or its body not ended -- is

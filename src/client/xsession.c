@@ -454,17 +454,28 @@ struct xs_dstate {
 	uint64_t off;            /* next downstream byte wanted */
 };
 
+/* Whether a RESET from the server is the end we asked for: tor closed
+ * and the END went up (or the session is stopping).  A RESET then is
+ * not news: typically the answer to our END was lost (a cut stream) and
+ * the resend found the session closed already. */
+static int
+xs_end_ours(struct xs *x)
+{
+	int ours;
+
+	pthread_mutex_lock(&x->lock);
+	ours = x->stopping || x->end_sent;
+	pthread_mutex_unlock(&x->lock);
+	return ours;
+}
+
 /* The server's RESET: the session ends (logged unless we ended it). */
 static void
 xs_down_reset(struct xs *x, struct httpc *h, const struct xsession_down *d)
 {
 	char esc[FRAME_RESET_MAX * 4 + 1];
-	int quiet;
 
-	pthread_mutex_lock(&x->lock);
-	quiet = x->stopping || x->end_sent;
-	pthread_mutex_unlock(&x->lock);
-	if (!quiet)
+	if (!xs_end_ours(x))
 		log_info("session %s: ended by the server: %s", x->c->sid_log,
 		    log_escape(esc, sizeof esc, d->reason, strlen(d->reason)));
 	httpc_drop(h);
@@ -612,7 +623,10 @@ xs_down_main(void *arg)
  */
 
 /* POSTs one up body until it is acknowledged up to `want`.  Returns 0,
- * XS_RESET, or -1 (the session ends; logged). */
+ * XS_RESET, or -1 (the session ends; logged).  A RESET that answers a
+ * resent body carrying our END counts as its acknowledgement (0): the
+ * first copy reached the server, which closed the session, and only its
+ * answer was lost. */
 static int
 xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
     int best_effort)
@@ -621,6 +635,7 @@ xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
 	struct httpc *h = c->http;
 	struct xs_retry r = { .why = "" };
 	unsigned char ans[XS_UP_ANSWER_MAX];
+	int resent = 0;
 
 	retry_init(&r.r, RETRY_RESUME, clock_ms());
 
@@ -655,6 +670,12 @@ xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
 				char esc[FRAME_RESET_MAX * 4 + 1];
 
 				httpc_finish(h);
+				if (resent && xs_end_ours(x)) {
+					log_debug("session %s: the server had "
+					    "closed it on our END already",
+					    c->sid_log);
+					return 0;
+				}
 				if (!best_effort)
 					log_info("session %s: ended by the server: "
 					    "%s", c->sid_log, log_escape(esc,
@@ -679,6 +700,7 @@ xs_up_send(struct xs *x, const unsigned char *body, size_t len, uint64_t want,
 			return -1;
 		if ((delay = xs_failed(x, &r, h, "up", rc, w)) < 0)
 			return -1;
+		resent = 1;
 		if (httpc_sleep(h, delay, NULL) != 0 || httpc_aborted(h))
 			return -1;
 	}

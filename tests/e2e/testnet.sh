@@ -644,8 +644,10 @@ tn_http_server() {
 # 127.0.0.1:UPSTREAMPORT, sent from 127.0.0.2 so that meek-server's peer
 # address differs from the X-Forwarded-For value nginx adds (127.0.0.1):
 # USERADDR 127.0.0.1 then proves the header was used. Any other Host: 404.
+# With TN_NGINX_HTTP2 set, http2 on the TLS listener (the front picks h2
+# when the client offers it).
 tn_nginx_front() {
-	local d=$TN_DIR/nginx user=''
+	local d=$TN_DIR/nginx user='' h2=${TN_NGINX_HTTP2:+ http2}
 	command -v nginx >/dev/null 2>&1 || tn_skip "nginx not installed"
 	mkdir -p "$d/tmp"
 	[ "$(id -u)" = 0 ] && user="user root;"
@@ -671,12 +673,12 @@ http {
 		keepalive 8;
 	}
 	server {
-		listen 127.0.0.1:$1 ssl default_server;
+		listen 127.0.0.1:$1 ssl$h2 default_server;
 		server_name localhost;
 		location / { return 404; }
 	}
 	server {
-		listen 127.0.0.1:$1 ssl;
+		listen 127.0.0.1:$1 ssl$h2;
 		server_name meek.test;
 		client_max_body_size 1m;
 		client_body_buffer_size 128k;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Every tor here is started by tests/e2e/testnet.sh with TestingTorNetwork 1 and a loopback DirAuthority.
-# tor_level2.sh [meek|meek_lite|go_server|obfs4|plain]: a whole private Tor network on
+# tor_level2.sh [meek|h2|meek_lite|go_server|obfs4|plain]: a whole private Tor network on
 # 127.0.0.1 carries a web page through meek.
 #
 #   authority + exit relay            (tor, TestingTorNetwork)
@@ -15,7 +15,9 @@
 # USERADDR 127.0.0.1 (the X-Forwarded-For value: nginx dials meek-server from
 # 127.0.0.2), and no process we started has a socket outside 127.0.0.0/8.
 #
-# Modes: meek (default) our meek-client -> our meek-server; meek_lite Debian's
+# Modes: meek (default) our meek-client -> our meek-server; h2 the same with
+# http2 on nginx's TLS listener (meek-client speaks HTTP/2 to the front,
+# which speaks HTTP/1.1 to meek-server; issue 19); meek_lite Debian's
 # obfs4proxy as the client -> our meek-server; go_server our meek-client ->
 # Go meek 0.37's meek-server (tests/ext/go-meek/build.sh; the drop-in case:
 # a bridge that still runs the Go server); obfs4 and plain check the
@@ -29,11 +31,19 @@ set -u
 
 MODE=${1:-meek}
 case $MODE in
-meek | meek_lite | go_server | obfs4 | plain) ;;
-*) echo "usage: $0 [meek|meek_lite|go_server|obfs4|plain]" >&2; exit 99 ;;
+meek | h2 | meek_lite | go_server | obfs4 | plain) ;;
+*) echo "usage: $0 [meek|h2|meek_lite|go_server|obfs4|plain]" >&2; exit 99 ;;
 esac
+# h2: the meek case through an HTTP/2 front.
+HTTP=HTTP/1.1
+unset TN_NGINX_HTTP2
+if [ "$MODE" = h2 ]; then
+	MODE=meek
+	HTTP=HTTP/2.0
+	export TN_NGINX_HTTP2=1
+fi
 
-tn_init "level2-$MODE"
+tn_init "level2-$MODE${TN_NGINX_HTTP2:+-h2}"
 OBFS4PROXY=${OBFS4PROXY:-/usr/bin/obfs4proxy}
 case $MODE in meek | meek_lite | go_server)
 	command -v nginx >/dev/null 2>&1 || tn_skip "nginx not installed"
@@ -184,12 +194,18 @@ case $MODE in meek | meek_lite | go_server)
 	[ "$PEERS" = "127.0.0.2 " ] ||
 	    tn_fail "expected nginx -> meek-server connections from 127.0.0.2 only, saw '$PEERS'"
 	# Domain fronting: TLS named the front (SNI localhost), HTTP the bridge.
-	grep -q 'sni=localhost host=meek.test "POST / HTTP/1.1" 200' "$TN_DIR/nginx/access.log" ||
-	    tn_fail "nginx saw no POST with SNI localhost and Host meek.test"
-	tn_say "nginx: $(grep -c 'sni=localhost host=meek.test "POST' "$TN_DIR/nginx/access.log") POSTs with SNI localhost, Host meek.test"
+	grep -q "sni=localhost host=meek.test \"POST / $HTTP\" 200" "$TN_DIR/nginx/access.log" ||
+	    tn_fail "nginx saw no $HTTP POST with SNI localhost and Host meek.test"
+	if [ "$HTTP" = HTTP/2.0 ]; then
+		grep -q 'HTTP/1.1"' "$TN_DIR/nginx/access.log" &&
+		    tn_fail "nginx saw HTTP/1.1 requests from meek-client through the h2 front"
+		grep -q 'HTTP/2 connection to front localhost' "$TN_DIR/client/pt-meek-client.log" ||
+		    tn_fail "meek-client's log names no HTTP/2 connection to the front"
+	fi
+	tn_say "nginx: $(grep -c 'sni=localhost host=meek.test "POST' "$TN_DIR/nginx/access.log") $HTTP POSTs with SNI localhost, Host meek.test"
 	tn_say "bridge tor: ExtORPort auth ok, USERADDR 127.0.0.1 from X-Forwarded-For, TRANSPORT meek"
 	;;
 esac
 tn_check_loopback
-tn_say "PASS ($MODE)"
+tn_say "PASS ($MODE${TN_NGINX_HTTP2:+ over HTTP/2})"
 exit 0

@@ -38,8 +38,13 @@ for m in poll stream; do
 	    grep -q 'hold 120000 ms, keepalive 60000 ms' "$TMPD/client_$m.log"
 	check "--mode $m: the session ran in mode $m" \
 	    grep -q "mode $m\$" "$TMPD/client_$m.log"
-	check "--mode $m: no failed request in the client's log" \
-	    eval '! grep -Eiq "poll failed|failed: |giving up|WARN" "$TMPD/client_$m.log"'
+	if grep -Ei "poll failed|failed: |giving up|WARN" "$TMPD/client_$m.log" \
+	    >"$TMPD/failed_$m"; then
+		fail "--mode $m: no failed request in the client's log"
+		head -5 "$TMPD/failed_$m" | sed 's/^/     /'
+	else
+		ok "--mode $m: no failed request in the client's log"
+	fi
 	stop "client_$m"
 done
 

@@ -16,12 +16,7 @@ require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" "$MEEK_ECHO" \
     "$MEEK_SOCKS"
 make_certs
 
-start_source orport
-start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
-    --orport "$orport_ADDR" --meek-ip-from 127.0.0.1 --log-level debug \
-    --log "$TMPD/server.log"
-start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls --xff \
-    --url "http://127.0.0.1:$server_PORT/" --log "$TMPD/reflect.log"
+reflect_chain
 
 NPORT=$(free_port) || die "no free port for nginx"
 # contrib/nginx/front.conf, with test names, paths and ports, and a body

@@ -235,7 +235,8 @@ elapsed() {
 }
 
 # run_modes PATH CLIENT_ARGS...: the issue's first test on one path.  Three
-# meek-clients (--mode stream, --mode poll, auto) with CLIENT_ARGS, each
+# meek-clients (--mode stream, --mode poll, auto; RUN_MODES lists others,
+# e.g. "classic stream poll auto") with CLIENT_ARGS, each
 # running RUN_SESSIONS (2) interleaved sessions of RUN_UP (16 MiB) up and
 # RUN_DOWN (64 MiB) down at once against the one server behind the path
 # (the echo record $TMPD/orport.rec): every byte intact at both ends
@@ -244,18 +245,18 @@ elapsed() {
 run_modes() {
 	local path=$1 m t0 want
 	shift
-	for m in stream poll auto; do
+	for m in ${RUN_MODES:-stream poll auto}; do
 		start_bg "client_$m" "$MEEK_CLIENT" --listen 127.0.0.1:0 \
 		    --mode "$m" "$@" --log "$TMPD/client_$m.log"
 	done
 	t0=$(date +%s.%N)
-	for m in stream poll auto; do
+	for m in ${RUN_MODES:-stream poll auto}; do
 		local addrvar="client_${m}_ADDR"
 		flow_bg "$m" "${!addrvar}" --bytes "${RUN_UP:-$(mib 16)}" \
 		    --down "${RUN_DOWN:-$(mib 64)}" --sessions "${RUN_SESSIONS:-2}" \
 		    --timeout "$(secs 600)"
 	done
-	for m in stream poll auto; do
+	for m in ${RUN_MODES:-stream poll auto}; do
 		if flow_wait "$m"; then
 			ok "$path, --mode $m: ${RUN_SESSIONS:-2} interleaved sessions complete"
 		else
@@ -263,7 +264,7 @@ run_modes() {
 		fi
 	done
 	log "   all three clients done in $(elapsed "$t0") s"
-	for m in stream poll auto; do
+	for m in ${RUN_MODES:-stream poll auto}; do
 		check "$path, --mode $m: SHA-256 both ways equal at the SOCKS and ORPort ends" \
 		    match "$m" "$TMPD/orport.rec"
 		check "$path, --mode $m: no session stalled (downstream gaps under $(secs 15) s)" \

@@ -95,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		(void)h2sess_done(s);
 		(void)h2sess_goaway(s);
-		(void)h2sess_open_streams(s);
+		h2sess_idle(s);
 	}
 	h2sess_fail(s, MEEK_EIO);
 	read_req(a, &m, 100);

@@ -29,13 +29,16 @@ cleanly.  Every wait is bounded.
 """
 import json
 import os
-import signal
 import socket
 import ssl
 import sys
 import threading
 
 import hpack
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tls"))
+from hellocap import run_commands  # noqa: E402 (after the path)
 
 PAGE = b"<!doctype html><title>h2cap</title><p>h2cap-page</p>\n"
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -384,17 +387,9 @@ def cmd_show(path):
     return 0
 
 
-def on_term(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def main(argv):
-    signal.signal(signal.SIGTERM, on_term)
-    cmds = {"listen": cmd_listen, "compare": cmd_compare, "show": cmd_show}
-    if len(argv) < 2 or argv[1] not in cmds:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return cmds[argv[1]](*argv[2:])
+    return run_commands(argv, {"listen": cmd_listen, "compare": cmd_compare,
+                               "show": cmd_show}, __doc__)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,20 @@ start_extor_server() {
 	    --log "$TMPD/server$s.log"
 }
 
+# reflect_chain: the App Engine-style chain's back end for tests/ext and
+# tests/h2 (sourced after tests/ext/xlib.sh): the ORPort end orport
+# (meek-test-echo --source), meek-server --disable-tls (debug log
+# $TMPD/server.log, X-Forwarded-For trusted from 127.0.0.1) and
+# meek-reflect --disable-tls --xff in front of it; sets reflect_PORT.
+reflect_chain() {
+	start_source orport
+	start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
+	    --orport "$orport_ADDR" --meek-ip-from 127.0.0.1 --log-level debug \
+	    --log "$TMPD/server.log"
+	start_bg reflect "$MEEK_REFLECT" --listen 127.0.0.1:0 --disable-tls \
+	    --xff --url "http://127.0.0.1:$server_PORT/" --log "$TMPD/reflect.log"
+}
+
 # tls_vhost PORT NAME DIRECTIVES [default_server]: prints an nginx server
 # for NAME on 127.0.0.1:PORT over TLS (the test PKI's RSA leaf) with
 # DIRECTIVES inside.

@@ -466,14 +466,21 @@ def on_term(signum, frame):
     raise SystemExit(128 + signum)     # runs the finally blocks: kills what we started
 
 
-def main(argv):
+def run_commands(argv, cmds, doc):
+    """A capture tool's main (tests/h2/h2cap.py uses it too): SIGTERM runs
+    the finally blocks, argv[1] names one of CMDS (else DOC, status 2)."""
     signal.signal(signal.SIGTERM, on_term)
-    cmds = {"dissect": cmd_dissect, "chromium": cmd_chromium, "tool": cmd_tool,
-            "meek": cmd_meek, "compare": cmd_compare}
     if len(argv) < 2 or argv[1] not in cmds:
-        print(__doc__, file=sys.stderr)
+        print(doc, file=sys.stderr)
         return 2
     return cmds[argv[1]](*argv[2:])
+
+
+def main(argv):
+    return run_commands(argv, {"dissect": cmd_dissect,
+                               "chromium": cmd_chromium, "tool": cmd_tool,
+                               "meek": cmd_meek, "compare": cmd_compare},
+                        __doc__)
 
 
 if __name__ == "__main__":

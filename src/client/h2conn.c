@@ -6,8 +6,12 @@
  * (unless a full answer queue holds input back), send what h2sess framed,
  * read what the socket has now, else poll the socket and a wake pipe.  The
  * requesting threads write a byte to the wake pipe when they add work
- * (a request, a drained queue, a reset); the connection thread broadcasts
- * the condition variable whenever a request may have changed.
+ * (a request, a reset, a queue drained to half after a full one stalled
+ * the thread: not at every read, or thread and reader would take turns
+ * for each record).  Each request has its own condition variable, and
+ * the connection thread signals only the waiters whose answer moved (a
+ * download's reader is not woken for an upstream POST's head, nor the
+ * other way round).
  * When nothing comes for ARENA_IDLE_MS (arena_poll) its buffers go back,
  * open streams or not, as an idle HTTP/1.1 connection's do.
  */
@@ -33,15 +37,18 @@
 #define H2CONN_RBUF 16384          /* the front's bytes, read at once */
 #define H2CONN_OUT_SOFT (64 * 1024) /* framed bytes gathered per write */
 #define H2CONN_IO_MS 30000          /* bound on one socket write */
+#define H2CONN_BATCH (H2SESS_QUEUE_CAP / 2) /* answer bytes per wake-up */
 
 struct h2conn {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;     /* a request may have changed */
+	struct h2conn_req *reqs; /* the live requests, for h2conn_notify */
 	int refs;
 	struct h2sess *h2;
 	const void *key;
 	int dead;                /* the failure that ended it, 0 alive */
 	int stop;                /* the last reference is gone */
+	int stalled;             /* a full queue stopped the thread's reads */
+	int notify_due;          /* input came since the last h2conn_flush */
 	int wake[2];             /* requesters -> the connection thread */
 	pthread_t thread;
 	/* The connection thread's own: */
@@ -51,10 +58,15 @@ struct h2conn {
 	size_t out_cap;
 };
 
-struct h2conn_req {
+enum { H2CONN_WANT_NONE, H2CONN_WANT_HEAD, H2CONN_WANT_BODY };
+
+struct h2conn_req {          /* every field under c->lock */
 	struct h2conn *c;
 	struct h2req *r;
-	int aborted;             /* under c->lock */
+	struct h2conn_req *next; /* in c->reqs */
+	pthread_cond_t cond;     /* its waiter's: the answer moved */
+	int want;                /* what its waiter waits for */
+	int aborted;
 };
 
 static void
@@ -67,6 +79,46 @@ h2conn_wake(struct h2conn *c)
 	while (w < 0 && errno == EINTR);
 }
 
+/* Under the lock: wakes each waiter whose wait is over.  A waiter is
+ * woken for an answer's head or bytes once its answer finished or
+ * H2CONN_BATCH bytes of it are queued, or when `all`: before the
+ * connection thread waits (h2conn_flush).  So a burst of records is one
+ * wake-up rather than one per record, a classic answer (head, body, end)
+ * is one, and a lone record still goes at once. */
+static void
+h2conn_notify(struct h2conn *c, int all)
+{
+	if (all)
+		c->notify_due = 0;
+	for (struct h2conn_req *q = c->reqs; q != NULL; q = q->next) {
+		int ready;
+
+		if (q->want == H2CONN_WANT_NONE)
+			continue;
+		if (q->aborted || c->dead)
+			ready = 1;
+		else if (!(q->want == H2CONN_WANT_HEAD ? h2req_settled(q->r) :
+		    h2req_readable(q->r)))
+			ready = 0;
+		else
+			ready = all || h2req_finished(q->r) ||
+			    h2req_queued(q->r) >= H2CONN_BATCH;
+		if (ready)
+			pthread_cond_signal(&q->cond);
+	}
+}
+
+/* The lock not held: the connection thread is about to wait (for input,
+ * a wake-up or a write): every waiter that has something gets it now. */
+static void
+h2conn_flush(struct h2conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->notify_due)
+		h2conn_notify(c, 1);
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Under the lock: the connection failed with `code`. */
 static void
 h2conn_fail_locked(struct h2conn *c, int code)
@@ -75,7 +127,32 @@ h2conn_fail_locked(struct h2conn *c, int code)
 		return;
 	c->dead = code < 0 ? code : MEEK_EIO;
 	h2sess_fail(c->h2, c->dead);
-	pthread_cond_broadcast(&c->cond);
+	h2conn_notify(c, 1);
+}
+
+/* Under the lock: 1 when a request other than `q` has a waiter. */
+static int
+h2conn_others_wait(const struct h2conn *c, const struct h2conn_req *q)
+{
+	for (const struct h2conn_req *o = c->reqs; o != NULL; o = o->next)
+		if (o != q && o->want != H2CONN_WANT_NONE)
+			return 1;
+	return 0;
+}
+
+/* Under the lock: 1 (and the thread is no longer stalled: the caller
+ * wakes it) when a full queue stalled the connection thread and none is
+ * full now, and `q` (unless NULL) holds at most half a queue or another
+ * request waits for the thread. */
+static int
+h2conn_unstall(struct h2conn *c, const struct h2conn_req *q)
+{
+	if (!c->stalled || h2sess_blocked(c->h2) || (q != NULL &&
+	    h2req_queued(q->r) > H2SESS_QUEUE_CAP / 2 &&
+	    !h2conn_others_wait(c, q)))
+		return 0;
+	c->stalled = 0;
+	return 1;
 }
 
 /* Under the lock: what h2sess framed, gathered into c->out.  Returns the
@@ -130,7 +207,10 @@ h2conn_feed(struct h2conn *c)
 		return 0;
 	}
 	stream_consume(&c->s, (size_t)k);
-	pthread_cond_broadcast(&c->cond);
+	if (k > 0) {
+		c->notify_due = 1;
+		h2conn_notify(c, 0);
+	}
 	return k > 0;
 }
 
@@ -161,10 +241,15 @@ h2conn_idle_bufs(void *arg)
 	pthread_mutex_unlock(&c->lock);
 }
 
+#define H2CONN_READABLE 1    /* h2conn_poll: the socket has input */
+#define H2CONN_WOKEN 2       /* h2conn_poll: a requester woke the thread */
+
 /* Waits at most `ms` (-1: no bound) for the wake pipe and, when `sock`,
- * for input on the socket.  Returns 1 when the socket is readable (or
- * hung up: the read says how).  A wait with nothing coming gives the
- * buffers back (h2conn_idle_bufs). */
+ * for input on the socket.  Returns H2CONN_READABLE when the socket is
+ * readable (or hung up: the read says how), or'd with H2CONN_WOKEN when
+ * the wake pipe fired (its bytes are taken: the caller goes back to the
+ * loop, which looks at what changed), 0 when nothing came.  A wait with
+ * nothing coming gives the buffers back (h2conn_idle_bufs). */
 static int
 h2conn_poll(struct h2conn *c, int sock, int ms)
 {
@@ -182,7 +267,8 @@ h2conn_poll(struct h2conn *c, int sock, int ms)
 	if ((p[0].revents & POLLIN) != 0)
 		while (read(c->wake[0], junk, sizeof junk) > 0)
 			;
-	return sock && p[1].revents != 0;
+	return (sock && p[1].revents != 0 ? H2CONN_READABLE : 0) |
+	    ((p[0].revents & POLLIN) != 0 ? H2CONN_WOKEN : 0);
 }
 
 /* Under the lock not held: the connection failed with `code`. */
@@ -229,7 +315,8 @@ h2conn_salvage(struct h2conn *c)
  * lock not held): writes them, then reads one record when the socket (or
  * TLS) has input; waits for input or a wake-up when there was nothing to
  * write.  A read waits for the rest of a record that began to arrive
- * (bounded by H2CONN_IO_MS), never for one that has not. */
+ * (bounded by H2CONN_IO_MS), never for one that has not; before the
+ * thread waits for input, the waiters get what came (h2conn_flush). */
 static void
 h2conn_io(struct h2conn *c, size_t olen, int want_read)
 {
@@ -253,7 +340,16 @@ h2conn_io(struct h2conn *c, size_t olen, int want_read)
 		return;
 	}
 	if (!stream_has_pending(&c->s)) {
-		if (!h2conn_poll(c, 1, olen > 0 ? 0 : -1))
+		int r = h2conn_poll(c, 1, 0);
+
+		if (r == 0) {
+			/* No input right now: the waiters get what came. */
+			h2conn_flush(c);
+			if (olen > 0)
+				return;
+			r = h2conn_poll(c, 1, -1);
+		}
+		if ((r & H2CONN_READABLE) == 0)
 			return;
 	}
 	if (h2conn_rbuf(c) != 0) {
@@ -279,13 +375,17 @@ h2conn_main(void *arg)
 		olen = h2conn_gather(c);
 		if (!c->dead && h2sess_done(c->h2))
 			h2conn_fail_locked(c, MEEK_ECLOSED);
-		want_read = !c->dead && !h2sess_blocked(c->h2) &&
+		c->stalled = !c->dead && h2sess_blocked(c->h2);
+		want_read = !c->dead && !c->stalled &&
 		    (c->rbuf == NULL || c->s.rlen < c->s.rcap);
 		if (c->dead && c->s.fd >= 0) {
 			/* Closed here, in the thread that owns the stream. */
 			stream_close(&c->s);
 			continue;
 		}
+		/* About to write or to wait without reading: no batching. */
+		if (c->notify_due && (olen > 0 || !want_read || c->s.fd < 0))
+			h2conn_notify(c, 1);
 		pthread_mutex_unlock(&c->lock);
 		if (c->s.fd >= 0)
 			h2conn_io(c, olen, want_read);
@@ -306,7 +406,6 @@ h2conn_destroy(struct h2conn *c)
 		close(c->wake[0]);
 	if (c->wake[1] >= 0)
 		close(c->wake[1]);
-	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c->rbuf);
 	free(c->out);
@@ -330,7 +429,6 @@ h2conn_start(struct h2conn **out, struct stream *s, const void *key,
     const char **why)
 {
 	struct h2conn *c = calloc(1, sizeof *c);
-	pthread_condattr_t ca;
 	int rc;
 
 	*out = NULL;
@@ -345,10 +443,6 @@ h2conn_start(struct h2conn **out, struct stream *s, const void *key,
 	c->key = key;
 	c->refs = 1;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	c->rbuf = malloc(H2CONN_RBUF);
 	if (c->rbuf == NULL || h2conn_pipe(c->wake) != 0 ||
 	    (rc = h2sess_new(&c->h2, why)) != 0) {
@@ -428,11 +522,20 @@ h2conn_request(struct h2conn *c, const char *authority, const char *path,
     const char **why)
 {
 	struct h2conn_req *q = calloc(1, sizeof *q);
+	pthread_condattr_t ca;
 	int rc;
 
 	*out = NULL;
 	if (q == NULL)
 		return meek_fail(why, "out of memory", MEEK_ENOMEM);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&q->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc != 0) {
+		free(q);
+		return meek_fail(why, "out of memory", MEEK_ENOMEM);
+	}
 	pthread_mutex_lock(&c->lock);
 	if (c->dead)
 		rc = meek_fail(why, "the connection takes no new request",
@@ -443,9 +546,12 @@ h2conn_request(struct h2conn *c, const char *authority, const char *path,
 	if (rc == 0) {
 		c->refs++;
 		q->c = c;
+		q->next = c->reqs;
+		c->reqs = q;
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (rc != 0) {
+		pthread_cond_destroy(&q->cond);
 		free(q);
 		return rc;
 	}
@@ -454,22 +560,29 @@ h2conn_request(struct h2conn *c, const char *authority, const char *path,
 	return 0;
 }
 
-/* Under the lock: waits on the condition until `deadline` (-1: none).
- * Returns 0, or MEEK_ETIMEDOUT once it passed. */
+/* Under the lock: waits until `deadline` (-1: none) for what `want`
+ * names to move on `q`, first waking a connection thread stalled by a
+ * queue that is no longer full.  Returns 0, or MEEK_ETIMEDOUT once the
+ * deadline passed. */
 static int
-h2conn_wait(struct h2conn *c, long long deadline)
+h2conn_wait(struct h2conn_req *q, int want, long long deadline)
 {
+	struct h2conn *c = q->c;
 	struct timespec ts;
 	int left = clock_left(deadline);
 
 	if (left == 0)
 		return MEEK_ETIMEDOUT;
+	if (h2conn_unstall(c, NULL))
+		h2conn_wake(c);
+	q->want = want;
 	if (left < 0) {
-		pthread_cond_wait(&c->cond, &c->lock);
-		return 0;
+		pthread_cond_wait(&q->cond, &c->lock);
+	} else {
+		ts = clock_after(CLOCK_MONOTONIC, left);
+		pthread_cond_timedwait(&q->cond, &c->lock, &ts);
 	}
-	ts = clock_after(CLOCK_MONOTONIC, left);
-	pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+	q->want = H2CONN_WANT_NONE;
 	return 0;
 }
 
@@ -492,7 +605,7 @@ h2conn_wait_head(struct h2conn_req *q, struct http_msg *m, int timeout_ms,
 			h2req_drop_body(q->r);
 			break;
 		}
-		if (h2conn_wait(c, deadline) != 0) {
+		if (h2conn_wait(q, H2CONN_WANT_HEAD, deadline) != 0) {
 			rc = meek_fail(why, "no response in time",
 			    MEEK_ETIMEDOUT);
 			break;
@@ -526,18 +639,16 @@ h2conn_body_read(void *ctx, void *buf, size_t len, int timeout_ms)
 
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		int blocked = h2sess_blocked(c->h2);
-
 		if (q->aborted) {
 			n = MEEK_ECLOSED;
 			break;
 		}
 		if ((n = h2req_read(q->r, buf, len)) != 0) {
-			/* A drained queue lets the connection read again. */
-			unblocked = blocked && !h2sess_blocked(c->h2);
+			/* Half a queue drained lets the connection read on. */
+			unblocked = h2conn_unstall(c, q);
 			break;
 		}
-		if (h2conn_wait(c, deadline) != 0) {
+		if (h2conn_wait(q, H2CONN_WANT_BODY, deadline) != 0) {
 			n = MEEK_ETIMEDOUT;
 			break;
 		}
@@ -566,11 +677,24 @@ void
 h2conn_req_free(struct h2conn_req *q)
 {
 	struct h2conn *c = q->c;
+	struct h2conn_req **pp;
+	int wake;
 
 	pthread_mutex_lock(&c->lock);
-	h2req_release(q->r);
+	for (pp = &c->reqs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	/* The thread has work when a reset is to go out, the freed queue
+	 * lets it read on, or after a GOAWAY (the last stream's end ends the
+	 * connection); a finished answer's release needs none. */
+	wake = h2req_release(q->r);
+	wake |= h2conn_unstall(c, NULL) | h2sess_goaway(c->h2);
 	pthread_mutex_unlock(&c->lock);
-	h2conn_wake(c);
+	if (wake)
+		h2conn_wake(c);
+	pthread_cond_destroy(&q->cond);
 	free(q);
 	h2conn_unref(c);
 }
@@ -597,6 +721,6 @@ h2conn_req_abort(struct h2conn_req *q)
 {
 	pthread_mutex_lock(&q->c->lock);
 	q->aborted = 1;
-	pthread_cond_broadcast(&q->c->cond);
+	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->c->lock);
 }

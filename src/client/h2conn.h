@@ -6,7 +6,7 @@
  * The connection has a thread of its own, the only one that touches the
  * TLS stream: it sends what client/h2sess.c frames and feeds it what the
  * front sends, so no request waits behind another's blocking read.  The
- * requesting threads only submit, wait on the connection's condition
+ * requesting threads only submit, wait on their request's condition
  * variable and take their answer's bytes (no event loop: blocking waits
  * with deadlines on both sides).
  *

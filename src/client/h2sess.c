@@ -624,6 +624,24 @@ h2req_readable(const struct h2req *r)
 }
 
 int
+h2req_settled(const struct h2req *r)
+{
+	return r->head_err || r->head_done || r->fail || r->closed;
+}
+
+int
+h2req_finished(const struct h2req *r)
+{
+	return r->ended || r->closed || r->fail || r->head_err;
+}
+
+size_t
+h2req_queued(const struct h2req *r)
+{
+	return r->qlen;
+}
+
+int
 h2req_refused(const struct h2req *r)
 {
 	return r->refused;
@@ -642,7 +660,7 @@ h2req_drop_body(struct h2req *r)
 		r->body = NULL;
 }
 
-void
+int
 h2req_release(struct h2req *r)
 {
 	struct h2sess *s = r->s;
@@ -659,8 +677,8 @@ h2req_release(struct h2req *r)
 	if (r->closed || r->id <= 0 || s->fail || (r->headers_sent &&
 	    nghttp2_session_find_stream(s->ng, r->id) == NULL)) {
 		h2_req_drop(s, r);
-		return;
+		return 0;
 	}
-	nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, r->id,
-	    NGHTTP2_CANCEL);
+	return nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, r->id,
+	    NGHTTP2_CANCEL) == 0;
 }

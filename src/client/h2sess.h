@@ -94,6 +94,14 @@ int h2req_head(struct h2req *r, struct http_msg *m, const char **why);
 long h2req_read(struct h2req *r, void *buf, size_t len);
 /* 1 when body bytes or the body's end (or its failure) can be read now. */
 int h2req_readable(const struct h2req *r);
+/* 1 when h2req_head() would return nonzero: the head, or why none comes. */
+int h2req_settled(const struct h2req *r);
+/* 1 when nothing more comes for `r`: its answer ended, its stream closed
+ * or failed. */
+int h2req_finished(const struct h2req *r);
+/* The answer bytes queued for the reader (at most H2SESS_QUEUE_CAP plus
+ * one DATA frame). */
+size_t h2req_queued(const struct h2req *r);
 /* 1 when the front cannot have processed the request (REFUSED_STREAM, a
  * GOAWAY below it, never sent): it may be sent again as it is. */
 int h2req_refused(const struct h2req *r);
@@ -103,7 +111,8 @@ int h2req_body_sent(const struct h2req *r);
  * early): the stream is reset when it would need more of it. */
 void h2req_drop_body(struct h2req *r);
 /* The caller is done with `r`: an open stream is reset (CANCEL); `r` is
- * gone for the caller. */
-void h2req_release(struct h2req *r);
+ * gone for the caller.  Returns 1 when that reset waits to be sent
+ * (h2sess_send has bytes), 0 when nothing more goes out for it. */
+int h2req_release(struct h2req *r);
 
 #endif

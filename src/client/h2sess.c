@@ -5,9 +5,11 @@
  */
 #include "config.h"
 #include "client/h2sess.h"
+#include "shared/arena.h"
 #include "shared/err.h"
 
 #include <nghttp2/nghttp2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,13 @@ static const nghttp2_settings_entry h2_settings[] = {
 };
 #define H2_CONN_WINDOW 15728640
 #define H2_WEIGHT 256
+/* nghttp2's blocks of H2_BIG bytes or more that it allocates while the
+ * session is made (its frame buffer: 16 KiB and a frame head) are mappings
+ * of their own, so that an idle connection gives their pages back
+ * (h2sess_idle).  Blocks allocated later are left alone: a big header in
+ * the HPACK table must stay. */
+#define H2_BIG 16384
+#define H2_BIG_SLOTS 4
 
 struct h2req {
 	struct h2sess *s;
@@ -45,8 +54,18 @@ struct h2req {
 	int fail;                  /* the connection's failure, 0 none */
 };
 
+struct h2big {
+	void *p;                   /* NULL: a free slot */
+	size_t len;
+	int droppable;             /* allocated while the session was made */
+};
+
 struct h2sess {
 	nghttp2_session *ng;
+	nghttp2_mem mem;           /* nghttp2's allocator: h2_mem_* */
+	struct h2big big[H2_BIG_SLOTS];
+	int making;                /* inside nghttp2_session_client_new3 */
+	int out_empty;             /* the last mem_send returned nothing */
 	struct h2req *reqs;
 	int goaway;
 	int32_t goaway_last;
@@ -319,6 +338,82 @@ h2_body_read(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
 	return (ssize_t)len;
 }
 
+/* nghttp2's allocator.  A block is big (its own mapping, in s->big) when
+ * a fresh one of H2_BIG bytes or more is asked for and a slot is free;
+ * every other block is malloc's.  The session serializes every call. */
+static struct h2big *
+h2_big_of(struct h2sess *s, const void *p)
+{
+	for (int i = 0; p != NULL && i < H2_BIG_SLOTS; i++)
+		if (s->big[i].p == p)
+			return &s->big[i];
+	return NULL;
+}
+
+static void *
+h2_mem_malloc(size_t n, void *user)
+{
+	struct h2sess *s = user;
+
+	for (int i = 0; n >= H2_BIG && i < H2_BIG_SLOTS; i++) {
+		struct h2big *b = &s->big[i];
+
+		if (b->p == NULL) {
+			if ((b->p = arena_map(n)) == NULL)
+				return NULL;
+			b->len = n;
+			b->droppable = s->making;
+			return b->p;
+		}
+	}
+	return malloc(n);
+}
+
+static void
+h2_mem_free(void *p, void *user)
+{
+	struct h2big *b = h2_big_of(user, p);
+
+	if (b == NULL) {
+		free(p);
+		return;
+	}
+	arena_unmap(b->p, b->len);
+	b->p = NULL;
+}
+
+static void *
+h2_mem_calloc(size_t k, size_t n, void *user)
+{
+	void *p;
+
+	if (n != 0 && k > SIZE_MAX / n)
+		return NULL;
+	if (k * n < H2_BIG)
+		return calloc(k, n);
+	if ((p = h2_mem_malloc(k * n, user)) != NULL &&
+	    h2_big_of(user, p) == NULL)
+		memset(p, 0, k * n);          /* a mapping is zeroed */
+	return p;
+}
+
+static void *
+h2_mem_realloc(void *p, size_t n, void *user)
+{
+	struct h2big *b = h2_big_of(user, p);
+	void *q;
+
+	if (p == NULL)
+		return h2_mem_malloc(n, user);
+	if (b == NULL)
+		return realloc(p, n);
+	if ((q = h2_mem_malloc(n, user)) == NULL)
+		return NULL;
+	memcpy(q, p, n < b->len ? n : b->len);
+	h2_mem_free(p, user);
+	return q;
+}
+
 int
 h2sess_new(struct h2sess **out, const char **why)
 {
@@ -344,8 +439,17 @@ h2sess_new(struct h2sess **out, const char **why)
 	/* No push, and a bound on the streams the front's frames may keep
 	 * open on our side. */
 	nghttp2_option_set_max_reserved_remote_streams(opt, 0);
-	if (nghttp2_session_client_new2(&s->ng, cb, s, opt) != 0)
+	s->mem.mem_user_data = s;
+	s->mem.malloc = h2_mem_malloc;
+	s->mem.free = h2_mem_free;
+	s->mem.calloc = h2_mem_calloc;
+	s->mem.realloc = h2_mem_realloc;
+	s->making = 1;
+	rc = nghttp2_session_client_new3(&s->ng, cb, s, opt, &s->mem);
+	s->making = 0;
+	if (rc != 0)
 		goto out;
+	rc = -1;
 	if (nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, h2_settings,
 	    sizeof h2_settings / sizeof h2_settings[0]) != 0 ||
 	    nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0,
@@ -370,6 +474,8 @@ h2sess_free(struct h2sess *s)
 	s->deleting = 1;
 	nghttp2_session_del(s->ng);
 	s->ng = NULL;
+	for (int i = 0; i < H2_BIG_SLOTS; i++)     /* nghttp2 freed them all */
+		arena_unmap(s->big[i].p, s->big[i].len);
 	while (s->reqs != NULL) {
 		struct h2req *r = s->reqs;
 
@@ -513,6 +619,7 @@ h2sess_send(struct h2sess *s, const unsigned char **data, size_t *len,
 	n = nghttp2_session_mem_send(s->ng, data);
 	if (n < 0)
 		return meek_fail(why, "HTTP/2 framing failed", MEEK_EPROTO);
+	s->out_empty = n == 0;
 	*len = (size_t)n;
 	return 0;
 }
@@ -542,6 +649,11 @@ h2sess_goaway(const struct h2sess *s)
 void
 h2sess_idle(struct h2sess *s)
 {
+	/* The frame buffer holds nothing once mem_send said so: nghttp2
+	 * frames into it afresh, the zero pages fault back in. */
+	for (int i = 0; s->out_empty && i < H2_BIG_SLOTS; i++)
+		if (s->big[i].p != NULL && s->big[i].droppable)
+			arena_drop(s->big[i].p, s->big[i].len);
 	for (struct h2req *r = s->reqs; r != NULL; r = r->next)
 		if (r->qlen == 0 && r->q != NULL) {
 			free(r->q);

@@ -16,7 +16,9 @@
  * taking input (h2sess_recv returns short, h2sess_blocked() is 1) until a
  * reader drains it, so a slow reader holds at most that much per request
  * (TCP's flow control holds the rest back at the front).  A drained queue
- * is kept for the next DATA until h2sess_idle().
+ * is kept for the next DATA until h2sess_idle(), which also gives back the
+ * pages of nghttp2's 16 KiB frame buffer (a mapping of its own) while
+ * nothing waits to be sent.
  *
  * Ownership: the session owns its requests.  A request stays valid after
  * its stream closed until the caller releases it (h2req_release); the
@@ -67,7 +69,8 @@ int h2sess_send(struct h2sess *s, const unsigned char **data, size_t *len,
 /* 1 while a full queue stops h2sess_recv. */
 int h2sess_blocked(const struct h2sess *s);
 /* Nothing came for a while: the queues that hold nothing go back (a
- * drained queue is kept for the next DATA until then). */
+ * drained queue is kept for the next DATA until then), and so do the
+ * frame buffer's pages when the last h2sess_send() had nothing. */
 void h2sess_idle(struct h2sess *s);
 /* 1 when the connection is finished (both sides said GOAWAY, or a fatal
  * error): nothing more to read or write. */

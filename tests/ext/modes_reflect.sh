@@ -11,14 +11,8 @@
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../reflector/rlib.sh"
 . "$(dirname "$0")/xlib.sh"
-require nginx openssl
-require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" "$MEEK_ECHO" \
-    "$MEEK_SOCKS"
-make_certs
-
 reflect_chain
 
-NPORT=$(free_port) || die "no free port for nginx"
 # contrib/nginx/front.conf, with test names, paths and ports, and a body
 # limit that lets 1 MiB extension bodies through.
 nginx_front front "$NPORT" "$reflect_PORT"

@@ -16,11 +16,6 @@ TEST_DIR=tests/h2
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../reflector/rlib.sh"
 . "$(dirname "$0")/../ext/xlib.sh"
-require nginx openssl
-require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" "$MEEK_ECHO" \
-    "$MEEK_SOCKS"
-make_certs
-
 reflect_chain
 
 # nginx_front's server blocks, with http2 on the listener, and an access
@@ -29,7 +24,6 @@ reflect_chain
 # 1000 by default; past it nginx sends GOAWAY) is raised so that a
 # session's requests all fit one connection: a classic session of 64 MiB
 # makes more than 1000 (tests/h2/faults_h2.sh tests the GOAWAYs).
-NPORT=$(free_port) || die "no free port for nginx"
 nginx_start front "$NPORT" "
 	upstream meek_reflector {
 		server 127.0.0.1:$reflect_PORT;

@@ -17,11 +17,18 @@ start_extor_server() {
 }
 
 # reflect_chain: the App Engine-style chain's back end for tests/ext and
-# tests/h2 (sourced after tests/ext/xlib.sh): the ORPort end orport
+# tests/h2 (sourced after tests/ext/xlib.sh): what it needs (nginx for
+# the front, the programs, the test PKI), the ORPort end orport
 # (meek-test-echo --source), meek-server --disable-tls (debug log
 # $TMPD/server.log, X-Forwarded-For trusted from 127.0.0.1) and
-# meek-reflect --disable-tls --xff in front of it; sets reflect_PORT.
+# meek-reflect --disable-tls --xff in front of it; sets reflect_PORT, and
+# NPORT to a free port for the nginx front.
 reflect_chain() {
+	require nginx openssl
+	require_built "$MEEK_SERVER" "$MEEK_CLIENT" "$MEEK_REFLECT" \
+	    "$MEEK_ECHO" "$MEEK_SOCKS"
+	make_certs
+	NPORT=$(free_port) || die "no free port for nginx"
 	start_source orport
 	start_bg server "$MEEK_SERVER" --listen 127.0.0.1:0 --disable-tls \
 	    --orport "$orport_ADDR" --meek-ip-from 127.0.0.1 --log-level debug \

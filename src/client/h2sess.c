@@ -65,6 +65,8 @@ struct h2sess {
 	nghttp2_mem mem;           /* nghttp2's allocator: h2_mem_* */
 	struct h2big big[H2_BIG_SLOTS];
 	int making;                /* inside nghttp2_session_client_new3 */
+	unsigned char *spare;      /* a released request's queue, for the */
+	size_t spare_cap;          /* next one (no malloc/free per request) */
 	int out_empty;             /* the last mem_send returned nothing */
 	struct h2req *reqs;
 	int goaway;
@@ -227,6 +229,11 @@ h2_queue_room(struct h2req *r, size_t len)
 	unsigned char *nq;
 	size_t want;
 
+	if (r->q == NULL && r->s->spare != NULL) {
+		r->q = r->s->spare;
+		r->qcap = r->s->spare_cap;
+		r->s->spare = NULL;
+	}
 	if (r->qcap - r->qpos - r->qlen >= len)
 		return 0;
 	if (r->qpos > 0 && r->qlen > 0)
@@ -476,6 +483,7 @@ h2sess_free(struct h2sess *s)
 	s->ng = NULL;
 	for (int i = 0; i < H2_BIG_SLOTS; i++)     /* nghttp2 freed them all */
 		arena_unmap(s->big[i].p, s->big[i].len);
+	free(s->spare);
 	while (s->reqs != NULL) {
 		struct h2req *r = s->reqs;
 
@@ -649,6 +657,9 @@ h2sess_goaway(const struct h2sess *s)
 void
 h2sess_idle(struct h2sess *s)
 {
+	free(s->spare);
+	s->spare = NULL;
+	s->spare_cap = 0;
 	/* The frame buffer holds nothing once mem_send said so: nghttp2
 	 * frames into it afresh, the zero pages fault back in. */
 	for (int i = 0; s->out_empty && i < H2_BIG_SLOTS; i++)
@@ -779,7 +790,15 @@ h2req_release(struct h2req *r)
 
 	r->released = 1;
 	r->body = NULL;
-	free(r->q);
+	/* The queue stays for the next request until the connection idles:
+	 * one of 32 KiB or more is a mapping of its own (arena), and a
+	 * classic session would map and unmap one per request. */
+	if (s->spare == NULL) {
+		s->spare = r->q;
+		s->spare_cap = r->qcap;
+	} else {
+		free(r->q);
+	}
 	r->q = NULL;
 	r->qcap = r->qlen = r->qpos = 0;
 	/* Gone for good (closed, never submitted, or a failed connection

@@ -16,9 +16,10 @@
  * taking input (h2sess_recv returns short, h2sess_blocked() is 1) until a
  * reader drains it, so a slow reader holds at most that much per request
  * (TCP's flow control holds the rest back at the front).  A drained queue
- * is kept for the next DATA until h2sess_idle(), which also gives back the
- * pages of nghttp2's 16 KiB frame buffer (a mapping of its own) while
- * nothing waits to be sent.
+ * is kept for the next DATA, and a released request's for the next
+ * request (no allocation per classic POST), until h2sess_idle(), which
+ * also gives back the pages of nghttp2's 16 KiB frame buffer (a mapping
+ * of its own) while nothing waits to be sent.
  *
  * Ownership: the session owns its requests.  A request stays valid after
  * its stream closed until the caller releases it (h2req_release); the

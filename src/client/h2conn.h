@@ -55,14 +55,15 @@ int h2conn_request(struct h2conn *c, const char *authority, const char *path,
  * MEEK_ETIMEDOUT (the connection is then killed: a front that stalls one
  * stream is not trusted with the next), MEEK_ECLOSED (the connection closed
  * or the request was refused or aborted: h2conn_req_refused() says whether
- * the front cannot have processed it), MEEK_EIO (stream reset), MEEK_EPROTO,
- * with *why. */
+ * the front cannot have processed it), MEEK_ERESET (stream reset),
+ * MEEK_EPROTO, with *why. */
 int h2conn_wait_head(struct h2conn_req *q, struct http_msg *m,
     int timeout_ms, const char **why);
 /* 1 when the front cannot have processed the request (it may be resent). */
 int h2conn_req_refused(struct h2conn_req *q);
 /* Makes `s` the answer body's stream: stream_read() on it takes the body
- * (MEEK_ECLOSED at its end, MEEK_EIO when reset or the connection failed,
+ * (MEEK_ECLOSED at its end, MEEK_ERESET when reset, MEEK_EIO or the
+ * connection's failure when it failed,
  * MEEK_ETIMEDOUT after the stream's timeout: the connection is then
  * killed), stream_close() frees the request (resetting an unfinished
  * stream).  `fd_tag` becomes s->fd.  The request belongs to `s` from then

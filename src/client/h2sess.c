@@ -714,7 +714,7 @@ h2req_head(struct h2req *r, struct http_msg *m, const char **why)
 	if (r->closed)
 		return meek_fail(why, r->refused ? "request refused by the front" :
 		    "stream reset before the answer", r->refused ? MEEK_ECLOSED :
-		    MEEK_EIO);
+		    MEEK_ERESET);
 	return 0;
 }
 
@@ -735,8 +735,8 @@ h2req_read(struct h2req *r, void *buf, size_t len)
 		return MEEK_ECLOSED;
 	if (r->fail)    /* a body the connection cut is no clean end */
 		return r->fail == MEEK_ECLOSED ? MEEK_EIO : r->fail;
-	if (r->closed)
-		return MEEK_EIO;
+	if (r->closed)  /* closed before its end: reset */
+		return MEEK_ERESET;
 	return 0;
 }
 

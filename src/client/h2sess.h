@@ -87,14 +87,14 @@ void h2sess_fail(struct h2sess *s, int code);
 /* The response head, when it is there: copies it into `m` as an HTTP/1.1
  * head (status line, the headers but HTTP/2's hop-by-hop ones) and returns
  * 1; 0 while it has not come; an error with *why when the stream ended
- * without one: MEEK_ECLOSED (closed, or refused: h2req_refused()), MEEK_EIO
- * (reset by the front), MEEK_EPROTO (a head over HTTP_HEAD_MAX) or the
- * connection's failure. */
+ * without one: MEEK_ECLOSED (closed, or refused: h2req_refused()),
+ * MEEK_ERESET (reset by the front), MEEK_EPROTO (a head over
+ * HTTP_HEAD_MAX) or the connection's failure. */
 int h2req_head(struct h2req *r, struct http_msg *m, const char **why);
 /* Takes up to `len` body bytes: >0 bytes, 0 when none is there yet,
- * MEEK_ECLOSED at the end of the body (END_STREAM and all read), MEEK_EIO
- * (reset before its end, or the connection closed) or the connection's
- * failure. */
+ * MEEK_ECLOSED at the end of the body (END_STREAM and all read),
+ * MEEK_ERESET (reset before its end), MEEK_EIO (the connection closed) or
+ * the connection's failure. */
 long h2req_read(struct h2req *r, void *buf, size_t len);
 /* 1 when body bytes or the body's end (or its failure) can be read now. */
 int h2req_readable(const struct h2req *r);

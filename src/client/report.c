@@ -60,6 +60,8 @@ report_class(int rc, int status, char *buf, size_t len)
 		return "cert";
 	case MEEK_EALERT:
 		return "tls-alert";
+	case MEEK_ERESET:
+		return "stream-reset";
 	case MEEK_ETLS:
 		return "tls";
 	case MEEK_EPROXY:

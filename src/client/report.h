@@ -23,8 +23,9 @@ void report_enable_status(void);
  * (MEEK_EALERT), "tls", "cert-name-mismatch", "cert-expired",
  * "cert-not-yet-valid", "cert-not-yet-valid-or-expired" (MEEK_ECERTDATES),
  * "cert-unknown-ca", "cert", "http-NNN", "http-malformed",
- * "connection-closed", "timeout", "proxy", "io".  `buf` (at least 16
- * bytes) holds the http-NNN form. */
+ * "stream-reset" (MEEK_ERESET: an HTTP/2 front's RST_STREAM, never taken
+ * for blocking), "connection-closed", "timeout", "proxy", "io".  `buf`
+ * (at least 16 bytes) holds the http-NNN form. */
 const char *report_class(int rc, int status, char *buf, size_t len);
 
 /* How far a failed try got, for the classes a censor causes. */

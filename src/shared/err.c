@@ -31,6 +31,7 @@ static const struct {
 	{ MEEK_ECERTNOTYET, "certificate not yet valid" },
 	{ MEEK_ECERTDATES, "certificate expired or not yet valid" },
 	{ MEEK_EALERT, "TLS alert from peer" },
+	{ MEEK_ERESET, "stream reset by peer" },
 };
 
 const char *

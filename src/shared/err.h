@@ -44,7 +44,9 @@ enum {
 	MEEK_ECERTDATES = -25,  /* certificate: out of its dates, which one
 	                         * unknown (an intermediate, BearSSL's engine) */
 	MEEK_EALERT = -26,      /* the TLS peer sent a fatal alert */
-	MEEK_ECODE_MIN = -26
+	MEEK_ERESET = -27,      /* an HTTP/2 peer reset the stream (RST_STREAM,
+	                         * inside TLS: the peer's word, no censor's) */
+	MEEK_ECODE_MIN = -27
 };
 
 /* How a function with a `why` fails, in one place: points *why (when why

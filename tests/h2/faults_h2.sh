@@ -13,12 +13,14 @@
 #      nothing lost or duplicated (SHA-256 both ways), no stall.
 #  (b) RST_STREAM (INTERNAL_ERROR and CANCEL in turn) in the middle of a
 #      response, on every 5th stream, and on the first 8 downloads (op=stream
-#      or op=poll responses): extension sessions (stream, poll) stay intact.  A classic session (--mode classic) whose 10th stream
-#      is reset: the classic policy (src/client/httpc.c) gives up rather
+#      or op=poll responses): extension sessions (stream, poll) stay
+#      intact.  A classic session (--mode classic) whose 10th stream is
+#      reset: the classic policy (src/client/httpc.c) gives up rather
 #      than resend, so the session either ends cleanly (its SOCKS
 #      connection closed, what arrived a prefix at both ends, a "session
 #      ...: ended:" warning) or, had the reset cut nothing, completes
 #      intact; never a hang.  A second classic session then completes.
+#      Each client classes the resets "stream-reset", never blocking.
 #  (c) SETTINGS_INITIAL_WINDOW_SIZE 1024 and DATA frames of 1024 bytes at
 #      most from the front: 8 MiB up and 8 MiB down intact, stream and poll,
 #      and the front's h2 library saw no flow-control or protocol error.
@@ -133,6 +135,15 @@ ext_checks() {
 	    eval "! grep -q 'ended by the server' '$TMPD/client_$1.log'"
 }
 
+# stream_reset_classed NAME WHAT: client NAME's log classes the front's
+# RST_STREAMs as stream-reset (an HTTP/2 frame inside TLS: the front's
+# word, never taken for blocking), and nothing there looks like blocking.
+stream_reset_classed() {
+	local f=$TMPD/client_$1.log
+	check "$2: the client classed the resets 'stream-reset' ($(nlines "$f" 'failed \(stream-reset')), never 'looks like blocking'" \
+	    eval "grep -q 'failed (stream-reset' '$f' && ! grep -q 'looks like blocking' '$f'"
+}
+
 # --- (a) GOAWAY and TCP resets, 32 MiB each way -------------------------
 SIZE=$(mib 32)
 # Each connection is killed after KB response bytes: the 32 MiB down need
@@ -225,6 +236,7 @@ for n in rst_stream rst_poll rstdl_stream rstdl_poll; do
 	check "$what: the front reset $r streams mid-response (>= $want)" \
 	    [ "$r" -ge "$want" ]
 	ext_checks "$n" "$m" "$what"
+	stream_reset_classed "$n" "$what"
 	show_client "$n"
 done
 
@@ -245,6 +257,7 @@ case "$cl" in
 	    grep -q -E 'session [^ ]*: ended: ' "$TMPD/client_rst_classic.log"
 	grep -E 'session [^ ]*: ended: ' "$TMPD/client_rst_classic.log" |
 	    head -n 2 | cut -c1-200 | sed 's/^/     /'
+	stream_reset_classed rst_classic "(b) --mode classic"
 	check "(b) --mode classic: every upstream byte that reached the ORPort was right (a prefix)" \
 	    eval '[ -n "$seed" ] && ! grep -q "^BADUP [0-9]* seed=$seed " "$TMPD/orport.rec"'
 	;;

@@ -417,7 +417,7 @@ UNIT_TEST("answers", h2sess_idle_between_frames_keeps_the_body_whole)
 }
 END_TEST
 
-UNIT_TEST("answers", h2sess_reports_a_reset_stream_as_eio)
+UNIT_TEST("answers", h2sess_reports_a_reset_stream_as_ereset)
 {
 	struct pair *p = pair_new(100000, 1);
 	int h = 0;
@@ -431,7 +431,7 @@ UNIT_TEST("answers", h2sess_reports_a_reset_stream_as_eio)
 	ck_assert_int_eq(h, 1);
 	pair_pump(p, 5);
 	ck_assert_int_eq(h2req_read(p->r, p->m.head, 2000), 1000);
-	ck_assert_int_eq(h2req_read(p->r, p->m.head, 10), MEEK_EIO);
+	ck_assert_int_eq(h2req_read(p->r, p->m.head, 10), MEEK_ERESET);
 	ck_assert(!h2req_refused(p->r));
 	h2req_release(p->r);
 	pair_free(p);

@@ -51,6 +51,7 @@ UNIT_TEST("classes", report_classes_by_code)
 		{ MEEK_EPROTO, "http-malformed" },
 		{ MEEK_EHEADTOOBIG, "http-malformed" },
 		{ MEEK_EIO, "io" },
+		{ MEEK_ERESET, "stream-reset" },
 	};
 	char b[16];
 

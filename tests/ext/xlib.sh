@@ -243,28 +243,28 @@ elapsed() {
 # (SHA-256 both ways), no stall, and each client's log shows the mode
 # expected (auto: stream, or AUTO_MODE) for each session, with no fallback.
 run_modes() {
-	local path=$1 m t0 want
+	local path=$1 m t0 want modes=${RUN_MODES:-stream poll auto}
 	shift
-	for m in ${RUN_MODES:-stream poll auto}; do
+	for m in $modes; do
 		start_bg "client_$m" "$MEEK_CLIENT" --listen 127.0.0.1:0 \
 		    --mode "$m" "$@" --log "$TMPD/client_$m.log"
 	done
 	t0=$(date +%s.%N)
-	for m in ${RUN_MODES:-stream poll auto}; do
+	for m in $modes; do
 		local addrvar="client_${m}_ADDR"
 		flow_bg "$m" "${!addrvar}" --bytes "${RUN_UP:-$(mib 16)}" \
 		    --down "${RUN_DOWN:-$(mib 64)}" --sessions "${RUN_SESSIONS:-2}" \
 		    --timeout "$(secs 600)"
 	done
-	for m in ${RUN_MODES:-stream poll auto}; do
+	for m in $modes; do
 		if flow_wait "$m"; then
 			ok "$path, --mode $m: ${RUN_SESSIONS:-2} interleaved sessions complete"
 		else
 			fail "$path, --mode $m: ${RUN_SESSIONS:-2} interleaved sessions"
 		fi
 	done
-	log "   all three clients done in $(elapsed "$t0") s"
-	for m in ${RUN_MODES:-stream poll auto}; do
+	log "   all clients ($modes) done in $(elapsed "$t0") s"
+	for m in $modes; do
 		check "$path, --mode $m: SHA-256 both ways equal at the SOCKS and ORPort ends" \
 		    match "$m" "$TMPD/orport.rec"
 		check "$path, --mode $m: no session stalled (downstream gaps under $(secs 15) s)" \
